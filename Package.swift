@@ -1,0 +1,68 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Data-plane modules (NFVPacket, NFVPipeline, NFVIO, NFVNetlink) import neither Foundation nor
+// Yams; the control side (descriptors, replay, CLIs) may.
+let package = Package(
+    name: "nfv-platform",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "nfv-orch", targets: ["nfv-orch"]),
+        .executable(name: "nfv-bench", targets: ["nfv-bench"]),
+        .library(name: "NFVPacket", targets: ["NFVPacket"]),
+        .library(name: "NFVPipeline", targets: ["NFVPipeline"]),
+        .library(name: "NFVIO", targets: ["NFVIO"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CPcap",
+            pkgConfig: "libpcap",
+            providers: [.apt(["libpcap-dev"])]
+        ),
+        .systemLibrary(
+            name: "CNetlink",
+            pkgConfig: "libnl-route-3.0",
+            providers: [.apt(["libnl-3-dev", "libnl-route-3-dev"])]
+        ),
+        .target(name: "CAllocCounter"),
+        .target(name: "NFVPacket"),
+        .target(name: "NFVPipeline", dependencies: ["NFVPacket"]),
+        .target(name: "NFVIO", dependencies: ["NFVPacket", "NFVPipeline", "CPcap"]),
+        .target(name: "NFVNetlink", dependencies: ["CNetlink"]),
+        .target(name: "NFVDescriptors", dependencies: ["Yams"]),
+        .target(
+            name: "NFVReplay",
+            dependencies: ["NFVPacket", "NFVPipeline", "NFVIO", "NFVDescriptors"]
+        ),
+        .executableTarget(
+            name: "nfv-orch",
+            dependencies: [
+                "NFVReplay", "NFVDescriptors",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "nfv-bench",
+            dependencies: [
+                "NFVPacket", "NFVPipeline", "NFVIO", "CAllocCounter",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        // Fixture lookup and guard-page buffers shared by the test targets.
+        .target(name: "NFVTestSupport", dependencies: ["NFVPacket", "NFVIO"], path: "Tests/NFVTestSupport"),
+        .testTarget(name: "NFVPacketTests", dependencies: ["NFVPacket", "NFVIO", "NFVTestSupport"]),
+        .testTarget(name: "NFVPipelineTests", dependencies: ["NFVPacket", "NFVPipeline", "NFVIO", "NFVTestSupport"]),
+        .testTarget(name: "NFVIOTests", dependencies: ["NFVPacket", "NFVPipeline", "NFVIO", "NFVTestSupport"]),
+        .testTarget(name: "NFVNetlinkTests", dependencies: ["NFVNetlink"]),
+        .testTarget(name: "NFVDescriptorsTests", dependencies: ["NFVDescriptors", "NFVReplay", "NFVTestSupport"]),
+        .testTarget(
+            name: "NFVReplayTests",
+            dependencies: ["NFVReplay", "NFVPacket", "NFVPipeline", "NFVIO", "NFVDescriptors", "NFVTestSupport"]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,4 @@
+#ifndef NFV_CPCAP_SHIM_H
+#define NFV_CPCAP_SHIM_H
+#include <pcap/pcap.h>
+#endif

@@ -1,0 +1,167 @@
+import Foundation
+import Yams
+
+/// Reads and validates `kind: Chain` descriptors. Validation is complete before anything is
+/// built: every error of a file is reported at once, each with `file:line:column`, the field
+/// path and what would fix it.
+public struct ChainDescriptorLoader: Sendable {
+    /// The VNF kinds a stage may name.
+    public var knownVNFKinds: [String]
+    /// Names a stage may not take (trace points and implicit stages of the runtime).
+    public var reservedStageNames: [String: String]
+
+    /// - Parameters:
+    ///   - knownVNFKinds: the kinds `vnf:` may name.
+    ///   - reservedStageNames: names stages may not use, each with the reason.
+    public init(knownVNFKinds: [String], reservedStageNames: [String: String] = [:]) {
+        self.knownVNFKinds = knownVNFKinds
+        self.reservedStageNames = reservedStageNames
+    }
+
+    /// Loads the chain in `path`.
+    public func load(path: String) throws(DescriptorErrorList) -> ChainDescriptor {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            let reason = FileManager.default.fileExists(atPath: path) ? "cannot be read as UTF-8 text" : "does not exist"
+            throw DescriptorErrorList([DescriptorError(
+                location: SourceLocation(file: path, line: 1, column: 1), field: "",
+                message: "the file \(reason)")])
+        }
+        return try parse(text, file: path)
+    }
+
+    /// Parses a chain from `text`; `file` names it in errors and anchors relative paths.
+    public func parse(_ text: String, file: String) throws(DescriptorErrorList) -> ChainDescriptor {
+        let decoder = DescriptorDecoder(file: file)
+        let directory = (file as NSString).deletingLastPathComponent
+        guard let root = decoder.compose(text),
+              let top = decoder.mapping(root, field: "", allowed: ["apiVersion", "kind", "metadata", "spec"],
+                                        required: ["apiVersion", "kind", "metadata", "spec"])
+        else { throw DescriptorErrorList(decoder.errors) }
+
+        if let node = top["apiVersion"], let version = decoder.string(node, field: "apiVersion"),
+           version != ChainDescriptor.apiVersion {
+            decoder.report(node, field: "apiVersion", "unsupported API version \"\(version)\"",
+                           fix: "use \"\(ChainDescriptor.apiVersion)\"")
+        }
+        if let node = top["kind"], let kind = decoder.string(node, field: "kind"), kind != "Chain" {
+            let fix = Suggestion.closest(to: kind, in: ["Chain"]) != nil ? "did you mean \"Chain\"?"
+                : "this loader reads \"kind: Chain\" documents"
+            decoder.report(node, field: "kind", "expected kind \"Chain\", found \"\(kind)\"", fix: fix)
+        }
+        var name = ""
+        if let node = top["metadata"],
+           let metadata = decoder.mapping(node, field: "metadata", allowed: ["name", "labels"], required: ["name"]),
+           let nameNode = metadata["name"], let value = decoder.string(nameNode, field: "metadata.name") {
+            if isDNSLabel(value) {
+                name = value
+            } else {
+                decoder.report(nameNode, field: "metadata.name", "\"\(value)\" is not a valid chain name",
+                               fix: "use 1-63 lower-case letters, digits and '-', starting and ending with a letter or digit")
+            }
+        }
+        var ports: [PortDescriptor] = []
+        var stages: [StageDescriptor] = []
+        if let node = top["spec"],
+           let spec = decoder.mapping(node, field: "spec", allowed: ["ports", "stages"], required: ["ports"]) {
+            if let portsNode = spec["ports"] {
+                ports = readPorts(portsNode, decoder: decoder, directory: directory)
+            }
+            if let stagesNode = spec["stages"] {
+                stages = readStages(stagesNode, decoder: decoder, directory: directory)
+            }
+        }
+        guard decoder.errors.isEmpty else { throw DescriptorErrorList(decoder.errors) }
+        return ChainDescriptor(name: name, ports: ports, stages: stages, file: file)
+    }
+
+    func readPorts(_ node: Node, decoder: DescriptorDecoder, directory: String) -> [PortDescriptor] {
+        guard let elements = decoder.sequence(node, field: "spec.ports") else { return [] }
+        var ports: [PortDescriptor] = []
+        var seen: [String: SourceLocation] = [:]
+        for (index, element) in elements.enumerated() {
+            let field = "spec.ports[\(index)]"
+            guard let fields = decoder.mapping(element, field: field, allowed: ["name", "type", "path"],
+                                               required: ["name", "type"]) else { continue }
+            let name = fields["name"].flatMap { decoder.string($0, field: "\(field).name") }
+            let kindText = fields["type"].flatMap {
+                decoder.choice($0, field: "\(field).type", choices: PortDescriptor.Kind.allCases.map(\.rawValue),
+                               what: "port type")
+            }
+            var path: String?
+            if let pathNode = fields["path"] {
+                path = decoder.string(pathNode, field: "\(field).path").map { resolve($0, in: directory) }
+            }
+            guard let name, let kindText, let kind = PortDescriptor.Kind(rawValue: kindText) else { continue }
+            let location = decoder.location(of: element)
+            if let first = seen[name] {
+                decoder.report(fields["name"]!, field: "\(field).name", "port \"\(name)\" is declared twice",
+                               fix: "rename one of them (the first is at \(first))")
+                continue
+            }
+            seen[name] = location
+            if path == nil, fields["path"] == nil {
+                decoder.report(element, field: "\(field).path", "a \(kind.rawValue) port needs a capture file",
+                               fix: "add \"path: FILE.pcap\" (relative to the chain file)")
+                continue
+            }
+            ports.append(PortDescriptor(name: name, kind: kind, path: path, location: location))
+        }
+        return ports
+    }
+
+    func readStages(_ node: Node, decoder: DescriptorDecoder, directory: String) -> [StageDescriptor] {
+        guard let elements = decoder.sequence(node, field: "spec.stages") else { return [] }
+        var stages: [StageDescriptor] = []
+        var seen: [String: SourceLocation] = [:]
+        for (index, element) in elements.enumerated() {
+            let field = "spec.stages[\(index)]"
+            guard let fields = decoder.mapping(element, field: field, allowed: ["name", "vnf", "config"],
+                                               required: ["name", "vnf"]) else { continue }
+            var name = fields["name"].flatMap { decoder.string($0, field: "\(field).name") }
+            if let value = name, let reason = reservedStageNames[value] {
+                decoder.report(fields["name"]!, field: "\(field).name", "\"\(value)\" is reserved: \(reason)",
+                               fix: "choose another stage name")
+                name = nil
+            }
+            let vnf = fields["vnf"].flatMap {
+                decoder.choice($0, field: "\(field).vnf", choices: knownVNFKinds, what: "VNF kind")
+            }
+            var config: String?
+            if let configNode = fields["config"], let value = decoder.string(configNode, field: "\(field).config") {
+                let resolved = resolve(value, in: directory)
+                if FileManager.default.fileExists(atPath: resolved) {
+                    config = resolved
+                } else {
+                    decoder.report(configNode, field: "\(field).config", "configuration file \"\(resolved)\" does not exist",
+                                   fix: "paths are relative to the chain file's folder")
+                }
+            }
+            guard let name, let vnf else { continue }
+            let location = decoder.location(of: element)
+            if let first = seen[name] {
+                decoder.report(fields["name"]!, field: "\(field).name", "stage \"\(name)\" is declared twice",
+                               fix: "rename one of them (the first is at \(first))")
+                continue
+            }
+            seen[name] = location
+            stages.append(StageDescriptor(name: name, vnf: vnf, config: config, location: location))
+        }
+        return stages
+    }
+
+    func resolve(_ path: String, in directory: String) -> String {
+        if path.hasPrefix("/") || directory.isEmpty { return path }
+        return (directory as NSString).appendingPathComponent(path)
+    }
+
+    func isDNSLabel(_ text: String) -> Bool {
+        let characters = Array(text.utf8)
+        guard (1...63).contains(characters.count) else { return false }
+        func alphanumeric(_ c: UInt8) -> Bool { (c >= 97 && c <= 122) || (c >= 48 && c <= 57) }
+        guard alphanumeric(characters.first!), alphanumeric(characters.last!) else { return false }
+        return characters.allSatisfy { alphanumeric($0) || $0 == 45 }
+    }
+}

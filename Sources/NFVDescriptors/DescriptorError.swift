@@ -1,0 +1,25 @@
+/// One problem in a descriptor: where it is, which field, what is wrong and what would fix it.
+public struct DescriptorError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// Where the offending value (or the mapping missing a field) starts.
+    public var location: SourceLocation
+    /// The field path, `spec.stages[1].vnf`.
+    public var field: String
+    /// What is wrong.
+    public var message: String
+    /// What would fix it, when there is something specific to say.
+    public var fix: String?
+
+    public init(location: SourceLocation, field: String, message: String, fix: String? = nil) {
+        self.location = location
+        self.field = field
+        self.message = message
+        self.fix = fix
+    }
+
+    /// `chains/web.yaml:7:15: spec.stages[1].vnf: unknown VNF kind "decrement-tll"; did you mean "decrement-ttl"?`
+    public var description: String {
+        let subject = field.isEmpty ? "" : "\(field): "
+        let hint = fix.map { "; \($0)" } ?? ""
+        return "\(location): \(subject)\(message)\(hint)"
+    }
+}

@@ -1,0 +1,60 @@
+import CNetlink
+
+/// A route-netlink socket (libnl `nl_sock` connected to NETLINK_ROUTE), closed when released.
+public final class NetlinkSocket {
+    let handle: OpaquePointer
+
+    /// Connects to the kernel's routing netlink family in the caller's network namespace.
+    public init() throws(NetlinkError) {
+        guard let socket = nl_socket_alloc() else {
+            throw NetlinkError(operation: "allocate socket", code: -NLE_NOMEM)
+        }
+        let status = nl_connect(socket, NETLINK_ROUTE)
+        guard status >= 0 else {
+            nl_socket_free(socket)
+            throw NetlinkError(operation: "connect to NETLINK_ROUTE", code: status)
+        }
+        handle = socket
+    }
+
+    deinit { nl_socket_free(handle) }
+
+    /// Every link of the namespace, ordered by index.
+    public func links() throws(NetlinkError) -> [LinkInfo] {
+        var cache: OpaquePointer?
+        let status = rtnl_link_alloc_cache(handle, AF_UNSPEC, &cache)
+        guard status >= 0, let cache else { throw NetlinkError(operation: "list links", code: status) }
+        defer { nl_cache_free(cache) }
+        var result: [LinkInfo] = []
+        var object = nl_cache_get_first(cache)
+        while let current = object {
+            result.append(Self.info(of: current))
+            object = nl_cache_get_next(current)
+        }
+        return result.sorted { $0.index < $1.index }
+    }
+
+    /// The link called `name`, asked of the kernel directly; throws when there is none.
+    public func link(named name: String) throws(NetlinkError) -> LinkInfo {
+        var link: OpaquePointer?
+        let status = rtnl_link_get_kernel(handle, 0, name, &link)
+        guard status >= 0, let link else { throw NetlinkError(operation: "look up link \(name)", code: status) }
+        defer { rtnl_link_put(link) }
+        return Self.info(of: link)
+    }
+
+    static func info(of link: OpaquePointer) -> LinkInfo {
+        func stat(_ id: rtnl_link_stat_id_t) -> UInt64 { UInt64(rtnl_link_get_stat(link, id)) }
+        let statistics = LinkStatistics(
+            receivedPackets: stat(RTNL_LINK_RX_PACKETS), receivedBytes: stat(RTNL_LINK_RX_BYTES),
+            transmittedPackets: stat(RTNL_LINK_TX_PACKETS), transmittedBytes: stat(RTNL_LINK_TX_BYTES),
+            receiveDropped: stat(RTNL_LINK_RX_DROPPED), transmitDropped: stat(RTNL_LINK_TX_DROPPED))
+        return LinkInfo(
+            index: rtnl_link_get_ifindex(link),
+            name: rtnl_link_get_name(link).map { String(cString: $0) } ?? "",
+            mtu: rtnl_link_get_mtu(link),
+            isUp: rtnl_link_get_flags(link) & UInt32(IFF_UP) != 0,
+            type: rtnl_link_get_type(link).map { String(cString: $0) } ?? "",
+            statistics: statistics)
+    }
+}

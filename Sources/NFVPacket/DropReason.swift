@@ -1,0 +1,103 @@
+/// Why a packet was dropped. Every drop in the platform names one of these, and every stage
+/// counts drops per reason, so a user can always tell where packets went.
+///
+/// The list is closed (an enum) so counters are a flat array indexed by the raw value; VNF
+/// modules add their reasons here as they arrive.
+@frozen
+public enum DropReason: UInt8, CaseIterable, Sendable, CustomStringConvertible {
+    /// Not dropped.
+    case none = 0
+
+    // Parsing (NFVPacket.PacketParser)
+    /// Shorter than an Ethernet header (14 bytes).
+    case truncatedEthernet
+    /// A VLAN tag announced by the EtherType is cut off.
+    case truncatedVLAN
+    /// More than two stacked VLAN tags.
+    case vlanStackTooDeep
+    /// An ARP packet shorter than its declared address lengths.
+    case truncatedARP
+    /// Shorter than an IPv4 header, or than the header length IHL announces.
+    case truncatedIPv4
+    /// The IP version nibble does not match the EtherType.
+    case badIPVersion
+    /// IHL below 5 (a 20-byte header is the minimum).
+    case badIPv4HeaderLength
+    /// The IPv4 total length runs past the end of the frame.
+    case ipv4TotalLengthBeyondFrame
+    /// The IPv4 total length is smaller than the header.
+    case ipv4TotalLengthBelowHeader
+    /// Shorter than the fixed 40-byte IPv6 header.
+    case truncatedIPv6
+    /// The IPv6 payload length runs past the end of the frame.
+    case ipv6PayloadBeyondFrame
+    /// An IPv6 extension header runs past the end of the payload.
+    case truncatedIPv6ExtensionHeader
+    /// More IPv6 extension headers than the parser walks (8).
+    case ipv6ExtensionChainTooLong
+    /// Shorter than a TCP header or than its data offset.
+    case truncatedTCP
+    /// TCP data offset below 5.
+    case badTCPDataOffset
+    /// Shorter than a UDP header.
+    case truncatedUDP
+    /// UDP length below 8 or beyond the IP payload.
+    case badUDPLength
+    /// Shorter than an ICMP header (8 bytes).
+    case truncatedICMP
+    /// Shorter than an ICMPv6 header (4 bytes).
+    case truncatedICMPv6
+
+    // Forwarding basics
+    /// IPv4 TTL was 0 or 1 on arrival at a hop that decrements it.
+    case ttlExpired
+    /// IPv6 hop limit was 0 or 1 on arrival at a hop that decrements it.
+    case hopLimitExpired
+    /// The stage needs parsed headers but the packet was not parsed.
+    case notParsed
+
+    // Ports
+    /// A received frame is larger than a pool slot can hold.
+    case frameTooLarge
+    /// No free buffer in the packet pool.
+    case poolExhausted
+
+    /// The reason's counter name, snake_case (`ttl_expired`).
+    public var name: String {
+        switch self {
+        case .none: "none"
+        case .truncatedEthernet: "truncated_ethernet"
+        case .truncatedVLAN: "truncated_vlan"
+        case .vlanStackTooDeep: "vlan_stack_too_deep"
+        case .truncatedARP: "truncated_arp"
+        case .truncatedIPv4: "truncated_ipv4"
+        case .badIPVersion: "bad_ip_version"
+        case .badIPv4HeaderLength: "bad_ipv4_header_length"
+        case .ipv4TotalLengthBeyondFrame: "ipv4_total_length_beyond_frame"
+        case .ipv4TotalLengthBelowHeader: "ipv4_total_length_below_header"
+        case .truncatedIPv6: "truncated_ipv6"
+        case .ipv6PayloadBeyondFrame: "ipv6_payload_beyond_frame"
+        case .truncatedIPv6ExtensionHeader: "truncated_ipv6_extension_header"
+        case .ipv6ExtensionChainTooLong: "ipv6_extension_chain_too_long"
+        case .truncatedTCP: "truncated_tcp"
+        case .badTCPDataOffset: "bad_tcp_data_offset"
+        case .truncatedUDP: "truncated_udp"
+        case .badUDPLength: "bad_udp_length"
+        case .truncatedICMP: "truncated_icmp"
+        case .truncatedICMPv6: "truncated_icmpv6"
+        case .ttlExpired: "ttl_expired"
+        case .hopLimitExpired: "hop_limit_expired"
+        case .notParsed: "not_parsed"
+        case .frameTooLarge: "frame_too_large"
+        case .poolExhausted: "pool_exhausted"
+        }
+    }
+
+    public var description: String { name }
+
+    /// Looks a reason up by its counter name.
+    public init?(name: String) {
+        guard let match = DropReason.allCases.first(where: { $0.name == name }) else { return nil }
+        self = match
+    }
+}

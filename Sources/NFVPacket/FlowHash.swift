@@ -1,0 +1,65 @@
+/// A fast, seedless 64-bit mixing hash for flow keys (multiply-xorshift, the finaliser of
+/// MurmurHash3). Seedless on purpose: every worker and process computes the same value.
+public enum FlowHash {
+    /// Mixes `value` into `hash`.
+    @inlinable @inline(__always)
+    public static func combine(_ hash: UInt64, _ value: UInt64) -> UInt64 {
+        (hash ^ value) &* 0x9E37_79B9_7F4A_7C15 ^ (hash >> 29)
+    }
+
+    /// Spreads the entropy of `hash` over all 64 bits.
+    @inlinable @inline(__always)
+    public static func finalize(_ hash: UInt64) -> UInt64 {
+        var mixed = hash
+        mixed = (mixed ^ (mixed >> 33)) &* 0xFF51_AFD7_ED55_8CCD
+        mixed = (mixed ^ (mixed >> 33)) &* 0xC4CE_B9FE_1A85_EC53
+        return mixed ^ (mixed >> 33)
+    }
+}
+
+extension FlowHash {
+    /// The symmetric flow hash of a parsed frame: equal to `FlowKey(frame:metadata:)?
+    /// .symmetricHash`, with a fast path for IPv4 that skips building the key. 0 for non-IP.
+    @inlinable
+    public static func symmetric(frame: UnsafeMutableRawPointer, metadata: PacketMetadata) -> UInt32 {
+        let flags = metadata.flags
+        guard flags.contains(.ipv4) else {
+            return FlowKey(frame: frame, metadata: metadata)?.symmetricHash ?? 0
+        }
+        let l3 = Int(metadata.l3Offset)
+        let source = UInt64(frame.loadNetworkUInt32(at: l3 &+ 12)) | 0x0000_FFFF_0000_0000
+        let destination = UInt64(frame.loadNetworkUInt32(at: l3 &+ 16)) | 0x0000_FFFF_0000_0000
+        var sourcePort: UInt16 = 0
+        var destinationPort: UInt16 = 0
+        let ipProtocol = metadata.ipProtocol
+        if flags.contains(.hasL4) {
+            let l4 = Int(metadata.l4Offset)
+            if ipProtocol == IPProtocol.tcp || ipProtocol == IPProtocol.udp || ipProtocol == IPProtocol.sctp {
+                sourcePort = frame.loadNetworkUInt16(at: l4)
+                destinationPort = frame.loadNetworkUInt16(at: l4 &+ 2)
+            } else if ipProtocol == IPProtocol.icmp, ICMPHeader.isQueryV4(type: frame.loadByte(at: l4)) {
+                sourcePort = frame.loadNetworkUInt16(at: l4 &+ 4)
+                destinationPort = sourcePort
+            }
+        }
+        let vlanID = flags.contains(.vlanTagged) ? metadata.vlanID : 0
+        let inOrder = source < destination || (source == destination && sourcePort <= destinationPort)
+        return symmetric(lowHigh: 0, low: inOrder ? source : destination,
+                         highHigh: 0, high: inOrder ? destination : source,
+                         lowPort: inOrder ? sourcePort : destinationPort,
+                         highPort: inOrder ? destinationPort : sourcePort,
+                         ipProtocol: ipProtocol, vlanID: vlanID)
+    }
+
+    /// The hash of a canonical (already ordered) key; `FlowKey.symmetricHash` uses it too.
+    @inlinable @inline(__always)
+    public static func symmetric(lowHigh: UInt64, low: UInt64, highHigh: UInt64, high: UInt64,
+                                 lowPort: UInt16, highPort: UInt16, ipProtocol: UInt8, vlanID: UInt16) -> UInt32 {
+        var hash = combine(0x243F_6A88_85A3_08D3, lowHigh)
+        hash = combine(hash, low)
+        hash = combine(hash, highHigh)
+        hash = combine(hash, high)
+        let tail = UInt64(lowPort) << 48 | UInt64(highPort) << 32 | UInt64(ipProtocol) << 16 | UInt64(vlanID)
+        return UInt32(truncatingIfNeeded: finalize(combine(hash, tail)))
+    }
+}

@@ -1,0 +1,90 @@
+/// A view of an IPv4 header in place (RFC 791), options included.
+@frozen
+public struct IPv4Header {
+    /// Size of a header without options.
+    public static let minimumByteCount = 20
+    /// The first byte of the header.
+    public let pointer: UnsafeMutableRawPointer
+
+    @inlinable public init(_ pointer: UnsafeMutableRawPointer) { self.pointer = pointer }
+
+    /// Version nibble (4 for a valid header).
+    @inlinable public var version: UInt8 { pointer.loadByte(at: 0) >> 4 }
+    /// Header length in 32-bit words (IHL).
+    @inlinable public var headerLengthWords: UInt8 { pointer.loadByte(at: 0) & 0x0F }
+    /// Header length in bytes, options included.
+    @inlinable public var headerByteCount: Int { Int(headerLengthWords) &* 4 }
+    /// Differentiated services code point.
+    @inlinable public var dscp: UInt8 { pointer.loadByte(at: 1) >> 2 }
+    /// Explicit congestion notification bits.
+    @inlinable public var ecn: UInt8 { pointer.loadByte(at: 1) & 3 }
+    /// Total length of the datagram (header + payload).
+    @inlinable public var totalLength: UInt16 {
+        get { pointer.loadNetworkUInt16(at: 2) }
+        nonmutating set { pointer.storeNetworkUInt16(newValue, at: 2) }
+    }
+    /// Identification.
+    @inlinable public var identification: UInt16 {
+        get { pointer.loadNetworkUInt16(at: 4) }
+        nonmutating set { pointer.storeNetworkUInt16(newValue, at: 4) }
+    }
+    /// Flags and fragment offset field.
+    @inlinable public var flagsAndFragmentOffset: UInt16 { pointer.loadNetworkUInt16(at: 6) }
+    /// Don't Fragment.
+    @inlinable public var dontFragment: Bool { flagsAndFragmentOffset & 0x4000 != 0 }
+    /// More Fragments.
+    @inlinable public var moreFragments: Bool { flagsAndFragmentOffset & 0x2000 != 0 }
+    /// Fragment offset in 8-byte units.
+    @inlinable public var fragmentOffset: UInt16 { flagsAndFragmentOffset & 0x1FFF }
+    /// True for any fragment (MF set or a non-zero offset).
+    @inlinable public var isFragment: Bool { flagsAndFragmentOffset & 0x3FFF != 0 }
+    /// Time to live.
+    @inlinable public var ttl: UInt8 {
+        get { pointer.loadByte(at: 8) }
+        nonmutating set { pointer.storeByte(newValue, at: 8) }
+    }
+    /// Protocol of the payload.
+    @inlinable public var `protocol`: UInt8 { pointer.loadByte(at: 9) }
+    /// Header checksum field.
+    @inlinable public var checksum: UInt16 {
+        get { pointer.loadNetworkUInt16(at: 10) }
+        nonmutating set { pointer.storeNetworkUInt16(newValue, at: 10) }
+    }
+    /// Source address.
+    @inlinable public var source: IPv4Address {
+        get { IPv4Address(rawValue: pointer.loadNetworkUInt32(at: 12)) }
+        nonmutating set { pointer.storeNetworkUInt32(newValue.rawValue, at: 12) }
+    }
+    /// Destination address.
+    @inlinable public var destination: IPv4Address {
+        get { IPv4Address(rawValue: pointer.loadNetworkUInt32(at: 16)) }
+        nonmutating set { pointer.storeNetworkUInt32(newValue.rawValue, at: 16) }
+    }
+
+    /// The checksum the header should carry, computed over `headerByteCount` bytes.
+    @inlinable public var computedChecksum: UInt16 {
+        let stored = checksum
+        let total = InternetChecksum.sum(UnsafeRawPointer(pointer), byteCount: headerByteCount)
+        // Take the stored checksum out of the sum instead of writing zero into the packet.
+        return ~InternetChecksum.add(total, ~stored)
+    }
+
+    /// True when the header checksum verifies (the sum over the header is 0xFFFF).
+    @inlinable public var isChecksumValid: Bool {
+        InternetChecksum.sum(UnsafeRawPointer(pointer), byteCount: headerByteCount) == 0xFFFF
+    }
+
+    /// Recomputes and stores the header checksum.
+    @inlinable public func updateChecksum() {
+        checksum = 0
+        checksum = InternetChecksum.checksum(UnsafeRawPointer(pointer), byteCount: headerByteCount)
+    }
+
+    /// Decrements TTL by one and patches the checksum incrementally (RFC 1624).
+    /// The caller checks `ttl > 1` first.
+    @inlinable public func decrementTTL() {
+        let word = pointer.loadNetworkUInt16(at: 8)  // TTL (high byte) and protocol
+        pointer.storeNetworkUInt16(word &- 0x0100, at: 8)
+        checksum = InternetChecksum.updated(checksum, old: word, new: word &- 0x0100)
+    }
+}

@@ -1,0 +1,57 @@
+/// Per-packet state that travels with a packet id through a batch: where the frame is, what
+/// the parser found, where it came from and goes to, and the current verdict.
+///
+/// Offsets are relative to the first byte of the frame (the Ethernet destination address).
+@frozen
+public struct PacketMetadata: Sendable {
+    /// The packet's slot in the pool.
+    public var id: UInt32
+    /// Symmetric hash of the flow key (A->B and B->A alike); set by the parser.
+    public var flowHash: UInt32
+    /// Capture or receive time, nanoseconds since the Unix epoch.
+    public var timestamp: UInt64
+    /// Where the frame starts inside its slot (room before it allows pushing headers).
+    public var dataOffset: UInt16
+    /// Frame length in bytes.
+    public var length: UInt16
+    /// Offset of the L3 header (after any VLAN tags).
+    public var l3Offset: UInt16
+    /// Offset of the L4 header; valid when `flags` contains `.hasL4`.
+    public var l4Offset: UInt16
+    /// The innermost EtherType (after VLAN tags).
+    public var etherType: UInt16
+    /// The outer VLAN ID when `flags` contains `.vlanTagged`.
+    public var vlanID: UInt16
+    /// The chain port the packet arrived on.
+    public var inPort: UInt16
+    /// The chain port the packet leaves on (set by forwarding stages).
+    public var outPort: UInt16
+    /// IPv4 protocol or final IPv6 next header (after extension headers).
+    public var ipProtocol: UInt8
+    /// What the parser established.
+    public var flags: PacketFlags
+    /// The current verdict.
+    public var verdict: Verdict
+    /// Why it was dropped, when `verdict == .drop`.
+    public var dropReason: DropReason
+
+    /// Metadata for a freshly received frame: nothing parsed, verdict forward.
+    @inlinable
+    public init(id: UInt32, dataOffset: UInt16, length: UInt16, inPort: UInt16, timestamp: UInt64) {
+        self.id = id
+        self.flowHash = 0
+        self.timestamp = timestamp
+        self.dataOffset = dataOffset
+        self.length = length
+        self.l3Offset = 0
+        self.l4Offset = 0
+        self.etherType = 0
+        self.vlanID = 0
+        self.inPort = inPort
+        self.outPort = 0
+        self.ipProtocol = 0
+        self.flags = []
+        self.verdict = .forward
+        self.dropReason = .none
+    }
+}

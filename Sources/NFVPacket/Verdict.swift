@@ -1,0 +1,10 @@
+/// What a stage decided for one packet.
+@frozen
+public enum Verdict: UInt8, Sendable {
+    /// Go on to the next stage (and out of the chain after the last one).
+    case forward = 0
+    /// Leave the chain; the buffer returns to the pool and the reason is counted.
+    case drop = 1
+    /// Hand the packet to the control side (counted; the runner gives it to a punt sink).
+    case punt = 2
+}

@@ -1,0 +1,111 @@
+import NFVPacket
+
+/// An ordered list of stages run over batches.
+///
+/// `run(_:)` hands the batch to each stage in turn. After a stage that marked packets, the
+/// runner compacts the survivors to the front of the batch, counts each dropped packet under
+/// its reason and returns its buffer to the pool, and moves punted packets aside for the punt
+/// sink. Dispatch is one call per stage per batch; nothing is allocated per batch.
+///
+/// Trace points record the packets at a point of the chain into a `PacketRecorder`: `rx`
+/// (what entered the chain) or a stage's name (what that stage forwarded).
+public final class Chain {
+    /// The trace point that records what enters the chain.
+    public static let receiveTracePoint = "rx"
+
+    /// The stages, in order.
+    public let stages: [any Stage]
+    /// Counters of each stage, same order as `stages`.
+    public let counters: [StageCounters]
+    /// Where punted packets go; when nil they are counted and released.
+    public var puntSink: (any PacketSink)?
+    var stageRecorders: [(any PacketRecorder)?]
+    var receiveRecorder: (any PacketRecorder)?
+    let puntBatch: PacketBatch
+
+    /// Creates a chain over `pool` (the pool of the batches it will run).
+    /// - Precondition: stage names are unique and none is `rx`.
+    public init(stages: [any Stage], pool: PacketPool, batchCapacity: Int = PacketBatch.defaultCapacity) {
+        let names = stages.map(\.name)
+        precondition(Set(names).count == names.count, "stage names must be unique: \(names)")
+        precondition(!names.contains(Chain.receiveTracePoint), "'rx' is reserved for the chain input")
+        self.stages = stages
+        self.counters = stages.map { _ in StageCounters() }
+        self.stageRecorders = Array(repeating: nil, count: stages.count)
+        self.puntBatch = PacketBatch(pool: pool, capacity: batchCapacity)
+    }
+
+    /// The names trace points can use: `rx` and every stage name.
+    public var tracePoints: [String] { [Chain.receiveTracePoint] + stages.map(\.name) }
+
+    /// Records the packets at `point` (`rx` or a stage name) into `recorder`; nil stops it.
+    /// Returns false when the chain has no such point.
+    @discardableResult
+    public func setTrace(at point: String, recorder: (any PacketRecorder)?) -> Bool {
+        if point == Chain.receiveTracePoint {
+            receiveRecorder = recorder
+            return true
+        }
+        guard let index = stages.firstIndex(where: { $0.name == point }) else { return false }
+        stageRecorders[index] = recorder
+        return true
+    }
+
+    /// Runs every stage over `batch`. Afterwards the batch holds only the packets the last
+    /// stage forwarded; dropped buffers are back in the pool, punted ones went to `puntSink`.
+    public func run(_ batch: PacketBatch) throws(PortError) {
+        if let receiveRecorder, batch.count > 0 { try receiveRecorder.record(batch) }
+        for index in 0..<stages.count {
+            let count = batch.count
+            if count == 0 { break }
+            let stageCounters = counters[index]
+            stageCounters.received &+= UInt64(count)
+            stages[index].process(batch)
+            if batch.notForwardedCount != 0 {
+                compact(batch, counters: stageCounters)
+            }
+            stageCounters.transmitted &+= UInt64(batch.count)
+            if let recorder = stageRecorders[index], batch.count > 0 { try recorder.record(batch) }
+        }
+        if puntBatch.count > 0 {
+            if let puntSink {
+                try puntSink.transmit(puntBatch)
+            } else {
+                puntBatch.releaseAll()
+            }
+        }
+    }
+
+    /// Moves forwarded packets to the front, releases dropped ones and sets punted ones aside.
+    func compact(_ batch: PacketBatch, counters stageCounters: StageCounters) {
+        let metadata = batch.metadata
+        let pool = batch.pool
+        let count = batch.count
+        var kept = 0
+        for index in 0..<count {
+            switch metadata[index].verdict {
+            case .forward:
+                if kept != index { metadata[kept] = metadata[index] }
+                kept &+= 1
+            case .drop:
+                stageCounters.drops.increment(metadata[index].dropReason)
+                pool.release(metadata[index].id)
+            case .punt:
+                stageCounters.punted &+= 1
+                var entry = metadata[index]
+                entry.verdict = .forward
+                if !puntBatch.append(entry) {
+                    stageCounters.drops.increment(.poolExhausted)
+                    pool.release(entry.id)
+                }
+            }
+        }
+        batch.count = kept
+        batch.notForwardedCount = 0
+    }
+
+    /// Sets every stage counter to zero.
+    public func resetCounters() {
+        for stageCounters in counters { stageCounters.reset() }
+    }
+}

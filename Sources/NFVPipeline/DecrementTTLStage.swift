@@ -1,0 +1,42 @@
+import NFVPacket
+
+/// Decrements the IPv4 TTL (patching the header checksum incrementally, RFC 1624) or the IPv6
+/// hop limit, as a router hop does. Non-IP frames pass unchanged.
+///
+/// Drops: `ttl_expired` / `hop_limit_expired` when the value on arrival is 0 or 1 (the packet
+/// must not be forwarded with TTL 0; RFC 1812 section 5.3.1), `not_parsed` when the packet
+/// did not go through the parse stage.
+public final class DecrementTTLStage: Stage {
+    public let name: String
+    public var kind: String { "decrement-ttl" }
+
+    public init(name: String = "ttl") { self.name = name }
+
+    public func process(_ batch: PacketBatch) {
+        let metadata = batch.metadata
+        let pool = batch.pool
+        for index in 0..<batch.count {
+            let flags = metadata[index].flags
+            let frame = pool.slot(metadata[index].id) + Int(metadata[index].dataOffset)
+            let l3 = frame + Int(metadata[index].l3Offset)
+            if flags.contains(.ipv4) {
+                let header = IPv4Header(l3)
+                if header.ttl <= 1 {
+                    batch.drop(index, reason: .ttlExpired)
+                } else {
+                    header.decrementTTL()
+                }
+            } else if flags.contains(.ipv6) {
+                let header = IPv6Header(l3)
+                let hopLimit = header.hopLimit
+                if hopLimit <= 1 {
+                    batch.drop(index, reason: .hopLimitExpired)
+                } else {
+                    header.hopLimit = hopLimit &- 1
+                }
+            } else if !flags.contains(.parsed) {
+                batch.drop(index, reason: .notParsed)
+            }
+        }
+    }
+}

@@ -1,0 +1,38 @@
+import NFVPacket
+
+/// Packet counters of one stage: what it received, forwarded, punted and dropped per reason.
+/// For every stage `received == transmitted + punted + drops.total`.
+public final class StageCounters {
+    @usableFromInline let storage: UnsafeMutablePointer<UInt64>  // received, transmitted, punted
+    /// Drops per reason.
+    public let drops = DropCounters()
+
+    public init() {
+        storage = .allocate(capacity: 3)
+        storage.initialize(repeating: 0, count: 3)
+    }
+
+    deinit { storage.deallocate() }
+
+    /// Packets handed to the stage.
+    @inlinable public var received: UInt64 {
+        get { storage[0] }
+        set { storage[0] = newValue }
+    }
+    /// Packets the stage forwarded.
+    @inlinable public var transmitted: UInt64 {
+        get { storage[1] }
+        set { storage[1] = newValue }
+    }
+    /// Packets the stage punted to the control side.
+    @inlinable public var punted: UInt64 {
+        get { storage[2] }
+        set { storage[2] = newValue }
+    }
+
+    /// Sets every counter to zero.
+    public func reset() {
+        storage.update(repeating: 0, count: 3)
+        drops.reset()
+    }
+}

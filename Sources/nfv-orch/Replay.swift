@@ -1,0 +1,84 @@
+import ArgumentParser
+import NFVDescriptors
+import NFVReplay
+
+/// `nfv-orch replay`: runs a chain over a capture; with `--expect`, a pcap-replay test.
+struct Replay: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run a chain over a capture file and write what leaves it.",
+        discussion: """
+            Prints per-stage counters (rx, tx, punt, drop and drop reasons). With --expect, \
+            compares the output with EXPECTED.pcap field by field and exits 0 when they match, \
+            1 when they differ, naming the first differing packets and fields \
+            (e.g. "packet 7: ipv4.ttl 63 != 64", output value first).
+
+            Field names: frame.len, frame.time (microseconds), eth.dst, eth.src, eth.type, \
+            vlan.vid/pcp/dei/type (vlan2.* for a QinQ inner tag), arp.*, ipv4.version/ihl/dscp/ecn/\
+            len/id/flags/frag/ttl/proto/checksum/src/dst/options, ipv6.version/tc/flow/plen/nh/hlim/\
+            src/dst/ext, tcp.sport/dport/seq/ack/dataofs/reserved/flags/window/checksum/urgptr/options, \
+            udp.sport/dport/len/checksum, icmp.type/code/checksum, icmpv6.*, payload, eth.padding, \
+            malformed.
+            """
+    )
+
+    @Argument(help: "The chain descriptor (YAML).")
+    var chain: String
+
+    @Option(name: .customLong("in"), help: ArgumentHelp("Capture to read (default: the chain's pcap-in port).", valueName: "IN.pcap"))
+    var input: String?
+
+    @Option(name: .customLong("out"), help: ArgumentHelp("Capture to write (default: the chain's pcap-out port).", valueName: "OUT.pcap"))
+    var output: String?
+
+    @Option(name: .customLong("trace"), help: ArgumentHelp(
+        "Also record the packets at a point into a capture: rx (chain input) or a stage name (what it forwarded). Repeatable.",
+        valueName: "STAGE=FILE"))
+    var traces: [String] = []
+
+    @Option(name: .customLong("expect"), help: ArgumentHelp("Compare the output with this capture; exit 1 when they differ.", valueName: "EXPECTED.pcap"))
+    var expected: String?
+
+    @Option(name: .customLong("ignore"), help: ArgumentHelp("A field (ipv4.id) or layer (ipv4) to leave out of the --expect comparison. Repeatable.", valueName: "FIELD"))
+    var ignored: [String] = []
+
+    @Option(name: .customLong("batch-size"), help: "Packets per batch, 1 to 256.")
+    var batchSize: Int = 256
+
+    func validate() throws {
+        for trace in traces {
+            let parts = trace.split(separator: "=", maxSplits: 1)
+            guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
+                throw ValidationError("--trace takes STAGE=FILE, got \"\(trace)\"")
+            }
+        }
+        if !ignored.isEmpty && expected == nil {
+            throw ValidationError("--ignore only applies with --expect")
+        }
+    }
+
+    func run() throws {
+        let chainDescriptor: ChainDescriptor
+        do {
+            chainDescriptor = try ChainFactory.loader.load(path: chain)
+        } catch {
+            printError(error.description)
+            throw ExitCode.failure
+        }
+        let traceList = traces.map { trace -> (point: String, path: String) in
+            let parts = trace.split(separator: "=", maxSplits: 1)
+            return (String(parts[0]), String(parts[1]))
+        }
+        let options = Replayer.Options(inputPath: input, outputPath: output, traces: traceList, batchSize: batchSize)
+        do {
+            let report = try Replayer.run(chainDescriptor, options: options)
+            print(report.text)
+            guard let expected else { return }
+            let comparison = try CaptureComparison(actualPath: report.outputPath, expectedPath: expected, ignoring: ignored)
+            print(comparison.text(expectedPath: expected))
+            if !comparison.matches { throw ExitCode.failure }
+        } catch let error as ReplayError {
+            printError("replay failed: \(error)")
+            throw ExitCode.failure
+        }
+    }
+}

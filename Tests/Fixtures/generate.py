@@ -1,0 +1,314 @@
+#!/usr/bin/env python3
+"""Builds the test captures and their expected values with scapy, independently of the Swift code.
+
+Usage: generate.py           write Tests/Fixtures/packets/* and chains/captures/mixed-traffic.pcap
+       generate.py --check   regenerate into a temporary folder and fail if the committed files differ
+
+Every expected value comes from scapy (offsets from layer lengths, checksums scapy computes) or,
+for malformed frames, from the rule of the RFC named next to the case.
+"""
+import json
+import logging
+import os
+import sys
+import tempfile
+import filecmp
+
+from scapy.all import (ARP, ICMP, IP, TCP, UDP, Dot1AD, Dot1Q, Ether, ICMPv6EchoRequest, ICMPv6EchoReply,
+                       IPv6, IPv6ExtHdrDestOpt, IPv6ExtHdrFragment, IPv6ExtHdrHopByHop, IPOption_RR, Raw,
+                       wrpcap, raw)
+from scapy.utils import PcapNgWriter
+
+logging.getLogger("scapy.runtime").setLevel(logging.ERROR)
+
+T0 = 1_700_000_000
+MAC_A = "02:00:00:00:00:0a"
+MAC_B = "02:00:00:00:00:0b"
+
+
+def eth(**kw):
+    return Ether(src=MAC_A, dst=MAC_B, **kw)
+
+
+def stamp(packets, start=T0):
+    for index, packet in enumerate(packets):
+        packet.time = start + index * 0.001 + 0.000007
+    return packets
+
+
+def l3_l4_offsets(packet):
+    """Offsets of the IP header and the transport header, from scapy's own layer lengths."""
+    total = len(raw(packet))
+    l3 = l4 = None
+    for layer in (IP, IPv6, ARP):
+        if packet.haslayer(layer):
+            l3 = total - len(raw(packet[layer]))
+            break
+    for layer in (TCP, UDP, ICMP, ICMPv6EchoRequest, ICMPv6EchoReply):
+        if packet.haslayer(layer):
+            l4 = total - len(raw(packet[layer]))
+            break
+    return l3, l4
+
+
+def describe(packet):
+    """What a parser must find in a well-formed packet, as scapy sees it."""
+    packet = packet.__class__(raw(packet))  # re-dissect so every computed field is filled in
+    l3, l4 = l3_l4_offsets(packet)
+    info = {"l3_offset": l3, "l4_offset": l4, "length": len(raw(packet))}
+    tags = [layer for layer in (Dot1AD, Dot1Q) if packet.haslayer(layer)]
+    if packet.haslayer(Dot1AD):
+        info["vlan"] = packet[Dot1AD].vlan
+    elif packet.haslayer(Dot1Q):
+        info["vlan"] = packet[Dot1Q].vlan
+    info["tags"] = sum(1 for layer in packet.layers() if layer in (Dot1Q, Dot1AD))
+    if packet.haslayer(IP):
+        ip = packet[IP]
+        info.update(eth_type=0x0800, ip_proto=ip.proto, src=ip.src, dst=ip.dst, ttl=ip.ttl,
+                    ip_checksum=ip.chksum, ihl=ip.ihl, total_length=ip.len,
+                    fragment=bool(ip.flags.MF) or ip.frag != 0, later_fragment=ip.frag != 0)
+    elif packet.haslayer(IPv6):
+        ip = packet[IPv6]
+        frag = packet[IPv6ExtHdrFragment] if packet.haslayer(IPv6ExtHdrFragment) else None
+        proto = ip.nh
+        layer = ip.payload
+        while layer is not None and layer.__class__ in (IPv6ExtHdrHopByHop, IPv6ExtHdrDestOpt, IPv6ExtHdrFragment):
+            proto = layer.nh
+            layer = layer.payload
+        info.update(eth_type=0x86DD, ip_proto=proto, src=ip.src, dst=ip.dst, hop_limit=ip.hlim,
+                    fragment=frag is not None and (frag.m == 1 or frag.offset != 0),
+                    later_fragment=frag is not None and frag.offset != 0)
+    elif packet.haslayer(ARP):
+        info.update(eth_type=0x0806, arp_op=packet[ARP].op, arp_psrc=packet[ARP].psrc)
+    if packet.haslayer(TCP):
+        info.update(sport=packet[TCP].sport, dport=packet[TCP].dport, l4_checksum=packet[TCP].chksum,
+                    tcp_flags=int(packet[TCP].flags), tcp_header_length=packet[TCP].dataofs * 4)
+    elif packet.haslayer(UDP):
+        info.update(sport=packet[UDP].sport, dport=packet[UDP].dport, l4_checksum=packet[UDP].chksum)
+    elif packet.haslayer(ICMP):
+        info.update(icmp_type=packet[ICMP].type, icmp_id=packet[ICMP].id, l4_checksum=packet[ICMP].chksum)
+    return info
+
+
+def header_cases():
+    """(name, packet bytes or scapy packet, expectation) for the parser tests."""
+    cases = []
+
+    def good(name, packet, reverse_of=None):
+        expectation = {"drop": "none", **describe(packet)}
+        if reverse_of is not None:
+            expectation["reverse_of"] = reverse_of
+        cases.append((name, packet, expectation))
+
+    def bad(name, data, reason, rule):
+        cases.append((name, data, {"drop": reason, "rule": rule, "length": len(raw(data))}))
+
+    good("ipv4-tcp-syn-options", eth() / IP(src="10.0.0.1", dst="192.0.2.10", ttl=64, id=7) /
+         TCP(sport=40000, dport=80, flags="S", seq=1000, options=[("MSS", 1460), ("NOP", None), ("WScale", 7)]))
+    good("ipv4-tcp-synack-reply", Ether(src=MAC_B, dst=MAC_A) / IP(src="192.0.2.10", dst="10.0.0.1", ttl=63, id=8) /
+         TCP(sport=80, dport=40000, flags="SA", seq=5000, ack=1001), reverse_of=0)
+    good("ipv4-udp-dns", eth() / IP(src="10.0.0.2", dst="198.51.100.53", ttl=17) / UDP(sport=53000, dport=53) /
+         Raw(b"\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00"))
+    good("ipv4-udp-zero-checksum", eth() / IP(src="10.0.0.2", dst="198.51.100.9") / UDP(sport=9, dport=9, chksum=0) / Raw(b"abc"))
+    good("ipv4-icmp-echo", eth() / IP(src="10.0.0.3", dst="203.0.113.1") / ICMP(type=8, id=0x4242, seq=1) / Raw(b"ping" * 8))
+    good("ipv4-icmp-echo-reply", Ether(src=MAC_B, dst=MAC_A) / IP(src="203.0.113.1", dst="10.0.0.3") /
+         ICMP(type=0, id=0x4242, seq=1) / Raw(b"ping" * 8), reverse_of=4)
+    good("ipv4-options-record-route", eth() / IP(src="10.1.1.1", dst="10.2.2.2", options=[IPOption_RR(routers=["0.0.0.0"] * 3)]) /
+         UDP(sport=1111, dport=2222) / Raw(b"x" * 10))
+    good("ipv4-first-fragment", eth() / IP(src="10.0.0.4", dst="10.0.0.5", flags="MF", frag=0, id=99, proto=17) /
+         UDP(sport=5000, dport=6000, len=1000) / Raw(b"f" * 32))
+    good("ipv4-later-fragment", eth() / IP(src="10.0.0.4", dst="10.0.0.5", flags=0, frag=5, id=99, proto=17) / Raw(b"g" * 40))
+    good("vlan-ipv4-udp", eth() / Dot1Q(vlan=100, prio=5) / IP(src="10.9.0.1", dst="10.9.0.2") / UDP(sport=7, dport=7) / Raw(b"v"))
+    good("qinq-ipv4-tcp", eth(type=0x88A8) / Dot1AD(vlan=200) / Dot1Q(vlan=300) / IP(src="10.8.0.1", dst="10.8.0.2") /
+         TCP(sport=1234, dport=443, flags="A"))
+    good("arp-request", Ether(src=MAC_A, dst="ff:ff:ff:ff:ff:ff") / ARP(op=1, hwsrc=MAC_A, psrc="10.0.0.1", pdst="10.0.0.254"))
+    good("ipv6-tcp", eth() / IPv6(src="2001:db8::1", dst="2001:db8:1::80", hlim=64) / TCP(sport=50000, dport=443, flags="S"))
+    good("ipv6-hbh-destopt-udp", eth() / IPv6(src="2001:db8::2", dst="2001:db8::3", hlim=5) / IPv6ExtHdrHopByHop() /
+         IPv6ExtHdrDestOpt() / UDP(sport=4000, dport=4001) / Raw(b"ext"))
+    good("ipv6-first-fragment-udp", eth() / IPv6(src="2001:db8::4", dst="2001:db8::5") / IPv6ExtHdrFragment(m=1, offset=0, id=5) /
+         UDP(sport=1, dport=2, len=3000) / Raw(b"a" * 16))
+    good("ipv6-later-fragment", eth() / IPv6(src="2001:db8::4", dst="2001:db8::5") / IPv6ExtHdrFragment(m=0, offset=100, nh=17, id=5) /
+         Raw(b"b" * 24))
+    good("ipv6-icmpv6-echo", eth() / IPv6(src="2001:db8::6", dst="2001:db8::7") / ICMPv6EchoRequest(id=77, seq=3, data=b"hello"))
+    good("non-ip-ethertype", eth(type=0x88B5) / Raw(b"\x00" * 46))
+    # 43 bytes of headers and data padded to the 60-byte Ethernet minimum: the padding lies
+    # outside the IP total length (29) and must not be taken as payload.
+    good("ipv4-with-ethernet-padding",
+         Ether(raw(eth() / IP(src="10.0.0.1", dst="10.0.0.2") / UDP(sport=1, dport=2) / Raw(b"p")) + b"\x00" * 17))
+
+    base_tcp = eth() / IP(src="10.0.0.1", dst="10.0.0.2") / TCP(sport=1, dport=2)
+    bad("truncated-ethernet", raw(eth())[:10], "truncated_ethernet", "Ethernet II needs 14 bytes of header")
+    bad("truncated-vlan", raw(eth(type=0x8100))[:14] + b"\x00\x64", "truncated_vlan", "802.1Q tag is 4 bytes after the TPID")
+    bad("three-vlan-tags", raw(eth(type=0x88A8) / Dot1AD(vlan=1) / Dot1Q(vlan=2, type=0x8100) / Dot1Q(vlan=3) / IP() / UDP()),
+        "vlan_stack_too_deep", "the parser accepts at most two tags (802.1ad QinQ)")
+    bad("truncated-arp", raw(Ether(src=MAC_A, dst=MAC_B) / ARP())[:14 + 20], "truncated_arp",
+        "RFC 826: 8 fixed bytes + 2*(hlen+plen) = 28 for Ethernet/IPv4")
+    bad("ipv4-shorter-than-header", raw(base_tcp)[:14 + 12], "truncated_ipv4", "RFC 791: the header is at least 20 bytes")
+    bad("ipv4-bad-version", raw(eth() / IP(version=5) / UDP()), "bad_ip_version", "EtherType 0x0800 requires version 4")
+    bad("ipv4-ihl-4", raw(eth() / IP(ihl=4) / UDP()), "bad_ipv4_header_length", "RFC 791: IHL minimum is 5")
+    bad("ipv4-ihl-beyond-frame", raw(eth() / IP(ihl=15, options=[]))[:14 + 40], "truncated_ipv4",
+        "IHL=15 announces 60 header bytes but the frame holds fewer")
+    bad("ipv4-total-length-beyond-frame", raw(eth() / IP(len=200) / UDP() / Raw(b"x" * 10)), "ipv4_total_length_beyond_frame",
+        "RFC 791: total length 200 exceeds the bytes present")
+    bad("ipv4-total-length-below-header", raw(eth() / IP(len=12) / UDP()), "ipv4_total_length_below_header",
+        "RFC 791: total length includes the 20-byte header")
+    bad("ipv6-truncated", raw(eth() / IPv6() / UDP())[:14 + 30], "truncated_ipv6", "RFC 8200: the fixed header is 40 bytes")
+    bad("ipv6-bad-version", raw(eth() / IPv6(version=4) / UDP()), "bad_ip_version", "EtherType 0x86DD requires version 6")
+    bad("ipv6-payload-beyond-frame", raw(eth() / IPv6(plen=100) / UDP()), "ipv6_payload_beyond_frame",
+        "RFC 8200: payload length 100 exceeds the bytes present")
+    bad("ipv6-extension-truncated", raw(eth() / IPv6(nh=0, plen=4) / Raw(b"\x11\x00\x00\x00")), "truncated_ipv6_extension_header",
+        "RFC 8200 4.3: a Hop-by-Hop header is at least 8 bytes")
+    bad("ipv6-extension-length-beyond-payload", raw(eth() / IPv6(nh=60, plen=8) / Raw(b"\x11\x05" + b"\x00" * 6)),
+        "truncated_ipv6_extension_header", "Hdr Ext Len 5 announces 48 bytes but the payload holds 8")
+    bad("tcp-truncated", raw(base_tcp)[:14 + 20 + 12], "ipv4_total_length_beyond_frame",
+        "cut inside TCP: the IPv4 total length (40) already exceeds the frame, checked first")
+    bad("tcp-truncated-inside-ip", raw(eth() / IP(src="10.0.0.1", dst="10.0.0.2", proto=6) / Raw(b"\x00" * 12)), "truncated_tcp",
+        "RFC 9293: the TCP header is at least 20 bytes; the IP payload holds 12")
+    bad("tcp-data-offset-4", raw(eth() / IP() / TCP(dataofs=4)), "bad_tcp_data_offset", "RFC 9293: data offset minimum is 5")
+    bad("tcp-data-offset-beyond-ip", raw(eth() / IP() / TCP(dataofs=15)), "truncated_tcp",
+        "data offset 15 announces 60 bytes but the IP payload holds 20")
+    bad("udp-truncated", raw(eth() / IP(proto=17) / Raw(b"\x00" * 6)), "truncated_udp", "RFC 768: the UDP header is 8 bytes")
+    bad("udp-length-beyond-ip", raw(eth() / IP() / UDP(len=50) / Raw(b"x" * 4)), "bad_udp_length",
+        "RFC 768: UDP length 50 exceeds the 12-byte IP payload")
+    bad("udp-length-below-header", raw(eth() / IP() / UDP(len=4) / Raw(b"x" * 4)), "bad_udp_length",
+        "RFC 768: UDP length includes the 8-byte header")
+    bad("icmp-truncated", raw(eth() / IP(proto=1) / Raw(b"\x08\x00\x00\x00")), "truncated_icmp", "RFC 792: the ICMP header is 8 bytes")
+    bad("icmpv6-truncated", raw(eth() / IPv6(nh=58, plen=2) / Raw(b"\x80\x00")), "truncated_icmpv6",
+        "RFC 4443: type, code and checksum take 4 bytes")
+    return cases
+
+
+def write_headers(directory):
+    cases = header_cases()
+    packets = []
+    expectations = []
+    for name, packet, expectation in cases:
+        packets.append(Raw(raw(packet)))
+        expectations.append({"name": name, **expectation})
+    stamp(packets)
+    wrpcap(os.path.join(directory, "headers.pcap"), packets, linktype=1)
+    with open(os.path.join(directory, "headers.json"), "w") as handle:
+        json.dump(expectations, handle, indent=1, sort_keys=True)
+        handle.write("\n")
+
+
+def ttl_traffic():
+    """Mixed traffic for the TTL-decrement replay, with what scapy expects after one hop."""
+    packets = []
+    expected = []
+    drops = {}
+
+    def forward(packet, after):
+        packets.append(packet)
+        expected.append(after)
+
+    def dropped(packet, reason):
+        packets.append(packet)
+        expected.append(None)
+        drops[reason] = drops.get(reason, 0) + 1
+
+    def hop(packet):
+        """The same packet one router hop later: TTL or hop limit - 1, IPv4 checksum recomputed."""
+        after = packet.copy()
+        if after.haslayer(IP):
+            after[IP].ttl -= 1
+            after[IP].chksum = None
+        elif after.haslayer(IPv6):
+            after[IPv6].hlim -= 1
+        return Ether(raw(after))
+
+    flows = [("10.0.0.%d" % (1 + n % 7), "192.0.2.%d" % (10 + n % 5), 30000 + n, 80 + n % 3) for n in range(24)]
+    for n, (src, dst, sport, dport) in enumerate(flows):
+        ttl = [64, 2, 255, 128, 33][n % 5]
+        if n % 3 == 0:
+            packet = eth() / IP(src=src, dst=dst, ttl=ttl, id=n) / TCP(sport=sport, dport=dport, flags="PA", seq=n * 1000) / Raw(b"data%d" % n)
+        elif n % 3 == 1:
+            packet = eth() / IP(src=src, dst=dst, ttl=ttl, id=n, flags="DF") / UDP(sport=sport, dport=dport) / Raw(b"u" * (n + 1))
+        else:
+            packet = eth() / IP(src=src, dst=dst, ttl=ttl, id=n) / ICMP(type=8, id=n, seq=n) / Raw(b"p" * 8)
+        packet = Ether(raw(packet))
+        forward(packet, hop(packet))
+    for ttl in (1, 0, 1):
+        dropped(Ether(raw(eth() / IP(src="10.0.0.1", dst="192.0.2.1", ttl=ttl) / UDP(sport=1, dport=2))), "ttl_expired")
+    forward(Ether(raw(eth() / Dot1Q(vlan=42) / IP(src="10.4.0.1", dst="10.4.0.2", ttl=9) / UDP(sport=3, dport=4))), None)
+    expected[-1] = hop(packets[-1])
+    forward(Ether(raw(eth() / IPv6(src="2001:db8::1", dst="2001:db8::2", hlim=64) / TCP(sport=5, dport=6))), None)
+    expected[-1] = hop(packets[-1])
+    dropped(Ether(raw(eth() / IPv6(src="2001:db8::1", dst="2001:db8::2", hlim=1) / UDP(sport=5, dport=6))), "hop_limit_expired")
+    arp = Ether(raw(Ether(src=MAC_A, dst="ff:ff:ff:ff:ff:ff") / ARP(psrc="10.0.0.1", pdst="10.0.0.2", hwsrc=MAC_A)))
+    forward(arp, arp)
+    dropped(Ether(raw(eth() / IP(ihl=4) / UDP())), "bad_ipv4_header_length")
+    dropped(Ether(raw(eth() / IP(len=300) / UDP())), "ipv4_total_length_beyond_frame")
+    # RFC 1624's corner case: after the hop the header sums to 0xFFFF, so the right checksum is
+    # 0x0000 (0x4500 + 0x0014 + 0xB9EB + 0x0100 = 0xFFFF); RFC 1141's formula would give 0xFFFF.
+    corner = eth() / IP(src="0.0.0.0", dst="0.0.0.0", ttl=2, id=0xB9EB, proto=0, len=20, chksum=None)
+    corner = Ether(raw(corner))
+    forward(corner, hop(corner))
+    stamp(packets)
+    timestamps = [packet.time for packet in packets]
+    out = []
+    for packet, after, time in zip(packets, expected, timestamps):
+        if after is not None:
+            after.time = time
+            out.append(after)
+    return packets, out, drops
+
+
+def write_ttl(directory):
+    packets, expected, drops = ttl_traffic()
+    wrpcap(os.path.join(directory, "ttl-in.pcap"), packets, linktype=1)
+    wrpcap(os.path.join(directory, "ttl-expected.pcap"), expected, linktype=1)
+    # The same expectation with one field changed: packet 7's TTL one higher, checksum left as it
+    # was, so a comparison must name exactly "packet 7: ipv4.ttl".
+    changed = [packet.copy() for packet in expected]
+    changed[6][IP].ttl += 1
+    changed[6] = Ether(raw(changed[6]))
+    changed[6].time = expected[6].time
+    wrpcap(os.path.join(directory, "ttl-expected-one-field-changed.pcap"), changed, linktype=1)
+    writer = PcapNgWriter(os.path.join(directory, "ttl-in.pcapng"))
+    for packet in packets:
+        writer.write(packet)
+    writer.close()
+    with open(os.path.join(directory, "ttl-expected.json"), "w") as handle:
+        json.dump({"input": len(packets), "output": len(expected), "drops": drops}, handle, indent=1, sort_keys=True)
+        handle.write("\n")
+
+
+def write_all(directory, demo_directory):
+    os.makedirs(directory, exist_ok=True)
+    os.makedirs(demo_directory, exist_ok=True)
+    write_headers(directory)
+    write_ttl(directory)
+    packets, _, _ = ttl_traffic()
+    wrpcap(os.path.join(demo_directory, "mixed-traffic.pcap"), packets, linktype=1)
+
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+FIXTURES = os.path.join(ROOT, "Tests", "Fixtures", "packets")
+DEMO = os.path.join(ROOT, "chains", "captures")
+
+
+def main():
+    if sys.argv[1:] == ["--check"]:
+        with tempfile.TemporaryDirectory() as scratch:
+            fixtures, demo = os.path.join(scratch, "f"), os.path.join(scratch, "d")
+            write_all(fixtures, demo)
+            problems = []
+            for generated, committed in ((fixtures, FIXTURES), (demo, DEMO)):
+                names = sorted(os.listdir(generated))
+                _, mismatch, errors = filecmp.cmpfiles(generated, committed, names, shallow=False)
+                problems += [os.path.join(committed, name) for name in mismatch + errors]
+            if problems:
+                print("committed fixtures differ from what scapy generates: " + ", ".join(problems))
+                print("regenerate with: python3 Tests/Fixtures/generate.py")
+                sys.exit(1)
+            print("fixtures match what scapy generates")
+        return
+    if sys.argv[1:]:
+        print(__doc__)
+        sys.exit(2)
+    write_all(FIXTURES, DEMO)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,50 @@
+import NFVPacket
+import Testing
+
+@Suite struct AddressTests {
+    @Test func ipv4TextForms() {
+        #expect(IPv4Address("192.0.2.1")?.rawValue == 0xC000_0201)
+        #expect("\(IPv4Address(198, 51, 100, 254))" == "198.51.100.254")
+        for bad in ["", "1.2.3", "1.2.3.4.5", "256.1.1.1", "01.2.3.4", "a.b.c.d", "1..2.3", " 1.2.3.4"] {
+            #expect(IPv4Address(bad) == nil, "\(bad)")
+        }
+    }
+
+    /// RFC 5952 section 4 recommendations for the text form.
+    @Test(arguments: [
+        ("2001:db8:0:0:0:0:2:1", "2001:db8::2:1"),
+        ("2001:0db8::0001", "2001:db8::1"),
+        ("2001:db8:0:0:1:0:0:1", "2001:db8::1:0:0:1"),  // first of two equal runs
+        ("2001:db8:0:1:1:1:1:1", "2001:db8:0:1:1:1:1:1"),  // a single zero group stays
+        ("0:0:0:0:0:0:0:0", "::"),
+        ("::1", "::1"),
+        ("fe80::", "fe80::"),
+        ("::ffff:192.0.2.1", "::ffff:c000:201"),
+        ("2001:DB8::A", "2001:db8::a"),
+    ])
+    func ipv6CanonicalText(_ input: String, _ canonical: String) {
+        #expect(IPv6Address(input).map { "\($0)" } == canonical)
+    }
+
+    @Test func ipv6RejectsMalformedText() {
+        for bad in ["", ":", "1::2::3", "12345::", "1:2:3:4:5:6:7:8:9", "g::1", "1:2:3:4:5:6:7", "::1.2.3"] {
+            #expect(IPv6Address(bad) == nil, "\(bad)")
+        }
+    }
+
+    @Test func ipv4MappedRoundTrip() {
+        let v4 = IPv4Address(10, 1, 2, 3)
+        #expect(IPv6Address(ipv4Mapped: v4).ipv4Mapped == v4)
+        #expect(IPv6Address("2001:db8::1")?.ipv4Mapped == nil)
+    }
+
+    @Test func macAddress() {
+        let mac = MACAddress("02:00:5E:10:00:01")
+        #expect(mac?.rawValue == 0x0200_5E10_0001)
+        #expect(mac.map { "\($0)" } == "02:00:5e:10:00:01")
+        #expect(MACAddress.broadcast.isBroadcast && MACAddress.broadcast.isMulticast)
+        #expect(MACAddress("01:00:5e:00:00:01")?.isMulticast == true)
+        #expect(MACAddress("02:00:00:00:00") == nil)
+        #expect(MACAddress("02:00:00:00:00:zz") == nil)
+    }
+}

@@ -1,0 +1,70 @@
+import Foundation
+import NFVIO
+import NFVTestSupport
+import Testing
+
+/// One frame of headers.pcap with scapy's description of it (headers.json).
+struct HeaderCase: CustomTestStringConvertible, Sendable {
+    let name: String
+    let bytes: [UInt8]
+    let expectation: [String: ExpectedValue]
+
+    var testDescription: String { name }
+
+    func int(_ key: String) -> Int? {
+        if case let .number(value) = expectation[key] { return value }
+        return nil
+    }
+
+    func string(_ key: String) -> String? {
+        if case let .text(value) = expectation[key] { return value }
+        return nil
+    }
+
+    func bool(_ key: String) -> Bool? {
+        if case let .flag(value) = expectation[key] { return value }
+        return nil
+    }
+
+    static func all() throws -> [HeaderCase] {
+        let frames = try Fixtures.frames("headers.pcap")
+        let data = try Data(contentsOf: URL(fileURLWithPath: Fixtures.path("headers.json")))
+        let list = try JSONDecoder().decode([[String: ExpectedValue]].self, from: data)
+        guard list.count == frames.count else {
+            throw FixtureError("headers.json does not describe every frame of headers.pcap")
+        }
+        return zip(frames, list).map { frame, values in
+            var name = "?"
+            if case let .text(text) = values["name"] { name = text }
+            return HeaderCase(name: name, bytes: frame.bytes, expectation: values)
+        }
+    }
+
+    static let good: [HeaderCase] = (try? all().filter { $0.string("drop") == "none" }) ?? []
+    static let malformed: [HeaderCase] = (try? all().filter { $0.string("drop") != "none" }) ?? []
+}
+
+enum ExpectedValue: Sendable, Decodable {
+    case number(Int)
+    case text(String)
+    case flag(Bool)
+    case null
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if container.decodeNil() {
+            self = .null
+        } else if let flag = try? container.decode(Bool.self) {
+            self = .flag(flag)
+        } else if let number = try? container.decode(Int.self) {
+            self = .number(number)
+        } else {
+            self = .text(try container.decode(String.self))
+        }
+    }
+}
+
+struct FixtureError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
