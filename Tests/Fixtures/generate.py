@@ -9,6 +9,7 @@ for malformed frames, from the rule of the RFC named next to the case.
 """
 import json
 import logging
+from decimal import Decimal
 import os
 import sys
 import tempfile
@@ -32,7 +33,8 @@ def eth(**kw):
 
 def stamp(packets, start=T0):
     for index, packet in enumerate(packets):
-        packet.time = start + index * 0.001 + 0.000007
+        # Decimal, not float: exact microseconds in both pcap and pcapng.
+        packet.time = Decimal(start) + Decimal(index) / 1000 + Decimal(7) / 1_000_000
     return packets
 
 

@@ -1,0 +1,131 @@
+import Foundation
+import NFVDescriptors
+import NFVReplay
+import NFVTestSupport
+import Testing
+
+@Suite struct ChainDescriptorLoaderTests {
+    let loader = ChainFactory.loader
+
+    func errors(_ text: String) -> [DescriptorError] {
+        do {
+            _ = try loader.parse(text, file: "chains/test.yaml")
+            return []
+        } catch {
+            return error.errors
+        }
+    }
+
+    @Test func readsAValidChain() throws {
+        let chain = try loader.parse("""
+            apiVersion: nfv/v1
+            kind: Chain
+            metadata: { name: web-edge }
+            spec:
+              ports:
+                - { name: in,  type: pcap-in,  path: in.pcap }
+                - { name: out, type: pcap-out, path: /tmp/out.pcap }
+              stages:
+                - { name: ttl, vnf: decrement-ttl }
+                - { name: noop, vnf: pass-through }
+            """, file: "chains/web.yaml")
+        #expect(chain.name == "web-edge")
+        #expect(chain.ports.map(\.name) == ["in", "out"])
+        #expect(chain.ports[0].path == "chains/in.pcap")  // relative to the chain file
+        #expect(chain.ports[1].path == "/tmp/out.pcap")
+        #expect(chain.stages.map(\.vnf) == ["decrement-ttl", "pass-through"])
+        #expect(chain.stages[1].location == SourceLocation(file: "chains/web.yaml", line: 10, column: 7))
+    }
+
+    @Test func misspeltVNFKindPointsAtTheValueAndSuggestsTheKind() {
+        let found = errors("""
+            apiVersion: nfv/v1
+            kind: Chain
+            metadata: { name: c }
+            spec:
+              ports: []
+              stages:
+                - { name: ttl, vnf: decrement-tll }
+            """)
+        #expect(found.count == 1)
+        #expect(found.first?.description
+                == "chains/test.yaml:7:25: spec.stages[0].vnf: unknown VNF kind \"decrement-tll\"; did you mean \"decrement-ttl\"?")
+    }
+
+    @Test func reportsEveryErrorAtOnce() {
+        let found = errors("""
+            apiVersion: nfv/v2
+            kind: Chian
+            metadata: { name: Bad_Name }
+            spec:
+              prots: []
+              stages:
+                - { name: a, vnf: pass-through }
+                - { name: a, vnf: pass-through, confg: x.yaml }
+                - { name: rx, vnf: pass-through }
+                - { vnf: frobnicate }
+            """)
+        let text = found.map(\.description)
+        #expect(text.contains("chains/test.yaml:1:13: apiVersion: unsupported API version \"nfv/v2\"; use \"nfv/v1\""))
+        #expect(text.contains("chains/test.yaml:2:7: kind: expected kind \"Chain\", found \"Chian\"; did you mean \"Chain\"?"))
+        #expect(text.contains { $0.hasPrefix("chains/test.yaml:3:19: metadata.name: \"Bad_Name\" is not a valid chain name") })
+        #expect(text.contains("chains/test.yaml:5:3: spec.prots: unknown field; did you mean \"ports\"?"))
+        #expect(text.contains("chains/test.yaml:5:3: spec.ports: required field is missing; add \"ports:\" to this mapping"))
+        #expect(text.contains("chains/test.yaml:8:37: spec.stages[1].confg: unknown field; did you mean \"config\"?"))
+        #expect(text.contains { $0.hasPrefix("chains/test.yaml:8:15: spec.stages[1].name: stage \"a\" is declared twice") })
+        #expect(text.contains { $0.hasPrefix("chains/test.yaml:9:15: spec.stages[2].name: \"rx\" is reserved") })
+        #expect(text.contains("chains/test.yaml:10:7: spec.stages[3].name: required field is missing; add \"name:\" to this mapping"))
+        #expect(text.contains { $0.hasPrefix("chains/test.yaml:10:14: spec.stages[3].vnf: unknown VNF kind \"frobnicate\"; use ") })
+        #expect(found.count == 10)
+    }
+
+    @Test func yamlSyntaxErrorHasItsLocation() {
+        let found = errors("apiVersion: nfv/v1\nkind: [Chain\n")
+        #expect(found.count == 1)
+        #expect(found.first.map { $0.location.line >= 2 && $0.message.hasPrefix("YAML syntax error") } == true)
+    }
+
+    @Test func capturePortNeedsAPathAndTypesAreChecked() {
+        let found = errors("""
+            apiVersion: nfv/v1
+            kind: Chain
+            metadata: { name: c }
+            spec:
+              ports:
+                - { name: in, type: pcap-in }
+                - { name: out, type: pcap_out, path: o.pcap }
+            """)
+        #expect(found.map(\.description) == [
+            "chains/test.yaml:6:7: spec.ports[0].path: a pcap-in port needs a capture file; add \"path: FILE.pcap\" (relative to the chain file)",
+            "chains/test.yaml:7:26: spec.ports[1].type: unknown port type \"pcap_out\"; did you mean \"pcap-out\"?",
+        ])
+    }
+
+    @Test func missingFileIsAnError() {
+        #expect { try loader.load(path: "/nonexistent/chain.yaml") } throws: { error in
+            "\(error)" == "/nonexistent/chain.yaml:1:1: the file does not exist"
+        }
+    }
+
+    /// Every chain shipped in chains/ must validate, with its capture files present.
+    @Test func everyShippedChainValidates() throws {
+        let directory = Fixtures.root.appendingPathComponent("chains")
+        let files = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".yaml") }
+        #expect(files.count >= 2)
+        for file in files {
+            let chain = try loader.load(path: directory.appendingPathComponent(file).path)
+            if let input = chain.firstPort(of: .pcapIn)?.path {
+                #expect(FileManager.default.fileExists(atPath: input), "\(file): \(input)")
+            }
+        }
+        let configs = Fixtures.root.appendingPathComponent("vnf-configs")
+        let configFiles = try FileManager.default.contentsOfDirectory(atPath: configs.path).filter { $0.hasSuffix(".yaml") }
+        #expect(configFiles.isEmpty, "VNF configuration files need a validating test once their kinds exist")
+    }
+
+    @Test func suggestionsFindNearMissesOnly() {
+        #expect(Suggestion.closest(to: "stgaes", in: ["ports", "stages"]) == "stages")
+        #expect(Suggestion.closest(to: "zzzz", in: ["ports", "stages"]) == nil)
+        #expect(Suggestion.editDistance("kitten", "sitting") == 3)
+    }
+}
