@@ -48,7 +48,7 @@ let package = Package(
         .executableTarget(
             name: "nfv-bench",
             dependencies: [
-                "NFVPacket", "NFVPipeline", "NFVIO", "CAllocCounter",
+                "NFVPacket", "NFVPipeline", "NFVIO", "NFVReplay", "CAllocCounter",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -2,11 +2,11 @@
 @frozen
 public struct ARPHeader {
     /// Size of an Ethernet/IPv4 ARP packet.
-    public static let byteCount = 28
+    @inlinable public static var byteCount: Int { 28 }
     /// ARP request operation code.
-    public static let request: UInt16 = 1
+    @inlinable public static var request: UInt16 { 1 }
     /// ARP reply operation code.
-    public static let reply: UInt16 = 2
+    @inlinable public static var reply: UInt16 { 2 }
     /// The first byte of the ARP packet.
     public let pointer: UnsafeMutableRawPointer
 

@@ -1,13 +1,13 @@
 /// EtherType values the platform understands (IEEE 802.3 / IANA).
 public enum EtherType {
-    public static let ipv4: UInt16 = 0x0800
-    public static let arp: UInt16 = 0x0806
-    public static let vlan: UInt16 = 0x8100
-    public static let ipv6: UInt16 = 0x86DD
+    @inlinable public static var ipv4: UInt16 { 0x0800 }
+    @inlinable public static var arp: UInt16 { 0x0806 }
+    @inlinable public static var vlan: UInt16 { 0x8100 }
+    @inlinable public static var ipv6: UInt16 { 0x86DD }
     /// 802.1ad service tag (QinQ outer tag).
-    public static let serviceVLAN: UInt16 = 0x88A8
+    @inlinable public static var serviceVLAN: UInt16 { 0x88A8 }
     /// Pre-standard QinQ outer tag still seen in the field.
-    public static let legacyQinQ: UInt16 = 0x9100
+    @inlinable public static var legacyQinQ: UInt16 { 0x9100 }
 
     /// True for the EtherTypes that announce a VLAN tag.
     @inlinable

@@ -3,7 +3,7 @@
 @frozen
 public struct EthernetHeader {
     /// Header size in bytes.
-    public static let byteCount = 14
+    @inlinable public static var byteCount: Int { 14 }
     /// The first byte of the header.
     public let pointer: UnsafeMutableRawPointer
 

@@ -27,8 +27,8 @@ extension FlowHash {
             return FlowKey(frame: frame, metadata: metadata)?.symmetricHash ?? 0
         }
         let l3 = Int(metadata.l3Offset)
-        let source = UInt64(frame.loadNetworkUInt32(at: l3 &+ 12)) | 0x0000_FFFF_0000_0000
-        let destination = UInt64(frame.loadNetworkUInt32(at: l3 &+ 16)) | 0x0000_FFFF_0000_0000
+        let source = frame.loadNetworkUInt32(at: l3 &+ 12)
+        let destination = frame.loadNetworkUInt32(at: l3 &+ 16)
         var sourcePort: UInt16 = 0
         var destinationPort: UInt16 = 0
         let ipProtocol = metadata.ipProtocol
@@ -43,12 +43,20 @@ extension FlowHash {
             }
         }
         let vlanID = flags.contains(.vlanTagged) ? metadata.vlanID : 0
-        let inOrder = source < destination || (source == destination && sourcePort <= destinationPort)
-        return symmetric(lowHigh: 0, low: inOrder ? source : destination,
-                         highHigh: 0, high: inOrder ? destination : source,
-                         lowPort: inOrder ? sourcePort : destinationPort,
-                         highPort: inOrder ? destinationPort : sourcePort,
-                         ipProtocol: ipProtocol, vlanID: vlanID)
+        return symmetricIPv4(source: source, destination: destination, sourcePort: sourcePort,
+                             destinationPort: destinationPort, ipProtocol: ipProtocol, vlanID: vlanID)
+    }
+
+    /// The symmetric hash of an IPv4 flow: the endpoints are put in canonical order (lower
+    /// address first; lower port first on equal addresses) and mixed once.
+    @inlinable @inline(__always)
+    public static func symmetricIPv4(source: UInt32, destination: UInt32, sourcePort: UInt16, destinationPort: UInt16,
+                                     ipProtocol: UInt8, vlanID: UInt16) -> UInt32 {
+        let sourceFirst = source < destination || (source == destination && sourcePort <= destinationPort)
+        let addresses = sourceFirst ? UInt64(source) << 32 | UInt64(destination) : UInt64(destination) << 32 | UInt64(source)
+        let ports = sourceFirst ? UInt64(sourcePort) << 16 | UInt64(destinationPort) : UInt64(destinationPort) << 16 | UInt64(sourcePort)
+        let rest = ports << 32 | UInt64(ipProtocol) << 16 | UInt64(vlanID)
+        return UInt32(truncatingIfNeeded: finalize(addresses &* 0x9E37_79B9_7F4A_7C15 ^ rest))
     }
 
     /// The hash of a canonical (already ordered) key; `FlowKey.symmetricHash` uses it too.

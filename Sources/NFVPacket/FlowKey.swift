@@ -76,8 +76,14 @@ public struct FlowKey: Hashable, Sendable, CustomStringConvertible {
 
     /// A hash equal for both directions of a flow, stable across processes and runs (no
     /// per-process seed), so workers and processes can agree on which one owns a flow.
+    /// IPv4 flows use the cheaper `FlowHash.symmetricIPv4`.
     @inlinable
     public var symmetricHash: UInt32 {
+        if let source = source.ipv4Mapped, let destination = destination.ipv4Mapped {
+            return FlowHash.symmetricIPv4(source: source.rawValue, destination: destination.rawValue,
+                                          sourcePort: sourcePort, destinationPort: destinationPort,
+                                          ipProtocol: ipProtocol, vlanID: vlanID)
+        }
         let key = canonical
         return FlowHash.symmetric(lowHigh: key.source.high, low: key.source.low,
                                   highHigh: key.destination.high, high: key.destination.low,

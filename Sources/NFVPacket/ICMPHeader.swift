@@ -3,19 +3,19 @@
 @frozen
 public struct ICMPHeader {
     /// Bytes of the ICMP header proper, rest-of-header included.
-    public static let byteCount = 8
+    @inlinable public static var byteCount: Int { 8 }
     /// ICMP echo reply.
-    public static let echoReply: UInt8 = 0
+    @inlinable public static var echoReply: UInt8 { 0 }
     /// ICMP destination unreachable.
-    public static let destinationUnreachable: UInt8 = 3
+    @inlinable public static var destinationUnreachable: UInt8 { 3 }
     /// ICMP echo request.
-    public static let echoRequest: UInt8 = 8
+    @inlinable public static var echoRequest: UInt8 { 8 }
     /// ICMP time exceeded.
-    public static let timeExceeded: UInt8 = 11
+    @inlinable public static var timeExceeded: UInt8 { 11 }
     /// ICMPv6 echo request.
-    public static let echoRequestV6: UInt8 = 128
+    @inlinable public static var echoRequestV6: UInt8 { 128 }
     /// ICMPv6 echo reply.
-    public static let echoReplyV6: UInt8 = 129
+    @inlinable public static var echoReplyV6: UInt8 { 129 }
     /// The first byte of the header.
     public let pointer: UnsafeMutableRawPointer
 

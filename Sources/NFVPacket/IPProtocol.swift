@@ -1,19 +1,19 @@
 /// IP protocol / IPv6 next-header numbers the platform understands (IANA registry).
 public enum IPProtocol {
-    public static let hopByHop: UInt8 = 0
-    public static let icmp: UInt8 = 1
-    public static let tcp: UInt8 = 6
-    public static let udp: UInt8 = 17
-    public static let ipv6Routing: UInt8 = 43
-    public static let ipv6Fragment: UInt8 = 44
-    public static let esp: UInt8 = 50
-    public static let authenticationHeader: UInt8 = 51
-    public static let icmpv6: UInt8 = 58
-    public static let noNextHeader: UInt8 = 59
-    public static let destinationOptions: UInt8 = 60
-    public static let mobility: UInt8 = 135
-    public static let hip: UInt8 = 139
-    public static let shim6: UInt8 = 140
-    public static let sctp: UInt8 = 132
-    public static let udpLite: UInt8 = 136
+    @inlinable public static var hopByHop: UInt8 { 0 }
+    @inlinable public static var icmp: UInt8 { 1 }
+    @inlinable public static var tcp: UInt8 { 6 }
+    @inlinable public static var udp: UInt8 { 17 }
+    @inlinable public static var ipv6Routing: UInt8 { 43 }
+    @inlinable public static var ipv6Fragment: UInt8 { 44 }
+    @inlinable public static var esp: UInt8 { 50 }
+    @inlinable public static var authenticationHeader: UInt8 { 51 }
+    @inlinable public static var icmpv6: UInt8 { 58 }
+    @inlinable public static var noNextHeader: UInt8 { 59 }
+    @inlinable public static var destinationOptions: UInt8 { 60 }
+    @inlinable public static var mobility: UInt8 { 135 }
+    @inlinable public static var hip: UInt8 { 139 }
+    @inlinable public static var shim6: UInt8 { 140 }
+    @inlinable public static var sctp: UInt8 { 132 }
+    @inlinable public static var udpLite: UInt8 { 136 }
 }

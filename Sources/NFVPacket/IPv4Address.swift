@@ -30,9 +30,9 @@ public struct IPv4Address: Hashable, Sendable, Comparable, CustomStringConvertib
     }
 
     /// 0.0.0.0
-    public static let any = IPv4Address(rawValue: 0)
+    @inlinable public static var any: IPv4Address { IPv4Address(rawValue: 0) }
     /// 255.255.255.255
-    public static let limitedBroadcast = IPv4Address(rawValue: 0xFFFF_FFFF)
+    @inlinable public static var limitedBroadcast: IPv4Address { IPv4Address(rawValue: 0xFFFF_FFFF) }
 
     /// True for 224.0.0.0/4.
     @inlinable public var isMulticast: Bool { rawValue & 0xF000_0000 == 0xE000_0000 }

@@ -2,7 +2,7 @@
 @frozen
 public struct IPv4Header {
     /// Size of a header without options.
-    public static let minimumByteCount = 20
+    @inlinable public static var minimumByteCount: Int { 20 }
     /// The first byte of the header.
     public let pointer: UnsafeMutableRawPointer
 
@@ -80,11 +80,21 @@ public struct IPv4Header {
         checksum = InternetChecksum.checksum(UnsafeRawPointer(pointer), byteCount: headerByteCount)
     }
 
-    /// Decrements TTL by one and patches the checksum incrementally (RFC 1624).
-    /// The caller checks `ttl > 1` first.
+    /// Decrements TTL by one and patches the checksum incrementally. The caller checks
+    /// `ttl > 1` first.
+    ///
+    /// RFC 1624 equation 3, `HC' = ~(~HC + ~m + m')`, with m the TTL/protocol word and
+    /// m' = m - 0x0100: for a 16-bit m >= 0x0100, `~m + m'` is the constant 0xFEFF, so the
+    /// update is one add and one fold (the sum stays below 0x1FEFF, so one fold suffices).
+    ///
+    /// The arithmetic runs on the field as loaded (little-endian on x86), with the constant
+    /// byte-swapped to 0xFFFE: ones'-complement addition commutes with byte swapping (RFC 1071
+    /// section 2(B)), so no swap of the field is needed.
     @inlinable public func decrementTTL() {
-        let word = pointer.loadNetworkUInt16(at: 8)  // TTL (high byte) and protocol
-        pointer.storeNetworkUInt16(word &- 0x0100, at: 8)
-        checksum = InternetChecksum.updated(checksum, old: word, new: word &- 0x0100)
+        pointer.storeByte(pointer.loadByte(at: 8) &- 1, at: 8)
+        let stored = pointer.loadUnaligned(fromByteOffset: 10, as: UInt16.self)
+        let constant = UInt32(UInt16(0xFEFF).bigEndian)
+        let sum = UInt32(~stored) &+ constant
+        pointer.storeBytes(of: ~UInt16(truncatingIfNeeded: (sum & 0xFFFF) &+ (sum >> 16)), toByteOffset: 10, as: UInt16.self)
     }
 }

@@ -36,7 +36,7 @@ public struct IPv6Address: Hashable, Sendable, Comparable, CustomStringConvertib
     }
 
     /// The unspecified address `::`.
-    public static let unspecified = IPv6Address(high: 0, low: 0)
+    @inlinable public static var unspecified: IPv6Address { IPv6Address(high: 0, low: 0) }
 
     /// True for ff00::/8.
     @inlinable public var isMulticast: Bool { high >> 56 == 0xFF }

@@ -2,7 +2,7 @@
 @frozen
 public struct IPv6Header {
     /// Size of the fixed header.
-    public static let byteCount = 40
+    @inlinable public static var byteCount: Int { 40 }
     /// The first byte of the header.
     public let pointer: UnsafeMutableRawPointer
 

@@ -33,10 +33,10 @@ public struct MACAddress: Hashable, Sendable, Comparable, CustomStringConvertibl
     }
 
     /// The broadcast address ff:ff:ff:ff:ff:ff.
-    public static let broadcast = MACAddress(rawValue: 0xFFFF_FFFF_FFFF)
+    @inlinable public static var broadcast: MACAddress { MACAddress(rawValue: 0xFFFF_FFFF_FFFF) }
 
     /// The all-zero address.
-    public static let zero = MACAddress(rawValue: 0)
+    @inlinable public static var zero: MACAddress { MACAddress(rawValue: 0) }
 
     /// True for group (multicast and broadcast) addresses: the I/G bit of the first octet.
     @inlinable

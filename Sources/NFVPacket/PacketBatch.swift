@@ -6,7 +6,7 @@
 /// for every round, so nothing is allocated per batch.
 public final class PacketBatch {
     /// The usual batch size.
-    public static let defaultCapacity = 256
+    @inlinable public static var defaultCapacity: Int { 256 }
 
     /// The most packets the batch holds.
     public let capacity: Int
@@ -14,7 +14,7 @@ public final class PacketBatch {
     public let pool: PacketPool
     /// Per-packet metadata, `capacity` entries; the first `count` are live.
     public let metadata: UnsafeMutablePointer<PacketMetadata>
-    @usableFromInline let counts: UnsafeMutablePointer<Int>  // [count, not-forwarded count]
+    @usableFromInline let counts: UnsafeMutablePointer<Int>  // [count, not-forwarded count, first not-forwarded index]
 
     /// Creates an empty batch over `pool`.
     public init(pool: PacketPool, capacity: Int = PacketBatch.defaultCapacity) {
@@ -22,8 +22,8 @@ public final class PacketBatch {
         self.capacity = capacity
         self.pool = pool
         self.metadata = .allocate(capacity: capacity)
-        self.counts = .allocate(capacity: 2)
-        counts.initialize(repeating: 0, count: 2)
+        self.counts = .allocate(capacity: 3)
+        counts.initialize(repeating: 0, count: 3)
     }
 
     deinit {
@@ -46,6 +46,17 @@ public final class PacketBatch {
         set { counts[1] = newValue }
     }
 
+    /// The lowest index that got a verdict other than `.forward` since the last compaction
+    /// (meaningful when `notForwardedCount > 0`): compaction can start there.
+    @inlinable
+    public var firstNotForwardedIndex: Int { counts[2] }
+
+    /// Marks the batch compacted: every packet in it is forwarded.
+    @inlinable
+    public func resetVerdictCounts() {
+        counts[1] = 0
+    }
+
     /// True when no more packets fit.
     @inlinable
     public var isFull: Bool { counts[0] >= capacity }
@@ -60,7 +71,7 @@ public final class PacketBatch {
     /// Marks packet `index` dropped for `reason`.
     @inlinable
     public func drop(_ index: Int, reason: DropReason) {
-        if metadata[index].verdict == .forward { counts[1] &+= 1 }
+        if metadata[index].verdict == .forward { noteNotForwarded(index) }
         metadata[index].verdict = .drop
         metadata[index].dropReason = reason
     }
@@ -68,8 +79,14 @@ public final class PacketBatch {
     /// Marks packet `index` for the control side.
     @inlinable
     public func punt(_ index: Int) {
-        if metadata[index].verdict == .forward { counts[1] &+= 1 }
+        if metadata[index].verdict == .forward { noteNotForwarded(index) }
         metadata[index].verdict = .punt
+    }
+
+    @inlinable @inline(__always)
+    func noteNotForwarded(_ index: Int) {
+        if counts[1] == 0 || index < counts[2] { counts[2] = index }
+        counts[1] &+= 1
     }
 
     /// Adds an already filled buffer. Returns false (and keeps nothing) when the batch is full.
@@ -121,5 +138,6 @@ public final class PacketBatch {
         }
         counts[0] = 0
         counts[1] = 0
+        counts[2] = 0
     }
 }

@@ -8,11 +8,51 @@
 /// protocols are not errors: such packets are described as far as the parser understands them.
 public enum PacketParser {
     /// How many IPv6 extension headers the walk follows before giving up.
-    public static let maximumIPv6ExtensionHeaders = 8
+    @inlinable public static var maximumIPv6ExtensionHeaders: Int { 8 }
 
     /// Parses the frame of `metadata` at `frame`; returns `.none` on success.
-    @inlinable
+    ///
+    /// The common frame (untagged IPv4 without options, not fragmented, carrying TCP or UDP
+    /// whose lengths check out) is recognised with a handful of loads and compares; every
+    /// other frame takes `parseGeneral`, which gives the same result for the common frame.
+    @inlinable @inline(__always)
     public static func parse(_ frame: UnsafeMutableRawPointer, metadata: inout PacketMetadata) -> DropReason {
+        let length = Int(metadata.length)
+        if length >= 54 {
+            // Bytes 12...14 are EtherType 0x0800 and version/IHL 0x45 (little-endian load).
+            let head = frame.loadUnaligned(fromByteOffset: 12, as: UInt32.self)
+            let totalLength = Int(frame.loadNetworkUInt16(at: 16))
+            let fragmentField = frame.loadNetworkUInt16(at: 20)
+            let ipProtocol = frame.loadByte(at: 23)
+            if head & 0x00FF_FFFF == 0x0045_0008, totalLength &+ 14 <= length, fragmentField & 0x3FFF == 0 {
+                // IP payload bytes; negative when the total length is below the header, which
+                // then fails the checks below and goes to the general parser.
+                let available = totalLength &- 20
+                var valid = false
+                if ipProtocol == 17 {
+                    let udpLength = Int(frame.loadNetworkUInt16(at: 38))
+                    valid = udpLength >= 8 && udpLength <= available  // implies available >= 8
+                } else if ipProtocol == 6 {
+                    let tcpLength = Int(frame.loadByte(at: 46) >> 4) &* 4
+                    valid = tcpLength >= 20 && tcpLength <= available  // implies available >= 20
+                }
+                if valid {
+                    metadata.l3Offset = 14
+                    metadata.l4Offset = 34
+                    metadata.etherType = EtherType.ipv4
+                    metadata.ipProtocol = ipProtocol
+                    metadata.flags = [.parsed, .ipv4, .hasL4]
+                    return .none
+                }
+            }
+        }
+        return parseGeneral(frame, metadata: &metadata)
+    }
+
+    /// The complete parser: every EtherType, VLAN tags, IPv4 options and fragments, IPv6
+    /// extension headers. `parse` uses it for every frame its fast path does not cover.
+    @inlinable
+    public static func parseGeneral(_ frame: UnsafeMutableRawPointer, metadata: inout PacketMetadata) -> DropReason {
         let length = Int(metadata.length)
         var flags: PacketFlags = .parsed
         guard length >= EthernetHeader.byteCount else { return .truncatedEthernet }

@@ -2,7 +2,7 @@
 @frozen
 public struct UDPHeader {
     /// Header size.
-    public static let byteCount = 8
+    @inlinable public static var byteCount: Int { 8 }
     /// The first byte of the header.
     public let pointer: UnsafeMutableRawPointer
 

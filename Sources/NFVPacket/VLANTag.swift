@@ -3,7 +3,7 @@
 @frozen
 public struct VLANTag {
     /// Bytes after the TPID: TCI (2) + inner EtherType (2).
-    public static let byteCount = 4
+    @inlinable public static var byteCount: Int { 4 }
     /// The first byte of the TCI.
     public let pointer: UnsafeMutableRawPointer
 

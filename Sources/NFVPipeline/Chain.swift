@@ -77,16 +77,27 @@ public final class Chain {
     }
 
     /// Moves forwarded packets to the front, releases dropped ones and sets punted ones aside.
+    ///
+    /// Drops are usually sparse, so survivors are moved a run at a time (one memmove per run
+    /// between two non-forwarded packets), starting at the first non-forwarded packet.
     func compact(_ batch: PacketBatch, counters stageCounters: StageCounters) {
         let metadata = batch.metadata
         let pool = batch.pool
         let count = batch.count
-        var kept = 0
-        for index in 0..<count {
+        var kept = batch.firstNotForwardedIndex  // everything before it stays where it is
+        var index = kept
+        while index < count {
             switch metadata[index].verdict {
             case .forward:
-                if kept != index { metadata[kept] = metadata[index] }
-                kept &+= 1
+                var end = index &+ 1
+                while end < count, metadata[end].verdict == .forward { end &+= 1 }
+                if kept != index {
+                    UnsafeMutableRawPointer(metadata + kept).copyMemory(
+                        from: metadata + index, byteCount: (end &- index) &* MemoryLayout<PacketMetadata>.stride)
+                }
+                kept &+= end &- index
+                index = end
+                continue
             case .drop:
                 stageCounters.drops.increment(metadata[index].dropReason)
                 pool.release(metadata[index].id)
@@ -99,9 +110,10 @@ public final class Chain {
                     pool.release(entry.id)
                 }
             }
+            index &+= 1
         }
         batch.count = kept
-        batch.notForwardedCount = 0
+        batch.resetVerdictCounts()
     }
 
     /// Sets every stage counter to zero.

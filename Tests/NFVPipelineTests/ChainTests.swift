@@ -156,3 +156,53 @@ struct SeededGenerator: RandomNumberGenerator {
         }
     }
 }
+
+/// Drops and punts packets at the positions listed in `verdicts` (by the frame's index byte).
+final class ScriptedStage: Stage {
+    let name = "scripted"
+    var kind: String { "scripted" }
+    var verdicts: [UInt8: Verdict] = [:]
+    func process(_ batch: PacketBatch) {
+        for index in 0..<batch.count {
+            switch verdicts[batch.frame(index).loadByte(at: 15)] {
+            case .drop: batch.drop(index, reason: .ttlExpired)
+            case .punt: batch.punt(index)
+            default: break
+            }
+        }
+    }
+}
+
+@Suite struct CompactionTests {
+    /// Random verdict patterns over full batches: the survivors are exactly the forwarded
+    /// packets in order (a plain filter is the reference), punts go aside in order.
+    @Test func randomVerdictPatternsMatchAFilter() throws {
+        var generator = SeededGenerator(state: 2026)
+        for round in 0..<300 {
+            let pool = PacketPool(slotCount: 600, slotByteCount: 256, headroom: 64)
+            let stage = ScriptedStage()
+            let chain = Chain(stages: [stage], pool: pool)
+            let punts = CollectingRecorder()
+            chain.puntSink = punts
+            let dropShare = [0, 1, 5, 50, 95, 100][round % 6]
+            var frames: [MemoryPort.Frame] = []
+            for index in 0..<256 {
+                frames.append(ChainTests.frame(marker: 0, index: index))
+                let roll = Int.random(in: 0..<100, using: &generator)
+                if roll < dropShare {
+                    stage.verdicts[UInt8(index)] = Bool.random(using: &generator) ? .drop : .punt
+                }
+            }
+            let output = MemoryPort()
+            try Pipeline(source: MemoryPort(frames: frames), chain: chain, sink: output, batch: PacketBatch(pool: pool))
+                .runUntilExhausted()
+            let expectedKept = (0..<256).filter { stage.verdicts[UInt8($0)] == nil }.map(UInt8.init)
+            let expectedPunted = (0..<256).filter { stage.verdicts[UInt8($0)] == .punt }.map(UInt8.init)
+            #expect(output.transmitted.map { $0.bytes[15] } == expectedKept, "round \(round)")
+            #expect(output.transmitted.map(\.timestamp) == expectedKept.map(UInt64.init), "metadata moved with its packet")
+            #expect(punts.frames.map { $0[15] } == expectedPunted)
+            #expect(chain.counters[0].drops[.ttlExpired] == UInt64(256 - expectedKept.count - expectedPunted.count))
+            #expect(pool.availableCount == 600)
+        }
+    }
+}

@@ -1,0 +1,43 @@
+import NFVPacket
+
+/// Builds the frames of a synthetic workload: IPv4/UDP, one frame per flow, each flow with
+/// its own source address and port, checksums valid. `expiredPercent` of the flows, spread
+/// evenly, carry TTL 1 so a TTL stage drops them.
+enum WorkloadBuilder {
+    static func udpFlows(count: Int, frameByteCount: Int, ttl: UInt8, expiredPercent: Int) -> [[UInt8]] {
+        var expiredSoFar = 0
+        let headerByteCount = EthernetHeader.byteCount + IPv4Header.minimumByteCount + UDPHeader.byteCount
+        return (0..<count).map { flow in
+            var frame = [UInt8](repeating: 0, count: frameByteCount)
+            frame.withUnsafeMutableBytes { buffer in
+                let base = buffer.baseAddress!
+                let ethernet = EthernetHeader(base)
+                ethernet.destination = MACAddress(0x02, 0, 0, 0, 0, 0x02)
+                ethernet.source = MACAddress(0x02, 0, 0, 0, 0, 0x01)
+                ethernet.etherType = EtherType.ipv4
+                let ip = IPv4Header(base + EthernetHeader.byteCount)
+                base.storeByte(0x45, at: EthernetHeader.byteCount)
+                ip.totalLength = UInt16(frameByteCount - EthernetHeader.byteCount)
+                ip.identification = UInt16(truncatingIfNeeded: flow)
+                // Flow i expires when the running share of expired flows falls below the target.
+                if expiredSoFar * 100 < expiredPercent * (flow + 1) {
+                    ip.ttl = 1
+                    expiredSoFar += 1
+                } else {
+                    ip.ttl = ttl
+                }
+                base.storeByte(IPProtocol.udp, at: EthernetHeader.byteCount + 9)
+                ip.source = IPv4Address(rawValue: 0x0A00_0000 | UInt32(truncatingIfNeeded: flow >> 8 & 0xFFFF) << 8 | UInt32(flow & 0xFF))
+                ip.destination = IPv4Address(198, 51, 100, 1)
+                ip.updateChecksum()
+                let udp = UDPHeader(base + EthernetHeader.byteCount + IPv4Header.minimumByteCount)
+                udp.sourcePort = UInt16(truncatingIfNeeded: 1024 + flow % 60_000)
+                udp.destinationPort = 4789
+                udp.length = UInt16(frameByteCount - EthernetHeader.byteCount - IPv4Header.minimumByteCount)
+                for index in headerByteCount..<frameByteCount { base.storeByte(UInt8(truncatingIfNeeded: index), at: index) }
+                udp.checksum = 0
+            }
+            return frame
+        }
+    }
+}
