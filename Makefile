@@ -1,0 +1,74 @@
+# The two commands of the README, on a fresh Debian 12 machine as root with only the Swift
+# toolchain: `make demo` and `make test`. Both install what is missing first.
+SHELL := /bin/bash
+PYTHON ?= python3
+SCAPY_VERSION ?= 2.8.0
+# Libraries the package links (libpcap, libnl) and tools the tests run (tcpdump reads our captures).
+APT_PACKAGES := libpcap-dev libnl-3-dev libnl-route-3-dev pkg-config tcpdump iproute2
+# What the benchmark recipes need on top (callgrind, memcheck, objcopy).
+BENCH_APT_PACKAGES := valgrind binutils
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: all deps bench-deps build test demo bench fixtures check-fixtures clean help
+
+all: build
+
+help:
+	@echo "make demo     install what is missing, build, replay a capture through a chain, show counters"
+	@echo "make test     install what is missing, build, run the whole test suite"
+	@echo "make bench    throughput, instructions per packet (callgrind) and allocation checks"
+	@echo "make fixtures regenerate the scapy-built test captures"
+
+# apt-get can fail once with a dpkg "cannot stat" error on these machines; a retry works.
+define apt_install
+	@missing=""; for package in $(1); do \
+	  dpkg-query -W -f='$${Status}' $$package 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$package"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  $(SUDO) apt-get update -q >/dev/null; \
+	  for attempt in 1 2 3; do \
+	    DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends $$missing >/dev/null && break; \
+	    [ $$attempt = 3 ] && { echo "apt-get install failed:$$missing" >&2; exit 1; }; sleep 3; \
+	  done; \
+	fi
+endef
+
+deps:
+	$(call apt_install,$(APT_PACKAGES))
+	@$(PYTHON) -c 'import scapy' 2>/dev/null || { echo "installing: scapy $(SCAPY_VERSION) (PyPI)"; \
+	  $(PYTHON) -m pip install -q "scapy==$(SCAPY_VERSION)" 2>/dev/null \
+	  || $(PYTHON) -m pip install -q --break-system-packages "scapy==$(SCAPY_VERSION)"; }
+
+bench-deps: deps
+	$(call apt_install,$(BENCH_APT_PACKAGES))
+
+build: deps
+	swift build
+
+# The fixtures are committed; this proves they are what scapy generates, not our own output.
+check-fixtures: deps
+	$(PYTHON) Tests/Fixtures/generate.py --check
+
+fixtures: deps
+	$(PYTHON) Tests/Fixtures/generate.py
+
+test: deps check-fixtures
+	swift build --build-tests
+	swift build -c release --product nfv-bench
+	swift test --skip-build
+
+demo: deps
+	swift build --product nfv-orch
+	@bash scripts/demo.sh
+
+bench: bench-deps
+	swift build -c release --product nfv-bench
+	.build/release/nfv-bench
+	.build/release/nfv-bench --expired-percent 1
+	.build/release/nfv-bench --flow-hash
+	bench/callgrind.sh
+	bench/allocations.sh
+
+clean:
+	rm -rf .build
