@@ -9,6 +9,7 @@ public final class DescriptorDecoder {
     /// The problems found so far.
     public private(set) var errors: [DescriptorError] = []
 
+    /// A decoder for one document read from `file`.
     public init(file: String) { self.file = file }
 
     /// Parses `text` into a node tree; a YAML syntax error is recorded with its location.
@@ -151,16 +152,4 @@ public final class DescriptorDecoder {
         case .scalar: node.null != nil ? "nothing" : "\"\(node.string ?? "")\""
         }
     }
-}
-
-/// The checked entries of one YAML mapping, by key.
-public struct MappingFields {
-    /// The mapping node itself (for errors about missing fields).
-    public let node: Node
-    /// Values by key.
-    public var values: [String: Node] = [:]
-    /// Key nodes by key (for errors that point at the key).
-    public var keys: [String: Node] = [:]
-
-    public subscript(name: String) -> Node? { values[name] }
 }

@@ -6,8 +6,11 @@ import NFVPipeline
 public final class MemoryPort: PacketSource, PacketSink {
     /// One frame with its timestamp (nanoseconds since the epoch).
     public struct Frame: Equatable, Sendable {
+        /// The frame, from the Ethernet destination address on.
         public var bytes: [UInt8]
+        /// Nanoseconds since the Unix epoch.
         public var timestamp: UInt64
+        /// A frame with its timestamp.
         public init(bytes: [UInt8], timestamp: UInt64 = 0) {
             self.bytes = bytes
             self.timestamp = timestamp

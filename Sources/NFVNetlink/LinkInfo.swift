@@ -18,10 +18,16 @@ public struct LinkInfo: Sendable, Equatable {
 
 /// Interface counters, as `ip -s link` shows them.
 public struct LinkStatistics: Sendable, Equatable {
+    /// Packets received.
     public var receivedPackets: UInt64
+    /// Bytes received.
     public var receivedBytes: UInt64
+    /// Packets transmitted.
     public var transmittedPackets: UInt64
+    /// Bytes transmitted.
     public var transmittedBytes: UInt64
+    /// Received packets the kernel dropped.
     public var receiveDropped: UInt64
+    /// Packets the kernel dropped on transmit.
     public var transmitDropped: UInt64
 }

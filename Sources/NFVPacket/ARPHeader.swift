@@ -10,6 +10,8 @@ public struct ARPHeader {
     /// The first byte of the ARP packet.
     public let pointer: UnsafeMutableRawPointer
 
+    /// A view of the header that starts at `pointer` (no bounds check).
+
     @inlinable public init(_ pointer: UnsafeMutableRawPointer) { self.pointer = pointer }
 
     /// Hardware type (1 for Ethernet).

@@ -5,11 +5,17 @@
 /// query identifier, so a request and its reply share a key. Other packets have ports 0.
 @frozen
 public struct FlowKey: Hashable, Sendable, CustomStringConvertible {
+    /// Source address (IPv4 as IPv4-mapped).
     public var source: IPv6Address
+    /// Destination address (IPv4 as IPv4-mapped).
     public var destination: IPv6Address
+    /// Source port, or the ICMP query identifier.
     public var sourcePort: UInt16
+    /// Destination port, or the ICMP query identifier.
     public var destinationPort: UInt16
+    /// IP protocol (IPv6: the upper-layer next header).
     public var ipProtocol: UInt8
+    /// Outer VLAN ID, 0 when untagged.
     public var vlanID: UInt16
 
     /// Creates a key from its parts.

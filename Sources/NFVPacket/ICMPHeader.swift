@@ -19,6 +19,8 @@ public struct ICMPHeader {
     /// The first byte of the header.
     public let pointer: UnsafeMutableRawPointer
 
+    /// A view of the header that starts at `pointer` (no bounds check).
+
     @inlinable public init(_ pointer: UnsafeMutableRawPointer) { self.pointer = pointer }
 
     /// Message type.

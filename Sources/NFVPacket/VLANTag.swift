@@ -7,6 +7,8 @@ public struct VLANTag {
     /// The first byte of the TCI.
     public let pointer: UnsafeMutableRawPointer
 
+    /// A view of the header that starts at `pointer` (no bounds check).
+
     @inlinable public init(_ pointer: UnsafeMutableRawPointer) { self.pointer = pointer }
 
     /// Tag control information: PCP (3 bits), DEI (1 bit), VID (12 bits).

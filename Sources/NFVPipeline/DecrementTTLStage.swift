@@ -10,6 +10,7 @@ public final class DecrementTTLStage: Stage {
     public let name: String
     public var kind: String { "decrement-ttl" }
 
+    /// A TTL-decrement stage called `name`.
     public init(name: String = "ttl") { self.name = name }
 
     public func process(_ batch: PacketBatch) {

@@ -13,6 +13,7 @@ public final class ParseStage: Stage {
     /// Whether `flowHash` is filled in (0 otherwise).
     public let computesFlowHash: Bool
 
+    /// A parse stage called `name`; `computeFlowHash` fills in `PacketMetadata.flowHash`.
     public init(name: String = "parse", computeFlowHash: Bool = false) {
         self.name = name
         self.computesFlowHash = computeFlowHash

@@ -6,6 +6,7 @@ public final class PassThroughStage: Stage {
     public let name: String
     public var kind: String { "pass-through" }
 
+    /// A pass-through stage called `name`.
     public init(name: String) { self.name = name }
 
     public func process(_ batch: PacketBatch) {}

@@ -3,11 +3,16 @@ import NFVPacket
 /// Moves packets from a source through a chain into a sink, batch by batch, until the source
 /// is exhausted: the run-to-completion loop of a data plane, here over files and memory.
 public final class Pipeline {
+    /// Where packets come from.
     public let source: any PacketSource
+    /// The stages they pass.
     public let chain: Chain
+    /// Where the survivors go.
     public let sink: any PacketSink
+    /// The batch reused for every round.
     public let batch: PacketBatch
 
+    /// Connects `source` through `chain` to `sink`, moving packets in `batch`.
     public init(source: any PacketSource, chain: Chain, sink: any PacketSink, batch: PacketBatch) {
         self.source = source
         self.chain = chain

@@ -5,24 +5,41 @@ import NFVPipeline
 public struct ReplayReport: Sendable {
     /// Counters of one stage.
     public struct StageLine: Sendable, Equatable {
+        /// Stage name.
         public var name: String
+        /// VNF kind.
         public var kind: String
+        /// Packets handed to the stage.
         public var received: UInt64
+        /// Packets it forwarded.
         public var transmitted: UInt64
+        /// Packets it punted.
         public var punted: UInt64
+        /// Drops by reason name.
         public var drops: [String: UInt64]
+        /// All drops.
         public var dropped: UInt64 { drops.values.reduce(0, +) }
     }
 
+    /// The chain that ran.
     public var chainName: String
+    /// The capture read.
     public var inputPath: String
+    /// The capture written.
     public var outputPath: String
+    /// Frames read from the input.
     public var receivedPackets: UInt64
+    /// Bytes read from the input.
     public var receivedBytes: UInt64
+    /// Frames the input port could not take (too large, no buffer), by reason.
     public var portDrops: [String: UInt64]
+    /// Frames written to the output.
     public var transmittedPackets: UInt64
+    /// Bytes written to the output.
     public var transmittedBytes: UInt64
+    /// Counters of every stage, in chain order.
     public var stages: [StageLine]
+    /// How many batches ran.
     public var batches: Int
 
     init(chainName: String, inputPath: String, outputPath: String, source: PortCounters,

@@ -17,6 +17,7 @@ public enum Replayer {
         /// Packets per batch, 1...256.
         public var batchSize: Int
 
+        /// Options; nil paths fall back to the chain's capture ports.
         public init(inputPath: String? = nil, outputPath: String? = nil,
                     traces: [(point: String, path: String)] = [], batchSize: Int = PacketBatch.defaultCapacity) {
             self.inputPath = inputPath
