@@ -1,3 +1,4 @@
+import Foundation
 import NFVDescriptors
 import NFVIO
 import NFVPacket
@@ -38,6 +39,7 @@ public enum Replayer {
         guard (1...PacketBatch.defaultCapacity).contains(options.batchSize) else {
             throw ReplayError("batch size \(options.batchSize) is out of range: use 1 to \(PacketBatch.defaultCapacity)")
         }
+        try checkDistinct(input: input, outputs: [("--out", output)] + options.traces.map { ("--trace \($0.point)", $0.path) })
         let pool = PacketPool(slotCount: 4 * PacketBatch.defaultCapacity, slotByteCount: 10_240)
         let chain = ChainFactory.makeChain(descriptor, pool: pool)
         var recorders: [PcapFileSink] = []
@@ -67,6 +69,32 @@ public enum Replayer {
             throw error
         } catch {
             throw ReplayError("\(error)")
+        }
+    }
+
+    /// Refuses outputs that would overwrite the input (it is truncated before it is read) or
+    /// each other (two writers corrupt one file).
+    static func checkDistinct(input: String, outputs: [(option: String, path: String)]) throws(ReplayError) {
+        func identity(_ path: String) -> String {
+            let url = URL(fileURLWithPath: path)
+            let resolved = url.resolvingSymlinksInPath().path
+            if let attributes = try? FileManager.default.attributesOfItem(atPath: resolved),
+               let device = attributes[.systemNumber], let inode = attributes[.systemFileNumber] {
+                return "\(device):\(inode)"
+            }
+            return resolved
+        }
+        let inputIdentity = identity(input)
+        var seen: [String: String] = [:]
+        for (option, path) in outputs where path != "/dev/null" {
+            let key = identity(path)
+            if key == inputIdentity {
+                throw ReplayError("\(option) \(path) is the input capture: writing it would destroy the input; choose another file")
+            }
+            if let earlier = seen[key] {
+                throw ReplayError("\(option) \(path) is also the file of \(earlier): give each output its own file")
+            }
+            seen[key] = option
         }
     }
 }

@@ -82,6 +82,18 @@ import Testing
         #expect(notACapture.status == 1)
         #expect(notACapture.standardError.contains("\(chain): cannot read capture:"))
 
+        let input = directory.appendingPathComponent("in.pcap")
+        try FileManager.default.copyItem(atPath: Fixtures.path("ttl-in.pcap"), toPath: input.path)
+        let before = try Data(contentsOf: input)
+        let overwrite = try CommandRunner.run("nfv-orch", ["replay", chain, "--in", input.path, "--out", input.path])
+        #expect(overwrite.status == 1)
+        #expect(overwrite.standardError.contains("is the input capture"))
+        #expect(try Data(contentsOf: input) == before, "the input is untouched")
+        let twice = directory.appendingPathComponent("twice.pcap").path
+        let sameTwice = try CommandRunner.run("nfv-orch", ["replay", chain, "--in", input.path, "--out", twice, "--trace", "rx=\(twice)"])
+        #expect(sameTwice.status == 1)
+        #expect(sameTwice.standardError.contains("is also the file of --out"))
+
         let validate = try CommandRunner.run("nfv-orch", ["validate", chain, broken.path])
         #expect(validate.status == 1)
         #expect(validate.standardOutput.contains("chain ttl-decrement is valid"))
