@@ -1,6 +1,8 @@
 /// A service chain: its identity, its ports and its ordered stages (`kind: Chain`).
 ///
-/// Traffic enters on the first port, passes the stages in order and leaves on the second.
+/// Traffic entering on the first port passes the stages in order and leaves on the second;
+/// traffic entering on the second passes them in reverse and leaves on the first, unless a
+/// stage (a router) chooses another port.
 public struct ChainDescriptor: Sendable, Equatable {
     /// The API version this build reads.
     public static let apiVersion = "nfv/v1"
@@ -14,8 +16,8 @@ public struct ChainDescriptor: Sendable, Equatable {
     /// The file the chain was read from.
     public var file: String
 
-    /// The first port of `kind`, if any.
-    public func firstPort(of kind: PortDescriptor.Kind) -> PortDescriptor? {
-        ports.first { $0.kind == kind }
+    /// The index of the port called `name`.
+    public func portIndex(named name: String) -> Int? {
+        ports.firstIndex { $0.name == name }
     }
 }

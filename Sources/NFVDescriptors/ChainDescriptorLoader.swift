@@ -83,16 +83,15 @@ public struct ChainDescriptorLoader: Sendable {
         var seen: [String: SourceLocation] = [:]
         for (index, element) in elements.enumerated() {
             let field = "spec.ports[\(index)]"
-            guard let fields = decoder.mapping(element, field: field, allowed: ["name", "type", "path"],
+            guard let fields = decoder.mapping(element, field: field, allowed: ["name", "type", "path", "rx", "tx"],
                                                required: ["name", "type"]) else { continue }
             let name = fields["name"].flatMap { decoder.string($0, field: "\(field).name") }
             let kindText = fields["type"].flatMap {
                 decoder.choice($0, field: "\(field).type", choices: PortDescriptor.Kind.allCases.map(\.rawValue),
                                what: "port type")
             }
-            var path: String?
-            if let pathNode = fields["path"] {
-                path = decoder.string(pathNode, field: "\(field).path").map { resolve($0, in: directory) }
+            func path(_ key: String) -> String? {
+                fields[key].flatMap { decoder.string($0, field: "\(field).\(key)") }.map { resolve($0, in: directory) }
             }
             guard let name, let kindText, let kind = PortDescriptor.Kind(rawValue: kindText) else { continue }
             let location = decoder.location(of: element)
@@ -102,12 +101,34 @@ public struct ChainDescriptorLoader: Sendable {
                 continue
             }
             seen[name] = location
-            if path == nil, fields["path"] == nil {
-                decoder.report(element, field: "\(field).path", "a \(kind.rawValue) port needs a capture file",
-                               fix: "add \"path: FILE.pcap\" (relative to the chain file)")
-                continue
+            var receive: String?
+            var transmit: String?
+            switch kind {
+            case .pcapIn, .pcapOut:
+                for key in ["rx", "tx"] where fields[key] != nil {
+                    decoder.report(fields.keys[key]!, field: "\(field).\(key)", "a \(kind.rawValue) port takes \"path\", not \"\(key)\"",
+                                   fix: "use \"path:\", or \"type: pcap\" with rx/tx")
+                }
+                guard fields["path"] != nil else {
+                    decoder.report(element, field: "\(field).path", "a \(kind.rawValue) port needs a capture file",
+                                   fix: "add \"path: FILE.pcap\" (relative to the chain file)")
+                    continue
+                }
+                if kind == .pcapIn { receive = path("path") } else { transmit = path("path") }
+            case .pcap:
+                if fields["path"] != nil {
+                    decoder.report(fields.keys["path"]!, field: "\(field).path", "a pcap port takes \"rx\" and \"tx\", not \"path\"",
+                                   fix: "write \"rx: FILE.pcap\" for arriving frames, \"tx: FILE.pcap\" for leaving ones")
+                }
+                receive = path("rx")
+                transmit = path("tx")
+                if fields["rx"] == nil && fields["tx"] == nil {
+                    decoder.report(element, field: "\(field)", "a pcap port needs \"rx\", \"tx\" or both",
+                                   fix: "add \"rx: FILE.pcap\" (frames arriving) and/or \"tx: FILE.pcap\" (frames leaving)")
+                    continue
+                }
             }
-            ports.append(PortDescriptor(name: name, kind: kind, path: path, location: location))
+            ports.append(PortDescriptor(name: name, kind: kind, receivePath: receive, transmitPath: transmit, location: location))
         }
         return ports
     }

@@ -50,32 +50,36 @@ public final class PcapFileSource: PacketSource {
         isExhausted = true
     }
 
+    /// Reads the next frame: its bytes (valid until the next read) and timestamp; nil at the
+    /// end of the file. Throws a `PortError` naming the file and packet for a damaged record.
+    public func readFrame() throws(PortError) -> (bytes: UnsafeRawBufferPointer, timestamp: UInt64)? {
+        guard let handle, !isExhausted else { return nil }
+        var header: UnsafeMutablePointer<pcap_pkthdr>?
+        var data: UnsafePointer<UInt8>?
+        let status = pcap_next_ex(handle, &header, &data)
+        if status == PCAP_ERROR_BREAK || status == -2 {
+            close()
+            return nil
+        }
+        guard status == 1, let header, let data else {
+            let message = String(cString: pcap_geterr(handle))
+            close()
+            throw PortError("\(path): packet \(packetNumber + 1): \(message)")
+        }
+        packetNumber += 1
+        let captured = Int(header.pointee.caplen)
+        if header.pointee.caplen < header.pointee.len { snapTruncatedCount &+= 1 }
+        let seconds = UInt64(UInt(bitPattern: header.pointee.ts.tv_sec))
+        let nanoseconds = UInt64(UInt(bitPattern: header.pointee.ts.tv_usec))
+        counters.receivedPackets &+= 1
+        counters.receivedBytes &+= UInt64(captured)
+        return (UnsafeRawBufferPointer(start: data, count: captured), seconds &* 1_000_000_000 &+ nanoseconds)
+    }
+
     public func receive(into batch: PacketBatch, limit: Int) throws(PortError) -> Int {
-        guard let handle, !isExhausted else { return 0 }
         var appended = 0
-        while appended < limit && !batch.isFull {
-            var header: UnsafeMutablePointer<pcap_pkthdr>?
-            var data: UnsafePointer<UInt8>?
-            let status = pcap_next_ex(handle, &header, &data)
-            if status == PCAP_ERROR_BREAK || status == -2 {
-                close()
-                break
-            }
-            guard status == 1, let header, let data else {
-                let message = String(cString: pcap_geterr(handle))
-                close()
-                throw PortError("\(path): packet \(packetNumber + 1): \(message)")
-            }
-            packetNumber += 1
-            let captured = Int(header.pointee.caplen)
-            if header.pointee.caplen < header.pointee.len { snapTruncatedCount &+= 1 }
-            let seconds = UInt64(UInt(bitPattern: header.pointee.ts.tv_sec))
-            let nanoseconds = UInt64(UInt(bitPattern: header.pointee.ts.tv_usec))
-            let timestamp = seconds &* 1_000_000_000 &+ nanoseconds
-            counters.receivedPackets &+= 1
-            counters.receivedBytes &+= UInt64(captured)
-            let frame = UnsafeRawBufferPointer(start: data, count: captured)
-            switch batch.appendCopy(of: frame, inPort: portNumber, timestamp: timestamp) {
+        while appended < limit && !batch.isFull, let frame = try readFrame() {
+            switch batch.appendCopy(of: frame.bytes, inPort: portNumber, timestamp: frame.timestamp) {
             case .appended:
                 appended += 1
             case .frameTooLarge:

@@ -24,7 +24,8 @@ public struct PacketMetadata: Sendable {
     public var vlanID: UInt16
     /// The chain port the packet arrived on.
     public var inPort: UInt16
-    /// The chain port the packet leaves on (set by forwarding stages).
+    /// The chain port the packet leaves on. Starts as the linear default (port 0 -> 1, any
+    /// other port -> 0); forwarding stages (a router) change it.
     public var outPort: UInt16
     /// IPv4 protocol or final IPv6 next header (after extension headers).
     public var ipProtocol: UInt8
@@ -35,7 +36,8 @@ public struct PacketMetadata: Sendable {
     /// Why it was dropped, when `verdict == .drop`.
     public var dropReason: DropReason
 
-    /// Metadata for a freshly received frame: nothing parsed, verdict forward.
+    /// Metadata for a freshly received frame: nothing parsed, verdict forward, out port the
+    /// linear default.
     @inlinable
     public init(id: UInt32, dataOffset: UInt16, length: UInt16, inPort: UInt16, timestamp: UInt64) {
         self.id = id
@@ -48,7 +50,7 @@ public struct PacketMetadata: Sendable {
         self.etherType = 0
         self.vlanID = 0
         self.inPort = inPort
-        self.outPort = 0
+        self.outPort = inPort == 0 ? 1 : 0
         self.ipProtocol = 0
         self.flags = []
         self.verdict = .forward

@@ -19,6 +19,9 @@ public final class Chain {
     public let counters: [StageCounters]
     /// Where punted packets go; when nil they are counted and released.
     public var puntSink: (any PacketSink)?
+    /// Packets the stages generated during runs (replies, ICMP errors); the owner of the chain
+    /// transmits them by their `outPort` and empties the batch.
+    public let emitted: PacketBatch
     var stageRecorders: [(any PacketRecorder)?]
     var receiveRecorder: (any PacketRecorder)?
     let puntBatch: PacketBatch
@@ -33,6 +36,7 @@ public final class Chain {
         self.counters = stages.map { _ in StageCounters() }
         self.stageRecorders = Array(repeating: nil, count: stages.count)
         self.puntBatch = PacketBatch(pool: pool, capacity: batchCapacity)
+        self.emitted = PacketBatch(pool: pool, capacity: batchCapacity)
     }
 
     /// The names trace points can use: `rx` and every stage name.
@@ -51,21 +55,25 @@ public final class Chain {
         return true
     }
 
-    /// Runs every stage over `batch`. Afterwards the batch holds only the packets the last
-    /// stage forwarded; dropped buffers are back in the pool, punted ones went to `puntSink`.
+    /// Runs every stage over `batch`. Afterwards the batch holds only the packets the stages
+    /// forwarded, each with its `outPort` (the receive path set the linear default); dropped buffers are back in the pool, punted ones
+    /// went to `puntSink`, and `emitted` holds the packets the stages generated.
+    ///
+    /// The batch must hold packets from one ingress port (the first packet's `inPort` decides
+    /// the direction): port 0 runs the stages in order, any other port in reverse order.
     public func run(_ batch: PacketBatch) throws(PortError) {
-        if let receiveRecorder, batch.count > 0 { try receiveRecorder.record(batch) }
-        for index in 0..<stages.count {
-            let count = batch.count
-            if count == 0 { break }
-            let stageCounters = counters[index]
-            stageCounters.received &+= UInt64(count)
-            stages[index].process(batch)
-            if batch.notForwardedCount != 0 {
-                compact(batch, counters: stageCounters)
+        let count = batch.count
+        guard count > 0 else { return }
+        let inPort = batch.metadata[0].inPort
+        if let receiveRecorder { try receiveRecorder.record(batch) }
+        if inPort == 0 {
+            for index in 0..<stages.count {
+                if try !runStage(index, batch) { break }
             }
-            stageCounters.transmitted &+= UInt64(batch.count)
-            if let recorder = stageRecorders[index], batch.count > 0 { try recorder.record(batch) }
+        } else {
+            for index in stages.indices.reversed() {
+                if try !runStage(index, batch) { break }
+            }
         }
         if puntBatch.count > 0 {
             if let puntSink {
@@ -74,6 +82,24 @@ public final class Chain {
                 puntBatch.releaseAll()
             }
         }
+    }
+
+    /// Runs stage `index`; false when no packet is left for the stages after it.
+    @inline(__always)
+    func runStage(_ index: Int, _ batch: PacketBatch) throws(PortError) -> Bool {
+        let count = batch.count
+        if count == 0 { return false }
+        let stageCounters = counters[index]
+        stageCounters.received &+= UInt64(count)
+        let emittedBefore = emitted.count
+        stages[index].process(batch, emit: emitted)
+        stageCounters.emitted &+= UInt64(emitted.count &- emittedBefore)
+        if batch.notForwardedCount != 0 {
+            compact(batch, counters: stageCounters)
+        }
+        stageCounters.transmitted &+= UInt64(batch.count)
+        if let recorder = stageRecorders[index], batch.count > 0 { try recorder.record(batch) }
+        return true
     }
 
     /// Moves forwarded packets to the front, releases dropped ones and sets punted ones aside.

@@ -13,7 +13,7 @@ public final class DecrementTTLStage: Stage {
     /// A TTL-decrement stage called `name`.
     public init(name: String = "ttl") { self.name = name }
 
-    public func process(_ batch: PacketBatch) {
+    public func process(_ batch: PacketBatch, emit: PacketBatch) {
         let metadata = batch.metadata
         let pool = batch.pool
         for index in 0..<batch.count {

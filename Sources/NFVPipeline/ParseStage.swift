@@ -19,7 +19,7 @@ public final class ParseStage: Stage {
         self.computesFlowHash = computeFlowHash
     }
 
-    public func process(_ batch: PacketBatch) {
+    public func process(_ batch: PacketBatch, emit: PacketBatch) {
         if computesFlowHash {
             parse(batch, hashing: true)
         } else {

@@ -9,5 +9,5 @@ public final class PassThroughStage: Stage {
     /// A pass-through stage called `name`.
     public init(name: String) { self.name = name }
 
-    public func process(_ batch: PacketBatch) {}
+    public func process(_ batch: PacketBatch, emit: PacketBatch) {}
 }

@@ -1,42 +1,102 @@
 import NFVPacket
 
-/// Moves packets from a source through a chain into a sink, batch by batch, until the source
-/// is exhausted: the run-to-completion loop of a data plane, here over files and memory.
+/// Moves packets from sources through a chain into per-port sinks, batch by batch, until every
+/// source is exhausted: the run-to-completion loop of a data plane, here over files and memory.
+///
+/// Each packet leaves on its `outPort`: `sinks[outPort]` takes it; a port without a sink (or a
+/// port number beyond the list) counts the packet in `unsentCounters` and frees it. Packets
+/// the stages generated (`Chain.emitted`) are dispatched the same way after each batch.
 public final class Pipeline {
-    /// Where packets come from.
-    public let source: any PacketSource
+    /// Where packets come from, polled in turn.
+    public let sources: [any PacketSource]
     /// The stages they pass.
     public let chain: Chain
-    /// Where the survivors go.
-    public let sink: any PacketSink
+    /// The sink of each port, by port number; nil discards.
+    public let sinks: [(any PacketSink)?]
     /// The batch reused for every round.
     public let batch: PacketBatch
+    /// Packets whose out port has no sink.
+    public let unsentCounters = PortCounters()
+    let portBatches: [PacketBatch]
 
-    /// Connects `source` through `chain` to `sink`, moving packets in `batch`.
-    public init(source: any PacketSource, chain: Chain, sink: any PacketSink, batch: PacketBatch) {
-        self.source = source
+    /// Connects `sources` through `chain` to `sinks`, moving packets in `batch`.
+    public init(sources: [any PacketSource], chain: Chain, sinks: [(any PacketSink)?], batch: PacketBatch) {
+        self.sources = sources
         self.chain = chain
-        self.sink = sink
+        self.sinks = sinks
         self.batch = batch
+        self.portBatches = sinks.map { _ in PacketBatch(pool: batch.pool, capacity: batch.capacity) }
     }
 
-    /// Runs until the source is exhausted, taking at most `nextBatchSize()` packets per batch
+    /// A pipeline with one source and one sink (port 1, the linear default's exit for port 0).
+    public convenience init(source: any PacketSource, chain: Chain, sink: any PacketSink, batch: PacketBatch) {
+        self.init(sources: [source], chain: chain, sinks: [sink, sink], batch: batch)
+    }
+
+    /// Runs until every source is exhausted, taking at most `nextBatchSize()` packets per batch
     /// (clamped to 1...capacity). Varying the sizes shows that results do not depend on where
     /// batches split. Returns how many batches ran.
     @discardableResult
     public func runUntilExhausted(nextBatchSize: () -> Int = { Int.max }) throws(PortError) -> Int {
         var batches = 0
         while true {
-            let limit = min(max(nextBatchSize(), 1), batch.capacity)
-            let received = try source.receive(into: batch, limit: limit)
-            if received == 0 && batch.count == 0 {
-                if source.isExhausted { break }
-                continue
+            var idle = true
+            for source in sources {
+                let limit = min(max(nextBatchSize(), 1), batch.capacity)
+                let received = try source.receive(into: batch, limit: limit)
+                if received == 0 && batch.count == 0 { continue }
+                idle = false
+                try chain.run(batch)
+                try dispatch(batch)
+                try dispatch(chain.emitted)
+                batches &+= 1
             }
-            try chain.run(batch)
-            try sink.transmit(batch)
-            batches &+= 1
+            if idle && sources.allSatisfy(\.isExhausted) { break }
         }
         return batches
+    }
+
+    /// Hands every packet of `outgoing` to the sink of its out port and empties it.
+    func dispatch(_ outgoing: PacketBatch) throws(PortError) {
+        let count = outgoing.count
+        guard count > 0 else { return }
+        let metadata = outgoing.metadata
+        let first = Int(metadata[0].outPort)
+        var uniform = true
+        for index in 1..<max(count, 1) where Int(metadata[index].outPort) != first {
+            uniform = false
+            break
+        }
+        if uniform {
+            if first < sinks.count, let sink = sinks[first] {
+                try sink.transmit(outgoing)
+            } else {
+                discard(outgoing)
+            }
+            return
+        }
+        for index in 0..<count {
+            let port = Int(metadata[index].outPort)
+            if port < portBatches.count, sinks[port] != nil {
+                _ = portBatches[port].append(metadata[index])
+            } else {
+                unsentCounters.transmittedPackets &+= 1
+                unsentCounters.transmittedBytes &+= UInt64(metadata[index].length)
+                outgoing.pool.release(metadata[index].id)
+            }
+        }
+        outgoing.count = 0
+        outgoing.resetVerdictCounts()
+        for (port, portBatch) in portBatches.enumerated() where portBatch.count > 0 {
+            try sinks[port]!.transmit(portBatch)
+        }
+    }
+
+    func discard(_ outgoing: PacketBatch) {
+        for index in 0..<outgoing.count {
+            unsentCounters.transmittedPackets &+= 1
+            unsentCounters.transmittedBytes &+= UInt64(outgoing.metadata[index].length)
+        }
+        outgoing.releaseAll()
     }
 }

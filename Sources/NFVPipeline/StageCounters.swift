@@ -1,15 +1,16 @@
 import NFVPacket
 
-/// Packet counters of one stage: what it received, forwarded, punted and dropped per reason.
-/// For every stage `received == transmitted + punted + drops.total`.
+/// Packet counters of one stage: what it received, forwarded, punted and dropped per reason,
+/// and how many packets it generated. For every stage
+/// `received == transmitted + punted + drops.total`.
 public final class StageCounters {
-    @usableFromInline let storage: UnsafeMutablePointer<UInt64>  // received, transmitted, punted
+    @usableFromInline let storage: UnsafeMutablePointer<UInt64>  // received, transmitted, punted, emitted
     /// Drops per reason.
     public let drops = DropCounters()
 
     public init() {
-        storage = .allocate(capacity: 3)
-        storage.initialize(repeating: 0, count: 3)
+        storage = .allocate(capacity: 4)
+        storage.initialize(repeating: 0, count: 4)
     }
 
     deinit { storage.deallocate() }
@@ -30,9 +31,15 @@ public final class StageCounters {
         set { storage[2] = newValue }
     }
 
+    /// Packets the stage generated (replies, errors) into the emit batch.
+    @inlinable public var emitted: UInt64 {
+        get { storage[3] }
+        set { storage[3] = newValue }
+    }
+
     /// Sets every counter to zero.
     public func reset() {
-        storage.update(repeating: 0, count: 3)
+        storage.update(repeating: 0, count: 4)
         drops.reset()
     }
 }

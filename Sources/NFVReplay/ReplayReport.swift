@@ -15,55 +15,80 @@ public struct ReplayReport: Sendable {
         public var transmitted: UInt64
         /// Packets it punted.
         public var punted: UInt64
+        /// Packets it generated (replies, errors).
+        public var emitted: UInt64
         /// Drops by reason name.
         public var drops: [String: UInt64]
         /// All drops.
         public var dropped: UInt64 { drops.values.reduce(0, +) }
     }
 
+    /// One port of the replay: its captures and what crossed it.
+    public struct Port: Sendable, Equatable {
+        /// The port's name in the chain.
+        public var name: String
+        /// The capture read for frames arriving on it.
+        public var receivePath: String?
+        /// The capture frames leaving through it were written to.
+        public var transmitPath: String?
+        /// Frames read.
+        public var receivedPackets: UInt64 = 0
+        /// Bytes read.
+        public var receivedBytes: UInt64 = 0
+        /// Frames written.
+        public var transmittedPackets: UInt64 = 0
+        /// Bytes written.
+        public var transmittedBytes: UInt64 = 0
+
+        /// A port with its captures.
+        public init(name: String, receivePath: String? = nil, transmitPath: String? = nil) {
+            self.name = name
+            self.receivePath = receivePath
+            self.transmitPath = transmitPath
+        }
+    }
+
     /// The chain that ran.
     public var chainName: String
-    /// The capture read.
-    public var inputPath: String
-    /// The capture written.
-    public var outputPath: String
-    /// Frames read from the input.
-    public var receivedPackets: UInt64
-    /// Bytes read from the input.
-    public var receivedBytes: UInt64
-    /// Frames the input port could not take (too large, no buffer), by reason.
+    /// The ports, in chain order.
+    public var ports: [Port]
+    /// Frames the input ports could not take (too large, no buffer), by reason.
     public var portDrops: [String: UInt64]
-    /// Frames written to the output.
-    public var transmittedPackets: UInt64
-    /// Bytes written to the output.
-    public var transmittedBytes: UInt64
+    /// Packets that left through a port without a tx capture.
+    public var unsentPackets: UInt64
     /// Counters of every stage, in chain order.
     public var stages: [StageLine]
     /// How many batches ran.
     public var batches: Int
 
-    init(chainName: String, inputPath: String, outputPath: String, source: PortCounters,
-         sink: PortCounters, chain: Chain, batches: Int) {
+    /// The capture written by the second port: where traffic from the first port leaves.
+    public var outputPath: String? { ports.count > 1 ? ports[1].transmitPath : nil }
+
+    init(chainName: String, ports: [Port], portDrops: [String: UInt64], unsentPackets: UInt64, chain: Chain, batches: Int) {
         self.chainName = chainName
-        self.inputPath = inputPath
-        self.outputPath = outputPath
-        self.receivedPackets = source.receivedPackets
-        self.receivedBytes = source.receivedBytes
-        self.portDrops = Dictionary(uniqueKeysWithValues: source.drops.nonZero.map { ($0.reason.name, $0.count) })
-        self.transmittedPackets = sink.transmittedPackets
-        self.transmittedBytes = sink.transmittedBytes
+        self.ports = ports
+        self.portDrops = portDrops
+        self.unsentPackets = unsentPackets
         self.batches = batches
         self.stages = zip(chain.stages, chain.counters).map { stage, counters in
             StageLine(name: stage.name, kind: stage.kind, received: counters.received,
-                      transmitted: counters.transmitted, punted: counters.punted,
+                      transmitted: counters.transmitted, punted: counters.punted, emitted: counters.emitted,
                       drops: Dictionary(uniqueKeysWithValues: counters.drops.nonZero.map { ($0.reason.name, $0.count) }))
         }
     }
 
     /// The counters as a table for a terminal.
     public var text: String {
-        var lines = ["chain \(chainName): \(receivedPackets) packets (\(receivedBytes) bytes) in from \(inputPath), "
-            + "\(transmittedPackets) packets (\(transmittedBytes) bytes) out to \(outputPath)"]
+        let received = ports.reduce(0) { $0 + $1.receivedPackets }
+        let sent = ports.reduce(0) { $0 + $1.transmittedPackets }
+        var lines = ["chain \(chainName): \(received) packets in, \(sent) packets out"
+            + (unsentPackets > 0 ? ", \(unsentPackets) to ports without a capture" : "")]
+        for port in ports where port.receivePath != nil || port.transmitPath != nil {
+            var parts: [String] = []
+            if let path = port.receivePath { parts.append("rx \(port.receivedPackets) (\(port.receivedBytes) bytes) from \(path)") }
+            if let path = port.transmitPath { parts.append("tx \(port.transmittedPackets) (\(port.transmittedBytes) bytes) to \(path)") }
+            lines.append("port \(port.name): " + parts.joined(separator: ", "))
+        }
         if !portDrops.isEmpty {
             lines.append("input port drops: " + Self.reasons(portDrops))
         }
@@ -73,11 +98,12 @@ public struct ReplayReport: Sendable {
             return left ? text + fill : fill + text
         }
         lines.append(pad("stage", nameWidth, left: true) + "  " + pad("kind", 13, left: true)
-            + pad("rx", 10) + pad("tx", 10) + pad("punt", 8) + pad("drop", 8) + "  drop reasons")
+            + pad("rx", 10) + pad("tx", 10) + pad("punt", 8) + pad("emit", 8) + pad("drop", 8) + "  drop reasons")
         for stage in stages {
             lines.append(pad(stage.name, nameWidth, left: true) + "  " + pad(stage.kind, 13, left: true)
                 + pad("\(stage.received)", 10) + pad("\(stage.transmitted)", 10) + pad("\(stage.punted)", 8)
-                + pad("\(stage.dropped)", 8) + "  " + (stage.drops.isEmpty ? "-" : Self.reasons(stage.drops)))
+                + pad("\(stage.emitted)", 8) + pad("\(stage.dropped)", 8) + "  "
+                + (stage.drops.isEmpty ? "-" : Self.reasons(stage.drops)))
         }
         return lines.joined(separator: "\n")
     }

@@ -4,14 +4,18 @@ import NFVIO
 import NFVPacket
 import NFVPipeline
 
-/// Runs a chain over a capture file and writes what leaves it into another: the engine of
-/// `nfv-orch replay`.
+/// Runs a chain over capture files and writes what leaves it: the engine of `nfv-orch replay`.
+///
+/// Every port with an `rx` capture feeds the chain (several are merged in timestamp order);
+/// every packet leaves on its out port and is written to that port's `tx` capture, or counted
+/// as unsent when the port has none.
 public enum Replayer {
     /// What to replay.
     public struct Options: Sendable {
-        /// The capture to read; nil means the chain's `pcap-in` port.
+        /// The capture arriving on the first port; nil means the chain's own.
         public var inputPath: String?
-        /// The capture to write; nil means the chain's `pcap-out` port.
+        /// The capture written by the second port (where first-port traffic leaves); nil
+        /// means the chain's own.
         public var outputPath: String?
         /// Trace point (`rx` or a stage name) -> capture file.
         public var traces: [(point: String, path: String)]
@@ -28,19 +32,31 @@ public enum Replayer {
         }
     }
 
-    /// Replays `options.inputPath` through `descriptor`'s chain.
+    /// The ports of a replay: the chain's, with the overrides applied, at least two.
+    public static func ports(of descriptor: ChainDescriptor, options: Options) -> [ReplayReport.Port] {
+        var ports = descriptor.ports.map { ReplayReport.Port(name: $0.name, receivePath: $0.receivePath, transmitPath: $0.transmitPath) }
+        while ports.count < 2 { ports.append(ReplayReport.Port(name: ports.isEmpty ? "in" : "out")) }
+        if let input = options.inputPath { ports[0].receivePath = input }
+        if let output = options.outputPath { ports[1].transmitPath = output }
+        return ports
+    }
+
+    /// Replays the chain's captures through `descriptor`'s chain.
     public static func run(_ descriptor: ChainDescriptor, options: Options) throws(ReplayError) -> ReplayReport {
-        guard let input = options.inputPath ?? descriptor.firstPort(of: .pcapIn)?.path else {
-            throw ReplayError("chain \(descriptor.name) has no pcap-in port: give the capture with --in FILE")
-        }
-        guard let output = options.outputPath ?? descriptor.firstPort(of: .pcapOut)?.path else {
-            throw ReplayError("chain \(descriptor.name) has no pcap-out port: give the output with --out FILE")
+        var ports = ports(of: descriptor, options: options)
+        guard ports.contains(where: { $0.receivePath != nil }) else {
+            throw ReplayError("chain \(descriptor.name) has no capture to read: give one with --in FILE or an rx port")
         }
         guard (1...PacketBatch.defaultCapacity).contains(options.batchSize) else {
             throw ReplayError("batch size \(options.batchSize) is out of range: use 1 to \(PacketBatch.defaultCapacity)")
         }
-        try checkDistinct(input: input, outputs: [("--out", output)] + options.traces.map { ("--trace \($0.point)", $0.path) })
-        let pool = PacketPool(slotCount: 4 * PacketBatch.defaultCapacity, slotByteCount: 10_240)
+        var outputs: [(String, String)] = ports.compactMap { port in port.transmitPath.map { ("port \(port.name) tx", $0) } }
+        outputs += options.traces.map { ("--trace \($0.point)", $0.path) }
+        for port in ports {
+            if let input = port.receivePath { try checkDistinct(input: input, outputs: outputs) }
+        }
+        try checkDistinct(input: nil, outputs: outputs)
+        let pool = PacketPool(slotCount: 8 * PacketBatch.defaultCapacity, slotByteCount: 10_240)
         let chain = ChainFactory.makeChain(descriptor, pool: pool)
         var recorders: [PcapFileSink] = []
         do {
@@ -54,15 +70,39 @@ public enum Replayer {
                 chain.setTrace(at: point, recorder: recorder)
                 recorders.append(recorder)
             }
-            let source = try PcapFileSource(path: input, portNumber: 0)
-            let sink = try PcapFileSink(path: output)
-            let pipeline = Pipeline(source: source, chain: chain, sink: sink, batch: PacketBatch(pool: pool))
+            var readers: [PcapFileSource] = []
+            for (index, port) in ports.enumerated() {
+                if let path = port.receivePath { readers.append(try PcapFileSource(path: path, portNumber: UInt16(index))) }
+            }
+            var writers: [PcapFileSink?] = []
+            for port in ports {
+                writers.append(try port.transmitPath.map { path throws(PortError) in try PcapFileSink(path: path) })
+            }
+            let source: any PacketSource = readers.count == 1 ? readers[0] : TimeOrderedSource(sources: readers)
+            let pipeline = Pipeline(sources: [source], chain: chain, sinks: writers, batch: PacketBatch(pool: pool))
             let batches = try pipeline.runUntilExhausted { options.batchSize }
-            try sink.flush()
-            sink.close()
+            for writer in writers {
+                try writer?.flush()
+                writer?.close()
+            }
             for recorder in recorders { recorder.close() }
-            return ReplayReport(chainName: descriptor.name, inputPath: input, outputPath: output,
-                                source: source.counters, sink: sink.counters, chain: chain, batches: batches)
+            for (index, reader) in readers.enumerated() {
+                let port = Int(reader.portNumber)
+                ports[port].receivedPackets = reader.counters.receivedPackets
+                ports[port].receivedBytes = reader.counters.receivedBytes
+                _ = index
+            }
+            for (index, writer) in writers.enumerated() {
+                guard let writer else { continue }
+                ports[index].transmittedPackets = writer.counters.transmittedPackets
+                ports[index].transmittedBytes = writer.counters.transmittedBytes
+            }
+            var portDrops: [String: UInt64] = [:]
+            for counters in readers.map(\.counters) + [(source as? TimeOrderedSource)?.counters].compactMap({ $0 }) {
+                for (reason, count) in counters.drops.nonZero { portDrops[reason.name, default: 0] += count }
+            }
+            return ReplayReport(chainName: descriptor.name, ports: ports, portDrops: portDrops,
+                                unsentPackets: pipeline.unsentCounters.transmittedPackets, chain: chain, batches: batches)
         } catch let error as PortError {
             throw ReplayError(error.message)
         } catch let error as ReplayError {
@@ -72,24 +112,23 @@ public enum Replayer {
         }
     }
 
-    /// Refuses outputs that would overwrite the input (it is truncated before it is read) or
+    /// Refuses outputs that would overwrite an input (it is truncated before it is read) or
     /// each other (two writers corrupt one file).
-    static func checkDistinct(input: String, outputs: [(option: String, path: String)]) throws(ReplayError) {
+    static func checkDistinct(input: String?, outputs: [(option: String, path: String)]) throws(ReplayError) {
         func identity(_ path: String) -> String {
-            let url = URL(fileURLWithPath: path)
-            let resolved = url.resolvingSymlinksInPath().path
+            let resolved = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
             if let attributes = try? FileManager.default.attributesOfItem(atPath: resolved),
                let device = attributes[.systemNumber], let inode = attributes[.systemFileNumber] {
                 return "\(device):\(inode)"
             }
             return resolved
         }
-        let inputIdentity = identity(input)
+        let inputIdentity = input.map(identity)
         var seen: [String: String] = [:]
         for (option, path) in outputs where path != "/dev/null" {
             let key = identity(path)
-            if key == inputIdentity {
-                throw ReplayError("\(option) \(path) is the input capture: writing it would destroy the input; choose another file")
+            if key == inputIdentity, let input {
+                throw ReplayError("\(option) \(path) is the input capture \(input): writing it would destroy the input; choose another file")
             }
             if let earlier = seen[key] {
                 throw ReplayError("\(option) \(path) is also the file of \(earlier): give each output its own file")

@@ -35,8 +35,10 @@ struct Replay: ParsableCommand {
         valueName: "STAGE=FILE"))
     var traces: [String] = []
 
-    @Option(name: .customLong("expect"), help: ArgumentHelp("Compare the output with this capture; exit 1 when they differ.", valueName: "EXPECTED.pcap"))
-    var expected: String?
+    @Option(name: .customLong("expect"), help: ArgumentHelp(
+        "Compare an output with this capture; exit 1 when they differ. EXPECTED.pcap alone checks the second port's output (where traffic from the first port leaves); PORT=EXPECTED.pcap checks the output of port PORT. Repeatable.",
+        valueName: "[PORT=]EXPECTED.pcap"))
+    var expectations: [String] = []
 
     @Option(name: .customLong("ignore"), help: ArgumentHelp("A field (ipv4.id) or layer (ipv4) to leave out of the --expect comparison. Repeatable.", valueName: "FIELD"))
     var ignored: [String] = []
@@ -51,7 +53,10 @@ struct Replay: ParsableCommand {
                 throw ValidationError("--trace takes STAGE=FILE, got \"\(trace)\"")
             }
         }
-        if !ignored.isEmpty && expected == nil {
+        if expectations.filter({ !$0.contains("=") }).count > 1 {
+            throw ValidationError("only one --expect may omit the port; name the others as PORT=FILE")
+        }
+        if !ignored.isEmpty && expectations.isEmpty {
             throw ValidationError("--ignore only applies with --expect")
         }
     }
@@ -69,16 +74,36 @@ struct Replay: ParsableCommand {
             return (String(parts[0]), String(parts[1]))
         }
         let options = Replayer.Options(inputPath: input, outputPath: output, traces: traceList, batchSize: batchSize)
+        let ports = Replayer.ports(of: chainDescriptor, options: options)
+        var checks: [(port: String, output: String, expected: String)] = []
+        for expectation in expectations {
+            let parts = expectation.split(separator: "=", maxSplits: 1).map(String.init)
+            let portIndex = parts.count == 2 ? ports.firstIndex { $0.name == parts[0] } : 1
+            guard let portIndex else {
+                printError("--expect \(expectation): chain \(chainDescriptor.name) has no port \"\(parts[0])\" (ports: "
+                    + ports.map(\.name).joined(separator: ", ") + ")")
+                throw ExitCode.failure
+            }
+            guard let written = ports[portIndex].transmitPath else {
+                printError("--expect \(expectation): port \(ports[portIndex].name) writes no capture; give it a tx file"
+                    + (portIndex == 1 ? " (or use --out FILE)" : ""))
+                throw ExitCode.failure
+            }
+            checks.append((ports[portIndex].name, written, parts.last!))
+        }
+        var matched = true
         do {
             let report = try Replayer.run(chainDescriptor, options: options)
             print(report.text)
-            guard let expected else { return }
-            let comparison = try CaptureComparison(actualPath: report.outputPath, expectedPath: expected, ignoring: ignored)
-            print(comparison.text(expectedPath: expected))
-            if !comparison.matches { throw ExitCode.failure }
-        } catch let error as ReplayError {
+            for check in checks {
+                let comparison = try CaptureComparison(actualPath: check.output, expectedPath: check.expected, ignoring: ignored)
+                print("port \(check.port): " + comparison.text(expectedPath: check.expected))
+                matched = matched && comparison.matches
+            }
+        } catch {
             printError("replay failed: \(error)")
             throw ExitCode.failure
         }
+        if !matched { throw ExitCode.failure }
     }
 }

@@ -31,8 +31,9 @@ import Testing
             """, file: "chains/web.yaml")
         #expect(chain.name == "web-edge")
         #expect(chain.ports.map(\.name) == ["in", "out"])
-        #expect(chain.ports[0].path == "chains/in.pcap")  // relative to the chain file
-        #expect(chain.ports[1].path == "/tmp/out.pcap")
+        #expect(chain.ports[0].receivePath == "chains/in.pcap")  // relative to the chain file
+        #expect(chain.ports[0].transmitPath == nil)
+        #expect(chain.ports[1].transmitPath == "/tmp/out.pcap")
         #expect(chain.stages.map(\.vnf) == ["decrement-ttl", "pass-through"])
         #expect(chain.stages[1].location == SourceLocation(file: "chains/web.yaml", line: 10, column: 7))
     }
@@ -101,6 +102,35 @@ import Testing
         ])
     }
 
+    @Test func pcapPortsTakeRxAndTx() throws {
+        let chain = try loader.parse("""
+            apiVersion: nfv/v1
+            kind: Chain
+            metadata: { name: two-way }
+            spec:
+              ports:
+                - { name: inside,  type: pcap, rx: inside-rx.pcap, tx: inside-tx.pcap }
+                - { name: outside, type: pcap, tx: outside-tx.pcap }
+            """, file: "c/two.yaml")
+        #expect(chain.ports.map(\.receivePath) == ["c/inside-rx.pcap", nil])
+        #expect(chain.ports.map(\.transmitPath) == ["c/inside-tx.pcap", "c/outside-tx.pcap"])
+        let found = errors("""
+            apiVersion: nfv/v1
+            kind: Chain
+            metadata: { name: c }
+            spec:
+              ports:
+                - { name: a, type: pcap }
+                - { name: b, type: pcap, path: x.pcap, rx: y.pcap }
+                - { name: c, type: pcap-in, path: x.pcap, tx: z.pcap }
+            """)
+        #expect(found.map(\.description) == [
+            "chains/test.yaml:6:7: spec.ports[0]: a pcap port needs \"rx\", \"tx\" or both; add \"rx: FILE.pcap\" (frames arriving) and/or \"tx: FILE.pcap\" (frames leaving)",
+            "chains/test.yaml:7:30: spec.ports[1].path: a pcap port takes \"rx\" and \"tx\", not \"path\"; write \"rx: FILE.pcap\" for arriving frames, \"tx: FILE.pcap\" for leaving ones",
+            "chains/test.yaml:8:47: spec.ports[2].tx: a pcap-in port takes \"path\", not \"tx\"; use \"path:\", or \"type: pcap\" with rx/tx",
+        ])
+    }
+
     @Test func missingFileIsAnError() {
         #expect { try loader.load(path: "/nonexistent/chain.yaml") } throws: { error in
             "\(error)" == "/nonexistent/chain.yaml:1:1: the file does not exist"
@@ -114,7 +144,7 @@ import Testing
         #expect(files.count >= 2)
         for file in files {
             let chain = try loader.load(path: directory.appendingPathComponent(file).path)
-            if let input = chain.firstPort(of: .pcapIn)?.path {
+            for input in chain.ports.compactMap(\.receivePath) {
                 #expect(FileManager.default.fileExists(atPath: input), "\(file): \(input)")
             }
         }

@@ -120,3 +120,39 @@ import Testing
         return String(decoding: data, as: UTF8.self)
     }
 }
+
+@Suite struct TimeOrderedSourceTests {
+    /// Two captures with interleaved timestamps come out in time order, each frame stamped
+    /// with its file's port, and no batch mixes ports.
+    @Test func mergesByTimestampWithoutMixingPortsInABatch() throws {
+        let directory = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let times: [[UInt64]] = [[1, 2, 5, 9], [3, 4, 6, 7, 8]]
+        var paths: [String] = []
+        for (port, list) in times.enumerated() {
+            let path = directory.appendingPathComponent("port\(port).pcap").path
+            let sink = try PcapFileSink(path: path)
+            for time in list {
+                var frame = [UInt8](repeating: 0, count: 60)
+                frame[14] = UInt8(port)
+                frame[15] = UInt8(time)
+                frame.withUnsafeBytes { sink.write($0, timestamp: time * 1_000_000) }
+            }
+            sink.close()
+            paths.append(path)
+        }
+        let source = TimeOrderedSource(sources: try paths.enumerated().map { try PcapFileSource(path: $1, portNumber: UInt16($0)) })
+        let batch = PacketBatch(pool: PacketPool(slotCount: 64))
+        var order: [UInt8] = []
+        var batchPorts: [[UInt16]] = []
+        while !source.isExhausted {
+            _ = try source.receive(into: batch, limit: 256)
+            guard batch.count > 0 else { continue }
+            order += (0..<batch.count).map { batch.bytes($0)[15] }
+            batchPorts.append((0..<batch.count).map { batch.metadata[$0].inPort })
+            batch.releaseAll()
+        }
+        #expect(order == Array(1...9))
+        #expect(batchPorts == [[0, 0], [1, 1], [0], [1, 1, 1], [0]])
+    }
+}

@@ -10,7 +10,7 @@ final class MarkingStage: Stage {
     let name: String
     var kind: String { "marking" }
     init(name: String) { self.name = name }
-    func process(_ batch: PacketBatch) {
+    func process(_ batch: PacketBatch, emit: PacketBatch) {
         for index in 0..<batch.count {
             let marker = batch.frame(index).loadByte(at: 14)
             if marker & 1 == 1 {
@@ -162,7 +162,7 @@ final class ScriptedStage: Stage {
     let name = "scripted"
     var kind: String { "scripted" }
     var verdicts: [UInt8: Verdict] = [:]
-    func process(_ batch: PacketBatch) {
+    func process(_ batch: PacketBatch, emit: PacketBatch) {
         for index in 0..<batch.count {
             switch verdicts[batch.frame(index).loadByte(at: 15)] {
             case .drop: batch.drop(index, reason: .ttlExpired)

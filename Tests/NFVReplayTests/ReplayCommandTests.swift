@@ -20,10 +20,10 @@ import Testing
         ])
         #expect(result.status == 0, "\(result.standardError)")
         let lines = result.standardOutput.split(separator: "\n").map(String.init)
-        #expect(lines.first?.hasPrefix("chain ttl-decrement: 34 packets") == true)
+        #expect(lines.first == "chain ttl-decrement: 34 packets in, 28 packets out")
         #expect(lines.contains { $0.hasPrefix("parse") && $0.hasSuffix("bad_ipv4_header_length=1 ipv4_total_length_beyond_frame=1") })
         #expect(lines.contains { $0.hasPrefix("ttl") && $0.hasSuffix("hop_limit_expired=1 ttl_expired=3") })
-        #expect(lines.last == "output matches \(Fixtures.path("ttl-expected.pcap")): 28 packets")
+        #expect(lines.last == "port out: output matches \(Fixtures.path("ttl-expected.pcap")): 28 packets")
         // The written file itself, read back independently of the command's comparison.
         let written = try PcapFileSource.readAll(path: output)
         let expected = try Fixtures.frames("ttl-expected.pcap")
@@ -39,7 +39,7 @@ import Testing
         let failing = try CommandRunner.run("nfv-orch", arguments)
         #expect(failing.status == 1)
         let lines = failing.standardOutput.split(separator: "\n").map(String.init)
-        #expect(lines.contains { $0.hasPrefix("output differs from") && $0.contains("1 of 28 packets differ") })
+        #expect(lines.contains { $0.hasPrefix("port out: output differs from") && $0.contains("1 of 28 packets differ") })
         #expect(lines.last == "packet 7: ipv4.ttl 1 != 2")
         let ignoring = try CommandRunner.run("nfv-orch", arguments + ["--ignore", "ipv4.ttl"])
         #expect(ignoring.status == 0)
@@ -92,7 +92,7 @@ import Testing
         let twice = directory.appendingPathComponent("twice.pcap").path
         let sameTwice = try CommandRunner.run("nfv-orch", ["replay", chain, "--in", input.path, "--out", twice, "--trace", "rx=\(twice)"])
         #expect(sameTwice.status == 1)
-        #expect(sameTwice.standardError.contains("is also the file of --out"))
+        #expect(sameTwice.standardError.contains("is also the file of port out tx"))
 
         let validate = try CommandRunner.run("nfv-orch", ["validate", chain, broken.path])
         #expect(validate.status == 1)
