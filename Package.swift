@@ -32,6 +32,7 @@ let package = Package(
         .target(name: "NFVPacket"),
         .target(name: "NFVPipeline", dependencies: ["NFVPacket"]),
         .target(name: "NFVIO", dependencies: ["NFVPacket", "NFVPipeline", "CPcap"]),
+        .target(name: "NFVFlow", dependencies: ["NFVPacket"]),
         .target(name: "NFVNetlink", dependencies: ["CNetlink"]),
         .target(name: "NFVDescriptors", dependencies: ["Yams"]),
         .target(
@@ -58,6 +59,7 @@ let package = Package(
         .testTarget(name: "NFVPipelineTests", dependencies: ["NFVPacket", "NFVPipeline", "NFVIO", "NFVTestSupport"]),
         .testTarget(name: "NFVIOTests", dependencies: ["NFVPacket", "NFVPipeline", "NFVIO", "NFVTestSupport"]),
         .testTarget(name: "NFVNetlinkTests", dependencies: ["NFVNetlink"]),
+        .testTarget(name: "NFVFlowTests", dependencies: ["NFVFlow", "NFVPacket", "NFVTestSupport"]),
         .testTarget(name: "NFVDescriptorsTests", dependencies: ["NFVDescriptors", "NFVReplay", "NFVTestSupport"]),
         .testTarget(
             name: "NFVReplayTests",

@@ -56,6 +56,19 @@ public enum DropReason: UInt8, CaseIterable, Sendable, CustomStringConvertible {
     /// The stage needs parsed headers but the packet was not parsed.
     case notParsed
 
+    // Connection tracking and firewall
+    /// The packet does not fit the tracked state of its connection (e.g. an ACK without a
+    /// connection, a reply before the SYN was answered).
+    case conntrackInvalid
+    /// A new connection could not be tracked: the table is full and nothing could be evicted.
+    case conntrackTableFull
+    /// A firewall rule with action drop matched.
+    case firewallRule
+    /// No firewall rule matched and the default action is drop.
+    case firewallDefault
+    /// A firewall rule with action reject matched (the sender got a RST or ICMP unreachable).
+    case firewallReject
+
     // Ports
     /// A received frame is larger than a pool slot can hold.
     case frameTooLarge
@@ -88,6 +101,11 @@ public enum DropReason: UInt8, CaseIterable, Sendable, CustomStringConvertible {
         case .ttlExpired: "ttl_expired"
         case .hopLimitExpired: "hop_limit_expired"
         case .notParsed: "not_parsed"
+        case .conntrackInvalid: "conntrack_invalid"
+        case .conntrackTableFull: "conntrack_table_full"
+        case .firewallRule: "firewall_rule"
+        case .firewallDefault: "firewall_default"
+        case .firewallReject: "firewall_reject"
         case .frameTooLarge: "frame_too_large"
         case .poolExhausted: "pool_exhausted"
         }

@@ -1,0 +1,216 @@
+import NFVPacket
+
+/// A fixed-capacity connection table shared by the stateful VNFs (firewall, NAT, load
+/// balancer): both directions of a flow find the same entry.
+///
+/// - Memory: `slotCount` entries allocated once (the capacity rounded up to a power of two
+///   with 25 % headroom for probing); the table never grows. At most `capacity` connections
+///   are live.
+/// - Lookup: open addressing with linear probing, at most `maximumProbeCount` slots; removal
+///   shifts later entries back, so there are no tombstones.
+/// - Expiry: every entry expires after the idle timeout of its state. Lookups remove expired
+///   entries they meet, and `sweep` examines a bounded number of slots per call (the VNFs call
+///   it once per batch): there is never a stop-the-world scan.
+/// - Full table: a new connection may evict the not-yet-assured entry (one that never saw a
+///   reply or is closing) that expires soonest within its probe window, as netfilter's
+///   early_drop does; when every candidate is assured the new connection is refused and
+///   counted (`counters.refused`).
+///
+/// Time is the packets' own timestamps (nanoseconds), so a replay behaves the same every run.
+public final class ConnectionTracker {
+    /// The most connections live at once.
+    public let capacity: Int
+    /// Slots in the table (a power of two).
+    public let slotCount: Int
+    /// The longest probe sequence.
+    public let maximumProbeCount: Int
+    /// Idle timeouts per state.
+    public let timeouts: ConnectionTimeouts
+    /// The table.
+    public let entries: UnsafeMutablePointer<ConnectionEntry>
+    /// Event counters.
+    public let counters = ConnectionTrackerCounters()
+    @usableFromInline let mask: Int
+    @usableFromInline let liveCount: UnsafeMutablePointer<Int>  // [live connections, sweep cursor]
+
+    /// Bytes of table memory: fixed for the tracker's life.
+    public var memoryByteCount: Int { slotCount * MemoryLayout<ConnectionEntry>.stride }
+
+    /// A table for `capacity` connections.
+    public init(capacity: Int, timeouts: ConnectionTimeouts = ConnectionTimeouts(), maximumProbeCount: Int = 32) {
+        precondition(capacity > 0, "capacity must be positive")
+        var slots = 16
+        while slots < capacity + capacity / 4 { slots <<= 1 }
+        self.capacity = capacity
+        self.slotCount = slots
+        self.mask = slots - 1
+        self.maximumProbeCount = min(maximumProbeCount, slots)
+        self.timeouts = timeouts
+        entries = .allocate(capacity: slots)
+        entries.initialize(repeating: .empty, count: slots)
+        liveCount = .allocate(capacity: 2)
+        liveCount.initialize(repeating: 0, count: 2)
+    }
+
+    deinit {
+        entries.deallocate()
+        liveCount.deallocate()
+    }
+
+    /// Connections currently in the table (expired ones not yet removed included).
+    public var count: Int { liveCount[0] }
+
+    /// The slot of `key`'s connection, or -1. An expired entry met on the way is removed.
+    @inlinable
+    public func find(_ key: TrackingKey, now: UInt64) -> Int {
+        var slot = Int(key.hash) & mask
+        for _ in 0..<maximumProbeCount {
+            let entry = entries[slot]
+            if !entry.isOccupied { return -1 }
+            if entry.hash == key.hash && entry.matches(key) {
+                if entry.expires <= now {
+                    counters.expired &+= 1
+                    remove(slot)
+                    return -1
+                }
+                return slot
+            }
+            slot = (slot &+ 1) & mask
+        }
+        return -1
+    }
+
+    /// Starts tracking a new connection opened by the packet with `key`; returns its slot, or
+    /// -1 when the table is full and nothing could be evicted (counted in `refused`).
+    /// The caller checked with `find` that the connection is not tracked.
+    public func insert(_ key: TrackingKey, state: ConnectionState, now: UInt64) -> Int {
+        var slot = Int(key.hash) & mask
+        var victim = -1
+        var victimExpiry = UInt64.max
+        var probe = 0
+        while probe < maximumProbeCount {
+            let entry = entries[slot]
+            if !entry.isOccupied { break }
+            if entry.expires <= now {
+                counters.expired &+= 1
+                remove(slot)
+                continue  // the slot may now hold a shifted entry or be empty: look again
+            }
+            if !entry.state.isAssured && entry.expires < victimExpiry {
+                victim = slot
+                victimExpiry = entry.expires
+            }
+            slot = (slot &+ 1) & mask
+            probe &+= 1
+        }
+        let full = probe == maximumProbeCount || liveCount[0] >= capacity
+        if full {
+            guard victim >= 0 else {
+                counters.refused &+= 1
+                return -1
+            }
+            counters.evicted &+= 1
+            remove(victim)
+            return insert(key, state: state, now: now)
+        }
+        entries[slot] = ConnectionEntry(
+            lowAddressHigh: key.lowAddressHigh, lowAddressLow: key.lowAddressLow,
+            highAddressHigh: key.highAddressHigh, highAddressLow: key.highAddressLow,
+            portsProtocolVLAN: key.portsProtocolVLAN, expires: now &+ timeouts.nanoseconds(state), hash: key.hash,
+            ruleNumber: 0, state: state,
+            flags: ConnectionEntry.Flag.occupied | (key.sourceIsLow ? ConnectionEntry.Flag.originIsLow : 0))
+        liveCount[0] &+= 1
+        counters.created &+= 1
+        return slot
+    }
+
+    /// Removes the connection in `slot`, shifting later entries of its probe run back so no
+    /// lookup is cut short (backward-shift deletion).
+    @inlinable
+    public func remove(_ slot: Int) {
+        var hole = slot
+        var next = (slot &+ 1) & mask
+        while true {
+            let entry = entries[next]
+            if !entry.isOccupied { break }
+            let home = Int(entry.hash) & mask
+            // Move the entry into the hole when its home is not cyclically within (hole, next].
+            let distanceToHole = (hole &- home) & mask
+            let distanceToNext = (next &- home) & mask
+            if distanceToHole < distanceToNext {
+                entries[hole] = entry
+                hole = next
+            }
+            next = (next &+ 1) & mask
+            if next == slot { break }
+        }
+        entries[hole] = .empty
+        liveCount[0] &-= 1
+    }
+
+    /// Applies a packet of the connection in `slot`: advances the state, refreshes the expiry.
+    /// Returns false when the packet is INVALID for the state (nothing changes then).
+    @inlinable
+    public func update(_ slot: Int, key: TrackingKey, tcpFlags: TCPFlags, now: UInt64) -> Bool {
+        var entry = entries[slot]
+        let isOriginal = entry.isOriginalDirection(key)
+        var state = entry.state
+        switch state {
+        case .udpUnreplied: if !isOriginal { state = .udpReplied }
+        case .icmpRequested: if !isOriginal { state = .icmpReplied }
+        case .otherUnreplied: if !isOriginal { state = .otherReplied }
+        case .udpReplied, .icmpReplied, .otherReplied: break
+        default:
+            let step = TCPStateMachine.next(state, flags: tcpFlags, isOriginal: isOriginal,
+                                            finFromOrigin: entry.flags & ConnectionEntry.Flag.finFromOrigin != 0)
+            guard step.isValid else {
+                counters.invalid &+= 1
+                return false
+            }
+            if step.reopens {
+                entry.flags = ConnectionEntry.Flag.occupied | (key.sourceIsLow ? ConnectionEntry.Flag.originIsLow : 0)
+            } else if step.state == .tcpFinWait && state != .tcpFinWait {
+                entry.flags = isOriginal ? entry.flags | ConnectionEntry.Flag.finFromOrigin
+                    : entry.flags & ~ConnectionEntry.Flag.finFromOrigin
+            }
+            state = step.state
+        }
+        entry.state = state
+        entry.expires = now &+ timeouts.nanoseconds(state)
+        entries[slot] = entry
+        return true
+    }
+
+    /// Examines up to `slotBudget` slots from where the last sweep stopped and removes expired
+    /// entries. Returns how many it removed.
+    @discardableResult
+    public func sweep(now: UInt64, slotBudget: Int = 64) -> Int {
+        var removed = 0
+        var cursor = liveCount[1]
+        for _ in 0..<min(slotBudget, slotCount) {
+            let entry = entries[cursor]
+            if entry.isOccupied && entry.expires <= now {
+                remove(cursor)
+                counters.expired &+= 1
+                removed += 1
+                continue  // a shifted entry may now sit in this slot
+            }
+            cursor = (cursor &+ 1) & mask
+        }
+        liveCount[1] = cursor
+        return removed
+    }
+
+    /// The state a new connection starts in, for its first packet; nil when that packet
+    /// cannot open a connection (a TCP segment other than a SYN, an ICMP reply or error).
+    @inlinable
+    public static func openingState(ipProtocol: UInt8, tcpFlags: TCPFlags, icmpType: UInt8) -> ConnectionState? {
+        switch ipProtocol {
+        case IPProtocol.tcp: TCPStateMachine.opens(tcpFlags) ? .tcpSynSent : nil
+        case IPProtocol.udp, IPProtocol.udpLite: .udpUnreplied
+        case IPProtocol.icmp: icmpType == 8 || icmpType == 13 || icmpType == 15 || icmpType == 17 ? .icmpRequested : nil
+        case IPProtocol.icmpv6: icmpType == ICMPHeader.echoRequestV6 ? .icmpRequested : nil
+        default: .otherUnreplied
+        }
+    }
+}
