@@ -33,11 +33,12 @@ let package = Package(
         .target(name: "NFVPipeline", dependencies: ["NFVPacket"]),
         .target(name: "NFVIO", dependencies: ["NFVPacket", "NFVPipeline", "CPcap"]),
         .target(name: "NFVFlow", dependencies: ["NFVPacket"]),
+        .target(name: "NFVFirewall", dependencies: ["NFVPacket", "NFVPipeline", "NFVFlow"]),
         .target(name: "NFVNetlink", dependencies: ["CNetlink"]),
-        .target(name: "NFVDescriptors", dependencies: ["Yams"]),
+        .target(name: "NFVDescriptors", dependencies: ["NFVPacket", "NFVFirewall", "Yams"]),
         .target(
             name: "NFVReplay",
-            dependencies: ["NFVPacket", "NFVPipeline", "NFVIO", "NFVDescriptors"]
+            dependencies: ["NFVPacket", "NFVPipeline", "NFVIO", "NFVDescriptors", "NFVFirewall"]
         ),
         .executableTarget(
             name: "nfv-orch",
@@ -60,6 +61,9 @@ let package = Package(
         .testTarget(name: "NFVIOTests", dependencies: ["NFVPacket", "NFVPipeline", "NFVIO", "NFVTestSupport"]),
         .testTarget(name: "NFVNetlinkTests", dependencies: ["NFVNetlink"]),
         .testTarget(name: "NFVFlowTests", dependencies: ["NFVFlow", "NFVPacket", "NFVTestSupport"]),
+        .testTarget(name: "NFVFirewallTests",
+                    dependencies: ["NFVFirewall", "NFVFlow", "NFVPacket", "NFVPipeline", "NFVIO", "NFVReplay",
+                                   "NFVDescriptors", "NFVTestSupport"]),
         .testTarget(name: "NFVDescriptorsTests", dependencies: ["NFVDescriptors", "NFVReplay", "NFVTestSupport"]),
         .testTarget(
             name: "NFVReplayTests",

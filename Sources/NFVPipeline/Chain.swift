@@ -26,9 +26,16 @@ public final class Chain {
     var receiveRecorder: (any PacketRecorder)?
     let puntBatch: PacketBatch
 
+    /// How many leading stages run first in both directions (ingress work such as parsing);
+    /// only the stages after them are reversed for traffic from other ports.
+    public let ingressStageCount: Int
+
     /// Creates a chain over `pool` (the pool of the batches it will run).
     /// - Precondition: stage names are unique and none is `rx`.
-    public init(stages: [any Stage], pool: PacketPool, batchCapacity: Int = PacketBatch.defaultCapacity) {
+    public init(stages: [any Stage], pool: PacketPool, batchCapacity: Int = PacketBatch.defaultCapacity,
+                ingressStageCount: Int = 0) {
+        precondition((0...stages.count).contains(ingressStageCount), "ingressStageCount out of range")
+        self.ingressStageCount = ingressStageCount
         let names = stages.map(\.name)
         precondition(Set(names).count == names.count, "stage names must be unique: \(names)")
         precondition(!names.contains(Chain.receiveTracePoint), "'rx' is reserved for the chain input")
@@ -60,19 +67,24 @@ public final class Chain {
     /// went to `puntSink`, and `emitted` holds the packets the stages generated.
     ///
     /// The batch must hold packets from one ingress port (the first packet's `inPort` decides
-    /// the direction): port 0 runs the stages in order, any other port in reverse order.
+    /// the direction): the ingress stages run first, then port 0 runs the other stages in
+    /// order and any other port in reverse order.
     public func run(_ batch: PacketBatch) throws(PortError) {
         let count = batch.count
         guard count > 0 else { return }
         let inPort = batch.metadata[0].inPort
         if let receiveRecorder { try receiveRecorder.record(batch) }
+        var remaining = true
+        for index in 0..<ingressStageCount where remaining {
+            remaining = try runStage(index, batch)
+        }
         if inPort == 0 {
-            for index in 0..<stages.count {
-                if try !runStage(index, batch) { break }
+            for index in ingressStageCount..<stages.count where remaining {
+                remaining = try runStage(index, batch)
             }
         } else {
-            for index in stages.indices.reversed() {
-                if try !runStage(index, batch) { break }
+            for index in (ingressStageCount..<stages.count).reversed() where remaining {
+                remaining = try runStage(index, batch)
             }
         }
         if puntBatch.count > 0 {

@@ -1,6 +1,21 @@
 import NFVDescriptors
+import NFVFirewall
 import NFVPacket
 import NFVPipeline
+
+/// A chain descriptor with the VNF configurations its stages reference, all validated.
+public struct LoadedChain: Sendable {
+    /// The chain.
+    public var descriptor: ChainDescriptor
+    /// Firewall configurations by stage name.
+    public var firewalls: [String: FirewallConfiguration]
+
+    /// A chain whose stages need no configuration files.
+    public init(descriptor: ChainDescriptor, firewalls: [String: FirewallConfiguration] = [:]) {
+        self.descriptor = descriptor
+        self.firewalls = firewalls
+    }
+}
 
 /// Builds runnable chains from descriptors: maps each `vnf:` kind to its stage and puts the
 /// ingress parse stage in front (every chain parses at ingress, as a switch would, so stages
@@ -10,7 +25,10 @@ public enum ChainFactory {
     public static let parseStageName = "parse"
 
     /// The VNF kinds this build can run.
-    public static let knownVNFKinds = ["decrement-ttl", "pass-through"]
+    public static let knownVNFKinds = ["decrement-ttl", "firewall", "pass-through"]
+
+    /// Kinds that need a `config:` file.
+    static let configuredKinds: Set<String> = ["firewall"]
 
     /// Stage names the descriptor may not use, with the reason.
     public static let reservedStageNames = [
@@ -23,19 +41,63 @@ public enum ChainFactory {
         ChainDescriptorLoader(knownVNFKinds: knownVNFKinds, reservedStageNames: reservedStageNames)
     }
 
+    /// Loads the chain in `path` and every configuration its stages reference; every problem
+    /// in any of the files is reported at once.
+    public static func load(path: String) throws(DescriptorErrorList) -> LoadedChain {
+        let descriptor = try loader.load(path: path)
+        var errors: [DescriptorError] = []
+        var firewalls: [String: FirewallConfiguration] = [:]
+        let portNames = descriptor.ports.map(\.name)
+        for (index, stage) in descriptor.stages.enumerated() {
+            let field = "spec.stages[\(index)].config"
+            guard configuredKinds.contains(stage.vnf) else {
+                if stage.config != nil {
+                    errors.append(DescriptorError(location: stage.location, field: field,
+                                                  message: "a \(stage.vnf) stage takes no configuration", fix: "remove \"config:\""))
+                }
+                continue
+            }
+            guard let config = stage.config else {
+                errors.append(DescriptorError(location: stage.location, field: field,
+                                              message: "a \(stage.vnf) stage needs a configuration file",
+                                              fix: "add \"config: ../vnf-configs/NAME.yaml\" (relative to the chain file)"))
+                continue
+            }
+            do {
+                let loaded = try FirewallConfigLoader().load(path: config)
+                firewalls[stage.name] = loaded.configuration
+                for reference in loaded.portReferences where !portNames.contains(reference.name) {
+                    let fix = Suggestion.closest(to: reference.name, in: portNames).map { "did you mean \"\($0)\"?" }
+                        ?? "chain \(descriptor.name) has ports " + Suggestion.list(portNames)
+                    errors.append(DescriptorError(location: reference.location, field: reference.field,
+                                                  message: "chain \(descriptor.name) has no port \"\(reference.name)\"", fix: fix))
+                }
+            } catch {
+                errors += error.errors
+            }
+        }
+        guard errors.isEmpty else { throw DescriptorErrorList(errors) }
+        return LoadedChain(descriptor: descriptor, firewalls: firewalls)
+    }
+
     /// The stage for one descriptor entry.
-    public static func makeStage(_ descriptor: StageDescriptor) -> any Stage {
+    public static func makeStage(_ descriptor: StageDescriptor, chain: LoadedChain) -> any Stage {
         switch descriptor.vnf {
-        case "decrement-ttl": DecrementTTLStage(name: descriptor.name)
-        case "pass-through": PassThroughStage(name: descriptor.name)
+        case "decrement-ttl": return DecrementTTLStage(name: descriptor.name)
+        case "pass-through": return PassThroughStage(name: descriptor.name)
+        case "firewall":
+            var portIndex: [String: UInt16] = [:]
+            for (index, port) in chain.descriptor.ports.enumerated() { portIndex[port.name] = UInt16(index) }
+            return FirewallStage(name: descriptor.name, configuration: chain.firewalls[descriptor.name]!, portIndex: portIndex)
         default: preconditionFailure("the loader accepts only known VNF kinds, got \(descriptor.vnf)")
         }
     }
 
-    /// The chain for `descriptor`: the parse stage, then the descriptor's stages in order.
-    public static func makeChain(_ descriptor: ChainDescriptor, pool: PacketPool,
+    /// The chain for `loaded`: the parse stage, then the descriptor's stages in order.
+    public static func makeChain(_ loaded: LoadedChain, pool: PacketPool,
                                  batchCapacity: Int = PacketBatch.defaultCapacity) -> Chain {
-        let stages: [any Stage] = [ParseStage(name: parseStageName)] + descriptor.stages.map(makeStage)
-        return Chain(stages: stages, pool: pool, batchCapacity: batchCapacity)
+        let stages: [any Stage] = [ParseStage(name: parseStageName)]
+            + loaded.descriptor.stages.map { makeStage($0, chain: loaded) }
+        return Chain(stages: stages, pool: pool, batchCapacity: batchCapacity, ingressStageCount: 1)
     }
 }

@@ -41,8 +41,9 @@ public enum Replayer {
         return ports
     }
 
-    /// Replays the chain's captures through `descriptor`'s chain.
-    public static func run(_ descriptor: ChainDescriptor, options: Options) throws(ReplayError) -> ReplayReport {
+    /// Replays the chain's captures through `loaded`'s chain.
+    public static func run(_ loaded: LoadedChain, options: Options) throws(ReplayError) -> ReplayReport {
+        let descriptor = loaded.descriptor
         var ports = ports(of: descriptor, options: options)
         guard ports.contains(where: { $0.receivePath != nil }) else {
             throw ReplayError("chain \(descriptor.name) has no capture to read: give one with --in FILE or an rx port")
@@ -57,7 +58,7 @@ public enum Replayer {
         }
         try checkDistinct(input: nil, outputs: outputs)
         let pool = PacketPool(slotCount: 8 * PacketBatch.defaultCapacity, slotByteCount: 10_240)
-        let chain = ChainFactory.makeChain(descriptor, pool: pool)
+        let chain = ChainFactory.makeChain(loaded, pool: pool)
         var recorders: [PcapFileSink] = []
         do {
             for (point, path) in options.traces {

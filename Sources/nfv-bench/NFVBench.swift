@@ -74,8 +74,9 @@ struct NFVBench: ParsableCommand {
         let stages: [any Stage]
         let chainName: String
         if let chain {
-            let descriptor = try ChainFactory.loader.load(path: chain)
-            let parsed = ChainFactory.makeChain(descriptor, pool: pool).stages.dropFirst()
+            let loaded = try ChainFactory.load(path: chain)
+            let descriptor = loaded.descriptor
+            let parsed = ChainFactory.makeChain(loaded, pool: pool).stages.dropFirst()
             stages = [ParseStage(name: ChainFactory.parseStageName, computeFlowHash: flowHash)] + parsed
             chainName = descriptor.name
         } else {
@@ -83,7 +84,7 @@ struct NFVBench: ParsableCommand {
                       PassThroughStage(name: "pass-a"), PassThroughStage(name: "pass-b")]
             chainName = "trivial (parse\(flowHash ? " with flow hash" : "") -> ttl -> pass-a -> pass-b)"
         }
-        let runner = Chain(stages: stages, pool: pool)
+        let runner = Chain(stages: stages, pool: pool, ingressStageCount: 1)
         let batch = PacketBatch(pool: pool)
         let size = batchSize
 

@@ -62,9 +62,9 @@ struct Replay: ParsableCommand {
     }
 
     func run() throws {
-        let chainDescriptor: ChainDescriptor
+        let loaded: LoadedChain
         do {
-            chainDescriptor = try ChainFactory.loader.load(path: chain)
+            loaded = try ChainFactory.load(path: chain)
         } catch {
             printError(error.description)
             throw ExitCode.failure
@@ -74,6 +74,7 @@ struct Replay: ParsableCommand {
             return (String(parts[0]), String(parts[1]))
         }
         let options = Replayer.Options(inputPath: input, outputPath: output, traces: traceList, batchSize: batchSize)
+        let chainDescriptor = loaded.descriptor
         let ports = Replayer.ports(of: chainDescriptor, options: options)
         var checks: [(port: String, output: String, expected: String)] = []
         for expectation in expectations {
@@ -93,7 +94,7 @@ struct Replay: ParsableCommand {
         }
         var matched = true
         do {
-            let report = try Replayer.run(chainDescriptor, options: options)
+            let report = try Replayer.run(loaded, options: options)
             print(report.text)
             for check in checks {
                 let comparison = try CaptureComparison(actualPath: check.output, expectedPath: check.expected, ignoring: ignored)

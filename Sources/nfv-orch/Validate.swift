@@ -16,7 +16,7 @@ struct Validate: ParsableCommand {
         var failed = false
         for file in files {
             do {
-                let chain = try ChainFactory.loader.load(path: file)
+                let chain = try ChainFactory.load(path: file).descriptor
                 print("\(file): chain \(chain.name) is valid (\(chain.ports.count) ports, \(chain.stages.count) stages)")
             } catch {
                 failed = true

@@ -1,5 +1,6 @@
 import Foundation
 import NFVDescriptors
+import NFVFirewall
 import NFVReplay
 import NFVTestSupport
 import Testing
@@ -137,20 +138,30 @@ import Testing
         }
     }
 
-    /// Every chain shipped in chains/ must validate, with its capture files present.
-    @Test func everyShippedChainValidates() throws {
+    /// Every chain shipped in chains/ must validate with the configurations it references, its
+    /// captures present; every configuration in vnf-configs/ must validate by its kind.
+    @Test func everyShippedFileValidates() throws {
         let directory = Fixtures.root.appendingPathComponent("chains")
         let files = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".yaml") }
-        #expect(files.count >= 2)
+        #expect(files.count >= 4)
         for file in files {
-            let chain = try loader.load(path: directory.appendingPathComponent(file).path)
+            let chain = try ChainFactory.load(path: directory.appendingPathComponent(file).path).descriptor
             for input in chain.ports.compactMap(\.receivePath) {
                 #expect(FileManager.default.fileExists(atPath: input), "\(file): \(input)")
             }
         }
         let configs = Fixtures.root.appendingPathComponent("vnf-configs")
         let configFiles = try FileManager.default.contentsOfDirectory(atPath: configs.path).filter { $0.hasSuffix(".yaml") }
-        #expect(configFiles.isEmpty, "VNF configuration files need a validating test once their kinds exist")
+        #expect(configFiles.count >= 2)
+        for file in configFiles {
+            let path = configs.appendingPathComponent(file).path
+            let text = try String(contentsOfFile: path, encoding: .utf8)
+            if text.contains("kind: FirewallConfig") {
+                _ = try FirewallConfigLoader().load(path: path)
+            } else {
+                Issue.record("\(file): no test loader for its kind yet")
+            }
+        }
     }
 
     @Test func suggestionsFindNearMissesOnly() {

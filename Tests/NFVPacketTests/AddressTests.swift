@@ -48,3 +48,24 @@ import Testing
         #expect(MACAddress("02:00:00:00:00:zz") == nil)
     }
 }
+
+@Suite struct IPPrefixTests {
+    @Test func parsesBothFamiliesAndRejectsHostBits() {
+        #expect(IPPrefix("10.0.0.0/8")?.description == "10.0.0.0/8")
+        #expect(IPPrefix("2001:db8::/32")?.description == "2001:db8::/32")
+        #expect(IPPrefix("192.0.2.7")?.description == "192.0.2.7/32")
+        #expect(IPPrefix("0.0.0.0/0")?.contains(IPv6Address(ipv4Mapped: IPv4Address(8, 8, 8, 8))) == true)
+        for bad in ["10.0.0.1/8", "10.0.0.0/33", "2001:db8::1/32", "10.0.0.0/", "10.0.0.0/x", "/8", "::/129"] {
+            #expect(IPPrefix(bad) == nil, "\(bad)")
+        }
+    }
+
+    @Test func containmentFollowsTheMask() {
+        let prefix = IPPrefix("198.51.100.128/25")!
+        #expect(prefix.contains(IPv6Address(ipv4Mapped: IPv4Address(198, 51, 100, 200))))
+        #expect(!prefix.contains(IPv6Address(ipv4Mapped: IPv4Address(198, 51, 100, 127))))
+        let v6 = IPPrefix("2001:db8:abcd:12::/63")!
+        #expect(v6.contains(IPv6Address("2001:db8:abcd:13::1")!))
+        #expect(!v6.contains(IPv6Address("2001:db8:abcd:14::1")!))
+    }
+}

@@ -1,0 +1,189 @@
+import NFVFlow
+import NFVPacket
+import NFVPipeline
+
+/// The firewall VNF: ordered first-match rules with a default action, optionally stateful.
+///
+/// Stateful: a packet of a tracked connection passes on the connection's remembered verdict
+/// without rule evaluation, in both directions; an ICMP error quoting a tracked connection
+/// passes as RELATED; only a connection's first packet is evaluated against the rules, and an
+/// allowed one starts a tracked connection.
+///
+/// Drops: `firewall_rule` (a drop rule matched), `firewall_default` (no rule matched, default
+/// drop), `firewall_reject` (a reject rule matched; the sender gets a TCP RST, or an ICMP /
+/// ICMPv6 port unreachable, from the address it tried to reach), `conntrack_invalid` (the
+/// packet does not fit its connection's state, or cannot open one: a TCP segment other than a
+/// SYN, an unsolicited ICMP echo reply), `conntrack_table_full` (a new connection could not be
+/// tracked).
+public final class FirewallStage: Stage {
+    public let name: String
+    public var kind: String { "firewall" }
+    /// The configuration the stage runs.
+    public let configuration: FirewallConfiguration
+    /// The connection table (stateful only).
+    public let tracker: ConnectionTracker?
+    /// Rule hit counters.
+    public let counters: FirewallCounters
+    let ruleSet: FirewallRuleSet
+    let actions: [FirewallAction]
+    let defaultAction: FirewallAction
+
+    /// A firewall stage called `name`; `portIndex` maps the chain's port names to numbers.
+    public init(name: String, configuration: FirewallConfiguration, portIndex: [String: UInt16]) {
+        self.name = name
+        self.configuration = configuration
+        self.tracker = configuration.stateful ? ConnectionTracker(capacity: configuration.connectionCapacity) : nil
+        self.counters = FirewallCounters(ruleCount: configuration.rules.count)
+        self.ruleSet = FirewallRuleSet(rules: configuration.rules, portIndex: portIndex)
+        self.actions = configuration.rules.map(\.action)
+        self.defaultAction = configuration.defaultAction
+    }
+
+    public func process(_ batch: PacketBatch, emit: PacketBatch) {
+        let metadata = batch.metadata
+        let pool = batch.pool
+        var latest: UInt64 = 0
+        for index in 0..<batch.count {
+            let entry = metadata[index]
+            let frame = pool.slot(entry.id) + Int(entry.dataOffset)
+            let byteCount = Int(entry.length)
+            latest = max(latest, entry.timestamp)
+            guard entry.flags.contains(.parsed) else {
+                batch.drop(index, reason: .notParsed)
+                continue
+            }
+            guard let tracker, let key = TrackingKey(frame: frame, metadata: entry) else {
+                applyRules(index, frame: frame, entry: entry, batch: batch, emit: emit)
+                continue
+            }
+            let now = entry.timestamp
+            let tcpFlags = entry.ipProtocol == IPProtocol.tcp && entry.flags.contains(.hasL4)
+                ? TCPFlags(rawValue: frame.loadByte(at: Int(entry.l4Offset) &+ 13)) : []
+            let slot = tracker.find(key, now: now)
+            if slot >= 0 {
+                if tracker.update(slot, key: key, tcpFlags: tcpFlags, now: now) {
+                    let rule = Int(tracker.entries[slot].ruleNumber)
+                    counters.hit(rule == 0 ? counters.ruleCount : rule &- 1, byteCount: byteCount)
+                } else {
+                    batch.drop(index, reason: .conntrackInvalid)
+                }
+                continue
+            }
+            if let quote = ICMPQuote(frame: frame, metadata: entry),
+               tracker.find(TrackingKey(quote.key), now: now) >= 0 {
+                counters.countRelated()
+                continue
+            }
+            // Not part of a tracked connection. Like netfilter, classify before any rule sees
+            // it: packets that cannot open a connection are INVALID; messages that are not
+            // part of any connection (IPv6 neighbour discovery, router advertisements) are
+            // judged by the rules alone.
+            let packet = FirewallPacket(frame: frame, metadata: entry)
+            let opening: ConnectionState
+            switch Self.admission(packet, tcpFlags: tcpFlags) {
+            case .opens(let state):
+                opening = state
+            case .untracked:
+                applyRules(index, frame: frame, entry: entry, batch: batch, emit: emit)
+                continue
+            case .invalid:
+                tracker.counters.invalid &+= 1
+                batch.drop(index, reason: .conntrackInvalid)
+                continue
+            }
+            let match = ruleSet.firstMatch(packet)
+            let action = match >= 0 ? actions[match] : defaultAction
+            counters.hit(match >= 0 ? match : counters.ruleCount, byteCount: byteCount)
+            switch action {
+            case .allow:
+                let created = tracker.insert(key, state: opening, now: now)
+                if created < 0 {
+                    batch.drop(index, reason: .conntrackTableFull)
+                } else {
+                    tracker.entries[created].ruleNumber = UInt16(truncatingIfNeeded: match &+ 1)
+                }
+            case .drop:
+                batch.drop(index, reason: match >= 0 ? .firewallRule : .firewallDefault)
+            case .reject:
+                reject(index, frame: frame, entry: entry, batch: batch, emit: emit)
+            }
+        }
+        tracker?.sweep(now: latest, slotBudget: 64)
+    }
+
+    /// How a packet without a tracked connection is treated.
+    enum Admission {
+        /// It may open a connection that starts in this state.
+        case opens(ConnectionState)
+        /// It belongs to no connection; the rules alone decide.
+        case untracked
+        /// It claims a connection that does not exist (a TCP segment other than a SYN, a
+        /// query reply, an ICMP error quoting nothing tracked).
+        case invalid
+    }
+
+    static func admission(_ packet: FirewallPacket, tcpFlags: TCPFlags) -> Admission {
+        switch packet.ipProtocol {
+        case IPProtocol.tcp:
+            return TCPStateMachine.opens(tcpFlags) ? .opens(.tcpSynSent) : .invalid
+        case IPProtocol.udp, IPProtocol.udpLite:
+            return .opens(.udpUnreplied)
+        case IPProtocol.icmp:
+            guard packet.hasICMP else { return .invalid }
+            switch packet.icmpType {
+            case 8, 13, 15, 17: return .opens(.icmpRequested)
+            case 0, 14, 16, 18, 3, 4, 5, 11, 12: return .invalid
+            default: return .untracked
+            }
+        case IPProtocol.icmpv6:
+            guard packet.hasICMP else { return .invalid }
+            switch packet.icmpType {
+            case ICMPHeader.echoRequestV6: return .opens(.icmpRequested)
+            case ICMPHeader.echoReplyV6, 1, 2, 3, 4: return .invalid
+            default: return .untracked
+            }
+        default:
+            return .opens(.otherUnreplied)
+        }
+    }
+
+    /// Stateless evaluation (stateless mode, non-IP frames, non-first fragments).
+    func applyRules(_ index: Int, frame: UnsafeMutableRawPointer, entry: PacketMetadata, batch: PacketBatch, emit: PacketBatch) {
+        let match = ruleSet.firstMatch(FirewallPacket(frame: frame, metadata: entry))
+        counters.hit(match >= 0 ? match : counters.ruleCount, byteCount: Int(entry.length))
+        switch match >= 0 ? actions[match] : defaultAction {
+        case .allow: break
+        case .drop: batch.drop(index, reason: match >= 0 ? .firewallRule : .firewallDefault)
+        case .reject: reject(index, frame: frame, entry: entry, batch: batch, emit: emit)
+        }
+    }
+
+    /// Drops the packet and sends the sender a TCP RST or an ICMP port unreachable.
+    func reject(_ index: Int, frame: UnsafeMutableRawPointer, entry: PacketMetadata, batch: PacketBatch, emit: PacketBatch) {
+        batch.drop(index, reason: .firewallReject)
+        let flags = entry.flags
+        guard flags.contains(.ipv4) || flags.contains(.ipv6), !emit.isFull, let id = emit.pool.allocate() else {
+            if flags.contains(.ipv4) || flags.contains(.ipv6) { counters.countReplyFailure() }
+            return
+        }
+        let output = emit.pool.slot(id) + emit.pool.headroom
+        let length: Int?
+        if entry.ipProtocol == IPProtocol.tcp && flags.contains(.hasL4) {
+            length = ReplyBuilder.tcpReset(original: frame, metadata: entry, output: output)
+        } else {
+            let l3 = frame + Int(entry.l3Offset)
+            let isIPv4 = flags.contains(.ipv4)
+            let destination = isIPv4 ? IPv6Address(ipv4Mapped: IPv4Header(l3).destination) : IPv6Header(l3).destination
+            length = ReplyBuilder.icmpError(type: isIPv4 ? 3 : 1, code: isIPv4 ? 3 : 4, source: destination,
+                                            original: frame, metadata: entry, output: output)
+        }
+        guard let length else {
+            emit.pool.release(id)
+            return
+        }
+        var reply = PacketMetadata(id: id, dataOffset: UInt16(emit.pool.headroom), length: UInt16(length),
+                                   inPort: entry.inPort, timestamp: entry.timestamp)
+        reply.outPort = entry.inPort
+        _ = emit.append(reply)
+    }
+}
