@@ -6,7 +6,9 @@
 # Prints two figures:
 #   whole program  - generator (template copy into pool buffers) + chain + sink
 #   chain runner   - only inside Chain.run: stages, runner bookkeeping and compaction
-# Usage: bench/callgrind.sh [extra nfv-bench options...]   (e.g. --size 512 --flows 64)
+#   stage          - with STAGE=SYMBOL-PATTERN, only inside that stage's process function
+#                    (e.g. STAGE=FirewallStage), to separate a VNF from the parse stage
+# Usage: [STAGE=Name] bench/callgrind.sh [extra nfv-bench options...]   (e.g. --size 512 --flows 64)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SMALL=${SMALL:-200000}
@@ -39,8 +41,18 @@ whole_large=$(total "$LARGE" whole-large)
 chain_small=$(total "$SMALL" chain-small --toggle-collect="$RUN_SYMBOL")
 chain_large=$(total "$LARGE" chain-large --toggle-collect="$RUN_SYMBOL")
 packets=$((LARGE - SMALL))
+if [ -n "${STAGE:-}" ]; then
+  # The stage's process(_:emit:) witness, the entry the chain calls once per batch.
+  STAGE_SYMBOL=$(nm "$BIN" | awk -v name="${#STAGE}$STAGE" '$2 == "T" && index($3, name "C7process_4emity") && $3 !~ /TW/ {print $3}' | head -1)
+  [ -n "$STAGE_SYMBOL" ] || { echo "no process function for stage $STAGE in $BIN" >&2; exit 1; }
+  stage_small=$(total "$SMALL" stage-small --toggle-collect="$STAGE_SYMBOL")
+  stage_large=$(total "$LARGE" stage-large --toggle-collect="$STAGE_SYMBOL")
+fi
 echo "workload: $(grep '^workload' "$WORK/whole-large.log" | cut -d' ' -f2-) ${EXTRA[*]}"
 echo "chain: $(grep '^chain' "$WORK/whole-large.log" | cut -d' ' -f2-)"
 echo "allocations: $(grep '^allocations' "$WORK/whole-large.log" | cut -d' ' -f5-)"
 awk -v a="$whole_small" -v b="$whole_large" -v n="$packets" 'BEGIN {printf "whole program: %.1f instructions/packet\n", (b - a) / n}'
 awk -v a="$chain_small" -v b="$chain_large" -v n="$packets" -v s="$RUN_SYMBOL" 'BEGIN {printf "chain runner (inside %s): %.1f instructions/packet\n", s, (b - a) / n}'
+if [ -n "${STAGE:-}" ]; then
+  awk -v a="$stage_small" -v b="$stage_large" -v n="$packets" -v s="$STAGE" 'BEGIN {printf "stage %s (its process function and everything it calls): %.1f instructions/packet\n", s, (b - a) / n}'
+fi

@@ -40,75 +40,106 @@ public final class FirewallStage: Stage {
     }
 
     public func process(_ batch: PacketBatch, emit: PacketBatch) {
+        guard let tracker else {
+            for index in 0..<batch.count {
+                let entry = batch.metadata[index]
+                guard entry.flags.contains(.parsed) else {
+                    batch.drop(index, reason: .notParsed)
+                    continue
+                }
+                applyRules(index, frame: batch.pool.slot(entry.id) + Int(entry.dataOffset), entry: entry, batch: batch, emit: emit)
+            }
+            return
+        }
+        processStateful(batch, emit: emit, tracker: tracker)
+    }
+
+    func processStateful(_ batch: PacketBatch, emit: PacketBatch, tracker: ConnectionTracker) {
         let metadata = batch.metadata
         let pool = batch.pool
+        let hits = counters.storage
+        let entries = tracker.entries
         var latest: UInt64 = 0
         for index in 0..<batch.count {
-            let entry = metadata[index]
-            let frame = pool.slot(entry.id) + Int(entry.dataOffset)
-            let byteCount = Int(entry.length)
-            latest = max(latest, entry.timestamp)
-            guard entry.flags.contains(.parsed) else {
+            let packet = metadata + index
+            let frame = pool.slot(packet.pointee.id) + Int(packet.pointee.dataOffset)
+            let now = packet.pointee.timestamp
+            latest = max(latest, now)
+            guard packet.pointee.flags.contains(.parsed) else {
                 batch.drop(index, reason: .notParsed)
                 continue
             }
-            guard let tracker, let key = TrackingKey(frame: frame, metadata: entry) else {
-                applyRules(index, frame: frame, entry: entry, batch: batch, emit: emit)
+            guard let key = TrackingKey(frame: frame, metadata: UnsafePointer(packet)) else {
+                applyRules(index, frame: frame, entry: packet.pointee, batch: batch, emit: emit)
                 continue
             }
-            let now = entry.timestamp
-            let tcpFlags = entry.ipProtocol == IPProtocol.tcp && entry.flags.contains(.hasL4)
-                ? TCPFlags(rawValue: frame.loadByte(at: Int(entry.l4Offset) &+ 13)) : []
             let slot = tracker.find(key, now: now)
-            if slot >= 0 {
-                if tracker.update(slot, key: key, tcpFlags: tcpFlags, now: now) {
-                    let rule = Int(tracker.entries[slot].ruleNumber)
-                    counters.hit(rule == 0 ? counters.ruleCount : rule &- 1, byteCount: byteCount)
-                } else {
-                    batch.drop(index, reason: .conntrackInvalid)
-                }
+            guard slot >= 0 else {
+                admitNew(index, frame: frame, entry: packet.pointee, batch: batch, emit: emit, tracker: tracker)
                 continue
             }
-            if let quote = ICMPQuote(frame: frame, metadata: entry),
-               tracker.find(TrackingKey(quote.key), now: now) >= 0 {
-                counters.countRelated()
-                continue
-            }
-            // Not part of a tracked connection. Like netfilter, classify before any rule sees
-            // it: packets that cannot open a connection are INVALID; messages that are not
-            // part of any connection (IPv6 neighbour discovery, router advertisements) are
-            // judged by the rules alone.
-            let packet = FirewallPacket(frame: frame, metadata: entry)
-            let opening: ConnectionState
-            switch Self.admission(packet, tcpFlags: tcpFlags) {
-            case .opens(let state):
-                opening = state
-            case .untracked:
-                applyRules(index, frame: frame, entry: entry, batch: batch, emit: emit)
-                continue
-            case .invalid:
-                tracker.counters.invalid &+= 1
+            let tcpFlags = key.ipProtocol == IPProtocol.tcp
+                ? TCPFlags(rawValue: frame.loadByte(at: Int(packet.pointee.l4Offset) &+ 13)) : []
+            if tracker.update(slot, key: key, tcpFlags: tcpFlags, now: now) {
+                // The connection remembers the counter of the rule (or default) that allowed it.
+                let counter = 2 &* Int(entries[slot].ruleNumber)
+                hits[counter] &+= 1
+                hits[counter &+ 1] &+= UInt64(packet.pointee.length)
+            } else {
                 batch.drop(index, reason: .conntrackInvalid)
-                continue
-            }
-            let match = ruleSet.firstMatch(packet)
-            let action = match >= 0 ? actions[match] : defaultAction
-            counters.hit(match >= 0 ? match : counters.ruleCount, byteCount: byteCount)
-            switch action {
-            case .allow:
-                let created = tracker.insert(key, state: opening, now: now)
-                if created < 0 {
-                    batch.drop(index, reason: .conntrackTableFull)
-                } else {
-                    tracker.entries[created].ruleNumber = UInt16(truncatingIfNeeded: match &+ 1)
-                }
-            case .drop:
-                batch.drop(index, reason: match >= 0 ? .firewallRule : .firewallDefault)
-            case .reject:
-                reject(index, frame: frame, entry: entry, batch: batch, emit: emit)
             }
         }
-        tracker?.sweep(now: latest, slotBudget: 64)
+        tracker.sweep(now: latest, slotBudget: 64)
+    }
+
+    /// A packet without a tracked connection: RELATED, INVALID, or a new connection judged by
+    /// the rules.
+    @inline(never)
+    func admitNew(_ index: Int, frame: UnsafeMutableRawPointer, entry: PacketMetadata,
+                  batch: PacketBatch, emit: PacketBatch, tracker: ConnectionTracker) {
+        let now = entry.timestamp
+        let byteCount = Int(entry.length)
+        guard let key = TrackingKey(frame: frame, metadata: entry) else { return }
+        let tcpFlags = entry.ipProtocol == IPProtocol.tcp && entry.flags.contains(.hasL4)
+            ? TCPFlags(rawValue: frame.loadByte(at: Int(entry.l4Offset) &+ 13)) : []
+        if let quote = ICMPQuote(frame: frame, metadata: entry),
+           tracker.find(TrackingKey(quote.key), now: now) >= 0 {
+            counters.countRelated()
+            return
+        }
+        // Not part of a tracked connection. Like netfilter, classify before any rule sees
+        // it: packets that cannot open a connection are INVALID; messages that are not
+        // part of any connection (IPv6 neighbour discovery, router advertisements) are
+        // judged by the rules alone.
+        let packet = FirewallPacket(frame: frame, metadata: entry)
+        let opening: ConnectionState
+        switch Self.admission(packet, tcpFlags: tcpFlags) {
+        case .opens(let state):
+            opening = state
+        case .untracked:
+            applyRules(index, frame: frame, entry: entry, batch: batch, emit: emit)
+            return
+        case .invalid:
+            tracker.counters.invalid &+= 1
+            batch.drop(index, reason: .conntrackInvalid)
+            return
+        }
+        let match = ruleSet.firstMatch(packet)
+        let action = match >= 0 ? actions[match] : defaultAction
+        counters.hit(match >= 0 ? match : counters.ruleCount, byteCount: byteCount)
+        switch action {
+        case .allow:
+            let created = tracker.insert(key, state: opening, now: now)
+            if created < 0 {
+                batch.drop(index, reason: .conntrackTableFull)
+            } else {
+                tracker.entries[created].ruleNumber = UInt16(truncatingIfNeeded: match >= 0 ? match : counters.ruleCount)
+            }
+        case .drop:
+            batch.drop(index, reason: match >= 0 ? .firewallRule : .firewallDefault)
+        case .reject:
+            reject(index, frame: frame, entry: entry, batch: batch, emit: emit)
+        }
     }
 
     /// How a packet without a tracked connection is treated.

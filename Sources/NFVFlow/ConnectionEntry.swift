@@ -12,8 +12,8 @@ public struct ConnectionEntry: Sendable {
     public var expires: UInt64
     /// The key's table hash (saves rehashing when entries move).
     public var hash: UInt32
-    /// What the firewall decided for the connection's first packet (the rule's index + 1;
-    /// 0 means the default action).
+    /// Which rule allowed the connection, for the VNF that created it (the firewall stores the
+    /// index of the rule's hit counter; the default action has the index after the last rule).
     public var ruleNumber: UInt16
     /// The connection state.
     public var state: ConnectionState

@@ -32,6 +32,8 @@ public final class ConnectionTracker {
     public let counters = ConnectionTrackerCounters()
     @usableFromInline let mask: Int
     @usableFromInline let liveCount: UnsafeMutablePointer<Int>  // [live connections, sweep cursor]
+    /// Idle timeout in nanoseconds per state, indexed by the state's raw value.
+    @usableFromInline let timeoutTable: UnsafeMutablePointer<UInt64>
 
     /// Bytes of table memory: fixed for the tracker's life.
     public var memoryByteCount: Int { slotCount * MemoryLayout<ConnectionEntry>.stride }
@@ -50,33 +52,42 @@ public final class ConnectionTracker {
         entries.initialize(repeating: .empty, count: slots)
         liveCount = .allocate(capacity: 2)
         liveCount.initialize(repeating: 0, count: 2)
+        timeoutTable = .allocate(capacity: 256)
+        timeoutTable.initialize(repeating: 0, count: 256)
+        for state in ConnectionState.allCases { timeoutTable[Int(state.rawValue)] = timeouts.nanoseconds(state) }
     }
 
     deinit {
         entries.deallocate()
         liveCount.deallocate()
+        timeoutTable.deallocate()
     }
 
     /// Connections currently in the table (expired ones not yet removed included).
     public var count: Int { liveCount[0] }
 
     /// The slot of `key`'s connection, or -1. An expired entry met on the way is removed.
-    @inlinable
+    @inlinable @inline(__always)
     public func find(_ key: TrackingKey, now: UInt64) -> Int {
         var slot = Int(key.hash) & mask
+        let entries = self.entries
         for _ in 0..<maximumProbeCount {
-            let entry = entries[slot]
-            if !entry.isOccupied { return -1 }
-            if entry.hash == key.hash && entry.matches(key) {
-                if entry.expires <= now {
-                    counters.expired &+= 1
-                    remove(slot)
-                    return -1
-                }
+            let entry = entries + slot
+            if entry.pointee.flags & ConnectionEntry.Flag.occupied == 0 { return -1 }
+            if entry.pointee.hash == key.hash && entry.pointee.matches(key) {
+                if entry.pointee.expires <= now { return expire(slot) }
                 return slot
             }
             slot = (slot &+ 1) & mask
         }
+        return -1
+    }
+
+    /// Removes the expired connection in `slot` (a lookup met it) and reports a miss.
+    @inline(never) @usableFromInline
+    func expire(_ slot: Int) -> Int {
+        counters.expired &+= 1
+        remove(slot)
         return -1
     }
 
@@ -150,34 +161,53 @@ public final class ConnectionTracker {
 
     /// Applies a packet of the connection in `slot`: advances the state, refreshes the expiry.
     /// Returns false when the packet is INVALID for the state (nothing changes then).
-    @inlinable
+    @inlinable @inline(__always)
     public func update(_ slot: Int, key: TrackingKey, tcpFlags: TCPFlags, now: UInt64) -> Bool {
-        var entry = entries[slot]
-        let isOriginal = entry.isOriginalDirection(key)
-        var state = entry.state
-        switch state {
-        case .udpUnreplied: if !isOriginal { state = .udpReplied }
-        case .icmpRequested: if !isOriginal { state = .icmpReplied }
-        case .otherUnreplied: if !isOriginal { state = .otherReplied }
-        case .udpReplied, .icmpReplied, .otherReplied: break
-        default:
-            let step = TCPStateMachine.next(state, flags: tcpFlags, isOriginal: isOriginal,
-                                            finFromOrigin: entry.flags & ConnectionEntry.Flag.finFromOrigin != 0)
-            guard step.isValid else {
-                counters.invalid &+= 1
-                return false
-            }
-            if step.reopens {
-                entry.flags = ConnectionEntry.Flag.occupied | (key.sourceIsLow ? ConnectionEntry.Flag.originIsLow : 0)
-            } else if step.state == .tcpFinWait && state != .tcpFinWait {
-                entry.flags = isOriginal ? entry.flags | ConnectionEntry.Flag.finFromOrigin
-                    : entry.flags & ~ConnectionEntry.Flag.finFromOrigin
-            }
-            state = step.state
+        let entry = entries + slot
+        let isOriginal = key.sourceIsLow == (entry.pointee.flags & ConnectionEntry.Flag.originIsLow != 0)
+        let state = entry.pointee.state
+        // The common cases stay here: established TCP without SYN/FIN/RST, and pseudo-connections.
+        if state == .tcpEstablished
+            && tcpFlags.rawValue & (TCPFlags.syn.rawValue | TCPFlags.fin.rawValue | TCPFlags.rst.rawValue) == 0 {
+            entry.pointee.expires = now &+ timeoutTable[Int(state.rawValue)]
+            return true
         }
-        entry.state = state
-        entry.expires = now &+ timeouts.nanoseconds(state)
-        entries[slot] = entry
+        if state.rawValue >= ConnectionState.udpUnreplied.rawValue {
+            var next = state
+            if !isOriginal {
+                switch state {
+                case .udpUnreplied: next = .udpReplied
+                case .icmpRequested: next = .icmpReplied
+                case .otherUnreplied: next = .otherReplied
+                default: break
+                }
+                entry.pointee.state = next
+            }
+            entry.pointee.expires = now &+ timeoutTable[Int(next.rawValue)]
+            return true
+        }
+        return updateTCP(entry, sourceIsLow: key.sourceIsLow, isOriginal: isOriginal, tcpFlags: tcpFlags, now: now)
+    }
+
+    /// TCP transitions other than the established data path.
+    @inline(never) @usableFromInline
+    func updateTCP(_ entry: UnsafeMutablePointer<ConnectionEntry>, sourceIsLow: Bool, isOriginal: Bool,
+                   tcpFlags: TCPFlags, now: UInt64) -> Bool {
+        let state = entry.pointee.state
+        let step = TCPStateMachine.next(state, flags: tcpFlags, isOriginal: isOriginal,
+                                        finFromOrigin: entry.pointee.flags & ConnectionEntry.Flag.finFromOrigin != 0)
+        guard step.isValid else {
+            counters.invalid &+= 1
+            return false
+        }
+        if step.reopens {
+            entry.pointee.flags = ConnectionEntry.Flag.occupied | (sourceIsLow ? ConnectionEntry.Flag.originIsLow : 0)
+        } else if step.state == .tcpFinWait && state != .tcpFinWait {
+            entry.pointee.flags = isOriginal ? entry.pointee.flags | ConnectionEntry.Flag.finFromOrigin
+                : entry.pointee.flags & ~ConnectionEntry.Flag.finFromOrigin
+        }
+        entry.pointee.state = step.state
+        entry.pointee.expires = now &+ timeoutTable[Int(step.state.rawValue)]
         return true
     }
 

@@ -50,8 +50,46 @@ public struct TrackingKey: Equatable, Sendable {
 
     /// The key of a parsed IP frame; nil for non-IP frames and for non-first fragments (they
     /// carry no ports to identify a connection).
-    @inlinable
+    @inlinable @inline(__always)
     public init?(frame: UnsafeMutableRawPointer, metadata: PacketMetadata) {
+        var copy = metadata
+        guard let key = withUnsafePointer(to: &copy, { TrackingKey(frame: frame, metadata: $0) }) else { return nil }
+        self = key
+    }
+
+    /// The key of the parsed IP frame `metadata` points at (read in place, not copied).
+    @inlinable @inline(__always)
+    public init?(frame: UnsafeMutableRawPointer, metadata pointer: UnsafePointer<PacketMetadata>) {
+        let flags = pointer.pointee.flags
+        let ipProtocol = pointer.pointee.ipProtocol
+        // Fast path: IPv4 TCP/UDP with a transport header.
+        if flags.rawValue & (PacketFlags.ipv4.rawValue | PacketFlags.hasL4.rawValue | PacketFlags.laterFragment.rawValue)
+            == PacketFlags.ipv4.rawValue | PacketFlags.hasL4.rawValue,
+            ipProtocol == IPProtocol.tcp || ipProtocol == IPProtocol.udp {
+            let l3 = Int(pointer.pointee.l3Offset)
+            let l4 = Int(pointer.pointee.l4Offset)
+            let source = UInt64(frame.loadNetworkUInt32(at: l3 &+ 12))
+            let destination = UInt64(frame.loadNetworkUInt32(at: l3 &+ 16))
+            let sourcePort = frame.loadNetworkUInt16(at: l4)
+            let destinationPort = frame.loadNetworkUInt16(at: l4 &+ 2)
+            let sourceIsLow = source < destination || (source == destination && sourcePort <= destinationPort)
+            self.init(lowAddressHigh: 0, lowAddressLow: 0x0000_FFFF_0000_0000 | (sourceIsLow ? source : destination),
+                      highAddressHigh: 0, highAddressLow: 0x0000_FFFF_0000_0000 | (sourceIsLow ? destination : source),
+                      lowPort: sourceIsLow ? sourcePort : destinationPort,
+                      highPort: sourceIsLow ? destinationPort : sourcePort,
+                      ipProtocol: ipProtocol, vlanID: flags.contains(.vlanTagged) ? pointer.pointee.vlanID : 0,
+                      sourceIsLow: sourceIsLow)
+            return
+        }
+        let metadata = pointer.pointee
+        guard let key = TrackingKey.general(frame: frame, metadata: metadata) else { return nil }
+        self = key
+    }
+
+    /// Every frame the fast path does not cover: IPv6, ICMP, other protocols, VLAN-less
+    /// details.
+    @inline(never) @usableFromInline
+    static func general(frame: UnsafeMutableRawPointer, metadata: PacketMetadata) -> TrackingKey? {
         let flags = metadata.flags
         guard !flags.contains(.laterFragment) else { return nil }
         let l3 = Int(metadata.l3Offset)
@@ -90,7 +128,7 @@ public struct TrackingKey: Equatable, Sendable {
         let sourceIsLow = sourceHigh < destinationHigh
             || (sourceHigh == destinationHigh && (sourceLow < destinationLow
                 || (sourceLow == destinationLow && sourcePort <= destinationPort)))
-        self.init(lowAddressHigh: sourceIsLow ? sourceHigh : destinationHigh,
+        return TrackingKey(lowAddressHigh: sourceIsLow ? sourceHigh : destinationHigh,
                   lowAddressLow: sourceIsLow ? sourceLow : destinationLow,
                   highAddressHigh: sourceIsLow ? destinationHigh : sourceHigh,
                   highAddressLow: sourceIsLow ? destinationLow : sourceLow,
