@@ -34,6 +34,7 @@ let package = Package(
         .target(name: "NFVIO", dependencies: ["NFVPacket", "NFVPipeline", "CPcap"]),
         .target(name: "NFVFlow", dependencies: ["NFVPacket"]),
         .target(name: "NFVFirewall", dependencies: ["NFVPacket", "NFVPipeline", "NFVFlow"]),
+        .target(name: "NFVRouter", dependencies: ["NFVPacket", "NFVPipeline"]),
         .target(name: "NFVNetlink", dependencies: ["CNetlink"]),
         .target(name: "NFVDescriptors", dependencies: ["NFVPacket", "NFVFirewall", "Yams"]),
         .target(
@@ -61,6 +62,9 @@ let package = Package(
         .testTarget(name: "NFVIOTests", dependencies: ["NFVPacket", "NFVPipeline", "NFVIO", "NFVTestSupport"]),
         .testTarget(name: "NFVNetlinkTests", dependencies: ["NFVNetlink"]),
         .testTarget(name: "NFVFlowTests", dependencies: ["NFVFlow", "NFVPacket", "NFVTestSupport"]),
+        .testTarget(name: "NFVRouterTests",
+                    dependencies: ["NFVRouter", "NFVPacket", "NFVPipeline", "NFVIO", "NFVReplay", "NFVDescriptors",
+                                   "NFVTestSupport"]),
         .testTarget(name: "NFVFirewallTests",
                     dependencies: ["NFVFirewall", "NFVFlow", "NFVPacket", "NFVPipeline", "NFVIO", "NFVReplay",
                                    "NFVDescriptors", "NFVTestSupport"]),

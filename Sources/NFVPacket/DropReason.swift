@@ -69,6 +69,27 @@ public enum DropReason: UInt8, CaseIterable, Sendable, CustomStringConvertible {
     /// A firewall rule with action reject matched (the sender got a RST or ICMP unreachable).
     case firewallReject
 
+    // Router
+    /// The IPv4 header checksum is wrong (RFC 1812 5.2.2).
+    case badIPv4Checksum
+    /// The source address can never be a real sender (RFC 1812 5.3.7): 0/8, 127/8, multicast,
+    /// class E, limited broadcast; IPv6 unspecified, loopback or multicast.
+    case martianSource
+    /// Multicast or broadcast destination: not routed.
+    case notRoutedMulticast
+    /// No route to the destination (answered with ICMP destination unreachable).
+    case noRoute
+    /// Larger than the egress MTU with DF set, or IPv6 (answered with fragmentation needed /
+    /// packet too big).
+    case needsFragmentation
+    /// Larger than the egress MTU without DF: this router does not fragment.
+    case fragmentationNotSupported
+    /// The next hop did not answer ARP / neighbour solicitation, or its queue was full.
+    case neighborUnresolved
+    /// Addressed to the router itself and absorbed by it: ARP, neighbour discovery, echo
+    /// requests it answered, or traffic for a service it does not run.
+    case consumed
+
     // Ports
     /// A received frame is larger than a pool slot can hold.
     case frameTooLarge
@@ -106,6 +127,14 @@ public enum DropReason: UInt8, CaseIterable, Sendable, CustomStringConvertible {
         case .firewallRule: "firewall_rule"
         case .firewallDefault: "firewall_default"
         case .firewallReject: "firewall_reject"
+        case .badIPv4Checksum: "bad_ipv4_checksum"
+        case .martianSource: "martian_source"
+        case .notRoutedMulticast: "not_routed_multicast"
+        case .noRoute: "no_route"
+        case .needsFragmentation: "needs_fragmentation"
+        case .fragmentationNotSupported: "fragmentation_not_supported"
+        case .neighborUnresolved: "neighbor_unresolved"
+        case .consumed: "consumed"
         case .frameTooLarge: "frame_too_large"
         case .poolExhausted: "pool_exhausted"
         }

@@ -89,6 +89,13 @@ public final class PacketBatch {
         counts[1] &+= 1
     }
 
+    /// Marks packet `index` as kept by the stage (see `Verdict.held`).
+    @inlinable
+    public func hold(_ index: Int) {
+        if metadata[index].verdict == .forward { noteNotForwarded(index) }
+        metadata[index].verdict = .held
+    }
+
     /// Adds an already filled buffer. Returns false (and keeps nothing) when the batch is full.
     @inlinable
     public func append(_ entry: PacketMetadata) -> Bool {

@@ -7,4 +7,7 @@ public enum Verdict: UInt8, Sendable {
     case drop = 1
     /// Hand the packet to the control side (counted; the runner gives it to a punt sink).
     case punt = 2
+    /// The stage kept the buffer (a packet queued until its next hop is resolved); it leaves
+    /// the batch without being released, and the stage emits it later.
+    case held = 3
 }

@@ -139,6 +139,8 @@ public final class Chain {
             case .drop:
                 stageCounters.drops.increment(metadata[index].dropReason)
                 pool.release(metadata[index].id)
+            case .held:
+                stageCounters.held &+= 1
             case .punt:
                 stageCounters.punted &+= 1
                 var entry = metadata[index]

@@ -2,15 +2,15 @@ import NFVPacket
 
 /// Packet counters of one stage: what it received, forwarded, punted and dropped per reason,
 /// and how many packets it generated. For every stage
-/// `received == transmitted + punted + drops.total`.
+/// `received == transmitted + punted + held + drops.total`.
 public final class StageCounters {
-    @usableFromInline let storage: UnsafeMutablePointer<UInt64>  // received, transmitted, punted, emitted
+    @usableFromInline let storage: UnsafeMutablePointer<UInt64>  // received, transmitted, punted, emitted, held
     /// Drops per reason.
     public let drops = DropCounters()
 
     public init() {
-        storage = .allocate(capacity: 4)
-        storage.initialize(repeating: 0, count: 4)
+        storage = .allocate(capacity: 5)
+        storage.initialize(repeating: 0, count: 5)
     }
 
     deinit { storage.deallocate() }
@@ -37,9 +37,16 @@ public final class StageCounters {
         set { storage[3] = newValue }
     }
 
+    /// Packets the stage kept (queued for later, e.g. until ARP resolves); they reappear in
+    /// `emitted` when sent.
+    @inlinable public var held: UInt64 {
+        get { storage[4] }
+        set { storage[4] = newValue }
+    }
+
     /// Sets every counter to zero.
     public func reset() {
-        storage.update(repeating: 0, count: 4)
+        storage.update(repeating: 0, count: 5)
         drops.reset()
     }
 }
