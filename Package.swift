@@ -36,10 +36,10 @@ let package = Package(
         .target(name: "NFVFirewall", dependencies: ["NFVPacket", "NFVPipeline", "NFVFlow"]),
         .target(name: "NFVRouter", dependencies: ["NFVPacket", "NFVPipeline"]),
         .target(name: "NFVNetlink", dependencies: ["CNetlink"]),
-        .target(name: "NFVDescriptors", dependencies: ["NFVPacket", "NFVFirewall", "Yams"]),
+        .target(name: "NFVDescriptors", dependencies: ["NFVPacket", "NFVFirewall", "NFVRouter", "Yams"]),
         .target(
             name: "NFVReplay",
-            dependencies: ["NFVPacket", "NFVPipeline", "NFVIO", "NFVDescriptors", "NFVFirewall"]
+            dependencies: ["NFVPacket", "NFVPipeline", "NFVIO", "NFVDescriptors", "NFVFirewall", "NFVRouter"]
         ),
         .executableTarget(
             name: "nfv-orch",

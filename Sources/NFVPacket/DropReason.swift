@@ -89,6 +89,12 @@ public enum DropReason: UInt8, CaseIterable, Sendable, CustomStringConvertible {
     /// Addressed to the router itself and absorbed by it: ARP, neighbour discovery, echo
     /// requests it answered, or traffic for a service it does not run.
     case consumed
+    /// Neither IP nor ARP: a router does not forward it.
+    case unsupportedEtherType
+    /// Arrived on a port where the router has no interface.
+    case noInterface
+    /// Unicast to a MAC address that is not the router's.
+    case wrongDestinationMAC
 
     // Ports
     /// A received frame is larger than a pool slot can hold.
@@ -135,6 +141,9 @@ public enum DropReason: UInt8, CaseIterable, Sendable, CustomStringConvertible {
         case .fragmentationNotSupported: "fragmentation_not_supported"
         case .neighborUnresolved: "neighbor_unresolved"
         case .consumed: "consumed"
+        case .unsupportedEtherType: "unsupported_ethertype"
+        case .noInterface: "no_interface"
+        case .wrongDestinationMAC: "wrong_destination_mac"
         case .frameTooLarge: "frame_too_large"
         case .poolExhausted: "pool_exhausted"
         }

@@ -5,7 +5,8 @@ import NFVPacket
 ///
 /// Each packet leaves on its `outPort`: `sinks[outPort]` takes it; a port without a sink (or a
 /// port number beyond the list) counts the packet in `unsentCounters` and frees it. Packets
-/// the stages generated (`Chain.emitted`) are dispatched the same way after each batch.
+/// the stages generated (`Chain.emitted`) are merged with the forwarded ones in timestamp
+/// order, so the order on a port never depends on how packets were split into batches.
 public final class Pipeline {
     /// Where packets come from, polled in turn.
     public let sources: [any PacketSource]
@@ -25,7 +26,8 @@ public final class Pipeline {
         self.chain = chain
         self.sinks = sinks
         self.batch = batch
-        self.portBatches = sinks.map { _ in PacketBatch(pool: batch.pool, capacity: batch.capacity) }
+        // Room for a whole batch plus a whole emit batch on one port.
+        self.portBatches = sinks.map { _ in PacketBatch(pool: batch.pool, capacity: 2 * batch.capacity) }
     }
 
     /// A pipeline with one source and one sink (port 1, the linear default's exit for port 0).
@@ -47,8 +49,11 @@ public final class Pipeline {
                 if received == 0 && batch.count == 0 { continue }
                 idle = false
                 try chain.run(batch)
-                try dispatch(batch)
-                try dispatch(chain.emitted)
+                if chain.emitted.count == 0 {
+                    try dispatch(batch)
+                } else {
+                    try dispatchMerged(batch, chain.emitted)
+                }
                 batches &+= 1
             }
             if idle && sources.allSatisfy(\.isExhausted) { break }
@@ -87,6 +92,36 @@ public final class Pipeline {
         }
         outgoing.count = 0
         outgoing.resetVerdictCounts()
+        for (port, portBatch) in portBatches.enumerated() where portBatch.count > 0 {
+            try sinks[port]!.transmit(portBatch)
+        }
+    }
+
+    /// Dispatches forwarded and generated packets together in timestamp order (forwarded first
+    /// on equal times), so a port's output order does not depend on where batches split.
+    func dispatchMerged(_ forwarded: PacketBatch, _ generated: PacketBatch) throws(PortError) {
+        var left = 0
+        var right = 0
+        let forwardedMetadata = forwarded.metadata
+        let generatedMetadata = generated.metadata
+        while left < forwarded.count || right < generated.count {
+            let takeLeft = right >= generated.count
+                || (left < forwarded.count && forwardedMetadata[left].timestamp <= generatedMetadata[right].timestamp)
+            let entry = takeLeft ? forwardedMetadata[left] : generatedMetadata[right]
+            if takeLeft { left += 1 } else { right += 1 }
+            let port = Int(entry.outPort)
+            if port < portBatches.count, sinks[port] != nil {
+                _ = portBatches[port].append(entry)
+            } else {
+                unsentCounters.transmittedPackets &+= 1
+                unsentCounters.transmittedBytes &+= UInt64(entry.length)
+                forwarded.pool.release(entry.id)
+            }
+        }
+        forwarded.count = 0
+        forwarded.resetVerdictCounts()
+        generated.count = 0
+        generated.resetVerdictCounts()
         for (port, portBatch) in portBatches.enumerated() where portBatch.count > 0 {
             try sinks[port]!.transmit(portBatch)
         }

@@ -2,6 +2,7 @@ import NFVDescriptors
 import NFVFirewall
 import NFVPacket
 import NFVPipeline
+import NFVRouter
 
 /// A chain descriptor with the VNF configurations its stages reference, all validated.
 public struct LoadedChain: Sendable {
@@ -9,11 +10,15 @@ public struct LoadedChain: Sendable {
     public var descriptor: ChainDescriptor
     /// Firewall configurations by stage name.
     public var firewalls: [String: FirewallConfiguration]
+    /// Router configurations by stage name.
+    public var routers: [String: RouterConfiguration]
 
-    /// A chain whose stages need no configuration files.
-    public init(descriptor: ChainDescriptor, firewalls: [String: FirewallConfiguration] = [:]) {
+    /// A chain with the configurations of its stages.
+    public init(descriptor: ChainDescriptor, firewalls: [String: FirewallConfiguration] = [:],
+                routers: [String: RouterConfiguration] = [:]) {
         self.descriptor = descriptor
         self.firewalls = firewalls
+        self.routers = routers
     }
 }
 
@@ -25,10 +30,10 @@ public enum ChainFactory {
     public static let parseStageName = "parse"
 
     /// The VNF kinds this build can run.
-    public static let knownVNFKinds = ["decrement-ttl", "firewall", "pass-through"]
+    public static let knownVNFKinds = ["decrement-ttl", "firewall", "pass-through", "router"]
 
     /// Kinds that need a `config:` file.
-    static let configuredKinds: Set<String> = ["firewall"]
+    static let configuredKinds: Set<String> = ["firewall", "router"]
 
     /// Stage names the descriptor may not use, with the reason.
     public static let reservedStageNames = [
@@ -47,6 +52,7 @@ public enum ChainFactory {
         let descriptor = try loader.load(path: path)
         var errors: [DescriptorError] = []
         var firewalls: [String: FirewallConfiguration] = [:]
+        var routers: [String: RouterConfiguration] = [:]
         let portNames = descriptor.ports.map(\.name)
         for (index, stage) in descriptor.stages.enumerated() {
             let field = "spec.stages[\(index)].config"
@@ -64,9 +70,17 @@ public enum ChainFactory {
                 continue
             }
             do {
-                let loaded = try FirewallConfigLoader().load(path: config)
-                firewalls[stage.name] = loaded.configuration
-                for reference in loaded.portReferences where !portNames.contains(reference.name) {
+                let references: [PortReference]
+                if stage.vnf == "router" {
+                    let loaded = try RouterConfigLoader().load(path: config)
+                    routers[stage.name] = loaded.configuration
+                    references = loaded.portReferences
+                } else {
+                    let loaded = try FirewallConfigLoader().load(path: config)
+                    firewalls[stage.name] = loaded.configuration
+                    references = loaded.portReferences
+                }
+                for reference in references where !portNames.contains(reference.name) {
                     let fix = Suggestion.closest(to: reference.name, in: portNames).map { "did you mean \"\($0)\"?" }
                         ?? "chain \(descriptor.name) has ports " + Suggestion.list(portNames)
                     errors.append(DescriptorError(location: reference.location, field: reference.field,
@@ -77,7 +91,7 @@ public enum ChainFactory {
             }
         }
         guard errors.isEmpty else { throw DescriptorErrorList(errors) }
-        return LoadedChain(descriptor: descriptor, firewalls: firewalls)
+        return LoadedChain(descriptor: descriptor, firewalls: firewalls, routers: routers)
     }
 
     /// The stage for one descriptor entry.
@@ -86,11 +100,19 @@ public enum ChainFactory {
         case "decrement-ttl": return DecrementTTLStage(name: descriptor.name)
         case "pass-through": return PassThroughStage(name: descriptor.name)
         case "firewall":
-            var portIndex: [String: UInt16] = [:]
-            for (index, port) in chain.descriptor.ports.enumerated() { portIndex[port.name] = UInt16(index) }
-            return FirewallStage(name: descriptor.name, configuration: chain.firewalls[descriptor.name]!, portIndex: portIndex)
+            return FirewallStage(name: descriptor.name, configuration: chain.firewalls[descriptor.name]!,
+                                 portIndex: portIndex(chain))
+        case "router":
+            return RouterStage(name: descriptor.name, configuration: chain.routers[descriptor.name]!,
+                               portIndex: portIndex(chain))
         default: preconditionFailure("the loader accepts only known VNF kinds, got \(descriptor.vnf)")
         }
+    }
+
+    static func portIndex(_ chain: LoadedChain) -> [String: UInt16] {
+        var index: [String: UInt16] = [:]
+        for (number, port) in chain.descriptor.ports.enumerated() { index[port.name] = UInt16(number) }
+        return index
     }
 
     /// The chain for `loaded`: the parse stage, then the descriptor's stages in order.

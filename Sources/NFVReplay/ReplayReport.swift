@@ -15,8 +15,10 @@ public struct ReplayReport: Sendable {
         public var transmitted: UInt64
         /// Packets it punted.
         public var punted: UInt64
-        /// Packets it generated (replies, errors).
+        /// Packets it generated (replies, errors) or sent after holding them.
         public var emitted: UInt64
+        /// Packets it held (waiting for a next hop); they leave later as emitted.
+        public var held: UInt64
         /// Drops by reason name.
         public var drops: [String: UInt64]
         /// All drops.
@@ -73,6 +75,7 @@ public struct ReplayReport: Sendable {
         self.stages = zip(chain.stages, chain.counters).map { stage, counters in
             StageLine(name: stage.name, kind: stage.kind, received: counters.received,
                       transmitted: counters.transmitted, punted: counters.punted, emitted: counters.emitted,
+                      held: counters.held,
                       drops: Dictionary(uniqueKeysWithValues: counters.drops.nonZero.map { ($0.reason.name, $0.count) }))
         }
     }
@@ -98,11 +101,11 @@ public struct ReplayReport: Sendable {
             return left ? text + fill : fill + text
         }
         lines.append(pad("stage", nameWidth, left: true) + "  " + pad("kind", 13, left: true)
-            + pad("rx", 10) + pad("tx", 10) + pad("punt", 8) + pad("emit", 8) + pad("drop", 8) + "  drop reasons")
+            + pad("rx", 10) + pad("tx", 10) + pad("punt", 8) + pad("held", 8) + pad("emit", 8) + pad("drop", 8) + "  drop reasons")
         for stage in stages {
             lines.append(pad(stage.name, nameWidth, left: true) + "  " + pad(stage.kind, 13, left: true)
                 + pad("\(stage.received)", 10) + pad("\(stage.transmitted)", 10) + pad("\(stage.punted)", 8)
-                + pad("\(stage.emitted)", 8) + pad("\(stage.dropped)", 8) + "  "
+                + pad("\(stage.held)", 8) + pad("\(stage.emitted)", 8) + pad("\(stage.dropped)", 8) + "  "
                 + (stage.drops.isEmpty ? "-" : Self.reasons(stage.drops)))
         }
         return lines.joined(separator: "\n")

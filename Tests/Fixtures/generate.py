@@ -382,6 +382,175 @@ def write_firewall(directory, demo_directory):
         handle.write("\n")
 
 
+LAN_MAC = "02:00:00:00:01:01"
+WAN_MAC = "02:00:00:00:02:01"
+UPSTREAM_MAC = "02:00:00:00:02:fe"
+LAN_ROUTER_MAC = "02:00:00:00:01:fe"
+
+
+def icmp_error_bytes(kind, code, rest, quote, ipv6_pair=None):
+    """ICMP / ICMPv6 error header + quote, with the checksum computed by scapy."""
+    import struct
+    from scapy.utils import checksum
+    from scapy.layers.inet6 import in6_chksum
+    body = struct.pack("!BBHI", kind, code, 0, rest) + quote
+    if ipv6_pair is None:
+        value = checksum(body)
+    else:
+        value = in6_chksum(58, IPv6(src=ipv6_pair[0], dst=ipv6_pair[1]), body)
+    return body[:2] + struct.pack("!H", value) + body[4:]
+
+
+def router_traffic():
+    """Traffic on both sides of the router (vnf-configs/edge-router.yaml) and what must leave
+    each side. Returns (inside_rx, outside_rx, inside_tx, outside_tx, drops)."""
+    inside_rx, outside_rx, inside_tx, outside_tx = [], [], [], []
+    drops = {}
+    clock = [Decimal(T0 + 100)]
+
+    def tick(packet):
+        clock[0] += Decimal(1) / 1000
+        packet = Ether(raw(packet))
+        packet.time = clock[0]
+        return packet
+
+    def arrive(side, packet, reason=None):
+        packet = tick(packet)
+        (inside_rx if side == "inside" else outside_rx).append(packet)
+        if reason:
+            drops[reason] = drops.get(reason, 0) + 1
+        return packet
+
+    def leave(side, packet, time=None):
+        packet = Ether(raw(packet))
+        packet.time = time if time is not None else clock[0]
+        (inside_tx if side == "inside" else outside_tx).append(packet)
+
+    def routed(packet, src_mac, dst_mac):
+        """The packet one hop later: MACs rewritten, TTL / hop limit - 1, checksum recomputed."""
+        after = Ether(raw(packet))
+        after[Ether].src, after[Ether].dst = src_mac, dst_mac
+        if after.haslayer(IP):
+            after[IP].ttl -= 1
+            after[IP].chksum = None
+        else:
+            after[IPv6].hlim -= 1
+        return after
+
+    def icmp4_error(original, kind, code, rest=0):
+        quote = raw(original[IP])[:548]
+        return (Ether(src=LAN_MAC, dst=original[Ether].src) /
+                IP(src="10.0.1.1", dst=original[IP].src, ttl=64, id=0, flags="DF", proto=1) /
+                Raw(icmp_error_bytes(kind, code, rest, quote)))
+
+    def icmp6_error(original, kind, code, rest=0):
+        quote = raw(original[IPv6])[:1232]
+        return (Ether(src=LAN_MAC, dst=original[Ether].src) /
+                IPv6(src="fd00:1::1", dst=original[IPv6].src, hlim=64, nh=58) /
+                Raw(icmp_error_bytes(kind, code, rest, quote, ("fd00:1::1", original[IPv6].src))))
+
+    client, client6 = "10.0.1.10", "fd00:1::10"
+    # ARP for the router's address: answered, and the client is learnt.
+    arrive("inside", Ether(src=CLIENT_MAC, dst="ff:ff:ff:ff:ff:ff") /
+           ARP(op=1, hwsrc=CLIENT_MAC, psrc=client, pdst="10.0.1.1"), "consumed")
+    leave("inside", Ether(src=LAN_MAC, dst=CLIENT_MAC) /
+          ARP(op=2, hwsrc=LAN_MAC, psrc="10.0.1.1", hwdst=CLIENT_MAC, pdst=client))
+    # Ping the router.
+    arrive("inside", Ether(src=CLIENT_MAC, dst=LAN_MAC) / IP(src=client, dst="10.0.1.1", id=1) /
+           ICMP(type=8, id=9, seq=1) / Raw(b"ping-router"), "consumed")
+    leave("inside", Ether(src=LAN_MAC, dst=CLIENT_MAC) / IP(src="10.0.1.1", dst=client, ttl=64, id=0) /
+          ICMP(type=0, id=9, seq=1) / Raw(b"ping-router"))
+    # A datagram to the Internet: the next hop is unresolved, so it waits and an ARP request goes out.
+    held = arrive("inside", Ether(src=CLIENT_MAC, dst=LAN_MAC) / IP(src=client, dst="203.0.113.5", ttl=64, id=2) /
+                  UDP(sport=5000, dport=53) / Raw(b"query"))
+    leave("outside", Ether(src=WAN_MAC, dst="ff:ff:ff:ff:ff:ff") /
+          ARP(op=1, hwsrc=WAN_MAC, psrc="198.51.100.2", hwdst="00:00:00:00:00:00", pdst="198.51.100.1"))
+    # The upstream router answers; the held datagram leaves, routed.
+    arrive("outside", Ether(src=UPSTREAM_MAC, dst=WAN_MAC) /
+           ARP(op=2, hwsrc=UPSTREAM_MAC, psrc="198.51.100.1", hwdst=WAN_MAC, pdst="198.51.100.2"), "consumed")
+    leave("outside", routed(held, WAN_MAC, UPSTREAM_MAC))
+    # Resolved now: a TCP SYN goes straight out; the answer comes back to the client.
+    syn = arrive("inside", Ether(src=CLIENT_MAC, dst=LAN_MAC) / IP(src=client, dst="203.0.113.5", ttl=64, id=3) /
+                 TCP(sport=40000, dport=443, flags="S", seq=100))
+    leave("outside", routed(syn, WAN_MAC, UPSTREAM_MAC))
+    synack = arrive("outside", Ether(src=UPSTREAM_MAC, dst=WAN_MAC) / IP(src="203.0.113.5", dst=client, ttl=57, id=4) /
+                    TCP(sport=443, dport=40000, flags="SA", seq=900, ack=101))
+    leave("inside", routed(synack, LAN_MAC, CLIENT_MAC))
+    # TTL 1: time exceeded, quoting the datagram as it arrived.
+    expiring = arrive("inside", Ether(src=CLIENT_MAC, dst=LAN_MAC) / IP(src=client, dst="203.0.113.5", ttl=1, id=5) /
+                      UDP(sport=33434, dport=33435) / Raw(b"traceroute"), "ttl_expired")
+    leave("inside", icmp4_error(expiring, 11, 0))
+    # No route: destination unreachable (network).
+    lost = arrive("inside", Ether(src=CLIENT_MAC, dst=LAN_MAC) / IP(src=client, dst="8.8.8.8", id=6) /
+                  UDP(sport=5001, dport=53), "no_route")
+    leave("inside", icmp4_error(lost, 3, 0))
+    # Too big for the 1500-byte WAN link with DF: fragmentation needed, next-hop MTU 1500.
+    big = arrive("inside", Ether(src=CLIENT_MAC, dst=LAN_MAC) / IP(src=client, dst="203.0.113.5", id=7, flags="DF") /
+                 UDP(sport=5002, dport=9) / Raw(b"B" * 1600), "needs_fragmentation")
+    leave("inside", icmp4_error(big, 3, 4, 1500))
+    # Never forwarded: a martian source, a bad header checksum, multicast, another host's MAC.
+    arrive("inside", Ether(src=CLIENT_MAC, dst=LAN_MAC) / IP(src="127.0.0.1", dst="203.0.113.5") / UDP(), "martian_source")
+    arrive("inside", Ether(src=CLIENT_MAC, dst=LAN_MAC) / IP(src=client, dst="203.0.113.5", chksum=0x1234) / UDP(),
+           "bad_ipv4_checksum")
+    arrive("inside", Ether(src=CLIENT_MAC, dst="01:00:5e:00:00:05") / IP(src=client, dst="224.0.0.5") / UDP(),
+           "not_routed_multicast")
+    arrive("inside", Ether(src=CLIENT_MAC, dst="02:00:00:00:99:99") / IP(src=client, dst="203.0.113.5") / UDP(),
+           "wrong_destination_mac")
+    # A route through a second router on the LAN, learnt from its own ARP request for us.
+    arrive("inside", Ether(src=LAN_ROUTER_MAC, dst="ff:ff:ff:ff:ff:ff") /
+           ARP(op=1, hwsrc=LAN_ROUTER_MAC, psrc="10.0.1.254", pdst="10.0.1.1"), "consumed")
+    leave("inside", Ether(src=LAN_MAC, dst=LAN_ROUTER_MAC) /
+          ARP(op=2, hwsrc=LAN_MAC, psrc="10.0.1.1", hwdst=LAN_ROUTER_MAC, pdst="10.0.1.254"))
+    inbound = arrive("outside", Ether(src=UPSTREAM_MAC, dst=WAN_MAC) / IP(src="203.0.113.9", dst="192.0.2.20", ttl=50, id=8) /
+                     UDP(sport=7, dport=7))
+    leave("inside", routed(inbound, LAN_MAC, LAN_ROUTER_MAC))
+
+    # IPv6: neighbour solicitation for the router, answered (router, solicited, override).
+    arrive("inside", Ether(src=CLIENT_MAC, dst="33:33:ff:00:00:01") /
+           IPv6(src=client6, dst="ff02::1:ff00:1", hlim=255) / ICMPv6ND_NS(tgt="fd00:1::1") /
+           ICMPv6NDOptSrcLLAddr(lladdr=CLIENT_MAC), "consumed")
+    leave("inside", Ether(src=LAN_MAC, dst=CLIENT_MAC) / IPv6(src="fd00:1::1", dst=client6, hlim=255) /
+          ICMPv6ND_NA(R=1, S=1, O=1, tgt="fd00:1::1") / ICMPv6NDOptDstLLAddr(lladdr=LAN_MAC))
+    # A datagram to the IPv6 Internet waits for neighbour discovery of the upstream router.
+    held6 = arrive("inside", Ether(src=CLIENT_MAC, dst=LAN_MAC) / IPv6(src=client6, dst="2001:db8:aaaa::5", hlim=64) /
+                   UDP(sport=6000, dport=53) / Raw(b"query6"))
+    leave("outside", Ether(src=WAN_MAC, dst="33:33:ff:00:00:01") /
+          IPv6(src="2001:db8:ffff::2", dst="ff02::1:ff00:1", hlim=255) / ICMPv6ND_NS(tgt="2001:db8:ffff::1") /
+          ICMPv6NDOptSrcLLAddr(lladdr=WAN_MAC))
+    arrive("outside", Ether(src=UPSTREAM_MAC, dst=WAN_MAC) / IPv6(src="2001:db8:ffff::1", dst="2001:db8:ffff::2", hlim=255) /
+           ICMPv6ND_NA(R=1, S=1, O=1, tgt="2001:db8:ffff::1") / ICMPv6NDOptDstLLAddr(lladdr=UPSTREAM_MAC), "consumed")
+    leave("outside", routed(held6, WAN_MAC, UPSTREAM_MAC))
+    answer6 = arrive("outside", Ether(src=UPSTREAM_MAC, dst=WAN_MAC) / IPv6(src="2001:db8:aaaa::5", dst=client6, hlim=60) /
+                     UDP(sport=53, dport=6000) / Raw(b"answer6"))
+    leave("inside", routed(answer6, LAN_MAC, CLIENT_MAC))
+    lost6 = arrive("inside", Ether(src=CLIENT_MAC, dst=LAN_MAC) / IPv6(src=client6, dst="2001:db8:bbbb::1") / UDP(sport=1, dport=2),
+                   "no_route")
+    leave("inside", icmp6_error(lost6, 1, 0))
+    expiring6 = arrive("inside", Ether(src=CLIENT_MAC, dst=LAN_MAC) / IPv6(src=client6, dst="2001:db8:aaaa::5", hlim=1) /
+                       UDP(sport=3, dport=4), "hop_limit_expired")
+    leave("inside", icmp6_error(expiring6, 3, 0))
+    big6 = arrive("inside", Ether(src=CLIENT_MAC, dst=LAN_MAC) / IPv6(src=client6, dst="2001:db8:aaaa::5") /
+                  UDP(sport=5, dport=6) / Raw(b"C" * 1500), "needs_fragmentation")
+    leave("inside", icmp6_error(big6, 2, 0, 1500))
+    arrive("inside", Ether(src=CLIENT_MAC, dst=LAN_MAC) / IPv6(src=client6, dst="fd00:1::1") /
+           ICMPv6EchoRequest(id=3, seq=4, data=b"ping6"), "consumed")
+    leave("inside", Ether(src=LAN_MAC, dst=CLIENT_MAC) / IPv6(src="fd00:1::1", dst=client6, hlim=64) /
+          ICMPv6EchoReply(id=3, seq=4, data=b"ping6"))
+    return inside_rx, outside_rx, inside_tx, outside_tx, drops
+
+
+def write_router(directory, demo_directory):
+    inside_rx, outside_rx, inside_tx, outside_tx, drops = router_traffic()
+    for folder in (directory, demo_directory):
+        wrpcap(os.path.join(folder, "router-inside-rx.pcap"), inside_rx, linktype=1)
+        wrpcap(os.path.join(folder, "router-outside-rx.pcap"), outside_rx, linktype=1)
+    wrpcap(os.path.join(directory, "router-inside-tx-expected.pcap"), inside_tx, linktype=1)
+    wrpcap(os.path.join(directory, "router-outside-tx-expected.pcap"), outside_tx, linktype=1)
+    with open(os.path.join(directory, "router-expected.json"), "w") as handle:
+        json.dump({"drops": drops, "inside_tx": len(inside_tx), "outside_tx": len(outside_tx)}, handle, indent=1, sort_keys=True)
+        handle.write("\n")
+
+
 def write_all(directory, demo_directory):
     os.makedirs(directory, exist_ok=True)
     os.makedirs(demo_directory, exist_ok=True)
@@ -390,6 +559,7 @@ def write_all(directory, demo_directory):
     packets, _, _ = ttl_traffic()
     wrpcap(os.path.join(demo_directory, "mixed-traffic.pcap"), packets, linktype=1)
     write_firewall(directory, demo_directory)
+    write_router(directory, demo_directory)
 
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))

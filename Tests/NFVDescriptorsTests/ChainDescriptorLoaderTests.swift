@@ -158,6 +158,8 @@ import Testing
             let text = try String(contentsOfFile: path, encoding: .utf8)
             if text.contains("kind: FirewallConfig") {
                 _ = try FirewallConfigLoader().load(path: path)
+            } else if text.contains("kind: RouterConfig") {
+                _ = try RouterConfigLoader().load(path: path)
             } else {
                 Issue.record("\(file): no test loader for its kind yet")
             }

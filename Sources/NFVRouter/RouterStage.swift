@@ -1,0 +1,522 @@
+import NFVPacket
+import NFVPipeline
+
+/// The router VNF: forwards IPv4 and IPv6 between its interfaces by longest-prefix match,
+/// resolving next hops with ARP and neighbour discovery.
+///
+/// Per packet: frames not addressed to the interface's MAC (or broadcast/multicast) are
+/// refused; ARP and neighbour discovery are answered and learnt from; echo requests to the
+/// router's addresses are answered; everything else is routed: the IPv4 header checksum is
+/// verified, the TTL / hop limit decremented (IPv4 checksum patched incrementally), the MACs
+/// rewritten for the egress interface and next hop, and `outPort` set. A packet whose next hop
+/// is not resolved yet is held (a bounded queue per neighbour) while an ARP request / neighbour
+/// solicitation goes out, and sent when the answer arrives.
+///
+/// Drops: `bad_ipv4_checksum`; `martian_source` (RFC 1812 5.3.7 / RFC 4291 sources that can
+/// never be real); `not_routed_multicast` (multicast, limited or directed broadcast, foreign
+/// link-local destinations); `no_route` (ICMP destination unreachable, network); `ttl_expired`
+/// / `hop_limit_expired` (ICMP time exceeded); `needs_fragmentation` (DF set or IPv6, larger
+/// than the egress MTU: ICMP fragmentation needed / packet too big with the MTU);
+/// `fragmentation_not_supported` (larger than the MTU without DF: this router does not
+/// fragment); `neighbor_unresolved` (the next hop's queue is full or the table has no room);
+/// `consumed` (ARP, ND, echo requests and other traffic for the router itself);
+/// `unsupported_ethertype`, `no_interface`, `wrong_destination_mac`. ICMP errors are rate
+/// limited by a token bucket and come from the ingress interface's address.
+public final class RouterStage: Stage {
+    public let name: String
+    public var kind: String { "router" }
+    /// The configuration the stage runs.
+    public let configuration: RouterConfiguration
+    /// ARP / ND neighbours.
+    public let neighbors: NeighborTable
+    /// Control-plane and error counters.
+    public let counters = RouterCounters()
+    /// The IPv4 and IPv6 forwarding tables.
+    public let ipv4Table: PrefixTrie
+    public let ipv6Table: PrefixTrie
+
+    @usableFromInline static let localFlag: UInt32 = 1 << 31
+    @usableFromInline static let noForwardFlag: UInt32 = 1 << 30
+
+    let interfaces: [RouterInterface]
+    let interfacePort: UnsafeMutablePointer<UInt16>
+    let interfaceMAC: UnsafeMutablePointer<UInt64>
+    let interfaceMTU: UnsafeMutablePointer<Int>
+    let portInterface: UnsafeMutablePointer<Int16>  // by chain port (0..<256), -1 = none
+    let nextHopInterface: UnsafeMutablePointer<Int32>
+    let nextHopGateway: UnsafeMutablePointer<IPv6Address>
+    let nextHopHasGateway: UnsafeMutablePointer<Bool>
+    var icmpBucket: TokenBucket
+    let neighborTimeout: UInt64
+
+    /// A router stage; `portIndex` maps the chain's port names to numbers. The configuration
+    /// must be valid (`RouterConfigLoader` checks it): every interface's port exists and every
+    /// route's egress interface is known or derivable.
+    public init(name: String, configuration: RouterConfiguration, portIndex: [String: UInt16]) {
+        self.name = name
+        self.configuration = configuration
+        let interfaces = configuration.interfaces
+        self.interfaces = interfaces
+        let count = interfaces.count
+        interfacePort = .allocate(capacity: max(count, 1))
+        interfaceMAC = .allocate(capacity: max(count, 1))
+        interfaceMTU = .allocate(capacity: max(count, 1))
+        portInterface = .allocate(capacity: 256)
+        portInterface.initialize(repeating: -1, count: 256)
+        var v4Routes: [(prefix: (high: UInt64, low: UInt64), length: Int, value: UInt32)] = []
+        var v6Routes: [(prefix: (high: UInt64, low: UInt64), length: Int, value: UInt32)] = []
+        var hops: [(interface: Int, gateway: IPv6Address?)] = []
+        for (index, interface) in interfaces.enumerated() {
+            let port = portIndex[interface.port] ?? UInt16.max
+            (interfacePort + index).initialize(to: port)
+            (interfaceMAC + index).initialize(to: interface.mac.rawValue)
+            (interfaceMTU + index).initialize(to: interface.mtu)
+            if port < 256 { portInterface[Int(port)] = Int16(index) }
+            for address in interface.addresses {
+                let subnet = address.subnet
+                hops.append((index, nil))
+                let connected = UInt32(hops.count - 1)
+                if address.isIPv4 {
+                    let value = UInt32(truncatingIfNeeded: address.address.low)
+                    v4Routes.append(((0, subnet.network.low & 0xFFFF_FFFF), address.prefixLength, connected))
+                    v4Routes.append(((0, UInt64(value)), 32, Self.localFlag | UInt32(index)))
+                    if address.prefixLength < 31 {
+                        let broadcast = value | (UInt32.max >> UInt32(address.prefixLength))
+                        v4Routes.append(((0, UInt64(broadcast)), 32, Self.noForwardFlag))
+                    }
+                } else {
+                    v6Routes.append(((subnet.network.high, subnet.network.low), address.prefixLength, connected))
+                    v6Routes.append(((address.address.high, address.address.low), 128, Self.localFlag | UInt32(index)))
+                }
+            }
+            let linkLocal = interface.linkLocal
+            v6Routes.append(((linkLocal.high, linkLocal.low), 128, Self.localFlag | UInt32(index)))
+        }
+        v6Routes.append(((0xFE80_0000_0000_0000, 0), 10, Self.noForwardFlag))
+        for route in configuration.routes {
+            var egress = route.interface.flatMap { name in interfaces.firstIndex { $0.name == name } }
+            if egress == nil, let gateway = route.gateway {
+                egress = interfaces.firstIndex { $0.addresses.contains { $0.subnet.contains(gateway) } }
+            }
+            guard let egress else { continue }  // the loader refuses such routes
+            hops.append((egress, route.gateway))
+            let value = UInt32(hops.count - 1)
+            if route.destination.isIPv4 {
+                v4Routes.append(((0, route.destination.network.low & 0xFFFF_FFFF), route.destination.length - 96, value))
+            } else {
+                v6Routes.append(((route.destination.network.high, route.destination.network.low), route.destination.length, value))
+            }
+        }
+        nextHopInterface = .allocate(capacity: max(hops.count, 1))
+        nextHopGateway = .allocate(capacity: max(hops.count, 1))
+        nextHopHasGateway = .allocate(capacity: max(hops.count, 1))
+        for (index, hop) in hops.enumerated() {
+            (nextHopInterface + index).initialize(to: Int32(hop.interface))
+            (nextHopGateway + index).initialize(to: hop.gateway ?? .unspecified)
+            (nextHopHasGateway + index).initialize(to: hop.gateway != nil)
+        }
+        ipv4Table = PrefixTrie(keyBits: 32, routes: v4Routes)
+        ipv6Table = PrefixTrie(keyBits: 128, routes: v6Routes)
+        neighbors = NeighborTable(capacity: configuration.neighborCapacity, queueDepth: configuration.pendingPacketsPerNeighbor)
+        icmpBucket = TokenBucket(rate: configuration.icmpErrorsPerSecond, burst: configuration.icmpErrorsPerSecond)
+        neighborTimeout = configuration.neighborTimeout &* 1_000_000_000
+    }
+
+    deinit {
+        interfacePort.deallocate()
+        interfaceMAC.deallocate()
+        interfaceMTU.deallocate()
+        portInterface.deallocate()
+        nextHopInterface.deallocate()
+        nextHopGateway.deallocate()
+        nextHopHasGateway.deallocate()
+    }
+
+    public func process(_ batch: PacketBatch, emit: PacketBatch) {
+        let metadata = batch.metadata
+        let pool = batch.pool
+        var latest: UInt64 = 0
+        for index in 0..<batch.count {
+            let packet = metadata + index
+            let frame = pool.slot(packet.pointee.id) + Int(packet.pointee.dataOffset)
+            latest = max(latest, packet.pointee.timestamp)
+            let inPort = Int(packet.pointee.inPort)
+            let interface = inPort < 256 ? Int(portInterface[inPort]) : -1
+            guard interface >= 0 else {
+                batch.drop(index, reason: .noInterface)
+                continue
+            }
+            let destinationMAC = MACAddress(loadingFrom: frame, at: 0)
+            if !destinationMAC.isMulticast && destinationMAC.rawValue != interfaceMAC[interface] {
+                batch.drop(index, reason: .wrongDestinationMAC)
+                continue
+            }
+            let flags = packet.pointee.flags
+            if flags.contains(.ipv4) {
+                routeIPv4(index, packet: packet, frame: frame, interface: interface, batch: batch, emit: emit)
+            } else if flags.contains(.ipv6) {
+                routeIPv6(index, packet: packet, frame: frame, interface: interface, batch: batch, emit: emit)
+            } else if packet.pointee.etherType == EtherType.arp && flags.contains(.parsed) {
+                handleARP(index, packet: packet.pointee, frame: frame, interface: interface, batch: batch, emit: emit)
+            } else {
+                batch.drop(index, reason: flags.contains(.parsed) ? .unsupportedEtherType : .notParsed)
+            }
+        }
+        sweepNeighbors(now: latest, emit: emit)
+    }
+
+    // MARK: IPv4
+
+    @inline(__always)
+    func routeIPv4(_ index: Int, packet: UnsafeMutablePointer<PacketMetadata>, frame: UnsafeMutableRawPointer,
+                   interface: Int, batch: PacketBatch, emit: PacketBatch) {
+        let l3 = frame + Int(packet.pointee.l3Offset)
+        let ip = IPv4Header(l3)
+        guard ip.isChecksumValid else {
+            batch.drop(index, reason: .badIPv4Checksum)
+            return
+        }
+        let source = ip.source.rawValue
+        let top = source >> 24
+        if top == 0 || top == 127 || top >= 224 {
+            batch.drop(index, reason: .martianSource)
+            return
+        }
+        let destination = ip.destination.rawValue
+        if destination >> 28 >= 0xE {  // multicast, class E, limited broadcast
+            batch.drop(index, reason: .notRoutedMulticast)
+            return
+        }
+        guard let value = ipv4Table.lookup(ipv4: destination) else {
+            sendICMPError(type: 3, code: 0, rest: 0, packet: packet.pointee, frame: frame, interface: interface, emit: emit)
+            batch.drop(index, reason: .noRoute)
+            return
+        }
+        if value & (Self.localFlag | Self.noForwardFlag) != 0 {
+            deliverLocally(index, value: value, packet: packet.pointee, frame: frame, interface: interface, batch: batch, emit: emit)
+            return
+        }
+        if ip.ttl <= 1 {
+            sendICMPError(type: 11, code: 0, rest: 0, packet: packet.pointee, frame: frame, interface: interface, emit: emit)
+            batch.drop(index, reason: .ttlExpired)
+            return
+        }
+        let hop = Int(value)
+        let egress = Int(nextHopInterface[hop])
+        let mtu = interfaceMTU[egress]
+        if Int(ip.totalLength) > mtu {
+            if ip.dontFragment {
+                sendICMPError(type: 3, code: 4, rest: UInt32(mtu), packet: packet.pointee, frame: frame, interface: interface, emit: emit)
+                batch.drop(index, reason: .needsFragmentation)
+            } else {
+                batch.drop(index, reason: .fragmentationNotSupported)
+            }
+            return
+        }
+        let nextHop = nextHopHasGateway[hop] ? nextHopGateway[hop]
+            : IPv6Address(ipv4Mapped: IPv4Address(rawValue: destination))
+        ip.decrementTTL()
+        forward(index, packet: packet, frame: frame, egress: egress, nextHop: nextHop, batch: batch, emit: emit)
+    }
+
+    // MARK: IPv6
+
+    @inline(__always)
+    func routeIPv6(_ index: Int, packet: UnsafeMutablePointer<PacketMetadata>, frame: UnsafeMutableRawPointer,
+                   interface: Int, batch: PacketBatch, emit: PacketBatch) {
+        let l3 = frame + Int(packet.pointee.l3Offset)
+        let ip = IPv6Header(l3)
+        let source = ip.source
+        let destination = ip.destination
+        if packet.pointee.ipProtocol == IPProtocol.icmpv6 && packet.pointee.flags.contains(.hasL4) {
+            let type = frame.loadByte(at: Int(packet.pointee.l4Offset))
+            if type >= 133 && type <= 137 {
+                handleNeighborDiscovery(index, type: type, packet: packet.pointee, frame: frame, interface: interface,
+                                        batch: batch, emit: emit)
+                return
+            }
+        }
+        if source.isMulticast || source == .unspecified || source == IPv6Address(high: 0, low: 1) {
+            batch.drop(index, reason: .martianSource)
+            return
+        }
+        if destination.isMulticast {
+            batch.drop(index, reason: .notRoutedMulticast)
+            return
+        }
+        guard let value = ipv6Table.lookup(ipv6: destination) else {
+            sendICMPError(type: 1, code: 0, rest: 0, packet: packet.pointee, frame: frame, interface: interface, emit: emit)
+            batch.drop(index, reason: .noRoute)
+            return
+        }
+        if value & (Self.localFlag | Self.noForwardFlag) != 0 {
+            deliverLocally(index, value: value, packet: packet.pointee, frame: frame, interface: interface, batch: batch, emit: emit)
+            return
+        }
+        if ip.hopLimit <= 1 {
+            sendICMPError(type: 3, code: 0, rest: 0, packet: packet.pointee, frame: frame, interface: interface, emit: emit)
+            batch.drop(index, reason: .hopLimitExpired)
+            return
+        }
+        let hop = Int(value)
+        let egress = Int(nextHopInterface[hop])
+        let mtu = interfaceMTU[egress]
+        if 40 + Int(ip.payloadLength) > mtu {
+            sendICMPError(type: 2, code: 0, rest: UInt32(mtu), packet: packet.pointee, frame: frame, interface: interface, emit: emit)
+            batch.drop(index, reason: .needsFragmentation)
+            return
+        }
+        ip.hopLimit &-= 1
+        forward(index, packet: packet, frame: frame, egress: egress,
+                nextHop: nextHopHasGateway[hop] ? nextHopGateway[hop] : destination, batch: batch, emit: emit)
+    }
+
+    // MARK: Egress
+
+    /// Rewrites the source MAC for `egress` and sends the packet to `nextHop`'s MAC, or holds it
+    /// while the neighbour is resolved.
+    @inline(__always)
+    func forward(_ index: Int, packet: UnsafeMutablePointer<PacketMetadata>, frame: UnsafeMutableRawPointer,
+                 egress: Int, nextHop: IPv6Address, batch: PacketBatch, emit: PacketBatch) {
+        MACAddress(rawValue: interfaceMAC[egress]).store(to: frame, at: 6)
+        packet.pointee.outPort = interfacePort[egress]
+        let now = packet.pointee.timestamp
+        let slot = neighbors.find(nextHop)
+        if slot >= 0 {
+            let entry = neighbors.entries + slot
+            if entry.pointee.reachableUntil > now {
+                MACAddress(rawValue: entry.pointee.mac).store(to: frame, at: 0)
+                return
+            }
+        }
+        hold(index, packet: packet.pointee, egress: egress, nextHop: nextHop, batch: batch, emit: emit)
+    }
+
+    /// Queues a packet for an unresolved next hop and starts soliciting it.
+    @inline(never)
+    func hold(_ index: Int, packet: PacketMetadata, egress: Int, nextHop: IPv6Address, batch: PacketBatch, emit: PacketBatch) {
+        let now = packet.timestamp
+        let slot = neighbors.findOrCreate(nextHop, interface: egress, now: now)
+        guard slot >= 0, neighbors.enqueue(slot, packet) else {
+            batch.drop(index, reason: .neighborUnresolved)
+            return
+        }
+        batch.hold(index)
+        // The first packet starts resolution; retries are the sweeper's, once a second.
+        if neighbors[slot].solicitations == 0 { solicit(slot, now: now, emit: emit) }
+    }
+
+    /// Sends an ARP request or a neighbour solicitation for the neighbour in `slot`.
+    func solicit(_ slot: Int, now: UInt64, emit: PacketBatch) {
+        var entry = neighbors[slot]
+        let egress = Int(entry.interface)
+        let mac = MACAddress(rawValue: interfaceMAC[egress])
+        let target = entry.address
+        let built = generate(emit: emit, outPort: interfacePort[egress], timestamp: now) { output in
+            if let v4 = target.ipv4Mapped {
+                let source = self.interfaces[egress].addresses.first { $0.isIPv4 && $0.subnet.contains(target) }
+                    ?? self.interfaces[egress].addresses.first { $0.isIPv4 }
+                guard let sender = source?.ipv4 else { return nil }
+                return NeighborMessages.arpRequest(target: v4, senderMAC: mac, senderIP: sender, output: output)
+            }
+            let source = self.interfaces[egress].addresses.first { !$0.isIPv4 && $0.subnet.contains(target) }?.address
+                ?? self.interfaces[egress].linkLocal
+            let group = NeighborMessages.solicitedNode(target)
+            let groupMAC = MACAddress(rawValue: 0x3333_0000_0000 | (group.low & 0xFFFF_FFFF))
+            return NeighborMessages.neighborMessage(type: 135, flags: 0, target: target, source: source, destination: group,
+                                                    sourceMAC: mac, destinationMAC: groupMAC, output: output)
+        }
+        if built { counters.count(2) }
+        entry.lastSolicitation = now
+        entry.solicitations &+= 1
+        neighbors[slot] = entry
+    }
+
+    /// Records that `address` is at `mac` on `interface` and sends what was waiting for it.
+    func learn(_ address: IPv6Address, mac: MACAddress, interface: Int, now: UInt64, create: Bool, emit: PacketBatch) {
+        let slot = create ? neighbors.findOrCreate(address, interface: interface, now: now) : neighbors.find(address)
+        guard slot >= 0 else { return }
+        var entry = neighbors[slot]
+        entry.mac = mac.rawValue
+        entry.reachableUntil = now &+ neighborTimeout
+        entry.solicitations = 0
+        entry.interface = UInt16(interface)
+        neighbors[slot] = entry
+        for var waiting in neighbors.dequeueAll(slot) {
+            let frame = emit.pool.slot(waiting.id) + Int(waiting.dataOffset)
+            mac.store(to: frame, at: 0)
+            waiting.verdict = .forward
+            waiting.timestamp = now  // it leaves now, when its next hop answered
+            if emit.append(waiting) {
+                counters.count(5)
+            } else {
+                emit.pool.release(waiting.id)
+                counters.count(4)
+            }
+        }
+    }
+
+    /// Retries the solicitation of every neighbour with packets waiting, once a second, and
+    /// gives up after three unanswered ones: the queued packets are dropped and the next packet
+    /// for that neighbour starts over. Looks only at neighbours with packets waiting.
+    func sweepNeighbors(now: UInt64, emit: PacketBatch) {
+        var index = 0
+        while index < neighbors.pendingCount {
+            let slot = neighbors.pendingSlot(index)
+            var entry = neighbors[slot]
+            guard now &- entry.lastSolicitation >= 1_000_000_000 else {
+                index += 1
+                continue
+            }
+            if entry.solicitations >= 3 {
+                for waiting in neighbors.dequeueAll(slot) {  // removes the slot from the pending list
+                    emit.pool.release(waiting.id)
+                    counters.count(4)
+                }
+                entry = neighbors[slot]
+                entry.solicitations = 0
+                neighbors[slot] = entry
+            } else {
+                solicit(slot, now: now, emit: emit)
+                index += 1
+            }
+        }
+    }
+
+    // MARK: Local traffic and control messages
+
+    /// Traffic for the router itself (or never forwarded): echo requests are answered.
+    func deliverLocally(_ index: Int, value: UInt32, packet: PacketMetadata, frame: UnsafeMutableRawPointer,
+                        interface: Int, batch: PacketBatch, emit: PacketBatch) {
+        if value & Self.noForwardFlag != 0 {
+            batch.drop(index, reason: .notRoutedMulticast)
+            return
+        }
+        batch.drop(index, reason: .consumed)
+        guard packet.flags.contains(.hasL4) else { return }
+        let type = frame.loadByte(at: Int(packet.l4Offset))
+        let isEcho = packet.flags.contains(.ipv4)
+            ? packet.ipProtocol == IPProtocol.icmp && type == ICMPHeader.echoRequest
+            : packet.ipProtocol == IPProtocol.icmpv6 && type == ICMPHeader.echoRequestV6
+        guard isEcho else { return }
+        let l3 = frame + Int(packet.l3Offset)
+        let destination = packet.flags.contains(.ipv4) ? IPv6Address(ipv4Mapped: IPv4Header(l3).destination) : IPv6Header(l3).destination
+        if generate(emit: emit, outPort: packet.inPort, timestamp: packet.timestamp, build: { output in
+            NeighborMessages.echoReply(original: frame, metadata: packet, source: destination, output: output)
+        }) {
+            counters.count(3)
+        }
+    }
+
+    func handleARP(_ index: Int, packet: PacketMetadata, frame: UnsafeMutableRawPointer, interface: Int,
+                   batch: PacketBatch, emit: PacketBatch) {
+        batch.drop(index, reason: .consumed)
+        let arp = ARPHeader(frame + Int(packet.l3Offset))
+        guard arp.isEthernetIPv4 else { return }
+        let sender = IPv6Address(ipv4Mapped: arp.senderIP)
+        let target = arp.targetIP
+        let isForUs = interfaces[interface].addresses.contains { $0.ipv4 == target }
+        let onLink = interfaces[interface].addresses.contains { $0.isIPv4 && $0.subnet.contains(sender) }
+        if onLink && arp.senderIP != .any {
+            // RFC 826: update an existing entry from any ARP; create one when addressed to us.
+            learn(sender, mac: arp.senderMAC, interface: interface, now: packet.timestamp, create: isForUs, emit: emit)
+        }
+        guard isForUs, arp.operation == ARPHeader.request else { return }
+        let mac = MACAddress(rawValue: interfaceMAC[interface])
+        let requester = arp.senderMAC
+        let requesterIP = arp.senderIP
+        if generate(emit: emit, outPort: packet.inPort, timestamp: packet.timestamp, build: { output in
+            NeighborMessages.arp(operation: ARPHeader.reply, destinationMAC: requester, senderMAC: mac, senderIP: target,
+                                 targetMAC: requester, targetIP: requesterIP, output: output)
+        }) {
+            counters.count(3)
+        }
+    }
+
+    func handleNeighborDiscovery(_ index: Int, type: UInt8, packet: PacketMetadata, frame: UnsafeMutableRawPointer,
+                                 interface: Int, batch: PacketBatch, emit: PacketBatch) {
+        batch.drop(index, reason: .consumed)
+        let l3 = frame + Int(packet.l3Offset)
+        let l4 = frame + Int(packet.l4Offset)
+        let ip = IPv6Header(l3)
+        let length = Int(packet.l3Offset) + 40 + Int(ip.payloadLength) - Int(packet.l4Offset)
+        // RFC 4861 7.1: hop limit 255, code 0, at least 24 bytes for NS/NA.
+        guard ip.hopLimit == 255, frame.loadByte(at: Int(packet.l4Offset) + 1) == 0,
+              type == 135 || type == 136, length >= 24 else { return }
+        let target = IPv6Address(loadingFrom: l4, at: 8)
+        // The link-layer address option (source for NS, target for NA).
+        var linkLayer: MACAddress?
+        var offset = 24
+        while offset + 8 <= length {
+            let optionType = l4.loadByte(at: offset)
+            let optionLength = Int(l4.loadByte(at: offset + 1)) * 8
+            guard optionLength > 0, offset + optionLength <= length else { break }
+            if optionType == (type == 135 ? 1 : 2), optionLength >= 8 { linkLayer = MACAddress(loadingFrom: l4, at: offset + 2) }
+            offset += optionLength
+        }
+        let now = packet.timestamp
+        let ours = interfaces[interface].addresses.contains { !$0.isIPv4 && $0.address == target }
+            || interfaces[interface].linkLocal == target
+        if type == 136 {
+            if let linkLayer { learn(target, mac: linkLayer, interface: interface, now: now, create: false, emit: emit) }
+            return
+        }
+        guard ours else { return }
+        let source = ip.source
+        if let linkLayer, source != .unspecified {
+            learn(source, mac: linkLayer, interface: interface, now: now, create: true, emit: emit)
+        }
+        // Answer: solicited (unless the NS came from :: during DAD), router, override.
+        let mac = MACAddress(rawValue: interfaceMAC[interface])
+        let unspecifiedSource = source == .unspecified
+        let destination = unspecifiedSource ? IPv6Address(high: 0xFF02_0000_0000_0000, low: 1) : source
+        let destinationMAC = unspecifiedSource ? MACAddress(rawValue: 0x3333_0000_0001) : MACAddress(loadingFrom: frame, at: 6)
+        let flags: UInt32 = unspecifiedSource ? 0xA000_0000 : 0xE000_0000
+        if generate(emit: emit, outPort: packet.inPort, timestamp: now, build: { output in
+            NeighborMessages.neighborMessage(type: 136, flags: flags, target: target, source: target, destination: destination,
+                                             sourceMAC: mac, destinationMAC: destinationMAC, output: output)
+        }) {
+            counters.count(3)
+        }
+    }
+
+    /// Sends an ICMP (IPv4) or ICMPv6 error about `packet` from the ingress interface, within
+    /// the rate limit.
+    @inline(never)
+    func sendICMPError(type: UInt8, code: UInt8, rest: UInt32, packet: PacketMetadata, frame: UnsafeMutableRawPointer,
+                       interface: Int, emit: PacketBatch) {
+        let isIPv4 = packet.flags.contains(.ipv4)
+        let source = interfaces[interface].addresses.first { $0.isIPv4 == isIPv4 }?.address
+            ?? (isIPv4 ? nil : interfaces[interface].linkLocal)
+        guard let source else { return }
+        guard icmpBucket.take(now: packet.timestamp) else {
+            counters.count(1)
+            return
+        }
+        if generate(emit: emit, outPort: packet.inPort, timestamp: packet.timestamp, build: { output in
+            ReplyBuilder.icmpError(type: type, code: code, rest: rest, source: source, original: frame, metadata: packet,
+                                   output: output)
+        }) {
+            counters.count(0)
+        }
+    }
+
+    /// Builds a packet in a fresh buffer and appends it to `emit`; false when there was no
+    /// buffer, no room, or nothing to build.
+    func generate(emit: PacketBatch, outPort: UInt16, timestamp: UInt64,
+                  build: (UnsafeMutableRawPointer) -> Int?) -> Bool {
+        guard !emit.isFull, let id = emit.pool.allocate() else {
+            counters.count(6)
+            return false
+        }
+        guard let length = build(emit.pool.slot(id) + emit.pool.headroom) else {
+            emit.pool.release(id)
+            return false
+        }
+        var entry = PacketMetadata(id: id, dataOffset: UInt16(emit.pool.headroom), length: UInt16(length),
+                                   inPort: outPort, timestamp: timestamp)
+        entry.outPort = outPort
+        _ = emit.append(entry)
+        return true
+    }
+}

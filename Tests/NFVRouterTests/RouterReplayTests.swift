@@ -1,0 +1,183 @@
+import Foundation
+import NFVDescriptors
+import NFVIO
+import NFVPacket
+import NFVPipeline
+import NFVReplay
+import NFVRouter
+import NFVTestSupport
+import Testing
+
+/// The edge router (vnf-configs/edge-router.yaml) over scapy-built traffic on both sides; what
+/// leaves each port must be exactly what scapy expects (ARP and ND answers and requests, echo
+/// replies, routed packets with MACs rewritten and TTL / hop limit decremented, ICMP errors
+/// quoting the packet as it arrived).
+@Suite struct RouterReplayTests {
+    static func chain(in directory: URL) throws -> URL {
+        let config = Fixtures.root.appendingPathComponent("vnf-configs/edge-router.yaml").path
+        let file = directory.appendingPathComponent("chain.yaml")
+        try """
+            apiVersion: nfv/v1
+            kind: Chain
+            metadata: { name: rtr-test }
+            spec:
+              ports:
+                - { name: inside,  type: pcap, rx: \(Fixtures.path("router-inside-rx.pcap")), tx: inside-tx.pcap }
+                - { name: outside, type: pcap, rx: \(Fixtures.path("router-outside-rx.pcap")), tx: outside-tx.pcap }
+              stages:
+                - { name: rtr, vnf: router, config: \(config) }
+            """.write(to: file, atomically: true, encoding: .utf8)
+        return file
+    }
+
+    static func run(batchSize: Int) throws -> (report: ReplayReport, inside: [MemoryPort.Frame], outside: [MemoryPort.Frame]) {
+        let directory = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let loaded = try ChainFactory.load(path: try chain(in: directory).path)
+        let report = try Replayer.run(loaded, options: Replayer.Options(batchSize: batchSize))
+        return (report,
+                try PcapFileSource.readAll(path: directory.appendingPathComponent("inside-tx.pcap").path),
+                try PcapFileSource.readAll(path: directory.appendingPathComponent("outside-tx.pcap").path))
+    }
+
+    @Test func everyBehaviourOfTheScenarioMatchesScapy() throws {
+        let (report, inside, outside) = try Self.run(batchSize: 256)
+        let insideComparison = CaptureComparison(actual: inside, expected: try Fixtures.frames("router-inside-tx-expected.pcap"))
+        let outsideComparison = CaptureComparison(actual: outside, expected: try Fixtures.frames("router-outside-tx-expected.pcap"))
+        #expect(insideComparison.matches, "\(insideComparison.text(expectedPath: "inside"))")
+        #expect(outsideComparison.matches, "\(outsideComparison.text(expectedPath: "outside"))")
+        let summary = try #require(Fixtures.json("router-expected.json") as? [String: Any])
+        let drops = try #require(summary["drops"] as? [String: Int])
+        let router = try #require(report.stages.first { $0.name == "rtr" })
+        #expect(router.drops == drops.mapValues(UInt64.init))
+        #expect(router.held == 2)
+        #expect(router.received == router.transmitted + router.dropped + router.punted + router.held)
+    }
+
+    @Test func resultsDoNotDependOnBatchSize() throws {
+        let whole = try Self.run(batchSize: 256)
+        for size in [1, 2, 5] {
+            let split = try Self.run(batchSize: size)
+            #expect(split.inside == whole.inside && split.outside == whole.outside, "batch size \(size)")
+            #expect(split.report.stages == whole.report.stages, "batch size \(size)")
+        }
+    }
+}
+
+@Suite struct RouterBehaviourTests {
+    static let lanMAC = MACAddress("02:00:00:00:01:01")!
+    static let clientMAC = MACAddress("02:00:00:00:01:0a")!
+
+    static func router(rate: Int = 100) throws -> RouterStage {
+        var configuration = try RouterConfigLoader().load(
+            path: Fixtures.root.appendingPathComponent("vnf-configs/edge-router.yaml").path).configuration
+        configuration.icmpErrorsPerSecond = rate
+        return RouterStage(name: "rtr", configuration: configuration, portIndex: ["inside": 0, "outside": 1])
+    }
+
+    /// A UDP frame from the client to `destination` (hand-built: Ethernet, IPv4 with a valid
+    /// checksum, UDP), arriving on the inside port at `time` seconds.
+    static func udp(to destination: IPv4Address, ttl: UInt8 = 64, time: UInt64) -> MemoryPort.Frame {
+        var bytes = [UInt8](repeating: 0, count: 42)
+        bytes.withUnsafeMutableBytes { buffer in
+            let frame = buffer.baseAddress!
+            EthernetHeader(frame).destination = lanMAC
+            EthernetHeader(frame).source = clientMAC
+            EthernetHeader(frame).etherType = EtherType.ipv4
+            frame.storeByte(0x45, at: 14)
+            let ip = IPv4Header(frame + 14)
+            ip.totalLength = 28
+            ip.ttl = ttl
+            frame.storeByte(IPProtocol.udp, at: 23)
+            ip.source = IPv4Address(10, 0, 1, 10)
+            ip.destination = destination
+            ip.updateChecksum()
+            UDPHeader(frame + 34).length = 8
+        }
+        return MemoryPort.Frame(bytes: bytes, timestamp: time * 1_000_000_000)
+    }
+
+    static func run(_ stage: RouterStage, frames: [MemoryPort.Frame], batchSize: Int = 256) throws
+        -> (chain: Chain, inside: MemoryPort, outside: MemoryPort, pool: PacketPool) {
+        let pool = PacketPool(slotCount: 512)
+        let chain = Chain(stages: [ParseStage(), stage], pool: pool, ingressStageCount: 1)
+        let inside = MemoryPort(frames: frames, portNumber: 0)
+        let outside = MemoryPort(portNumber: 1)
+        try Pipeline(sources: [inside], chain: chain, sinks: [inside, outside], batch: PacketBatch(pool: pool))
+            .runUntilExhausted { batchSize }
+        return (chain, inside, outside, pool)
+    }
+
+    /// A next hop that never answers: three ARP requests a second apart, then the queued
+    /// packets are given up; the queue is bounded.
+    @Test func unansweredNextHopIsRetriedThenGivenUp() throws {
+        let stage = try Self.router()
+        var frames = (0..<10).map { _ in Self.udp(to: IPv4Address(203, 0, 113, 7), time: 1) }  // 10 packets, queue holds 8
+        frames += (2...6).map { Self.udp(to: IPv4Address(10, 0, 1, 99), time: UInt64($0)) }  // time passes (on-link, also unresolved)
+        let (chain, inside, outside, pool) = try Self.run(stage, frames: frames, batchSize: 1)
+        let counters = chain.counters[1]
+        #expect(counters.held >= 8)
+        #expect(counters.drops[.neighborUnresolved] == 2, "the queue holds 8 packets per neighbour")
+        func arpRequests(_ port: MemoryPort) -> Int { port.transmitted.filter { $0.bytes[12] == 0x08 && $0.bytes[13] == 0x06 }.count }
+        #expect(arpRequests(outside) == 3, "one request, then two retries a second apart, then it gives up")
+        #expect(arpRequests(inside) >= 3)
+        #expect(stage.counters.queuedPacketsDropped >= 8 + 3)
+        // Every buffer is accounted for: the ones still queued for 10.0.1.99 are held by the router.
+        let stillQueued = (0..<stage.neighbors.capacity).reduce(0) { $0 + Int(stage.neighbors[$1].queued) }
+        #expect(pool.availableCount + stillQueued == 512)
+    }
+
+    /// ICMP errors are limited by a token bucket (here 2 per second).
+    @Test func icmpErrorsAreRateLimited() throws {
+        let stage = try Self.router(rate: 2)
+        let frames = (0..<10).map { _ in Self.udp(to: IPv4Address(8, 8, 8, 8), time: 5) }
+        let (chain, inside, _, _) = try Self.run(stage, frames: frames)
+        #expect(chain.counters[1].drops[.noRoute] == 10)
+        #expect(inside.transmitted.count == 2)
+        #expect(stage.counters.icmpErrorsSent == 2 && stage.counters.icmpErrorsRateLimited == 8)
+    }
+
+    @Test func linkLocalAddressFollowsModifiedEUI64() {
+        let interface = RouterInterface(name: "lan", port: "inside", mac: MACAddress("02:00:00:00:01:01")!, addresses: [])
+        #expect("\(interface.linkLocal)" == "fe80::ff:fe00:101")
+        let universal = RouterInterface(name: "x", port: "p", mac: MACAddress("00:1b:21:aa:bb:cc")!, addresses: [])
+        #expect("\(universal.linkLocal)" == "fe80::21b:21ff:feaa:bbcc")
+    }
+}
+
+@Suite struct RouterConfigLoaderTests {
+    func errors(_ spec: String) -> [String] {
+        do {
+            _ = try RouterConfigLoader().parse("apiVersion: nfv/v1\nkind: RouterConfig\nmetadata: { name: r }\nspec:\n" + spec, file: "r.yaml")
+            return []
+        } catch {
+            return error.errors.map(\.description)
+        }
+    }
+
+    @Test func mistakesAreReportedWithPlaceAndFix() {
+        let found = errors("""
+              interfaces:
+                - { name: lan, port: inside, mac: 02:00:00:00:01:01, addresses: [10.0.1.1/24, 10.0.2.1/33] }
+                - { name: wan, port: inside, mac: 01:00:00:00:02:01, addresses: [198.51.100.2/30] }
+                - { name: v6, port: six, mac: 02:00:00:00:03:01, addresses: ["2001:db8::1/64"], mtu: 1000 }
+              routes:
+                - { dst: 0.0.0.0/0, via: "2001:db8::1" }
+                - { dst: 192.0.2.0/24, via: 10.9.9.9 }
+                - { dst: 192.0.3.0/24, interface: lna }
+                - { dst: 192.0.4.0/24 }
+            """)
+        let expected = [
+            "r.yaml:6:83: spec.interfaces[0].addresses[1]: \"10.0.2.1/33\" is not an interface address with its prefix length; write it as 10.0.1.1/24 or fd00:1::1/64",
+            "r.yaml:7:26: spec.interfaces[1].port: port \"inside\" already belongs to interface \"lan\"; give each interface its own chain port",
+            "r.yaml:7:39: spec.interfaces[1].mac: 01:00:00:00:02:01 is not a unicast address; the first octet must be even (02:... is a locally administered unicast address)",
+            "r.yaml:8:90: spec.interfaces[2].mtu: IPv6 needs an MTU of at least 1280 (RFC 8200 section 5)",
+            "r.yaml:10:30: spec.routes[0].via: the next hop's family differs from the destination's; an IPv4 route needs an IPv4 next hop, an IPv6 route an IPv6 one",
+            "r.yaml:11:33: spec.routes[1].via: next hop 10.9.9.9 is on no interface's subnet; add the subnet to an interface, or name the egress with \"interface:\"",
+            "r.yaml:12:39: spec.routes[2].interface: no interface \"lna\"; did you mean \"lan\"?",
+            "r.yaml:13:7: spec.routes[3]: a route needs a next hop or an interface; add \"via: ADDRESS\" or \"interface: NAME\"",
+        ]
+        for line in expected { #expect(found.contains(line), "\(line)\n\(found.joined(separator: "\n"))") }
+        #expect(found.count == expected.count)
+    }
+}
