@@ -162,7 +162,29 @@ public struct RouterConfigLoader: Sendable {
         }
         var configuration = RouterConfiguration(name: name, interfaces: interfaces, routes: routes)
         if let node = spec["neighbors"],
-           let fields = decoder.mapping(node, field: "spec.neighbors", allowed: ["capacity", "timeout", "queue"]) {
+           let fields = decoder.mapping(node, field: "spec.neighbors", allowed: ["capacity", "timeout", "queue", "static"]) {
+            if let list = fields["static"], let elements = decoder.sequence(list, field: "spec.neighbors.static") {
+                for (index, element) in elements.enumerated() {
+                    let field = "spec.neighbors.static[\(index)]"
+                    guard let entry = decoder.mapping(element, field: field, allowed: ["address", "mac"], required: ["address", "mac"]),
+                          let addressText = entry["address"].flatMap({ decoder.string($0, field: "\(field).address") }),
+                          let macText = entry["mac"].flatMap({ decoder.string($0, field: "\(field).mac") }) else { continue }
+                    let address = IPv4Address(addressText).map { IPv6Address(ipv4Mapped: $0) } ?? IPv6Address(addressText)
+                    guard let address else {
+                        decoder.report(entry["address"]!, field: "\(field).address", "\"\(addressText)\" is not an IP address")
+                        continue
+                    }
+                    guard let mac = MACAddress(macText), !mac.isMulticast else {
+                        decoder.report(entry["mac"]!, field: "\(field).mac", "\"\(macText)\" is not a unicast MAC address")
+                        continue
+                    }
+                    guard interfaces.contains(where: { $0.addresses.contains { $0.subnet.contains(address) } }) else {
+                        decoder.report(entry["address"]!, field: "\(field).address", "\(addressText) is on no interface's subnet")
+                        continue
+                    }
+                    configuration.staticNeighbors.append((address, mac))
+                }
+            }
             if let value = fields["capacity"].flatMap({ decoder.integer($0, field: "spec.neighbors.capacity", range: 16...1_048_576) }) {
                 configuration.neighborCapacity = value
             }

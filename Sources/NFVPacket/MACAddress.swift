@@ -54,6 +54,29 @@ public struct MACAddress: Hashable, Sendable, Comparable, CustomStringConvertibl
         self.rawValue = high << 32 | low
     }
 
+    /// The six bytes as they lie in memory, read as a little-endian number (byte 0 lowest):
+    /// compare and copy addresses in frames without byte swaps.
+    @inlinable
+    public var wireValue: UInt64 {
+        var value: UInt64 = 0
+        for index in 0..<6 { value |= (rawValue >> UInt64(40 - 8 * index) & 0xFF) << UInt64(8 * index) }
+        return value
+    }
+
+    /// Reads the six bytes at `offset` as a `wireValue`.
+    @inlinable @inline(__always)
+    public static func loadWire(from pointer: UnsafeMutableRawPointer, at offset: Int) -> UInt64 {
+        UInt64(pointer.loadUnaligned(fromByteOffset: offset, as: UInt32.self))
+            | UInt64(pointer.loadUnaligned(fromByteOffset: offset &+ 4, as: UInt16.self)) << 32
+    }
+
+    /// Writes six bytes given as a `wireValue` at `offset`.
+    @inlinable @inline(__always)
+    public static func storeWire(_ value: UInt64, to pointer: UnsafeMutableRawPointer, at offset: Int) {
+        pointer.storeBytes(of: UInt32(truncatingIfNeeded: value), toByteOffset: offset, as: UInt32.self)
+        pointer.storeBytes(of: UInt16(truncatingIfNeeded: value >> 32), toByteOffset: offset &+ 4, as: UInt16.self)
+    }
+
     /// Writes the address as six bytes at `offset`.
     @inlinable
     public func store(to pointer: UnsafeMutableRawPointer, at offset: Int) {

@@ -10,6 +10,8 @@ public final class NeighborTable {
     public struct Entry: Sendable {
         public var address: IPv6Address
         public var mac: UInt64
+        /// `mac` in wire byte order (`MACAddress.wireValue`), for writing frames.
+        public var wireMAC: UInt64
         /// Resolved and usable until this time (ns); 0 while unresolved.
         public var reachableUntil: UInt64
         /// When the last ARP request / neighbour solicitation went out (ns).
@@ -43,7 +45,7 @@ public final class NeighborTable {
         self.queueDepth = max(queueDepth, 1)
         mask = slots - 1
         entries = .allocate(capacity: slots)
-        entries.initialize(repeating: Entry(address: .unspecified, mac: 0, reachableUntil: 0, lastSolicitation: 0,
+        entries.initialize(repeating: Entry(address: .unspecified, mac: 0, wireMAC: 0, reachableUntil: 0, lastSolicitation: 0,
                                             solicitations: 0, queued: 0, interface: 0, inUse: false), count: slots)
         queue = .allocate(capacity: slots * self.queueDepth)
         pending = .allocate(capacity: slots)
@@ -91,7 +93,7 @@ public final class NeighborTable {
             slot = (slot + 1) & mask
         }
         guard reusable >= 0 else { return -1 }
-        entries[reusable] = Entry(address: address, mac: 0, reachableUntil: 0, lastSolicitation: 0, solicitations: 0,
+        entries[reusable] = Entry(address: address, mac: 0, wireMAC: 0, reachableUntil: 0, lastSolicitation: 0, solicitations: 0,
                                   queued: 0, interface: UInt16(interface), inUse: true)
         return reusable
     }

@@ -1,3 +1,5 @@
+import NFVPacket
+
 /// A router instance's configuration (`kind: RouterConfig`).
 public struct RouterConfiguration: Sendable, Equatable {
     /// `metadata.name`.
@@ -14,6 +16,17 @@ public struct RouterConfiguration: Sendable, Equatable {
     public var pendingPacketsPerNeighbor: Int
     /// ICMP errors the router may send per second (token bucket, burst of the same size).
     public var icmpErrorsPerSecond: Int
+    /// Permanent neighbours (never expire, never solicited), as `ip neigh ... permanent`.
+    public var staticNeighbors: [(address: IPv6Address, mac: MACAddress)] = []
+
+    public static func == (lhs: RouterConfiguration, rhs: RouterConfiguration) -> Bool {
+        lhs.name == rhs.name && lhs.interfaces == rhs.interfaces && lhs.routes == rhs.routes
+            && lhs.neighborCapacity == rhs.neighborCapacity && lhs.neighborTimeout == rhs.neighborTimeout
+            && lhs.pendingPacketsPerNeighbor == rhs.pendingPacketsPerNeighbor
+            && lhs.icmpErrorsPerSecond == rhs.icmpErrorsPerSecond
+            && lhs.staticNeighbors.map(\.address) == rhs.staticNeighbors.map(\.address)
+            && lhs.staticNeighbors.map(\.mac) == rhs.staticNeighbors.map(\.mac)
+    }
 
     /// A configuration.
     public init(name: String, interfaces: [RouterInterface], routes: [RouterRoute], neighborCapacity: Int = 1024,

@@ -41,11 +41,29 @@ public final class RouterStage: Stage {
     let interfaces: [RouterInterface]
     let interfacePort: UnsafeMutablePointer<UInt16>
     let interfaceMAC: UnsafeMutablePointer<UInt64>
+    /// `interfaceMAC` in wire byte order.
+    let interfaceWireMAC: UnsafeMutablePointer<UInt64>
     let interfaceMTU: UnsafeMutablePointer<Int>
     let portInterface: UnsafeMutablePointer<Int16>  // by chain port (0..<256), -1 = none
-    let nextHopInterface: UnsafeMutablePointer<Int32>
-    let nextHopGateway: UnsafeMutablePointer<IPv6Address>
-    let nextHopHasGateway: UnsafeMutablePointer<Bool>
+    /// Everything forwarding needs about a route, in one place (one cache line).
+    struct NextHop {
+        /// The gateway, or unspecified for an on-link route.
+        var gateway: IPv6Address
+        /// The egress interface's MAC in wire order.
+        var sourceWireMAC: UInt64
+        /// The egress interface's MTU.
+        var mtu: Int
+        /// The egress interface.
+        var interface: Int32
+        /// The neighbour slot last used for the gateway (-1 unknown); checked on use.
+        var neighborSlot: Int32
+        /// The egress chain port.
+        var port: UInt16
+        /// True when `gateway` is set.
+        var hasGateway: Bool
+    }
+
+    let nextHops: UnsafeMutablePointer<NextHop>
     var icmpBucket: TokenBucket
     let neighborTimeout: UInt64
 
@@ -60,6 +78,7 @@ public final class RouterStage: Stage {
         let count = interfaces.count
         interfacePort = .allocate(capacity: max(count, 1))
         interfaceMAC = .allocate(capacity: max(count, 1))
+        interfaceWireMAC = .allocate(capacity: max(count, 1))
         interfaceMTU = .allocate(capacity: max(count, 1))
         portInterface = .allocate(capacity: 256)
         portInterface.initialize(repeating: -1, count: 256)
@@ -70,6 +89,7 @@ public final class RouterStage: Stage {
             let port = portIndex[interface.port] ?? UInt16.max
             (interfacePort + index).initialize(to: port)
             (interfaceMAC + index).initialize(to: interface.mac.rawValue)
+            (interfaceWireMAC + index).initialize(to: interface.mac.wireValue)
             (interfaceMTU + index).initialize(to: interface.mtu)
             if port < 256 { portInterface[Int(port)] = Int16(index) }
             for address in interface.addresses {
@@ -107,47 +127,58 @@ public final class RouterStage: Stage {
                 v6Routes.append(((route.destination.network.high, route.destination.network.low), route.destination.length, value))
             }
         }
-        nextHopInterface = .allocate(capacity: max(hops.count, 1))
-        nextHopGateway = .allocate(capacity: max(hops.count, 1))
-        nextHopHasGateway = .allocate(capacity: max(hops.count, 1))
+        nextHops = .allocate(capacity: max(hops.count, 1))
         for (index, hop) in hops.enumerated() {
-            (nextHopInterface + index).initialize(to: Int32(hop.interface))
-            (nextHopGateway + index).initialize(to: hop.gateway ?? .unspecified)
-            (nextHopHasGateway + index).initialize(to: hop.gateway != nil)
+            let interface = interfaces[hop.interface]
+            (nextHops + index).initialize(to: NextHop(
+                gateway: hop.gateway ?? .unspecified, sourceWireMAC: interface.mac.wireValue, mtu: interface.mtu,
+                interface: Int32(hop.interface), neighborSlot: -1, port: portIndex[interface.port] ?? UInt16.max,
+                hasGateway: hop.gateway != nil))
         }
         ipv4Table = PrefixTrie(keyBits: 32, routes: v4Routes)
         ipv6Table = PrefixTrie(keyBits: 128, routes: v6Routes)
         neighbors = NeighborTable(capacity: configuration.neighborCapacity, queueDepth: configuration.pendingPacketsPerNeighbor)
         icmpBucket = TokenBucket(rate: configuration.icmpErrorsPerSecond, burst: configuration.icmpErrorsPerSecond)
         neighborTimeout = configuration.neighborTimeout &* 1_000_000_000
+        for neighbor in configuration.staticNeighbors {
+            let interface = interfaces.firstIndex { $0.addresses.contains { $0.subnet.contains(neighbor.address) } } ?? 0
+            let slot = neighbors.findOrCreate(neighbor.address, interface: interface, now: 0)
+            guard slot >= 0 else { continue }
+            var entry = neighbors[slot]
+            entry.mac = neighbor.mac.rawValue
+            entry.wireMAC = neighbor.mac.wireValue
+            entry.reachableUntil = .max
+            neighbors[slot] = entry
+        }
     }
 
     deinit {
         interfacePort.deallocate()
         interfaceMAC.deallocate()
+        interfaceWireMAC.deallocate()
         interfaceMTU.deallocate()
         portInterface.deallocate()
-        nextHopInterface.deallocate()
-        nextHopGateway.deallocate()
-        nextHopHasGateway.deallocate()
+        nextHops.deallocate()
     }
 
     public func process(_ batch: PacketBatch, emit: PacketBatch) {
         let metadata = batch.metadata
         let pool = batch.pool
-        var latest: UInt64 = 0
-        for index in 0..<batch.count {
+        let count = batch.count
+        guard count > 0 else { return }
+        let latest = metadata[count - 1].timestamp  // batches arrive in time order
+        for index in 0..<count {
             let packet = metadata + index
             let frame = pool.slot(packet.pointee.id) + Int(packet.pointee.dataOffset)
-            latest = max(latest, packet.pointee.timestamp)
             let inPort = Int(packet.pointee.inPort)
             let interface = inPort < 256 ? Int(portInterface[inPort]) : -1
             guard interface >= 0 else {
                 batch.drop(index, reason: .noInterface)
                 continue
             }
-            let destinationMAC = MACAddress(loadingFrom: frame, at: 0)
-            if !destinationMAC.isMulticast && destinationMAC.rawValue != interfaceMAC[interface] {
+            // Unicast (I/G bit clear in the first byte) to another MAC: not for this router.
+            let destinationMAC = MACAddress.loadWire(from: frame, at: 0)
+            if destinationMAC & 1 == 0 && destinationMAC != interfaceWireMAC[interface] {
                 batch.drop(index, reason: .wrongDestinationMAC)
                 continue
             }
@@ -201,9 +232,8 @@ public final class RouterStage: Stage {
             batch.drop(index, reason: .ttlExpired)
             return
         }
-        let hop = Int(value)
-        let egress = Int(nextHopInterface[hop])
-        let mtu = interfaceMTU[egress]
+        let hop = nextHops + Int(value)
+        let mtu = hop.pointee.mtu
         if Int(ip.totalLength) > mtu {
             if ip.dontFragment {
                 sendICMPError(type: 3, code: 4, rest: UInt32(mtu), packet: packet.pointee, frame: frame, interface: interface, emit: emit)
@@ -213,10 +243,13 @@ public final class RouterStage: Stage {
             }
             return
         }
-        let nextHop = nextHopHasGateway[hop] ? nextHopGateway[hop]
-            : IPv6Address(ipv4Mapped: IPv4Address(rawValue: destination))
         ip.decrementTTL()
-        forward(index, packet: packet, frame: frame, egress: egress, nextHop: nextHop, batch: batch, emit: emit)
+        if hop.pointee.hasGateway {
+            forwardToGateway(index, hop: hop, packet: packet, frame: frame, batch: batch, emit: emit)
+        } else {
+            forward(index, packet: packet, frame: frame, egress: Int(hop.pointee.interface),
+                    nextHop: IPv6Address(ipv4Mapped: IPv4Address(rawValue: destination)), batch: batch, emit: emit)
+        }
     }
 
     // MARK: IPv6
@@ -258,17 +291,20 @@ public final class RouterStage: Stage {
             batch.drop(index, reason: .hopLimitExpired)
             return
         }
-        let hop = Int(value)
-        let egress = Int(nextHopInterface[hop])
-        let mtu = interfaceMTU[egress]
+        let hop = nextHops + Int(value)
+        let mtu = hop.pointee.mtu
         if 40 + Int(ip.payloadLength) > mtu {
             sendICMPError(type: 2, code: 0, rest: UInt32(mtu), packet: packet.pointee, frame: frame, interface: interface, emit: emit)
             batch.drop(index, reason: .needsFragmentation)
             return
         }
         ip.hopLimit &-= 1
-        forward(index, packet: packet, frame: frame, egress: egress,
-                nextHop: nextHopHasGateway[hop] ? nextHopGateway[hop] : destination, batch: batch, emit: emit)
+        if hop.pointee.hasGateway {
+            forwardToGateway(index, hop: hop, packet: packet, frame: frame, batch: batch, emit: emit)
+        } else {
+            forward(index, packet: packet, frame: frame, egress: Int(hop.pointee.interface), nextHop: destination,
+                    batch: batch, emit: emit)
+        }
     }
 
     // MARK: Egress
@@ -278,18 +314,38 @@ public final class RouterStage: Stage {
     @inline(__always)
     func forward(_ index: Int, packet: UnsafeMutablePointer<PacketMetadata>, frame: UnsafeMutableRawPointer,
                  egress: Int, nextHop: IPv6Address, batch: PacketBatch, emit: PacketBatch) {
-        MACAddress(rawValue: interfaceMAC[egress]).store(to: frame, at: 6)
+        MACAddress.storeWire(interfaceWireMAC[egress], to: frame, at: 6)
         packet.pointee.outPort = interfacePort[egress]
         let now = packet.pointee.timestamp
         let slot = neighbors.find(nextHop)
         if slot >= 0 {
             let entry = neighbors.entries + slot
             if entry.pointee.reachableUntil > now {
-                MACAddress(rawValue: entry.pointee.mac).store(to: frame, at: 0)
+                MACAddress.storeWire(entry.pointee.wireMAC, to: frame, at: 0)
                 return
             }
         }
         hold(index, packet: packet.pointee, egress: egress, nextHop: nextHop, batch: batch, emit: emit)
+    }
+
+    /// Sends the packet to the gateway of route `hop`, using the route's cached neighbour slot
+    /// when it still holds the gateway and is reachable.
+    @inline(__always)
+    func forwardToGateway(_ index: Int, hop: UnsafeMutablePointer<NextHop>, packet: UnsafeMutablePointer<PacketMetadata>,
+                          frame: UnsafeMutableRawPointer, batch: PacketBatch, emit: PacketBatch) {
+        let cached = Int(hop.pointee.neighborSlot)
+        if cached >= 0 {
+            let entry = neighbors.entries + cached
+            if entry.pointee.reachableUntil > packet.pointee.timestamp && entry.pointee.address == hop.pointee.gateway {
+                MACAddress.storeWire(hop.pointee.sourceWireMAC, to: frame, at: 6)
+                MACAddress.storeWire(entry.pointee.wireMAC, to: frame, at: 0)
+                packet.pointee.outPort = hop.pointee.port
+                return
+            }
+        }
+        let gateway = hop.pointee.gateway
+        hop.pointee.neighborSlot = Int32(neighbors.find(gateway))
+        forward(index, packet: packet, frame: frame, egress: Int(hop.pointee.interface), nextHop: gateway, batch: batch, emit: emit)
     }
 
     /// Queues a packet for an unresolved next hop and starts soliciting it.
@@ -337,7 +393,9 @@ public final class RouterStage: Stage {
         let slot = create ? neighbors.findOrCreate(address, interface: interface, now: now) : neighbors.find(address)
         guard slot >= 0 else { return }
         var entry = neighbors[slot]
+        guard entry.reachableUntil != .max else { return }  // permanent entries are configuration
         entry.mac = mac.rawValue
+        entry.wireMAC = mac.wireValue
         entry.reachableUntil = now &+ neighborTimeout
         entry.solicitations = 0
         entry.interface = UInt16(interface)

@@ -47,6 +47,9 @@ struct NFVBench: ParsableCommand {
     @Option(help: "Percentage of the synthetic flows (0 to 100) whose packets arrive with TTL 1 and are dropped.")
     var expiredPercent: Int = 0
 
+    @Option(help: "Spread the synthetic flows over this many destination /24 networks from 100.64.0.0 (0: all to 198.51.100.1).")
+    var destinations: Int = 0
+
     @Flag(help: "Let the parse stage compute the symmetric flow hash of every packet.")
     var flowHash = false
 
@@ -68,7 +71,8 @@ struct NFVBench: ParsableCommand {
             templates = try PcapFileSource.readAll(path: pcap).map(\.bytes)
             guard !templates.isEmpty else { throw ValidationError("\(pcap) holds no frames") }
         } else {
-            templates = WorkloadBuilder.udpFlows(count: flows, frameByteCount: size, ttl: 64, expiredPercent: expiredPercent)
+            templates = WorkloadBuilder.udpFlows(count: flows, frameByteCount: size, ttl: 64, expiredPercent: expiredPercent,
+                                                 destinationNetworks: destinations)
         }
         let pool = PacketPool(slotCount: 4 * PacketBatch.defaultCapacity)
         let stages: [any Stage]

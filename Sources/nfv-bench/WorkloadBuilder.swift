@@ -4,7 +4,7 @@ import NFVPacket
 /// its own source address and port, checksums valid. `expiredPercent` of the flows, spread
 /// evenly, carry TTL 1 so a TTL stage drops them.
 enum WorkloadBuilder {
-    static func udpFlows(count: Int, frameByteCount: Int, ttl: UInt8, expiredPercent: Int) -> [[UInt8]] {
+    static func udpFlows(count: Int, frameByteCount: Int, ttl: UInt8, expiredPercent: Int, destinationNetworks: Int = 0) -> [[UInt8]] {
         var expiredSoFar = 0
         let headerByteCount = EthernetHeader.byteCount + IPv4Header.minimumByteCount + UDPHeader.byteCount
         return (0..<count).map { flow in
@@ -28,7 +28,10 @@ enum WorkloadBuilder {
                 }
                 base.storeByte(IPProtocol.udp, at: EthernetHeader.byteCount + 9)
                 ip.source = IPv4Address(rawValue: 0x0A00_0000 | UInt32(truncatingIfNeeded: flow >> 8 & 0xFFFF) << 8 | UInt32(flow & 0xFF))
-                ip.destination = IPv4Address(198, 51, 100, 1)
+                // One destination, or host .1 of one of `destinationNetworks` /24s from 100.64.0.0.
+                ip.destination = destinationNetworks > 0
+                    ? IPv4Address(rawValue: 0x6440_0001 &+ UInt32(flow % destinationNetworks) << 8)
+                    : IPv4Address(198, 51, 100, 1)
                 ip.updateChecksum()
                 let udp = UDPHeader(base + EthernetHeader.byteCount + IPv4Header.minimumByteCount)
                 udp.sourcePort = UInt16(truncatingIfNeeded: 1024 + flow % 60_000)

@@ -69,3 +69,17 @@ import Testing
         #expect(!v6.contains(IPv6Address("2001:db8:abcd:14::1")!))
     }
 }
+
+@Suite struct MACWireTests {
+    @Test func wireValueRoundTripsThroughFrameBytes() {
+        let mac = MACAddress("02:1b:21:aa:bb:cc")!
+        var bytes = [UInt8](repeating: 0, count: 8)
+        bytes.withUnsafeMutableBytes { buffer in
+            MACAddress.storeWire(mac.wireValue, to: buffer.baseAddress!, at: 1)
+            #expect(MACAddress(loadingFrom: buffer.baseAddress!, at: 1) == mac)
+            #expect(MACAddress.loadWire(from: buffer.baseAddress!, at: 1) == mac.wireValue)
+        }
+        #expect(bytes == [0, 0x02, 0x1b, 0x21, 0xaa, 0xbb, 0xcc, 0])
+        #expect(mac.wireValue & 1 == 0 && MACAddress.broadcast.wireValue & 1 == 1)
+    }
+}
