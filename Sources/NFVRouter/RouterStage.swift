@@ -55,8 +55,11 @@ public final class RouterStage: Stage {
         var mtu: Int
         /// The egress interface.
         var interface: Int32
-        /// The neighbour slot last used for the gateway (-1 unknown); checked on use.
-        var neighborSlot: Int32
+        /// The gateway's MAC in wire order, valid while `resolvedEpoch` is the table's epoch
+        /// and until `resolvedUntil`.
+        var gatewayWireMAC: UInt64
+        var resolvedUntil: UInt64
+        var resolvedEpoch: UInt64
         /// The egress chain port.
         var port: UInt16
         /// True when `gateway` is set.
@@ -66,6 +69,10 @@ public final class RouterStage: Stage {
     let nextHops: UnsafeMutablePointer<NextHop>
     var icmpBucket: TokenBucket
     let neighborTimeout: UInt64
+    /// Bumped whenever a neighbour is learnt or changes: invalidates the routes' cached MACs.
+    var neighborEpoch: UInt64 = 1
+    /// First octets that can never be an IPv4 source (RFC 1812 5.3.7): 0, 127, 224-255.
+    let martianFirstOctet: UnsafeMutablePointer<Bool>
 
     /// A router stage; `portIndex` maps the chain's port names to numbers. The configuration
     /// must be valid (`RouterConfigLoader` checks it): every interface's port exists and every
@@ -132,7 +139,8 @@ public final class RouterStage: Stage {
             let interface = interfaces[hop.interface]
             (nextHops + index).initialize(to: NextHop(
                 gateway: hop.gateway ?? .unspecified, sourceWireMAC: interface.mac.wireValue, mtu: interface.mtu,
-                interface: Int32(hop.interface), neighborSlot: -1, port: portIndex[interface.port] ?? UInt16.max,
+                interface: Int32(hop.interface), gatewayWireMAC: 0, resolvedUntil: 0, resolvedEpoch: 0,
+                port: portIndex[interface.port] ?? UInt16.max,
                 hasGateway: hop.gateway != nil))
         }
         ipv4Table = PrefixTrie(keyBits: 32, routes: v4Routes)
@@ -140,6 +148,8 @@ public final class RouterStage: Stage {
         neighbors = NeighborTable(capacity: configuration.neighborCapacity, queueDepth: configuration.pendingPacketsPerNeighbor)
         icmpBucket = TokenBucket(rate: configuration.icmpErrorsPerSecond, burst: configuration.icmpErrorsPerSecond)
         neighborTimeout = configuration.neighborTimeout &* 1_000_000_000
+        martianFirstOctet = .allocate(capacity: 256)
+        for octet in 0..<256 { (martianFirstOctet + octet).initialize(to: octet == 0 || octet == 127 || octet >= 224) }
         for neighbor in configuration.staticNeighbors {
             let interface = interfaces.firstIndex { $0.addresses.contains { $0.subnet.contains(neighbor.address) } } ?? 0
             let slot = neighbors.findOrCreate(neighbor.address, interface: interface, now: 0)
@@ -159,6 +169,7 @@ public final class RouterStage: Stage {
         interfaceMTU.deallocate()
         portInterface.deallocate()
         nextHops.deallocate()
+        martianFirstOctet.deallocate()
     }
 
     public func process(_ batch: PacketBatch, emit: PacketBatch) {
@@ -167,18 +178,20 @@ public final class RouterStage: Stage {
         let count = batch.count
         guard count > 0 else { return }
         let latest = metadata[count - 1].timestamp  // batches arrive in time order
+        // A batch comes from one port: one ingress interface for all of it.
+        let inPort = Int(metadata[0].inPort)
+        let interface = inPort < 256 ? Int(portInterface[inPort]) : -1
+        guard interface >= 0 else {
+            for index in 0..<count { batch.drop(index, reason: .noInterface) }
+            return
+        }
+        let ingressWireMAC = interfaceWireMAC[interface]
         for index in 0..<count {
             let packet = metadata + index
             let frame = pool.slot(packet.pointee.id) + Int(packet.pointee.dataOffset)
-            let inPort = Int(packet.pointee.inPort)
-            let interface = inPort < 256 ? Int(portInterface[inPort]) : -1
-            guard interface >= 0 else {
-                batch.drop(index, reason: .noInterface)
-                continue
-            }
             // Unicast (I/G bit clear in the first byte) to another MAC: not for this router.
             let destinationMAC = MACAddress.loadWire(from: frame, at: 0)
-            if destinationMAC & 1 == 0 && destinationMAC != interfaceWireMAC[interface] {
+            if destinationMAC & 1 == 0 && destinationMAC != ingressWireMAC {
                 batch.drop(index, reason: .wrongDestinationMAC)
                 continue
             }
@@ -207,9 +220,7 @@ public final class RouterStage: Stage {
             batch.drop(index, reason: .badIPv4Checksum)
             return
         }
-        let source = ip.source.rawValue
-        let top = source >> 24
-        if top == 0 || top == 127 || top >= 224 {
+        if martianFirstOctet[Int(l3.loadByte(at: 12))] {
             batch.drop(index, reason: .martianSource)
             return
         }
@@ -328,23 +339,25 @@ public final class RouterStage: Stage {
         hold(index, packet: packet.pointee, egress: egress, nextHop: nextHop, batch: batch, emit: emit)
     }
 
-    /// Sends the packet to the gateway of route `hop`, using the route's cached neighbour slot
-    /// when it still holds the gateway and is reachable.
+    /// Sends the packet to the gateway of route `hop`, using the MAC the route cached while no
+    /// neighbour changed since (epoch) and the entry it came from is still reachable.
     @inline(__always)
     func forwardToGateway(_ index: Int, hop: UnsafeMutablePointer<NextHop>, packet: UnsafeMutablePointer<PacketMetadata>,
                           frame: UnsafeMutableRawPointer, batch: PacketBatch, emit: PacketBatch) {
-        let cached = Int(hop.pointee.neighborSlot)
-        if cached >= 0 {
-            let entry = neighbors.entries + cached
-            if entry.pointee.reachableUntil > packet.pointee.timestamp && entry.pointee.address == hop.pointee.gateway {
-                MACAddress.storeWire(hop.pointee.sourceWireMAC, to: frame, at: 6)
-                MACAddress.storeWire(entry.pointee.wireMAC, to: frame, at: 0)
-                packet.pointee.outPort = hop.pointee.port
-                return
-            }
+        if hop.pointee.resolvedEpoch == neighborEpoch && hop.pointee.resolvedUntil > packet.pointee.timestamp {
+            MACAddress.storeWire(hop.pointee.sourceWireMAC, to: frame, at: 6)
+            MACAddress.storeWire(hop.pointee.gatewayWireMAC, to: frame, at: 0)
+            packet.pointee.outPort = hop.pointee.port
+            return
         }
         let gateway = hop.pointee.gateway
-        hop.pointee.neighborSlot = Int32(neighbors.find(gateway))
+        let slot = neighbors.find(gateway)
+        if slot >= 0 {
+            let entry = neighbors[slot]
+            hop.pointee.gatewayWireMAC = entry.wireMAC
+            hop.pointee.resolvedUntil = entry.reachableUntil
+            hop.pointee.resolvedEpoch = neighborEpoch
+        }
         forward(index, packet: packet, frame: frame, egress: Int(hop.pointee.interface), nextHop: gateway, batch: batch, emit: emit)
     }
 
@@ -394,6 +407,7 @@ public final class RouterStage: Stage {
         guard slot >= 0 else { return }
         var entry = neighbors[slot]
         guard entry.reachableUntil != .max else { return }  // permanent entries are configuration
+        neighborEpoch &+= 1
         entry.mac = mac.rawValue
         entry.wireMAC = mac.wireValue
         entry.reachableUntil = now &+ neighborTimeout

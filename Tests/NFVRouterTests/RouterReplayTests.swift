@@ -137,6 +137,55 @@ import Testing
         #expect(stage.counters.icmpErrorsSent == 2 && stage.counters.icmpErrorsRateLimited == 8)
     }
 
+    /// An ARP reply from the gateway (198.51.100.1) on the outside port, from `mac`, at `time`.
+    static func gatewayARP(mac: MACAddress, time: UInt64) -> MemoryPort.Frame {
+        var bytes = [UInt8](repeating: 0, count: 42)
+        bytes[15] = 1  // hardware type Ethernet
+        bytes[16] = 0x08  // protocol type IPv4
+        bytes[18] = 6
+        bytes[19] = 4
+        var frame = MemoryPort.Frame(bytes: bytes, timestamp: time * 1_000_000_000)
+        frame.bytes.withUnsafeMutableBytes { buffer in
+            let base = buffer.baseAddress!
+            EthernetHeader(base).destination = MACAddress("02:00:00:00:02:01")!
+            EthernetHeader(base).source = mac
+            EthernetHeader(base).etherType = EtherType.arp
+            let arp = ARPHeader(base + 14)
+            arp.operation = ARPHeader.reply
+            arp.senderMAC = mac
+            arp.senderIP = IPv4Address(198, 51, 100, 1)
+            arp.targetMAC = MACAddress("02:00:00:00:02:01")!
+            arp.targetIP = IPv4Address(198, 51, 100, 2)
+        }
+        return frame
+    }
+
+    /// The route caches its gateway's MAC; when the gateway announces a new MAC, the very next
+    /// packet goes to the new one.
+    @Test func aGatewayThatChangesItsMACIsFollowed() throws {
+        let stage = try Self.router()
+        let pool = PacketPool(slotCount: 256)
+        let chain = Chain(stages: [ParseStage(), stage], pool: pool, ingressStageCount: 1)
+        let first = MACAddress("02:00:00:00:02:aa")!
+        let second = MACAddress("02:00:00:00:02:bb")!
+        let inside = MemoryPort(frames: [Self.udp(to: IPv4Address(203, 0, 113, 7), time: 1),
+                                         Self.udp(to: IPv4Address(203, 0, 113, 7), time: 3),
+                                         Self.udp(to: IPv4Address(203, 0, 113, 8), time: 5)], portNumber: 0)
+        let outside = MemoryPort(frames: [Self.gatewayARP(mac: first, time: 2), Self.gatewayARP(mac: second, time: 4)],
+                                 portNumber: 1)
+        // Feed in time order, one packet per batch, each from its own port.
+        let sinks = [MemoryPort(portNumber: 0), MemoryPort(portNumber: 1)]
+        let order: [(MemoryPort.Frame, UInt16)] = [(inside.pending[0], 0), (outside.pending[0], 1), (inside.pending[1], 0),
+                                                   (outside.pending[1], 1), (inside.pending[2], 0)]
+        for (frame, port) in order {
+            let source = MemoryPort(frames: [frame], portNumber: port)
+            try Pipeline(sources: [source], chain: chain, sinks: sinks, batch: PacketBatch(pool: pool)).runUntilExhausted()
+        }
+        let routed = sinks[1].transmitted.filter { $0.bytes[12] == 0x08 && $0.bytes[13] == 0x00 }
+        #expect(routed.count == 3)
+        #expect(routed.map { MACAddress(rawValue: $0.bytes[0..<6].reduce(0) { $0 << 8 | UInt64($1) }) } == [first, first, second])
+    }
+
     @Test func linkLocalAddressFollowsModifiedEUI64() {
         let interface = RouterInterface(name: "lan", port: "inside", mac: MACAddress("02:00:00:00:01:01")!, addresses: [])
         #expect("\(interface.linkLocal)" == "fe80::ff:fe00:101")
