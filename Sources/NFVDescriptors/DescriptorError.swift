@@ -16,10 +16,11 @@ public struct DescriptorError: Error, Sendable, Equatable, CustomStringConvertib
         self.fix = fix
     }
 
-    /// `chains/web.yaml:7:15: spec.stages[1].vnf: unknown VNF kind "decrement-tll"; did you mean "decrement-ttl"?`
+    /// `chains/web.yaml:7:15: error: spec.stages[1].vnf: unknown VNF kind "decrement-tll"; did you mean "decrement-ttl"?`
+    /// (the form compilers use, so editors and CI annotate the line).
     public var description: String {
         let subject = field.isEmpty ? "" : "\(field): "
         let hint = fix.map { "; \($0)" } ?? ""
-        return "\(location): \(subject)\(message)\(hint)"
+        return "\(location): error: \(subject)\(message)\(hint)"
     }
 }

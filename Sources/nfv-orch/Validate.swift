@@ -6,7 +6,7 @@ import NFVReplay
 struct Validate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Check chain descriptors without running anything.",
-        discussion: "Prints every problem as FILE:LINE:COLUMN: FIELD: problem; fix. Exit 0 when all files are valid, 1 otherwise."
+        discussion: "Checks each chain and every VNF configuration it references. Prints every problem as FILE:LINE:COLUMN: error: FIELD: problem; fix. Exit 0 when all files are valid, 1 otherwise."
     )
 
     @Argument(help: "Chain descriptor files (YAML).")

@@ -51,7 +51,7 @@ import Testing
             """)
         #expect(found.count == 1)
         #expect(found.first?.description
-                == "chains/test.yaml:7:25: spec.stages[0].vnf: unknown VNF kind \"decrement-tll\"; did you mean \"decrement-ttl\"?")
+                == "chains/test.yaml:7:25: error: spec.stages[0].vnf: unknown VNF kind \"decrement-tll\"; did you mean \"decrement-ttl\"?")
     }
 
     @Test func reportsEveryErrorAtOnce() {
@@ -68,16 +68,16 @@ import Testing
                 - { vnf: frobnicate }
             """)
         let text = found.map(\.description)
-        #expect(text.contains("chains/test.yaml:1:13: apiVersion: unsupported API version \"nfv/v2\"; use \"nfv/v1\""))
-        #expect(text.contains("chains/test.yaml:2:7: kind: expected kind \"Chain\", found \"Chian\"; did you mean \"Chain\"?"))
-        #expect(text.contains { $0.hasPrefix("chains/test.yaml:3:19: metadata.name: \"Bad_Name\" is not a valid chain name") })
-        #expect(text.contains("chains/test.yaml:5:3: spec.prots: unknown field; did you mean \"ports\"?"))
-        #expect(text.contains("chains/test.yaml:5:3: spec.ports: required field is missing; add \"ports:\" to this mapping"))
-        #expect(text.contains("chains/test.yaml:8:37: spec.stages[1].confg: unknown field; did you mean \"config\"?"))
-        #expect(text.contains { $0.hasPrefix("chains/test.yaml:8:15: spec.stages[1].name: stage \"a\" is declared twice") })
-        #expect(text.contains { $0.hasPrefix("chains/test.yaml:9:15: spec.stages[2].name: \"rx\" is reserved") })
-        #expect(text.contains("chains/test.yaml:10:7: spec.stages[3].name: required field is missing; add \"name:\" to this mapping"))
-        #expect(text.contains { $0.hasPrefix("chains/test.yaml:10:14: spec.stages[3].vnf: unknown VNF kind \"frobnicate\"; use ") })
+        #expect(text.contains("chains/test.yaml:1:13: error: apiVersion: unsupported API version \"nfv/v2\"; use \"nfv/v1\""))
+        #expect(text.contains("chains/test.yaml:2:7: error: kind: expected kind \"Chain\", found \"Chian\"; did you mean \"Chain\"?"))
+        #expect(text.contains { $0.hasPrefix("chains/test.yaml:3:19: error: metadata.name: \"Bad_Name\" is not a valid chain name") })
+        #expect(text.contains("chains/test.yaml:5:3: error: spec.prots: unknown field; did you mean \"ports\"?"))
+        #expect(text.contains("chains/test.yaml:5:3: error: spec.ports: required field is missing; add \"ports:\" to this mapping"))
+        #expect(text.contains("chains/test.yaml:8:37: error: spec.stages[1].confg: unknown field; did you mean \"config\"?"))
+        #expect(text.contains { $0.hasPrefix("chains/test.yaml:8:15: error: spec.stages[1].name: stage \"a\" is declared twice") })
+        #expect(text.contains { $0.hasPrefix("chains/test.yaml:9:15: error: spec.stages[2].name: \"rx\" is reserved") })
+        #expect(text.contains("chains/test.yaml:10:7: error: spec.stages[3].name: required field is missing; add \"name:\" to this mapping"))
+        #expect(text.contains { $0.hasPrefix("chains/test.yaml:10:14: error: spec.stages[3].vnf: unknown VNF kind \"frobnicate\"; use ") })
         #expect(found.count == 10)
     }
 
@@ -98,8 +98,8 @@ import Testing
                 - { name: out, type: pcap_out, path: o.pcap }
             """)
         #expect(found.map(\.description) == [
-            "chains/test.yaml:6:7: spec.ports[0].path: a pcap-in port needs a capture file; add \"path: FILE.pcap\" (relative to the chain file)",
-            "chains/test.yaml:7:26: spec.ports[1].type: unknown port type \"pcap_out\"; did you mean \"pcap-out\"?",
+            "chains/test.yaml:6:7: error: spec.ports[0].path: a pcap-in port needs a capture file; add \"path: FILE.pcap\" (relative to the chain file)",
+            "chains/test.yaml:7:26: error: spec.ports[1].type: unknown port type \"pcap_out\"; did you mean \"pcap-out\"?",
         ])
     }
 
@@ -126,15 +126,15 @@ import Testing
                 - { name: c, type: pcap-in, path: x.pcap, tx: z.pcap }
             """)
         #expect(found.map(\.description) == [
-            "chains/test.yaml:6:7: spec.ports[0]: a pcap port needs \"rx\", \"tx\" or both; add \"rx: FILE.pcap\" (frames arriving) and/or \"tx: FILE.pcap\" (frames leaving)",
-            "chains/test.yaml:7:30: spec.ports[1].path: a pcap port takes \"rx\" and \"tx\", not \"path\"; write \"rx: FILE.pcap\" for arriving frames, \"tx: FILE.pcap\" for leaving ones",
-            "chains/test.yaml:8:47: spec.ports[2].tx: a pcap-in port takes \"path\", not \"tx\"; use \"path:\", or \"type: pcap\" with rx/tx",
+            "chains/test.yaml:6:7: error: spec.ports[0]: a pcap port needs \"rx\", \"tx\" or both; add \"rx: FILE.pcap\" (frames arriving) and/or \"tx: FILE.pcap\" (frames leaving)",
+            "chains/test.yaml:7:30: error: spec.ports[1].path: a pcap port takes \"rx\" and \"tx\", not \"path\"; write \"rx: FILE.pcap\" for arriving frames, \"tx: FILE.pcap\" for leaving ones",
+            "chains/test.yaml:8:47: error: spec.ports[2].tx: a pcap-in port takes \"path\", not \"tx\"; use \"path:\", or \"type: pcap\" with rx/tx",
         ])
     }
 
     @Test func missingFileIsAnError() {
         #expect { try loader.load(path: "/nonexistent/chain.yaml") } throws: { error in
-            "\(error)" == "/nonexistent/chain.yaml:1:1: the file does not exist"
+            "\(error)" == "/nonexistent/chain.yaml:1:1: error: the file does not exist"
         }
     }
 

@@ -48,12 +48,12 @@ import Testing
                 - { name: c, match: { srcPrefix: 10.0.0.0/8, dstPrefix: "2001:db8::/32" }, action: drop }
                 - { name: c, match: { proto: udp, tcpFlags: [syn, ackk], icmpType: 3 }, action: reject }
             """)
-        #expect(found.contains("fw.yaml:5:18: spec.defaultAction: unknown action \"dorp\"; did you mean \"drop\"?"))
-        #expect(found.contains("fw.yaml:7:34: spec.rules[0].match.proto: unknown value \"tpc\"; did you mean \"tcp\"?"))
-        #expect(found.contains { $0.hasPrefix("fw.yaml:8:36: spec.rules[1].match.dstPort: \"99999\" is not a port") })
-        #expect(found.contains { $0.hasPrefix("fw.yaml:8:54: spec.rules[1].match.srcPrefix: \"10.0.0.1/8\" is not an IPv4 or IPv6 prefix") })
+        #expect(found.contains("fw.yaml:5:18: error: spec.defaultAction: unknown action \"dorp\"; did you mean \"drop\"?"))
+        #expect(found.contains("fw.yaml:7:34: error: spec.rules[0].match.proto: unknown value \"tpc\"; did you mean \"tcp\"?"))
+        #expect(found.contains { $0.hasPrefix("fw.yaml:8:36: error: spec.rules[1].match.dstPort: \"99999\" is not a port") })
+        #expect(found.contains { $0.hasPrefix("fw.yaml:8:54: error: spec.rules[1].match.srcPrefix: \"10.0.0.1/8\" is not an IPv4 or IPv6 prefix") })
         #expect(found.contains { $0.contains("spec.rules[1].match.dstPort: ports need a protocol") })
-        #expect(found.contains { $0.hasPrefix("fw.yaml:9:25: spec.rules[2].match: the rule mixes IPv4 and IPv6 prefixes") })
+        #expect(found.contains { $0.hasPrefix("fw.yaml:9:25: error: spec.rules[2].match: the rule mixes IPv4 and IPv6 prefixes") })
         #expect(found.contains { $0.contains("spec.rules[3].name: rule \"c\" is declared twice") })
         #expect(found.contains { $0.contains("spec.rules[3].match.tcpFlags[1]: unknown TCP flag \"ackk\"; did you mean \"ack\"?") })
         #expect(found.contains { $0.contains("spec.rules[3].match.tcpFlags: TCP flags need proto tcp") })
@@ -82,7 +82,7 @@ import Testing
             """.write(to: directory.appendingPathComponent("chain.yaml"), atomically: true, encoding: .utf8)
         #expect { try ChainFactory.load(path: directory.appendingPathComponent("chain.yaml").path) } throws: { error in
             let text = "\(error)"
-            return text.contains("fw.yaml:7:35: spec.rules[0].match.inPort: chain c has no port \"insde\"; did you mean \"inside\"?")
+            return text.contains("fw.yaml:7:35: error: spec.rules[0].match.inPort: chain c has no port \"insde\"; did you mean \"inside\"?")
                 && text.contains("spec.stages[1].config: a firewall stage needs a configuration file")
                 && text.contains("spec.stages[2].config: a decrement-ttl stage takes no configuration")
         }

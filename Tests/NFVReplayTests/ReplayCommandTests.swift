@@ -76,7 +76,7 @@ import Testing
             .write(to: broken, atomically: true, encoding: .utf8)
         let badChain = try CommandRunner.run("nfv-orch", ["replay", broken.path, "--in", Fixtures.path("ttl-in.pcap"), "--out", "/dev/null"])
         #expect(badChain.status == 1)
-        #expect(badChain.standardError.contains("\(broken.path):7:23: spec.stages[0].vnf: unknown VNF kind \"decrement-tll\"; did you mean \"decrement-ttl\"?"))
+        #expect(badChain.standardError.contains("\(broken.path):7:23: error: spec.stages[0].vnf: unknown VNF kind \"decrement-tll\"; did you mean \"decrement-ttl\"?"))
 
         let notACapture = try CommandRunner.run("nfv-orch", ["replay", chain, "--in", chain, "--out", "/dev/null"])
         #expect(notACapture.status == 1)

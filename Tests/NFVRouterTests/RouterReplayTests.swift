@@ -217,14 +217,14 @@ import Testing
                 - { dst: 192.0.4.0/24 }
             """)
         let expected = [
-            "r.yaml:6:83: spec.interfaces[0].addresses[1]: \"10.0.2.1/33\" is not an interface address with its prefix length; write it as 10.0.1.1/24 or fd00:1::1/64",
-            "r.yaml:7:26: spec.interfaces[1].port: port \"inside\" already belongs to interface \"lan\"; give each interface its own chain port",
-            "r.yaml:7:39: spec.interfaces[1].mac: 01:00:00:00:02:01 is not a unicast address; the first octet must be even (02:... is a locally administered unicast address)",
-            "r.yaml:8:90: spec.interfaces[2].mtu: IPv6 needs an MTU of at least 1280 (RFC 8200 section 5)",
-            "r.yaml:10:30: spec.routes[0].via: the next hop's family differs from the destination's; an IPv4 route needs an IPv4 next hop, an IPv6 route an IPv6 one",
-            "r.yaml:11:33: spec.routes[1].via: next hop 10.9.9.9 is on no interface's subnet; add the subnet to an interface, or name the egress with \"interface:\"",
-            "r.yaml:12:39: spec.routes[2].interface: no interface \"lna\"; did you mean \"lan\"?",
-            "r.yaml:13:7: spec.routes[3]: a route needs a next hop or an interface; add \"via: ADDRESS\" or \"interface: NAME\"",
+            "r.yaml:6:83: error: spec.interfaces[0].addresses[1]: \"10.0.2.1/33\" is not an interface address with its prefix length; write it as 10.0.1.1/24 or fd00:1::1/64",
+            "r.yaml:7:26: error: spec.interfaces[1].port: port \"inside\" already belongs to interface \"lan\"; give each interface its own chain port",
+            "r.yaml:7:39: error: spec.interfaces[1].mac: 01:00:00:00:02:01 is not a unicast address; the first octet must be even (02:... is a locally administered unicast address)",
+            "r.yaml:8:90: error: spec.interfaces[2].mtu: IPv6 needs an MTU of at least 1280 (RFC 8200 section 5)",
+            "r.yaml:10:30: error: spec.routes[0].via: the next hop's family differs from the destination's; an IPv4 route needs an IPv4 next hop, an IPv6 route an IPv6 one",
+            "r.yaml:11:33: error: spec.routes[1].via: next hop 10.9.9.9 is on no interface's subnet; add the subnet to an interface, or name the egress with \"interface:\"",
+            "r.yaml:12:39: error: spec.routes[2].interface: no interface \"lna\"; did you mean \"lan\"?",
+            "r.yaml:13:7: error: spec.routes[3]: a route needs a next hop or an interface; add \"via: ADDRESS\" or \"interface: NAME\"",
         ]
         for line in expected { #expect(found.contains(line), "\(line)\n\(found.joined(separator: "\n"))") }
         #expect(found.count == expected.count)
