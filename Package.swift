@@ -56,7 +56,7 @@ let package = Package(
             ]
         ),
         // Fixture lookup and guard-page buffers shared by the test targets.
-        .target(name: "NFVTestSupport", dependencies: ["NFVPacket", "NFVIO"], path: "Tests/NFVTestSupport"),
+        .target(name: "NFVTestSupport", dependencies: ["NFVPacket", "NFVIO", "NFVReplay"], path: "Tests/NFVTestSupport"),
         .testTarget(name: "NFVPacketTests", dependencies: ["NFVPacket", "NFVIO", "NFVTestSupport"]),
         .testTarget(name: "NFVPipelineTests", dependencies: ["NFVPacket", "NFVPipeline", "NFVIO", "NFVTestSupport"]),
         .testTarget(name: "NFVIOTests", dependencies: ["NFVPacket", "NFVPipeline", "NFVIO", "NFVTestSupport"]),

@@ -23,28 +23,17 @@ public struct RouterConfigLoader: Sendable {
     public init() {}
 
     /// A loaded configuration and the chain ports it names.
-    public struct Loaded: Sendable {
-        public var configuration: RouterConfiguration
-        public var portReferences: [PortReference]
-    }
+    public typealias Loaded = LoadedConfiguration<RouterConfiguration>
 
     /// Loads the configuration in `path`.
     public func load(path: String) throws(DescriptorErrorList) -> Loaded {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            throw DescriptorErrorList([DescriptorError(location: SourceLocation(file: path, line: 1, column: 1), field: "",
-                                                       message: "the file does not exist or is not UTF-8 text")])
-        }
-        return try parse(text, file: path)
+        try parse(try VNFDocument.text(at: path), file: path)
     }
 
     /// Parses a configuration from `text`; `file` names it in errors.
     public func parse(_ text: String, file: String) throws(DescriptorErrorList) -> Loaded {
-        let decoder = DescriptorDecoder(file: file)
-        guard let root = decoder.compose(text),
-              let (name, specNode) = VNFDocument.read(root, kind: "RouterConfig", decoder: decoder),
-              let spec = decoder.mapping(specNode, field: "spec", allowed: ["interfaces", "routes", "neighbors", "icmpRateLimit"],
-                                         required: ["interfaces"])
-        else { throw DescriptorErrorList(decoder.errors) }
+        let (decoder, name, spec) = try VNFDocument.spec(text, file: file, kind: "RouterConfig", allowed: ["interfaces", "routes", "neighbors", "icmpRateLimit"],
+                                                         required: ["interfaces"])
         var interfaces: [RouterInterface] = []
         var references: [PortReference] = []
         if let node = spec["interfaces"], let elements = decoder.sequence(node, field: "spec.interfaces") {

@@ -10,32 +10,10 @@ import Testing
 /// what leaves each port must be exactly what scapy expects, including the RST and ICMP
 /// unreachable the firewall sends, and the drops must be the ones the scenario names.
 @Suite struct FirewallReplayTests {
-    /// Writes a chain that reads the fixture captures and writes into `directory`.
-    static func chain(in directory: URL) throws -> URL {
-        let config = Fixtures.root.appendingPathComponent("vnf-configs/edge-firewall.yaml").path
-        let file = directory.appendingPathComponent("chain.yaml")
-        try """
-            apiVersion: nfv/v1
-            kind: Chain
-            metadata: { name: fw-test }
-            spec:
-              ports:
-                - { name: inside,  type: pcap, rx: \(Fixtures.path("firewall-inside-rx.pcap")), tx: inside-tx.pcap }
-                - { name: outside, type: pcap, rx: \(Fixtures.path("firewall-outside-rx.pcap")), tx: outside-tx.pcap }
-              stages:
-                - { name: fw, vnf: firewall, config: \(config) }
-            """.write(to: file, atomically: true, encoding: .utf8)
-        return file
-    }
-
     static func run(batchSize: Int) throws -> (report: ReplayReport, inside: [MemoryPort.Frame], outside: [MemoryPort.Frame]) {
-        let directory = try Fixtures.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let loaded = try ChainFactory.load(path: try chain(in: directory).path)
-        let report = try Replayer.run(loaded, options: Replayer.Options(batchSize: batchSize))
-        return (report,
-                try PcapFileSource.readAll(path: directory.appendingPathComponent("inside-tx.pcap").path),
-                try PcapFileSource.readAll(path: directory.appendingPathComponent("outside-tx.pcap").path))
+        let result = try TwoPortReplay.run(fixture: "firewall", stage: "fw", vnf: "firewall", config: "vnf-configs/edge-firewall.yaml",
+                                           batchSize: batchSize)
+        return (result.report, result.inside, result.outside)
     }
 
     @Test func statefulSessionsRejectsAndRelatedErrorsMatchScapy() throws {

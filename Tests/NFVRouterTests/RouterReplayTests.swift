@@ -13,31 +13,10 @@ import Testing
 /// replies, routed packets with MACs rewritten and TTL / hop limit decremented, ICMP errors
 /// quoting the packet as it arrived).
 @Suite struct RouterReplayTests {
-    static func chain(in directory: URL) throws -> URL {
-        let config = Fixtures.root.appendingPathComponent("vnf-configs/edge-router.yaml").path
-        let file = directory.appendingPathComponent("chain.yaml")
-        try """
-            apiVersion: nfv/v1
-            kind: Chain
-            metadata: { name: rtr-test }
-            spec:
-              ports:
-                - { name: inside,  type: pcap, rx: \(Fixtures.path("router-inside-rx.pcap")), tx: inside-tx.pcap }
-                - { name: outside, type: pcap, rx: \(Fixtures.path("router-outside-rx.pcap")), tx: outside-tx.pcap }
-              stages:
-                - { name: rtr, vnf: router, config: \(config) }
-            """.write(to: file, atomically: true, encoding: .utf8)
-        return file
-    }
-
     static func run(batchSize: Int) throws -> (report: ReplayReport, inside: [MemoryPort.Frame], outside: [MemoryPort.Frame]) {
-        let directory = try Fixtures.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let loaded = try ChainFactory.load(path: try chain(in: directory).path)
-        let report = try Replayer.run(loaded, options: Replayer.Options(batchSize: batchSize))
-        return (report,
-                try PcapFileSource.readAll(path: directory.appendingPathComponent("inside-tx.pcap").path),
-                try PcapFileSource.readAll(path: directory.appendingPathComponent("outside-tx.pcap").path))
+        let result = try TwoPortReplay.run(fixture: "router", stage: "rtr", vnf: "router", config: "vnf-configs/edge-router.yaml",
+                                           batchSize: batchSize)
+        return (result.report, result.inside, result.outside)
     }
 
     @Test func everyBehaviourOfTheScenarioMatchesScapy() throws {
