@@ -25,3 +25,19 @@ tcpdump -nn -v -r "$WORK/out.pcap" 2>/dev/null | head -12 | cut -c1-120
 bad=$(tcpdump -nn -v -r "$WORK/out.pcap" 2>/dev/null | grep -c 'bad cksum' || true)
 echo "packets tcpdump reports with a bad checksum: $bad"
 echo "trace rx (what entered the chain): $(tcpdump -r "$WORK/rx.pcap" 2>/dev/null | wc -l) packets"
+
+step "the edge firewall on both sides of a LAN: nfv-orch replay chains/edge-firewall.yaml"
+"$ORCH" replay chains/edge-firewall.yaml \
+  --expect "inside=Tests/Fixtures/packets/firewall-inside-tx-expected.pcap" \
+  --expect "outside=Tests/Fixtures/packets/firewall-outside-tx-expected.pcap"
+echo "what the firewall sent back to the inside host (RST and ICMP port unreachable among them):"
+tcpdump -nn -r chains/captures/firewall-inside-tx.pcap 2>/dev/null | grep -E 'Flags \[R|unreachable' | cut -c1-120
+
+step "the edge router: nfv-orch replay chains/edge-router.yaml"
+"$ORCH" replay chains/edge-router.yaml \
+  --expect "inside=Tests/Fixtures/packets/router-inside-tx-expected.pcap" \
+  --expect "outside=Tests/Fixtures/packets/router-outside-tx-expected.pcap"
+echo "ARP, neighbour discovery and ICMP the router sent:"
+tcpdump -nn -r chains/captures/router-inside-tx.pcap 2>/dev/null | grep -E 'ARP|ICMP|neighbor' | cut -c1-120
+tcpdump -nn -r chains/captures/router-outside-tx.pcap 2>/dev/null | grep -E 'ARP|neighbor' | cut -c1-120
+rm -f chains/captures/*-tx.pcap
