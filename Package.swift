@@ -35,11 +35,12 @@ let package = Package(
         .target(name: "NFVFlow", dependencies: ["NFVPacket"]),
         .target(name: "NFVFirewall", dependencies: ["NFVPacket", "NFVPipeline", "NFVFlow"]),
         .target(name: "NFVRouter", dependencies: ["NFVPacket", "NFVPipeline"]),
+        .target(name: "NFVNAT", dependencies: ["NFVPacket", "NFVPipeline", "NFVFlow"]),
         .target(name: "NFVNetlink", dependencies: ["CNetlink"]),
-        .target(name: "NFVDescriptors", dependencies: ["NFVPacket", "NFVFirewall", "NFVRouter", "Yams"]),
+        .target(name: "NFVDescriptors", dependencies: ["NFVPacket", "NFVFirewall", "NFVRouter", "NFVNAT", "Yams"]),
         .target(
             name: "NFVReplay",
-            dependencies: ["NFVPacket", "NFVPipeline", "NFVIO", "NFVDescriptors", "NFVFirewall", "NFVRouter"]
+            dependencies: ["NFVPacket", "NFVPipeline", "NFVIO", "NFVDescriptors", "NFVFirewall", "NFVRouter", "NFVNAT"]
         ),
         .executableTarget(
             name: "nfv-orch",
@@ -64,6 +65,9 @@ let package = Package(
         .testTarget(name: "NFVFlowTests", dependencies: ["NFVFlow", "NFVPacket", "NFVTestSupport"]),
         .testTarget(name: "NFVRouterTests",
                     dependencies: ["NFVRouter", "NFVPacket", "NFVPipeline", "NFVIO", "NFVReplay", "NFVDescriptors",
+                                   "NFVTestSupport"]),
+        .testTarget(name: "NFVNATTests",
+                    dependencies: ["NFVNAT", "NFVPacket", "NFVPipeline", "NFVIO", "NFVReplay", "NFVDescriptors",
                                    "NFVTestSupport"]),
         .testTarget(name: "NFVFirewallTests",
                     dependencies: ["NFVFirewall", "NFVFlow", "NFVPacket", "NFVPipeline", "NFVIO", "NFVReplay",

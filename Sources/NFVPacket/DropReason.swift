@@ -96,6 +96,16 @@ public enum DropReason: UInt8, CaseIterable, Sendable, CustomStringConvertible {
     /// Unicast to a MAC address that is not the router's.
     case wrongDestinationMAC
 
+    // NAT
+    /// No port (or mapping slot) left for a new NAT mapping.
+    case natPortsExhausted
+    /// Inbound to a NAT address without a mapping, or refused by its filtering.
+    case natNoMapping
+    /// A non-first fragment from or to a translated host: its ports are unknown.
+    case natFragment
+    /// Neither TCP, UDP nor ICMP, from a host the NAT translates.
+    case natUnsupportedProtocol
+
     // Ports
     /// A received frame is larger than a pool slot can hold.
     case frameTooLarge
@@ -144,6 +154,10 @@ public enum DropReason: UInt8, CaseIterable, Sendable, CustomStringConvertible {
         case .unsupportedEtherType: "unsupported_ethertype"
         case .noInterface: "no_interface"
         case .wrongDestinationMAC: "wrong_destination_mac"
+        case .natPortsExhausted: "nat_ports_exhausted"
+        case .natNoMapping: "nat_no_mapping"
+        case .natFragment: "nat_fragment"
+        case .natUnsupportedProtocol: "nat_unsupported_protocol"
         case .frameTooLarge: "frame_too_large"
         case .poolExhausted: "pool_exhausted"
         }

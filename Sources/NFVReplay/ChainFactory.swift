@@ -1,6 +1,7 @@
 import NFVDescriptors
 import NFVFirewall
 import NFVPacket
+import NFVNAT
 import NFVPipeline
 import NFVRouter
 
@@ -12,6 +13,8 @@ public struct LoadedChain: Sendable {
     public var firewalls: [String: FirewallConfiguration]
     /// Router configurations by stage name.
     public var routers: [String: RouterConfiguration]
+    /// NAT configurations by stage name.
+    public var nats: [String: NATConfiguration] = [:]
 
     /// A chain with the configurations of its stages.
     public init(descriptor: ChainDescriptor, firewalls: [String: FirewallConfiguration] = [:],
@@ -30,10 +33,10 @@ public enum ChainFactory {
     public static let parseStageName = "parse"
 
     /// The VNF kinds this build can run.
-    public static let knownVNFKinds = ["decrement-ttl", "firewall", "pass-through", "router"]
+    public static let knownVNFKinds = ["decrement-ttl", "firewall", "nat", "pass-through", "router"]
 
     /// Kinds that need a `config:` file.
-    static let configuredKinds: Set<String> = ["firewall", "router"]
+    static let configuredKinds: Set<String> = ["firewall", "nat", "router"]
 
     /// Stage names the descriptor may not use, with the reason.
     public static let reservedStageNames = [
@@ -53,6 +56,7 @@ public enum ChainFactory {
         var errors: [DescriptorError] = []
         var firewalls: [String: FirewallConfiguration] = [:]
         var routers: [String: RouterConfiguration] = [:]
+        var nats: [String: NATConfiguration] = [:]
         let portNames = descriptor.ports.map(\.name)
         for (index, stage) in descriptor.stages.enumerated() {
             let field = "spec.stages[\(index)].config"
@@ -71,7 +75,11 @@ public enum ChainFactory {
             }
             do {
                 let references: [PortReference]
-                if stage.vnf == "router" {
+                if stage.vnf == "nat" {
+                    let loaded = try NATConfigLoader().load(path: config)
+                    nats[stage.name] = loaded.configuration
+                    references = loaded.portReferences
+                } else if stage.vnf == "router" {
                     let loaded = try RouterConfigLoader().load(path: config)
                     routers[stage.name] = loaded.configuration
                     references = loaded.portReferences
@@ -91,7 +99,9 @@ public enum ChainFactory {
             }
         }
         guard errors.isEmpty else { throw DescriptorErrorList(errors) }
-        return LoadedChain(descriptor: descriptor, firewalls: firewalls, routers: routers)
+        var loaded = LoadedChain(descriptor: descriptor, firewalls: firewalls, routers: routers)
+        loaded.nats = nats
+        return loaded
     }
 
     /// The stage for one descriptor entry.
@@ -105,6 +115,8 @@ public enum ChainFactory {
         case "router":
             return RouterStage(name: descriptor.name, configuration: chain.routers[descriptor.name]!,
                                portIndex: portIndex(chain))
+        case "nat":
+            return NATStage(name: descriptor.name, configuration: chain.nats[descriptor.name]!, portIndex: portIndex(chain))
         default: preconditionFailure("the loader accepts only known VNF kinds, got \(descriptor.vnf)")
         }
     }

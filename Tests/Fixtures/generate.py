@@ -551,6 +551,153 @@ def write_router(directory, demo_directory):
         handle.write("\n")
 
 
+def nat_traffic():
+    """Traffic on both sides of the NAT (Tests/Fixtures/nat/nat.yaml) and what must leave each
+    side, translated by scapy. Returns (inside_rx, outside_rx, inside_tx, outside_tx, drops)."""
+    inside_rx, outside_rx, inside_tx, outside_tx = [], [], [], []
+    drops = {}
+    clock = [Decimal(T0 + 200)]
+    public = "198.51.100.2"
+
+    def tick(packet, jump=Decimal(1) / 1000):
+        clock[0] += jump
+        packet = Ether(raw(packet))
+        packet.time = clock[0]
+        return packet
+
+    def arrive(side, packet, reason=None, jump=Decimal(1) / 1000):
+        packet = tick(Ether(src=CLIENT_MAC, dst=LAN_MAC) / packet if side == "inside"
+                      else Ether(src=UPSTREAM_MAC, dst=WAN_MAC) / packet, jump)
+        (inside_rx if side == "inside" else outside_rx).append(packet)
+        if reason:
+            drops[reason] = drops.get(reason, 0) + 1
+        return packet
+
+    def leave(side, packet, **changes):
+        """`packet` with the given IP / transport fields changed and checksums recomputed."""
+        after = Ether(raw(packet))
+        ip = after[IP]
+        for field in ("src", "dst"):
+            if field in changes:
+                setattr(ip, field, changes[field])
+        ip.chksum = None
+        if after.haslayer(TCP):
+            layer = after[TCP]
+        elif after.haslayer(UDP):
+            layer = after[UDP]
+        else:
+            layer = after[ICMP]
+        for field in ("sport", "dport", "id"):
+            if field in changes:
+                setattr(layer, field, changes[field])
+        if not (after.haslayer(UDP) and after[UDP].chksum == 0):
+            layer.chksum = None
+        after = Ether(raw(after))
+        after.time = packet.time
+        (inside_tx if side == "inside" else outside_tx).append(after)
+        return after
+
+    a, b, r1, r2 = "10.0.1.10", "10.0.1.20", "203.0.113.5", "203.0.113.6"
+    # TCP from A: the port is kept; the reply comes back to A.
+    p = arrive("inside", IP(src=a, dst=r1, id=1) / TCP(sport=40000, dport=80, flags="S", seq=100))
+    leave("outside", p, src=public)
+    p = arrive("outside", IP(src=r1, dst=public, id=2) / TCP(sport=80, dport=40000, flags="SA", seq=500, ack=101))
+    leave("inside", p, dst=a)
+    p = arrive("inside", IP(src=a, dst=r1, id=3) / TCP(sport=40000, dport=80, flags="A", seq=101, ack=501))
+    leave("outside", p, src=public)
+    # Endpoint-independent mapping: the same inside endpoint to another host keeps 40000.
+    p = arrive("inside", IP(src=a, dst=r2, id=4) / TCP(sport=40000, dport=443, flags="S", seq=700))
+    leave("outside", p, src=public)
+    # B uses port 40000 too: it is taken, so B gets the next free port, 40001.
+    p = arrive("inside", IP(src=b, dst=r1, id=5) / TCP(sport=40000, dport=80, flags="S", seq=900))
+    b_syn = leave("outside", p, src=public, sport=40001)
+    p = arrive("outside", IP(src=r1, dst=public, id=6) / TCP(sport=80, dport=40001, flags="SA", seq=50, ack=901))
+    leave("inside", p, dst=b, dport=40000)
+    # ICMP echo: A keeps identifier 0x1234; B asks with the same one and gets 0x1235.
+    p = arrive("inside", IP(src=a, dst=r1, id=7) / ICMP(type=8, id=0x1234, seq=1) / Raw(b"ping-a"))
+    leave("outside", p, src=public)
+    p = arrive("outside", IP(src=r1, dst=public, id=8) / ICMP(type=0, id=0x1234, seq=1) / Raw(b"ping-a"))
+    leave("inside", p, dst=a)
+    p = arrive("inside", IP(src=b, dst=r1, id=9) / ICMP(type=8, id=0x1234, seq=1) / Raw(b"ping-b"))
+    leave("outside", p, src=public, id=0x1235)
+    p = arrive("outside", IP(src=r1, dst=public, id=10) / ICMP(type=0, id=0x1235, seq=1) / Raw(b"ping-b"))
+    leave("inside", p, dst=b, id=0x1234)
+    # UDP from A, and its answer.
+    p = arrive("inside", IP(src=a, dst=r1, id=11) / UDP(sport=5000, dport=53) / Raw(b"query"))
+    a_udp = leave("outside", p, src=public)
+    p = arrive("outside", IP(src=r1, dst=public, id=12) / UDP(sport=53, dport=5000) / Raw(b"answer"))
+    leave("inside", p, dst=a)
+    # A UDP datagram without checksum keeps checksum 0.
+    p = arrive("inside", IP(src=a, dst=r1, id=13) / UDP(sport=5001, dport=9, chksum=0) / Raw(b"nocsum"))
+    leave("outside", p, src=public)
+    # DNAT both ways: the port forward to A:80, and A's answer from 198.51.100.2:8080.
+    p = arrive("outside", IP(src=r2, dst=public, id=14) / TCP(sport=33333, dport=8080, flags="S", seq=10))
+    leave("inside", p, dst=a, dport=80)
+    p = arrive("inside", IP(src=a, dst=r2, id=15) / TCP(sport=80, dport=33333, flags="SA", seq=20, ack=11))
+    leave("outside", p, src=public, sport=8080)
+    # Hairpinning: B reaches A through the forward and through A's UDP mapping, from B's own
+    # public mapping, and both go back inside.
+    p = arrive("inside", IP(src=b, dst=public, id=16) / TCP(sport=41000, dport=8080, flags="S", seq=30))
+    leave("inside", p, src=public, dst=a, dport=80)
+    p = arrive("inside", IP(src=b, dst=public, id=17) / UDP(sport=6000, dport=5000) / Raw(b"hairpin"))
+    leave("inside", p, src=public, dst=a)
+    # ICMP errors from outside about mapped flows, translated back with the quote (RFC 5508).
+    p = arrive("outside", IP(src=r1, dst=public, id=18) / ICMP(type=3, code=3) / Raw(raw(a_udp[IP])))
+    expected = Ether(raw(p))
+    expected[IP].dst = a
+    expected[IP].chksum = None
+    inner = IP(raw(a_udp[IP]))
+    inner.src = a
+    inner.chksum = None
+    inner[UDP].chksum = None
+    expected[ICMP].remove_payload()
+    expected[ICMP].chksum = None
+    expected = Ether(raw(expected / Raw(raw(inner))))
+    expected.time = p.time
+    inside_tx.append(expected)
+    p = arrive("outside", IP(src="203.0.113.1", dst=public, id=19) / ICMP(type=11, code=0) / Raw(raw(b_syn[IP])[:28]))
+    expected = Ether(raw(p))
+    expected[IP].dst = b
+    expected[IP].chksum = None
+    inner_bytes = bytearray(raw(b_syn[IP])[:28])
+    inner = IP(raw(b_syn[IP]))
+    inner.src = b
+    inner.chksum = None
+    inner[TCP].sport = 40000
+    inner[TCP].chksum = None
+    inner_bytes = raw(inner)[:28]  # the quote holds the IP header and the first 8 bytes of TCP
+    expected[ICMP].remove_payload()
+    expected[ICMP].chksum = None
+    expected = Ether(raw(expected / Raw(inner_bytes)))
+    expected.time = p.time
+    inside_tx.append(expected)
+    # Unsolicited inbound: nothing maps 198.51.100.2:9999.
+    arrive("outside", IP(src=r2, dst=public) / UDP(sport=1, dport=9999), "nat_no_mapping")
+    # Port exhaustion: 10.0.9.0/24 may use ports 2000-2001 only.
+    for host, port in (("10.0.9.1", 2000), ("10.0.9.2", 2001)):
+        p = arrive("inside", IP(src=host, dst=r1) / UDP(sport=3000, dport=53) / Raw(b"q"))
+        leave("outside", p, src=public, sport=port)
+    arrive("inside", IP(src="10.0.9.3", dst=r1) / UDP(sport=3000, dport=53) / Raw(b"q"), "nat_ports_exhausted")
+    # Expiry: a UDP mapping made now is gone 301 s later (the timeout is 300 s).
+    p = arrive("inside", IP(src=b, dst=r1, id=20) / UDP(sport=7000, dport=53) / Raw(b"late"))
+    leave("outside", p, src=public)
+    arrive("outside", IP(src=r1, dst=public, id=21) / UDP(sport=53, dport=7000) / Raw(b"too late"), "nat_no_mapping",
+           jump=Decimal(301))
+    return inside_rx, outside_rx, inside_tx, outside_tx, drops
+
+
+def write_nat(directory, demo_directory):
+    inside_rx, outside_rx, inside_tx, outside_tx, drops = nat_traffic()
+    for folder in (directory, demo_directory):
+        wrpcap(os.path.join(folder, "nat-inside-rx.pcap"), inside_rx, linktype=1)
+        wrpcap(os.path.join(folder, "nat-outside-rx.pcap"), outside_rx, linktype=1)
+    wrpcap(os.path.join(directory, "nat-inside-tx-expected.pcap"), inside_tx, linktype=1)
+    wrpcap(os.path.join(directory, "nat-outside-tx-expected.pcap"), outside_tx, linktype=1)
+    with open(os.path.join(directory, "nat-expected.json"), "w") as handle:
+        json.dump({"drops": drops, "inside_tx": len(inside_tx), "outside_tx": len(outside_tx)}, handle, indent=1, sort_keys=True)
+        handle.write("\n")
+
+
 def write_all(directory, demo_directory):
     os.makedirs(directory, exist_ok=True)
     os.makedirs(demo_directory, exist_ok=True)
@@ -560,6 +707,7 @@ def write_all(directory, demo_directory):
     wrpcap(os.path.join(demo_directory, "mixed-traffic.pcap"), packets, linktype=1)
     write_firewall(directory, demo_directory)
     write_router(directory, demo_directory)
+    write_nat(directory, demo_directory)
 
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))

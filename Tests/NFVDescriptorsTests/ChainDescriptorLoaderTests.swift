@@ -160,6 +160,8 @@ import Testing
                 _ = try FirewallConfigLoader().load(path: path)
             } else if text.contains("kind: RouterConfig") {
                 _ = try RouterConfigLoader().load(path: path)
+            } else if text.contains("kind: NatConfig") {
+                _ = try NATConfigLoader().load(path: path)
             } else {
                 Issue.record("\(file): no test loader for its kind yet")
             }

@@ -12,5 +12,8 @@ public struct PortRange: Sendable, Equatable, CustomStringConvertible {
     /// True when `port` is in the range.
     @inlinable public func contains(_ port: UInt16) -> Bool { port >= lower && port <= upper }
 
+    /// How many ports the range holds.
+    public var count: Int { Int(upper) - Int(lower) + 1 }
+
     public var description: String { lower == upper ? "\(lower)" : "\(lower)-\(upper)" }
 }

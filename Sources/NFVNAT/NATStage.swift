@@ -1,0 +1,493 @@
+import NFVFlow
+import NFVPacket
+import NFVPipeline
+
+/// The NAT VNF (NAT44): source NAT / masquerade from an address pool and static forwards.
+///
+/// Outbound (from the inside port): a packet from an address a source rule covers gets a
+/// mapping (inside address:port -> pool address:port) that is endpoint-independent (RFC 4787
+/// REQ-1: the same for every destination) and paired (REQ-2: one inside host, one pool
+/// address); its source is rewritten. The original port is kept when free, otherwise the next
+/// free port of the rule's range (wrapping) is used. ICMP echo identifiers are translated like
+/// ports. Inbound (from the outside port): packets to a mapping are translated back, subject to
+/// the filtering behaviour; packets to a static forward go to its internal endpoint; ICMP errors
+/// about a mapping are translated back including the quoted packet (RFC 5508). Packets between
+/// two inside hosts through a public address are hairpinned (REQ-9). All rewrites patch the IP,
+/// TCP, UDP and ICMP checksums incrementally (RFC 1624); a UDP checksum of 0 stays 0.
+///
+/// Drops: `nat_ports_exhausted` (no free port, or the mapping table is full: counted, never a
+/// reused live mapping), `nat_no_mapping` (inbound to a pool address without a mapping, or
+/// refused by address-dependent filtering), `nat_fragment` (a non-first fragment: its ports
+/// are unknown), `nat_unsupported_protocol` (neither TCP, UDP nor ICMP, from a translated host).
+/// Packets to or from addresses the NAT does not own pass unchanged.
+public final class NATStage: Stage {
+    public let name: String
+    public var kind: String { "nat" }
+    public let configuration: NATConfiguration
+    public let counters = NATCounters()
+
+    struct Mapping {
+        var insideAddress: UInt32
+        var outsideAddress: UInt32
+        var expires: UInt64
+        var remotes: (UInt32, UInt32, UInt32, UInt32)  // address-dependent filtering: last 4 remotes
+        var insidePort: UInt16
+        var outsidePort: UInt16
+        var ipProtocol: UInt8
+        var poolIndex: UInt8
+        var remoteCount: UInt8
+        var seenInbound: Bool
+        var established: Bool
+        var used: Bool
+    }
+
+    let insidePort: UInt16
+    let outsidePort: UInt16
+    let pool: [UInt32]
+    let rules: [(prefixes: [IPPrefix], ports: PortRange)]
+    let forwards: [NATConfiguration.Forward]
+    let mappings: UnsafeMutablePointer<Mapping>
+    let byInside: IndexTable
+    let byOutside: IndexTable
+    var freeSlots: [Int32]
+    /// Port bitmaps: per pool address and protocol (TCP, UDP, ICMP), 1024 words of 64 bits.
+    let portsInUse: UnsafeMutablePointer<UInt64>
+    var sweepCursor = 0
+    let timeoutUDP: UInt64
+    let timeoutEstablished: UInt64
+    let timeoutTransitory: UInt64
+    let timeoutICMP: UInt64
+
+    /// A NAT stage; `portIndex` maps chain port names to numbers.
+    public init(name: String, configuration: NATConfiguration, portIndex: [String: UInt16]) {
+        self.name = name
+        self.configuration = configuration
+        insidePort = portIndex[configuration.insidePort] ?? UInt16.max
+        outsidePort = portIndex[configuration.outsidePort] ?? UInt16.max
+        pool = configuration.pool.map(\.rawValue)
+        rules = configuration.sourceRules.map { ($0.sourcePrefixes, $0.ports) }
+        forwards = configuration.forwards
+        let capacity = max(configuration.maximumMappings, 1)
+        mappings = .allocate(capacity: capacity)
+        mappings.initialize(repeating: Mapping(insideAddress: 0, outsideAddress: 0, expires: 0, remotes: (0, 0, 0, 0),
+                                               insidePort: 0, outsidePort: 0, ipProtocol: 0, poolIndex: 0, remoteCount: 0,
+                                               seenInbound: false, established: false, used: false), count: capacity)
+        freeSlots = (0..<Int32(capacity)).reversed()
+        byInside = IndexTable(capacity: capacity)
+        byOutside = IndexTable(capacity: capacity)
+        portsInUse = .allocate(capacity: max(pool.count, 1) * 3 * 1024)
+        portsInUse.initialize(repeating: 0, count: max(pool.count, 1) * 3 * 1024)
+        let second: UInt64 = 1_000_000_000
+        timeoutUDP = configuration.timeouts.udp * second
+        timeoutEstablished = configuration.timeouts.tcpEstablished * second
+        timeoutTransitory = configuration.timeouts.tcpTransitory * second
+        timeoutICMP = configuration.timeouts.icmp * second
+    }
+
+    deinit {
+        mappings.deallocate()
+        portsInUse.deallocate()
+    }
+
+    /// Mappings in use.
+    public var mappingCount: Int { byInside.count }
+
+    public func process(_ batch: PacketBatch, emit: PacketBatch) {
+        let count = batch.count
+        guard count > 0 else { return }
+        let inPort = batch.metadata[0].inPort
+        let outbound = inPort == insidePort
+        guard outbound || inPort == outsidePort else { return }
+        for index in 0..<count {
+            let packet = batch.metadata + index
+            let flags = packet.pointee.flags
+            guard flags.contains(.ipv4) else { continue }  // NAT44: everything else passes
+            let frame = batch.pool.slot(packet.pointee.id) + Int(packet.pointee.dataOffset)
+            if outbound {
+                translateOutbound(index, packet: packet, frame: frame, batch: batch)
+            } else {
+                translateInbound(index, packet: packet, frame: frame, batch: batch)
+            }
+        }
+        sweep(now: batch.metadata[count - 1].timestamp)
+    }
+
+    // MARK: Packet fields
+
+    /// The transport identifier of a packet: ports, or the ICMP query identifier (as both).
+    struct Endpoints {
+        var ipProtocol: UInt8
+        var sourcePort: UInt16
+        var destinationPort: UInt16
+        var isICMPQuery: Bool
+        var isICMPError: Bool
+    }
+
+    func endpoints(_ packet: PacketMetadata, frame: UnsafeMutableRawPointer) -> Endpoints? {
+        let l4 = Int(packet.l4Offset)
+        switch packet.ipProtocol {
+        case IPProtocol.tcp, IPProtocol.udp:
+            return Endpoints(ipProtocol: packet.ipProtocol, sourcePort: frame.loadNetworkUInt16(at: l4),
+                             destinationPort: frame.loadNetworkUInt16(at: l4 + 2), isICMPQuery: false, isICMPError: false)
+        case IPProtocol.icmp:
+            let type = frame.loadByte(at: l4)
+            if ICMPHeader.isQueryV4(type: type) {
+                let identifier = frame.loadNetworkUInt16(at: l4 + 4)
+                return Endpoints(ipProtocol: IPProtocol.icmp, sourcePort: identifier, destinationPort: identifier,
+                                 isICMPQuery: true, isICMPError: false)
+            }
+            return Endpoints(ipProtocol: IPProtocol.icmp, sourcePort: 0, destinationPort: 0, isICMPQuery: false,
+                             isICMPError: ICMPQuote.isErrorV4(type: type))
+        default:
+            return nil
+        }
+    }
+
+    static func key(_ ipProtocol: UInt8, _ address: UInt32, _ port: UInt16) -> UInt64 {
+        UInt64(ipProtocol) << 48 | UInt64(port) << 32 | UInt64(address)
+    }
+
+    static func protocolIndex(_ ipProtocol: UInt8) -> Int {
+        ipProtocol == IPProtocol.tcp ? 0 : ipProtocol == IPProtocol.udp ? 1 : 2
+    }
+
+    // MARK: Outbound
+
+    func translateOutbound(_ index: Int, packet: UnsafeMutablePointer<PacketMetadata>, frame: UnsafeMutableRawPointer,
+                           batch: PacketBatch) {
+        let flags = packet.pointee.flags
+        let l3 = frame + Int(packet.pointee.l3Offset)
+        let ip = IPv4Header(l3)
+        let source = ip.source.rawValue
+        let now = packet.pointee.timestamp
+        if flags.contains(.laterFragment) {
+            if ownsTranslation(of: source) { batch.drop(index, reason: .natFragment) }
+            return
+        }
+        guard flags.contains(.hasL4), let ends = endpoints(packet.pointee, frame: frame) else {
+            if ownsTranslation(of: source) { batch.drop(index, reason: .natUnsupportedProtocol) }
+            return
+        }
+        if ends.isICMPError { return }  // errors from inside hosts pass (their quote names inside addresses)
+        // Replies of a static forward leave from its external endpoint.
+        if let forward = forwardFor(internal: source, port: ends.sourcePort, ipProtocol: ends.ipProtocol) {
+            rewriteSource(frame: frame, packet: packet.pointee, ends: ends, address: forward.externalAddress.rawValue,
+                          port: forward.externalPort ?? ends.sourcePort)
+            hairpinIfNeeded(index, packet: packet, frame: frame, batch: batch, now: now)
+            return
+        }
+        guard let rule = rules.firstIndex(where: { $0.prefixes.contains { $0.contains(IPv6Address(ipv4Mapped: IPv4Address(rawValue: source))) } })
+        else {
+            hairpinIfNeeded(index, packet: packet, frame: frame, batch: batch, now: now)
+            return
+        }
+        let slot = mapping(for: source, port: ends.sourcePort, ipProtocol: ends.ipProtocol, rule: rule, now: now)
+        guard slot >= 0 else {
+            counters.count(2)
+            batch.drop(index, reason: .natPortsExhausted)
+            return
+        }
+        let entry = mappings + slot
+        let destination = ip.destination.rawValue
+        remember(remote: destination, in: entry)
+        refresh(entry, packet: packet.pointee, frame: frame, outbound: true, now: now)
+        rewriteSource(frame: frame, packet: packet.pointee, ends: ends, address: entry.pointee.outsideAddress,
+                      port: entry.pointee.outsidePort)
+        hairpinIfNeeded(index, packet: packet, frame: frame, batch: batch, now: now)
+    }
+
+    /// True when `address` is an inside address the NAT translates (a rule or forward covers it).
+    func ownsTranslation(of address: UInt32) -> Bool {
+        let mapped = IPv6Address(ipv4Mapped: IPv4Address(rawValue: address))
+        return rules.contains { $0.prefixes.contains { $0.contains(mapped) } } || forwards.contains { $0.internalAddress.rawValue == address }
+    }
+
+    func forwardFor(internal address: UInt32, port: UInt16, ipProtocol: UInt8) -> NATConfiguration.Forward? {
+        forwards.first { forward in
+            guard forward.internalAddress.rawValue == address else { return false }
+            guard let forwardProtocol = forward.ipProtocol else { return true }
+            return forwardProtocol == ipProtocol && forward.internalPort == port
+        }
+    }
+
+    func forwardFor(external address: UInt32, port: UInt16, ipProtocol: UInt8) -> NATConfiguration.Forward? {
+        forwards.first { forward in
+            guard forward.externalAddress.rawValue == address else { return false }
+            guard let forwardProtocol = forward.ipProtocol else { return true }
+            return forwardProtocol == ipProtocol && forward.externalPort == port
+        }
+    }
+
+    /// The live mapping of an inside endpoint, created when there is none; -1 when no port or
+    /// slot is left.
+    func mapping(for address: UInt32, port: UInt16, ipProtocol: UInt8, rule: Int, now: UInt64) -> Int {
+        if let found = byInside.find(Self.key(ipProtocol, address, port), 0) {
+            let slot = Int(found)
+            if mappings[slot].expires > now { return slot }
+            release(slot)
+            counters.count(1)
+        }
+        guard !pool.isEmpty, let slot = freeSlots.popLast() else { return -1 }
+        // Paired pooling: the inside address always picks the same pool address.
+        let mixed = (UInt64(address) &* 0x9E37_79B9_7F4A_7C15) >> 32
+        let poolIndex = Int(mixed % UInt64(pool.count))
+        let range = rules[rule].ports
+        guard let outsidePort = allocatePort(pool: poolIndex, ipProtocol: ipProtocol, preferred: port, range: range, now: now) else {
+            freeSlots.append(slot)
+            return -1
+        }
+        let index = Int(slot)
+        mappings[index] = Mapping(insideAddress: address, outsideAddress: pool[poolIndex], expires: now,
+                                  remotes: (0, 0, 0, 0), insidePort: port, outsidePort: outsidePort, ipProtocol: ipProtocol,
+                                  poolIndex: UInt8(poolIndex), remoteCount: 0, seenInbound: false, established: false, used: true)
+        byInside.insert(Self.key(ipProtocol, address, port), 0, value: slot)
+        byOutside.insert(Self.key(ipProtocol, pool[poolIndex], outsidePort), 0, value: slot)
+        counters.count(0)
+        return index
+    }
+
+    /// The port to use: `preferred` when it is in range and free, otherwise the next free one
+    /// after it (wrapping within the range). Static forwards' external ports are never handed out.
+    func allocatePort(pool poolIndex: Int, ipProtocol: UInt8, preferred: UInt16, range: PortRange, now: UInt64) -> UInt16? {
+        let bitmap = portsInUse + (poolIndex * 3 + Self.protocolIndex(ipProtocol)) * 1024
+        var candidate = range.contains(preferred) ? preferred : range.lower
+        for _ in 0..<range.count {
+            let word = Int(candidate >> 6)
+            let bit = UInt64(1) << UInt64(candidate & 63)
+            let reserved = forwards.contains { $0.externalAddress.rawValue == pool[poolIndex]
+                && ($0.ipProtocol == nil || ($0.ipProtocol == ipProtocol && $0.externalPort == candidate)) }
+            if bitmap[word] & bit == 0 && !reserved {
+                bitmap[word] |= bit
+                return candidate
+            }
+            candidate = candidate == range.upper ? range.lower : candidate &+ 1
+        }
+        return nil
+    }
+
+    func release(_ slot: Int) {
+        let entry = mappings[slot]
+        guard entry.used else { return }
+        byInside.remove(Self.key(entry.ipProtocol, entry.insideAddress, entry.insidePort), 0)
+        byOutside.remove(Self.key(entry.ipProtocol, entry.outsideAddress, entry.outsidePort), 0)
+        let bitmap = portsInUse + (Int(entry.poolIndex) * 3 + Self.protocolIndex(entry.ipProtocol)) * 1024
+        bitmap[Int(entry.outsidePort >> 6)] &= ~(UInt64(1) << UInt64(entry.outsidePort & 63))
+        mappings[slot].used = false
+        freeSlots.append(Int32(slot))
+    }
+
+    func remember(remote: UInt32, in entry: UnsafeMutablePointer<Mapping>) {
+        let remotes = entry.pointee.remotes
+        if remotes.0 == remote || remotes.1 == remote || remotes.2 == remote || remotes.3 == remote { return }
+        entry.pointee.remotes = (remote, remotes.0, remotes.1, remotes.2)  // keep the 4 most recent
+        entry.pointee.remoteCount = min(entry.pointee.remoteCount + 1, 4)
+    }
+
+    func permits(remote: UInt32, _ entry: Mapping) -> Bool {
+        configuration.filtering == .endpointIndependent || entry.remotes.0 == remote || entry.remotes.1 == remote
+            || entry.remotes.2 == remote || entry.remotes.3 == remote
+    }
+
+    /// Extends a mapping's life: UDP and ICMP on outbound packets (REQ-6), TCP on both, with
+    /// the established or transitory timeout (RFC 5382 REQ-5).
+    func refresh(_ entry: UnsafeMutablePointer<Mapping>, packet: PacketMetadata, frame: UnsafeMutableRawPointer,
+                 outbound: Bool, now: UInt64) {
+        switch entry.pointee.ipProtocol {
+        case IPProtocol.tcp:
+            let flags = TCPFlags(rawValue: frame.loadByte(at: Int(packet.l4Offset) + 13))
+            if !outbound { entry.pointee.seenInbound = true }
+            if flags.contains(.rst) || flags.contains(.fin) {
+                entry.pointee.established = false
+            } else if entry.pointee.seenInbound && outbound && flags.contains(.ack) && !flags.contains(.syn) {
+                entry.pointee.established = true
+            }
+            entry.pointee.expires = now + (entry.pointee.established ? timeoutEstablished : timeoutTransitory)
+        case IPProtocol.udp:
+            if outbound { entry.pointee.expires = now + timeoutUDP }
+        default:
+            if outbound { entry.pointee.expires = now + timeoutICMP }
+        }
+    }
+
+    // MARK: Inbound
+
+    func translateInbound(_ index: Int, packet: UnsafeMutablePointer<PacketMetadata>, frame: UnsafeMutableRawPointer,
+                          batch: PacketBatch) {
+        let l3 = frame + Int(packet.pointee.l3Offset)
+        let ip = IPv4Header(l3)
+        let destination = ip.destination.rawValue
+        let now = packet.pointee.timestamp
+        let ours = pool.contains(destination) || forwards.contains { $0.externalAddress.rawValue == destination }
+        guard ours else { return }
+        let flags = packet.pointee.flags
+        if flags.contains(.laterFragment) {
+            batch.drop(index, reason: .natFragment)
+            return
+        }
+        guard flags.contains(.hasL4), let ends = endpoints(packet.pointee, frame: frame) else {
+            batch.drop(index, reason: .natNoMapping)
+            return
+        }
+        if ends.isICMPError {
+            if !translateError(packet: packet.pointee, frame: frame, now: now) { batch.drop(index, reason: .natNoMapping) }
+            return
+        }
+        guard translateDestination(packet: packet.pointee, frame: frame, ends: ends, source: ip.source.rawValue, now: now) else {
+            batch.drop(index, reason: .natNoMapping)
+            return
+        }
+    }
+
+    /// Rewrites the destination of a packet to a public address to the inside endpoint it maps
+    /// to (a forward or a mapping); false when there is none or filtering refuses it.
+    func translateDestination(packet: PacketMetadata, frame: UnsafeMutableRawPointer, ends: Endpoints, source: UInt32,
+                              now: UInt64) -> Bool {
+        let l3 = frame + Int(packet.l3Offset)
+        let destination = IPv4Header(l3).destination.rawValue
+        if let forward = forwardFor(external: destination, port: ends.destinationPort, ipProtocol: ends.ipProtocol) {
+            rewriteDestination(frame: frame, packet: packet, ends: ends, address: forward.internalAddress.rawValue,
+                               port: forward.internalPort ?? ends.destinationPort)
+            return true
+        }
+        guard let found = byOutside.find(Self.key(ends.ipProtocol, destination, ends.destinationPort), 0) else { return false }
+        let slot = Int(found)
+        let entry = mappings + slot
+        guard entry.pointee.expires > now else {
+            release(slot)
+            counters.count(1)
+            return false
+        }
+        guard permits(remote: source, entry.pointee) else { return false }
+        refresh(entry, packet: packet, frame: frame, outbound: false, now: now)
+        rewriteDestination(frame: frame, packet: packet, ends: ends, address: entry.pointee.insideAddress,
+                           port: entry.pointee.insidePort)
+        return true
+    }
+
+    /// Sends a packet for a public address of this NAT back inside (hairpinning, REQ-9).
+    func hairpinIfNeeded(_ index: Int, packet: UnsafeMutablePointer<PacketMetadata>, frame: UnsafeMutableRawPointer,
+                         batch: PacketBatch, now: UInt64) {
+        let l3 = frame + Int(packet.pointee.l3Offset)
+        let ip = IPv4Header(l3)
+        let destination = ip.destination.rawValue
+        guard pool.contains(destination) || forwards.contains(where: { $0.externalAddress.rawValue == destination }) else { return }
+        guard configuration.hairpin, let ends = endpoints(packet.pointee, frame: frame),
+              translateDestination(packet: packet.pointee, frame: frame, ends: ends, source: ip.source.rawValue, now: now)
+        else {
+            batch.drop(index, reason: .natNoMapping)
+            return
+        }
+        packet.pointee.outPort = insidePort
+        counters.count(4)
+    }
+
+    // MARK: ICMP errors (RFC 5508)
+
+    /// Translates an inbound ICMP error about a packet this NAT sent: the outer destination and
+    /// the quoted packet's source go back to the inside endpoint, with every checksum fixed.
+    func translateError(packet: PacketMetadata, frame: UnsafeMutableRawPointer, now: UInt64) -> Bool {
+        guard let quote = ICMPQuote(frame: frame, metadata: packet), let quotedSource = quote.key.source.ipv4Mapped
+        else { return false }
+        let quotedProtocol = quote.key.ipProtocol
+        let quotedPort = quote.key.sourcePort
+        var insideAddress: UInt32
+        var insidePort: UInt16
+        if let forward = forwardFor(external: quotedSource.rawValue, port: quotedPort, ipProtocol: quotedProtocol) {
+            insideAddress = forward.internalAddress.rawValue
+            insidePort = forward.internalPort ?? quotedPort
+        } else if let found = byOutside.find(Self.key(quotedProtocol, quotedSource.rawValue, quotedPort), 0),
+                  mappings[Int(found)].expires > now {
+            insideAddress = mappings[Int(found)].insideAddress
+            insidePort = mappings[Int(found)].insidePort
+        } else {
+            return false
+        }
+        let l3 = frame + Int(packet.l3Offset)
+        let outer = IPv4Header(l3)
+        let oldDestination = outer.destination.rawValue
+        outer.destination = IPv4Address(rawValue: insideAddress)
+        outer.checksum = InternetChecksum.updated(outer.checksum, old: oldDestination, new: insideAddress)
+        // The quoted header: source address and header checksum.
+        let inner = IPv4Header(frame + quote.l3Offset)
+        inner.source = IPv4Address(rawValue: insideAddress)
+        inner.checksum = InternetChecksum.updated(inner.checksum, old: quotedSource.rawValue, new: insideAddress)
+        let transport = frame + quote.l4Offset
+        switch quotedProtocol {
+        case IPProtocol.tcp, IPProtocol.udp:
+            transport.storeNetworkUInt16(insidePort, at: 0)
+            let checksumOffset = quotedProtocol == IPProtocol.tcp ? 16 : 6
+            if quote.l4ByteCount >= checksumOffset + 2 {
+                let checksum = transport.loadNetworkUInt16(at: checksumOffset)
+                if !(quotedProtocol == IPProtocol.udp && checksum == 0) {
+                    var patched = InternetChecksum.updated(checksum, old: quotedSource.rawValue, new: insideAddress)
+                    patched = InternetChecksum.updated(patched, old: quotedPort, new: insidePort)
+                    transport.storeNetworkUInt16(patched, at: checksumOffset)
+                }
+            }
+        case IPProtocol.icmp:
+            transport.storeNetworkUInt16(insidePort, at: 4)
+            let checksum = transport.loadNetworkUInt16(at: 2)
+            transport.storeNetworkUInt16(InternetChecksum.updated(checksum, old: quotedPort, new: insidePort), at: 2)
+        default:
+            break
+        }
+        // The error's own checksum covers the quote: compute it again.
+        let icmp = frame + Int(packet.l4Offset)
+        let end = Int(packet.l3Offset) + Int(outer.totalLength)
+        icmp.storeNetworkUInt16(0, at: 2)
+        icmp.storeNetworkUInt16(InternetChecksum.checksum(UnsafeRawPointer(icmp), byteCount: end - Int(packet.l4Offset)), at: 2)
+        counters.count(3)
+        return true
+    }
+
+    // MARK: Rewriting
+
+    func rewriteSource(frame: UnsafeMutableRawPointer, packet: PacketMetadata, ends: Endpoints, address: UInt32, port: UInt16) {
+        rewrite(frame: frame, packet: packet, ends: ends, addressOffset: 12, portOffset: ends.isICMPQuery ? 4 : 0,
+                address: address, port: port)
+    }
+
+    func rewriteDestination(frame: UnsafeMutableRawPointer, packet: PacketMetadata, ends: Endpoints, address: UInt32, port: UInt16) {
+        rewrite(frame: frame, packet: packet, ends: ends, addressOffset: 16, portOffset: ends.isICMPQuery ? 4 : 2,
+                address: address, port: port)
+    }
+
+    /// Replaces one address (at `addressOffset` in the IP header) and one port or ICMP
+    /// identifier, patching the checksums incrementally.
+    func rewrite(frame: UnsafeMutableRawPointer, packet: PacketMetadata, ends: Endpoints, addressOffset: Int,
+                 portOffset: Int, address: UInt32, port: UInt16) {
+        let l3 = frame + Int(packet.l3Offset)
+        let l4 = frame + Int(packet.l4Offset)
+        let ip = IPv4Header(l3)
+        let oldAddress = l3.loadNetworkUInt32(at: addressOffset)
+        let oldPort = l4.loadNetworkUInt16(at: portOffset)
+        l3.storeNetworkUInt32(address, at: addressOffset)
+        ip.checksum = InternetChecksum.updated(ip.checksum, old: oldAddress, new: address)
+        l4.storeNetworkUInt16(port, at: portOffset)
+        switch ends.ipProtocol {
+        case IPProtocol.tcp, IPProtocol.udp:
+            let checksumOffset = ends.ipProtocol == IPProtocol.tcp ? 16 : 6
+            let checksum = l4.loadNetworkUInt16(at: checksumOffset)
+            if ends.ipProtocol == IPProtocol.udp && checksum == 0 { return }  // no checksum stays no checksum
+            var patched = InternetChecksum.updated(checksum, old: oldAddress, new: address)  // pseudo-header
+            patched = InternetChecksum.updated(patched, old: oldPort, new: port)
+            if ends.ipProtocol == IPProtocol.udp && patched == 0 { patched = 0xFFFF }  // RFC 768
+            l4.storeNetworkUInt16(patched, at: checksumOffset)
+        default:  // ICMP: the checksum covers the identifier, not the addresses
+            let checksum = l4.loadNetworkUInt16(at: 2)
+            l4.storeNetworkUInt16(InternetChecksum.updated(checksum, old: oldPort, new: port), at: 2)
+        }
+    }
+
+    /// Removes expired mappings, a few slots per batch.
+    func sweep(now: UInt64) {
+        let capacity = configuration.maximumMappings
+        for _ in 0..<min(64, capacity) {
+            if mappings[sweepCursor].used && mappings[sweepCursor].expires <= now {
+                release(sweepCursor)
+                counters.count(1)
+            }
+            sweepCursor = (sweepCursor + 1) % capacity
+        }
+    }
+}

@@ -1,0 +1,93 @@
+import Foundation
+import NFVDescriptors
+import NFVIO
+import NFVNAT
+import NFVPacket
+import NFVReplay
+import NFVTestSupport
+import Testing
+
+/// The NAT (Tests/Fixtures/nat/nat.yaml) over the scapy scenario: SNAT of TCP, UDP and ICMP echo
+/// and their replies, port preservation and allocation, endpoint-independent mapping, DNAT both
+/// ways, hairpinning, ICMP errors translated back with their quotes (RFC 5508), expiry and port
+/// exhaustion. Each port's output must be what scapy computed, field by field.
+@Suite struct NATReplayTests {
+    static func run(batchSize: Int) throws -> TwoPortReplay.Result {
+        try TwoPortReplay.run(fixture: "nat", stage: "nat", vnf: "nat", config: "Tests/Fixtures/nat/nat.yaml", batchSize: batchSize)
+    }
+
+    @Test func translationsMatchScapy() throws {
+        let result = try Self.run(batchSize: 256)
+        let inside = CaptureComparison(actual: result.inside, expected: try Fixtures.frames("nat-inside-tx-expected.pcap"))
+        let outside = CaptureComparison(actual: result.outside, expected: try Fixtures.frames("nat-outside-tx-expected.pcap"))
+        #expect(inside.matches, "\(inside.text(expectedPath: "inside"))")
+        #expect(outside.matches, "\(outside.text(expectedPath: "outside"))")
+        let summary = try #require(Fixtures.json("nat-expected.json") as? [String: Any])
+        let drops = try #require(summary["drops"] as? [String: Int])
+        let nat = try #require(result.report.stages.first { $0.name == "nat" })
+        #expect(nat.drops == drops.mapValues(UInt64.init))
+    }
+
+    @Test func resultsDoNotDependOnBatchSize() throws {
+        let whole = try Self.run(batchSize: 256)
+        for size in [1, 3] {
+            let split = try Self.run(batchSize: size)
+            #expect(split.inside == whole.inside && split.outside == whole.outside, "batch size \(size)")
+        }
+    }
+
+    /// Every translated packet carries valid checksums: IP header, and TCP/UDP/ICMP over the
+    /// whole segment (recomputed from scratch here, independently of the incremental updates).
+    @Test func everyChecksumOfTheOutputVerifies() throws {
+        let result = try Self.run(batchSize: 256)
+        for frame in result.inside + result.outside {
+            let fields = Dictionary(uniqueKeysWithValues: PacketDissector.fields(of: frame.bytes).map { ($0.name, $0.value) })
+            #expect(fields["malformed"] == nil)
+            var bytes = frame.bytes
+            bytes.withUnsafeMutableBytes { buffer in
+                let base = buffer.baseAddress!
+                let ip = IPv4Header(base + 14)
+                #expect(ip.isChecksumValid)
+                let l4 = base + 14 + ip.headerByteCount
+                let length = Int(ip.totalLength) - ip.headerByteCount
+                switch ip.protocol {
+                case IPProtocol.icmp:
+                    #expect(InternetChecksum.sum(UnsafeRawPointer(l4), byteCount: length) == 0xFFFF)
+                case IPProtocol.tcp, IPProtocol.udp:
+                    if ip.protocol == IPProtocol.udp && l4.loadNetworkUInt16(at: 6) == 0 { return }
+                    let pseudo = InternetChecksum.pseudoHeaderSum(source: ip.source, destination: ip.destination,
+                                                                  protocol: ip.protocol, length: length)
+                    #expect(InternetChecksum.sum(UnsafeRawPointer(l4), byteCount: length, initial: pseudo) == 0xFFFF)
+                default: break
+                }
+            }
+        }
+    }
+}
+
+@Suite struct NATConfigLoaderTests {
+    @Test func mistakesAreReportedWithPlaceAndFix() {
+        let text = """
+            apiVersion: nfv/v1
+            kind: NatConfig
+            metadata: { name: n }
+            spec:
+              inside: lan
+              outside: lan
+              pool: [198.51.100.300]
+              snat: [{ name: s, match: { srcPrefix: "2001:db8::/32" }, ports: 9-1 }]
+              dnat: [{ name: d, proto: tcp, external: 198.51.100.2, internal: "10.0.0.1:80" }]
+              filtering: adress-dependent
+              sessions: { udpTimeout: 30s }
+            """
+        var found: [String] = []
+        do { _ = try NATConfigLoader().parse(text, file: "n.yaml") } catch { found = error.errors.map(\.description) }
+        #expect(found.contains { $0.hasPrefix("n.yaml:6:12: error: spec.outside: inside and outside are the same port") })
+        #expect(found.contains { $0.hasPrefix("n.yaml:7:10: error: spec.pool[0]: \"198.51.100.300\" is not an IPv4 address or range") })
+        #expect(found.contains { $0.contains("spec.snat[0].match.srcPrefix: \"2001:db8::/32\" is not an IPv4 prefix") })
+        #expect(found.contains { $0.contains("spec.snat[0].ports: \"9-1\" is not a port range") })
+        #expect(found.contains { $0.contains("spec.dnat[0]: a port forward needs ports on both sides") })
+        #expect(found.contains { $0.contains("spec.filtering: unknown filtering behaviour \"adress-dependent\"; did you mean \"address-dependent\"?") })
+        #expect(found.contains { $0.contains("spec.sessions.udpTimeout: 30s is below the 120s the RFCs require; use at least 120s") })
+    }
+}
