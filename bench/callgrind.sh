@@ -43,7 +43,10 @@ chain_large=$(total "$LARGE" chain-large --toggle-collect="$RUN_SYMBOL")
 packets=$((LARGE - SMALL))
 if [ -n "${STAGE:-}" ]; then
   # The stage's process(_:emit:) witness, the entry the chain calls once per batch.
-  STAGE_SYMBOL=$(nm "$BIN" | awk -v name="${#STAGE}$STAGE" '$2 == "T" && index($3, name "C7process_4emity") && $3 !~ /TW/ {print $3}' | head -1)
+  # Prefer the specialised body (local symbol, "Tf" suffix) when the compiler made one: the
+  # chain calls it directly and the exported symbol is only a thunk.
+  STAGE_SYMBOL=$(nm "$BIN" | awk -v name="${#STAGE}$STAGE" 'index($3, name "C7process_4emity") && $3 !~ /TW/ {print $3}' \
+    | sort -r | awk '/Tf/ {print; found=1; exit} {last=$0} END {if (!found) print last}' | head -1)
   [ -n "$STAGE_SYMBOL" ] || { echo "no process function for stage $STAGE in $BIN" >&2; exit 1; }
   stage_small=$(total "$SMALL" stage-small --toggle-collect="$STAGE_SYMBOL")
   stage_large=$(total "$LARGE" stage-large --toggle-collect="$STAGE_SYMBOL")

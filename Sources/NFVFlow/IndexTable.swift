@@ -39,7 +39,7 @@ public final class IndexTable {
     }
 
     /// The value stored for the key, or nil.
-    @inlinable
+    @inlinable @inline(__always)
     public func find(_ first: UInt64, _ second: UInt64) -> Int32? {
         var slot = Self.hash(first, second) & mask
         for _ in 0..<maximumProbeCount {

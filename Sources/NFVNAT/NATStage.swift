@@ -33,6 +33,13 @@ public final class NATStage: Stage {
         var remotes: (UInt32, UInt32, UInt32, UInt32)  // address-dependent filtering: last 4 remotes
         var insidePort: UInt16
         var outsidePort: UInt16
+        /// The outside address and port as they lie in the packet (network byte order).
+        var outsideAddressWire: UInt32
+        var outsidePortWire: UInt16
+        /// Precomputed RFC 1624 adjustments for an outbound rewrite, in packet byte order:
+        /// IP header (address) and TCP/UDP (address in the pseudo-header and port).
+        var ipAdjustmentWire: UInt16
+        var transportAdjustmentWire: UInt16
         var ipProtocol: UInt8
         var poolIndex: UInt8
         var remoteCount: UInt8
@@ -53,6 +60,11 @@ public final class NATStage: Stage {
     /// Port bitmaps: per pool address and protocol (TCP, UDP, ICMP), 1024 words of 64 bits.
     let portsInUse: UnsafeMutablePointer<UInt64>
     var sweepCursor = 0
+    /// Every address the NAT answers for (pool and forward externals), for the hairpin check.
+    let ownAddresses: UnsafeMutablePointer<UInt32>
+    let ownAddressCount: Int
+    let hasForwards: Bool
+    let addressDependent: Bool
     let timeoutUDP: UInt64
     let timeoutEstablished: UInt64
     let timeoutTransitory: UInt64
@@ -70,13 +82,20 @@ public final class NATStage: Stage {
         let capacity = max(configuration.maximumMappings, 1)
         mappings = .allocate(capacity: capacity)
         mappings.initialize(repeating: Mapping(insideAddress: 0, outsideAddress: 0, expires: 0, remotes: (0, 0, 0, 0),
-                                               insidePort: 0, outsidePort: 0, ipProtocol: 0, poolIndex: 0, remoteCount: 0,
+                                               insidePort: 0, outsidePort: 0, outsideAddressWire: 0, outsidePortWire: 0,
+                                               ipAdjustmentWire: 0, transportAdjustmentWire: 0, ipProtocol: 0, poolIndex: 0, remoteCount: 0,
                                                seenInbound: false, established: false, used: false), count: capacity)
         freeSlots = (0..<Int32(capacity)).reversed()
         byInside = IndexTable(capacity: capacity)
         byOutside = IndexTable(capacity: capacity)
         portsInUse = .allocate(capacity: max(pool.count, 1) * 3 * 1024)
         portsInUse.initialize(repeating: 0, count: max(pool.count, 1) * 3 * 1024)
+        let owned = Array(Set(configuration.pool.map(\.rawValue) + configuration.forwards.map(\.externalAddress.rawValue)))
+        ownAddresses = .allocate(capacity: max(owned.count, 1))
+        ownAddresses.initialize(from: owned, count: owned.count)
+        ownAddressCount = owned.count
+        hasForwards = !configuration.forwards.isEmpty
+        addressDependent = configuration.filtering == .addressDependent
         let second: UInt64 = 1_000_000_000
         timeoutUDP = configuration.timeouts.udp * second
         timeoutEstablished = configuration.timeouts.tcpEstablished * second
@@ -87,6 +106,7 @@ public final class NATStage: Stage {
     deinit {
         mappings.deallocate()
         portsInUse.deallocate()
+        ownAddresses.deallocate()
     }
 
     /// Mappings in use.
@@ -98,11 +118,13 @@ public final class NATStage: Stage {
         let inPort = batch.metadata[0].inPort
         let outbound = inPort == insidePort
         guard outbound || inPort == outsidePort else { return }
+        let metadata = batch.metadata
+        let pool = batch.pool
         for index in 0..<count {
-            let packet = batch.metadata + index
+            let packet = metadata + index
             let flags = packet.pointee.flags
             guard flags.contains(.ipv4) else { continue }  // NAT44: everything else passes
-            let frame = batch.pool.slot(packet.pointee.id) + Int(packet.pointee.dataOffset)
+            let frame = pool.slot(packet.pointee.id) + Int(packet.pointee.dataOffset)
             if outbound {
                 translateOutbound(index, packet: packet, frame: frame, batch: batch)
             } else {
@@ -123,6 +145,7 @@ public final class NATStage: Stage {
         var isICMPError: Bool
     }
 
+    @inline(__always)
     func endpoints(_ packet: PacketMetadata, frame: UnsafeMutableRawPointer) -> Endpoints? {
         let l4 = Int(packet.l4Offset)
         switch packet.ipProtocol {
@@ -153,8 +176,52 @@ public final class NATStage: Stage {
 
     // MARK: Outbound
 
+    @inline(__always)
     func translateOutbound(_ index: Int, packet: UnsafeMutablePointer<PacketMetadata>, frame: UnsafeMutableRawPointer,
                            batch: PacketBatch) {
+        // The common case, a live mapping of this TCP/UDP endpoint, stays inline.
+        let flags = packet.pointee.flags
+        let ipProtocol = packet.pointee.ipProtocol
+        if flags.rawValue & (PacketFlags.hasL4.rawValue | PacketFlags.laterFragment.rawValue) == PacketFlags.hasL4.rawValue,
+           ipProtocol == IPProtocol.tcp || ipProtocol == IPProtocol.udp {
+            let l3 = frame + Int(packet.pointee.l3Offset)
+            let l4 = frame + Int(packet.pointee.l4Offset)
+            let source = l3.loadNetworkUInt32(at: 12)
+            let sourcePort = l4.loadNetworkUInt16(at: 0)
+            let now = packet.pointee.timestamp
+            if let found = byInside.find(Self.key(ipProtocol, source, sourcePort), 0) {
+                let entry = mappings + Int(found)
+                if entry.pointee.expires > now {
+                    let destination = l3.loadNetworkUInt32(at: 16)
+                    if addressDependent { remember(remote: destination, in: entry) }
+                    refresh(entry, packet: packet.pointee, frame: frame, outbound: true, now: now)
+                    // Rewrite with the mapping's precomputed adjustments, in packet byte order
+                    // (ones'-complement sums do not care about byte order, RFC 1071 2(B)).
+                    l3.storeBytes(of: entry.pointee.outsideAddressWire, toByteOffset: 12, as: UInt32.self)
+                    let ipChecksum = l3.loadUnaligned(fromByteOffset: 10, as: UInt16.self)
+                    l3.storeBytes(of: Self.adjusted(ipChecksum, by: entry.pointee.ipAdjustmentWire), toByteOffset: 10, as: UInt16.self)
+                    l4.storeBytes(of: entry.pointee.outsidePortWire, toByteOffset: 0, as: UInt16.self)
+                    let checksumOffset = ipProtocol == IPProtocol.tcp ? 16 : 6
+                    let checksum = l4.loadUnaligned(fromByteOffset: checksumOffset, as: UInt16.self)
+                    if ipProtocol == IPProtocol.tcp || checksum != 0 {  // a UDP checksum of 0 stays 0
+                        var patched = Self.adjusted(checksum, by: entry.pointee.transportAdjustmentWire)
+                        if patched == 0 && ipProtocol == IPProtocol.udp { patched = 0xFFFF }
+                        l4.storeBytes(of: patched, toByteOffset: checksumOffset, as: UInt16.self)
+                    }
+                    if ownAddressCount > 0 && isOwn(destination) {
+                        hairpinIfNeeded(index, packet: packet, frame: frame, batch: batch, now: now)
+                    }
+                    return
+                }
+            }
+        }
+        translateOutboundSlowly(index, packet: packet, frame: frame, batch: batch)
+    }
+
+    /// Everything but a live TCP/UDP mapping: ICMP, static forwards, new mappings, fragments.
+    @inline(never)
+    func translateOutboundSlowly(_ index: Int, packet: UnsafeMutablePointer<PacketMetadata>, frame: UnsafeMutableRawPointer,
+                                 batch: PacketBatch) {
         let flags = packet.pointee.flags
         let l3 = frame + Int(packet.pointee.l3Offset)
         let ip = IPv4Header(l3)
@@ -169,8 +236,22 @@ public final class NATStage: Stage {
             return
         }
         if ends.isICMPError { return }  // errors from inside hosts pass (their quote names inside addresses)
+        // The common case: a live mapping of this endpoint.
+        if let found = byInside.find(Self.key(ends.ipProtocol, source, ends.sourcePort), 0) {
+            let entry = mappings + Int(found)
+            if entry.pointee.expires > now {
+                if addressDependent { remember(remote: ip.destination.rawValue, in: entry) }
+                refresh(entry, packet: packet.pointee, frame: frame, outbound: true, now: now)
+                rewriteSource(frame: frame, packet: packet.pointee, ends: ends, address: entry.pointee.outsideAddress,
+                              port: entry.pointee.outsidePort)
+                if ownAddressCount > 0 && isOwn(ip.destination.rawValue) {
+                    hairpinIfNeeded(index, packet: packet, frame: frame, batch: batch, now: now)
+                }
+                return
+            }
+        }
         // Replies of a static forward leave from its external endpoint.
-        if let forward = forwardFor(internal: source, port: ends.sourcePort, ipProtocol: ends.ipProtocol) {
+        if hasForwards, let forward = forwardFor(internal: source, port: ends.sourcePort, ipProtocol: ends.ipProtocol) {
             rewriteSource(frame: frame, packet: packet.pointee, ends: ends, address: forward.externalAddress.rawValue,
                           port: forward.externalPort ?? ends.sourcePort)
             hairpinIfNeeded(index, packet: packet, frame: frame, batch: batch, now: now)
@@ -194,6 +275,19 @@ public final class NATStage: Stage {
         rewriteSource(frame: frame, packet: packet.pointee, ends: ends, address: entry.pointee.outsideAddress,
                       port: entry.pointee.outsidePort)
         hairpinIfNeeded(index, packet: packet, frame: frame, batch: batch, now: now)
+    }
+
+    /// `~(~checksum + adjustment)` in ones'-complement arithmetic.
+    @inline(__always)
+    static func adjusted(_ checksum: UInt16, by adjustment: UInt16) -> UInt16 {
+        let sum = UInt32(~checksum) &+ UInt32(adjustment)
+        return ~UInt16(truncatingIfNeeded: (sum & 0xFFFF) &+ (sum >> 16))
+    }
+
+    @inline(__always)
+    func isOwn(_ address: UInt32) -> Bool {
+        for index in 0..<ownAddressCount where ownAddresses[index] == address { return true }
+        return false
     }
 
     /// True when `address` is an inside address the NAT translates (a rule or forward covers it).
@@ -237,13 +331,27 @@ public final class NATStage: Stage {
             return -1
         }
         let index = Int(slot)
-        mappings[index] = Mapping(insideAddress: address, outsideAddress: pool[poolIndex], expires: now,
-                                  remotes: (0, 0, 0, 0), insidePort: port, outsidePort: outsidePort, ipProtocol: ipProtocol,
+        // ~old + new, summed once: adding it to ~checksum is the whole RFC 1624 update.
+        let outsideAddress = pool[poolIndex]
+        let ipAdjustment = Self.fold(UInt64(~address >> 16) + UInt64(~address & 0xFFFF)
+                                     + UInt64(outsideAddress >> 16) + UInt64(outsideAddress & 0xFFFF))
+        let transportAdjustment = Self.fold(UInt64(ipAdjustment) + UInt64(~port) + UInt64(outsidePort))
+        mappings[index] = Mapping(insideAddress: address, outsideAddress: outsideAddress, expires: now,
+                                  remotes: (0, 0, 0, 0), insidePort: port, outsidePort: outsidePort,
+                                  outsideAddressWire: outsideAddress.bigEndian, outsidePortWire: outsidePort.bigEndian,
+                                  ipAdjustmentWire: ipAdjustment.bigEndian, transportAdjustmentWire: transportAdjustment.bigEndian,
+                                  ipProtocol: ipProtocol,
                                   poolIndex: UInt8(poolIndex), remoteCount: 0, seenInbound: false, established: false, used: true)
         byInside.insert(Self.key(ipProtocol, address, port), 0, value: slot)
         byOutside.insert(Self.key(ipProtocol, pool[poolIndex], outsidePort), 0, value: slot)
         counters.count(0)
         return index
+    }
+
+    static func fold(_ value: UInt64) -> UInt16 {
+        var sum = value
+        while sum > 0xFFFF { sum = (sum & 0xFFFF) + (sum >> 16) }
+        return UInt16(sum)
     }
 
     /// The port to use: `preferred` when it is in range and free, otherwise the next free one
@@ -276,6 +384,7 @@ public final class NATStage: Stage {
         freeSlots.append(Int32(slot))
     }
 
+    @inline(__always)
     func remember(remote: UInt32, in entry: UnsafeMutablePointer<Mapping>) {
         let remotes = entry.pointee.remotes
         if remotes.0 == remote || remotes.1 == remote || remotes.2 == remote || remotes.3 == remote { return }
@@ -290,6 +399,7 @@ public final class NATStage: Stage {
 
     /// Extends a mapping's life: UDP and ICMP on outbound packets (REQ-6), TCP on both, with
     /// the established or transitory timeout (RFC 5382 REQ-5).
+    @inline(__always)
     func refresh(_ entry: UnsafeMutablePointer<Mapping>, packet: PacketMetadata, frame: UnsafeMutableRawPointer,
                  outbound: Bool, now: UInt64) {
         switch entry.pointee.ipProtocol {
@@ -317,8 +427,7 @@ public final class NATStage: Stage {
         let ip = IPv4Header(l3)
         let destination = ip.destination.rawValue
         let now = packet.pointee.timestamp
-        let ours = pool.contains(destination) || forwards.contains { $0.externalAddress.rawValue == destination }
-        guard ours else { return }
+        guard isOwn(destination) else { return }
         let flags = packet.pointee.flags
         if flags.contains(.laterFragment) {
             batch.drop(index, reason: .natFragment)
@@ -344,7 +453,7 @@ public final class NATStage: Stage {
                               now: UInt64) -> Bool {
         let l3 = frame + Int(packet.l3Offset)
         let destination = IPv4Header(l3).destination.rawValue
-        if let forward = forwardFor(external: destination, port: ends.destinationPort, ipProtocol: ends.ipProtocol) {
+        if hasForwards, let forward = forwardFor(external: destination, port: ends.destinationPort, ipProtocol: ends.ipProtocol) {
             rewriteDestination(frame: frame, packet: packet, ends: ends, address: forward.internalAddress.rawValue,
                                port: forward.internalPort ?? ends.destinationPort)
             return true
@@ -370,7 +479,7 @@ public final class NATStage: Stage {
         let l3 = frame + Int(packet.pointee.l3Offset)
         let ip = IPv4Header(l3)
         let destination = ip.destination.rawValue
-        guard pool.contains(destination) || forwards.contains(where: { $0.externalAddress.rawValue == destination }) else { return }
+        guard isOwn(destination) else { return }
         guard configuration.hairpin, let ends = endpoints(packet.pointee, frame: frame),
               translateDestination(packet: packet.pointee, frame: frame, ends: ends, source: ip.source.rawValue, now: now)
         else {
@@ -442,11 +551,13 @@ public final class NATStage: Stage {
 
     // MARK: Rewriting
 
+    @inline(__always)
     func rewriteSource(frame: UnsafeMutableRawPointer, packet: PacketMetadata, ends: Endpoints, address: UInt32, port: UInt16) {
         rewrite(frame: frame, packet: packet, ends: ends, addressOffset: 12, portOffset: ends.isICMPQuery ? 4 : 0,
                 address: address, port: port)
     }
 
+    @inline(__always)
     func rewriteDestination(frame: UnsafeMutableRawPointer, packet: PacketMetadata, ends: Endpoints, address: UInt32, port: UInt16) {
         rewrite(frame: frame, packet: packet, ends: ends, addressOffset: 16, portOffset: ends.isICMPQuery ? 4 : 2,
                 address: address, port: port)
@@ -454,6 +565,7 @@ public final class NATStage: Stage {
 
     /// Replaces one address (at `addressOffset` in the IP header) and one port or ICMP
     /// identifier, patching the checksums incrementally.
+    @inline(__always)
     func rewrite(frame: UnsafeMutableRawPointer, packet: PacketMetadata, ends: Endpoints, addressOffset: Int,
                  portOffset: Int, address: UInt32, port: UInt16) {
         let l3 = frame + Int(packet.l3Offset)
@@ -469,8 +581,9 @@ public final class NATStage: Stage {
             let checksumOffset = ends.ipProtocol == IPProtocol.tcp ? 16 : 6
             let checksum = l4.loadNetworkUInt16(at: checksumOffset)
             if ends.ipProtocol == IPProtocol.udp && checksum == 0 { return }  // no checksum stays no checksum
-            var patched = InternetChecksum.updated(checksum, old: oldAddress, new: address)  // pseudo-header
-            patched = InternetChecksum.updated(patched, old: oldPort, new: port)
+            // The address is in the pseudo-header, the port in the segment: one update for both.
+            var patched = InternetChecksum.updated(checksum, oldAddress: oldAddress, newAddress: address,
+                                                   oldPort: oldPort, newPort: port)
             if ends.ipProtocol == IPProtocol.udp && patched == 0 { patched = 0xFFFF }  // RFC 768
             l4.storeNetworkUInt16(patched, at: checksumOffset)
         default:  // ICMP: the checksum covers the identifier, not the addresses

@@ -79,6 +79,18 @@ public enum InternetChecksum {
         return ~UInt16(truncatingIfNeeded: sum)
     }
 
+    /// RFC 1624 update for a 32-bit field (an address) and a 16-bit field (a port) changing
+    /// together, as a NAT rewrite of a TCP/UDP checksum needs: one fold instead of two updates.
+    @inlinable @inline(__always)
+    public static func updated(_ checksum: UInt16, oldAddress: UInt32, newAddress: UInt32, oldPort: UInt16, newPort: UInt16) -> UInt16 {
+        var sum = UInt64(~checksum)
+        sum &+= UInt64(~oldAddress >> 16) &+ UInt64(~oldAddress & 0xFFFF) &+ UInt64(~oldPort)
+        sum &+= UInt64(newAddress >> 16) &+ UInt64(newAddress & 0xFFFF) &+ UInt64(newPort)
+        sum = (sum & 0xFFFF) &+ (sum >> 16)
+        sum = (sum & 0xFFFF) &+ (sum >> 16)
+        return ~UInt16(truncatingIfNeeded: sum)
+    }
+
     /// The ones'-complement sum of the IPv4 pseudo-header (RFC 793 / RFC 768), not complemented,
     /// widened for use as `initial` of `sum(_:byteCount:initial:)`.
     @inlinable

@@ -1,7 +1,7 @@
 import NFVPacket
 
 /// Builds the frames of a synthetic workload: IPv4/UDP, one frame per flow, each flow with
-/// its own source address and port, checksums valid. `expiredPercent` of the flows, spread
+/// its own source address and port, IP and UDP checksums valid. `expiredPercent` of the flows, spread
 /// evenly, carry TTL 1 so a TTL stage drops them.
 enum WorkloadBuilder {
     static func udpFlows(count: Int, frameByteCount: Int, ttl: UInt8, expiredPercent: Int, destinationNetworks: Int = 0) -> [[UInt8]] {
@@ -38,7 +38,13 @@ enum WorkloadBuilder {
                 udp.destinationPort = 4789
                 udp.length = UInt16(frameByteCount - EthernetHeader.byteCount - IPv4Header.minimumByteCount)
                 for index in headerByteCount..<frameByteCount { base.storeByte(UInt8(truncatingIfNeeded: index), at: index) }
+                // A real checksum (most traffic carries one), over pseudo-header and datagram.
                 udp.checksum = 0
+                let udpLength = frameByteCount - EthernetHeader.byteCount - IPv4Header.minimumByteCount
+                let pseudo = InternetChecksum.pseudoHeaderSum(source: ip.source, destination: ip.destination,
+                                                              protocol: IPProtocol.udp, length: udpLength)
+                let checksum = InternetChecksum.checksum(UnsafeRawPointer(udp.pointer), byteCount: udpLength, initial: pseudo)
+                udp.checksum = checksum == 0 ? 0xFFFF : checksum
             }
             return frame
         }

@@ -630,6 +630,8 @@ def nat_traffic():
     # A UDP datagram without checksum keeps checksum 0.
     p = arrive("inside", IP(src=a, dst=r1, id=13) / UDP(sport=5001, dport=9, chksum=0) / Raw(b"nocsum"))
     leave("outside", p, src=public)
+    p = arrive("inside", IP(src=a, dst=r1, id=22) / UDP(sport=5001, dport=9, chksum=0) / Raw(b"again"))  # live mapping
+    leave("outside", p, src=public)
     # DNAT both ways: the port forward to A:80, and A's answer from 198.51.100.2:8080.
     p = arrive("outside", IP(src=r2, dst=public, id=14) / TCP(sport=33333, dport=8080, flags="S", seq=10))
     leave("inside", p, dst=a, dport=80)
