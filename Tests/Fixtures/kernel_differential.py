@@ -1,14 +1,15 @@
 #!/usr/bin/env python3
 """The Linux kernel as a reference for the firewall + router chain.
 
-Usage (as root): kernel_differential.py OUTDIR
+Usage (as root): kernel_differential.py SCENARIO OUTDIR      (SCENARIO: firewall or nat)
 
-Builds a stateful-firewall scenario with scapy and writes OUTDIR/inside-rx.pcap and
-OUTDIR/outside-rx.pcap (the frames arriving on each side). Then sends the same frames, in time
-order, through a real Linux router in a network namespace: IPv4 forwarding, an nftables
-stateful ruleset equivalent to Tests/Fixtures/differential/firewall.yaml, permanent neighbour
-entries (no ARP), nf_conntrack_tcp_loose=0 (a connection must start with a SYN, as in our
-firewall). What the kernel forwards out of each side is written to OUTDIR/kernel-inside-tx.pcap
+Builds a scenario with scapy and writes OUTDIR/inside-rx.pcap and OUTDIR/outside-rx.pcap (the
+frames arriving on each side). Then sends the same frames, in time order, through a real Linux
+router in a network namespace: IPv4 forwarding, permanent neighbour entries (no ARP), and
+- firewall: an nftables stateful ruleset equivalent to Tests/Fixtures/differential/firewall.yaml,
+  nf_conntrack_tcp_loose=0 (a connection must start with a SYN, as in our firewall);
+- nat: nftables masquerade on the outside interface and a port forward equivalent to
+  Tests/Fixtures/differential/nat.yaml. What the kernel forwards out of each side is written to OUTDIR/kernel-inside-tx.pcap
 and OUTDIR/kernel-outside-tx.pcap. Every namespace it creates is deleted again, also on errors
 and on SIGINT/SIGTERM.
 """
@@ -76,8 +77,66 @@ def scenario():
     inside(IP(src=CLIENT, dst=WEB, ttl=64, id=81) / TCP(sport=40006, dport=443, flags="S", seq=50))
     outside(IP(src=WEB, dst=CLIENT, ttl=60, id=82) / TCP(sport=443, dport=40006, flags="RA", seq=0, ack=51))
     outside(IP(src=WEB, dst=CLIENT, ttl=60, id=83) / TCP(sport=443, dport=40007, flags="SA", seq=1, ack=1))
+    return stamp_scenario(frames)
+
+
+NAT_RULESET = """
+table ip nfvnat {
+  chain prerouting {
+    type nat hook prerouting priority dstnat;
+    iifname "out0" tcp dport 8080 dnat to 10.0.1.10:80
+  }
+  chain postrouting {
+    type nat hook postrouting priority srcnat;
+    oifname "out0" masquerade
+  }
+}
+"""
+
+
+def nat_scenario():
+    """(side, frame) in time order for the NAT comparison; no two inside endpoints compete for
+    a port, so the kernel's port choice is deterministic (it keeps the original)."""
+    frames = []
+    public, r1, r2 = "198.51.100.2", "203.0.113.5", "203.0.113.6"
+    a, b = CLIENT, "10.0.1.20"
+
+    def inside(packet, mac=CLIENT_MAC):
+        frames.append(("inside", Ether(src=mac, dst=LAN_MAC) / packet))
+
+    def outside(packet):
+        frames.append(("outside", Ether(src=UPSTREAM_MAC, dst=WAN_MAC) / packet))
+
+    inside(IP(src=a, dst=r1, ttl=64, id=1) / TCP(sport=40000, dport=80, flags="S", seq=100))
+    outside(IP(src=r1, dst=public, ttl=60, id=2) / TCP(sport=80, dport=40000, flags="SA", seq=500, ack=101))
+    inside(IP(src=a, dst=r1, ttl=64, id=3) / TCP(sport=40000, dport=80, flags="A", seq=101, ack=501))
+    inside(IP(src=a, dst=r1, ttl=64, id=4) / TCP(sport=40000, dport=80, flags="PA", seq=101, ack=501) / Raw(b"GET /\r\n"))
+    outside(IP(src=r1, dst=public, ttl=60, id=5) / TCP(sport=80, dport=40000, flags="PA", seq=501, ack=108) / Raw(b"hi"))
+    query = IP(src=a, dst=r1, ttl=64, id=6) / UDP(sport=5000, dport=53) / Raw(b"\x12\x34query")
+    inside(query)
+    outside(IP(src=r1, dst=public, ttl=60, id=7) / UDP(sport=53, dport=5000) / Raw(b"\x12\x34answer"))
+    inside(IP(src=a, dst=r1, ttl=64, id=8) / ICMP(type=8, id=0x1234, seq=1) / Raw(b"ping"))
+    outside(IP(src=r1, dst=public, ttl=60, id=9) / ICMP(type=0, id=0x1234, seq=1) / Raw(b"ping"))
+    # The port forward, both ways.
+    outside(IP(src=r2, dst=public, ttl=60, id=10) / TCP(sport=33333, dport=8080, flags="S", seq=10))
+    inside(IP(src=a, dst=r2, ttl=64, id=11) / TCP(sport=80, dport=33333, flags="SA", seq=20, ack=11))
+    outside(IP(src=r2, dst=public, ttl=60, id=12) / TCP(sport=33333, dport=8080, flags="A", seq=11, ack=21))
+    # Another host.
+    inside(IP(src=b, dst=r2, ttl=64, id=13) / TCP(sport=41000, dport=443, flags="S", seq=30), mac="02:00:00:00:01:14")
+    outside(IP(src=r2, dst=public, ttl=60, id=14) / TCP(sport=443, dport=41000, flags="SA", seq=40, ack=31))
+    # An ICMP port unreachable about A's datagram as it left the NAT (RFC 5508 translation).
+    sent = IP(raw(query))
+    sent.src = public
+    sent.ttl = 63
+    sent.chksum = None
+    sent[UDP].chksum = None
+    outside(IP(src=r1, dst=public, ttl=60, id=15) / ICMP(type=3, code=3) / Raw(raw(IP(raw(sent)))))
+    return stamp_scenario(frames)
+
+
+def stamp_scenario(frames):
     result = []
-    clock = Decimal(1_700_001_000)
+    clock = Decimal(1_700_002_000)
     for side, frame in frames:
         clock += Decimal(1) / 100
         frame = Ether(raw(frame))
@@ -92,11 +151,11 @@ def run(command, namespace=None, check=True):
 
 
 def main():
-    if len(sys.argv) != 2:
+    if len(sys.argv) != 3 or sys.argv[1] not in ("firewall", "nat"):
         print(__doc__)
         sys.exit(2)
-    out = sys.argv[1]
-    frames = scenario()
+    kind, out = sys.argv[1], sys.argv[2]
+    frames = scenario() if kind == "firewall" else nat_scenario()
     wrpcap(os.path.join(out, "inside-rx.pcap"), [f for side, f in frames if side == "inside"], linktype=1)
     wrpcap(os.path.join(out, "outside-rx.pcap"), [f for side, f in frames if side == "outside"], linktype=1)
     suffix = str(os.getpid())
@@ -120,8 +179,10 @@ def main():
         run(["ip", "addr", "add", "198.51.100.2/30", "dev", "out0"], dut)
         run(["ip", "route", "add", "203.0.113.0/24", "via", "198.51.100.1"], dut)
         run(["ip", "neigh", "add", CLIENT, "lladdr", CLIENT_MAC, "dev", "in0", "nud", "permanent"], dut)
+        run(["ip", "neigh", "add", "10.0.1.20", "lladdr", "02:00:00:00:01:14", "dev", "in0", "nud", "permanent"], dut)
         run(["ip", "neigh", "add", "198.51.100.1", "lladdr", UPSTREAM_MAC, "dev", "out0", "nud", "permanent"], dut)
-        subprocess.run(["ip", "netns", "exec", dut, "nft", "-f", "-"], input=RULESET, text=True, check=True, capture_output=True)
+        ruleset = RULESET if kind == "firewall" else NAT_RULESET
+        subprocess.run(["ip", "netns", "exec", dut, "nft", "-f", "-"], input=ruleset, text=True, check=True, capture_output=True)
         run(["sysctl", "-qw", "net.netfilter.nf_conntrack_tcp_loose=0"], dut)
         helper = subprocess.run(["ip", "netns", "exec", tester, sys.executable, __file__, "--inject", out],
                                 capture_output=True, text=True)

@@ -5,10 +5,10 @@ import NFVTestSupport
 import Testing
 
 /// The Linux kernel as an independent reference: the same scapy traffic through a namespace
-/// that forwards IPv4 under an nftables stateful ruleset (Tests/Fixtures/kernel_differential.py)
-/// and through our firewall -> router chain with the equivalent configuration
+/// that forwards IPv4 under nftables (Tests/Fixtures/kernel_differential.py: a stateful ruleset,
+/// or masquerade with a port forward) and through our chain with the equivalent configuration
 /// (Tests/Fixtures/differential/). What leaves each side must agree packet by packet and field
-/// by field: the same verdicts, the same TTL, checksums and MAC rewriting.
+/// by field: the same verdicts, translations, TTL, checksums and MAC rewriting.
 ///
 /// Needs root (network namespaces, veth, nftables). CI runs as root; elsewhere the test is
 /// reported as skipped, and it fails in CI rather than skip.
@@ -16,15 +16,16 @@ import Testing
     static var isRoot: Bool { getuid() == 0 }
     static var inCI: Bool { ProcessInfo.processInfo.environment["CI"] == "true" }
 
-    @Test(.enabled(if: isRoot || inCI, "needs root: network namespaces and nftables"))
-    func firewallAndRouterAgreeWithTheKernel() throws {
+    /// Runs the kernel side of `scenario` and then our chain of `stages` (name, vnf, config file
+    /// under Tests/Fixtures/differential) over the same captures; compares both ports.
+    func compare(scenario: String, stages: [(String, String, String)]) throws -> ReplayReport {
         try #require(Self.isRoot, "CI must run this test as root")
         let directory = try Fixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let script = Fixtures.root.appendingPathComponent("Tests/Fixtures/kernel_differential.py").path
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script, directory.path]
+        process.arguments = ["python3", script, scenario, directory.path]
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = pipe
@@ -35,6 +36,9 @@ import Testing
 
         let configs = Fixtures.root.appendingPathComponent("Tests/Fixtures/differential")
         let chain = directory.appendingPathComponent("chain.yaml")
+        let stageLines = stages.map { name, vnf, config in
+            "    - { name: \(name), vnf: \(vnf), config: \(configs.appendingPathComponent(config).path) }"
+        }.joined(separator: "\n")
         try """
             apiVersion: nfv/v1
             kind: Chain
@@ -44,8 +48,7 @@ import Testing
                 - { name: inside,  type: pcap, rx: inside-rx.pcap,  tx: ours-inside-tx.pcap }
                 - { name: outside, type: pcap, rx: outside-rx.pcap, tx: ours-outside-tx.pcap }
               stages:
-                - { name: fw,  vnf: firewall, config: \(configs.appendingPathComponent("firewall.yaml").path) }
-                - { name: rtr, vnf: router,   config: \(configs.appendingPathComponent("router.yaml").path) }
+            \(stageLines)
             """.write(to: chain, atomically: true, encoding: .utf8)
         let report = try Replayer.run(try ChainFactory.load(path: chain.path), options: Replayer.Options())
         for side in ["inside", "outside"] {
@@ -53,9 +56,26 @@ import Testing
             let kernel = try PcapFileSource.readAll(path: directory.appendingPathComponent("kernel-\(side)-tx.pcap").path)
             #expect(!kernel.isEmpty, "the kernel forwarded nothing to the \(side): \(output)")
             let comparison = CaptureComparison(actual: ours, expected: kernel)
-            #expect(comparison.matches, "\(side): \(comparison.text(expectedPath: "kernel"))")
+            #expect(comparison.matches, "\(scenario) \(side): \(comparison.text(expectedPath: "kernel"))")
         }
+        return report
+    }
+
+    /// Stateful filtering: the same verdicts and the same forwarded packets as nftables.
+    @Test(.enabled(if: isRoot || inCI, "needs root: network namespaces and nftables"))
+    func firewallAndRouterAgreeWithTheKernel() throws {
+        let report = try compare(scenario: "firewall", stages: [("fw", "firewall", "firewall.yaml"), ("rtr", "router", "router.yaml")])
         let firewall = try #require(report.stages.first { $0.name == "fw" })
         #expect(firewall.dropped == 6, "six packets of the scenario belong to no allowed connection")
+    }
+
+    /// Masquerade and a port forward: the same translated packets as nftables NAT, including an
+    /// ICMP error translated back with its quote. The router runs first so that, as in the
+    /// kernel, inbound packets are translated before they are routed and outbound ones after.
+    @Test(.enabled(if: isRoot || inCI, "needs root: network namespaces and nftables"))
+    func natAgreesWithTheKernel() throws {
+        let report = try compare(scenario: "nat", stages: [("rtr", "router", "router.yaml"), ("nat", "nat", "nat.yaml")])
+        let nat = try #require(report.stages.first { $0.name == "nat" })
+        #expect(nat.dropped == 0)
     }
 }
