@@ -36,11 +36,12 @@ let package = Package(
         .target(name: "NFVFirewall", dependencies: ["NFVPacket", "NFVPipeline", "NFVFlow"]),
         .target(name: "NFVRouter", dependencies: ["NFVPacket", "NFVPipeline"]),
         .target(name: "NFVNAT", dependencies: ["NFVPacket", "NFVPipeline", "NFVFlow"]),
+        .target(name: "NFVLoadBalancer", dependencies: ["NFVPacket", "NFVPipeline", "NFVFlow"]),
         .target(name: "NFVNetlink", dependencies: ["CNetlink"]),
-        .target(name: "NFVDescriptors", dependencies: ["NFVPacket", "NFVFirewall", "NFVRouter", "NFVNAT", "Yams"]),
+        .target(name: "NFVDescriptors", dependencies: ["NFVPacket", "NFVFirewall", "NFVRouter", "NFVNAT", "NFVLoadBalancer", "Yams"]),
         .target(
             name: "NFVReplay",
-            dependencies: ["NFVPacket", "NFVPipeline", "NFVIO", "NFVDescriptors", "NFVFirewall", "NFVRouter", "NFVNAT"]
+            dependencies: ["NFVPacket", "NFVPipeline", "NFVIO", "NFVDescriptors", "NFVFirewall", "NFVRouter", "NFVNAT", "NFVLoadBalancer"]
         ),
         .executableTarget(
             name: "nfv-orch",
@@ -68,6 +69,9 @@ let package = Package(
                                    "NFVTestSupport"]),
         .testTarget(name: "NFVNATTests",
                     dependencies: ["NFVNAT", "NFVPacket", "NFVPipeline", "NFVIO", "NFVReplay", "NFVDescriptors",
+                                   "NFVTestSupport"]),
+        .testTarget(name: "NFVLoadBalancerTests",
+                    dependencies: ["NFVLoadBalancer", "NFVPacket", "NFVPipeline", "NFVIO", "NFVReplay", "NFVDescriptors",
                                    "NFVTestSupport"]),
         .testTarget(name: "NFVFirewallTests",
                     dependencies: ["NFVFirewall", "NFVFlow", "NFVPacket", "NFVPipeline", "NFVIO", "NFVReplay",

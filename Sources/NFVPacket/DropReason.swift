@@ -106,6 +106,12 @@ public enum DropReason: UInt8, CaseIterable, Sendable, CustomStringConvertible {
     /// Neither TCP, UDP nor ICMP, from a host the NAT translates.
     case natUnsupportedProtocol
 
+    // Load balancer
+    /// A new flow to a VIP found no backend up and no fallback.
+    case lbNoBackend
+    /// A new flow could not be tracked: the connection table is full.
+    case lbTableFull
+
     // Ports
     /// A received frame is larger than a pool slot can hold.
     case frameTooLarge
@@ -158,6 +164,8 @@ public enum DropReason: UInt8, CaseIterable, Sendable, CustomStringConvertible {
         case .natNoMapping: "nat_no_mapping"
         case .natFragment: "nat_fragment"
         case .natUnsupportedProtocol: "nat_unsupported_protocol"
+        case .lbNoBackend: "lb_no_backend"
+        case .lbTableFull: "lb_table_full"
         case .frameTooLarge: "frame_too_large"
         case .poolExhausted: "pool_exhausted"
         }

@@ -1,6 +1,7 @@
 import NFVDescriptors
 import NFVFirewall
 import NFVPacket
+import NFVLoadBalancer
 import NFVNAT
 import NFVPipeline
 import NFVRouter
@@ -15,6 +16,8 @@ public struct LoadedChain: Sendable {
     public var routers: [String: RouterConfiguration]
     /// NAT configurations by stage name.
     public var nats: [String: NATConfiguration] = [:]
+    /// Load-balancer configurations by stage name.
+    public var loadBalancers: [String: LoadBalancerConfiguration] = [:]
 
     /// A chain with the configurations of its stages.
     public init(descriptor: ChainDescriptor, firewalls: [String: FirewallConfiguration] = [:],
@@ -33,10 +36,10 @@ public enum ChainFactory {
     public static let parseStageName = "parse"
 
     /// The VNF kinds this build can run.
-    public static let knownVNFKinds = ["decrement-ttl", "firewall", "nat", "pass-through", "router"]
+    public static let knownVNFKinds = ["decrement-ttl", "firewall", "load-balancer", "nat", "pass-through", "router"]
 
     /// Kinds that need a `config:` file.
-    static let configuredKinds: Set<String> = ["firewall", "nat", "router"]
+    static let configuredKinds: Set<String> = ["firewall", "load-balancer", "nat", "router"]
 
     /// Stage names the descriptor may not use, with the reason.
     public static let reservedStageNames = [
@@ -57,6 +60,7 @@ public enum ChainFactory {
         var firewalls: [String: FirewallConfiguration] = [:]
         var routers: [String: RouterConfiguration] = [:]
         var nats: [String: NATConfiguration] = [:]
+        var loadBalancers: [String: LoadBalancerConfiguration] = [:]
         let portNames = descriptor.ports.map(\.name)
         for (index, stage) in descriptor.stages.enumerated() {
             let field = "spec.stages[\(index)].config"
@@ -75,7 +79,11 @@ public enum ChainFactory {
             }
             do {
                 let references: [PortReference]
-                if stage.vnf == "nat" {
+                if stage.vnf == "load-balancer" {
+                    let loaded = try LoadBalancerConfigLoader().load(path: config)
+                    loadBalancers[stage.name] = loaded.configuration
+                    references = loaded.portReferences
+                } else if stage.vnf == "nat" {
                     let loaded = try NATConfigLoader().load(path: config)
                     nats[stage.name] = loaded.configuration
                     references = loaded.portReferences
@@ -101,6 +109,7 @@ public enum ChainFactory {
         guard errors.isEmpty else { throw DescriptorErrorList(errors) }
         var loaded = LoadedChain(descriptor: descriptor, firewalls: firewalls, routers: routers)
         loaded.nats = nats
+        loaded.loadBalancers = loadBalancers
         return loaded
     }
 
@@ -115,6 +124,9 @@ public enum ChainFactory {
         case "router":
             return RouterStage(name: descriptor.name, configuration: chain.routers[descriptor.name]!,
                                portIndex: portIndex(chain))
+        case "load-balancer":
+            return LoadBalancerStage(name: descriptor.name, configuration: chain.loadBalancers[descriptor.name]!,
+                                     portIndex: portIndex(chain))
         case "nat":
             return NATStage(name: descriptor.name, configuration: chain.nats[descriptor.name]!, portIndex: portIndex(chain))
         default: preconditionFailure("the loader accepts only known VNF kinds, got \(descriptor.vnf)")

@@ -700,6 +700,64 @@ def write_nat(directory, demo_directory):
         handle.write("\n")
 
 
+def lb_traffic():
+    """Clients and backends of the load balancer (Tests/Fixtures/lb/lb.yaml): NAT mode with the
+    replies going back from the VIP, DSR with only the MAC rewritten, and traffic for no service."""
+    inside_rx, outside_rx, inside_tx, outside_tx = [], [], [], []
+    clock = [Decimal(T0 + 300)]
+    vip, client = "203.0.113.10", "198.51.100.7"
+
+    def arrive(side, packet):
+        clock[0] += Decimal(1) / 1000
+        packet = Ether(raw(packet))
+        packet.time = clock[0]
+        (inside_rx if side == "inside" else outside_rx).append(packet)
+        return packet
+
+    def leave(side, packet, mac=None, **changes):
+        after = Ether(raw(packet))
+        if mac:
+            after[Ether].dst = mac
+        for field in ("src", "dst"):
+            if field in changes:
+                setattr(after[IP], field, changes[field])
+        layer = after[TCP] if after.haslayer(TCP) else after[UDP]
+        for field in ("sport", "dport"):
+            if field in changes:
+                setattr(layer, field, changes[field])
+        if changes:
+            after[IP].chksum = None
+            layer.chksum = None
+        after = Ether(raw(after))
+        after.time = packet.time
+        (inside_tx if side == "inside" else outside_tx).append(after)
+
+    syn = arrive("outside", Ether(src=UPSTREAM_MAC, dst=WAN_MAC) / IP(src=client, dst=vip, id=1) /
+                 TCP(sport=5555, dport=80, flags="S", seq=100))
+    leave("inside", syn, dst="10.0.2.11", dport=8080)
+    synack = arrive("inside", Ether(src="02:00:00:00:02:11", dst=LAN_MAC) / IP(src="10.0.2.11", dst=client, id=2) /
+                    TCP(sport=8080, dport=5555, flags="SA", seq=900, ack=101))
+    leave("outside", synack, src=vip, sport=80)
+    ack = arrive("outside", Ether(src=UPSTREAM_MAC, dst=WAN_MAC) / IP(src=client, dst=vip, id=3) /
+                 TCP(sport=5555, dport=80, flags="A", seq=101, ack=901))
+    leave("inside", ack, dst="10.0.2.11", dport=8080)
+    query = arrive("outside", Ether(src=UPSTREAM_MAC, dst=WAN_MAC) / IP(src=client, dst=vip, id=4) /
+                   UDP(sport=6000, dport=53) / Raw(b"\x12\x34query"))
+    leave("inside", query, mac="02:00:00:00:02:12")
+    other = arrive("outside", Ether(src=UPSTREAM_MAC, dst=WAN_MAC) / IP(src=client, dst=vip, id=5) /
+                   TCP(sport=5556, dport=443, flags="S"))
+    leave("inside", other)
+    return inside_rx, outside_rx, inside_tx, outside_tx
+
+
+def write_lb(directory):
+    inside_rx, outside_rx, inside_tx, outside_tx = lb_traffic()
+    wrpcap(os.path.join(directory, "lb-inside-rx.pcap"), inside_rx, linktype=1)
+    wrpcap(os.path.join(directory, "lb-outside-rx.pcap"), outside_rx, linktype=1)
+    wrpcap(os.path.join(directory, "lb-inside-tx-expected.pcap"), inside_tx, linktype=1)
+    wrpcap(os.path.join(directory, "lb-outside-tx-expected.pcap"), outside_tx, linktype=1)
+
+
 def write_all(directory, demo_directory):
     os.makedirs(directory, exist_ok=True)
     os.makedirs(demo_directory, exist_ok=True)
@@ -710,6 +768,7 @@ def write_all(directory, demo_directory):
     write_firewall(directory, demo_directory)
     write_router(directory, demo_directory)
     write_nat(directory, demo_directory)
+    write_lb(directory)
 
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))

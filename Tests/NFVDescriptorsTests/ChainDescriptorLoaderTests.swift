@@ -162,6 +162,8 @@ import Testing
                 _ = try RouterConfigLoader().load(path: path)
             } else if text.contains("kind: NatConfig") {
                 _ = try NATConfigLoader().load(path: path)
+            } else if text.contains("kind: LoadBalancerConfig") {
+                _ = try LoadBalancerConfigLoader().load(path: path)
             } else {
                 Issue.record("\(file): no test loader for its kind yet")
             }

@@ -1,0 +1,83 @@
+import NFVPacket
+
+/// A load balancer's configuration (`kind: LoadBalancerConfig`): virtual services, each a VIP
+/// (address, port, protocol) spread over weighted backends.
+public struct LoadBalancerConfiguration: Sendable, Equatable {
+    /// How a service reaches its backends.
+    public enum Mode: String, Sendable, CaseIterable {
+        /// Rewrite the destination to the backend and the backend's replies back to the VIP
+        /// (replies must come back through the load balancer).
+        case nat
+        /// Direct server return: only the destination MAC changes; the backend owns the VIP on
+        /// a loopback and answers the client directly.
+        case dsr
+    }
+
+    /// One backend of a service.
+    public struct Backend: Sendable, Equatable {
+        public var name: String
+        public var address: IPv4Address
+        public var port: UInt16
+        public var weight: Int
+        /// The backend's MAC (DSR mode).
+        public var mac: MACAddress?
+        public init(name: String, address: IPv4Address, port: UInt16, weight: Int = 1, mac: MACAddress? = nil) {
+            self.name = name
+            self.address = address
+            self.port = port
+            self.weight = weight
+            self.mac = mac
+        }
+    }
+
+    /// A virtual service.
+    public struct Service: Sendable, Equatable {
+        public var name: String
+        public var vip: IPv4Address
+        public var port: UInt16
+        public var ipProtocol: UInt8
+        public var mode: Mode
+        public var backends: [Backend]
+        /// Where new flows go when no backend is up (a "sorry" server).
+        public var fallback: Backend?
+        public init(name: String, vip: IPv4Address, port: UInt16, ipProtocol: UInt8, mode: Mode, backends: [Backend],
+                    fallback: Backend? = nil) {
+            self.name = name
+            self.vip = vip
+            self.port = port
+            self.ipProtocol = ipProtocol
+            self.mode = mode
+            self.backends = backends
+            self.fallback = fallback
+        }
+    }
+
+    public var name: String
+    /// The chain port clients are on.
+    public var clientPort: String
+    /// The chain port backends are on.
+    public var backendPort: String
+    public var services: [Service]
+    /// Maglev table size (a prime, at least 100 x the largest backend count).
+    public var tableSize: Int
+    /// The most connections tracked at once.
+    public var connectionCapacity: Int
+    /// Idle timeouts in seconds.
+    public var tcpTimeout: UInt64
+    public var tcpClosingTimeout: UInt64
+    public var udpTimeout: UInt64
+
+    public init(name: String, clientPort: String, backendPort: String, services: [Service], tableSize: Int = 65_537,
+                connectionCapacity: Int = 65_536, tcpTimeout: UInt64 = 7440, tcpClosingTimeout: UInt64 = 10,
+                udpTimeout: UInt64 = 300) {
+        self.name = name
+        self.clientPort = clientPort
+        self.backendPort = backendPort
+        self.services = services
+        self.tableSize = tableSize
+        self.connectionCapacity = connectionCapacity
+        self.tcpTimeout = tcpTimeout
+        self.tcpClosingTimeout = tcpClosingTimeout
+        self.udpTimeout = udpTimeout
+    }
+}

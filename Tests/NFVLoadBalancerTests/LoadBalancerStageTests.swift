@@ -1,0 +1,96 @@
+import Foundation
+import NFVDescriptors
+import NFVIO
+import NFVLoadBalancer
+import NFVPacket
+import NFVPipeline
+import NFVReplay
+import NFVTestSupport
+import Testing
+
+@Suite struct LoadBalancerStageTests {
+    /// The scapy scenario: NAT mode both ways, DSR, traffic for no service.
+    @Test func natAndDSRModesMatchScapy() throws {
+        let result = try TwoPortReplay.run(fixture: "lb", stage: "lb", vnf: "load-balancer", config: "Tests/Fixtures/lb/lb.yaml",
+                                           batchSize: 256)
+        let inside = CaptureComparison(actual: result.inside, expected: try Fixtures.frames("lb-inside-tx-expected.pcap"))
+        let outside = CaptureComparison(actual: result.outside, expected: try Fixtures.frames("lb-outside-tx-expected.pcap"))
+        #expect(inside.matches, "\(inside.text(expectedPath: "inside"))")
+        #expect(outside.matches, "\(outside.text(expectedPath: "outside"))")
+    }
+
+    static let vip = IPv4Address(203, 0, 113, 10)
+
+    static func service(_ count: Int) -> LoadBalancerConfiguration {
+        let backends = (1...count).map {
+            LoadBalancerConfiguration.Backend(name: "web\($0)", address: IPv4Address(10, 0, 2, UInt8(10 + $0)), port: 8080)
+        }
+        return LoadBalancerConfiguration(name: "t", clientPort: "outside", backendPort: "inside",
+                                         services: [.init(name: "web", vip: vip, port: 80, ipProtocol: IPProtocol.tcp,
+                                                          mode: .nat, backends: backends,
+                                                          fallback: .init(name: "sorry", address: IPv4Address(10, 0, 2, 99), port: 8080))])
+    }
+
+    /// A TCP ACK from client `index` to the VIP (hand-built; only the chosen backend is checked).
+    static func clientFrame(_ index: Int, time: UInt64) -> MemoryPort.Frame {
+        var bytes = [UInt8](repeating: 0, count: 54)
+        bytes.withUnsafeMutableBytes { buffer in
+            let frame = buffer.baseAddress!
+            EthernetHeader(frame).etherType = EtherType.ipv4
+            frame.storeByte(0x45, at: 14)
+            let ip = IPv4Header(frame + 14)
+            ip.totalLength = 40
+            ip.ttl = 64
+            frame.storeByte(IPProtocol.tcp, at: 23)
+            ip.source = IPv4Address(rawValue: 0xC633_0000 + UInt32(index / 1000))
+            ip.destination = vip
+            ip.updateChecksum()
+            TCPHeader(frame + 34).sourcePort = UInt16(1024 + index % 1000)
+            TCPHeader(frame + 34).destinationPort = 80
+            frame.storeByte(0x50, at: 46)
+            frame.storeByte(TCPFlags.ack.rawValue, at: 47)
+        }
+        return MemoryPort.Frame(bytes: bytes, timestamp: time)
+    }
+
+    /// Sends clients 0..<count through the stage; returns the backend address each one reached.
+    static func send(_ stage: LoadBalancerStage, clients: Range<Int>, time: UInt64) throws -> [UInt32] {
+        let pool = PacketPool(slotCount: 1024)
+        let chain = Chain(stages: [ParseStage(), stage], pool: pool, ingressStageCount: 1)
+        let backendsSide = MemoryPort(portNumber: 0)
+        let clientsSide = MemoryPort(frames: clients.map { clientFrame($0, time: time) }, portNumber: 1)
+        try Pipeline(sources: [clientsSide], chain: chain, sinks: [backendsSide, clientsSide], batch: PacketBatch(pool: pool))
+            .runUntilExhausted()
+        return backendsSide.transmitted.map { frame in
+            frame.bytes.withUnsafeBytes { UInt32(bigEndian: $0.loadUnaligned(fromByteOffset: 30, as: UInt32.self)) }
+        }
+    }
+
+    /// Tracked flows keep their backend when a backend is added; new flows also use the new one.
+    @Test func affinitySurvivesABackendAddition() throws {
+        let stage = LoadBalancerStage(name: "lb", configuration: Self.service(4), portIndex: ["inside": 0, "outside": 1])
+        let first = try Self.send(stage, clients: 0..<2000, time: 1)
+        stage.addBackend(.init(name: "web5", address: IPv4Address(10, 0, 2, 15), port: 8080), service: "web")
+        let again = try Self.send(stage, clients: 0..<2000, time: 2)
+        #expect(again == first, "every tracked flow kept its backend")
+        let fresh = try Self.send(stage, clients: 2000..<4000, time: 3)
+        #expect(fresh.contains(IPv4Address(10, 0, 2, 15).rawValue))
+    }
+
+    /// A draining backend keeps its flows and gets no new ones; a backend marked down loses its
+    /// flows; with everyone down, new flows go to the fallback.
+    @Test func drainDownAndFallback() throws {
+        let stage = LoadBalancerStage(name: "lb", configuration: Self.service(3), portIndex: ["inside": 0, "outside": 1])
+        let web1 = IPv4Address(10, 0, 2, 11).rawValue
+        let first = try Self.send(stage, clients: 0..<900, time: 1)
+        #expect(first.contains(web1))
+        stage.setState(.draining, service: "web", backend: "web1")
+        #expect(try Self.send(stage, clients: 0..<900, time: 2) == first, "existing flows finish on a draining backend")
+        #expect(!(try Self.send(stage, clients: 900..<1800, time: 3)).contains(web1), "no new flows to a draining backend")
+        stage.setState(.down, service: "web", backend: "web1")
+        let moved = try Self.send(stage, clients: 0..<900, time: 4)
+        #expect(!moved.contains(web1), "a backend that is down loses its flows")
+        for name in ["web2", "web3"] { stage.setState(.down, service: "web", backend: name) }
+        #expect(Set(try Self.send(stage, clients: 5000..<5010, time: 5)) == [IPv4Address(10, 0, 2, 99).rawValue])
+    }
+}
