@@ -140,6 +140,15 @@ public final class DescriptorDecoder {
     }
 
     /// `a.b` / `a[2]` field path joining.
+    /// Milliseconds of a duration written with a unit: "500ms", "2s", "5m", "2h".
+    public static func milliseconds(_ text: String) -> Int? {
+        for (suffix, scale) in [("ms", 1), ("s", 1000), ("m", 60_000), ("h", 3_600_000)] where text.hasSuffix(suffix) {
+            guard let value = Int(text.dropLast(suffix.count)), value >= 0, value <= Int.max / scale else { return nil }
+            return value * scale
+        }
+        return nil
+    }
+
     public func join(_ parent: String, _ child: String) -> String {
         parent.isEmpty ? child : "\(parent).\(child)"
     }

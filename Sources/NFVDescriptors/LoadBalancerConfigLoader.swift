@@ -100,12 +100,11 @@ public struct LoadBalancerConfigLoader: Sendable {
                     }
                 }
                 let fallback = fields["fallback"].flatMap { readBackend($0, field: "\(field).fallback", mode: mode, decoder: decoder) }
-                if let check = fields["healthCheck"] {
-                    _ = decoder.mapping(check, field: "\(field).healthCheck", allowed: ["type", "interval", "timeout", "fall", "rise"])
-                }
+                let healthCheck = fields["healthCheck"].flatMap { readHealthCheck($0, field: "\(field).healthCheck", decoder: decoder) }
                 guard let vip else { continue }
                 services.append(LoadBalancerConfiguration.Service(name: serviceName, vip: vip.0, port: vip.1, ipProtocol: vip.2,
-                                                                  mode: mode, backends: backends, fallback: fallback))
+                                                                  mode: mode, backends: backends, fallback: fallback,
+                                                                  healthCheck: healthCheck))
             }
         }
         guard decoder.errors.isEmpty, let clients = ports["clients"], let backendPort = ports["backends"] else {
@@ -123,6 +122,37 @@ public struct LoadBalancerConfigLoader: Sendable {
         let endpoint = parts[0].split(separator: ":").map(String.init)
         guard endpoint.count == 2, let address = IPv4Address(endpoint[0]), let port = UInt16(endpoint[1]), port > 0 else { return nil }
         return (address, port, proto)
+    }
+
+    func readHealthCheck(_ node: Node, field: String, decoder: DescriptorDecoder) -> LoadBalancerConfiguration.HealthCheck? {
+        guard let fields = decoder.mapping(node, field: field, allowed: ["type", "interval", "timeout", "fall", "rise"]) else {
+            return nil
+        }
+        var check = LoadBalancerConfiguration.HealthCheck()
+        let errorsBefore = decoder.errors.count
+        if let typeNode = fields["type"], let value = decoder.choice(typeNode, field: "\(field).type",
+                                                                     choices: LoadBalancerConfiguration.HealthCheck.Kind.allCases.map(\.rawValue),
+                                                                     what: "health check type") {
+            check.kind = LoadBalancerConfiguration.HealthCheck.Kind(rawValue: value)!
+        }
+        for (key, keyPath) in [("interval", \LoadBalancerConfiguration.HealthCheck.intervalMilliseconds),
+                               ("timeout", \LoadBalancerConfiguration.HealthCheck.timeoutMilliseconds)] {
+            guard let valueNode = fields[key], let text = decoder.string(valueNode, field: "\(field).\(key)") else { continue }
+            guard let milliseconds = DescriptorDecoder.milliseconds(text), (10...3_600_000).contains(milliseconds) else {
+                decoder.report(valueNode, field: "\(field).\(key)", "\"\(text)\" is not a duration from 10ms to 1h",
+                               fix: "write 2s, 500ms or 1m")
+                continue
+            }
+            check[keyPath: keyPath] = milliseconds
+        }
+        if let value = fields["fall"].flatMap({ decoder.integer($0, field: "\(field).fall", range: 1...100) }) { check.fall = value }
+        if let value = fields["rise"].flatMap({ decoder.integer($0, field: "\(field).rise", range: 1...100) }) { check.rise = value }
+        if decoder.errors.count == errorsBefore, check.timeoutMilliseconds > check.intervalMilliseconds {
+            decoder.report(fields["timeout"] ?? node, field: "\(field).timeout",
+                           "the timeout (\(check.timeoutMilliseconds)ms) is longer than the interval (\(check.intervalMilliseconds)ms)",
+                           fix: "a probe must end before the next starts: make the timeout at most the interval")
+        }
+        return decoder.errors.count == errorsBefore ? check : nil
     }
 
     func readBackend(_ node: Node, field: String, mode: LoadBalancerConfiguration.Mode,

@@ -206,9 +206,10 @@ public struct NATConfigLoader: Sendable {
         return (address, parts.count == 2 ? UInt16(parts[1]) : nil)
     }
 
+    /// Whole seconds of a duration ("300s", "5m", "2h", or a bare number of seconds).
     static func seconds(_ text: String) -> Int? {
-        let units: [Character: Int] = ["s": 1, "m": 60, "h": 3600]
-        if let last = text.last, let unit = units[last], let value = Int(text.dropLast()) { return value * unit }
-        return Int(text)
+        guard let milliseconds = DescriptorDecoder.milliseconds(text.allSatisfy(\.isNumber) ? text + "s" : text),
+              milliseconds % 1000 == 0 else { return nil }
+        return milliseconds / 1000
     }
 }

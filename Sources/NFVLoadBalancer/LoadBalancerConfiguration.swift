@@ -30,6 +30,33 @@ public struct LoadBalancerConfiguration: Sendable, Equatable {
         }
     }
 
+    /// How the control side checks a service's backends (`healthCheck`).
+    public struct HealthCheck: Sendable, Equatable {
+        /// What a probe does.
+        public enum Kind: String, Sendable, CaseIterable {
+            /// A TCP connect to the backend's address and port; up when the handshake completes.
+            case tcp
+            /// An ICMP echo to the backend's address; up when the reply comes back.
+            case icmp
+        }
+        public var kind: Kind
+        /// Time between the starts of two probes of a backend, in milliseconds.
+        public var intervalMilliseconds: Int
+        /// How long a probe waits for an answer, in milliseconds (at most the interval).
+        public var timeoutMilliseconds: Int
+        /// Consecutive failures that mark an up backend down.
+        public var fall: Int
+        /// Consecutive successes that mark a down backend up again.
+        public var rise: Int
+        public init(kind: Kind = .tcp, intervalMilliseconds: Int = 2000, timeoutMilliseconds: Int = 1000, fall: Int = 3, rise: Int = 2) {
+            self.kind = kind
+            self.intervalMilliseconds = intervalMilliseconds
+            self.timeoutMilliseconds = timeoutMilliseconds
+            self.fall = fall
+            self.rise = rise
+        }
+    }
+
     /// A virtual service.
     public struct Service: Sendable, Equatable {
         public var name: String
@@ -40,8 +67,10 @@ public struct LoadBalancerConfiguration: Sendable, Equatable {
         public var backends: [Backend]
         /// Where new flows go when no backend is up (a "sorry" server).
         public var fallback: Backend?
+        /// Health checking of the backends, if any (without it, backends are up until told otherwise).
+        public var healthCheck: HealthCheck?
         public init(name: String, vip: IPv4Address, port: UInt16, ipProtocol: UInt8, mode: Mode, backends: [Backend],
-                    fallback: Backend? = nil) {
+                    fallback: Backend? = nil, healthCheck: HealthCheck? = nil) {
             self.name = name
             self.vip = vip
             self.port = port
@@ -49,6 +78,7 @@ public struct LoadBalancerConfiguration: Sendable, Equatable {
             self.mode = mode
             self.backends = backends
             self.fallback = fallback
+            self.healthCheck = healthCheck
         }
     }
 

@@ -1,6 +1,7 @@
 import NFVFlow
 import NFVPacket
 import NFVPipeline
+import Synchronization
 
 /// The L4 load balancer VNF: packets from clients to a virtual service (VIP, port, protocol)
 /// go to a backend chosen by Maglev consistent hashing for a new flow, and to the same backend
@@ -13,13 +14,18 @@ import NFVPipeline
 /// removed, and their weights changed: each change builds a new Maglev table for the service
 /// and swaps it in. With no backend up, new flows go to the service's fallback when it has one.
 ///
+/// Control operations (`setState`, `setHealth`, `addBackend`, `removeBackend`) may come from
+/// any thread, such as a `HealthMonitor`'s: they build the new table on the caller's thread
+/// and leave it in a mailbox; the data path picks it up at the start of its next batch (one
+/// atomic load per batch when nothing changed), so a batch always sees one consistent table.
+///
 /// Drops: `lb_no_backend` (no backend up and no fallback), `lb_table_full` (a new flow could
 /// not be tracked). Traffic that is not for a VIP, or not a reply of a tracked NAT-mode flow,
 /// passes unchanged.
-public final class LoadBalancerStage: Stage {
+public final class LoadBalancerStage: Stage, @unchecked Sendable {
     public let name: String
     public var kind: String { "load-balancer" }
-    public private(set) var configuration: LoadBalancerConfiguration
+    public let configuration: LoadBalancerConfiguration
 
     struct Connection {
         var client: UInt32
@@ -41,9 +47,22 @@ public final class LoadBalancerStage: Stage {
         var table: MaglevTable
     }
 
+    /// The control side's view of the backends, and tables built but not yet picked up.
+    struct ControlState {
+        var backends: [[LoadBalancerConfiguration.Backend]]
+        /// What the operator said (up, draining, or down for removed).
+        var administrative: [[BackendState]]
+        /// What health checks say.
+        var healthy: [[Bool]]
+        var pending: [Int: ServiceState] = [:]
+    }
+
     let clientPort: UInt16
     let backendPort: UInt16
+    /// The data path's services (only `process` touches them).
     var services: [ServiceState]
+    let control: Mutex<ControlState>
+    let updatesPending = Atomic<Bool>(false)
     let connections: UnsafeMutablePointer<Connection>
     let byClient: IndexTable
     let byBackend: IndexTable
@@ -64,6 +83,9 @@ public final class LoadBalancerStage: Stage {
                          table: MaglevTable(names: service.backends.map(\.name), weights: service.backends.map(\.weight),
                                             size: configuration.tableSize))
         }
+        control = Mutex(ControlState(backends: configuration.services.map(\.backends),
+                                     administrative: configuration.services.map { $0.backends.map { _ in .up } },
+                                     healthy: configuration.services.map { $0.backends.map { _ in true } }))
         capacity = max(configuration.connectionCapacity, 1)
         connections = .allocate(capacity: capacity)
         connections.initialize(repeating: Connection(client: 0, backendAddress: 0, expires: 0, clientPort: 0, backendPort: 0,
@@ -81,20 +103,27 @@ public final class LoadBalancerStage: Stage {
 
     // MARK: Control
 
-    /// Sets a backend's state (health checks, drain) and rebuilds the service's table.
+    /// Sets a backend's administrative state (`draining` to take it out gracefully, `down` to
+    /// move its flows away, `up` to bring it back) and swaps in the service's new table.
     public func setState(_ state: BackendState, service: String, backend: String) {
-        guard let serviceIndex = configuration.services.firstIndex(where: { $0.name == service }),
-              let backendIndex = services[serviceIndex].backends.firstIndex(where: { $0.name == backend }) else { return }
-        services[serviceIndex].states[backendIndex] = state
-        rebuild(serviceIndex)
+        update(service: service, backend: backend) { $0.administrative[$1][$2] = state }
     }
 
-    /// Adds a backend (up) to a service and rebuilds its table.
+    /// Records a backend's health (from health checks) and swaps in the service's new table: a
+    /// backend that is not healthy takes no flows, whatever its administrative state.
+    public func setHealth(_ healthy: Bool, service: String, backend: String) {
+        update(service: service, backend: backend) { $0.healthy[$1][$2] = healthy }
+    }
+
+    /// Adds a backend (up) to a service and swaps in the service's new table.
     public func addBackend(_ backend: LoadBalancerConfiguration.Backend, service: String) {
         guard let serviceIndex = configuration.services.firstIndex(where: { $0.name == service }) else { return }
-        services[serviceIndex].backends.append(backend)
-        services[serviceIndex].states.append(.up)
-        rebuild(serviceIndex)
+        control.withLock { state in
+            state.backends[serviceIndex].append(backend)
+            state.administrative[serviceIndex].append(.up)
+            state.healthy[serviceIndex].append(true)
+            publish(serviceIndex, &state)
+        }
     }
 
     /// Removes a backend: it takes no new flows and its tracked flows move on their next packet.
@@ -102,19 +131,62 @@ public final class LoadBalancerStage: Stage {
         setState(.down, service: service, backend: backend)
     }
 
-    func rebuild(_ serviceIndex: Int) {
-        let state = services[serviceIndex]
-        let weights = zip(state.backends, state.states).map { $1 == .up ? $0.weight : 0 }
-        services[serviceIndex].table = MaglevTable(names: state.backends.map(\.name), weights: weights,
-                                                   size: configuration.tableSize)
+    /// The effective state of every backend of `service` as the control side sees it.
+    public func backendStates(service: String) -> [String: BackendState] {
+        guard let serviceIndex = configuration.services.firstIndex(where: { $0.name == service }) else { return [:] }
+        return control.withLock { state in
+            var result: [String: BackendState] = [:]
+            for (position, backend) in state.backends[serviceIndex].enumerated() {
+                result[backend.name] = Self.effective(state, serviceIndex, position)
+            }
+            return result
+        }
     }
 
-    /// The backend index Maglev gives a flow of `service` now (no connection state involved).
+    func update(service: String, backend: String, _ change: (inout ControlState, Int, Int) -> Void) {
+        guard let serviceIndex = configuration.services.firstIndex(where: { $0.name == service }) else { return }
+        control.withLock { state in
+            guard let position = state.backends[serviceIndex].firstIndex(where: { $0.name == backend }) else { return }
+            change(&state, serviceIndex, position)
+            publish(serviceIndex, &state)
+        }
+    }
+
+    static func effective(_ state: ControlState, _ service: Int, _ backend: Int) -> BackendState {
+        state.healthy[service][backend] ? state.administrative[service][backend] : .down
+    }
+
+    /// Builds the service's table from the control state (on the caller's thread) and leaves it
+    /// for the data path.
+    func publish(_ serviceIndex: Int, _ state: inout ControlState) {
+        let backends = state.backends[serviceIndex]
+        let states = backends.indices.map { Self.effective(state, serviceIndex, $0) }
+        let weights = zip(backends, states).map { $1 == .up ? $0.weight : 0 }
+        state.pending[serviceIndex] = ServiceState(backends: backends, states: states,
+                                                   table: MaglevTable(names: backends.map(\.name), weights: weights,
+                                                                      size: configuration.tableSize))
+        updatesPending.store(true, ordering: .releasing)
+    }
+
+    /// Takes the tables the control side left (at a batch boundary).
+    func pickUpUpdates() {
+        let updates = control.withLock { state in
+            let pending = state.pending
+            state.pending = [:]
+            updatesPending.store(false, ordering: .relaxed)
+            return pending
+        }
+        for (serviceIndex, service) in updates { services[serviceIndex] = service }
+    }
+
+    /// The backend index Maglev gives a flow of `service` in the table the data path uses now
+    /// (no connection state involved).
     public func pick(service: Int, hash: UInt64) -> Int { services[service].table.backend(forHash: hash) }
 
     // MARK: Data path
 
     public func process(_ batch: PacketBatch, emit: PacketBatch) {
+        if updatesPending.load(ordering: .acquiring) { pickUpUpdates() }
         let count = batch.count
         guard count > 0 else { return }
         let inPort = batch.metadata[0].inPort
