@@ -70,6 +70,10 @@ bench: bench-deps
 	.build/release/nfv-bench --flow-hash
 	bench/callgrind.sh
 	bench/allocations.sh
+	STAGE=FirewallStage bench/callgrind.sh --chain bench/workloads/firewall-chain.yaml --flows 10000
+	STAGE=RouterStage bench/callgrind.sh --chain bench/workloads/router-chain.yaml --flows 10000 --destinations 10000
+	STAGE=NATStage bench/callgrind.sh --chain bench/workloads/nat-chain.yaml --flows 10000
+	STAGE=04LoadB5Stage bench/callgrind.sh --chain bench/workloads/lb-chain.yaml --flows 10000
 
 clean:
 	rm -rf .build

@@ -7,7 +7,8 @@
 #   whole program  - generator (template copy into pool buffers) + chain + sink
 #   chain runner   - only inside Chain.run: stages, runner bookkeeping and compaction
 #   stage          - with STAGE=SYMBOL-PATTERN, only inside that stage's process function
-#                    (e.g. STAGE=FirewallStage), to separate a VNF from the parse stage
+#                    (e.g. STAGE=FirewallStage), to separate a VNF from the parse stage;
+#                    STAGE=04LoadB5Stage for the load balancer (see the mangling note below)
 # Usage: [STAGE=Name] bench/callgrind.sh [extra nfv-bench options...]   (e.g. --size 512 --flows 64)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -45,7 +46,10 @@ if [ -n "${STAGE:-}" ]; then
   # The stage's process(_:emit:) witness, the entry the chain calls once per batch.
   # Prefer the specialised body (local symbol, "Tf" suffix) when the compiler made one: the
   # chain calls it directly and the exported symbol is only a thunk.
-  STAGE_SYMBOL=$(nm "$BIN" | awk -v name="${#STAGE}$STAGE" 'index($3, name "C7process_4emity") && $3 !~ /TW/ {print $3}' \
+  # A name that starts with a digit is taken as already mangled: Swift shortens words repeated
+  # from the module name (LoadBalancerStage in NFVLoadBalancer is "04LoadB5Stage").
+  case "$STAGE" in [0-9]*) MANGLED="$STAGE" ;; *) MANGLED="${#STAGE}$STAGE" ;; esac
+  STAGE_SYMBOL=$(nm "$BIN" | awk -v name="$MANGLED" 'index($3, name "C7process_4emity") && $3 !~ /TW/ {print $3}' \
     | sort -r | awk '/Tf/ {print; found=1; exit} {last=$0} END {if (!found) print last}' | head -1)
   [ -n "$STAGE_SYMBOL" ] || { echo "no process function for stage $STAGE in $BIN" >&2; exit 1; }
   stage_small=$(total "$SMALL" stage-small --toggle-collect="$STAGE_SYMBOL")

@@ -25,7 +25,7 @@ public final class IndexTable {
         while size < capacity + capacity / 4 { size <<= 1 }
         slotCount = size
         mask = size - 1
-        self.maximumProbeCount = min(maximumProbeCount, size)
+        self.maximumProbeCount = max(1, min(maximumProbeCount, size))
         slots = .allocate(capacity: size)
         slots.initialize(repeating: Slot(first: 0, second: 0, value: 0, used: false), count: size)
     }
@@ -42,12 +42,14 @@ public final class IndexTable {
     @inlinable @inline(__always)
     public func find(_ first: UInt64, _ second: UInt64) -> Int32? {
         var slot = Self.hash(first, second) & mask
-        for _ in 0..<maximumProbeCount {
+        var remaining = maximumProbeCount  // at least 1 (init)
+        repeat {
             let entry = slots + slot
             if !entry.pointee.used { return nil }
             if entry.pointee.first == first && entry.pointee.second == second { return entry.pointee.value }
             slot = (slot &+ 1) & mask
-        }
+            remaining &-= 1
+        } while remaining > 0
         return nil
     }
 

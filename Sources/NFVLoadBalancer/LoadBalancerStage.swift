@@ -31,6 +31,17 @@ public final class LoadBalancerStage: Stage, @unchecked Sendable {
         var client: UInt32
         var backendAddress: UInt32
         var expires: UInt64
+        /// The backend's MAC as a `MACAddress.wireValue` (DSR mode).
+        var backendMAC: UInt64
+        /// The stage's table generation when the backend was last known usable.
+        var generation: UInt32
+        var isDSR: Bool
+        /// RFC 1624 adjustments (packet byte order) for the NAT-mode rewrites: client to
+        /// backend (destination VIP:port -> backend) and back (source backend -> VIP:port).
+        var toBackendIP: UInt16
+        var toBackendTransport: UInt16
+        var toClientIP: UInt16
+        var toClientTransport: UInt16
         var clientPort: UInt16
         var backendPort: UInt16
         var service: Int16
@@ -38,6 +49,15 @@ public final class LoadBalancerStage: Stage, @unchecked Sendable {
         var ipProtocol: UInt8
         var closing: Bool
         var used: Bool
+    }
+
+    /// What the data path needs of a service for every packet (a plain value: no reference
+    /// counting, no exclusivity checks on the per-packet path).
+    struct ServiceEntry {
+        var vip: UInt32
+        var port: UInt16
+        var ipProtocol: UInt8
+        var isDSR: Bool
     }
 
     /// Per service: backends, their states, and the current Maglev table.
@@ -61,6 +81,14 @@ public final class LoadBalancerStage: Stage, @unchecked Sendable {
     let backendPort: UInt16
     /// The data path's services (only `process` touches them).
     var services: [ServiceState]
+    let serviceEntries: UnsafeMutablePointer<ServiceEntry>
+    /// Bumped at every table swap (of any service); a connection last validated in the current
+    /// generation skips the backend-state check.
+    var generation: UInt32 = 0
+    let serviceCount: Int
+    let tcpTimeout: UInt64
+    let tcpClosingTimeout: UInt64
+    let udpTimeout: UInt64
     let control: Mutex<ControlState>
     let updatesPending = Atomic<Bool>(false)
     let connections: UnsafeMutablePointer<Connection>
@@ -86,9 +114,21 @@ public final class LoadBalancerStage: Stage, @unchecked Sendable {
         control = Mutex(ControlState(backends: configuration.services.map(\.backends),
                                      administrative: configuration.services.map { $0.backends.map { _ in .up } },
                                      healthy: configuration.services.map { $0.backends.map { _ in true } }))
+        serviceCount = configuration.services.count
+        serviceEntries = .allocate(capacity: max(serviceCount, 1))
+        for (index, service) in configuration.services.enumerated() {
+            (serviceEntries + index).initialize(to: ServiceEntry(vip: service.vip.rawValue, port: service.port, ipProtocol: service.ipProtocol,
+                                                                 isDSR: service.mode == .dsr))
+        }
+        let second: UInt64 = 1_000_000_000
+        tcpTimeout = configuration.tcpTimeout * second
+        tcpClosingTimeout = configuration.tcpClosingTimeout * second
+        udpTimeout = configuration.udpTimeout * second
         capacity = max(configuration.connectionCapacity, 1)
         connections = .allocate(capacity: capacity)
-        connections.initialize(repeating: Connection(client: 0, backendAddress: 0, expires: 0, clientPort: 0, backendPort: 0,
+        connections.initialize(repeating: Connection(client: 0, backendAddress: 0, expires: 0, backendMAC: 0, generation: 0,
+                                                     isDSR: false, toBackendIP: 0, toBackendTransport: 0, toClientIP: 0, toClientTransport: 0,
+                                                     clientPort: 0, backendPort: 0,
                                                      service: 0, backend: 0, ipProtocol: 0, closing: false, used: false),
                                count: capacity)
         freeSlots = (0..<Int32(capacity)).reversed()
@@ -96,7 +136,10 @@ public final class LoadBalancerStage: Stage, @unchecked Sendable {
         byBackend = IndexTable(capacity: capacity)
     }
 
-    deinit { connections.deallocate() }
+    deinit {
+        connections.deallocate()
+        serviceEntries.deallocate()
+    }
 
     /// Connections tracked.
     public var connectionCount: Int { byClient.count }
@@ -177,6 +220,7 @@ public final class LoadBalancerStage: Stage, @unchecked Sendable {
             return pending
         }
         for (serviceIndex, service) in updates { services[serviceIndex] = service }
+        generation &+= 1
     }
 
     /// The backend index Maglev gives a flow of `service` in the table the data path uses now
@@ -194,23 +238,44 @@ public final class LoadBalancerStage: Stage, @unchecked Sendable {
         guard fromClients || inPort == backendPort else { return }
         let metadata = batch.metadata
         let pool = batch.pool
-        for index in 0..<count {
-            let packet = metadata + index
-            let flags = packet.pointee.flags
-            guard flags.contains(.ipv4), flags.contains(.hasL4),
-                  packet.pointee.ipProtocol == IPProtocol.tcp || packet.pointee.ipProtocol == IPProtocol.udp else { continue }
-            let frame = pool.slot(packet.pointee.id) + Int(packet.pointee.dataOffset)
-            if fromClients {
+        let wanted = PacketFlags.ipv4.rawValue | PacketFlags.hasL4.rawValue
+        let unwanted = PacketFlags.laterFragment.rawValue
+        if fromClients {
+            for index in 0..<count {
+                let packet = metadata + index
+                let ipProtocol = packet.pointee.ipProtocol
+                // IPv4 TCP or UDP with its transport header (not a later fragment).
+                guard packet.pointee.flags.rawValue & (wanted | unwanted) == wanted else { continue }
+                let frame = pool.slot(packet.pointee.id) + Int(packet.pointee.dataOffset)
+                // The fast path, specialised per protocol so offsets and timeouts are constants.
+                if ipProtocol == IPProtocol.udp {
+                    if forwardEstablished(packet, frame: frame, isUDP: true) { continue }
+                } else if ipProtocol == IPProtocol.tcp {
+                    if forwardEstablished(packet, frame: frame, isUDP: false) { continue }
+                } else {
+                    continue
+                }
                 balance(index, packet: packet, frame: frame, batch: batch)
-            } else {
-                reply(packet: packet, frame: frame)
+            }
+        } else {
+            for index in 0..<count {
+                let packet = metadata + index
+                let ipProtocol = packet.pointee.ipProtocol
+                guard packet.pointee.flags.rawValue & (wanted | unwanted) == wanted,
+                      ipProtocol == IPProtocol.tcp || ipProtocol == IPProtocol.udp else { continue }
+                reply(packet: packet, frame: pool.slot(packet.pointee.id) + Int(packet.pointee.dataOffset))
             }
         }
         sweep(now: metadata[count - 1].timestamp)
     }
 
-    static func clientKey(_ ipProtocol: UInt8, _ client: UInt32, _ clientPort: UInt16, _ service: Int) -> (UInt64, UInt64) {
-        (UInt64(ipProtocol) << 48 | UInt64(clientPort) << 32 | UInt64(client), UInt64(service))
+    /// The client-side key of a connection: the client's address and port, the VIP and its
+    /// port, the protocol, laid out as the packet has them (so the fast path builds it from
+    /// three loads, without byte swaps).
+    @inline(__always)
+    static func clientKey(_ ipProtocol: UInt8, _ client: UInt32, _ clientPort: UInt16, _ vip: UInt32, _ vipPort: UInt16) -> (UInt64, UInt64) {
+        (UInt64(client.bigEndian) | UInt64(UInt32(clientPort.bigEndian) | UInt32(vipPort.bigEndian) << 16) << 32,
+         UInt64(vip.bigEndian) | UInt64(ipProtocol) << 32)
     }
 
     static func backendKey(_ ipProtocol: UInt8, _ backend: UInt32, _ backendPort: UInt16, _ client: UInt32,
@@ -218,63 +283,125 @@ public final class LoadBalancerStage: Stage, @unchecked Sendable {
         (UInt64(ipProtocol) << 48 | UInt64(backendPort) << 32 | UInt64(backend), UInt64(client) << 16 | UInt64(clientPort))
     }
 
+    /// The service a destination belongs to, or -1.
+    @inline(__always)
+    func serviceIndex(address: UInt32, port: UInt16, ipProtocol: UInt8) -> Int {
+        for index in 0..<serviceCount {
+            let entry = serviceEntries[index]
+            if entry.vip == address && entry.port == port && entry.ipProtocol == ipProtocol { return index }
+        }
+        return -1
+    }
+
+    /// The fast path: a packet of a tracked flow whose service table has not changed since the
+    /// flow last passed. Returns false for everything else (new flows, table swaps, expiry,
+    /// traffic for no service), which `balance` handles.
+    @inline(__always)
+    func forwardEstablished(_ packet: UnsafeMutablePointer<PacketMetadata>, frame: UnsafeMutableRawPointer, isUDP: Bool) -> Bool {
+        let l3 = frame + Int(packet.pointee.l3Offset)
+        let l4 = frame + Int(packet.pointee.l4Offset)
+        let first = UInt64(l3.loadUnaligned(fromByteOffset: 12, as: UInt32.self))
+            | UInt64(l4.loadUnaligned(fromByteOffset: 0, as: UInt32.self)) << 32
+        let second = UInt64(l3.loadUnaligned(fromByteOffset: 16, as: UInt32.self))
+            | UInt64(isUDP ? IPProtocol.udp : IPProtocol.tcp) << 32
+        guard let found = byClient.find(first, second) else { return false }
+        let connection = connections + Int(found)
+        let now = packet.pointee.timestamp
+        guard connection.pointee.expires > now, connection.pointee.generation == generation else { return false }
+        forward(connection, packet: packet, frame: frame, isUDP: isUDP)
+        return true
+    }
+
+    /// Sends a client's packet to the connection's backend.
+    @inline(__always)
+    func forward(_ connection: UnsafeMutablePointer<Connection>, packet: UnsafeMutablePointer<PacketMetadata>,
+                 frame: UnsafeMutableRawPointer, isUDP: Bool) {
+        refresh(connection, frame: frame, packet: packet.pointee, isUDP: isUDP)
+        packet.pointee.outPort = backendPort
+        if connection.pointee.isDSR {
+            if connection.pointee.backendMAC != 0 { MACAddress.storeWire(connection.pointee.backendMAC, to: frame, at: 0) }
+        } else {
+            rewrite(frame: frame, packet: packet.pointee, addressOffset: 16, portOffset: 2, isUDP: isUDP,
+                    address: connection.pointee.backendAddress, port: connection.pointee.backendPort,
+                    ipAdjustment: connection.pointee.toBackendIP, transportAdjustment: connection.pointee.toBackendTransport)
+        }
+    }
+
+    /// Everything the fast path leaves: finds the service, revalidates or replaces the tracked
+    /// connection, admits new flows.
+    @inline(never)
     func balance(_ index: Int, packet: UnsafeMutablePointer<PacketMetadata>, frame: UnsafeMutableRawPointer, batch: PacketBatch) {
         let l3 = frame + Int(packet.pointee.l3Offset)
         let l4 = frame + Int(packet.pointee.l4Offset)
         let ipProtocol = packet.pointee.ipProtocol
         let destination = l3.loadNetworkUInt32(at: 16)
         let destinationPort = l4.loadNetworkUInt16(at: 2)
-        guard let serviceIndex = configuration.services.firstIndex(where: {
-            $0.vip.rawValue == destination && $0.port == destinationPort && $0.ipProtocol == ipProtocol
-        }) else { return }
+        let serviceIndex = serviceIndex(address: destination, port: destinationPort, ipProtocol: ipProtocol)
+        guard serviceIndex >= 0 else { return }
         let client = l3.loadNetworkUInt32(at: 12)
         let clientPort = l4.loadNetworkUInt16(at: 0)
         let now = packet.pointee.timestamp
-        let key = Self.clientKey(ipProtocol, client, clientPort, serviceIndex)
+        let key = Self.clientKey(ipProtocol, client, clientPort, destination, destinationPort)
         var slot = -1
         if let found = byClient.find(key.0, key.1) {
-            let connection = connections[Int(found)]
-            let backend = Int(connection.backend)
-            let usable = connection.expires > now
-                && (backend < 0 || services[serviceIndex].states[backend] != .down)
-            if usable { slot = Int(found) } else { release(Int(found)) }
+            let connection = connections + Int(found)
+            if connection.pointee.expires > now
+                && (connection.pointee.generation == generation || stillUsable(connection)) {
+                slot = Int(found)
+            } else {
+                release(Int(found))
+            }
         }
         if slot < 0 {
-            // A new flow: Maglev on the flow's 5-tuple hash; the fallback when nobody is up.
-            let hash = FlowHash.finalize(UInt64(client) << 32 | UInt64(destination) ^ UInt64(clientPort) << 16
-                                         ^ UInt64(destinationPort) ^ UInt64(ipProtocol) << 56)
-            let backend = services[serviceIndex].table.backend(forHash: hash)
-            guard backend >= 0 || configuration.services[serviceIndex].fallback != nil else {
-                batch.drop(index, reason: .lbNoBackend)
+            slot = admit(client: client, clientPort: clientPort, destination: destination, destinationPort: destinationPort,
+                         ipProtocol: ipProtocol, serviceIndex: serviceIndex, key: key, now: now)
+            guard slot >= 0 else {
+                batch.drop(index, reason: slot == -1 ? .lbNoBackend : .lbTableFull)
                 return
             }
-            guard let free = freeSlots.popLast() else {
-                batch.drop(index, reason: .lbTableFull)
-                return
-            }
-            slot = Int(free)
-            let target = backend >= 0 ? services[serviceIndex].backends[backend] : configuration.services[serviceIndex].fallback!
-            connections[slot] = Connection(client: client, backendAddress: target.address.rawValue, expires: now,
-                                           clientPort: clientPort, backendPort: target.port, service: Int16(serviceIndex),
-                                           backend: Int16(backend), ipProtocol: ipProtocol, closing: false, used: true)
-            byClient.insert(key.0, key.1, value: free)
-            let reverse = Self.backendKey(ipProtocol, target.address.rawValue, target.port, client, clientPort)
-            byBackend.insert(reverse.0, reverse.1, value: free)
-            assignments[configuration.services[serviceIndex].name, default: [:]][target.name, default: 0] += 1
         }
-        let connection = connections + slot
-        refresh(connection, frame: frame, packet: packet.pointee, now: now)
+        forward(connections + slot, packet: packet, frame: frame, isUDP: ipProtocol == IPProtocol.udp)
+    }
+
+    /// After a table swap: the connection keeps its backend unless that backend is down.
+    @inline(never)
+    func stillUsable(_ connection: UnsafeMutablePointer<Connection>) -> Bool {
+        let serviceIndex = Int(connection.pointee.service)
+        let backend = Int(connection.pointee.backend)
+        guard backend < 0 || services[serviceIndex].states[backend] != .down else { return false }
+        connection.pointee.generation = generation
+        return true
+    }
+
+    /// A new flow: Maglev on the flow's 5-tuple hash, or the fallback when nobody is up.
+    /// Returns the connection slot, -1 when there is no backend, -2 when the table is full.
+    @inline(never)
+    func admit(client: UInt32, clientPort: UInt16, destination: UInt32, destinationPort: UInt16, ipProtocol: UInt8,
+               serviceIndex: Int, key: (UInt64, UInt64), now: UInt64) -> Int {
+        let hash = FlowHash.finalize(UInt64(client) << 32 | UInt64(destination) ^ UInt64(clientPort) << 16
+                                     ^ UInt64(destinationPort) ^ UInt64(ipProtocol) << 56)
         let service = configuration.services[serviceIndex]
-        packet.pointee.outPort = backendPort
-        switch service.mode {
-        case .nat:
-            rewrite(frame: frame, packet: packet.pointee, addressOffset: 16, portOffset: 2,
-                    address: connection.pointee.backendAddress, port: connection.pointee.backendPort)
-        case .dsr:
-            let backend = Int(connection.pointee.backend)
-            let mac = backend >= 0 ? services[serviceIndex].backends[backend].mac : service.fallback?.mac
-            if let mac { mac.store(to: frame, at: 0) }
-        }
+        let backend = services[serviceIndex].table.backend(forHash: hash)
+        guard backend >= 0 || service.fallback != nil else { return -1 }
+        guard let free = freeSlots.popLast() else { return -2 }
+        let target = backend >= 0 ? services[serviceIndex].backends[backend] : service.fallback!
+        let toBackend = InternetChecksum.adjustments(oldAddress: destination, newAddress: target.address.rawValue,
+                                                     oldPort: destinationPort, newPort: target.port)
+        let toClient = InternetChecksum.adjustments(oldAddress: target.address.rawValue, newAddress: destination,
+                                                    oldPort: target.port, newPort: destinationPort)
+        connections[Int(free)] = Connection(client: client, backendAddress: target.address.rawValue, expires: now,
+                                            backendMAC: target.mac?.wireValue ?? 0,
+                                            generation: generation, isDSR: service.mode == .dsr,
+                                            toBackendIP: toBackend.address.bigEndian, toBackendTransport: toBackend.addressAndPort.bigEndian,
+                                            toClientIP: toClient.address.bigEndian, toClientTransport: toClient.addressAndPort.bigEndian,
+                                            clientPort: clientPort,
+                                            backendPort: target.port, service: Int16(serviceIndex), backend: Int16(backend),
+                                            ipProtocol: ipProtocol, closing: false, used: true)
+        byClient.insert(key.0, key.1, value: free)
+        let reverse = Self.backendKey(ipProtocol, target.address.rawValue, target.port, client, clientPort)
+        byBackend.insert(reverse.0, reverse.1, value: free)
+        assignments[service.name, default: [:]][target.name, default: 0] += 1
+        return Int(free)
     }
 
     /// A backend's reply in NAT mode goes back to the client from the VIP.
@@ -286,47 +413,53 @@ public final class LoadBalancerStage: Stage, @unchecked Sendable {
                                   l3.loadNetworkUInt32(at: 16), l4.loadNetworkUInt16(at: 2))
         guard let found = byBackend.find(key.0, key.1) else { return }
         let connection = connections + Int(found)
-        let service = configuration.services[Int(connection.pointee.service)]
-        guard service.mode == .nat, connection.pointee.expires > packet.pointee.timestamp else { return }
-        refresh(connection, frame: frame, packet: packet.pointee, now: packet.pointee.timestamp)
-        rewrite(frame: frame, packet: packet.pointee, addressOffset: 12, portOffset: 0,
-                address: service.vip.rawValue, port: service.port)
+        let service = serviceEntries[Int(connection.pointee.service)]
+        guard !service.isDSR, connection.pointee.expires > packet.pointee.timestamp else { return }
+        refresh(connection, frame: frame, packet: packet.pointee, isUDP: ipProtocol == IPProtocol.udp)
+        rewrite(frame: frame, packet: packet.pointee, addressOffset: 12, portOffset: 0, isUDP: ipProtocol == IPProtocol.udp,
+                address: service.vip, port: service.port,
+                ipAdjustment: connection.pointee.toClientIP, transportAdjustment: connection.pointee.toClientTransport)
         packet.pointee.outPort = clientPort
     }
 
-    func refresh(_ connection: UnsafeMutablePointer<Connection>, frame: UnsafeMutableRawPointer, packet: PacketMetadata, now: UInt64) {
-        let second: UInt64 = 1_000_000_000
-        if connection.pointee.ipProtocol == IPProtocol.tcp {
-            let flags = TCPFlags(rawValue: frame.loadByte(at: Int(packet.l4Offset) + 13))
-            if flags.contains(.fin) || flags.contains(.rst) { connection.pointee.closing = true }
-            connection.pointee.expires = now + (connection.pointee.closing ? configuration.tcpClosingTimeout
-                                                : configuration.tcpTimeout) * second
-        } else {
-            connection.pointee.expires = now + configuration.udpTimeout * second
+    /// Pushes the connection's expiry out: UDP `udpTimeout` after its last packet, TCP
+    /// `tcpTimeout`, or `tcpClosingTimeout` once a FIN or RST was seen.
+    @inline(__always)
+    func refresh(_ connection: UnsafeMutablePointer<Connection>, frame: UnsafeMutableRawPointer, packet: PacketMetadata, isUDP: Bool) {
+        let now = packet.timestamp
+        if isUDP {
+            connection.pointee.expires = now &+ udpTimeout
+            return
         }
+        let flags = TCPFlags(rawValue: frame.loadByte(at: Int(packet.l4Offset) &+ 13))
+        if flags.contains(.fin) || flags.contains(.rst) { connection.pointee.closing = true }
+        connection.pointee.expires = now &+ (connection.pointee.closing ? tcpClosingTimeout : tcpTimeout)
     }
 
-    func rewrite(frame: UnsafeMutableRawPointer, packet: PacketMetadata, addressOffset: Int, portOffset: Int,
-                 address: UInt32, port: UInt16) {
+    /// Writes `address`:`port` at the given offsets and patches the checksums with the
+    /// connection's precomputed adjustments (a UDP checksum of 0 stays 0; one that comes out 0
+    /// is sent as 0xFFFF, RFC 768).
+    @inline(__always)
+    func rewrite(frame: UnsafeMutableRawPointer, packet: PacketMetadata, addressOffset: Int, portOffset: Int, isUDP: Bool,
+                 address: UInt32, port: UInt16, ipAdjustment: UInt16, transportAdjustment: UInt16) {
         let l3 = frame + Int(packet.l3Offset)
         let l4 = frame + Int(packet.l4Offset)
-        let oldAddress = l3.loadNetworkUInt32(at: addressOffset)
-        let oldPort = l4.loadNetworkUInt16(at: portOffset)
-        l3.storeNetworkUInt32(address, at: addressOffset)
-        IPv4Header(l3).checksum = InternetChecksum.updated(IPv4Header(l3).checksum, old: oldAddress, new: address)
-        l4.storeNetworkUInt16(port, at: portOffset)
-        let checksumOffset = packet.ipProtocol == IPProtocol.tcp ? 16 : 6
-        let checksum = l4.loadNetworkUInt16(at: checksumOffset)
-        if packet.ipProtocol == IPProtocol.udp && checksum == 0 { return }
-        var patched = InternetChecksum.updated(checksum, oldAddress: oldAddress, newAddress: address, oldPort: oldPort, newPort: port)
-        if packet.ipProtocol == IPProtocol.udp && patched == 0 { patched = 0xFFFF }
-        l4.storeNetworkUInt16(patched, at: checksumOffset)
+        l3.storeBytes(of: address.bigEndian, toByteOffset: addressOffset, as: UInt32.self)
+        let ipChecksum = l3.loadUnaligned(fromByteOffset: 10, as: UInt16.self)
+        l3.storeBytes(of: InternetChecksum.adjusted(ipChecksum, by: ipAdjustment), toByteOffset: 10, as: UInt16.self)
+        l4.storeBytes(of: port.bigEndian, toByteOffset: portOffset, as: UInt16.self)
+        let checksumOffset = isUDP ? 6 : 16
+        let checksum = l4.loadUnaligned(fromByteOffset: checksumOffset, as: UInt16.self)
+        if isUDP && checksum == 0 { return }
+        let patched = InternetChecksum.adjusted(checksum, by: transportAdjustment)
+        l4.storeBytes(of: isUDP && patched == 0 ? 0xFFFF : patched, toByteOffset: checksumOffset, as: UInt16.self)
     }
 
     func release(_ slot: Int) {
         let connection = connections[slot]
         guard connection.used else { return }
-        let key = Self.clientKey(connection.ipProtocol, connection.client, connection.clientPort, Int(connection.service))
+        let service = serviceEntries[Int(connection.service)]
+        let key = Self.clientKey(connection.ipProtocol, connection.client, connection.clientPort, service.vip, service.port)
         byClient.remove(key.0, key.1)
         let reverse = Self.backendKey(connection.ipProtocol, connection.backendAddress, connection.backendPort,
                                       connection.client, connection.clientPort)

@@ -199,12 +199,12 @@ public final class NATStage: Stage {
                     // (ones'-complement sums do not care about byte order, RFC 1071 2(B)).
                     l3.storeBytes(of: entry.pointee.outsideAddressWire, toByteOffset: 12, as: UInt32.self)
                     let ipChecksum = l3.loadUnaligned(fromByteOffset: 10, as: UInt16.self)
-                    l3.storeBytes(of: Self.adjusted(ipChecksum, by: entry.pointee.ipAdjustmentWire), toByteOffset: 10, as: UInt16.self)
+                    l3.storeBytes(of: InternetChecksum.adjusted(ipChecksum, by: entry.pointee.ipAdjustmentWire), toByteOffset: 10, as: UInt16.self)
                     l4.storeBytes(of: entry.pointee.outsidePortWire, toByteOffset: 0, as: UInt16.self)
                     let checksumOffset = ipProtocol == IPProtocol.tcp ? 16 : 6
                     let checksum = l4.loadUnaligned(fromByteOffset: checksumOffset, as: UInt16.self)
                     if ipProtocol == IPProtocol.tcp || checksum != 0 {  // a UDP checksum of 0 stays 0
-                        var patched = Self.adjusted(checksum, by: entry.pointee.transportAdjustmentWire)
+                        var patched = InternetChecksum.adjusted(checksum, by: entry.pointee.transportAdjustmentWire)
                         if patched == 0 && ipProtocol == IPProtocol.udp { patched = 0xFFFF }
                         l4.storeBytes(of: patched, toByteOffset: checksumOffset, as: UInt16.self)
                     }
@@ -277,13 +277,6 @@ public final class NATStage: Stage {
         hairpinIfNeeded(index, packet: packet, frame: frame, batch: batch, now: now)
     }
 
-    /// `~(~checksum + adjustment)` in ones'-complement arithmetic.
-    @inline(__always)
-    static func adjusted(_ checksum: UInt16, by adjustment: UInt16) -> UInt16 {
-        let sum = UInt32(~checksum) &+ UInt32(adjustment)
-        return ~UInt16(truncatingIfNeeded: (sum & 0xFFFF) &+ (sum >> 16))
-    }
-
     @inline(__always)
     func isOwn(_ address: UInt32) -> Bool {
         for index in 0..<ownAddressCount where ownAddresses[index] == address { return true }
@@ -333,9 +326,8 @@ public final class NATStage: Stage {
         let index = Int(slot)
         // ~old + new, summed once: adding it to ~checksum is the whole RFC 1624 update.
         let outsideAddress = pool[poolIndex]
-        let ipAdjustment = Self.fold(UInt64(~address >> 16) + UInt64(~address & 0xFFFF)
-                                     + UInt64(outsideAddress >> 16) + UInt64(outsideAddress & 0xFFFF))
-        let transportAdjustment = Self.fold(UInt64(ipAdjustment) + UInt64(~port) + UInt64(outsidePort))
+        let (ipAdjustment, transportAdjustment) = InternetChecksum.adjustments(oldAddress: address, newAddress: outsideAddress,
+                                                                               oldPort: port, newPort: outsidePort)
         mappings[index] = Mapping(insideAddress: address, outsideAddress: outsideAddress, expires: now,
                                   remotes: (0, 0, 0, 0), insidePort: port, outsidePort: outsidePort,
                                   outsideAddressWire: outsideAddress.bigEndian, outsidePortWire: outsidePort.bigEndian,
@@ -346,12 +338,6 @@ public final class NATStage: Stage {
         byOutside.insert(Self.key(ipProtocol, pool[poolIndex], outsidePort), 0, value: slot)
         counters.count(0)
         return index
-    }
-
-    static func fold(_ value: UInt64) -> UInt16 {
-        var sum = value
-        while sum > 0xFFFF { sum = (sum & 0xFFFF) + (sum >> 16) }
-        return UInt16(sum)
     }
 
     /// The port to use: `preferred` when it is in range and free, otherwise the next free one

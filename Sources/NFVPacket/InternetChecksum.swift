@@ -51,6 +51,26 @@ public enum InternetChecksum {
         return UInt16(truncatingIfNeeded: sum)
     }
 
+    /// The RFC 1624 adjustments `~m + m'` for an IPv4 address and a port rewritten from
+    /// (`oldAddress`, `oldPort`) to (`newAddress`, `newPort`): `address` for the IP header
+    /// checksum, `addressAndPort` for a TCP or UDP checksum (pseudo-header address and port).
+    /// Computed once per flow; `adjusted(_:by:)` then updates a packet's checksum in two adds.
+    @inlinable
+    public static func adjustments(oldAddress: UInt32, newAddress: UInt32, oldPort: UInt16,
+                                   newPort: UInt16) -> (address: UInt16, addressAndPort: UInt16) {
+        let address = fold(UInt64(~oldAddress >> 16) + UInt64(~oldAddress & 0xFFFF) + UInt64(newAddress >> 16) + UInt64(newAddress & 0xFFFF))
+        return (address, fold(UInt64(address) + UInt64(~oldPort) + UInt64(newPort)))
+    }
+
+    /// RFC 1624 equation 3 with a precomputed adjustment: `~(~checksum + adjustment)`. Both may
+    /// be in packet byte order as long as they agree (ones'-complement sums are byte-order
+    /// independent, RFC 1071 2(B)).
+    @inlinable @inline(__always)
+    public static func adjusted(_ checksum: UInt16, by adjustment: UInt16) -> UInt16 {
+        let sum = UInt32(~checksum) &+ UInt32(adjustment)
+        return ~UInt16(truncatingIfNeeded: (sum & 0xFFFF) &+ (sum >> 16))
+    }
+
     /// Ones'-complement addition of two 16-bit values.
     @inlinable @inline(__always)
     public static func add(_ a: UInt16, _ b: UInt16) -> UInt16 {
