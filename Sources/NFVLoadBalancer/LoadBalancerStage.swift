@@ -20,7 +20,7 @@ import Synchronization
 /// atomic load per batch when nothing changed), so a batch always sees one consistent table.
 ///
 /// Drops: `lb_no_backend` (no backend up and no fallback), `lb_table_full` (a new flow could
-/// not be tracked). Traffic that is not for a VIP, or not a reply of a tracked NAT-mode flow,
+/// not be tracked: every connection slot is live; expired ones are reclaimed first). Traffic that is not for a VIP, or not a reply of a tracked NAT-mode flow,
 /// passes unchanged.
 public final class LoadBalancerStage: Stage, @unchecked Sendable {
     public let name: String
@@ -383,6 +383,7 @@ public final class LoadBalancerStage: Stage, @unchecked Sendable {
         let service = configuration.services[serviceIndex]
         let backend = services[serviceIndex].table.backend(forHash: hash)
         guard backend >= 0 || service.fallback != nil else { return -1 }
+        if freeSlots.isEmpty { sweep(now: now) }  // reclaim expired connections before refusing
         guard let free = freeSlots.popLast() else { return -2 }
         let target = backend >= 0 ? services[serviceIndex].backends[backend] : service.fallback!
         let toBackend = InternetChecksum.adjustments(oldAddress: destination, newAddress: target.address.rawValue,

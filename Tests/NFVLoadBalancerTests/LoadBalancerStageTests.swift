@@ -55,15 +55,60 @@ import Testing
 
     /// Sends clients 0..<count through the stage; returns the backend address each one reached.
     static func send(_ stage: LoadBalancerStage, clients: Range<Int>, time: UInt64) throws -> [UInt32] {
+        try send(stage, frames: clients.map { clientFrame($0, time: time) }).backends
+    }
+
+    /// Sends `frames` from the client side; returns the backend address of every frame that
+    /// reached the backend side, and the load balancer's drop counters.
+    static func send(_ stage: LoadBalancerStage, frames: [MemoryPort.Frame]) throws -> (backends: [UInt32], drops: DropCounters) {
         let pool = PacketPool(slotCount: 1024)
         let chain = Chain(stages: [ParseStage(), stage], pool: pool, ingressStageCount: 1)
         let backendsSide = MemoryPort(portNumber: 0)
-        let clientsSide = MemoryPort(frames: clients.map { clientFrame($0, time: time) }, portNumber: 1)
+        let clientsSide = MemoryPort(frames: frames, portNumber: 1)
         try Pipeline(sources: [clientsSide], chain: chain, sinks: [backendsSide, clientsSide], batch: PacketBatch(pool: pool))
             .runUntilExhausted()
-        return backendsSide.transmitted.map { frame in
+        let backends = backendsSide.transmitted.map { frame in
             frame.bytes.withUnsafeBytes { UInt32(bigEndian: $0.loadUnaligned(fromByteOffset: 30, as: UInt32.self)) }
         }
+        return (backends, chain.counters[1].drops)
+    }
+
+    static let second: UInt64 = 1_000_000_000
+
+    /// A full connection table is a counted drop (`lb_table_full`), never a crash or a reused
+    /// live entry; once connections expire their slots are reclaimed for new flows.
+    @Test func fullTableIsCountedAndExpiredSlotsAreReclaimed() throws {
+        var configuration = Self.service(3)
+        configuration.connectionCapacity = 16
+        let stage = LoadBalancerStage(name: "lb", configuration: configuration, portIndex: ["inside": 0, "outside": 1])
+        let first = try Self.send(stage, frames: (0..<20).map { Self.clientFrame($0, time: 1) })
+        #expect(first.backends.count == 16)
+        #expect(first.drops[.lbTableFull] == 4)
+        #expect(stage.connectionCount == 16)
+        // Still live one second later: the 16 tracked flows pass, a new one is refused.
+        let live = try Self.send(stage, frames: (0..<17).map { Self.clientFrame($0, time: 1 + Self.second) })
+        #expect(live.backends.count == 16)
+        #expect(live.drops[.lbTableFull] == 1)
+        // After the TCP idle timeout (7440 s) every slot is free again.
+        let later = 2 + 7441 * Self.second
+        let fresh = try Self.send(stage, frames: (100..<116).map { Self.clientFrame($0, time: later) })
+        #expect(fresh.backends.count == 16)
+        #expect(fresh.drops.total == 0)
+    }
+
+    /// After a FIN the connection lives only the closing timeout (10 s): a packet of the same
+    /// 5-tuple 11 s later is a new flow (counted as a new assignment), one 5 s later is not.
+    @Test func finShortensTheConnectionLifetime() throws {
+        let stage = LoadBalancerStage(name: "lb", configuration: Self.service(3), portIndex: ["inside": 0, "outside": 1])
+        func assigned() -> UInt64 { stage.assignments["web"]?.values.reduce(0, +) ?? 0 }
+        var fin = Self.clientFrame(0, time: 2 * Self.second)
+        fin.bytes[47] = TCPFlags.fin.rawValue | TCPFlags.ack.rawValue
+        _ = try Self.send(stage, frames: [Self.clientFrame(0, time: Self.second), fin])
+        #expect(assigned() == 1)
+        _ = try Self.send(stage, frames: [Self.clientFrame(0, time: 7 * Self.second)])
+        #expect(assigned() == 1, "5 s after the FIN the connection is still tracked")
+        _ = try Self.send(stage, frames: [Self.clientFrame(0, time: 18 * Self.second)])
+        #expect(assigned() == 2, "11 s after the last packet of a closing connection it is gone")
     }
 
     /// Tracked flows keep their backend when a backend is added; new flows also use the new one.
