@@ -17,6 +17,7 @@ import Yams
 ///   dnat: [{ name: web-in, proto: tcp, external: 198.51.100.2:8080, internal: 10.0.1.10:80 }]
 ///   filtering: endpoint-independent  # or address-dependent
 ///   hairpin: true
+///   onExhaustion: icmp-unreachable   # or drop (the default); RFC 5508 REQ-8
 ///   sessions: { max: 262144, udpTimeout: 300s, tcpEstablishedTimeout: 7440s, tcpTransitoryTimeout: 240s, icmpTimeout: 60s }
 /// ```
 /// `mapping:` may be given and must be `endpoint-independent` (RFC 4787 REQ-1, the only
@@ -36,7 +37,7 @@ public struct NATConfigLoader: Sendable {
     public func parse(_ text: String, file: String) throws(DescriptorErrorList) -> Loaded {
         let (decoder, name, spec) = try VNFDocument.spec(
             text, file: file, kind: "NatConfig",
-            allowed: ["inside", "outside", "pool", "snat", "dnat", "mapping", "filtering", "hairpin", "sessions"],
+            allowed: ["inside", "outside", "pool", "snat", "dnat", "mapping", "filtering", "hairpin", "sessions", "onExhaustion"],
             required: ["inside", "outside", "pool"])
         var references: [PortReference] = []
         var ports: [String: String] = [:]
@@ -149,6 +150,11 @@ public struct NATConfigLoader: Sendable {
                 decoder.report(node, field: "spec.hairpin", "expected true or false")
             }
         }
+        var unreachableOnExhaustion = false
+        if let node = spec["onExhaustion"], let value = decoder.choice(node, field: "spec.onExhaustion",
+                                                                     choices: ["drop", "icmp-unreachable"], what: "exhaustion behaviour") {
+            unreachableOnExhaustion = value == "icmp-unreachable"
+        }
         var timeouts = NATConfiguration.Timeouts()
         var maximum = 65_536
         if let node = spec["sessions"],
@@ -180,7 +186,8 @@ public struct NATConfigLoader: Sendable {
         }
         return Loaded(configuration: NATConfiguration(name: name, insidePort: inside, outsidePort: outside, pool: pool,
                                                       sourceRules: rules, forwards: forwards, filtering: filtering,
-                                                      hairpin: hairpin, maximumMappings: maximum, timeouts: timeouts),
+                                                      hairpin: hairpin, maximumMappings: maximum, timeouts: timeouts,
+                                                      unreachableOnExhaustion: unreachableOnExhaustion),
                       portReferences: references)
     }
 

@@ -193,28 +193,17 @@ public final class FirewallStage: Stage {
     func reject(_ index: Int, frame: UnsafeMutableRawPointer, entry: PacketMetadata, batch: PacketBatch, emit: PacketBatch) {
         batch.drop(index, reason: .firewallReject)
         let flags = entry.flags
-        guard flags.contains(.ipv4) || flags.contains(.ipv6), !emit.isFull, let id = emit.pool.allocate() else {
-            if flags.contains(.ipv4) || flags.contains(.ipv6) { counters.countReplyFailure() }
-            return
-        }
-        let output = emit.pool.slot(id) + emit.pool.headroom
-        let length: Int?
-        if entry.ipProtocol == IPProtocol.tcp && flags.contains(.hasL4) {
-            length = ReplyBuilder.tcpReset(original: frame, metadata: entry, output: output)
-        } else {
+        guard flags.contains(.ipv4) || flags.contains(.ipv6) else { return }
+        let result = emit.appendGenerated(outPort: entry.inPort, timestamp: entry.timestamp) { output in
+            if entry.ipProtocol == IPProtocol.tcp && flags.contains(.hasL4) {
+                return ReplyBuilder.tcpReset(original: frame, metadata: entry, output: output)
+            }
             let l3 = frame + Int(entry.l3Offset)
             let isIPv4 = flags.contains(.ipv4)
             let destination = isIPv4 ? IPv6Address(ipv4Mapped: IPv4Header(l3).destination) : IPv6Header(l3).destination
-            length = ReplyBuilder.icmpError(type: isIPv4 ? 3 : 1, code: isIPv4 ? 3 : 4, source: destination,
-                                            original: frame, metadata: entry, output: output)
+            return ReplyBuilder.icmpError(type: isIPv4 ? 3 : 1, code: isIPv4 ? 3 : 4, source: destination,
+                                          original: frame, metadata: entry, output: output)
         }
-        guard let length else {
-            emit.pool.release(id)
-            return
-        }
-        var reply = PacketMetadata(id: id, dataOffset: UInt16(emit.pool.headroom), length: UInt16(length),
-                                   inPort: entry.inPort, timestamp: entry.timestamp)
-        reply.outPort = entry.inPort
-        _ = emit.append(reply)
+        if result == .noBuffer { counters.countReplyFailure() }
     }
 }

@@ -74,10 +74,14 @@ public struct NATConfiguration: Sendable, Equatable {
     /// The most mappings at once.
     public var maximumMappings: Int
     public var timeouts: Timeouts
+    /// When no mapping can be made (ports or mapping table exhausted): besides the counted
+    /// drop, tell the sender with an ICMP destination unreachable, code 13 (communication
+    /// administratively prohibited), as RFC 5508 REQ-8 recommends.
+    public var unreachableOnExhaustion: Bool
 
     public init(name: String, insidePort: String, outsidePort: String, pool: [IPv4Address], sourceRules: [SourceRule],
                 forwards: [Forward] = [], filtering: Filtering = .endpointIndependent, hairpin: Bool = true,
-                maximumMappings: Int = 65_536, timeouts: Timeouts = Timeouts()) {
+                maximumMappings: Int = 65_536, timeouts: Timeouts = Timeouts(), unreachableOnExhaustion: Bool = false) {
         self.name = name
         self.insidePort = insidePort
         self.outsidePort = outsidePort
@@ -88,5 +92,6 @@ public struct NATConfiguration: Sendable, Equatable {
         self.hairpin = hairpin
         self.maximumMappings = maximumMappings
         self.timeouts = timeouts
+        self.unreachableOnExhaustion = unreachableOnExhaustion
     }
 }

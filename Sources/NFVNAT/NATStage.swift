@@ -16,7 +16,8 @@ import NFVPipeline
 /// TCP, UDP and ICMP checksums incrementally (RFC 1624); a UDP checksum of 0 stays 0.
 ///
 /// Drops: `nat_ports_exhausted` (no free port, or the mapping table is full: counted, never a
-/// reused live mapping), `nat_no_mapping` (inbound to a pool address without a mapping, or
+/// reused live mapping; with `unreachableOnExhaustion` the sender also gets an ICMP
+/// destination unreachable, code 13), `nat_no_mapping` (inbound to a pool address without a mapping, or
 /// refused by address-dependent filtering), `nat_fragment` (a non-first fragment: its ports
 /// are unknown), `nat_unsupported_protocol` (neither TCP, UDP nor ICMP, from a translated host).
 /// Packets to or from addresses the NAT does not own pass unchanged.
@@ -126,7 +127,7 @@ public final class NATStage: Stage {
             guard flags.contains(.ipv4) else { continue }  // NAT44: everything else passes
             let frame = pool.slot(packet.pointee.id) + Int(packet.pointee.dataOffset)
             if outbound {
-                translateOutbound(index, packet: packet, frame: frame, batch: batch)
+                translateOutbound(index, packet: packet, frame: frame, batch: batch, emit: emit)
             } else {
                 translateInbound(index, packet: packet, frame: frame, batch: batch)
             }
@@ -178,7 +179,7 @@ public final class NATStage: Stage {
 
     @inline(__always)
     func translateOutbound(_ index: Int, packet: UnsafeMutablePointer<PacketMetadata>, frame: UnsafeMutableRawPointer,
-                           batch: PacketBatch) {
+                           batch: PacketBatch, emit: PacketBatch) {
         // The common case, a live mapping of this TCP/UDP endpoint, stays inline.
         let flags = packet.pointee.flags
         let ipProtocol = packet.pointee.ipProtocol
@@ -215,13 +216,13 @@ public final class NATStage: Stage {
                 }
             }
         }
-        translateOutboundSlowly(index, packet: packet, frame: frame, batch: batch)
+        translateOutboundSlowly(index, packet: packet, frame: frame, batch: batch, emit: emit)
     }
 
     /// Everything but a live TCP/UDP mapping: ICMP, static forwards, new mappings, fragments.
     @inline(never)
     func translateOutboundSlowly(_ index: Int, packet: UnsafeMutablePointer<PacketMetadata>, frame: UnsafeMutableRawPointer,
-                                 batch: PacketBatch) {
+                                 batch: PacketBatch, emit: PacketBatch) {
         let flags = packet.pointee.flags
         let l3 = frame + Int(packet.pointee.l3Offset)
         let ip = IPv4Header(l3)
@@ -266,6 +267,7 @@ public final class NATStage: Stage {
         guard slot >= 0 else {
             counters.count(2)
             batch.drop(index, reason: .natPortsExhausted)
+            if configuration.unreachableOnExhaustion { tellSenderProhibited(packet.pointee, frame: frame, emit: emit) }
             return
         }
         let entry = mappings + slot
@@ -338,6 +340,17 @@ public final class NATStage: Stage {
         byOutside.insert(Self.key(ipProtocol, pool[poolIndex], outsidePort), 0, value: slot)
         counters.count(0)
         return index
+    }
+
+    /// RFC 5508 REQ-8: an ICMP destination unreachable, code 13 (communication administratively
+    /// prohibited), back to the inside sender of a packet no mapping could be made for. It comes
+    /// from the packet's destination, as a firewall's reject does (the NAT has no inside address
+    /// of its own); errors about errors and about later fragments are never sent.
+    func tellSenderProhibited(_ packet: PacketMetadata, frame: UnsafeMutableRawPointer, emit: PacketBatch) {
+        let destination = IPv6Address(ipv4Mapped: IPv4Header(frame + Int(packet.l3Offset)).destination)
+        _ = emit.appendGenerated(outPort: packet.inPort, timestamp: packet.timestamp) { output in
+            ReplyBuilder.icmpError(type: 3, code: 13, source: destination, original: frame, metadata: packet, output: output)
+        }
     }
 
     /// The port to use: `preferred` when it is in range and free, otherwise the next free one

@@ -106,6 +106,33 @@ public final class PacketBatch {
         return true
     }
 
+    /// The outcome of `appendGenerated(outPort:timestamp:build:)`.
+    public enum GeneratedResult: Sendable, Equatable {
+        case appended
+        /// No room in the batch or no free buffer in the pool (worth counting).
+        case noBuffer
+        /// `build` declined (the rules forbid this packet, e.g. an error about an error).
+        case notBuilt
+    }
+
+    /// Builds a packet the stage originates (a reply, an ICMP error, an ARP request) in a fresh
+    /// pool buffer and appends it, to leave through `outPort`. `build` writes the frame at the
+    /// pointer and returns its length, or nil to build nothing; the buffer goes back to the pool
+    /// unless the packet was appended.
+    @inlinable
+    public func appendGenerated(outPort: UInt16, timestamp: UInt64, build: (UnsafeMutableRawPointer) -> Int?) -> GeneratedResult {
+        guard counts[0] < capacity, let id = pool.allocate() else { return .noBuffer }
+        guard let length = build(pool.slot(id) + pool.headroom) else {
+            pool.release(id)
+            return .notBuilt
+        }
+        var entry = PacketMetadata(id: id, dataOffset: UInt16(pool.headroom), length: UInt16(length), inPort: outPort,
+                                   timestamp: timestamp)
+        entry.outPort = outPort
+        _ = append(entry)
+        return .appended
+    }
+
     /// The outcome of `appendCopy(of:inPort:timestamp:)`.
     public enum AppendResult: Sendable {
         case appended

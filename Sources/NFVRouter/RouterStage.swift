@@ -577,18 +577,8 @@ public final class RouterStage: Stage {
     /// buffer, no room, or nothing to build.
     func generate(emit: PacketBatch, outPort: UInt16, timestamp: UInt64,
                   build: (UnsafeMutableRawPointer) -> Int?) -> Bool {
-        guard !emit.isFull, let id = emit.pool.allocate() else {
-            counters.count(6)
-            return false
-        }
-        guard let length = build(emit.pool.slot(id) + emit.pool.headroom) else {
-            emit.pool.release(id)
-            return false
-        }
-        var entry = PacketMetadata(id: id, dataOffset: UInt16(emit.pool.headroom), length: UInt16(length),
-                                   inPort: outPort, timestamp: timestamp)
-        entry.outPort = outPort
-        _ = emit.append(entry)
-        return true
+        let result = emit.appendGenerated(outPort: outPort, timestamp: timestamp, build: build)
+        if result == .noBuffer { counters.count(6) }
+        return result == .appended
     }
 }

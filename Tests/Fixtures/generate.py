@@ -679,7 +679,13 @@ def nat_traffic():
     for host, port in (("10.0.9.1", 2000), ("10.0.9.2", 2001)):
         p = arrive("inside", IP(src=host, dst=r1) / UDP(sport=3000, dport=53) / Raw(b"q"))
         leave("outside", p, src=public, sport=port)
-    arrive("inside", IP(src="10.0.9.3", dst=r1) / UDP(sport=3000, dport=53) / Raw(b"q"), "nat_ports_exhausted")
+    # The third host finds no free port: dropped, and (onExhaustion: icmp-unreachable) told so
+    # with a destination unreachable, code 13 (RFC 5508 REQ-8), from the packet's destination.
+    p = arrive("inside", IP(src="10.0.9.3", dst=r1) / UDP(sport=3000, dport=53) / Raw(b"q"), "nat_ports_exhausted")
+    prohibited = Ether(raw(Ether(src=LAN_MAC, dst=CLIENT_MAC) / IP(src=r1, dst="10.0.9.3", ttl=64, id=0, flags="DF")
+                           / ICMP(type=3, code=13) / Raw(raw(p[IP]))))
+    prohibited.time = p.time
+    inside_tx.append(prohibited)
     # Expiry: a UDP mapping made now is gone 301 s later (the timeout is 300 s).
     p = arrive("inside", IP(src=b, dst=r1, id=20) / UDP(sport=7000, dport=53) / Raw(b"late"))
     leave("outside", p, src=public)

@@ -79,6 +79,7 @@ import Testing
               dnat: [{ name: d, proto: tcp, external: 198.51.100.2, internal: "10.0.0.1:80" }]
               filtering: adress-dependent
               sessions: { udpTimeout: 30s }
+              onExhaustion: icmp-unreachble
             """
         var found: [String] = []
         do { _ = try NATConfigLoader().parse(text, file: "n.yaml") } catch { found = error.errors.map(\.description) }
@@ -89,5 +90,8 @@ import Testing
         #expect(found.contains { $0.contains("spec.dnat[0]: a port forward needs ports on both sides") })
         #expect(found.contains { $0.contains("spec.filtering: unknown filtering behaviour \"adress-dependent\"; did you mean \"address-dependent\"?") })
         #expect(found.contains { $0.contains("spec.sessions.udpTimeout: 30s is below the 120s the RFCs require; use at least 120s") })
+        #expect(found.contains {
+            $0.hasPrefix("n.yaml:12:17: error: spec.onExhaustion: unknown exhaustion behaviour \"icmp-unreachble\"; did you mean \"icmp-unreachable\"?")
+        }, "\(found)")
     }
 }
