@@ -29,9 +29,10 @@ let package = Package(
             providers: [.apt(["libnl-3-dev", "libnl-route-3-dev"])]
         ),
         .target(name: "CAllocCounter"),
+        .target(name: "CLinux"),
         .target(name: "NFVPacket"),
         .target(name: "NFVPipeline", dependencies: ["NFVPacket"]),
-        .target(name: "NFVIO", dependencies: ["NFVPacket", "NFVPipeline", "CPcap"]),
+        .target(name: "NFVIO", dependencies: ["NFVPacket", "NFVPipeline", "CPcap", "CLinux"]),
         .target(name: "NFVFlow", dependencies: ["NFVPacket"]),
         .target(name: "NFVFirewall", dependencies: ["NFVPacket", "NFVPipeline", "NFVFlow"]),
         .target(name: "NFVRouter", dependencies: ["NFVPacket", "NFVPipeline"]),

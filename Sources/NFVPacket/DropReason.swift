@@ -117,6 +117,12 @@ public enum DropReason: UInt8, CaseIterable, Sendable, CustomStringConvertible {
     case frameTooLarge
     /// No free buffer in the packet pool.
     case poolExhausted
+    /// A frame to transmit is longer than the port's MTU allows (never written truncated).
+    case frameAboveMTU
+    /// The kernel had no room for a transmitted frame (EAGAIN or ENOBUFS on a TAP write).
+    case transmitQueueFull
+    /// The port's device went away (a deleted TAP): frames for it are dropped until it is back.
+    case portDown
 
     /// The reason's counter name, snake_case (`ttl_expired`).
     public var name: String {
@@ -168,6 +174,9 @@ public enum DropReason: UInt8, CaseIterable, Sendable, CustomStringConvertible {
         case .lbTableFull: "lb_table_full"
         case .frameTooLarge: "frame_too_large"
         case .poolExhausted: "pool_exhausted"
+        case .frameAboveMTU: "frame_above_mtu"
+        case .transmitQueueFull: "transmit_queue_full"
+        case .portDown: "port_down"
         }
     }
 

@@ -1,0 +1,17 @@
+#ifndef NFV_CLINUX_H
+#define NFV_CLINUX_H
+// Linux interfaces Swift cannot import directly: the TUN/TAP ioctls are function-like macros
+// (TUNSETIFF, TUNSETPERSIST), so they are wrapped here as functions.
+
+/// Opens /dev/net/tun and attaches the fd to TAP device `name` (created if it does not exist),
+/// with IFF_TAP | IFF_NO_PI, plus IFF_MULTI_QUEUE when `multiQueue` is non-zero. The fd is
+/// non-blocking and close-on-exec. Returns the fd, or -errno.
+int nfv_tap_open(const char *name, int multiQueue);
+
+/// Makes the device outlive its fds (persist = 1) or not (0). Returns 0 or -errno.
+int nfv_tap_set_persist(int fd, int persist);
+
+/// The kernel's name for the device the fd is attached to (IFNAMSIZ bytes). Returns 0 or -errno.
+int nfv_tap_name(int fd, char *name);
+
+#endif

@@ -1,0 +1,156 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CLinux
+import NFVPacket
+import NFVPipeline
+
+/// A chain port on a Linux TAP device (`/dev/net/tun`, `IFF_TAP | IFF_NO_PI`): frames the
+/// kernel sends into the TAP are received here, frames transmitted here appear on the kernel's
+/// side of the TAP as if they came in from a wire.
+///
+/// The fd is non-blocking: `receive` reads until EAGAIN, the batch is full or `limit` frames,
+/// straight into pool buffers (no copy); `transmit` writes each frame once. Drops, counted in
+/// `counters.drops`: `frame_too_large` (a received frame filled the whole buffer, so it may be
+/// truncated), `pool_exhausted`, `frame_above_mtu` (a frame to send is longer than MTU + the
+/// Ethernet header: never written truncated), `transmit_queue_full` (EAGAIN or ENOBUFS on
+/// write), `port_down` (the device is gone: EIO, EBADFD, ENODEV, ENXIO; `isDown` turns true,
+/// `downEvents` counts it, the chain keeps running). EINTR is retried.
+///
+/// A TAP the port creates is not persistent: the kernel removes it when the last fd closes,
+/// including when the process is killed, so nothing is left behind.
+public final class TapPort: PacketSource, PacketSink {
+    /// The device name.
+    public let name: String
+    /// The chain port number stamped on received packets.
+    public let portNumber: UInt16
+    public let counters = PortCounters()
+    /// The non-blocking fd (for poll/epoll).
+    public let fileDescriptor: Int32
+    /// The largest IP packet the port transmits (the frame may add 14 bytes of Ethernet header
+    /// and 4 of one VLAN tag).
+    public let mtu: Int
+    /// True once the device went away.
+    public private(set) var isDown = false
+    /// How many times the port found its device gone.
+    public private(set) var downEvents = 0
+
+    /// Attaches to TAP `name`, creating it if it does not exist (names are at most 15 bytes).
+    /// `multiQueue` opens one queue of a multi-queue TAP (open once per queue).
+    public init(name: String, portNumber: UInt16, mtu: Int = 1500, multiQueue: Bool = false) throws(PortError) {
+        guard !name.isEmpty, name.utf8.count <= 15 else {
+            throw PortError("TAP \(name): a device name has 1 to 15 bytes")
+        }
+        let descriptor = nfv_tap_open(name, multiQueue ? 1 : 0)
+        guard descriptor >= 0 else {
+            throw PortError("TAP \(name): \(String(cString: strerror(-descriptor)))"
+                            + (descriptor == -EPERM ? " (creating a TAP needs root or CAP_NET_ADMIN)" : ""))
+        }
+        self.name = name
+        self.portNumber = portNumber
+        self.mtu = mtu
+        fileDescriptor = descriptor
+    }
+
+    deinit { close(fileDescriptor) }
+
+    /// A live port never runs out.
+    public var isExhausted: Bool { false }
+
+    /// The largest frame `transmit` writes: MTU + Ethernet header + one VLAN tag.
+    public var maximumFrameByteCount: Int { mtu + 18 }
+
+    public func receive(into batch: PacketBatch, limit: Int) throws(PortError) -> Int {
+        guard !isDown else { return 0 }
+        let pool = batch.pool
+        let capacity = pool.maximumFrameByteCount
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        let timestamp = UInt64(now.tv_sec) &* 1_000_000_000 &+ UInt64(now.tv_nsec)
+        var received = 0
+        while received < limit, !batch.isFull {
+            guard let id = pool.allocate() else {
+                // Leave the frame in the kernel's queue only if it cannot be read at all: read
+                // it into nothing so the ring keeps moving, and count it.
+                var scratch: UInt8 = 0
+                if read(fileDescriptor, &scratch, 1) >= 0 { counters.drops.increment(.poolExhausted) }
+                break
+            }
+            let start = pool.slot(id) + pool.headroom
+            let count = read(fileDescriptor, start, capacity)
+            if count < 0 {
+                pool.release(id)
+                let error = errno
+                if error == EINTR { continue }
+                if error == EAGAIN || error == EWOULDBLOCK { break }
+                noteFailure(error)
+                break
+            }
+            if count == 0 {
+                pool.release(id)
+                break
+            }
+            counters.receivedPackets &+= 1
+            counters.receivedBytes &+= UInt64(count)
+            if count >= capacity {  // filled the buffer: the frame may have been cut
+                pool.release(id)
+                counters.drops.increment(.frameTooLarge)
+                continue
+            }
+            _ = batch.append(PacketMetadata(id: id, dataOffset: UInt16(pool.headroom), length: UInt16(count),
+                                            inPort: portNumber, timestamp: timestamp))
+            received += 1
+        }
+        return received
+    }
+
+    public func transmit(_ batch: PacketBatch) throws(PortError) {
+        let limit = maximumFrameByteCount
+        for index in 0..<batch.count {
+            let frame = batch.bytes(index)
+            if isDown {
+                counters.drops.increment(.portDown)
+                continue
+            }
+            if frame.count > limit {
+                counters.drops.increment(.frameAboveMTU)
+                continue
+            }
+            while true {
+                let written = write(fileDescriptor, frame.baseAddress, frame.count)
+                if written >= 0 {
+                    counters.transmittedPackets &+= 1
+                    counters.transmittedBytes &+= UInt64(frame.count)
+                    break
+                }
+                let error = errno
+                if error == EINTR { continue }
+                if error == EAGAIN || error == EWOULDBLOCK || error == ENOBUFS {
+                    counters.drops.increment(.transmitQueueFull)
+                } else {
+                    noteFailure(error)
+                    counters.drops.increment(.portDown)
+                }
+                break
+            }
+        }
+        batch.releaseAll()
+    }
+
+    /// Waits until the TAP has a frame to read or `timeoutMilliseconds` pass; true when readable.
+    public func waitReadable(timeoutMilliseconds: Int32) -> Bool {
+        var poller = pollfd(fd: fileDescriptor, events: Int16(POLLIN), revents: 0)
+        while true {
+            let ready = poll(&poller, 1, timeoutMilliseconds)
+            if ready < 0 && errno == EINTR { continue }
+            return ready > 0 && poller.revents & Int16(POLLIN) != 0
+        }
+    }
+
+    /// An error that is not about room or retrying: the device is gone (EIO, EBADFD, ENODEV,
+    /// ENXIO), or something the port cannot fix; either way the port stops using it.
+    func noteFailure(_ error: Int32) {
+        if !isDown { downEvents += 1 }
+        isDown = true
+    }
+}
