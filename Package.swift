@@ -38,7 +38,7 @@ let package = Package(
         .target(name: "NFVRouter", dependencies: ["NFVPacket", "NFVPipeline"]),
         .target(name: "NFVNAT", dependencies: ["NFVPacket", "NFVPipeline", "NFVFlow"]),
         .target(name: "NFVLoadBalancer", dependencies: ["NFVPacket", "NFVPipeline", "NFVFlow"]),
-        .target(name: "NFVNetlink", dependencies: ["CNetlink"]),
+        .target(name: "NFVNetlink", dependencies: ["CNetlink", "CLinux"]),
         .target(name: "NFVDescriptors", dependencies: ["NFVPacket", "NFVFirewall", "NFVRouter", "NFVNAT", "NFVLoadBalancer", "Yams"]),
         .target(
             name: "NFVReplay",

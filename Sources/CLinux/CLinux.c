@@ -1,3 +1,4 @@
+#define _GNU_SOURCE
 #include "CLinux.h"
 
 #include <errno.h>
@@ -5,6 +6,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
+#include <sched.h>
 #include <net/if.h>
 #include <linux/if_tun.h>
 
@@ -33,4 +35,8 @@ int nfv_tap_name(int fd, char *name) {
     if (ioctl(fd, TUNGETIFF, &request) < 0) return -errno;
     memcpy(name, request.ifr_name, IFNAMSIZ);
     return 0;
+}
+
+int nfv_enter_network_namespace(int fd) {
+    return setns(fd, CLONE_NEWNET) < 0 ? -errno : 0;
 }

@@ -10,4 +10,8 @@
 #include <netlink/route/addr.h>
 #include <netlink/route/route.h>
 #include <netlink/route/neighbour.h>
+#include <netlink/route/nexthop.h>
+#include <netlink/route/link/veth.h>
+#include <netlink/addr.h>
+#include <linux/neighbour.h>
 #endif

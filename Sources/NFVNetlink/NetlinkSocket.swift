@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CLinux
 import CNetlink
 
 /// A route-netlink socket (libnl `nl_sock` connected to NETLINK_ROUTE), closed when released.
@@ -15,6 +19,21 @@ public final class NetlinkSocket {
             throw NetlinkError(operation: "connect to NETLINK_ROUTE", code: status)
         }
         handle = socket
+    }
+
+    /// Connects to the routing family of the network namespace open at `namespaceFD` (an fd of
+    /// /run/netns/NAME): the calling thread enters it for the connect and returns to its own
+    /// namespace; the socket keeps talking to the other one.
+    public convenience init(namespaceFD: Int32) throws(NetlinkError) {
+        let home = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC)
+        guard home >= 0 else { throw NetlinkError(operation: "open this thread's namespace", code: -NLE_FAILURE) }
+        defer { close(home) }
+        let entered = nfv_enter_network_namespace(namespaceFD)
+        guard entered == 0 else {
+            throw NetlinkError(operation: "enter namespace: \(String(cString: strerror(-entered)))", code: -NLE_PERM)
+        }
+        defer { _ = nfv_enter_network_namespace(home) }
+        try self.init()
     }
 
     deinit { nl_socket_free(handle) }

@@ -14,4 +14,8 @@ int nfv_tap_set_persist(int fd, int persist);
 /// The kernel's name for the device the fd is attached to (IFNAMSIZ bytes). Returns 0 or -errno.
 int nfv_tap_name(int fd, char *name);
 
+/// Moves the calling thread into the network namespace open at `fd` (setns with
+/// CLONE_NEWNET). Returns 0 or -errno.
+int nfv_enter_network_namespace(int fd);
+
 #endif
