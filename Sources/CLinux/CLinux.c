@@ -7,6 +7,9 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 #include <sched.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <pthread.h>
 #include <net/if.h>
 #include <linux/if_tun.h>
 
@@ -39,4 +42,38 @@ int nfv_tap_name(int fd, char *name) {
 
 int nfv_enter_network_namespace(int fd) {
     return setns(fd, CLONE_NEWNET) < 0 ? -errno : 0;
+}
+
+struct nfv_netns_job {
+    const char *path;
+    int result;
+};
+
+// Runs on its own thread: unshare moves only this thread into the new namespace, so the
+// caller never leaves its own, whatever fails.
+static void *nfv_netns_create_thread(void *argument) {
+    struct nfv_netns_job *job = argument;
+    if (unshare(CLONE_NEWNET) < 0) { job->result = -errno; return NULL; }
+    if (mount("/proc/thread-self/ns/net", job->path, "none", MS_BIND, NULL) < 0) { job->result = -errno; return NULL; }
+    job->result = 0;
+    return NULL;
+}
+
+int nfv_netns_create(const char *path) {
+    mkdir("/run/netns", 0755);
+    int fd = open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
+    if (fd < 0) return -errno;
+    close(fd);
+    struct nfv_netns_job job = { path, -EINVAL };
+    pthread_t thread;
+    int started = pthread_create(&thread, NULL, nfv_netns_create_thread, &job);
+    if (started != 0) { unlink(path); return -started; }
+    pthread_join(thread, NULL);
+    if (job.result != 0) unlink(path);
+    return job.result;
+}
+
+int nfv_netns_delete(const char *path) {
+    if (umount2(path, MNT_DETACH) < 0 && errno != EINVAL) return -errno;
+    return unlink(path) < 0 ? -errno : 0;
 }

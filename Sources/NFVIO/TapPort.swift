@@ -147,6 +147,18 @@ public final class TapPort: PacketSource, PacketSink {
         }
     }
 
+    /// Waits until any of `ports` has a frame to read or `timeoutMilliseconds` pass (the idle
+    /// step of a live loop); true when one is readable.
+    @discardableResult
+    public static func waitReadable(_ ports: [TapPort], timeoutMilliseconds: Int32) -> Bool {
+        var pollers = ports.map { pollfd(fd: $0.fileDescriptor, events: Int16(POLLIN), revents: 0) }
+        while true {
+            let ready = poll(&pollers, nfds_t(pollers.count), timeoutMilliseconds)
+            if ready < 0 && errno == EINTR { continue }
+            return ready > 0
+        }
+    }
+
     /// An error that is not about room or retrying: the device is gone (EIO, EBADFD, ENODEV,
     /// ENXIO), or something the port cannot fix; either way the port stops using it.
     func noteFailure(_ error: Int32) {

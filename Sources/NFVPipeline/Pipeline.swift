@@ -42,21 +42,37 @@ public final class Pipeline {
     public func runUntilExhausted(nextBatchSize: () -> Int = { Int.max }) throws(PortError) -> Int {
         var batches = 0
         while true {
-            var idle = true
-            for source in sources {
-                let limit = min(max(nextBatchSize(), 1), batch.capacity)
-                let received = try source.receive(into: batch, limit: limit)
-                if received == 0 && batch.count == 0 { continue }
-                idle = false
-                try chain.run(batch)
-                if chain.emitted.count == 0 {
-                    try dispatch(batch)
-                } else {
-                    try dispatchMerged(batch, chain.emitted)
-                }
-                batches &+= 1
+            let ran = try runRound(nextBatchSize: nextBatchSize)
+            batches &+= ran
+            if ran == 0 && sources.allSatisfy(\.isExhausted) { break }
+        }
+        return batches
+    }
+
+    /// The loop of a live data plane: rounds until `shouldStop()` says so; after a round that
+    /// moved nothing, `idle()` runs (to sleep until a port is readable, for example).
+    public func run(until shouldStop: () -> Bool, idle: () -> Void) throws(PortError) {
+        while !shouldStop() {
+            if try runRound() == 0 { idle() }
+        }
+    }
+
+    /// One pass over the sources: each one that has packets fills the batch, which runs through
+    /// the chain and out. Returns how many batches ran.
+    @discardableResult
+    public func runRound(nextBatchSize: () -> Int = { Int.max }) throws(PortError) -> Int {
+        var batches = 0
+        for source in sources {
+            let limit = min(max(nextBatchSize(), 1), batch.capacity)
+            let received = try source.receive(into: batch, limit: limit)
+            if received == 0 && batch.count == 0 { continue }
+            try chain.run(batch)
+            if chain.emitted.count == 0 {
+                try dispatch(batch)
+            } else {
+                try dispatchMerged(batch, chain.emitted)
             }
-            if idle && sources.allSatisfy(\.isExhausted) { break }
+            batches &+= 1
         }
         return batches
     }

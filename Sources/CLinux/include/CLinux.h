@@ -18,4 +18,13 @@ int nfv_tap_name(int fd, char *name);
 /// CLONE_NEWNET). Returns 0 or -errno.
 int nfv_enter_network_namespace(int fd);
 
+/// Creates a named network namespace the way `ip netns add` does: a new namespace whose
+/// handle is bind-mounted at `path` (e.g. /run/netns/NAME; the directory is created). The
+/// calling thread stays in its own namespace. Returns 0 or -errno (-EEXIST when `path` exists).
+int nfv_netns_create(const char *path);
+
+/// Removes a named network namespace: unmounts and deletes `path`. The namespace itself ends
+/// when nothing else holds it. Returns 0 or -errno.
+int nfv_netns_delete(const char *path);
+
 #endif
