@@ -1,4 +1,5 @@
 import Foundation
+import NFVPacket
 import Yams
 
 /// Reads and validates `kind: Chain` descriptors. Validation is complete before anything is
@@ -83,7 +84,8 @@ public struct ChainDescriptorLoader: Sendable {
         var seen: [String: SourceLocation] = [:]
         for (index, element) in elements.enumerated() {
             let field = "spec.ports[\(index)]"
-            guard let fields = decoder.mapping(element, field: field, allowed: ["name", "type", "path", "rx", "tx"],
+            guard let fields = decoder.mapping(element, field: field,
+                                               allowed: ["name", "type", "path", "rx", "tx"] + Self.tapKeys,
                                                required: ["name", "type"]) else { continue }
             let name = fields["name"].flatMap { decoder.string($0, field: "\(field).name") }
             let kindText = fields["type"].flatMap {
@@ -103,7 +105,21 @@ public struct ChainDescriptorLoader: Sendable {
             seen[name] = location
             var receive: String?
             var transmit: String?
+            var tap: PortDescriptor.TapSettings?
+            if kind != .tap {
+                for key in Self.tapKeys where fields[key] != nil {
+                    decoder.report(fields.keys[key]!, field: "\(field).\(key)", "\"\(key)\" belongs to TAP ports",
+                                   fix: "remove it, or make the port \"type: tap\"")
+                }
+            }
             switch kind {
+            case .tap:
+                for key in ["path", "rx", "tx"] where fields[key] != nil {
+                    decoder.report(fields.keys[key]!, field: "\(field).\(key)", "a TAP port has no capture files",
+                                   fix: "remove \"\(key)\"; nfv-orch replay --in/--out can still feed the chain from captures")
+                }
+                guard let settings = readTap(fields, field: field, portName: name, decoder: decoder) else { continue }
+                tap = settings
             case .pcapIn, .pcapOut:
                 for key in ["rx", "tx"] where fields[key] != nil {
                     decoder.report(fields.keys[key]!, field: "\(field).\(key)", "a \(kind.rawValue) port takes \"path\", not \"\(key)\"",
@@ -128,9 +144,67 @@ public struct ChainDescriptorLoader: Sendable {
                     continue
                 }
             }
-            ports.append(PortDescriptor(name: name, kind: kind, receivePath: receive, transmitPath: transmit, location: location))
+            ports.append(PortDescriptor(name: name, kind: kind, receivePath: receive, transmitPath: transmit, tap: tap,
+                                        location: location))
         }
         return ports
+    }
+
+    static let tapKeys = ["ifname", "namespace", "address", "gateway", "mtu", "queues"]
+
+    /// The kernel side of a TAP port, checked: a valid device and namespace name, an address
+    /// with a prefix length, a gateway inside that subnet, an MTU and a queue count in range.
+    func readTap(_ fields: MappingFields, field: String, portName: String, decoder: DescriptorDecoder) -> PortDescriptor.TapSettings? {
+        let errorsBefore = decoder.errors.count
+        var settings = PortDescriptor.TapSettings(interfaceName: portName)
+        if let node = fields["ifname"], let text = decoder.string(node, field: "\(field).ifname") { settings.interfaceName = text }
+        let nameValid = !settings.interfaceName.isEmpty && settings.interfaceName.utf8.count <= 15
+            && settings.interfaceName.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) }
+        if !nameValid {
+            decoder.report(fields["ifname"] ?? fields["name"]!, field: "\(field).ifname",
+                           "\"\(settings.interfaceName)\" is not a usable interface name",
+                           fix: "use 1 to 15 letters, digits, '-', '_' or '.' (set \"ifname:\" when the port name does not fit)")
+        }
+        if let node = fields["namespace"], let text = decoder.string(node, field: "\(field).namespace") {
+            if text.isEmpty || text.contains("/") || text == "." || text == ".." || text.utf8.count > 64 {
+                decoder.report(node, field: "\(field).namespace", "\"\(text)\" is not a namespace name",
+                               fix: "use a plain name such as nfv-client (it becomes /run/netns/NAME)")
+            } else {
+                settings.namespace = text
+            }
+        }
+        var subnet: IPPrefix?
+        if let node = fields["address"], let text = decoder.string(node, field: "\(field).address") {
+            let parts = text.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+            let v4 = IPv4Address(parts[0])
+            let v6 = v4 == nil ? IPv6Address(parts[0]) : nil
+            let maximum = v4 != nil ? 32 : 128
+            if parts.count == 2, v4 != nil || v6 != nil, let length = Int(parts[1]), (1...maximum).contains(length) {
+                settings.address = text
+                let mapped = v4.map { IPv6Address(ipv4Mapped: $0) } ?? v6!
+                subnet = IPPrefix(network: mapped, length: v4 != nil ? 96 + length : length, isIPv4: v4 != nil)
+            } else {
+                decoder.report(node, field: "\(field).address", "\"\(text)\" is not an address with a prefix length",
+                               fix: "write the kernel side's address as 10.0.1.2/24 or 2001:db8::2/64")
+            }
+        }
+        if let node = fields["gateway"], let text = decoder.string(node, field: "\(field).gateway") {
+            let gateway = IPv4Address(text).map { IPv6Address(ipv4Mapped: $0) } ?? IPv6Address(text)
+            if gateway == nil {
+                decoder.report(node, field: "\(field).gateway", "\"\(text)\" is not an IP address", fix: "write 10.0.1.1")
+            } else if fields["address"] == nil {
+                decoder.report(node, field: "\(field).gateway", "a gateway needs the port's own address",
+                               fix: "add \"address:\" with the subnet the gateway is in")
+            } else if let subnet, let gateway, !subnet.contains(gateway) || (IPv4Address(text) != nil) != subnet.isIPv4 {
+                decoder.report(node, field: "\(field).gateway", "\(text) is not inside \(settings.address ?? "")",
+                               fix: "the gateway must be reachable on the port's subnet")
+            } else {
+                settings.gateway = text
+            }
+        }
+        if let value = fields["mtu"].flatMap({ decoder.integer($0, field: "\(field).mtu", range: 68...9000) }) { settings.mtu = value }
+        if let value = fields["queues"].flatMap({ decoder.integer($0, field: "\(field).queues", range: 1...16) }) { settings.queues = value }
+        return decoder.errors.count == errorsBefore ? settings : nil
     }
 
     func readStages(_ node: Node, decoder: DescriptorDecoder, directory: String) -> [StageDescriptor] {

@@ -10,6 +10,35 @@ public struct PortDescriptor: Sendable, Equatable {
         case pcapIn = "pcap-in"
         /// Shorthand for a `pcap` port with only `tx` (`path:`).
         case pcapOut = "pcap-out"
+        /// A Linux TAP device: live frames to and from the kernel side, which the chain can
+        /// place in a namespace with an address (`tap` settings).
+        case tap = "tap"
+    }
+
+    /// The kernel side of a TAP port.
+    public struct TapSettings: Sendable, Equatable {
+        /// The device name (at most 15 bytes).
+        public var interfaceName: String
+        /// The network namespace the kernel side goes into (created if absent, removed on
+        /// undeploy when the chain created it); nil keeps it in the data plane's namespace.
+        public var namespace: String?
+        /// The kernel side's address with its prefix length (`10.0.1.2/24`).
+        public var address: String?
+        /// The default gateway of the namespace, inside `address`'s subnet.
+        public var gateway: String?
+        /// The link MTU.
+        public var mtu: Int
+        /// Queues of a multi-queue TAP (one worker each).
+        public var queues: Int
+        public init(interfaceName: String, namespace: String? = nil, address: String? = nil, gateway: String? = nil,
+                    mtu: Int = 1500, queues: Int = 1) {
+            self.interfaceName = interfaceName
+            self.namespace = namespace
+            self.address = address
+            self.gateway = gateway
+            self.mtu = mtu
+            self.queues = queues
+        }
     }
 
     /// The port's name in the chain (`inside`).
@@ -20,15 +49,19 @@ public struct PortDescriptor: Sendable, Equatable {
     public var receivePath: String?
     /// The capture that frames leaving through this port are written to.
     public var transmitPath: String?
+    /// The kernel side of a `tap` port.
+    public var tap: TapSettings?
     /// Where the port is declared.
     public var location: SourceLocation
 
     /// Creates a port description.
-    public init(name: String, kind: Kind, receivePath: String?, transmitPath: String?, location: SourceLocation) {
+    public init(name: String, kind: Kind, receivePath: String?, transmitPath: String?, tap: TapSettings? = nil,
+                location: SourceLocation) {
         self.name = name
         self.kind = kind
         self.receivePath = receivePath
         self.transmitPath = transmitPath
+        self.tap = tap
         self.location = location
     }
 }
