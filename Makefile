@@ -5,8 +5,9 @@ PYTHON ?= python3
 SCAPY_VERSION ?= 2.8.0
 # Libraries the package links (libpcap, libnl) and tools the tests run (tcpdump reads our
 # captures; iproute2 and nftables build the kernel reference for the differential test;
-# iputils-ping checks that plumbed links carry traffic).
-APT_PACKAGES := libpcap-dev libnl-3-dev libnl-route-3-dev pkg-config tcpdump iproute2 nftables iputils-ping
+# iputils-ping checks that plumbed links carry traffic; curl and python3 carry the live demo's
+# HTTP transfer).
+APT_PACKAGES := libpcap-dev libnl-3-dev libnl-route-3-dev pkg-config tcpdump iproute2 nftables iputils-ping curl python3
 # What the benchmark recipes need on top (callgrind, memcheck, objcopy).
 BENCH_APT_PACKAGES := valgrind binutils
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -62,6 +63,7 @@ test: deps check-fixtures
 
 demo: deps
 	swift build --product nfv-orch
+	swift build --product nfv-dataplane
 	@bash scripts/demo.sh
 
 bench: bench-deps

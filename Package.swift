@@ -8,6 +8,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "nfv-orch", targets: ["nfv-orch"]),
+        .executable(name: "nfv-dataplane", targets: ["nfv-dataplane"]),
         .executable(name: "nfv-bench", targets: ["nfv-bench"]),
         .library(name: "NFVPacket", targets: ["NFVPacket"]),
         .library(name: "NFVPipeline", targets: ["NFVPipeline"]),
@@ -43,6 +44,13 @@ let package = Package(
         .target(
             name: "NFVReplay",
             dependencies: ["NFVPacket", "NFVPipeline", "NFVIO", "NFVDescriptors", "NFVFirewall", "NFVRouter", "NFVNAT", "NFVLoadBalancer"]
+        ),
+        .target(name: "NFVDataplane",
+                dependencies: ["NFVPacket", "NFVPipeline", "NFVIO", "NFVNetlink", "NFVDescriptors", "NFVReplay"]),
+        .executableTarget(
+            name: "nfv-dataplane",
+            dependencies: ["NFVDataplane", "NFVReplay", "NFVDescriptors", "NFVPipeline",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .executableTarget(
             name: "nfv-orch",

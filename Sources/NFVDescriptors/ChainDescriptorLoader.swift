@@ -192,6 +192,9 @@ public struct ChainDescriptorLoader: Sendable {
             let gateway = IPv4Address(text).map { IPv6Address(ipv4Mapped: $0) } ?? IPv6Address(text)
             if gateway == nil {
                 decoder.report(node, field: "\(field).gateway", "\"\(text)\" is not an IP address", fix: "write 10.0.1.1")
+            } else if fields["namespace"] == nil {
+                decoder.report(node, field: "\(field).gateway", "a gateway is set only inside the port's own namespace",
+                               fix: "add \"namespace:\" (the data plane never changes its own host's default route)")
             } else if fields["address"] == nil {
                 decoder.report(node, field: "\(field).gateway", "a gateway needs the port's own address",
                                fix: "add \"address:\" with the subnet the gateway is in")

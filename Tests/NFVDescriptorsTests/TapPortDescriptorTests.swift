@@ -37,8 +37,9 @@ import Testing
                 spec:
                   ports:
                     - { name: inside, type: tap, ifname: much-too-long-name0, address: 10.0.1.2, gateway: 10.0.2.1 }
-                    - { name: outside, type: tap, address: 10.0.3.2/24, gateway: 10.0.9.1, rx: in.pcap, queues: 64 }
+                    - { name: outside, type: tap, namespace: ns, address: 10.0.3.2/24, gateway: 10.0.9.1, rx: in.pcap, queues: 64 }
                     - { name: file, type: pcap, rx: in.pcap, namespace: nfv-x }
+                    - { name: host, type: tap, address: 10.0.4.2/24, gateway: 10.0.4.1 }
                   stages:
                     - { name: ttl, vnf: decrement-ttl }
                 """, file: "chains/live.yaml")
@@ -48,10 +49,11 @@ import Testing
         let expected = [
             "chains/live.yaml:6:42: error: spec.ports[0].ifname: \"much-too-long-name0\" is not a usable interface name",
             "chains/live.yaml:6:72: error: spec.ports[0].address: \"10.0.1.2\" is not an address with a prefix length",
-            "chains/live.yaml:7:76: error: spec.ports[1].rx: a TAP port has no capture files",
-            "chains/live.yaml:7:66: error: spec.ports[1].gateway: 10.0.9.1 is not inside 10.0.3.2/24",
-            "chains/live.yaml:7:97: error: spec.ports[1].queues:",
+            "chains/live.yaml:7:91: error: spec.ports[1].rx: a TAP port has no capture files",
+            "chains/live.yaml:7:81: error: spec.ports[1].gateway: 10.0.9.1 is not inside 10.0.3.2/24",
+            "chains/live.yaml:7:112: error: spec.ports[1].queues:",
             "chains/live.yaml:8:46: error: spec.ports[2].namespace: \"namespace\" belongs to TAP ports",
+            "chains/live.yaml:9:63: error: spec.ports[3].gateway: a gateway is set only inside the port's own namespace",
         ]
         for line in expected {
             #expect(found.contains { $0.hasPrefix(line) }, "missing \(line) in \(found)")

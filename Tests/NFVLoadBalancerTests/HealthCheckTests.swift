@@ -23,7 +23,7 @@ final class LoopbackListener {
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         let bound = withUnsafeMutablePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
-                bind(socketDescriptor, pointer, length) == 0 && listen(socketDescriptor, 16) == 0
+                bind(socketDescriptor, pointer, length) == 0 && listen(socketDescriptor, 4096) == 0  // never accepted: room for every probe
                     && getsockname(socketDescriptor, pointer, &length) == 0
             }
         }
@@ -97,7 +97,7 @@ final class LoopbackListener {
         var failing: LoopbackListener? = try LoopbackListener()
         let failingPort = failing!.port
         failing = nil
-        let check = LoadBalancerConfiguration.HealthCheck(kind: .tcp, intervalMilliseconds: 20, timeoutMilliseconds: 20, fall: 2, rise: 2)
+        let check = LoadBalancerConfiguration.HealthCheck(kind: .tcp, intervalMilliseconds: 50, timeoutMilliseconds: 50, fall: 2, rise: 2)
         let stage = LoadBalancerStage(name: "lb", configuration: Self.configuration(ports: [healthy.port, failingPort], check: check),
                                       portIndex: ["inside": 0, "outside": 1])
         let monitor = HealthMonitor(stage: stage)

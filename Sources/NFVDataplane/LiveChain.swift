@@ -1,0 +1,107 @@
+import NFVDescriptors
+import NFVIO
+import NFVNetlink
+import NFVPacket
+import NFVPipeline
+import NFVReplay
+import Synchronization
+
+/// A chain running live on TAP ports: `init` plumbs what the descriptor asks for (namespaces,
+/// TAP devices, their kernel side's MTU, address, link state and default route), `run` moves
+/// packets until told to stop, `tearDown` removes everything it created, in reverse order.
+///
+/// TAPs are created non-persistent, so even a SIGKILL leaves no device behind (the kernel drops
+/// them with the process's fds); a namespace left by a killed run is re-adopted by the next
+/// (opened, not created, so it is not removed by that run either).
+public final class LiveChain {
+    public let loaded: LoadedChain
+    public let pool: PacketPool
+    public let chain: Chain
+    public private(set) var ports: [TapPort] = []
+    public private(set) var namespaces: [String: NetworkNamespace] = [:]
+    /// Lines describing what was plumbed, for the operator.
+    public private(set) var log: [String] = []
+
+    /// Plumbs the chain's ports. On any failure, what was already made is removed again and
+    /// the error says which port and step failed.
+    public init(loaded: LoadedChain) throws(LiveChainError) {
+        self.loaded = loaded
+        pool = PacketPool(slotCount: 8 * PacketBatch.defaultCapacity, slotByteCount: 10_240)
+        chain = ChainFactory.makeChain(loaded, pool: pool)
+        do {
+            try plumb()
+        } catch {
+            tearDown()
+            throw error
+        }
+    }
+
+    deinit { tearDown() }
+
+    func plumb() throws(LiveChainError) {
+        let host: NetlinkSocket
+        do { host = try NetlinkSocket() } catch { throw LiveChainError("netlink: \(error)") }
+        for (index, port) in loaded.descriptor.ports.enumerated() {
+            guard port.kind == .tap, let tap = port.tap else {
+                throw LiveChainError("\(port.location): port \(port.name) is a \(port.kind.rawValue) port; a live chain runs TAP ports "
+                                     + "(replay a chain with capture ports with nfv-orch replay)")
+            }
+            guard tap.queues == 1 else {
+                throw LiveChainError("\(port.location): port \(port.name): queues: \(tap.queues) is not supported by this data plane yet (1 worker)")
+            }
+            let step = "\(port.location): port \(port.name) (\(tap.interfaceName))"
+            do {
+                let device = try TapPort(name: tap.interfaceName, portNumber: UInt16(index), mtu: tap.mtu)
+                ports.append(device)
+                try host.setLink(tap.interfaceName, mtu: UInt32(tap.mtu))
+                var configure = host
+                if let name = tap.namespace {
+                    let namespace = try namespaces[name] ?? NetworkNamespace(name: name)
+                    if namespaces[name] == nil {
+                        namespaces[name] = namespace
+                        log.append("namespace \(name) \(namespace.created ? "created" : "already there, adopted")")
+                    }
+                    try host.moveLink(tap.interfaceName, toNamespaceFD: namespace.fileDescriptor)
+                    configure = try namespace.netlink()
+                    try configure.setLink("lo", up: true)
+                }
+                if let address = tap.address { try configure.address(address, on: tap.interfaceName) }
+                try configure.setLink(tap.interfaceName, up: true)
+                if let gateway = tap.gateway {
+                    try configure.route(to: gateway.contains(":") ? "::/0" : "0.0.0.0/0", via: gateway, link: tap.interfaceName)
+                }
+                log.append("port \(port.name): TAP \(tap.interfaceName)"
+                           + (tap.namespace.map { " in namespace \($0)" } ?? "")
+                           + (tap.address.map { ", \($0)" } ?? "") + (tap.gateway.map { " via \($0)" } ?? "")
+                           + ", MTU \(tap.mtu)")
+            } catch let error as PortError {
+                throw LiveChainError("\(step): \(error)")
+            } catch let error as NetlinkError {
+                throw LiveChainError("\(step): \(error)")
+            } catch {
+                throw LiveChainError("\(step): \(error)")
+            }
+        }
+    }
+
+    /// Moves packets between the TAPs through the chain until `shouldStop()`; sleeps in poll
+    /// (up to 50 ms, so a stop request is seen promptly) when nothing is waiting.
+    public func run(until shouldStop: () -> Bool) throws(PortError) {
+        let pipeline = Pipeline(sources: ports, chain: chain, sinks: ports, batch: PacketBatch(pool: pool))
+        let waiting = ports
+        try pipeline.run(until: shouldStop, idle: { TapPort.waitReadable(waiting, timeoutMilliseconds: 50) })
+    }
+
+    /// Closes the TAPs (the kernel removes them) and deletes the namespaces this run created.
+    public func tearDown() {
+        ports.removeAll()
+        for (_, namespace) in namespaces where namespace.created { try? namespace.delete() }
+        namespaces.removeAll()
+    }
+}
+
+/// Why a live chain could not start, naming the port and the step.
+public struct LiveChainError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
