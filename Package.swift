@@ -70,6 +70,7 @@ let package = Package(
         .target(name: "NFVTestSupport", dependencies: ["NFVPacket", "NFVIO", "NFVReplay"], path: "Tests/NFVTestSupport"),
         .testTarget(name: "NFVPacketTests", dependencies: ["NFVPacket", "NFVIO", "NFVTestSupport"]),
         .testTarget(name: "NFVPipelineTests", dependencies: ["NFVPacket", "NFVPipeline", "NFVIO", "NFVTestSupport"]),
+        .testTarget(name: "NFVDataplaneTests", dependencies: ["NFVDataplane", "NFVReplay", "NFVTestSupport"]),
         .testTarget(name: "NFVIOTests", dependencies: ["NFVPacket", "NFVPipeline", "NFVIO", "NFVNetlink", "NFVTestSupport"]),
         .testTarget(name: "NFVNetlinkTests", dependencies: ["NFVNetlink"]),
         .testTarget(name: "NFVFlowTests", dependencies: ["NFVFlow", "NFVPacket", "NFVTestSupport"]),
