@@ -5,20 +5,29 @@ import NFVPacket
 import NFVPipeline
 import NFVReplay
 import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A chain running live on TAP ports: `init` plumbs what the descriptor asks for (namespaces,
 /// TAP devices, their kernel side's MTU, address, link state and default route), `run` moves
 /// packets until told to stop, `tearDown` removes everything it created, in reverse order.
 ///
 /// TAPs are created non-persistent, so even a SIGKILL leaves no device behind (the kernel drops
-/// them with the process's fds); a namespace left by a killed run is re-adopted by the next
-/// (opened, not created, so it is not removed by that run either).
+/// them with the process's fds). A namespace the data plane creates is marked in
+/// `/run/nfv-dataplane/netns-NAME`; one left by a killed run still carries the mark, so the next
+/// run adopts it as its own and removes it on exit. A namespace someone else made (no mark) is
+/// used and left alone.
 public final class LiveChain {
     public let loaded: LoadedChain
     public let pool: PacketPool
     public let chain: Chain
     public private(set) var ports: [TapPort] = []
     public private(set) var namespaces: [String: NetworkNamespace] = [:]
+    /// Namespaces this run removes on tear-down (created by it, or left by a killed run).
+    var ownedNamespaces: Set<String> = []
+    /// Where the marks of namespaces the data plane created live.
+    public static let markDirectory = "/run/nfv-dataplane"
     /// Lines describing what was plumbed, for the operator.
     public private(set) var log: [String] = []
 
@@ -59,7 +68,19 @@ public final class LiveChain {
                     let namespace = try namespaces[name] ?? NetworkNamespace(name: name)
                     if namespaces[name] == nil {
                         namespaces[name] = namespace
-                        log.append("namespace \(name) \(namespace.created ? "created" : "already there, adopted")")
+                        let mark = "\(Self.markDirectory)/netns-\(name)"
+                        if namespace.created {
+                            mkdir(Self.markDirectory, 0o755)
+                            let descriptor = creat(mark, 0o644)
+                            if descriptor >= 0 { close(descriptor) }
+                            ownedNamespaces.insert(name)
+                            log.append("namespace \(name) created")
+                        } else if access(mark, F_OK) == 0 {
+                            ownedNamespaces.insert(name)
+                            log.append("namespace \(name) left by an earlier run that did not finish: taken over")
+                        } else {
+                            log.append("namespace \(name) already there (not ours): used, and left in place")
+                        }
                     }
                     try host.moveLink(tap.interfaceName, toNamespaceFD: namespace.fileDescriptor)
                     configure = try namespace.netlink()
@@ -95,7 +116,11 @@ public final class LiveChain {
     /// Closes the TAPs (the kernel removes them) and deletes the namespaces this run created.
     public func tearDown() {
         ports.removeAll()
-        for (_, namespace) in namespaces where namespace.created { try? namespace.delete() }
+        for (name, namespace) in namespaces where ownedNamespaces.contains(name) {
+            try? namespace.delete()
+            unlink("\(Self.markDirectory)/netns-\(name)")
+        }
+        ownedNamespaces.removeAll()
         namespaces.removeAll()
     }
 }

@@ -145,3 +145,83 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: "/sys/class/net/\(outside)"))
     }
 }
+
+/// A data plane killed with SIGKILL cannot clean up; the next deploy of the same chain must
+/// still come up, and must remove what the killed run left.
+@Suite(.serialized) struct DataplaneKillTests {
+    static func waitForFile(_ path: String, seconds: Double) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if FileManager.default.fileExists(atPath: path) { return true }
+            usleep(50_000)
+        }
+        return false
+    }
+
+    @Test(.enabled(if: LiveChainTests.isRoot || LiveChainTests.inCI, "needs root: TAP devices and namespaces"))
+    func theNextDeployAfterASigkillWorksAndCleansUp() throws {
+        try #require(LiveChainTests.isRoot, "CI must run this test as root")
+        let suffix = String(getpid() % 100_000)
+        let (namespace, device) = ("nfvt-k\(suffix)", "nfvtk\(suffix)")
+        let directory = try Fixtures.temporaryDirectory()
+        defer {
+            try? FileManager.default.removeItem(at: directory)
+            _ = try? LiveChainTests.run(["ip", "netns", "del", namespace])
+            unlink("\(LiveChain.markDirectory)/netns-\(namespace)")
+        }
+        let chainFile = directory.appendingPathComponent("kill.yaml")
+        try """
+            apiVersion: nfv/v1
+            kind: Chain
+            metadata: { name: kill-test }
+            spec:
+              ports:
+                - { name: a, type: tap, ifname: \(device), namespace: \(namespace), address: 10.218.0.1/24 }
+                - { name: b, type: tap, ifname: \(device)b }
+              stages:
+                - { name: ttl, vnf: decrement-ttl }
+            """.write(to: chainFile, atomically: true, encoding: .utf8)
+        let binary = Fixtures.executablesDirectory.appendingPathComponent("nfv-dataplane")
+        let ready = directory.appendingPathComponent("ready").path
+
+        let first = Process()
+        first.executableURL = binary
+        first.arguments = [chainFile.path, "--ready-file", ready]
+        first.standardOutput = FileHandle.nullDevice
+        first.standardError = FileHandle.nullDevice
+        try first.run()
+        #expect(Self.waitForFile(ready, seconds: 15), "the first run came up")
+        kill(first.processIdentifier, SIGKILL)
+        first.waitUntilExit()
+        unlink(ready)
+        // What a SIGKILL leaves: the namespace (and its mark); the TAPs went with the process.
+        #expect(FileManager.default.fileExists(atPath: "/run/netns/\(namespace)"))
+        #expect(!FileManager.default.fileExists(atPath: "/sys/class/net/\(device)b"))
+        #expect(try LiveChainTests.run(["ip", "-n", namespace, "link", "show", device]).status != 0)
+
+        let second = try CommandRunner.run(binary, [chainFile.path, "--duration", "1"])
+        #expect(second.status == 0, "\(second.standardOutput)\(second.standardError)")
+        #expect(second.standardOutput.contains("taken over"), "\(second.standardOutput)")
+        #expect(second.standardOutput.contains("port a: TAP \(device) in namespace \(namespace), 10.218.0.1/24"))
+        #expect(!FileManager.default.fileExists(atPath: "/run/netns/\(namespace)"), "the second run removed the namespace")
+        #expect(!FileManager.default.fileExists(atPath: "\(LiveChain.markDirectory)/netns-\(namespace)"))
+    }
+}
+
+/// Runs an executable to its end and collects both outputs.
+enum CommandRunner {
+    static func run(_ executable: URL, _ arguments: [String]) throws -> (status: Int32, standardOutput: String, standardError: String) {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        let output = Pipe()
+        let error = Pipe()
+        process.standardOutput = output
+        process.standardError = error
+        try process.run()
+        let outputData = output.fileHandleForReading.readDataToEndOfFile()
+        let errorData = error.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: outputData, as: UTF8.self), String(decoding: errorData, as: UTF8.self))
+    }
+}
