@@ -18,8 +18,8 @@ struct NFVDataplaneCommand: ParsableCommand {
         discussion: """
             Plumbs what the chain's TAP ports declare (namespaces, TAP devices, addresses, MTU, \
             default routes), forwards packets through the chain's stages on one worker, and on \
-            SIGINT/SIGTERM (or after --duration) stops, prints the counters and removes what it \
-            created. TAP devices are not persistent: the kernel removes them when the process \
+            SIGINT/SIGTERM, a "stop" on the control socket, or after --duration stops, prints the \
+            counters and removes what it created. The control socket also answers "counters". TAP devices are not persistent: the kernel removes them when the process \
             ends, even after SIGKILL. Needs root (or CAP_NET_ADMIN).
             """)
 
@@ -31,6 +31,10 @@ struct NFVDataplaneCommand: ParsableCommand {
 
     @Option(help: "Create this file once the chain is plumbed and forwarding (for scripts to wait on); removed on exit.")
     var readyFile: String?
+
+    @Option(help: ArgumentHelp("The control socket (mode 0600): send \"counters\" or \"stop\" (default: /run/nfv-dataplane/CHAIN-NAME.sock).",
+                               valueName: "path"))
+    var control: String?
 
     func run() throws {
         let loaded: LoadedChain
@@ -45,7 +49,15 @@ struct NFVDataplaneCommand: ParsableCommand {
             printError("nfv-dataplane: \(error)")
             throw ExitCode(1)
         }
+        let controlSocket: ControlSocket
+        do { controlSocket = try ControlSocket(path: control ?? "\(LiveChain.markDirectory)/\(loaded.descriptor.name).sock") } catch {
+            printError("nfv-dataplane: \(error)")
+            live.tearDown()
+            throw ExitCode(1)
+        }
+        defer { controlSocket.close() }
         for line in live.log { say(line) }
+        say("control socket \(controlSocket.path): send one line, \"counters\" or \"stop\" (with socat or nc -U, for example)")
         say("chain \(loaded.descriptor.name): forwarding (SIGINT or SIGTERM stops)")
         if let readyFile {
             let descriptor = creat(readyFile, 0o644)
@@ -57,7 +69,8 @@ struct NFVDataplaneCommand: ParsableCommand {
         let limit = duration
         do {
             try live.run(until: {
-                if stopRequested.load(ordering: .relaxed) { return true }
+                controlSocket.serve { CounterReport.text(live) }
+                if stopRequested.load(ordering: .relaxed) || controlSocket.stopRequested.load(ordering: .relaxed) { return true }
                 guard limit > 0 else { return false }
                 var now = timespec()
                 clock_gettime(CLOCK_MONOTONIC, &now)

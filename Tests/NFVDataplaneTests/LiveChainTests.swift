@@ -225,3 +225,72 @@ enum CommandRunner {
         return (process.terminationStatus, String(decoding: outputData, as: UTF8.self), String(decoding: errorData, as: UTF8.self))
     }
 }
+
+/// The control socket of a running nfv-dataplane: root-only, answers counters, stops it.
+@Suite(.serialized) struct ControlSocketTests {
+    /// Sends one command and returns the reply.
+    static func ask(_ path: String, _ command: String) throws -> String {
+        let descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(descriptor) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { buffer in
+            for (index, byte) in path.utf8.enumerated() { buffer[index] = byte }
+        }
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        guard connected == 0 else { throw POSIXError(.ECONNREFUSED) }
+        _ = command.withCString { write(descriptor, $0, strlen($0)) }
+        var reply: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = read(descriptor, &buffer, buffer.count)
+            if count <= 0 { break }
+            reply += buffer[..<count]
+        }
+        return String(decoding: reply, as: UTF8.self)
+    }
+
+    @Test(.enabled(if: LiveChainTests.isRoot || LiveChainTests.inCI, "needs root: TAP devices"))
+    func countersAndStopOverTheControlSocket() throws {
+        try #require(LiveChainTests.isRoot, "CI must run this test as root")
+        let suffix = String(getpid() % 100_000)
+        let directory = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let chainFile = directory.appendingPathComponent("control.yaml")
+        try """
+            apiVersion: nfv/v1
+            kind: Chain
+            metadata: { name: control-test }
+            spec:
+              ports:
+                - { name: a, type: tap, ifname: nfvtq\(suffix) }
+                - { name: b, type: tap, ifname: nfvtr\(suffix) }
+              stages:
+                - { name: noop, vnf: pass-through }
+            """.write(to: chainFile, atomically: true, encoding: .utf8)
+        let socketPath = directory.appendingPathComponent("control.sock").path
+        let ready = directory.appendingPathComponent("ready").path
+        let process = Process()
+        process.executableURL = Fixtures.executablesDirectory.appendingPathComponent("nfv-dataplane")
+        process.arguments = [chainFile.path, "--ready-file", ready, "--control", socketPath]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        defer { LiveChainTests.kill(process) }
+        #expect(DataplaneKillTests.waitForFile(ready, seconds: 15))
+
+        var info = stat()
+        #expect(stat(socketPath, &info) == 0)
+        #expect(info.st_mode & 0o777 == 0o600, "root only")
+        let counters = try Self.ask(socketPath, "counters\n")
+        #expect(counters.contains("port a (nfvtq\(suffix)): rx "), "\(counters)")
+        #expect(counters.contains("pass-through"), "\(counters)")
+        #expect(try Self.ask(socketPath, "reboot\n").hasPrefix("error: unknown command \"reboot\""))
+        #expect(try Self.ask(socketPath, "stop\n") == "stopping\n")
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        #expect(!FileManager.default.fileExists(atPath: socketPath), "the socket file is removed")
+    }
+}

@@ -1,0 +1,159 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Dispatch
+import Synchronization
+
+/// The data plane's control socket: a unix stream socket, mode 0600 (root only), that takes one
+/// command per connection and answers it.
+///
+/// - `counters`: the chain's counters, produced by the data-plane thread between two rounds
+///   (so they are read where they are written, never concurrently).
+/// - `stop`: asks the data plane to stop (as SIGTERM does).
+///
+/// The accept loop runs on its own thread; `close()` ends it and removes the socket file.
+public final class ControlSocket: @unchecked Sendable {
+    public let path: String
+    let listener: Int32
+    /// Set by `stop` requests.
+    public let stopRequested = Atomic<Bool>(false)
+    let pending = Atomic<Bool>(false)
+    let requests = Mutex<[Request]>([])
+    let closing = Atomic<Bool>(false)
+    let finished = DispatchSemaphore(value: 0)
+
+    /// A `counters` request waiting for the data-plane thread.
+    final class Request: @unchecked Sendable {
+        var answer = ""
+        let done = DispatchSemaphore(value: 0)
+    }
+
+    /// Listens at `path` (an old socket file there is replaced; the folder is created).
+    public init(path: String) throws(LiveChainError) {
+        self.path = path
+        if let slash = path.lastIndex(of: "/"), slash != path.startIndex { mkdir(String(path[..<slash]), 0o755) }
+        unlink(path)
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let capacity = MemoryLayout.size(ofValue: address.sun_path)
+        guard path.utf8.count < capacity else { throw LiveChainError("control socket \(path): the path is too long") }
+        withUnsafeMutableBytes(of: &address.sun_path) { buffer in
+            for (index, byte) in path.utf8.enumerated() { buffer[index] = byte }
+        }
+        let descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard descriptor >= 0 else { throw LiveChainError("control socket \(path): \(String(cString: strerror(errno)))") }
+        let previous = umask(0o077)  // the file is created 0600: root only
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        umask(previous)
+        guard bound == 0, listen(descriptor, 8) == 0 else {
+            let error = String(cString: strerror(errno))
+            Glibc.close(descriptor)
+            throw LiveChainError("control socket \(path): \(error)")
+        }
+        chmod(path, 0o600)
+        listener = descriptor
+        let thread = Thread(self)
+        thread.start()
+    }
+
+    deinit { close() }
+
+    /// Called by the data-plane thread between rounds: answers waiting `counters` requests with
+    /// `report()`. One atomic load when nothing waits.
+    @inline(__always)
+    public func serve(_ report: () -> String) {
+        guard pending.load(ordering: .acquiring) else { return }
+        let waiting = requests.withLock { list in
+            let all = list
+            list = []
+            pending.store(false, ordering: .releasing)
+            return all
+        }
+        guard !waiting.isEmpty else { return }
+        let text = report()
+        for request in waiting {
+            request.answer = text
+            request.done.signal()
+        }
+    }
+
+    /// Stops accepting, waits for the accept thread, removes the socket file.
+    public func close() {
+        guard !closing.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        shutdown(listener, Int32(SHUT_RDWR))
+        finished.wait()
+        Glibc.close(listener)
+        unlink(path)
+    }
+
+    func acceptLoop() {
+        while !closing.load(ordering: .acquiring) {
+            let connection = accept(listener, nil, nil)
+            if connection < 0 {
+                if errno == EINTR { continue }
+                break
+            }
+            handle(connection)
+            Glibc.close(connection)
+        }
+        finished.signal()
+    }
+
+    func handle(_ connection: Int32) {
+        var timeout = timeval(tv_sec: 2, tv_usec: 0)
+        setsockopt(connection, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var buffer = [UInt8](repeating: 0, count: 256)
+        let count = read(connection, &buffer, buffer.count)
+        guard count > 0 else { return }
+        let command = String(decoding: buffer[..<count], as: UTF8.self).trimmingWhitespace()
+        let reply: String
+        switch command {
+        case "counters":
+            let request = Request()
+            requests.withLock { $0.append(request) }
+            pending.store(true, ordering: .releasing)
+            reply = request.done.wait(timeout: .now() + 2) == .success ? request.answer : "error: the data plane did not answer"
+        case "stop":
+            stopRequested.store(true, ordering: .releasing)
+            reply = "stopping"
+        default:
+            reply = "error: unknown command \"\(command)\"; commands: counters, stop"
+        }
+        var text = reply + "\n"
+        text.withUTF8 { bytes in
+            var offset = 0
+            while offset < bytes.count {
+                let written = write(connection, bytes.baseAddress! + offset, bytes.count - offset)
+                if written <= 0 { return }
+                offset += written
+            }
+        }
+    }
+
+    /// The accept loop's thread.
+    final class Thread: @unchecked Sendable {
+        let owner: ControlSocket
+        init(_ owner: ControlSocket) { self.owner = owner }
+        func start() {
+            var thread = pthread_t()
+            let context = Unmanaged.passRetained(self).toOpaque()
+            pthread_create(&thread, nil, { context in
+                let me = Unmanaged<ControlSocket.Thread>.fromOpaque(context!).takeRetainedValue()
+                me.owner.acceptLoop()
+                return nil
+            }, context)
+            pthread_detach(thread)
+        }
+    }
+}
+
+extension String {
+    func trimmingWhitespace() -> String {
+        let scalars = unicodeScalars
+        guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }),
+              let last = scalars.lastIndex(where: { !$0.properties.isWhitespace }) else { return "" }
+        return String(scalars[first...last])
+    }
+}
