@@ -72,7 +72,7 @@ let package = Package(
         .testTarget(name: "NFVPipelineTests", dependencies: ["NFVPacket", "NFVPipeline", "NFVIO", "NFVTestSupport"]),
         .testTarget(name: "NFVDataplaneTests", dependencies: ["NFVDataplane", "NFVReplay", "NFVTestSupport"]),
         .testTarget(name: "NFVIOTests", dependencies: ["NFVPacket", "NFVPipeline", "NFVIO", "NFVNetlink", "NFVTestSupport"]),
-        .testTarget(name: "NFVNetlinkTests", dependencies: ["NFVNetlink"]),
+        .testTarget(name: "NFVNetlinkTests", dependencies: ["NFVNetlink", "NFVTestSupport"]),
         .testTarget(name: "NFVFlowTests", dependencies: ["NFVFlow", "NFVPacket", "NFVTestSupport"]),
         .testTarget(name: "NFVRouterTests",
                     dependencies: ["NFVRouter", "NFVPacket", "NFVPipeline", "NFVIO", "NFVReplay", "NFVDescriptors",

@@ -9,29 +9,6 @@ import Testing
 /// namespace that the chain creates. Real ping, a 10 MB TCP transfer compared byte for byte,
 /// UDP through the connection tracker, what the firewall must block, and nothing left after.
 @Suite(.serialized) struct LiveChainTests {
-    static var isRoot: Bool { getuid() == 0 }
-    static var inCI: Bool { ProcessInfo.processInfo.environment["CI"] == "true" }
-
-    @discardableResult
-    static func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, output)
-    }
-
-    /// Ends a helper process with SIGKILL: children of the test runner inherit its blocked
-    /// signal mask, so SIGTERM (Process.terminate) would stay pending forever.
-    static func kill(_ process: Process) {
-        if process.isRunning { Glibc.kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
-    }
 
     /// The live chain on its own thread until `stop()`.
     final class Running: @unchecked Sendable {
@@ -52,9 +29,9 @@ import Testing
         }
     }
 
-    @Test(.enabled(if: isRoot || inCI, "needs root: TAP devices and namespaces"))
+    @Test(.enabled(if: HostCommand.mayTouchTheKernel, "needs root: TAP devices and namespaces"))
     func firewallChainBetweenNamespaces() throws {
-        try #require(Self.isRoot, "CI must run this test as root")
+        try #require(HostCommand.isRoot, "CI must run this test as root")
         let suffix = String(getpid() % 100_000)
         let (client, server) = ("nfvt-lc\(suffix)", "nfvt-ls\(suffix)")
         let (inside, outside) = ("nfvti\(suffix)", "nfvto\(suffix)")
@@ -76,15 +53,15 @@ import Testing
         let running = Running(live)
         var serverProcess: Process?
         defer {
-            if let serverProcess { Self.kill(serverProcess) }
+            if let serverProcess { HostCommand.kill(serverProcess) }
             running.stop()
             live.tearDown()
         }
 
         // Ping from the client passes; from the server (outside) it is not allowed.
-        let ping = try Self.run(["ip", "netns", "exec", client, "ping", "-c", "3", "-i", "0.2", "-W", "2", "10.217.0.2"])
+        let ping = try HostCommand.run(["ip", "netns", "exec", client, "ping", "-c", "3", "-i", "0.2", "-W", "2", "10.217.0.2"])
         #expect(ping.status == 0 && ping.output.contains("3 received"), "\(ping.output)")
-        let reverse = try Self.run(["ip", "netns", "exec", server, "ping", "-c", "2", "-i", "0.2", "-W", "1", "10.217.0.1"])
+        let reverse = try HostCommand.run(["ip", "netns", "exec", server, "ping", "-c", "2", "-i", "0.2", "-W", "1", "10.217.0.1"])
         #expect(reverse.status != 0, "a ping from outside must not pass: \(reverse.output)")
 
         // 10 MB over TCP (HTTP on port 8000, which the firewall allows from inside).
@@ -104,13 +81,13 @@ import Testing
         let received = directory.appendingPathComponent("received")
         var fetch = (status: Int32(1), output: "")
         for _ in 0..<50 where fetch.status != 0 {
-            fetch = try Self.run(["ip", "netns", "exec", client, "curl", "-sS", "-m", "30", "-o", received.path,
+            fetch = try HostCommand.run(["ip", "netns", "exec", client, "curl", "-sS", "-m", "30", "-o", received.path,
                                   "http://10.217.0.2:8000/blob"])
             if fetch.status != 0 { usleep(200_000) }
         }
         #expect(fetch.status == 0, "\(fetch.output)")
         #expect(try Data(contentsOf: received) == blob, "the 10 MB arrived intact")
-        Self.kill(httpServer)
+        HostCommand.kill(httpServer)
 
         // UDP to port 53 and its answer, through the connection tracker.
         let echo = Process()
@@ -120,17 +97,17 @@ import Testing
                           + "d, a = s.recvfrom(100); s.sendto(d.upper(), a)"]
         try echo.run()
         defer {
-            Self.kill(echo)
+            HostCommand.kill(echo)
         }
         usleep(300_000)
-        let udp = try Self.run(["ip", "netns", "exec", client, "python3", "-c",
+        let udp = try HostCommand.run(["ip", "netns", "exec", client, "python3", "-c",
                                 "import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(3); "
                                 + "s.sendto(b'query', ('10.217.0.2', 53)); print(s.recvfrom(100)[0].decode())"])
         #expect(udp.status == 0 && udp.output.contains("QUERY"), "\(udp.output)")
 
         // Telnet is dropped: the connect gets no answer.
         // (Python's own timeout: `timeout` cannot fire in a child that inherits a blocked signal mask.)
-        let telnet = try Self.run(["ip", "netns", "exec", client, "python3", "-c",
+        let telnet = try HostCommand.run(["ip", "netns", "exec", client, "python3", "-c",
                                    "import socket; socket.create_connection(('10.217.0.2', 23), timeout=2)"])
         #expect(telnet.status != 0 && telnet.output.contains("timed out"), "\(telnet.output)")
 
@@ -158,15 +135,15 @@ import Testing
         return false
     }
 
-    @Test(.enabled(if: LiveChainTests.isRoot || LiveChainTests.inCI, "needs root: TAP devices and namespaces"))
+    @Test(.enabled(if: HostCommand.mayTouchTheKernel, "needs root: TAP devices and namespaces"))
     func theNextDeployAfterASigkillWorksAndCleansUp() throws {
-        try #require(LiveChainTests.isRoot, "CI must run this test as root")
+        try #require(HostCommand.isRoot, "CI must run this test as root")
         let suffix = String(getpid() % 100_000)
         let (namespace, device) = ("nfvt-k\(suffix)", "nfvtk\(suffix)")
         let directory = try Fixtures.temporaryDirectory()
         defer {
             try? FileManager.default.removeItem(at: directory)
-            _ = try? LiveChainTests.run(["ip", "netns", "del", namespace])
+            _ = try? HostCommand.run(["ip", "netns", "del", namespace])
             unlink("\(LiveChain.markDirectory)/netns-\(namespace)")
         }
         let chainFile = directory.appendingPathComponent("kill.yaml")
@@ -197,32 +174,14 @@ import Testing
         // What a SIGKILL leaves: the namespace (and its mark); the TAPs went with the process.
         #expect(FileManager.default.fileExists(atPath: "/run/netns/\(namespace)"))
         #expect(!FileManager.default.fileExists(atPath: "/sys/class/net/\(device)b"))
-        #expect(try LiveChainTests.run(["ip", "-n", namespace, "link", "show", device]).status != 0)
+        #expect(try HostCommand.run(["ip", "-n", namespace, "link", "show", device]).status != 0)
 
-        let second = try CommandRunner.run(binary, [chainFile.path, "--duration", "1"])
+        let second = try CommandRunner.run("nfv-dataplane", [chainFile.path, "--duration", "1"])
         #expect(second.status == 0, "\(second.standardOutput)\(second.standardError)")
         #expect(second.standardOutput.contains("taken over"), "\(second.standardOutput)")
         #expect(second.standardOutput.contains("port a: TAP \(device) in namespace \(namespace), 10.218.0.1/24"))
         #expect(!FileManager.default.fileExists(atPath: "/run/netns/\(namespace)"), "the second run removed the namespace")
         #expect(!FileManager.default.fileExists(atPath: "\(LiveChain.markDirectory)/netns-\(namespace)"))
-    }
-}
-
-/// Runs an executable to its end and collects both outputs.
-enum CommandRunner {
-    static func run(_ executable: URL, _ arguments: [String]) throws -> (status: Int32, standardOutput: String, standardError: String) {
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        let output = Pipe()
-        let error = Pipe()
-        process.standardOutput = output
-        process.standardError = error
-        try process.run()
-        let outputData = output.fileHandleForReading.readDataToEndOfFile()
-        let errorData = error.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: outputData, as: UTF8.self), String(decoding: errorData, as: UTF8.self))
     }
 }
 
@@ -252,9 +211,9 @@ enum CommandRunner {
         return String(decoding: reply, as: UTF8.self)
     }
 
-    @Test(.enabled(if: LiveChainTests.isRoot || LiveChainTests.inCI, "needs root: TAP devices"))
+    @Test(.enabled(if: HostCommand.mayTouchTheKernel, "needs root: TAP devices"))
     func countersAndStopOverTheControlSocket() throws {
-        try #require(LiveChainTests.isRoot, "CI must run this test as root")
+        try #require(HostCommand.isRoot, "CI must run this test as root")
         let suffix = String(getpid() % 100_000)
         let directory = try Fixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -278,7 +237,7 @@ enum CommandRunner {
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
-        defer { LiveChainTests.kill(process) }
+        defer { HostCommand.kill(process) }
         #expect(DataplaneKillTests.waitForFile(ready, seconds: 15))
 
         var info = stat()

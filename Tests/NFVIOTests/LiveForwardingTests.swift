@@ -4,14 +4,13 @@ import NFVNetlink
 import NFVPacket
 import NFVPipeline
 import Synchronization
+import NFVTestSupport
 import Testing
 
 /// Real traffic through the live loop: two namespaces, each holding the kernel side of one of
 /// the chain's TAPs, a parse + TTL-decrement chain between them on its own thread, and the
 /// kernel's own ping across. TTL 63 on the replies shows every packet went through the chain.
 @Suite(.serialized) struct LiveForwardingTests {
-    static var isRoot: Bool { getuid() == 0 }
-    static var inCI: Bool { ProcessInfo.processInfo.environment["CI"] == "true" }
 
     /// What the data-plane thread owns.
     final class DataPlane: @unchecked Sendable {
@@ -36,22 +35,9 @@ import Testing
         }
     }
 
-    static func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, output)
-    }
-
-    @Test(.enabled(if: isRoot || inCI, "needs root: TAP devices and namespaces"))
+    @Test(.enabled(if: HostCommand.mayTouchTheKernel, "needs root: TAP devices and namespaces"))
     func pingCrossesTheChainBetweenNamespaces() throws {
-        try #require(Self.isRoot, "CI must run this test as root")
+        try #require(HostCommand.isRoot, "CI must run this test as root")
         let suffix = String(getpid() % 100_000)
         let client = try NetworkNamespace(name: "nfvt-c\(suffix)")
         let server = try NetworkNamespace(name: "nfvt-s\(suffix)")
@@ -75,7 +61,7 @@ import Testing
                                 batch: PacketBatch(pool: pool))
         let dataPlane = DataPlane(pipeline: pipeline, ports: [clientPort, serverPort])
         dataPlane.start()
-        let ping = try Self.run(["ip", "netns", "exec", client.name, "ping", "-c", "3", "-i", "0.2", "-W", "2", "10.216.0.2"])
+        let ping = try HostCommand.run(["ip", "netns", "exec", client.name, "ping", "-c", "3", "-i", "0.2", "-W", "2", "10.216.0.2"])
         dataPlane.stop()
 
         #expect(ping.status == 0, "\(ping.output)")

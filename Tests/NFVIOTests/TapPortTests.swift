@@ -2,31 +2,12 @@ import Foundation
 import NFVIO
 import NFVPacket
 import NFVPipeline
+import NFVTestSupport
 import Testing
 
 /// A real TAP in a namespace the test creates; the kernel on the other side is the independent
 /// party: it answers our ICMP echo request with its own reply.
 @Suite(.serialized) struct TapPortTests {
-    static var isRoot: Bool { getuid() == 0 }
-    static var inCI: Bool { ProcessInfo.processInfo.environment["CI"] == "true" }
-
-    /// Runs `ip` (or another tool) and fails the test with its output when it fails.
-    @discardableResult
-    static func run(_ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw PortError("\(arguments.joined(separator: " ")) failed: \(output)")
-        }
-        return output
-    }
 
     static let kernelMAC = MACAddress(0x02, 0, 0, 0, 0xAA, 0x01)
     static let ourMAC = MACAddress(0x02, 0, 0, 0, 0xAA, 0x02)
@@ -70,27 +51,27 @@ import Testing
             namespace = "nfvt-tap-\(suffix)"
             port = try TapPort(name: "nfvt\(suffix)", portNumber: 0, mtu: portMTU)
             do {
-                try TapPortTests.run(["ip", "netns", "add", namespace])
-                try TapPortTests.run(["ip", "link", "set", port.name, "netns", namespace])
+                try HostCommand.check(["ip", "netns", "add", namespace])
+                try HostCommand.check(["ip", "link", "set", port.name, "netns", namespace])
                 let inside = ["ip", "-n", namespace]
-                try TapPortTests.run(inside + ["link", "set", port.name, "address", TapPortTests.kernelMAC.description])
-                try TapPortTests.run(inside + ["addr", "add", "\(TapPortTests.kernelAddress)/24", "dev", port.name])
-                try TapPortTests.run(inside + ["link", "set", port.name, "up"])
-                try TapPortTests.run(inside + ["neigh", "add", TapPortTests.ourAddress.description, "lladdr",
+                try HostCommand.check(inside + ["link", "set", port.name, "address", TapPortTests.kernelMAC.description])
+                try HostCommand.check(inside + ["addr", "add", "\(TapPortTests.kernelAddress)/24", "dev", port.name])
+                try HostCommand.check(inside + ["link", "set", port.name, "up"])
+                try HostCommand.check(inside + ["neigh", "add", TapPortTests.ourAddress.description, "lladdr",
                                                TapPortTests.ourMAC.description, "dev", port.name, "nud", "permanent"])
             } catch {
                 close()
                 throw error
             }
         }
-        func close() { _ = try? TapPortTests.run(["ip", "netns", "del", namespace]) }
+        func close() { _ = try? HostCommand.check(["ip", "netns", "del", namespace]) }
     }
 
     /// Frames go both ways through a real TAP: our echo request reaches the kernel, the
     /// kernel's echo reply comes back through `receive`, with the fields the RFC says.
-    @Test(.enabled(if: isRoot || inCI, "needs root: TAP devices and namespaces"))
+    @Test(.enabled(if: HostCommand.mayTouchTheKernel, "needs root: TAP devices and namespaces"))
     func kernelAnswersAnEchoRequestThroughTheTap() throws {
-        try #require(Self.isRoot, "CI must run this test as root")
+        try #require(HostCommand.isRoot, "CI must run this test as root")
         let topology = try Topology()
         defer { topology.close() }
         let pool = PacketPool(slotCount: 64)
@@ -133,9 +114,9 @@ import Testing
 
     /// A frame longer than MTU + headers is counted and never written; a TAP whose device is
     /// deleted reports down, counts the event and drops what is sent to it, without failing.
-    @Test(.enabled(if: isRoot || inCI, "needs root: TAP devices and namespaces"))
+    @Test(.enabled(if: HostCommand.mayTouchTheKernel, "needs root: TAP devices and namespaces"))
     func oversizeFramesAndAVanishedDeviceAreCounted() throws {
-        try #require(Self.isRoot, "CI must run this test as root")
+        try #require(HostCommand.isRoot, "CI must run this test as root")
         let topology = try Topology(portMTU: 576)
         defer { topology.close() }
         let pool = PacketPool(slotCount: 64)
@@ -146,7 +127,7 @@ import Testing
         #expect(topology.port.counters.drops[.frameAboveMTU] == 1)
         #expect(topology.port.counters.transmittedPackets == 0)
 
-        try Self.run(["ip", "-n", topology.namespace, "link", "del", topology.port.name])
+        try HostCommand.check(["ip", "-n", topology.namespace, "link", "del", topology.port.name])
         let small = Self.echoRequest(identifier: 1, sequence: 2, payload: [1, 2, 3])
         _ = small.withUnsafeBytes { batch.appendCopy(of: $0, inPort: 0, timestamp: 0) }
         try topology.port.transmit(batch)

@@ -1,46 +1,28 @@
 import Foundation
 import NFVNetlink
+import NFVTestSupport
 import Testing
 
 /// Links, addresses, routes, neighbours, veth pairs and namespace moves made through libnl, and
 /// checked with iproute2's JSON output (an independent reader of the kernel's state).
 @Suite(.serialized) struct NetlinkConfigurationTests {
-    static var isRoot: Bool { getuid() == 0 }
-    static var inCI: Bool { ProcessInfo.processInfo.environment["CI"] == "true" }
-
-    @discardableResult
-    static func run(_ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw NetlinkError(operation: "\(arguments.joined(separator: " ")): \(output)", code: 1)
-        }
-        return output
-    }
 
     /// `ip -j ARGS` as a list of JSON objects.
     static func ipJSON(_ arguments: [String]) throws -> [[String: Any]] {
-        let text = try run(["ip", "-j"] + arguments)
+        let text = try HostCommand.check(["ip", "-j"] + arguments)
         return (try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [[String: Any]]) ?? []
     }
 
-    @Test(.enabled(if: isRoot || inCI, "needs root: creates links and a namespace"))
+    @Test(.enabled(if: HostCommand.mayTouchTheKernel, "needs root: creates links and a namespace"))
     func plumbsAVethPairAcrossANamespace() throws {
-        try #require(Self.isRoot, "CI must run this test as root")
+        try #require(HostCommand.isRoot, "CI must run this test as root")
         let suffix = String(getpid() % 100_000)
         let (near, far, namespace) = ("nfvta\(suffix)", "nfvtb\(suffix)", "nfvt-nl-\(suffix)")
         let socket = try NetlinkSocket()
         try socket.addVethPair(near, peer: far)
         defer {
             try? socket.deleteLink(near)
-            _ = try? Self.run(["ip", "netns", "del", namespace])
+            _ = try? HostCommand.check(["ip", "netns", "del", namespace])
         }
         try socket.setLink(near, up: true, mtu: 1400, mac: "02:00:00:00:bb:01")
         try socket.address("10.214.0.1/24", on: near)
@@ -64,7 +46,7 @@ import Testing
         }
 
         // The far end moves into a namespace and is configured there through a socket in it.
-        try Self.run(["ip", "netns", "add", namespace])
+        try HostCommand.check(["ip", "netns", "add", namespace])
         let namespaceFD = open("/run/netns/\(namespace)", O_RDONLY | O_CLOEXEC)
         try #require(namespaceFD >= 0)
         defer { close(namespaceFD) }
@@ -77,7 +59,7 @@ import Testing
         let farAddresses = (try Self.ipJSON(["-n", namespace, "addr", "show", "dev", far]).first?["addr_info"] as? [[String: Any]]) ?? []
         #expect(farAddresses.contains { $0["local"] as? String == "10.214.0.2" })
         // Traffic crosses: the host pings the far end in its namespace.
-        try Self.run(["ping", "-c", "1", "-W", "2", "10.214.0.2"])
+        try HostCommand.check(["ping", "-c", "1", "-W", "2", "10.214.0.2"])
 
         try socket.route(to: "10.215.0.0/24", via: "10.214.0.2", delete: true)
         try socket.deleteLink(near)

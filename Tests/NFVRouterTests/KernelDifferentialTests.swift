@@ -13,13 +13,11 @@ import Testing
 /// Needs root (network namespaces, veth, nftables). CI runs as root; elsewhere the test is
 /// reported as skipped, and it fails in CI rather than skip.
 @Suite(.serialized) struct KernelDifferentialTests {
-    static var isRoot: Bool { getuid() == 0 }
-    static var inCI: Bool { ProcessInfo.processInfo.environment["CI"] == "true" }
 
     /// Runs the kernel side of `scenario` and then our chain of `stages` (name, vnf, config file
     /// under Tests/Fixtures/differential) over the same captures; compares both ports.
     func compare(scenario: String, stages: [(String, String, String)]) throws -> ReplayReport {
-        try #require(Self.isRoot, "CI must run this test as root")
+        try #require(HostCommand.isRoot, "CI must run this test as root")
         let directory = try Fixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let script = Fixtures.root.appendingPathComponent("Tests/Fixtures/kernel_differential.py").path
@@ -62,7 +60,7 @@ import Testing
     }
 
     /// Stateful filtering: the same verdicts and the same forwarded packets as nftables.
-    @Test(.enabled(if: isRoot || inCI, "needs root: network namespaces and nftables"))
+    @Test(.enabled(if: HostCommand.mayTouchTheKernel, "needs root: network namespaces and nftables"))
     func firewallAndRouterAgreeWithTheKernel() throws {
         let report = try compare(scenario: "firewall", stages: [("fw", "firewall", "firewall.yaml"), ("rtr", "router", "router.yaml")])
         let firewall = try #require(report.stages.first { $0.name == "fw" })
@@ -72,7 +70,7 @@ import Testing
     /// Masquerade and a port forward: the same translated packets as nftables NAT, including an
     /// ICMP error translated back with its quote. The router runs first so that, as in the
     /// kernel, inbound packets are translated before they are routed and outbound ones after.
-    @Test(.enabled(if: isRoot || inCI, "needs root: network namespaces and nftables"))
+    @Test(.enabled(if: HostCommand.mayTouchTheKernel, "needs root: network namespaces and nftables"))
     func natAgreesWithTheKernel() throws {
         let report = try compare(scenario: "nat", stages: [("rtr", "router", "router.yaml"), ("nat", "nat", "nat.yaml")])
         let nat = try #require(report.stages.first { $0.name == "nat" })

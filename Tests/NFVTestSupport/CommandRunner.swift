@@ -1,15 +1,14 @@
 import Foundation
-import NFVTestSupport
 
 /// Runs one of the package's executables and captures what it printed.
-struct CommandResult {
-    var status: Int32
-    var standardOutput: String
-    var standardError: String
+public struct CommandResult {
+    public var status: Int32
+    public var standardOutput: String
+    public var standardError: String
 }
 
-enum CommandRunner {
-    static func run(_ executable: String, _ arguments: [String], in directory: URL? = nil) throws -> CommandResult {
+public enum CommandRunner {
+    public static func run(_ executable: String, _ arguments: [String], in directory: URL? = nil) throws -> CommandResult {
         let process = Process()
         process.executableURL = Fixtures.executablesDirectory.appendingPathComponent(executable)
         process.arguments = arguments
