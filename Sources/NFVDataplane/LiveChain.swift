@@ -95,10 +95,6 @@ public final class LiveChain {
                            + (tap.namespace.map { " in namespace \($0)" } ?? "")
                            + (tap.address.map { ", \($0)" } ?? "") + (tap.gateway.map { " via \($0)" } ?? "")
                            + ", MTU \(tap.mtu)")
-            } catch let error as PortError {
-                throw LiveChainError("\(step): \(error)")
-            } catch let error as NetlinkError {
-                throw LiveChainError("\(step): \(error)")
             } catch {
                 throw LiveChainError("\(step): \(error)")
             }

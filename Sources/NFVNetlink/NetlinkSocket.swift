@@ -26,11 +26,11 @@ public final class NetlinkSocket {
     /// namespace; the socket keeps talking to the other one.
     public convenience init(namespaceFD: Int32) throws(NetlinkError) {
         let home = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC)
-        guard home >= 0 else { throw NetlinkError(operation: "open this thread's namespace", code: -NLE_FAILURE) }
+        guard home >= 0 else { throw NetlinkError(operation: "open this thread's namespace", systemError: errno) }
         defer { close(home) }
         let entered = nfv_enter_network_namespace(namespaceFD)
         guard entered == 0 else {
-            throw NetlinkError(operation: "enter namespace: \(String(cString: strerror(-entered)))", code: -NLE_PERM)
+            throw NetlinkError(operation: "enter namespace", systemError: -entered)
         }
         defer { _ = nfv_enter_network_namespace(home) }
         try self.init()

@@ -19,20 +19,20 @@ public final class NetworkNamespace {
     /// Opens namespace `name`, creating it if it does not exist.
     public init(name: String) throws(NetlinkError) {
         guard !name.isEmpty, !name.contains("/"), name != ".", name != ".." else {
-            throw NetlinkError(operation: "namespace \"\(name)\": not a valid name", code: -22)
+            throw NetlinkError(operation: "namespace \"\(name)\": not a valid name", systemError: EINVAL)
         }
         self.name = name
         let path = "/run/netns/\(name)"
         let status = nfv_netns_create(path)
         guard status == 0 || status == -EEXIST else {
-            throw NetlinkError(operation: "create namespace \(name): \(String(cString: strerror(-status)))", code: -1)
+            throw NetlinkError(operation: "create namespace \(name)", systemError: -status)
         }
         created = status == 0
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else {
             let error = errno
             if status == 0 { _ = nfv_netns_delete(path) }
-            throw NetlinkError(operation: "open namespace \(name): \(String(cString: strerror(error)))", code: -1)
+            throw NetlinkError(operation: "open namespace \(name)", systemError: error)
         }
         fileDescriptor = descriptor
     }
@@ -49,7 +49,7 @@ public final class NetworkNamespace {
     public func delete() throws(NetlinkError) {
         let status = nfv_netns_delete(path)
         guard status == 0 else {
-            throw NetlinkError(operation: "delete namespace \(name): \(String(cString: strerror(-status)))", code: -1)
+            throw NetlinkError(operation: "delete namespace \(name)", systemError: -status)
         }
     }
 }
