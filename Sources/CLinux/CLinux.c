@@ -12,6 +12,8 @@
 #include <pthread.h>
 #include <net/if.h>
 #include <linux/if_tun.h>
+#include <stdint.h>
+#include <sys/eventfd.h>
 
 int nfv_tap_open(const char *name, int multiQueue) {
     int fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
@@ -76,4 +78,35 @@ int nfv_netns_create(const char *path) {
 int nfv_netns_delete(const char *path) {
     if (umount2(path, MNT_DETACH) < 0 && errno != EINVAL) return -errno;
     return unlink(path) < 0 ? -errno : 0;
+}
+
+int nfv_pin_current_thread(int cpu) {
+    if (cpu < 0 || cpu >= CPU_SETSIZE) return -EINVAL;
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    int result = pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+    return result == 0 ? 0 : -result;
+}
+
+void nfv_name_current_thread(const char *name) {
+    char shortName[16];
+    strncpy(shortName, name, sizeof(shortName) - 1);
+    shortName[sizeof(shortName) - 1] = 0;
+    pthread_setname_np(pthread_self(), shortName);
+}
+
+int nfv_eventfd_create(void) {
+    int fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    return fd >= 0 ? fd : -errno;
+}
+
+int nfv_eventfd_signal(int fd) {
+    uint64_t one = 1;
+    return write(fd, &one, sizeof(one)) == sizeof(one) ? 0 : -errno;
+}
+
+void nfv_eventfd_drain(int fd) {
+    uint64_t count;
+    while (read(fd, &count, sizeof(count)) == sizeof(count)) {}
 }

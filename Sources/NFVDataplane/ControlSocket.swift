@@ -1,14 +1,14 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import Dispatch
+import NFVPipeline
 import Synchronization
 
 /// The data plane's control socket: a unix stream socket, mode 0600 (root only), that takes one
 /// command per connection and answers it.
 ///
-/// - `counters`: the chain's counters, produced by the data-plane thread between two rounds
-///   (so they are read where they are written, never concurrently).
+/// - `counters`: the chain's counters, from the `counters` closure (which asks the workers for
+///   a snapshot between their rounds, so counters are read where they are written).
 /// - `stop`: asks the data plane to stop (as SIGTERM does).
 ///
 /// The accept loop runs on its own thread; `close()` ends it and removes the socket file.
@@ -17,20 +17,14 @@ public final class ControlSocket: @unchecked Sendable {
     let listener: Int32
     /// Set by `stop` requests.
     public let stopRequested = Atomic<Bool>(false)
-    let pending = Atomic<Bool>(false)
-    let requests = Mutex<[Request]>([])
     let closing = Atomic<Bool>(false)
-    let finished = DispatchSemaphore(value: 0)
-
-    /// A `counters` request waiting for the data-plane thread.
-    final class Request: @unchecked Sendable {
-        var answer = ""
-        let done = DispatchSemaphore(value: 0)
-    }
+    let counters: @Sendable () -> String
+    var acceptThread: PlatformThread?
 
     /// Listens at `path` (an old socket file there is replaced; the folder is created).
-    public init(path: String) throws(LiveChainError) {
+    public init(path: String, counters: @escaping @Sendable () -> String) throws(LiveChainError) {
         self.path = path
+        self.counters = counters
         if let slash = path.lastIndex(of: "/"), slash != path.startIndex { mkdir(String(path[..<slash]), 0o755) }
         unlink(path)
         var address = sockaddr_un()
@@ -54,36 +48,21 @@ public final class ControlSocket: @unchecked Sendable {
         }
         chmod(path, 0o600)
         listener = descriptor
-        let thread = Thread(self)
-        thread.start()
+        acceptThread = PlatformThread.start { [unowned(unsafe) self] in acceptLoop() }  // close() joins before self goes
+        guard acceptThread != nil else {
+            Glibc.close(descriptor)
+            unlink(path)
+            throw LiveChainError("control socket \(path): no thread for the accept loop")
+        }
     }
 
     deinit { close() }
-
-    /// Called by the data-plane thread between rounds: answers waiting `counters` requests with
-    /// `report()`. One atomic load when nothing waits.
-    @inline(__always)
-    public func serve(_ report: () -> String) {
-        guard pending.load(ordering: .acquiring) else { return }
-        let waiting = requests.withLock { list in
-            let all = list
-            list = []
-            pending.store(false, ordering: .releasing)
-            return all
-        }
-        guard !waiting.isEmpty else { return }
-        let text = report()
-        for request in waiting {
-            request.answer = text
-            request.done.signal()
-        }
-    }
 
     /// Stops accepting, waits for the accept thread, removes the socket file.
     public func close() {
         guard !closing.exchange(true, ordering: .acquiringAndReleasing) else { return }
         shutdown(listener, Int32(SHUT_RDWR))
-        finished.wait()
+        acceptThread?.join()
         Glibc.close(listener)
         unlink(path)
     }
@@ -98,7 +77,6 @@ public final class ControlSocket: @unchecked Sendable {
             handle(connection)
             Glibc.close(connection)
         }
-        finished.signal()
     }
 
     func handle(_ connection: Int32) {
@@ -111,10 +89,7 @@ public final class ControlSocket: @unchecked Sendable {
         let reply: String
         switch command {
         case "counters":
-            let request = Request()
-            requests.withLock { $0.append(request) }
-            pending.store(true, ordering: .releasing)
-            reply = request.done.wait(timeout: .now() + 2) == .success ? request.answer : "error: the data plane did not answer"
+            reply = counters()
         case "stop":
             stopRequested.store(true, ordering: .releasing)
             reply = "stopping"
@@ -129,22 +104,6 @@ public final class ControlSocket: @unchecked Sendable {
                 if written <= 0 { return }
                 offset += written
             }
-        }
-    }
-
-    /// The accept loop's thread.
-    final class Thread: @unchecked Sendable {
-        let owner: ControlSocket
-        init(_ owner: ControlSocket) { self.owner = owner }
-        func start() {
-            var thread = pthread_t()
-            let context = Unmanaged.passRetained(self).toOpaque()
-            pthread_create(&thread, nil, { context in
-                let me = Unmanaged<ControlSocket.Thread>.fromOpaque(context!).takeRetainedValue()
-                me.owner.acceptLoop()
-                return nil
-            }, context)
-            pthread_detach(thread)
         }
     }
 }

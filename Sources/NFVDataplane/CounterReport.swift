@@ -1,26 +1,28 @@
-import NFVIO
-import NFVPipeline
+import NFVPacket
 
 /// The counters of a live chain as a table: per port packets and bytes each way and the
-/// port's drops; per stage received, transmitted, emitted, held and drops by reason.
+/// port's drops; per stage received, transmitted, emitted, held and drops by reason; with more
+/// than one worker, how many frames were handed to the worker owning their flow.
 public enum CounterReport {
-    public static func text(_ live: LiveChain) -> String {
+    public static func text(_ snapshot: CounterSnapshot) -> String {
         var lines: [String] = []
-        for (port, descriptor) in zip(live.ports, live.loaded.descriptor.ports) {
-            let counters = port.counters
-            var line = "port \(descriptor.name) (\(port.name)): rx \(counters.receivedPackets) (\(counters.receivedBytes) bytes), "
-                + "tx \(counters.transmittedPackets) (\(counters.transmittedBytes) bytes)"
-            let drops = counters.drops.nonZero
-            if !drops.isEmpty { line += ", drops " + drops.map { "\($0.reason.name)=\($0.count)" }.joined(separator: " ") }
-            if port.isDown { line += ", DOWN (\(port.downEvents) times)" }
+        for port in snapshot.ports {
+            var line = "port \(port.name) (\(port.device)): rx \(port.receivedPackets) (\(port.receivedBytes) bytes), "
+                + "tx \(port.transmittedPackets) (\(port.transmittedBytes) bytes)"
+            let drops = reasons(port.drops)
+            if !drops.isEmpty { line += ", drops " + drops }
+            if port.downQueues > 0 { line += ", DOWN (\(port.downEvents) times)" }
             lines.append(line)
+        }
+        if snapshot.workerCount > 1 {
+            lines.append("workers \(snapshot.workerCount): \(snapshot.handedOff) frames handed to the worker owning their flow")
         }
         let header = ["stage", "kind", "rx", "tx", "emit", "held", "drop", "drop reasons"]
         var rows = [header]
-        for (stage, counters) in zip(live.chain.stages, live.chain.counters) {
-            let reasons = counters.drops.nonZero.map { "\($0.reason.name)=\($0.count)" }.joined(separator: " ")
-            rows.append([stage.name, stage.kind, "\(counters.received)", "\(counters.transmitted)", "\(counters.emitted)",
-                         "\(counters.held)", "\(counters.drops.total)", reasons.isEmpty ? "-" : reasons])
+        for stage in snapshot.stages {
+            let text = reasons(stage.drops)
+            rows.append([stage.name, stage.kind, "\(stage.received)", "\(stage.transmitted)", "\(stage.emitted)",
+                         "\(stage.held)", "\(stage.dropCount)", text.isEmpty ? "-" : text])
         }
         let widths = header.indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
         for row in rows {
@@ -31,5 +33,10 @@ public enum CounterReport {
             }.joined(separator: "  "))
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// `name=count` pairs in the reasons' declaration order.
+    static func reasons(_ drops: [DropReason: UInt64]) -> String {
+        DropReason.allCases.compactMap { reason in drops[reason].map { "\(reason.name)=\($0)" } }.joined(separator: " ")
     }
 }

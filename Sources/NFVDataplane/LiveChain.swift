@@ -18,11 +18,12 @@ import Glibc
 /// `/run/nfv-dataplane/netns-NAME`; one left by a killed run still carries the mark, so the next
 /// run adopts it as its own and removes it on exit. A namespace someone else made (no mark) is
 /// used and left alone.
-public final class LiveChain {
+public final class LiveChain: @unchecked Sendable {
     public let loaded: LoadedChain
-    public let pool: PacketPool
-    public let chain: Chain
-    public private(set) var ports: [TapPort] = []
+    /// Workers (one per TAP queue; every port of a chain has the same number of queues).
+    var workers: [Worker] = []
+    /// Each chain port's queues, by port number then queue.
+    var queues: [[TapPort]] = []
     public private(set) var namespaces: [String: NetworkNamespace] = [:]
     /// Namespaces this run removes on tear-down (created by it, or left by a killed run).
     var ownedNamespaces: Set<String> = []
@@ -30,15 +31,24 @@ public final class LiveChain {
     public static let markDirectory = "/run/nfv-dataplane"
     /// Lines describing what was plumbed, for the operator.
     public private(set) var log: [String] = []
+    let stopping = Atomic<Bool>(false)
+    let generation = Atomic<Int>(0)
+    let isRunning = Atomic<Bool>(false)
 
-    /// Plumbs the chain's ports. On any failure, what was already made is removed again and
-    /// the error says which port and step failed.
+    /// How many workers run the chain (the ports' `queues:`).
+    public var workerCount: Int { workers.count }
+
+    /// The first queue of each port, by port number.
+    public var ports: [TapPort] { queues.compactMap(\.first) }
+
+    /// Plumbs the chain's ports and prepares one worker per queue. On any failure, what was
+    /// already made is removed again and the error says which port and step failed.
     public init(loaded: LoadedChain) throws(LiveChainError) {
         self.loaded = loaded
-        pool = PacketPool(slotCount: 8 * PacketBatch.defaultCapacity, slotByteCount: 10_240)
-        chain = ChainFactory.makeChain(loaded, pool: pool)
         do {
-            try plumb()
+            let queueCount = try Self.queueCount(loaded)
+            try plumb(queueCount: queueCount)
+            try makeWorkers(queueCount: queueCount)
         } catch {
             tearDown()
             throw error
@@ -47,7 +57,41 @@ public final class LiveChain {
 
     deinit { tearDown() }
 
-    func plumb() throws(LiveChainError) {
+    /// The chain's queue (worker) count: every TAP port has the same `queues:`. Stages whose
+    /// state a symmetric flow hash cannot partition (NAT and the load balancer rewrite the
+    /// tuple, so a reply hashes elsewhere) need one queue.
+    static func queueCount(_ loaded: LoadedChain) throws(LiveChainError) -> Int {
+        let ports = loaded.descriptor.ports
+        let count = ports.first?.tap?.queues ?? 1
+        for port in ports where (port.tap?.queues ?? 1) != count {
+            throw LiveChainError("\(port.location): port \(port.name): queues: \(port.tap?.queues ?? 1) differs from port "
+                                 + "\(ports[0].name)'s \(count); every port of a chain has the same number of queues (one worker per queue)")
+        }
+        if count > 1, let stage = loaded.descriptor.stages.first(where: { $0.vnf == "nat" || $0.vnf == "load-balancer" }) {
+            throw LiveChainError("\(stage.location): stage \(stage.name) (\(stage.vnf)) needs queues: 1: it rewrites addresses, "
+                                 + "so a reply's flow hash no longer names the worker holding its state; set queues: 1 on the ports")
+        }
+        return count
+    }
+
+    func makeWorkers(queueCount: Int) throws(LiveChainError) {
+        let frameByteCount = loaded.descriptor.ports.map { ($0.tap?.mtu ?? 1500) + 22 }.max() ?? 1522
+        var wakes: [WakeSignal] = []
+        for _ in 0..<queueCount { wakes.append(try WakeSignal()) }
+        // rings[from][to]: worker `from` hands frames to worker `to`.
+        let rings: [[HandoffRing?]] = (0..<queueCount).map { from in
+            (0..<queueCount).map { to in from == to ? nil : HandoffRing(capacity: 1024, slotByteCount: frameByteCount) }
+        }
+        let names = loaded.descriptor.ports.map(\.name)
+        for index in 0..<queueCount {
+            let pool = PacketPool(slotCount: 8 * PacketBatch.defaultCapacity, slotByteCount: 10_240)
+            workers.append(Worker(index: index, pool: pool, chain: ChainFactory.makeChain(loaded, pool: pool),
+                                  queues: queues.map { $0[index] }, portNames: names, outbound: rings[index],
+                                  inbound: rings.compactMap { $0[index] }, wakes: wakes))
+        }
+    }
+
+    func plumb(queueCount: Int) throws(LiveChainError) {
         let host: NetlinkSocket
         do { host = try NetlinkSocket() } catch { throw LiveChainError("netlink: \(error)") }
         for (index, port) in loaded.descriptor.ports.enumerated() {
@@ -55,13 +99,14 @@ public final class LiveChain {
                 throw LiveChainError("\(port.location): port \(port.name) is a \(port.kind.rawValue) port; a live chain runs TAP ports "
                                      + "(replay a chain with capture ports with nfv-orch replay)")
             }
-            guard tap.queues == 1 else {
-                throw LiveChainError("\(port.location): port \(port.name): queues: \(tap.queues) is not supported by this data plane yet (1 worker)")
-            }
             let step = "\(port.location): port \(port.name) (\(tap.interfaceName))"
             do {
-                let device = try TapPort(name: tap.interfaceName, portNumber: UInt16(index), mtu: tap.mtu)
-                ports.append(device)
+                var portQueues: [TapPort] = []
+                for _ in 0..<queueCount {
+                    portQueues.append(try TapPort(name: tap.interfaceName, portNumber: UInt16(index), mtu: tap.mtu,
+                                                  multiQueue: queueCount > 1))
+                }
+                queues.append(portQueues)
                 try host.setLink(tap.interfaceName, mtu: UInt32(tap.mtu))
                 var configure = host
                 if let name = tap.namespace {
@@ -94,24 +139,82 @@ public final class LiveChain {
                 log.append("port \(port.name): TAP \(tap.interfaceName)"
                            + (tap.namespace.map { " in namespace \($0)" } ?? "")
                            + (tap.address.map { ", \($0)" } ?? "") + (tap.gateway.map { " via \($0)" } ?? "")
-                           + ", MTU \(tap.mtu)")
+                           + ", MTU \(tap.mtu)" + (queueCount > 1 ? ", \(queueCount) queues" : ""))
             } catch {
                 throw LiveChainError("\(step): \(error)")
             }
         }
     }
 
-    /// Moves packets between the TAPs through the chain until `shouldStop()`; sleeps in poll
-    /// (up to 50 ms, so a stop request is seen promptly) when nothing is waiting.
-    public func run(until shouldStop: () -> Bool) throws(PortError) {
-        let pipeline = Pipeline(sources: ports, chain: chain, sinks: ports, batch: PacketBatch(pool: pool))
-        let waiting = ports
-        try pipeline.run(until: shouldStop, idle: { TapPort.waitReadable(waiting, timeoutMilliseconds: 50) })
+    /// Starts one thread per worker; `cpus` pins worker i to `cpus[i % cpus.count]` (empty:
+    /// the scheduler decides).
+    public func start(cpus: [Int] = []) throws(LiveChainError) {
+        guard !isRunning.load(ordering: .acquiring) else { return }
+        stopping.store(false, ordering: .releasing)
+        isRunning.store(true, ordering: .releasing)
+        for (index, worker) in workers.enumerated() {
+            let cpu = cpus.isEmpty ? nil : cpus[index % cpus.count]
+            guard let thread = PlatformThread.start({ [self] in worker.run(stopping: stopping, generation: generation, cpu: cpu) }) else {
+                stop()
+                throw LiveChainError("worker \(index): the system refused a thread")
+            }
+            worker.thread = thread
+        }
+    }
+
+    /// Stops the workers after their current round and waits for them.
+    public func stop() {
+        guard isRunning.load(ordering: .acquiring) else { return }
+        stopping.store(true, ordering: .releasing)
+        for worker in workers {
+            worker.wake.wakeIfSleeping()
+            worker.thread?.join()
+            worker.thread = nil
+        }
+        isRunning.store(false, ordering: .releasing)
+    }
+
+    /// Runs the workers until `shouldStop()` (asked every 20 ms on the calling thread), then
+    /// stops them.
+    public func run(until shouldStop: () -> Bool, cpus: [Int] = []) throws(LiveChainError) {
+        try start(cpus: cpus)
+        while !shouldStop() { usleep(20_000) }
+        stop()
+    }
+
+    /// The chain's counters summed over the workers. While they run, each worker answers
+    /// between two rounds (within 2 s, or its last answer is used); once stopped, they are
+    /// read directly.
+    public func counters() -> CounterSnapshot {
+        let parts = workerCounters()
+        guard var sum = parts.first else { return CounterSnapshot() }
+        for part in parts.dropFirst() { sum = sum.adding(part) }
+        return sum
+    }
+
+    /// Each worker's own counters, by worker index (as `counters()` collects them).
+    public func workerCounters() -> [CounterSnapshot] {
+        var parts: [CounterSnapshot] = []
+        if isRunning.load(ordering: .acquiring) {
+            let wanted = generation.add(1, ordering: .acquiringAndReleasing).newValue
+            for worker in workers { worker.wake.wakeIfSleeping() }
+            var waited = 0
+            while waited < 2000, workers.contains(where: { $0.answeredGeneration.load(ordering: .acquiring) < wanted }) {
+                usleep(1000)
+                waited += 1
+            }
+            parts = workers.compactMap { worker in worker.snapshot.withLock { $0 } }
+        } else {
+            parts = workers.map { $0.makeSnapshot() }
+        }
+        return parts
     }
 
     /// Closes the TAPs (the kernel removes them) and deletes the namespaces this run created.
     public func tearDown() {
-        ports.removeAll()
+        stop()
+        workers.removeAll()
+        queues.removeAll()
         for (name, namespace) in namespaces where ownedNamespaces.contains(name) {
             try? namespace.delete()
             unlink("\(Self.markDirectory)/netns-\(name)")

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import NFVPacket
+import NFVPipeline
 import Synchronization
 
 /// Runs the health checks of a load balancer's services from the control side: one thread per
@@ -35,7 +36,7 @@ public final class HealthMonitor: Sendable {
     }
 
     let shared: Shared
-    let threads = Mutex<[pthread_t]>([])
+    let threads = Mutex<[PlatformThread]>([])
 
     /// Starts checking every backend of every service of `stage` that has a `healthCheck`.
     public init(stage: LoadBalancerStage) {
@@ -68,7 +69,7 @@ public final class HealthMonitor: Sendable {
             list = []
             return all
         }
-        for thread in running { pthread_join(thread, nil) }
+        for thread in running { thread.join() }
     }
 
     /// What one probe thread checks.
@@ -119,17 +120,7 @@ public final class HealthMonitor: Sendable {
     }
 
     func start(_ job: ProbeJob) {
-        var thread = pthread_t()
-        let context = Unmanaged.passRetained(job).toOpaque()
-        let created = pthread_create(&thread, nil, { context in
-            let job = Unmanaged<ProbeJob>.fromOpaque(context!).takeRetainedValue()
-            job.run()
-            return nil
-        }, context)
-        guard created == 0 else {
-            Unmanaged<ProbeJob>.fromOpaque(context).release()
-            return
-        }
+        guard let thread = PlatformThread.start({ job.run() }) else { return }
         threads.withLock { $0.append(thread) }
     }
 }

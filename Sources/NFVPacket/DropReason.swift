@@ -123,6 +123,9 @@ public enum DropReason: UInt8, CaseIterable, Sendable, CustomStringConvertible {
     case transmitQueueFull
     /// The port's device went away (a deleted TAP): frames for it are dropped until it is back.
     case portDown
+    /// A worker could not hand a frame to the worker that owns its flow: that worker's
+    /// hand-off ring was full (it is behind).
+    case handoffRingFull
 
     /// The reason's counter name, snake_case (`ttl_expired`).
     public var name: String {
@@ -177,6 +180,7 @@ public enum DropReason: UInt8, CaseIterable, Sendable, CustomStringConvertible {
         case .frameAboveMTU: "frame_above_mtu"
         case .transmitQueueFull: "transmit_queue_full"
         case .portDown: "port_down"
+        case .handoffRingFull: "handoff_ring_full"
         }
     }
 

@@ -36,6 +36,22 @@ struct NFVDataplaneCommand: ParsableCommand {
                                valueName: "path"))
     var control: String?
 
+    @Option(help: ArgumentHelp("Pin worker i to the i-th CPU of this comma-separated list (cycled; default: not pinned).",
+                               valueName: "cpu,cpu,..."))
+    var cpus: String?
+
+    func validate() throws {
+        if let cpus, cpuList(cpus) == nil {
+            throw ValidationError("--cpus \(cpus): expected CPU numbers separated by commas, such as 0,1")
+        }
+    }
+
+    func cpuList(_ text: String) -> [Int]? {
+        let numbers = text.split(separator: ",").map { Int(String($0.filter { $0 != " " })) }
+        guard !numbers.isEmpty, numbers.allSatisfy({ ($0 ?? -1) >= 0 }) else { return nil }
+        return numbers.map { $0! }
+    }
+
     func run() throws {
         let loaded: LoadedChain
         do { loaded = try ChainFactory.load(path: chain) } catch {
@@ -50,7 +66,11 @@ struct NFVDataplaneCommand: ParsableCommand {
             throw ExitCode(1)
         }
         let controlSocket: ControlSocket
-        do { controlSocket = try ControlSocket(path: control ?? "\(LiveChain.markDirectory)/\(loaded.descriptor.name).sock") } catch {
+        do {
+            controlSocket = try ControlSocket(path: control ?? "\(LiveChain.markDirectory)/\(loaded.descriptor.name).sock") {
+                CounterReport.text(live.counters())
+            }
+        } catch {
             printError("nfv-dataplane: \(error)")
             live.tearDown()
             throw ExitCode(1)
@@ -58,7 +78,7 @@ struct NFVDataplaneCommand: ParsableCommand {
         defer { controlSocket.close() }
         for line in live.log { say(line) }
         say("control socket \(controlSocket.path): send one line, \"counters\" or \"stop\" (with socat or nc -U, for example)")
-        say("chain \(loaded.descriptor.name): forwarding (SIGINT or SIGTERM stops)")
+        say("chain \(loaded.descriptor.name): forwarding on \(live.workerCount) worker(s) (SIGINT or SIGTERM stops)")
         if let readyFile {
             let descriptor = creat(readyFile, 0o644)
             if descriptor >= 0 { close(descriptor) }
@@ -69,17 +89,16 @@ struct NFVDataplaneCommand: ParsableCommand {
         let limit = duration
         do {
             try live.run(until: {
-                controlSocket.serve { CounterReport.text(live) }
                 if stopRequested.load(ordering: .relaxed) || controlSocket.stopRequested.load(ordering: .relaxed) { return true }
                 guard limit > 0 else { return false }
                 var now = timespec()
                 clock_gettime(CLOCK_MONOTONIC, &now)
                 return Double(now.tv_sec - started.tv_sec) + Double(now.tv_nsec - started.tv_nsec) / 1e9 >= limit
-            })
+            }, cpus: cpus.flatMap(cpuList) ?? [])
         } catch {
             printError("nfv-dataplane: \(error)")
         }
-        say(CounterReport.text(live))
+        say(CounterReport.text(live.counters()))
         live.tearDown()
         say("chain \(loaded.descriptor.name): stopped, ports and created namespaces removed")
     }

@@ -112,8 +112,8 @@ import Testing
         #expect(telnet.status != 0 && telnet.output.contains("timed out"), "\(telnet.output)")
 
         running.stop()
-        let firewall = try #require(live.chain.counters.last)
-        #expect(firewall.drops[.firewallRule] >= 1, "the telnet SYN met block-telnet")
+        let firewall = try #require(live.counters().stages.last)
+        #expect(firewall.drops[.firewallRule, default: 0] >= 1, "the telnet SYN met block-telnet")
         #expect(firewall.transmitted > 7000, "the transfer crossed the chain")
         live.tearDown()
         #expect(!FileManager.default.fileExists(atPath: "/run/netns/\(client)"), "namespace \(client) removed")

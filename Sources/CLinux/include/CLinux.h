@@ -27,4 +27,20 @@ int nfv_netns_create(const char *path);
 /// when nothing else holds it. Returns 0 or -errno.
 int nfv_netns_delete(const char *path);
 
+/// Pins the calling thread to CPU `cpu` (pthread_setaffinity_np). Returns 0 or -errno
+/// (-EINVAL for a CPU the machine does not have).
+int nfv_pin_current_thread(int cpu);
+
+/// Names the calling thread (at most 15 bytes are kept; shown by top -H and ps -L).
+void nfv_name_current_thread(const char *name);
+
+/// A non-blocking, close-on-exec eventfd (a wake-up a sleeping worker polls). Returns the fd or -errno.
+int nfv_eventfd_create(void);
+
+/// Adds one to the eventfd (wakes a poll on it). Returns 0 or -errno.
+int nfv_eventfd_signal(int fd);
+
+/// Reads and clears the eventfd's count (no wait).
+void nfv_eventfd_drain(int fd);
+
 #endif

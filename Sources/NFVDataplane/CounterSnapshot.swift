@@ -1,0 +1,101 @@
+import NFVIO
+import NFVPacket
+import NFVPipeline
+
+/// The counters of a live chain at one moment, as plain values: per chain port (summed over
+/// its queues) and per stage (summed over the workers). Workers produce one each between two
+/// rounds; `adding` sums them.
+public struct CounterSnapshot: Sendable {
+    public struct Port: Sendable {
+        public var name: String
+        public var device: String
+        public var receivedPackets: UInt64 = 0
+        public var receivedBytes: UInt64 = 0
+        public var transmittedPackets: UInt64 = 0
+        public var transmittedBytes: UInt64 = 0
+        public var drops: [DropReason: UInt64] = [:]
+        /// Queues whose device went away.
+        public var downQueues = 0
+        public var downEvents = 0
+    }
+
+    public struct Stage: Sendable {
+        public var name: String
+        public var kind: String
+        public var received: UInt64 = 0
+        public var transmitted: UInt64 = 0
+        public var emitted: UInt64 = 0
+        public var held: UInt64 = 0
+        public var punted: UInt64 = 0
+        public var drops: [DropReason: UInt64] = [:]
+        public var dropCount: UInt64 { drops.values.reduce(0, &+) }
+    }
+
+    public var ports: [Port]
+    public var stages: [Stage]
+    /// Frames handed to the worker that owns their flow.
+    public var handedOff: UInt64 = 0
+    /// How many workers were summed.
+    public var workerCount = 1
+
+    /// A snapshot of nothing (a chain without workers).
+    public init(ports: [Port] = [], stages: [Stage] = []) {
+        self.ports = ports
+        self.stages = stages
+        workerCount = 0
+    }
+
+    /// One worker's counters: its queue of every port and its copy of the chain.
+    init(portNames: [String], queues: [TapPort], chain: Chain, handedOff: UInt64) {
+        ports = zip(portNames, queues).map { name, queue in
+            let counters = queue.counters
+            var port = Port(name: name, device: queue.name)
+            port.receivedPackets = counters.receivedPackets
+            port.receivedBytes = counters.receivedBytes
+            port.transmittedPackets = counters.transmittedPackets
+            port.transmittedBytes = counters.transmittedBytes
+            for (reason, count) in counters.drops.nonZero { port.drops[reason] = count }
+            port.downQueues = queue.isDown ? 1 : 0
+            port.downEvents = queue.downEvents
+            return port
+        }
+        stages = zip(chain.stages, chain.counters).map { stage, counters in
+            var entry = Stage(name: stage.name, kind: stage.kind)
+            entry.received = counters.received
+            entry.transmitted = counters.transmitted
+            entry.emitted = counters.emitted
+            entry.held = counters.held
+            entry.punted = counters.punted
+            for (reason, count) in counters.drops.nonZero { entry.drops[reason] = count }
+            return entry
+        }
+        self.handedOff = handedOff
+    }
+
+    /// The sum of two workers' counters (the same chain, so ports and stages line up).
+    public func adding(_ other: CounterSnapshot) -> CounterSnapshot {
+        var sum = self
+        for index in sum.ports.indices where index < other.ports.count {
+            let port = other.ports[index]
+            sum.ports[index].receivedPackets &+= port.receivedPackets
+            sum.ports[index].receivedBytes &+= port.receivedBytes
+            sum.ports[index].transmittedPackets &+= port.transmittedPackets
+            sum.ports[index].transmittedBytes &+= port.transmittedBytes
+            sum.ports[index].drops.merge(port.drops, uniquingKeysWith: &+)
+            sum.ports[index].downQueues += port.downQueues
+            sum.ports[index].downEvents += port.downEvents
+        }
+        for index in sum.stages.indices where index < other.stages.count {
+            let stage = other.stages[index]
+            sum.stages[index].received &+= stage.received
+            sum.stages[index].transmitted &+= stage.transmitted
+            sum.stages[index].emitted &+= stage.emitted
+            sum.stages[index].held &+= stage.held
+            sum.stages[index].punted &+= stage.punted
+            sum.stages[index].drops.merge(stage.drops, uniquingKeysWith: &+)
+        }
+        sum.handedOff &+= other.handedOff
+        sum.workerCount += other.workerCount
+        return sum
+    }
+}

@@ -1,0 +1,86 @@
+import CLinux
+import NFVIO
+import NFVPacket
+import NFVPipeline
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One data-plane worker: run to completion on its own thread (rx burst from its queue of each
+/// port and from its hand-off rings -> its copy of the chain -> tx burst on its queues).
+///
+/// A worker owns its packet pool, its chain (so every stateful stage's state is per worker) and
+/// its queue fds; nothing of it is touched by another thread while it runs, except the
+/// hand-off rings (single producer, single consumer) and the atomics below. Counters are read
+/// by asking: `LiveChain.counters()` raises the snapshot generation and the worker answers
+/// between two rounds.
+final class Worker: @unchecked Sendable {
+    let index: Int
+    let pool: PacketPool
+    let chain: Chain
+    /// This worker's queue of each chain port, by port number.
+    let queues: [TapPort]
+    let steering: [SteeringSource]
+    let inbound: [HandoffSource]
+    let wake: WakeSignal
+    let pipeline: Pipeline
+    let portNames: [String]
+    /// The last snapshot generation answered, and the answer.
+    let answeredGeneration = Atomic<Int>(0)
+    let snapshot = Mutex<CounterSnapshot?>(nil)
+    var thread: PlatformThread?
+
+    init(index: Int, pool: PacketPool, chain: Chain, queues: [TapPort], portNames: [String],
+         outbound: [HandoffRing?], inbound: [HandoffRing], wakes: [WakeSignal]) {
+        self.index = index
+        self.pool = pool
+        self.chain = chain
+        self.queues = queues
+        self.portNames = portNames
+        steering = queues.map { SteeringSource(queue: $0, workerIndex: index, outbound: outbound, wakes: wakes) }
+        self.inbound = inbound.map(HandoffSource.init)
+        wake = wakes[index]
+        pipeline = Pipeline(sources: steering + self.inbound, chain: chain, sinks: queues, batch: PacketBatch(pool: pool))
+    }
+
+    /// The loop: rounds until `stopping`; when a round moved nothing, sleeps in poll on the
+    /// queues and the wake-up eventfd (at most 50 ms, so stop and counter requests are seen).
+    func run(stopping: borrowing Atomic<Bool>, generation: borrowing Atomic<Int>, cpu: Int?) {
+        nfv_name_current_thread("nfv-worker-\(index)")
+        if let cpu { _ = nfv_pin_current_thread(Int32(cpu)) }
+        var pollers = queues.map { pollfd(fd: $0.fileDescriptor, events: Int16(POLLIN), revents: 0) }
+        pollers.append(pollfd(fd: wake.fileDescriptor, events: Int16(POLLIN), revents: 0))
+        while !stopping.load(ordering: .relaxed) {
+            answerSnapshot(generation.load(ordering: .acquiring))
+            let moved: Int
+            do { moved = try pipeline.runRound() } catch { moved = 0 }
+            guard moved == 0 else { continue }
+            wake.prepareToSleep()
+            if inbound.contains(where: { $0.ring.waitingCount > 0 }) {
+                wake.awake()
+                continue
+            }
+            pollers.withUnsafeMutableBufferPointer { buffer in
+                _ = poll(buffer.baseAddress, nfds_t(buffer.count), 50)
+            }
+            wake.awake()
+        }
+        answerSnapshot(generation.load(ordering: .acquiring))
+    }
+
+    /// Publishes this worker's counters if a newer generation was asked for.
+    @inline(__always)
+    func answerSnapshot(_ wanted: Int) {
+        guard wanted != answeredGeneration.load(ordering: .relaxed) else { return }
+        let current = makeSnapshot()
+        snapshot.withLock { $0 = current }
+        answeredGeneration.store(wanted, ordering: .releasing)
+    }
+
+    /// The counters now (only the worker's thread, or anyone once it stopped).
+    func makeSnapshot() -> CounterSnapshot {
+        CounterSnapshot(portNames: portNames, queues: queues, chain: chain,
+                        handedOff: steering.reduce(0) { $0 &+ $1.handedOff })
+    }
+}
