@@ -12,7 +12,7 @@ APT_PACKAGES := libpcap-dev libnl-3-dev libnl-route-3-dev pkg-config tcpdump ipr
 BENCH_APT_PACKAGES := valgrind binutils
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps bench-deps build test demo bench fixtures check-fixtures clean help
+.PHONY: all deps bench-deps build test demo bench bench-tap fixtures check-fixtures clean help
 
 all: build
 
@@ -20,6 +20,7 @@ help:
 	@echo "make demo     install what is missing, build, replay a capture through a chain, show counters"
 	@echo "make test     install what is missing, build, run the whole test suite"
 	@echo "make bench    throughput, instructions per packet (callgrind) and allocation checks"
+	@echo "make bench-tap  the TAP-pair benchmark (live chains vs bare TAP forwarder vs kernel veth), as root"
 	@echo "make fixtures regenerate the scapy-built test captures"
 
 # apt-get can fail once with a dpkg "cannot stat" error on these machines; a retry works.
@@ -77,6 +78,9 @@ bench: bench-deps
 	STAGE=RouterStage bench/callgrind.sh --chain bench/workloads/router-chain.yaml --flows 10000 --destinations 10000
 	STAGE=NATStage bench/callgrind.sh --chain bench/workloads/nat-chain.yaml --flows 10000
 	STAGE=04LoadB5Stage bench/callgrind.sh --chain bench/workloads/lb-chain.yaml --flows 10000
+
+bench-tap: deps
+	bench/tap-pair.sh --seconds 5 --repeat 3
 
 clean:
 	rm -rf .build

@@ -46,7 +46,8 @@ let package = Package(
             dependencies: ["NFVPacket", "NFVPipeline", "NFVIO", "NFVDescriptors", "NFVFirewall", "NFVRouter", "NFVNAT", "NFVLoadBalancer"]
         ),
         .target(name: "NFVDataplane",
-                dependencies: ["NFVPacket", "NFVPipeline", "NFVIO", "NFVNetlink", "NFVDescriptors", "NFVReplay"]),
+                dependencies: ["NFVPacket", "NFVPipeline", "NFVIO", "NFVNetlink", "NFVDescriptors", "NFVReplay",
+                               "NFVLoadBalancer", "CLinux"]),
         .executableTarget(
             name: "nfv-dataplane",
             dependencies: ["NFVDataplane", "NFVReplay", "NFVDescriptors", "NFVPipeline",

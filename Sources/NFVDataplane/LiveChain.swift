@@ -1,5 +1,7 @@
 import NFVDescriptors
+import CLinux
 import NFVIO
+import NFVLoadBalancer
 import NFVNetlink
 import NFVPacket
 import NFVPipeline
@@ -34,6 +36,8 @@ public final class LiveChain: @unchecked Sendable {
     let stopping = Atomic<Bool>(false)
     let generation = Atomic<Int>(0)
     let isRunning = Atomic<Bool>(false)
+    /// Health checkers of load-balancer stages, running while the workers do.
+    var monitors: [HealthMonitor] = []
 
     /// How many workers run the chain (the ports' `queues:`).
     public var workerCount: Int { workers.count }
@@ -160,11 +164,32 @@ public final class LiveChain: @unchecked Sendable {
             }
             worker.thread = thread
         }
+        startHealthChecks()
+    }
+
+    /// Starts the health checks of every load-balancer stage that has some. Probes run in the
+    /// network namespace of the port the backends are on (`backends:`), where the backends
+    /// are reachable, not in the data plane's own.
+    func startHealthChecks() {
+        for worker in workers {
+            for case let stage as LoadBalancerStage in worker.chain.stages
+            where stage.configuration.services.contains(where: { $0.healthCheck != nil }) {
+                var setup: (@Sendable () -> Void)?
+                if let port = loaded.descriptor.ports.first(where: { $0.name == stage.configuration.backendPort }),
+                   let name = port.tap?.namespace, let namespace = namespaces[name] {
+                    let descriptor = namespace.fileDescriptor
+                    setup = { _ = nfv_enter_network_namespace(descriptor) }
+                }
+                monitors.append(HealthMonitor(stage: stage, threadSetup: setup))
+            }
+        }
     }
 
     /// Stops the workers after their current round and waits for them.
     public func stop() {
         guard isRunning.load(ordering: .acquiring) else { return }
+        for monitor in monitors { monitor.stop() }
+        monitors.removeAll()
         stopping.store(true, ordering: .releasing)
         for worker in workers {
             worker.wake.wakeIfSleeping()

@@ -39,7 +39,9 @@ public final class HealthMonitor: Sendable {
     let threads = Mutex<[PlatformThread]>([])
 
     /// Starts checking every backend of every service of `stage` that has a `healthCheck`.
-    public init(stage: LoadBalancerStage) {
+    /// `threadSetup` runs first on each probe thread (a live chain moves the thread into the
+    /// network namespace its backends are reached from).
+    public init(stage: LoadBalancerStage, threadSetup: (@Sendable () -> Void)? = nil) {
         shared = Shared(stage: stage)
         var sequence: UInt16 = 0
         for service in stage.configuration.services {
@@ -47,7 +49,7 @@ public final class HealthMonitor: Sendable {
             for backend in service.backends {
                 sequence &+= 1
                 let job = ProbeJob(shared: shared, service: service.name, backend: backend, check: check,
-                                   identifier: UInt16(truncatingIfNeeded: getpid()) &+ sequence)
+                                   identifier: UInt16(truncatingIfNeeded: getpid()) &+ sequence, setup: threadSetup)
                 start(job)
             }
         }
@@ -79,8 +81,10 @@ public final class HealthMonitor: Sendable {
         let backend: LoadBalancerConfiguration.Backend
         let check: LoadBalancerConfiguration.HealthCheck
         let identifier: UInt16
+        let setup: (@Sendable () -> Void)?
         init(shared: Shared, service: String, backend: LoadBalancerConfiguration.Backend,
-             check: LoadBalancerConfiguration.HealthCheck, identifier: UInt16) {
+             check: LoadBalancerConfiguration.HealthCheck, identifier: UInt16, setup: (@Sendable () -> Void)?) {
+            self.setup = setup
             monitor = shared
             self.service = service
             self.backend = backend
@@ -89,6 +93,7 @@ public final class HealthMonitor: Sendable {
         }
 
         func run() {
+            setup?()
             var tracker = HealthTracker(rise: check.rise, fall: check.fall)
             var sequence: UInt16 = 0
             while !monitor.stopping.load(ordering: .acquiring) {
