@@ -17,6 +17,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         .systemLibrary(
@@ -47,16 +49,26 @@ let package = Package(
         ),
         .target(name: "NFVDataplane",
                 dependencies: ["NFVPacket", "NFVPipeline", "NFVIO", "NFVNetlink", "NFVDescriptors", "NFVReplay",
-                               "NFVLoadBalancer", "CLinux"]),
+                               "NFVLoadBalancer", "NFVFirewall", "CLinux"]),
         .executableTarget(
             name: "nfv-dataplane",
             dependencies: ["NFVDataplane", "NFVReplay", "NFVDescriptors", "NFVPipeline",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
+        // The orchestrator: plans, state store (SQLite through GRDB), supervision of data
+        // planes, the HTTP+JSON API on a unix socket (Hummingbird).
+        .target(
+            name: "NFVOrchestrator",
+            dependencies: [
+                "NFVDescriptors", "NFVReplay",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
         .executableTarget(
             name: "nfv-orch",
             dependencies: [
-                "NFVReplay", "NFVDescriptors",
+                "NFVReplay", "NFVDescriptors", "NFVOrchestrator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

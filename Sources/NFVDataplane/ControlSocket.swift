@@ -5,11 +5,11 @@ import NFVPipeline
 import Synchronization
 
 /// The data plane's control socket: a unix stream socket, mode 0600 (root only), that takes one
-/// command per connection and answers it.
+/// command line per connection (words separated by spaces) and answers it.
 ///
-/// - `counters`: the chain's counters, from the `counters` closure (which asks the workers for
-///   a snapshot between their rounds, so counters are read where they are written).
-/// - `stop`: asks the data plane to stop (as SIGTERM does).
+/// - `stop`: asks the data plane to stop (as SIGTERM does);
+/// - every command in `commands`, by its first word, with the remaining words as arguments
+///   (nfv-dataplane adds `counters`, `counters json` and `reload`).
 ///
 /// The accept loop runs on its own thread; `close()` ends it and removes the socket file.
 public final class ControlSocket: @unchecked Sendable {
@@ -18,13 +18,15 @@ public final class ControlSocket: @unchecked Sendable {
     /// Set by `stop` requests.
     public let stopRequested = Atomic<Bool>(false)
     let closing = Atomic<Bool>(false)
-    let counters: @Sendable () -> String
+    /// A command's handler: the words after the command in, the answer out.
+    public typealias Handler = @Sendable (_ arguments: [String]) -> String
+    let commands: [String: Handler]
     var acceptThread: PlatformThread?
 
     /// Listens at `path` (an old socket file there is replaced; the folder is created).
-    public init(path: String, counters: @escaping @Sendable () -> String) throws(LiveChainError) {
+    public init(path: String, commands: [String: Handler]) throws(LiveChainError) {
         self.path = path
-        self.counters = counters
+        self.commands = commands
         if let slash = path.lastIndex(of: "/"), slash != path.startIndex { mkdir(String(path[..<slash]), 0o755) }
         unlink(path)
         var address = sockaddr_un()
@@ -82,19 +84,26 @@ public final class ControlSocket: @unchecked Sendable {
     func handle(_ connection: Int32) {
         var timeout = timeval(tv_sec: 2, tv_usec: 0)
         setsockopt(connection, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        var buffer = [UInt8](repeating: 0, count: 256)
-        let count = read(connection, &buffer, buffer.count)
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        var count = 0
+        while count < buffer.count {
+            let got = buffer.withUnsafeMutableBytes { read(connection, $0.baseAddress! + count, $0.count - count) }
+            if got <= 0 { break }
+            count += got
+            if buffer[..<count].contains(UInt8(ascii: "\n")) { break }
+        }
         guard count > 0 else { return }
-        let command = String(decoding: buffer[..<count], as: UTF8.self).trimmingWhitespace()
+        let words = String(decoding: buffer[..<count], as: UTF8.self).trimmingWhitespace()
+            .split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+        let command = words.first ?? ""
         let reply: String
-        switch command {
-        case "counters":
-            reply = counters()
-        case "stop":
+        if command == "stop" {
             stopRequested.store(true, ordering: .releasing)
             reply = "stopping"
-        default:
-            reply = "error: unknown command \"\(command)\"; commands: counters, stop"
+        } else if let handler = commands[command] {
+            reply = handler(Array(words.dropFirst()))
+        } else {
+            reply = "error: unknown command \"\(command)\"; commands: " + (commands.keys.sorted() + ["stop"]).joined(separator: ", ")
         }
         var text = reply + "\n"
         text.withUTF8 { bytes in

@@ -1,3 +1,4 @@
+import NFVFirewall
 import NFVIO
 import NFVPacket
 import NFVPipeline
@@ -28,7 +29,16 @@ public struct CounterSnapshot: Sendable {
         public var held: UInt64 = 0
         public var punted: UInt64 = 0
         public var drops: [DropReason: UInt64] = [:]
+        /// A firewall's rule hit counters, in rule order, then the default action's.
+        public var ruleHits: [RuleHits] = []
         public var dropCount: UInt64 { drops.values.reduce(0, &+) }
+    }
+
+    /// Packets and bytes that met one firewall rule (or the default action, named "default").
+    public struct RuleHits: Sendable, Equatable {
+        public var name: String
+        public var packets: UInt64
+        public var bytes: UInt64
     }
 
     public var ports: [Port]
@@ -67,6 +77,13 @@ public struct CounterSnapshot: Sendable {
             entry.held = counters.held
             entry.punted = counters.punted
             for (reason, count) in counters.drops.nonZero { entry.drops[reason] = count }
+            if let firewall = stage as? FirewallStage {
+                let hits = firewall.counters
+                entry.ruleHits = firewall.configuration.rules.enumerated().map { index, rule in
+                    let hit = hits.hits(rule: index)
+                    return RuleHits(name: rule.name, packets: hit.packets, bytes: hit.bytes)
+                } + [RuleHits(name: "default", packets: hits.defaultHits.packets, bytes: hits.defaultHits.bytes)]
+            }
             return entry
         }
         self.handedOff = handedOff
@@ -93,9 +110,48 @@ public struct CounterSnapshot: Sendable {
             sum.stages[index].held &+= stage.held
             sum.stages[index].punted &+= stage.punted
             sum.stages[index].drops.merge(stage.drops, uniquingKeysWith: &+)
+            for (hitIndex, hits) in stage.ruleHits.enumerated() where hitIndex < sum.stages[index].ruleHits.count {
+                sum.stages[index].ruleHits[hitIndex].packets &+= hits.packets
+                sum.stages[index].ruleHits[hitIndex].bytes &+= hits.bytes
+            }
         }
         sum.handedOff &+= other.handedOff
         sum.workerCount += other.workerCount
         return sum
+    }
+}
+
+extension CounterSnapshot {
+    /// The counters as one line of JSON (for the orchestrator): ports, stages with drops by
+    /// reason name, firewall rule hits.
+    public var json: String {
+        func text(_ value: String) -> String {
+            var escaped = "\""
+            for scalar in value.unicodeScalars {
+                switch scalar {
+                case "\"": escaped += "\\\""
+                case "\\": escaped += "\\\\"
+                case _ where scalar.value < 0x20: escaped += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count) + String(scalar.value, radix: 16)
+                default: escaped.unicodeScalars.append(scalar)
+                }
+            }
+            return escaped + "\""
+        }
+        func drops(_ drops: [DropReason: UInt64]) -> String {
+            "{" + DropReason.allCases.compactMap { reason in drops[reason].map { "\(text(reason.name)):\($0)" } }.joined(separator: ",") + "}"
+        }
+        let ports = self.ports.map { port in
+            "{\"name\":\(text(port.name)),\"device\":\(text(port.device)),\"rxPackets\":\(port.receivedPackets),"
+                + "\"rxBytes\":\(port.receivedBytes),\"txPackets\":\(port.transmittedPackets),\"txBytes\":\(port.transmittedBytes),"
+                + "\"drops\":\(drops(port.drops)),\"down\":\(port.downQueues > 0)}"
+        }
+        let stages = self.stages.map { stage in
+            "{\"name\":\(text(stage.name)),\"kind\":\(text(stage.kind)),\"rx\":\(stage.received),\"tx\":\(stage.transmitted),"
+                + "\"emitted\":\(stage.emitted),\"held\":\(stage.held),\"punted\":\(stage.punted),\"drops\":\(drops(stage.drops)),"
+                + "\"rules\":[" + stage.ruleHits.map { "{\"name\":\(text($0.name)),\"packets\":\($0.packets),\"bytes\":\($0.bytes)}" }
+                    .joined(separator: ",") + "]}"
+        }
+        return "{\"workers\":\(workerCount),\"handedOff\":\(handedOff),\"ports\":[\(ports.joined(separator: ","))],"
+            + "\"stages\":[\(stages.joined(separator: ","))]}"
     }
 }

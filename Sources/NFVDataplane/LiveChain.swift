@@ -1,4 +1,5 @@
 import NFVDescriptors
+import NFVFirewall
 import CLinux
 import NFVIO
 import NFVLoadBalancer
@@ -21,7 +22,8 @@ import Glibc
 /// run adopts it as its own and removes it on exit. A namespace someone else made (no mark) is
 /// used and left alone.
 public final class LiveChain: @unchecked Sendable {
-    public let loaded: LoadedChain
+    /// The chain as loaded (replaced by `reload`).
+    public private(set) var loaded: LoadedChain
     /// Workers (one per TAP queue; every port of a chain has the same number of queues).
     var workers: [Worker] = []
     /// Each chain port's queues, by port number then queue.
@@ -235,6 +237,54 @@ public final class LiveChain: @unchecked Sendable {
         return parts
     }
 
+    /// Applies a changed chain to the running workers without stopping them: every changed
+    /// firewall configuration is swapped in between two batches (connections keep their state).
+    /// Anything else that differs (ports, stages, other VNF configurations) cannot be applied
+    /// live and is refused as a whole, with the reason. Returns the updated stage names.
+    @discardableResult
+    public func reload(_ new: LoadedChain) throws(LiveChainError) -> [String] {
+        let old = loaded
+        if old.descriptor.ports.count != new.descriptor.ports.count
+            || zip(old.descriptor.ports, new.descriptor.ports).contains(where: { !$0.hasSameSettings(as: $1) }) {
+            throw LiveChainError("the ports changed; ports are plumbed at start, so this needs a restart")
+        }
+        let oldStages = old.descriptor.stages.map { "\($0.name) (\($0.vnf))" }
+        let newStages = new.descriptor.stages.map { "\($0.name) (\($0.vnf))" }
+        if oldStages != newStages {
+            throw LiveChainError("the stages changed (\(oldStages.joined(separator: ", ")) -> \(newStages.joined(separator: ", "))); "
+                                 + "this needs a restart")
+        }
+        var firewallUpdates: [(String, FirewallConfiguration)] = []
+        var problems: [String] = []
+        for stage in new.descriptor.stages {
+            switch stage.vnf {
+            case "firewall":
+                guard let before = old.firewalls[stage.name], let after = new.firewalls[stage.name], before != after else { continue }
+                if let problem = FirewallStage.liveUpdateProblem(from: before, to: after) {
+                    problems.append("stage \(stage.name): \(problem)")
+                } else {
+                    firewallUpdates.append((stage.name, after))
+                }
+            case "router" where old.routers[stage.name] != new.routers[stage.name],
+                 "nat" where old.nats[stage.name] != new.nats[stage.name],
+                 "load-balancer" where old.loadBalancers[stage.name] != new.loadBalancers[stage.name]:
+                problems.append("stage \(stage.name) (\(stage.vnf)): its configuration cannot be updated live yet")
+            default:
+                continue
+            }
+        }
+        guard problems.isEmpty else { throw LiveChainError(problems.joined(separator: "; ") + "; this needs a restart") }
+        for (name, configuration) in firewallUpdates {
+            for worker in workers {
+                for case let stage as FirewallStage in worker.chain.stages where stage.name == name {
+                    do { try stage.update(to: configuration) } catch { throw LiveChainError("stage \(name): \(error)") }
+                }
+            }
+        }
+        loaded = new
+        return firewallUpdates.map(\.0)
+    }
+
     /// Closes the TAPs (the kernel removes them) and deletes the namespaces this run created.
     public func tearDown() {
         stop()
@@ -254,3 +304,4 @@ public struct LiveChainError: Error, CustomStringConvertible {
     public var description: String
     public init(_ description: String) { self.description = description }
 }
+

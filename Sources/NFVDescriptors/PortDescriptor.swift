@@ -65,3 +65,12 @@ public struct PortDescriptor: Sendable, Equatable {
         self.location = location
     }
 }
+
+extension PortDescriptor {
+    /// True when `other` asks for the same port (name, kind, files, TAP settings), wherever
+    /// either was written: two versions of a chain differ in a port only if this is false.
+    public func hasSameSettings(as other: PortDescriptor) -> Bool {
+        name == other.name && kind == other.kind && receivePath == other.receivePath
+            && transmitPath == other.transmitPath && tap == other.tap
+    }
+}

@@ -15,18 +15,36 @@ import NFVPipeline
 /// packet does not fit its connection's state, or cannot open one: a TCP segment other than a
 /// SYN, an unsolicited ICMP echo reply), `conntrack_table_full` (a new connection could not be
 /// tracked).
+///
+/// Live updates: `update(to:)` (any thread) builds the new rule set off the data path and the
+/// stage swaps it in before its next batch. Tracked connections keep their state and keep
+/// passing; the new rules judge new connections. Rule hit counters carry over for rules that
+/// keep their name.
 public final class FirewallStage: Stage {
     public let name: String
     public var kind: String { "firewall" }
     /// The configuration the stage runs.
-    public let configuration: FirewallConfiguration
+    public private(set) var configuration: FirewallConfiguration
     /// The connection table (stateful only).
     public let tracker: ConnectionTracker?
     /// Rule hit counters.
-    public let counters: FirewallCounters
-    let ruleSet: FirewallRuleSet
-    let actions: [FirewallAction]
-    let defaultAction: FirewallAction
+    public private(set) var counters: FirewallCounters
+    var ruleSet: FirewallRuleSet
+    var actions: [FirewallAction]
+    var defaultAction: FirewallAction
+    let portIndex: [String: UInt16]
+    let updates = UpdateMailbox<RuleTables>()
+
+    /// What a live update swaps in.
+    struct RuleTables: @unchecked Sendable {
+        var configuration: FirewallConfiguration
+        var ruleSet: FirewallRuleSet
+    }
+
+    /// Why a configuration cannot replace the running one without a restart.
+    public struct UpdateError: Error, CustomStringConvertible {
+        public var description: String
+    }
 
     /// A firewall stage called `name`; `portIndex` maps the chain's port names to numbers.
     public init(name: String, configuration: FirewallConfiguration, portIndex: [String: UInt16]) {
@@ -37,9 +55,59 @@ public final class FirewallStage: Stage {
         self.ruleSet = FirewallRuleSet(rules: configuration.rules, portIndex: portIndex)
         self.actions = configuration.rules.map(\.action)
         self.defaultAction = configuration.defaultAction
+        self.portIndex = portIndex
+    }
+
+    /// Replaces the rules, the default action and the rule names (thread-safe; applied before
+    /// the next batch). Changing `stateful` or the connection capacity needs a new stage.
+    public func update(to newConfiguration: FirewallConfiguration) throws(UpdateError) {
+        if let problem = Self.liveUpdateProblem(from: configuration, to: newConfiguration) {
+            throw UpdateError(description: problem)
+        }
+        updates.post(RuleTables(configuration: newConfiguration,
+                                ruleSet: FirewallRuleSet(rules: newConfiguration.rules, portIndex: portIndex)))
+    }
+
+    /// Why `new` cannot replace `old` in a running stage, or nil when it can: the rules, their
+    /// names and the default action can change live; `stateful` and the connection capacity
+    /// shape the connection table and need a new stage.
+    public static func liveUpdateProblem(from old: FirewallConfiguration, to new: FirewallConfiguration) -> String? {
+        if new.stateful != old.stateful {
+            return "stateful: \(old.stateful) -> \(new.stateful) changes the connection table"
+        }
+        if new.connectionCapacity != old.connectionCapacity {
+            return "connections.capacity: \(old.connectionCapacity) -> \(new.connectionCapacity) resizes the connection table"
+        }
+        return nil
+    }
+
+    /// Live updates applied so far.
+    public var updateCount: Int { updates.takenCount.load(ordering: .relaxed) }
+
+    /// Swaps in a posted rule set (between batches, on the data-path thread).
+    func adopt(_ tables: RuleTables) {
+        let newCounters = FirewallCounters(ruleCount: tables.configuration.rules.count)
+        let oldIndex = Dictionary(configuration.rules.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { first, _ in first })
+        for (index, rule) in tables.configuration.rules.enumerated() {
+            guard let old = oldIndex[rule.name] else { continue }
+            let hits = counters.hits(rule: old)
+            newCounters.storage[2 * index] = hits.packets
+            newCounters.storage[2 * index + 1] = hits.bytes
+        }
+        let defaultHits = counters.defaultHits
+        newCounters.storage[2 * newCounters.ruleCount] = defaultHits.packets
+        newCounters.storage[2 * newCounters.ruleCount + 1] = defaultHits.bytes
+        newCounters.storage[2 * (newCounters.ruleCount + 1)] = counters.related
+        newCounters.storage[2 * (newCounters.ruleCount + 1) + 1] = counters.replyFailures
+        counters = newCounters
+        configuration = tables.configuration
+        ruleSet = tables.ruleSet
+        actions = tables.configuration.rules.map(\.action)
+        defaultAction = tables.configuration.defaultAction
     }
 
     public func process(_ batch: PacketBatch, emit: PacketBatch) {
+        if let tables = updates.take() { adopt(tables) }
         guard let tracker else {
             for index in 0..<batch.count {
                 let entry = batch.metadata[index]

@@ -53,9 +53,13 @@ public enum ChainFactory {
     }
 
     /// Loads the chain in `path` and every configuration its stages reference; every problem
-    /// in any of the files is reported at once.
-    public static func load(path: String) throws(DescriptorErrorList) -> LoadedChain {
-        let descriptor = try loader.load(path: path)
+    /// in any of the files is reported at once. `configOverrides` (stage name -> file) replaces
+    /// a stage's `config:` path: the orchestrator runs a chain from its frozen copies.
+    public static func load(path: String, configOverrides: [String: String] = [:]) throws(DescriptorErrorList) -> LoadedChain {
+        var descriptor = try loader.load(path: path)
+        for index in descriptor.stages.indices {
+            if let override = configOverrides[descriptor.stages[index].name] { descriptor.stages[index].config = override }
+        }
         var errors: [DescriptorError] = []
         var firewalls: [String: FirewallConfiguration] = [:]
         var routers: [String: RouterConfiguration] = [:]

@@ -19,7 +19,10 @@ struct NFVDataplaneCommand: ParsableCommand {
             Plumbs what the chain's TAP ports declare (namespaces, TAP devices, addresses, MTU, \
             default routes), forwards packets through the chain's stages on one worker, and on \
             SIGINT/SIGTERM, a "stop" on the control socket, or after --duration stops, prints the \
-            counters and removes what it created. The control socket also answers "counters". TAP devices are not persistent: the kernel removes them when the process \
+            counters and removes what it created. The control socket also answers "counters" \
+            ("counters json" for programs) and "reload [CHAIN] [NAME=FILE...]", which applies changed \
+            firewall rules to the running chain between two batches (connections keep their state) \
+            and refuses anything that needs a restart. TAP devices are not persistent: the kernel removes them when the process \
             ends, even after SIGKILL. Needs root (or CAP_NET_ADMIN).
             """)
 
@@ -36,11 +39,47 @@ struct NFVDataplaneCommand: ParsableCommand {
                                valueName: "path"))
     var control: String?
 
+    @Option(name: .customLong("stage-config"),
+            help: ArgumentHelp("Use FILE as stage NAME's configuration instead of the chain's config: path (repeatable).",
+                               valueName: "name=file"))
+    var stageConfigs: [String] = []
+
     @Option(help: ArgumentHelp("Pin worker i to the i-th CPU of this comma-separated list (cycled; default: not pinned).",
                                valueName: "cpu,cpu,..."))
     var cpus: String?
 
+    /// `--stage-config` as a dictionary (validated in `validate()`).
+    var configOverrides: [String: String] {
+        Dictionary(stageConfigs.compactMap { Self.pair($0) }, uniquingKeysWith: { _, last in last })
+    }
+
+    static func pair(_ text: String) -> (String, String)? {
+        guard let equals = text.firstIndex(of: "="), equals != text.startIndex, text.index(after: equals) != text.endIndex else { return nil }
+        return (String(text[..<equals]), String(text[text.index(after: equals)...]))
+    }
+
+    /// The control socket's `reload [CHAIN] [NAME=FILE ...]`: loads the chain again (from CHAIN,
+    /// or the file it runs), with stage configuration overrides, and applies what can change live.
+    static func reload(_ live: LiveChain, arguments: [String]) -> String {
+        var path = live.loaded.descriptor.file
+        var overrides: [String: String] = [:]
+        for argument in arguments {
+            if let (name, file) = pair(argument) { overrides[name] = file } else { path = argument }
+        }
+        do {
+            let updated = try live.reload(try ChainFactory.load(path: path, configOverrides: overrides))
+            return updated.isEmpty ? "reloaded: nothing changed" : "reloaded: " + updated.joined(separator: ", ")
+        } catch let error as DescriptorErrorList {
+            return "error: " + error.errors.map(\.description).joined(separator: "\n")
+        } catch {
+            return "error: \(error)"
+        }
+    }
+
     func validate() throws {
+        for entry in stageConfigs where Self.pair(entry) == nil {
+            throw ValidationError("--stage-config \(entry): expected NAME=FILE")
+        }
         if let cpus, cpuList(cpus) == nil {
             throw ValidationError("--cpus \(cpus): expected CPU numbers separated by commas, such as 0,1")
         }
@@ -54,7 +93,7 @@ struct NFVDataplaneCommand: ParsableCommand {
 
     func run() throws {
         let loaded: LoadedChain
-        do { loaded = try ChainFactory.load(path: chain) } catch {
+        do { loaded = try ChainFactory.load(path: chain, configOverrides: configOverrides) } catch {
             printError(error.errors.map(\.description).joined(separator: "\n"))
             throw ExitCode(2)
         }
@@ -67,9 +106,12 @@ struct NFVDataplaneCommand: ParsableCommand {
         }
         let controlSocket: ControlSocket
         do {
-            controlSocket = try ControlSocket(path: control ?? "\(LiveChain.markDirectory)/\(loaded.descriptor.name).sock") {
-                CounterReport.text(live.counters())
-            }
+            controlSocket = try ControlSocket(path: control ?? "\(LiveChain.markDirectory)/\(loaded.descriptor.name).sock", commands: [
+                "counters": { arguments in
+                    arguments.first == "json" ? live.counters().json : CounterReport.text(live.counters())
+                },
+                "reload": { arguments in Self.reload(live, arguments: arguments) },
+            ])
         } catch {
             printError("nfv-dataplane: \(error)")
             live.tearDown()

@@ -1,0 +1,126 @@
+import Foundation
+import NFVDataplane
+import NFVReplay
+import NFVTestSupport
+import Testing
+
+/// A firewall rule change applied to a running chain: a TCP transfer that is under way when the
+/// new rules arrive goes on without a lost segment (no retransmission counted by either end's
+/// kernel), its bytes arrive intact, and the new rule judges new connections.
+@Suite(.serialized) struct LiveReloadTests {
+    @Test(.enabled(if: HostCommand.mayTouchTheKernel, "needs root: TAP devices and namespaces"))
+    func firewallRulesChangeUnderARunningTransfer() throws {
+        try #require(HostCommand.isRoot, "CI must run this test as root")
+        let suffix = String(getpid() % 100_000)
+        let (client, server) = ("nfvt-rc\(suffix)", "nfvt-rs\(suffix)")
+        let (inside, outside) = ("nfvtri\(suffix)", "nfvtro\(suffix)")
+        let directory = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let original = try String(contentsOf: Fixtures.root.appendingPathComponent("vnf-configs/edge-firewall.yaml"), encoding: .utf8)
+        let firewallFile = directory.appendingPathComponent("firewall.yaml")
+        try original.write(to: firewallFile, atomically: true, encoding: .utf8)
+        let chainFile = directory.appendingPathComponent("reload.yaml")
+        try """
+            apiVersion: nfv/v1
+            kind: Chain
+            metadata: { name: reload-test }
+            spec:
+              ports:
+                - { name: inside,  type: tap, ifname: \(inside),  namespace: \(client), address: 10.221.0.1/24 }
+                - { name: outside, type: tap, ifname: \(outside), namespace: \(server), address: 10.221.0.2/24 }
+              stages:
+                - { name: fw, vnf: firewall, config: firewall.yaml }
+            """.write(to: chainFile, atomically: true, encoding: .utf8)
+        let live = try LiveChain(loaded: try ChainFactory.load(path: chainFile.path))
+        let running = LiveChainTests.Running(live)
+        var processes: [Process] = []
+        defer {
+            for process in processes { HostCommand.kill(process) }
+            running.stop()
+            live.tearDown()
+        }
+
+        // The server hashes what it receives and sends the digest back.
+        let receiver = Process()
+        receiver.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        receiver.arguments = ["ip", "netns", "exec", server, "python3", "-c", """
+            import hashlib, socket
+            listener = socket.create_server(('10.221.0.2', 8000))
+            connection, _ = listener.accept()
+            digest = hashlib.sha256()
+            while True:
+                chunk = connection.recv(65536)
+                if not chunk:
+                    break
+                digest.update(chunk)
+            connection.sendall(digest.hexdigest().encode())
+            connection.close()
+            """]
+        try receiver.run()
+        processes.append(receiver)
+        usleep(500_000)
+        let retransmissionsBefore = try retransmissions(client) + retransmissions(server)
+
+        // The client sends 4 MB paced over about 3 s, so the update lands in the middle.
+        let output = Pipe()
+        let sender = Process()
+        sender.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        sender.arguments = ["ip", "netns", "exec", client, "python3", "-c", """
+            import hashlib, os, socket, time
+            data = os.urandom(4 * 1024 * 1024)
+            connection = socket.create_connection(('10.221.0.2', 8000), timeout=10)
+            for offset in range(0, len(data), 65536):
+                connection.sendall(data[offset:offset + 65536])
+                time.sleep(0.05)
+            connection.shutdown(socket.SHUT_WR)
+            answer = connection.recv(100).decode()
+            print('intact' if answer == hashlib.sha256(data).hexdigest() else 'damaged ' + answer)
+            """]
+        sender.standardOutput = output
+        sender.standardError = output
+        try sender.run()
+        processes.append(sender)
+        usleep(1_200_000)
+
+        // Port 8000 is closed to new connections by a rule placed before allow-web.
+        let changed = original.replacingOccurrences(
+            of: "    - { name: allow-web,",
+            with: "    - { name: close-8000,     match: { proto: tcp, dstPort: 8000 }, action: drop }\n    - { name: allow-web,")
+        #expect(changed != original)
+        try changed.write(to: firewallFile, atomically: true, encoding: .utf8)
+        let updated = try live.reload(try ChainFactory.load(path: chainFile.path))
+        #expect(updated == ["fw"])
+        #expect(sender.isRunning, "the transfer was still going when the rules changed")
+
+        sender.waitUntilExit()
+        let result = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(result.contains("intact"), "\(result)")
+        let retransmissionsAfter = try retransmissions(client) + retransmissions(server)
+        #expect(retransmissionsAfter == retransmissionsBefore, "no segment was lost to the update")
+
+        // A new connection meets close-8000.
+        let refused = try HostCommand.run(["ip", "netns", "exec", client, "python3", "-c",
+                                           "import socket; socket.create_connection(('10.221.0.2', 8000), timeout=2)"])
+        #expect(refused.status != 0 && refused.output.contains("timed out"), "\(refused.output)")
+
+        running.stop()
+        let firewall = try #require(live.counters().stages.last)
+        #expect(firewall.ruleHits.first { $0.name == "close-8000" }.map(\.packets) ?? 0 >= 1, "\(firewall.ruleHits)")
+        #expect(firewall.drops[.conntrackInvalid, default: 0] == 0)
+        // A change that reshapes the connection table is refused, and says why.
+        try original.replacingOccurrences(of: "capacity: 65536", with: "capacity: 1024")
+            .write(to: firewallFile, atomically: true, encoding: .utf8)
+        #expect(throws: LiveChainError.self) { try live.reload(try ChainFactory.load(path: chainFile.path)) }
+    }
+
+    /// TCP segments the kernel of `namespace` retransmitted so far (TcpRetransSegs).
+    func retransmissions(_ namespace: String) throws -> Int {
+        let text = try HostCommand.check(["ip", "netns", "exec", namespace, "cat", "/proc/net/snmp"])
+        let lines = text.split(separator: "\n").filter { $0.hasPrefix("Tcp:") }
+        guard lines.count == 2 else { return -1 }
+        let names = lines[0].split(separator: " ")
+        let values = lines[1].split(separator: " ")
+        guard let column = names.firstIndex(of: "RetransSegs") else { return -1 }
+        return Int(values[column]) ?? -1
+    }
+}
