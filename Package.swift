@@ -60,7 +60,7 @@ let package = Package(
         .target(
             name: "NFVOrchestrator",
             dependencies: [
-                "NFVDescriptors", "NFVReplay",
+                "NFVDescriptors", "NFVReplay", "NFVNetlink", "CLinux",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
@@ -83,6 +83,8 @@ let package = Package(
         .target(name: "NFVTestSupport", dependencies: ["NFVPacket", "NFVIO", "NFVReplay"], path: "Tests/NFVTestSupport"),
         .testTarget(name: "NFVPacketTests", dependencies: ["NFVPacket", "NFVIO", "NFVTestSupport"]),
         .testTarget(name: "NFVPipelineTests", dependencies: ["NFVPacket", "NFVPipeline", "NFVIO", "NFVTestSupport"]),
+        .testTarget(name: "NFVOrchestratorTests",
+                    dependencies: ["NFVOrchestrator", "NFVReplay", "NFVDescriptors", "NFVTestSupport"]),
         .testTarget(name: "NFVDataplaneTests", dependencies: ["NFVDataplane", "NFVReplay", "NFVTestSupport"]),
         .testTarget(name: "NFVIOTests", dependencies: ["NFVPacket", "NFVPipeline", "NFVIO", "NFVNetlink", "NFVTestSupport"]),
         .testTarget(name: "NFVNetlinkTests", dependencies: ["NFVNetlink", "NFVTestSupport"]),

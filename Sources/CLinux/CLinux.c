@@ -14,6 +14,7 @@
 #include <linux/if_tun.h>
 #include <stdint.h>
 #include <sys/eventfd.h>
+#include <spawn.h>
 
 int nfv_tap_open(const char *name, int multiQueue) {
     int fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
@@ -109,4 +110,8 @@ int nfv_eventfd_signal(int fd) {
 void nfv_eventfd_drain(int fd) {
     uint64_t count;
     while (read(fd, &count, sizeof(count)) == sizeof(count)) {}
+}
+
+int nfv_spawn_close_from(posix_spawn_file_actions_t *actions, int lowest) {
+    return posix_spawn_file_actions_addclosefrom_np(actions, lowest);
 }

@@ -10,6 +10,9 @@ public struct ChainDescriptorLoader: Sendable {
     public var knownVNFKinds: [String]
     /// Names a stage may not take (trace points and implicit stages of the runtime).
     public var reservedStageNames: [String: String]
+    /// Stage name -> configuration file used instead of the stage's `config:` (which is then
+    /// not looked up): the orchestrator runs a deployed chain from its frozen copies.
+    public var configOverrides: [String: String] = [:]
 
     /// - Parameters:
     ///   - knownVNFKinds: the kinds `vnf:` may name.
@@ -228,7 +231,9 @@ public struct ChainDescriptorLoader: Sendable {
                 decoder.choice($0, field: "\(field).vnf", choices: knownVNFKinds, what: "VNF kind")
             }
             var config: String?
-            if let configNode = fields["config"], let value = decoder.string(configNode, field: "\(field).config") {
+            if let name, let override = configOverrides[name] {
+                config = override
+            } else if let configNode = fields["config"], let value = decoder.string(configNode, field: "\(field).config") {
                 let resolved = resolve(value, in: directory)
                 if FileManager.default.fileExists(atPath: resolved) {
                     config = resolved

@@ -56,10 +56,9 @@ public enum ChainFactory {
     /// in any of the files is reported at once. `configOverrides` (stage name -> file) replaces
     /// a stage's `config:` path: the orchestrator runs a chain from its frozen copies.
     public static func load(path: String, configOverrides: [String: String] = [:]) throws(DescriptorErrorList) -> LoadedChain {
-        var descriptor = try loader.load(path: path)
-        for index in descriptor.stages.indices {
-            if let override = configOverrides[descriptor.stages[index].name] { descriptor.stages[index].config = override }
-        }
+        var loader = self.loader
+        loader.configOverrides = configOverrides
+        let descriptor = try loader.load(path: path)
         var errors: [DescriptorError] = []
         var firewalls: [String: FirewallConfiguration] = [:]
         var routers: [String: RouterConfiguration] = [:]

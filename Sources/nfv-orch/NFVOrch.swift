@@ -1,16 +1,17 @@
 import ArgumentParser
 
-/// The `nfv-orch` command: deploys and inspects service chains. This build has the offline
-/// commands (`validate`, `replay`); the daemon-backed ones arrive with the orchestrator.
+/// The `nfv-orch` command: validates, plans, deploys and inspects service chains; the
+/// daemon-backed commands talk to `nfv-orch serve` over its unix socket.
 @main
-struct NFVOrch: ParsableCommand {
+struct NFVOrch: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "nfv-orch",
-        abstract: "Validate service chains and replay captures through them.",
+        abstract: "Deploy, update and inspect service chains; validate them and replay captures through them.",
         discussion: """
             Chains are described in YAML (kind: Chain, apiVersion: nfv/v1): ports, then stages \
             run in order. Every chain parses frames at ingress in a stage called "parse".
             """,
-        subcommands: [Validate.self, Replay.self]
+        subcommands: [Validate.self, Plan.self, Deploy.self, Undeploy.self, List.self, Status.self, Stats.self,
+                      Events.self, Replay.self, Serve.self]
     )
 }

@@ -8,10 +8,16 @@ public struct CommandResult {
 }
 
 public enum CommandRunner {
-    public static func run(_ executable: String, _ arguments: [String], in directory: URL? = nil) throws -> CommandResult {
+    /// Runs one of the package's executables; `environment` adds to (or overrides) this
+    /// process's environment.
+    public static func run(_ executable: String, _ arguments: [String], in directory: URL? = nil,
+                           environment: [String: String] = [:]) throws -> CommandResult {
         let process = Process()
         process.executableURL = Fixtures.executablesDirectory.appendingPathComponent(executable)
         process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        }
         process.currentDirectoryURL = directory ?? Fixtures.root
         let output = Pipe()
         let error = Pipe()

@@ -43,4 +43,10 @@ int nfv_eventfd_signal(int fd);
 /// Reads and clears the eventfd's count (no wait).
 void nfv_eventfd_drain(int fd);
 
+#include <spawn.h>
+
+/// Adds "close every fd from `lowest` up" to posix_spawn file actions (glibc's
+/// posix_spawn_file_actions_addclosefrom_np, which needs _GNU_SOURCE). Returns 0 or an errno.
+int nfv_spawn_close_from(posix_spawn_file_actions_t *actions, int lowest);
+
 #endif

@@ -1,0 +1,132 @@
+import NFVDescriptors
+import NFVFirewall
+import NFVReplay
+
+/// What deploying a chain would do, decided from the running chain and the new one alone
+/// (pure: `plan`, `diff` and `deploy` all use it).
+///
+/// - `create`: nothing of that name runs;
+/// - `unchanged`: the new files mean the same chain (comments and layout do not count);
+/// - `update-in-place`: only changes the running data plane applies between two batches
+///   (firewall rules), without losing a packet or a connection;
+/// - `update-with-restart`: something that is plumbed or sized at start changed (ports,
+///   stages, table sizes, router/NAT/LB configurations): applied only with `--allow-restart`;
+/// - `delete`: undeploy.
+public struct DeploymentPlan: Codable, Sendable, Equatable {
+    public enum Action: String, Codable, Sendable {
+        case create
+        case unchanged
+        case updateInPlace = "update-in-place"
+        case updateWithRestart = "update-with-restart"
+        case delete
+    }
+
+    public var chain: String
+    public var action: Action
+    /// One line per change, saying what and how it is applied.
+    public var changes: [String]
+
+    /// `plan`/`diff` exit status: 0 no change, 2 changes.
+    public var exitCode: Int32 { action == .unchanged ? 0 : 2 }
+
+    public init(chain: String, action: Action, changes: [String]) {
+        self.chain = chain
+        self.action = action
+        self.changes = changes
+    }
+
+    /// The plan for turning `current` (nil: not deployed) into `desired` (nil: undeploy).
+    public static func make(desired: LoadedChain?, current: LoadedChain?) -> DeploymentPlan {
+        guard let desired else {
+            guard let current else { return DeploymentPlan(chain: "", action: .unchanged, changes: []) }
+            return DeploymentPlan(chain: current.descriptor.name, action: .delete,
+                                  changes: ["delete chain \(current.descriptor.name) (\(describe(current)))"])
+        }
+        let name = desired.descriptor.name
+        guard let current else {
+            return DeploymentPlan(chain: name, action: .create, changes: ["create chain \(name) (\(describe(desired)))"])
+        }
+        var restart: [String] = []
+        var live: [String] = []
+        let oldPorts = current.descriptor.ports
+        let newPorts = desired.descriptor.ports
+        for port in newPorts {
+            guard let old = oldPorts.first(where: { $0.name == port.name }) else {
+                restart.append("port \(port.name): added (restart: ports are plumbed at start)")
+                continue
+            }
+            if !old.hasSameSettings(as: port) {
+                restart.append("port \(port.name): \(portSummary(old)) -> \(portSummary(port)) (restart)")
+            }
+        }
+        for port in oldPorts where !newPorts.contains(where: { $0.name == port.name }) {
+            restart.append("port \(port.name): removed (restart)")
+        }
+        if newPorts.map(\.name) != oldPorts.map(\.name), restart.isEmpty {
+            restart.append("ports reordered: \(oldPorts.map(\.name).joined(separator: ", ")) -> "
+                           + "\(newPorts.map(\.name).joined(separator: ", ")) (restart)")
+        }
+        let oldStages = current.descriptor.stages.map { "\($0.name) (\($0.vnf))" }
+        let newStages = desired.descriptor.stages.map { "\($0.name) (\($0.vnf))" }
+        if oldStages != newStages {
+            restart.append("stages: \(oldStages.joined(separator: " -> ")) => \(newStages.joined(separator: " -> ")) (restart)")
+        } else {
+            for stage in desired.descriptor.stages {
+                switch stage.vnf {
+                case "firewall":
+                    guard let before = current.firewalls[stage.name], let after = desired.firewalls[stage.name],
+                          before != after else { continue }
+                    let what = firewallChange(before, after)
+                    if let problem = FirewallStage.liveUpdateProblem(from: before, to: after) {
+                        restart.append("stage \(stage.name) (firewall): \(problem) (restart)")
+                    } else {
+                        live.append("stage \(stage.name) (firewall): \(what) (applied live, connections kept)")
+                    }
+                case "router" where current.routers[stage.name] != desired.routers[stage.name],
+                     "nat" where current.nats[stage.name] != desired.nats[stage.name],
+                     "load-balancer" where current.loadBalancers[stage.name] != desired.loadBalancers[stage.name]:
+                    restart.append("stage \(stage.name) (\(stage.vnf)): configuration changed (restart: live updates of "
+                                   + "\(stage.vnf) configurations are not supported yet)")
+                default:
+                    continue
+                }
+            }
+        }
+        if !restart.isEmpty { return DeploymentPlan(chain: name, action: .updateWithRestart, changes: restart + live) }
+        if !live.isEmpty { return DeploymentPlan(chain: name, action: .updateInPlace, changes: live) }
+        return DeploymentPlan(chain: name, action: .unchanged, changes: [])
+    }
+
+    static func describe(_ chain: LoadedChain) -> String {
+        "ports " + chain.descriptor.ports.map(\.name).joined(separator: ", ") + "; stages "
+            + (chain.descriptor.stages.isEmpty ? "none" : chain.descriptor.stages.map(\.name).joined(separator: " -> "))
+    }
+
+    static func portSummary(_ port: PortDescriptor) -> String {
+        guard let tap = port.tap else { return port.kind.rawValue }
+        var parts = ["tap \(tap.interfaceName)"]
+        if let namespace = tap.namespace { parts.append("netns \(namespace)") }
+        if let address = tap.address { parts.append(address) }
+        if let gateway = tap.gateway { parts.append("via \(gateway)") }
+        parts.append("mtu \(tap.mtu)")
+        if tap.queues > 1 { parts.append("\(tap.queues) queues") }
+        return parts.joined(separator: " ")
+    }
+
+    /// Which rules were added, removed or changed, by name.
+    static func firewallChange(_ old: FirewallConfiguration, _ new: FirewallConfiguration) -> String {
+        let oldNames = old.rules.map(\.name)
+        let newNames = new.rules.map(\.name)
+        var parts: [String] = []
+        let added = newNames.filter { !oldNames.contains($0) }
+        let removed = oldNames.filter { !newNames.contains($0) }
+        let changed = new.rules.filter { rule in old.rules.contains { $0.name == rule.name && $0 != rule } }.map(\.name)
+        if !added.isEmpty { parts.append("rules added: " + added.joined(separator: ", ")) }
+        if !removed.isEmpty { parts.append("rules removed: " + removed.joined(separator: ", ")) }
+        if !changed.isEmpty { parts.append("rules changed: " + changed.joined(separator: ", ")) }
+        if added.isEmpty, removed.isEmpty, changed.isEmpty, oldNames != newNames { parts.append("rules reordered") }
+        if old.defaultAction != new.defaultAction { parts.append("default action changed") }
+        if old.name != new.name { parts.append("renamed \(old.name) -> \(new.name)") }
+        return parts.isEmpty ? "configuration changed" : parts.joined(separator: "; ")
+    }
+}

@@ -1,0 +1,137 @@
+import Dispatch
+import Foundation
+import Hummingbird
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The daemon's HTTP+JSON API on a unix socket (mode 0600: only root connects), over the
+/// supervisor:
+///
+/// | method, path | body | answer |
+/// |---|---|---|
+/// | GET /v1/chains | | [ChainStatus] |
+/// | GET /v1/chains/NAME | | ChainStatus |
+/// | GET /v1/chains/NAME/stats | | the data plane's counters |
+/// | POST /v1/plan | ChainSnapshot | DeploymentPlan |
+/// | POST /v1/deploy | DeployRequest | DeployResult |
+/// | POST /v1/undeploy | UndeployRequest | {"message": ...} |
+/// | GET /v1/events?after=ID | | [Event] |
+/// | GET /metrics | | Prometheus text |
+///
+/// Errors are `{"error": "...", "status": N}` with the same HTTP status.
+public enum OrchestratorServer {
+    public struct DeployRequest: Codable, Sendable {
+        public var snapshot: ChainSnapshot
+        public var allowRestart: Bool
+        public var wait: Bool
+        public init(snapshot: ChainSnapshot, allowRestart: Bool, wait: Bool) {
+            self.snapshot = snapshot
+            self.allowRestart = allowRestart
+            self.wait = wait
+        }
+    }
+
+    public struct UndeployRequest: Codable, Sendable {
+        public var name: String
+        public var force: Bool
+        public init(name: String, force: Bool) {
+            self.name = name
+            self.force = force
+        }
+    }
+
+    public struct Message: Codable, Sendable {
+        public var message: String
+    }
+
+    /// Serves until the process is told to stop (SIGINT/SIGTERM). Data planes keep running
+    /// when the daemon stops; the next daemon adopts them.
+    public static func run(supervisor: Supervisor) async throws {
+        let paths = supervisor.paths
+        try FileManager.default.createDirectory(atPath: (paths.socketPath as NSString).deletingLastPathComponent,
+                                                withIntermediateDirectories: true)
+        let router = Router()
+        router.get("/v1/chains") { _, _ in try json(await blocking { supervisor.list() }) }
+        router.get("/v1/chains/:name") { _, context in
+            let name = try context.parameters.require("name")
+            return try await answer { () throws(Supervisor.OperationError) in try supervisor.status(name) }
+        }
+        router.get("/v1/chains/:name/stats") { _, context in
+            let name = try context.parameters.require("name")
+            return await blocking {
+                do { return raw(try supervisor.stats(name)) } catch { return failure(error) }
+            }
+        }
+        router.post("/v1/plan") { request, context in
+            let snapshot = try await request.decode(as: ChainSnapshot.self, context: context)
+            return try await answer { () throws(Supervisor.OperationError) in try supervisor.plan(snapshot) }
+        }
+        router.post("/v1/deploy") { request, context in
+            let body = try await request.decode(as: DeployRequest.self, context: context)
+            return try await answer { () throws(Supervisor.OperationError) in
+                try supervisor.deploy(body.snapshot, allowRestart: body.allowRestart, wait: body.wait)
+            }
+        }
+        router.post("/v1/undeploy") { request, context in
+            let body = try await request.decode(as: UndeployRequest.self, context: context)
+            return try await answer { () throws(Supervisor.OperationError) in
+                Message(message: try supervisor.undeploy(body.name, force: body.force))
+            }
+        }
+        router.get("/v1/events") { request, _ in
+            let after = request.uri.queryParameters.get("after", as: Int64.self) ?? 0
+            return try json(await blocking { (try? supervisor.store.events(after: after)) ?? [] })
+        }
+        router.get("/metrics") { _, _ in
+            let text = await blocking { Metrics.text(supervisor) }
+            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+                            body: .init(byteBuffer: ByteBuffer(string: text)))
+        }
+        let previous = umask(0o077)  // the socket file is created 0600
+        let application = Application(router: router,
+                                      configuration: .init(address: .unixDomainSocket(path: paths.socketPath), serverName: "nfv-orch"),
+                                      onServerRunning: { _ in
+                                          chmod(paths.socketPath, 0o600)
+                                          umask(previous)
+                                      })
+        supervisor.resume()
+        try await application.runService()
+    }
+
+    /// Runs blocking work (process control, SQLite, sockets) off Swift's cooperative threads.
+    static func blocking<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(returning: work()) }
+        }
+    }
+
+    static func answer<T: Encodable & Sendable>(_ work: @escaping @Sendable () throws(Supervisor.OperationError) -> T) async throws -> Response {
+        let result: Result<T, Supervisor.OperationError> = await blocking { Result { () throws(Supervisor.OperationError) in try work() } }
+        switch result {
+        case .success(let value): return try json(value)
+        case .failure(let error): return failure(error)
+        }
+    }
+
+    static func json<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok) throws -> Response {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return raw(String(decoding: try encoder.encode(value), as: UTF8.self), status: status)
+    }
+
+    static func raw(_ text: String, status: HTTPResponse.Status = .ok) -> Response {
+        Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    static func failure(_ anyError: any Error) -> Response {
+        let error = anyError as? Supervisor.OperationError ?? Supervisor.OperationError("\(anyError)", status: 500)
+        return (try? json(ErrorBody(error: error.description, status: error.status), status: .init(code: error.status)))
+            ?? raw("{\"error\":\"internal\"}", status: .internalServerError)
+    }
+
+    public struct ErrorBody: Codable, Sendable {
+        public var error: String
+        public var status: Int
+    }
+}

@@ -1,0 +1,123 @@
+import Foundation
+import GRDB
+
+/// The daemon's persistent state in SQLite (GRDB): each deployed chain's desired snapshot and
+/// what the daemon last knew of its data plane, and the event log (every deploy, update,
+/// undeploy, start, exit, restart and adoption, with the reason). The daemon writes through it
+/// before it acts, so a restarted daemon finds every chain it must keep running.
+public final class StateStore: Sendable {
+    let database: DatabaseQueue
+
+    /// A deployed chain.
+    public struct ChainRecord: Codable, Sendable, Equatable {
+        public var name: String
+        public var snapshot: ChainSnapshot
+        /// Bumped by every deploy that changed something; names the frozen files' folder.
+        public var generation: Int
+        /// running, starting, restarting, crash-loop, failed.
+        public var phase: String
+        /// The data plane's process id, while one runs.
+        public var pid: Int32?
+        public var restarts: Int
+        public var lastError: String?
+        public var updatedAt: Double
+    }
+
+    /// One entry of the event log.
+    public struct Event: Codable, Sendable, Equatable {
+        public var id: Int64
+        public var at: Double
+        public var chain: String
+        public var kind: String
+        public var message: String
+    }
+
+    /// Opens (or creates) the store at `path`.
+    public init(path: String) throws {
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent,
+                                                withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        database = try DatabaseQueue(path: path)
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE chain (
+                    name TEXT PRIMARY KEY NOT NULL,
+                    snapshot TEXT NOT NULL,
+                    generation INTEGER NOT NULL,
+                    phase TEXT NOT NULL,
+                    pid INTEGER,
+                    restarts INTEGER NOT NULL DEFAULT 0,
+                    lastError TEXT,
+                    updatedAt REAL NOT NULL);
+                CREATE TABLE event (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    at REAL NOT NULL,
+                    chain TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    message TEXT NOT NULL);
+                """)
+        }
+        try migrator.migrate(database)
+    }
+
+    public func chains() throws -> [ChainRecord] {
+        try database.read { db in try Row.fetchAll(db, sql: "SELECT * FROM chain ORDER BY name").map(Self.record) }
+    }
+
+    public func chain(_ name: String) throws -> ChainRecord? {
+        try database.read { db in try Row.fetchOne(db, sql: "SELECT * FROM chain WHERE name = ?", arguments: [name]).map(Self.record) }
+    }
+
+    /// Inserts or replaces `record`.
+    public func save(_ record: ChainRecord) throws {
+        let snapshot = String(decoding: try JSONEncoder().encode(record.snapshot), as: UTF8.self)
+        try database.write { db in
+            try db.execute(sql: """
+                INSERT OR REPLACE INTO chain (name, snapshot, generation, phase, pid, restarts, lastError, updatedAt)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [record.name, snapshot, record.generation, record.phase, record.pid.map { Int($0) },
+                                 record.restarts, record.lastError, record.updatedAt])
+        }
+    }
+
+    /// Changes the runtime fields of chain `name` (no-op when it is gone).
+    public func update(_ name: String, _ change: (inout ChainRecord) -> Void) throws {
+        guard var record = try chain(name) else { return }
+        change(&record)
+        record.updatedAt = Date().timeIntervalSince1970
+        try save(record)
+    }
+
+    public func delete(_ name: String) throws {
+        try database.write { db in try db.execute(sql: "DELETE FROM chain WHERE name = ?", arguments: [name]) }
+    }
+
+    /// Appends an event; returns it.
+    @discardableResult
+    public func log(_ chain: String, _ kind: String, _ message: String) throws -> Event {
+        let at = Date().timeIntervalSince1970
+        let id = try database.write { db -> Int64 in
+            try db.execute(sql: "INSERT INTO event (at, chain, kind, message) VALUES (?, ?, ?, ?)",
+                           arguments: [at, chain, kind, message])
+            return db.lastInsertedRowID
+        }
+        return Event(id: id, at: at, chain: chain, kind: kind, message: message)
+    }
+
+    /// Events after `id`, oldest first (at most `limit`).
+    public func events(after id: Int64 = 0, limit: Int = 1000) throws -> [Event] {
+        try database.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM event WHERE id > ? ORDER BY id LIMIT ?", arguments: [id, limit]).map { row in
+                Event(id: row["id"], at: row["at"], chain: row["chain"], kind: row["kind"], message: row["message"])
+            }
+        }
+    }
+
+    static func record(_ row: Row) throws -> ChainRecord {
+        let text: String = row["snapshot"]
+        let pid: Int? = row["pid"]
+        return ChainRecord(name: row["name"], snapshot: try JSONDecoder().decode(ChainSnapshot.self, from: Data(text.utf8)),
+                           generation: row["generation"], phase: row["phase"], pid: pid.map { Int32($0) },
+                           restarts: row["restarts"], lastError: row["lastError"], updatedAt: row["updatedAt"])
+    }
+}

@@ -1,0 +1,447 @@
+import Foundation
+import NFVDescriptors
+import NFVNetlink
+import NFVReplay
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Runs one `nfv-dataplane` process per deployed chain and keeps it running: a data plane that
+/// exits without being asked to is logged as an event and restarted after a backoff (0.1 s,
+/// doubling, at most 5 s); five restarts within a minute put the chain in `crash-loop`, where
+/// it stays (with the last error in `status`) until the next deploy or undeploy. A restarted
+/// daemon re-adopts the data planes that still run (same pid, same chain) and restarts the
+/// others, from the persisted snapshots.
+///
+/// Every deploy, update and undeploy is serialised; each is written to the store before it
+/// acts, and logged as an event with its outcome.
+public final class Supervisor: @unchecked Sendable {
+    public let paths: OrchestratorPaths
+    public let store: StateStore
+    /// The nfv-dataplane executable.
+    public let dataplane: String
+    let lock = NSLock()
+    let operations = NSLock()
+    var runtimes: [String: Runtime] = [:]
+
+    /// What the supervisor knows of one chain's data plane.
+    final class Runtime: @unchecked Sendable {
+        let name: String
+        var pid: pid_t = 0
+        var generation = 0
+        /// False once an undeploy or a restart-for-update stops it on purpose.
+        var wanted = true
+        var recentStarts: [Double] = []
+        init(name: String) { self.name = name }
+    }
+
+    /// What a deploy did.
+    public struct DeployResult: Codable, Sendable {
+        public var plan: DeploymentPlan
+        /// "created", "unchanged", "updated in place", "restarted".
+        public var outcome: String
+        public var generation: Int
+    }
+
+    public struct OperationError: Error, CustomStringConvertible, Codable, Sendable {
+        public var description: String
+        /// HTTP-style status: 400 bad input, 404 unknown chain, 409 refused by the plan.
+        public var status: Int
+        public init(_ description: String, status: Int = 400) {
+            self.description = description
+            self.status = status
+        }
+    }
+
+    public init(paths: OrchestratorPaths, store: StateStore, dataplane: String) {
+        self.paths = paths
+        self.store = store
+        self.dataplane = dataplane
+    }
+
+    // MARK: deploy / undeploy
+
+    /// What deploying `snapshot` would do, without doing it.
+    public func plan(_ snapshot: ChainSnapshot) throws(OperationError) -> DeploymentPlan {
+        let desired = try load(snapshot, into: staging(snapshot.name))
+        return DeploymentPlan.make(desired: desired, current: try current(snapshot.name))
+    }
+
+    /// Makes `snapshot` the chain's desired state and applies the plan: create, nothing,
+    /// a live update, or (only with `allowRestart`) a restart. `wait`: until the data plane
+    /// forwards (at most 15 s).
+    public func deploy(_ snapshot: ChainSnapshot, allowRestart: Bool, wait: Bool) throws(OperationError) -> DeployResult {
+        operations.lock()
+        defer { operations.unlock() }
+        let desired = try load(snapshot, into: staging(snapshot.name))
+        try checkPortOwnership(desired)
+        let record = try? store.chain(snapshot.name)
+        let plan = DeploymentPlan.make(desired: desired, current: try current(snapshot.name))
+        let name = snapshot.name
+        switch plan.action {
+        case .unchanged, .delete:
+            // Unchanged, but not running (crash-loop, failed): a deploy is how users say "try again".
+            if let record, record.phase == "crash-loop" || record.phase == "failed" {
+                lock.lock()
+                runtimes[name]?.recentStarts = []
+                lock.unlock()
+                log(name, "deploy", "unchanged but \(record.phase): starting it again")
+                try start(name, generation: record.generation, wait: wait)
+                return DeployResult(plan: plan, outcome: "unchanged, restarted from \(record.phase)", generation: record.generation)
+            }
+            return DeployResult(plan: plan, outcome: "unchanged", generation: record?.generation ?? 0)
+        case .create:
+            try persist(snapshot, generation: 1, phase: "starting", restarts: 0)
+            log(name, "deploy", "created: " + plan.changes.joined(separator: "; "))
+            try start(name, generation: 1, wait: wait)
+            return DeployResult(plan: plan, outcome: "created", generation: 1)
+        case .updateInPlace:
+            let generation = (record?.generation ?? 0) + 1
+            let frozen: (chain: String, overrides: [String: String])
+            do { frozen = try snapshot.freeze(into: paths.chainDirectory(name, generation: generation)) } catch {
+                throw OperationError("cannot write the chain's files: \(error)", status: 500)
+            }
+            let arguments = ["reload", frozen.chain] + frozen.overrides.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+            let answer: String
+            do { answer = try UnixSocket.command(paths.controlSocket(name), arguments.joined(separator: " ")) } catch {
+                throw OperationError("chain \(name): the data plane did not take the update (\(error)); nothing changed", status: 503)
+            }
+            guard answer.hasPrefix("reloaded") else {
+                log(name, "update-failed", answer)
+                throw OperationError("chain \(name): the data plane refused the update: \(answer)", status: 409)
+            }
+            try persist(snapshot, generation: generation, phase: record?.phase ?? "running", restarts: record?.restarts ?? 0,
+                        pid: record?.pid)
+            setGeneration(name, generation)
+            log(name, "update", "updated in place (generation \(generation)): " + plan.changes.joined(separator: "; "))
+            return DeployResult(plan: plan, outcome: "updated in place", generation: generation)
+        case .updateWithRestart:
+            guard allowRestart else {
+                throw OperationError("chain \(name) needs a restart to apply: " + plan.changes.joined(separator: "; ")
+                                     + ". Traffic stops while it restarts; deploy with --allow-restart to accept that", status: 409)
+            }
+            let generation = (record?.generation ?? 0) + 1
+            stopDataplane(name)
+            try persist(snapshot, generation: generation, phase: "starting", restarts: record?.restarts ?? 0)
+            log(name, "deploy", "restarted for: " + plan.changes.joined(separator: "; "))
+            try start(name, generation: generation, wait: wait)
+            return DeployResult(plan: plan, outcome: "restarted", generation: generation)
+        }
+    }
+
+    /// Stops chain `name`'s data plane (which removes what it created) and forgets the chain.
+    /// `force` always succeeds: it kills what does not stop, removes namespaces the data plane
+    /// marked as its own, and drops the record whatever state it is in.
+    public func undeploy(_ name: String, force: Bool) throws(OperationError) -> String {
+        operations.lock()
+        defer { operations.unlock() }
+        let record = try? store.chain(name)
+        guard record != nil || force else {
+            throw OperationError("no chain \(name) is deployed" + suggestion(name), status: 404)
+        }
+        let stopped = stopDataplane(name)
+        var notes = [stopped]
+        if let record, let loaded = try? record.snapshot.load(frozenIn: paths.chainDirectory(name, generation: record.generation)) {
+            notes += removeMarkedNamespaces(loaded)
+        }
+        try? store.delete(name)
+        try? FileManager.default.removeItem(atPath: "\(paths.stateDirectory)/chains/\(name)")
+        lock.lock()
+        runtimes[name] = nil
+        lock.unlock()
+        log(name, "undeploy", notes.filter { !$0.isEmpty }.joined(separator: "; "))
+        return "chain \(name): undeployed" + (notes.filter { !$0.isEmpty }.isEmpty ? "" : " (" + notes.filter { !$0.isEmpty }.joined(separator: "; ") + ")")
+    }
+
+    // MARK: status
+
+    /// A chain's desired and actual state.
+    public struct ChainStatus: Codable, Sendable {
+        public var name: String
+        public var file: String
+        public var generation: Int
+        public var phase: String
+        public var running: Bool
+        public var pid: Int32?
+        public var restarts: Int
+        public var lastError: String?
+        public var ports: [String]
+        public var stages: [String]
+    }
+
+    public func list() -> [ChainStatus] {
+        ((try? store.chains()) ?? []).map(status)
+    }
+
+    public func status(_ name: String) throws(OperationError) -> ChainStatus {
+        guard let record = try? store.chain(name) else { throw OperationError("no chain \(name) is deployed" + suggestion(name), status: 404) }
+        return status(record)
+    }
+
+    func status(_ record: StateStore.ChainRecord) -> ChainStatus {
+        let running = record.pid.map { ProcessSpawner.isRunning($0, executable: dataplane, marker: paths.controlSocket(record.name)) } ?? false
+        let loaded = try? ChainFactory.load(path: paths.chainDirectory(record.name, generation: record.generation) + "/chain.yaml",
+                                            configOverrides: overrides(record))
+        return ChainStatus(name: record.name, file: record.snapshot.chainFile.sourcePath, generation: record.generation,
+                           phase: record.phase, running: running, pid: running ? record.pid : nil, restarts: record.restarts,
+                           lastError: record.lastError,
+                           ports: loaded?.descriptor.ports.map { port in
+                               port.name + (port.tap.map { " (tap \($0.interfaceName)" + ($0.namespace.map { " in \($0)" } ?? "") + ")" } ?? "")
+                           } ?? [],
+                           stages: loaded?.descriptor.stages.map { "\($0.name) (\($0.vnf))" } ?? [])
+    }
+
+    /// The data plane's counters as JSON (ports, stages, drops by reason, rule hits).
+    public func stats(_ name: String) throws(OperationError) -> String {
+        guard (try? store.chain(name)) != nil else { throw OperationError("no chain \(name) is deployed" + suggestion(name), status: 404) }
+        do { return try UnixSocket.command(paths.controlSocket(name), "counters json") } catch {
+            throw OperationError("chain \(name): its data plane does not answer (\(error)); see nfv-orch status \(name)", status: 503)
+        }
+    }
+
+    // MARK: supervision
+
+    /// After the daemon starts: adopt the data planes that still run, start the others.
+    public func resume() {
+        for record in (try? store.chains()) ?? [] {
+            let runtime = Runtime(name: record.name)
+            runtime.generation = record.generation
+            lock.lock()
+            runtimes[record.name] = runtime
+            lock.unlock()
+            if let pid = record.pid, ProcessSpawner.isRunning(pid, executable: dataplane, marker: paths.controlSocket(record.name)) {
+                runtime.pid = pid
+                log(record.name, "adopted", "data plane pid \(pid) still runs generation \(record.generation): adopted")
+                watch(runtime, pid: pid, child: false)
+            } else if record.phase != "crash-loop" {
+                log(record.name, "restart", "data plane not running after the daemon restarted: starting it")
+                try? start(record.name, generation: record.generation, wait: false)
+            }
+        }
+    }
+
+    /// Starts the data plane of chain `name` from generation `generation`'s frozen files.
+    func start(_ name: String, generation: Int, wait: Bool) throws(OperationError) {
+        guard let record = try? store.chain(name) else { throw OperationError("no chain \(name)", status: 404) }
+        let directory = paths.chainDirectory(name, generation: generation)
+        let frozen: (chain: String, overrides: [String: String])
+        do { frozen = try record.snapshot.freeze(into: directory) } catch {
+            throw OperationError("cannot write the chain's files: \(error)", status: 500)
+        }
+        try? FileManager.default.createDirectory(atPath: paths.runDirectory, withIntermediateDirectories: true)
+        let ready = "\(paths.runDirectory)/\(name).ready"
+        unlink(ready)
+        var arguments = [frozen.chain, "--control", paths.controlSocket(name), "--ready-file", ready]
+        for (stage, file) in frozen.overrides.sorted(by: { $0.key < $1.key }) { arguments += ["--stage-config", "\(stage)=\(file)"] }
+        let pid: pid_t
+        do { pid = try ProcessSpawner.spawn(dataplane, arguments, logPath: "\(paths.stateDirectory)/chains/\(name)/dataplane.log") } catch {
+            try? store.update(name) { $0.phase = "failed"; $0.lastError = error.description }
+            log(name, "failed", error.description)
+            throw OperationError("chain \(name): \(error)", status: 500)
+        }
+        lock.lock()
+        let runtime = runtimes[name] ?? Runtime(name: name)
+        runtimes[name] = runtime
+        runtime.pid = pid
+        runtime.generation = generation
+        runtime.wanted = true
+        runtime.recentStarts.append(Date().timeIntervalSince1970)
+        lock.unlock()
+        try? store.update(name) { $0.pid = pid; $0.phase = "starting"; $0.generation = generation }
+        log(name, "started", "data plane pid \(pid), generation \(generation)")
+        watch(runtime, pid: pid, child: true)
+        if wait {
+            for _ in 0..<150 where access(ready, F_OK) != 0 && ProcessSpawner.isRunning(pid, executable: dataplane, marker: paths.controlSocket(name)) {
+                usleep(100_000)
+            }
+            guard access(ready, F_OK) == 0 else {
+                let tail = logTail(name)
+                throw OperationError("chain \(name): the data plane did not come up: \(tail)", status: 500)
+            }
+            try? store.update(name) { $0.phase = "running"; $0.lastError = nil }
+        }
+    }
+
+    /// Waits (on its own thread) for the data plane to end, then decides: stopped on purpose,
+    /// restart with backoff, or crash-loop.
+    func watch(_ runtime: Runtime, pid: pid_t, child: Bool) {
+        let marker = paths.controlSocket(runtime.name)
+        let ready = "\(paths.runDirectory)/\(runtime.name).ready"
+        Thread.detachNewThread { [self] in
+            var status: Int32 = 0
+            var seenReady = false
+            if child {
+                // Poll rather than block in waitpid, to mark the chain running once it is.
+                while true {
+                    let result = waitpid(pid, &status, WNOHANG)
+                    if result == pid || (result < 0 && errno == ECHILD) { break }
+                    if !seenReady, access(ready, F_OK) == 0 {
+                        seenReady = true
+                        try? store.update(runtime.name) { if $0.pid == pid { $0.phase = "running" } }
+                    }
+                    usleep(50_000)
+                }
+            } else {
+                while ProcessSpawner.isRunning(pid, executable: dataplane, marker: marker) { usleep(100_000) }
+            }
+            exited(runtime, pid: pid, status: child ? status : nil)
+        }
+    }
+
+    func exited(_ runtime: Runtime, pid: pid_t, status: Int32?) {
+        lock.lock()
+        let wanted = runtime.wanted && runtime.pid == pid && runtimes[runtime.name] === runtime
+        let now = Date().timeIntervalSince1970
+        runtime.recentStarts = runtime.recentStarts.filter { now - $0 < 60 }
+        let recent = runtime.recentStarts.count
+        lock.unlock()
+        guard wanted else { return }
+        let how = status.map { Self.describe(exitStatus: $0) } ?? "exited"
+        // A signal says it all; after an exit of its own the data plane's last lines say why.
+        let killed = status.map { $0 & 0x7F != 0 } ?? false
+        let reason = "data plane pid \(pid) \(how)" + (killed ? "" : ": " + logTail(runtime.name))
+        log(runtime.name, "exited", reason)
+        if recent >= 5 {
+            try? store.update(runtime.name) { $0.phase = "crash-loop"; $0.pid = nil; $0.lastError = reason }
+            log(runtime.name, "crash-loop", "\(recent) starts within a minute: not restarting; fix the chain and deploy again, or undeploy")
+            return
+        }
+        try? store.update(runtime.name) { $0.phase = "restarting"; $0.pid = nil; $0.lastError = reason; $0.restarts += 1 }
+        let delay = min(0.1 * pow(2, Double(max(recent - 1, 0))), 5)
+        usleep(UInt32(delay * 1_000_000))
+        lock.lock()
+        let stillWanted = runtime.wanted && runtimes[runtime.name] === runtime
+        lock.unlock()
+        guard stillWanted else { return }
+        log(runtime.name, "restart", String(format: "restarting after %.1f s", delay))
+        try? start(runtime.name, generation: runtime.generation, wait: false)
+    }
+
+    /// Stops the chain's data plane on purpose: "stop" on its control socket (it removes what
+    /// it created), then SIGTERM, then SIGKILL. Returns a note for the event log.
+    @discardableResult
+    func stopDataplane(_ name: String) -> String {
+        lock.lock()
+        let runtime = runtimes[name]
+        runtime?.wanted = false
+        lock.unlock()
+        let pid = runtime?.pid ?? (try? store.chain(name))?.pid ?? 0
+        let marker = paths.controlSocket(name)
+        guard pid > 0, ProcessSpawner.isRunning(pid, executable: dataplane, marker: marker) else { return "" }
+        _ = try? UnixSocket.command(marker, "stop", timeoutSeconds: 2)
+        if waitForExit(pid, marker: marker, seconds: 5) { return "data plane stopped" }
+        kill(pid, SIGTERM)
+        if waitForExit(pid, marker: marker, seconds: 2) { return "data plane stopped by SIGTERM" }
+        kill(pid, SIGKILL)
+        _ = waitForExit(pid, marker: marker, seconds: 2)
+        return "data plane killed (it did not stop)"
+    }
+
+    func waitForExit(_ pid: pid_t, marker: String, seconds: Double) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            var status: Int32 = 0
+            if waitpid(pid, &status, WNOHANG) == pid { return true }
+            if !ProcessSpawner.isRunning(pid, executable: dataplane, marker: marker) { return true }
+            usleep(20_000)
+        }
+        return false
+    }
+
+    /// Namespaces of the chain that a data plane marked as its own and that are still there
+    /// (it was killed): removed, with their marks.
+    func removeMarkedNamespaces(_ chain: LoadedChain) -> [String] {
+        var notes: [String] = []
+        for name in Set(chain.descriptor.ports.compactMap { $0.tap?.namespace }) {
+            let mark = "/run/nfv-dataplane/netns-\(name)"
+            guard access(mark, F_OK) == 0 else { continue }
+            if access("/run/netns/\(name)", F_OK) == 0 {
+                if let namespace = try? NetworkNamespace(name: name), (try? namespace.delete()) != nil {
+                    notes.append("namespace \(name) left by the data plane removed")
+                }
+            }
+            unlink(mark)
+        }
+        return notes
+    }
+
+    // MARK: helpers
+
+    func staging(_ name: String) -> String { "\(paths.stateDirectory)/staging/\(name)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))" }
+
+    /// Loads `snapshot` frozen into `directory` (removed afterwards).
+    func load(_ snapshot: ChainSnapshot, into directory: String) throws(OperationError) -> LoadedChain {
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        do { return try snapshot.load(frozenIn: directory) } catch let error as DescriptorErrorList {
+            throw OperationError(error.errors.map(\.description).joined(separator: "\n"))
+        } catch {
+            throw OperationError("\(error)")
+        }
+    }
+
+    /// The deployed chain `name`, loaded from its frozen files; nil when none is deployed.
+    func current(_ name: String) throws(OperationError) -> LoadedChain? {
+        guard let record = try? store.chain(name) else { return nil }
+        return try load(record.snapshot, into: staging(name))
+    }
+
+    func overrides(_ record: StateStore.ChainRecord) -> [String: String] {
+        let directory = paths.chainDirectory(record.name, generation: record.generation)
+        return Dictionary(record.snapshot.files.compactMap { $0.stage }.map { ($0, "\(directory)/stage-\($0).yaml") },
+                          uniquingKeysWith: { first, _ in first })
+    }
+
+    /// Two deployed chains never claim the same TAP device.
+    func checkPortOwnership(_ desired: LoadedChain) throws(OperationError) {
+        let wanted = Set(desired.descriptor.ports.compactMap { $0.tap?.interfaceName })
+        for record in (try? store.chains()) ?? [] where record.name != desired.descriptor.name {
+            guard let other = try? load(record.snapshot, into: staging(record.name)) else { continue }
+            for port in other.descriptor.ports {
+                if let tap = port.tap, wanted.contains(tap.interfaceName) {
+                    throw OperationError("TAP \(tap.interfaceName) belongs to deployed chain \(record.name) (port \(port.name)); "
+                                         + "a TAP has one owner: pick another ifname or undeploy \(record.name)", status: 409)
+                }
+            }
+        }
+    }
+
+    func persist(_ snapshot: ChainSnapshot, generation: Int, phase: String, restarts: Int, pid: pid_t? = nil) throws(OperationError) {
+        do {
+            _ = try snapshot.freeze(into: paths.chainDirectory(snapshot.name, generation: generation))
+            try store.save(StateStore.ChainRecord(name: snapshot.name, snapshot: snapshot, generation: generation, phase: phase,
+                                                  pid: pid, restarts: restarts, lastError: nil,
+                                                  updatedAt: Date().timeIntervalSince1970))
+        } catch {
+            throw OperationError("cannot persist chain \(snapshot.name): \(error)", status: 500)
+        }
+    }
+
+    func setGeneration(_ name: String, _ generation: Int) {
+        lock.lock()
+        runtimes[name]?.generation = generation
+        lock.unlock()
+    }
+
+    func log(_ chain: String, _ kind: String, _ message: String) {
+        _ = try? store.log(chain, kind, message)
+    }
+
+    func suggestion(_ name: String) -> String {
+        let names = ((try? store.chains()) ?? []).map(\.name)
+        if let close = Suggestion.closest(to: name, in: names) { return "; did you mean \"\(close)\"?" }
+        return names.isEmpty ? "; nothing is deployed" : "; deployed: " + names.joined(separator: ", ")
+    }
+
+    /// The last lines the data plane wrote (its error, usually).
+    func logTail(_ name: String) -> String {
+        guard let text = try? String(contentsOfFile: "\(paths.stateDirectory)/chains/\(name)/dataplane.log", encoding: .utf8) else { return "no log" }
+        let lines = text.split(separator: "\n").suffix(3)
+        return lines.isEmpty ? "no output" : lines.joined(separator: " | ")
+    }
+
+    static func describe(exitStatus status: Int32) -> String {
+        let signal = status & 0x7F
+        if signal == 0 { return "exited with status \((status >> 8) & 0xFF)" }
+        return "was killed by signal \(signal)" + (signal == SIGKILL ? " (SIGKILL)" : signal == SIGSEGV ? " (SIGSEGV)" : "")
+    }
+}

@@ -1,0 +1,318 @@
+import ArgumentParser
+import Foundation
+import NFVDescriptors
+import NFVOrchestrator
+
+/// What the daemon-backed commands share: where the daemon is, and how to reach it.
+struct DaemonOptions: ParsableArguments {
+    /// The paths (NFV_ORCH_STATE_DIR, NFV_ORCH_SOCKET, NFV_ORCH_RUN_DIR override the defaults).
+    var paths: OrchestratorPaths { OrchestratorPaths.fromEnvironment() }
+    var client: OrchestratorClient { OrchestratorClient(paths: paths) }
+
+    /// This executable (to start the daemon) and the data plane next to it.
+    static var executable: String {
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+    }
+    static var dataplane: String { ((executable as NSString).deletingLastPathComponent as NSString).appendingPathComponent("nfv-dataplane") }
+}
+
+/// Reads a chain file, printing its errors (file:line:column) and exiting 1 when it is invalid.
+func readSnapshot(_ path: String) throws -> ChainSnapshot {
+    do { return try ChainSnapshot.read(path: path) } catch {
+        printError(error.errors.map(\.description).joined(separator: "\n"))
+        throw ExitCode.failure
+    }
+}
+
+func fail(_ error: OrchestratorClient.ClientError) -> ExitCode {
+    printError("nfv-orch: \(error)")
+    return ExitCode.failure
+}
+
+func printPlan(_ plan: DeploymentPlan) {
+    let mark: String = switch plan.action {
+    case .create: "+"
+    case .unchanged: "="
+    case .updateInPlace: "~"
+    case .updateWithRestart: "!"
+    case .delete: "-"
+    }
+    print("chain \(plan.chain): \(plan.action.rawValue)")
+    for change in plan.changes { print("  \(mark) \(change)") }
+}
+
+struct Plan: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show what deploying a chain file would do, without doing it.",
+        discussion: """
+            Compares the file with the deployed chain of the same metadata.name: create, unchanged, \
+            update-in-place (applied to the running data plane between two batches, nothing lost: \
+            firewall rules), update-with-restart (ports, stages, table sizes, router/NAT/LB \
+            configurations: deploy needs --allow-restart) or delete. Asks the daemon when one runs, \
+            otherwise reads the persisted state. Exit 0: no change; 2: changes; 1: error.
+            """,
+        aliases: ["diff"])
+
+    @Argument(help: "The chain descriptor (YAML).")
+    var file: String
+
+    @OptionGroup var daemon: DaemonOptions
+
+    func run() throws {
+        let snapshot = try readSnapshot(file)
+        let plan: DeploymentPlan
+        do {
+            plan = try daemon.client.post(DeploymentPlan.self, "/v1/plan", snapshot)
+        } catch .notRunning {
+            do {
+                let supervisor = Supervisor(paths: daemon.paths, store: try StateStore(path: daemon.paths.databasePath),
+                                            dataplane: DaemonOptions.dataplane)
+                plan = try supervisor.plan(snapshot)
+            } catch {
+                printError("nfv-orch: \(error)")
+                throw ExitCode.failure
+            }
+        } catch {
+            throw fail(error)
+        }
+        printPlan(plan)
+        throw ExitCode(plan.exitCode)
+    }
+}
+
+struct Deploy: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Deploy a chain, or apply the changes of a deployed one (idempotent).",
+        discussion: """
+            Validates the file and its VNF configurations, then hands them to the daemon (started \
+            if none runs). Deploying the same file again changes nothing and says "unchanged". \
+            Changed firewall rules are applied to the running chain without a restart; changes \
+            that need one (see nfv-orch plan) are refused unless --allow-restart is given. The \
+            daemon runs the chain from a copy of the files taken now.
+            """)
+
+    @Argument(help: "The chain descriptor (YAML).")
+    var file: String
+
+    @Flag(help: "Wait until the chain forwards (at most 15 s).")
+    var wait = false
+
+    @Flag(help: "Apply changes that need a restart of the chain's data plane (traffic stops meanwhile).")
+    var allowRestart = false
+
+    @OptionGroup var daemon: DaemonOptions
+
+    func run() throws {
+        let snapshot = try readSnapshot(file)
+        do {
+            try daemon.client.ensureDaemon(executable: DaemonOptions.executable)
+            let result = try daemon.client.post(Supervisor.DeployResult.self, "/v1/deploy",
+                                                OrchestratorServer.DeployRequest(snapshot: snapshot, allowRestart: allowRestart, wait: wait),
+                                                timeoutSeconds: 120)
+            print("chain \(snapshot.name): \(result.outcome)" + (result.outcome == "unchanged" ? "" : " (generation \(result.generation))"))
+            for change in result.plan.changes where result.outcome != "unchanged" { print("  \(change)") }
+        } catch {
+            throw fail(error)
+        }
+    }
+}
+
+struct Undeploy: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Stop a chain and remove everything it created.",
+        discussion: "NAME is the chain's metadata.name, or a chain file naming it. --force always succeeds: it kills a data plane that does not stop, removes namespaces a killed one left, and forgets the chain whatever its state.")
+
+    @Argument(help: "The chain's name, or its descriptor file.")
+    var chain: String
+
+    @Flag(help: "Succeed whatever the chain's state.")
+    var force = false
+
+    @OptionGroup var daemon: DaemonOptions
+
+    func run() throws {
+        var name = chain
+        if FileManager.default.fileExists(atPath: chain) {
+            guard let snapshot = try? ChainSnapshot.read(path: chain) else {
+                printError("nfv-orch: \(chain) is not a valid chain file (see nfv-orch validate \(chain)); undeploy by name instead")
+                throw ExitCode.failure
+            }
+            name = snapshot.name
+        }
+        do {
+            if force { try daemon.client.ensureDaemon(executable: DaemonOptions.executable) }
+            let answer = try daemon.client.post(OrchestratorServer.Message.self, "/v1/undeploy",
+                                                OrchestratorServer.UndeployRequest(name: name, force: force), timeoutSeconds: 60)
+            print(answer.message)
+        } catch {
+            throw fail(error)
+        }
+    }
+}
+
+struct List: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "List deployed chains.")
+
+    @OptionGroup var daemon: DaemonOptions
+
+    func run() throws {
+        do {
+            try daemon.client.ensureDaemon(executable: DaemonOptions.executable)
+            let chains = try daemon.client.get([Supervisor.ChainStatus].self, "/v1/chains")
+            let rows = [["NAME", "PHASE", "RUNNING", "GEN", "RESTARTS", "STAGES"]] + chains.map {
+                [$0.name, $0.phase, $0.running ? "yes" : "no", "\($0.generation)", "\($0.restarts)", $0.stages.joined(separator: " -> ")]
+            }
+            printTable(rows)
+        } catch {
+            throw fail(error)
+        }
+    }
+}
+
+struct Status: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Show a chain's desired and actual state, restarts and last error.")
+
+    @Argument(help: "The chain's name.")
+    var name: String
+
+    @OptionGroup var daemon: DaemonOptions
+
+    func run() throws {
+        do {
+            try daemon.client.ensureDaemon(executable: DaemonOptions.executable)
+            let status = try daemon.client.get(Supervisor.ChainStatus.self, "/v1/chains/\(name)")
+            print("chain:      \(status.name)")
+            print("file:       \(status.file) (generation \(status.generation))")
+            print("desired:    running")
+            print("actual:     \(status.phase)" + (status.running ? ", data plane pid \(status.pid.map(String.init) ?? "?")" : ", no data plane running"))
+            print("restarts:   \(status.restarts)")
+            print("last error: \(status.lastError ?? "none")")
+            print("ports:      " + status.ports.joined(separator: ", "))
+            print("stages:     " + status.stages.joined(separator: " -> "))
+        } catch {
+            throw fail(error)
+        }
+    }
+}
+
+struct Stats: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Show a chain's counters: per port, per stage with drops by reason, firewall rule hits.")
+
+    @Argument(help: "The chain's name.")
+    var name: String
+
+    @Flag(help: "Print again every second until interrupted.")
+    var watch = false
+
+    @OptionGroup var daemon: DaemonOptions
+
+    func run() throws {
+        repeat {
+            do {
+                try daemon.client.ensureDaemon(executable: DaemonOptions.executable)
+            let data = try daemon.client.request("GET", "/v1/chains/\(name)/stats")
+                print(Self.format(data))
+            } catch {
+                throw fail(error)
+            }
+            if watch { sleep(1); print("") }
+        } while watch
+    }
+
+    static func format(_ data: Data) -> String {
+        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return String(decoding: data, as: UTF8.self) }
+        var lines: [String] = []
+        func drops(_ value: Any?) -> String {
+            let drops = (value as? [String: Int] ?? [:]).sorted { $0.key < $1.key }
+            return drops.isEmpty ? "-" : drops.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+        }
+        var rows = [["PORT", "RX", "RX BYTES", "TX", "TX BYTES", "DROPS"]]
+        for port in object["ports"] as? [[String: Any]] ?? [] {
+            rows.append([port["name"] as? String ?? "", "\(port["rxPackets"] as? Int ?? 0)", "\(port["rxBytes"] as? Int ?? 0)",
+                         "\(port["txPackets"] as? Int ?? 0)", "\(port["txBytes"] as? Int ?? 0)", drops(port["drops"])])
+        }
+        lines.append(tableText(rows))
+        rows = [["STAGE", "KIND", "RX", "TX", "DROPS"]]
+        var rules = [["STAGE", "RULE", "PACKETS", "BYTES"]]
+        for stage in object["stages"] as? [[String: Any]] ?? [] {
+            let name = stage["name"] as? String ?? ""
+            rows.append([name, stage["kind"] as? String ?? "", "\(stage["rx"] as? Int ?? 0)", "\(stage["tx"] as? Int ?? 0)", drops(stage["drops"])])
+            for rule in stage["rules"] as? [[String: Any]] ?? [] {
+                rules.append([name, rule["name"] as? String ?? "", "\(rule["packets"] as? Int ?? 0)", "\(rule["bytes"] as? Int ?? 0)"])
+            }
+        }
+        lines.append("")
+        lines.append(tableText(rows))
+        if rules.count > 1 {
+            lines.append("")
+            lines.append(tableText(rules))
+        }
+        return lines.joined(separator: "\n")
+    }
+}
+
+struct Events: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Show the event log: deploys, updates, starts, exits, restarts, adoptions.")
+
+    @Flag(help: "Keep printing new events until interrupted.")
+    var follow = false
+
+    @OptionGroup var daemon: DaemonOptions
+
+    func run() throws {
+        var last: Int64 = 0
+        let formatter = ISO8601DateFormatter()
+        do { try daemon.client.ensureDaemon(executable: DaemonOptions.executable) } catch { throw fail(error) }
+        repeat {
+            do {
+                for event in try daemon.client.get([StateStore.Event].self, "/v1/events?after=\(last)") {
+                    print("\(formatter.string(from: Date(timeIntervalSince1970: event.at)))  \(event.chain)  \(event.kind)  \(event.message)")
+                    last = event.id
+                }
+            } catch {
+                throw fail(error)
+            }
+            if follow { usleep(500_000) }
+        } while follow
+    }
+}
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the orchestrator daemon (nfv-orch deploy starts it when none runs).",
+        discussion: """
+            Serves the API on a unix socket (mode 0600) and supervises one nfv-dataplane per \
+            deployed chain: restarts one that exits with backoff (crash-loop after 5 starts in a \
+            minute), and on start adopts data planes that still run. Stopping the daemon leaves \
+            data planes running. Paths: NFV_ORCH_STATE_DIR (default /var/lib/nfv-orch), \
+            NFV_ORCH_SOCKET (/run/nfv-orch/nfv-orch.sock), NFV_ORCH_RUN_DIR (/run/nfv-orch).
+            """)
+
+    @OptionGroup var daemon: DaemonOptions
+
+    func run() async throws {
+        let paths = daemon.paths
+        if daemon.client.isDaemonRunning {
+            printError("nfv-orch: a daemon already answers on \(paths.socketPath)")
+            throw ExitCode.failure
+        }
+        let store = try StateStore(path: paths.databasePath)
+        let supervisor = Supervisor(paths: paths, store: store, dataplane: DaemonOptions.dataplane)
+        let pidFile = paths.stateDirectory + "/daemon.pid"
+        try "\(getpid())\n".write(toFile: pidFile, atomically: true, encoding: .utf8)
+        print("nfv-orch: serving on \(paths.socketPath), state in \(paths.stateDirectory) (pid \(getpid()) in \(pidFile))")
+        try await OrchestratorServer.run(supervisor: supervisor)
+    }
+}
+
+func tableText(_ rows: [[String]]) -> String {
+    guard let first = rows.first else { return "" }
+    let widths = first.indices.map { column in rows.map { column < $0.count ? $0[column].count : 0 }.max() ?? 0 }
+    return rows.map { row in
+        row.enumerated().map { column, cell in
+            column == row.count - 1 ? cell : cell + String(repeating: " ", count: widths[column] - cell.count)
+        }.joined(separator: "  ")
+    }.joined(separator: "\n")
+}
+
+func printTable(_ rows: [[String]]) { print(tableText(rows)) }

@@ -1,0 +1,220 @@
+import Foundation
+import NFVTestSupport
+import Testing
+
+/// The orchestrator end to end, through the real `nfv-orch` binary and its own daemon (private
+/// state directory and socket): deploy a chain between two namespaces, traffic flows; deploy
+/// again (no-op); change a firewall rule under a running TCP transfer (applied live: no lost
+/// segment); a change that needs a restart is refused without --allow-restart; kill -9 the
+/// data plane (back within 2 s); restart the daemon (the chain is still listed and its data
+/// plane adopted); undeploy (nothing left).
+@Suite(.serialized) struct OrchestratorEndToEndTests {
+    @Test(.enabled(if: HostCommand.mayTouchTheKernel, "needs root: TAP devices and namespaces"), .timeLimit(.minutes(3)))
+    func deployUpdateHealRestartUndeploy() throws {
+        try #require(HostCommand.isRoot, "CI must run this test as root")
+        let suffix = String(getpid() % 100_000)
+        let (client, server) = ("nfvt-oc\(suffix)", "nfvt-os\(suffix)")
+        let (inside, outside) = ("nfvtoi\(suffix)", "nfvtoo\(suffix)")
+        let name = "e2e-\(suffix)"
+        let directory = try Fixtures.temporaryDirectory()
+        let state = directory.appendingPathComponent("state").path
+        let environment = ["NFV_ORCH_STATE_DIR": state, "NFV_ORCH_SOCKET": directory.appendingPathComponent("run/orch.sock").path,
+                           "NFV_ORCH_RUN_DIR": directory.appendingPathComponent("run").path]
+        func orch(_ arguments: String...) throws -> CommandResult {
+            try CommandRunner.run("nfv-orch", arguments, environment: environment)
+        }
+        func daemonPID() -> pid_t? {
+            (try? String(contentsOfFile: state + "/daemon.pid", encoding: .utf8)).flatMap { pid_t($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        }
+        func dataplanePID() throws -> pid_t? {
+            let status = try orch("status", name).standardOutput
+            guard let range = status.range(of: "data plane pid ") else { return nil }
+            return pid_t(status[range.upperBound...].prefix { $0.isNumber })
+        }
+        var processes: [Process] = []
+        defer {
+            for process in processes { HostCommand.kill(process) }
+            _ = try? orch("undeploy", name, "--force")
+            if let pid = daemonPID() { kill(pid, SIGKILL) }
+            try? FileManager.default.removeItem(at: directory)
+        }
+
+        let original = try String(contentsOf: Fixtures.root.appendingPathComponent("vnf-configs/edge-firewall.yaml"), encoding: .utf8)
+        let firewallFile = directory.appendingPathComponent("firewall.yaml")
+        try original.write(to: firewallFile, atomically: true, encoding: .utf8)
+        let chainFile = directory.appendingPathComponent("chain.yaml")
+        func writeChain(mtu: Int) throws {
+            try """
+                apiVersion: nfv/v1
+                kind: Chain
+                metadata: { name: \(name) }
+                spec:
+                  ports:
+                    - { name: inside,  type: tap, ifname: \(inside),  namespace: \(client), address: 10.222.0.1/24, mtu: \(mtu) }
+                    - { name: outside, type: tap, ifname: \(outside), namespace: \(server), address: 10.222.0.2/24, mtu: \(mtu) }
+                  stages:
+                    - { name: fw, vnf: firewall, config: firewall.yaml }
+                """.write(to: chainFile, atomically: true, encoding: .utf8)
+        }
+        try writeChain(mtu: 1500)
+        func ping() throws -> Bool {
+            try HostCommand.run(["ip", "netns", "exec", client, "ping", "-c", "1", "-W", "1", "10.222.0.2"]).status == 0
+        }
+
+        // Plan, then deploy (the daemon starts on its own), traffic flows.
+        let firstPlan = try orch("plan", chainFile.path)
+        #expect(firstPlan.status == 2 && firstPlan.standardOutput.contains("create"), "\(firstPlan)")
+        let deployed = try orch("deploy", chainFile.path, "--wait")
+        #expect(deployed.status == 0 && deployed.standardOutput.contains("created"), "\(deployed)")
+        #expect(try ping(), "traffic passes the deployed chain")
+
+        // A broken file: plan and deploy say where, exit 1, and change nothing.
+        let broken = directory.appendingPathComponent("broken.yaml")
+        try String(contentsOf: chainFile, encoding: .utf8).replacingOccurrences(of: "vnf: firewall", with: "vnf: firewal")
+            .write(to: broken, atomically: true, encoding: .utf8)
+        let brokenPlan = try orch("plan", broken.path)
+        #expect(brokenPlan.status == 1 && brokenPlan.standardError.contains("broken.yaml:9:")
+                && brokenPlan.standardError.contains("did you mean \"firewall\"?"), "\(brokenPlan)")
+        #expect(try orch("deploy", broken.path).status == 1)
+
+        // The same file again: nothing to do.
+        let again = try orch("deploy", chainFile.path)
+        #expect(again.standardOutput.contains("unchanged"), "\(again)")
+        #expect(try orch("plan", chainFile.path).status == 0)
+        let pidBefore = try dataplanePID()
+        #expect(pidBefore != nil)
+
+        // A rule change under a running transfer: applied live, nothing lost.
+        let receiver = Process()
+        receiver.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        receiver.arguments = ["ip", "netns", "exec", server, "python3", "-c", """
+            import hashlib, socket
+            listener = socket.create_server(('10.222.0.2', 8000))
+            connection, _ = listener.accept()
+            digest = hashlib.sha256()
+            while True:
+                chunk = connection.recv(65536)
+                if not chunk:
+                    break
+                digest.update(chunk)
+            connection.sendall(digest.hexdigest().encode())
+            """]
+        try receiver.run()
+        processes.append(receiver)
+        usleep(400_000)
+        let retransmissionsBefore = try retransmissions(client) + retransmissions(server)
+        let output = Pipe()
+        let sender = Process()
+        sender.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        sender.arguments = ["ip", "netns", "exec", client, "python3", "-c", """
+            import hashlib, os, socket, time
+            data = os.urandom(4 * 1024 * 1024)
+            connection = socket.create_connection(('10.222.0.2', 8000), timeout=10)
+            for offset in range(0, len(data), 65536):
+                connection.sendall(data[offset:offset + 65536])
+                time.sleep(0.05)
+            connection.shutdown(socket.SHUT_WR)
+            answer = connection.recv(100).decode()
+            print('intact' if answer == hashlib.sha256(data).hexdigest() else 'damaged ' + answer)
+            """]
+        sender.standardOutput = output
+        sender.standardError = output
+        try sender.run()
+        processes.append(sender)
+        usleep(800_000)
+        try original.replacingOccurrences(
+            of: "    - { name: allow-web,",
+            with: "    - { name: close-8000,     match: { proto: tcp, dstPort: 8000 }, action: drop }\n    - { name: allow-web,")
+            .write(to: firewallFile, atomically: true, encoding: .utf8)
+        let livePlan = try orch("plan", chainFile.path)
+        #expect(livePlan.status == 2 && livePlan.standardOutput.contains("update-in-place")
+                && livePlan.standardOutput.contains("rules added: close-8000"), "\(livePlan)")
+        let update = try orch("deploy", chainFile.path)
+        #expect(update.status == 0 && update.standardOutput.contains("updated in place"), "\(update)")
+        #expect(sender.isRunning, "the transfer was under way during the update")
+        sender.waitUntilExit()
+        #expect(String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).contains("intact"))
+        #expect(try retransmissions(client) + retransmissions(server) == retransmissionsBefore, "no segment lost to the update")
+        #expect(try dataplanePID() == pidBefore, "the same data plane: no restart")
+        let stats = try orch("stats", name)
+        #expect(stats.standardOutput.contains("close-8000"), "\(stats.standardOutput)")
+
+        // A change that needs a restart is named and refused without --allow-restart.
+        try writeChain(mtu: 1400)
+        let restartPlan = try orch("plan", chainFile.path)
+        #expect(restartPlan.status == 2 && restartPlan.standardOutput.contains("update-with-restart"), "\(restartPlan)")
+        let refused = try orch("deploy", chainFile.path)
+        #expect(refused.status == 1 && refused.standardError.contains("--allow-restart"), "\(refused)")
+        try writeChain(mtu: 1500)
+
+        // kill -9: the daemon brings the chain back within 2 s.
+        let victim = try #require(try dataplanePID())
+        kill(victim, SIGKILL)
+        let killedAt = Date()
+        var restored = false
+        while Date().timeIntervalSince(killedAt) < 2 {
+            if try ping() { restored = true; break }
+            usleep(50_000)
+        }
+        let took = Date().timeIntervalSince(killedAt)
+        #expect(restored, "traffic back within 2 s of the kill (took \(took) s)")
+        #expect(try dataplanePID() != victim)
+        #expect(try orch("events").standardOutput.contains("SIGKILL"))
+
+        // Restart the daemon: the chain is still listed and its data plane adopted.
+        let running = try dataplanePID()
+        let daemon = try #require(daemonPID())
+        kill(daemon, SIGKILL)
+        usleep(200_000)
+        let listed = try orch("list")
+        #expect(listed.standardOutput.contains(name) && listed.standardOutput.contains("yes"), "\(listed)")
+        #expect(try dataplanePID() == running, "the running data plane was adopted, not restarted")
+        #expect(try ping())
+
+        // Undeploy: nothing left.
+        let removed = try orch("undeploy", name)
+        #expect(removed.status == 0, "\(removed)")
+        #expect(!FileManager.default.fileExists(atPath: "/run/netns/\(client)"))
+        #expect(!FileManager.default.fileExists(atPath: "/run/netns/\(server)"))
+        #expect(!FileManager.default.fileExists(atPath: "/sys/class/net/\(inside)"))
+        if let running { #expect(kill(running, 0) != 0 || (try? String(contentsOfFile: "/proc/\(running)/stat", encoding: .utf8))?.contains(") Z") == true) }
+        #expect(!(try orch("list").standardOutput.contains(name)))
+    }
+
+    /// The daemon's socket refuses a user that is not root.
+    @Test(.enabled(if: HostCommand.mayTouchTheKernel, "needs root to switch to another user"), .timeLimit(.minutes(2)))
+    func theSocketRefusesNonRootUsers() throws {
+        try #require(HostCommand.isRoot, "CI must run this test as root")
+        let directory = try Fixtures.temporaryDirectory()
+        let state = directory.appendingPathComponent("state").path
+        let socketPath = directory.appendingPathComponent("run/orch.sock").path
+        let environment = ["NFV_ORCH_STATE_DIR": state, "NFV_ORCH_SOCKET": socketPath,
+                           "NFV_ORCH_RUN_DIR": directory.appendingPathComponent("run").path]
+        defer {
+            if let pid = (try? String(contentsOfFile: state + "/daemon.pid", encoding: .utf8)).flatMap({ pid_t($0.trimmingCharacters(in: .whitespacesAndNewlines)) }) {
+                kill(pid, SIGKILL)
+            }
+            try? FileManager.default.removeItem(at: directory)
+        }
+        let asRoot = try CommandRunner.run("nfv-orch", ["list"], environment: environment)
+        #expect(asRoot.status == 0, "root may: \(asRoot)")
+        let attributes = try FileManager.default.attributesOfItem(atPath: socketPath)
+        #expect((attributes[.posixPermissions] as? Int) == 0o600)
+        // Let nobody reach the socket's folder, so only the socket's own mode decides.
+        chmod(directory.path, 0o755)
+        chmod(directory.appendingPathComponent("run").path, 0o755)
+        let binary = Fixtures.executablesDirectory.appendingPathComponent("nfv-orch").path
+        let asNobody = try HostCommand.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                                            "env", "NFV_ORCH_STATE_DIR=\(state)", "NFV_ORCH_SOCKET=\(socketPath)",
+                                            "NFV_ORCH_RUN_DIR=\(directory.appendingPathComponent("run").path)", binary, "list"])
+        #expect(asNobody.status != 0 && asNobody.output.contains("permission denied"), "\(asNobody.output)")
+    }
+
+    /// TCP segments the kernel of `namespace` retransmitted so far (TcpRetransSegs).
+    func retransmissions(_ namespace: String) throws -> Int {
+        let text = try HostCommand.check(["ip", "netns", "exec", namespace, "cat", "/proc/net/snmp"])
+        let lines = text.split(separator: "\n").filter { $0.hasPrefix("Tcp:") }
+        guard lines.count == 2, let column = lines[0].split(separator: " ").firstIndex(of: "RetransSegs") else { return -1 }
+        return Int(lines[1].split(separator: " ")[column]) ?? -1
+    }
+}
