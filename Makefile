@@ -7,7 +7,7 @@ SCAPY_VERSION ?= 2.8.0
 # captures; iproute2 and nftables build the kernel reference for the differential test;
 # iputils-ping checks that plumbed links carry traffic; curl and python3 carry the live demo's
 # HTTP transfer).
-APT_PACKAGES := libpcap-dev libnl-3-dev libnl-route-3-dev pkg-config tcpdump iproute2 nftables iputils-ping curl python3
+APT_PACKAGES := libpcap-dev libnl-3-dev libnl-route-3-dev libsqlite3-dev pkg-config tcpdump iproute2 nftables iputils-ping curl python3 graphviz util-linux
 # What the benchmark recipes need on top (callgrind, memcheck, objcopy).
 BENCH_APT_PACKAGES := valgrind binutils
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)

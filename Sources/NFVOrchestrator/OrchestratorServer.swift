@@ -12,6 +12,7 @@ import Glibc
 /// |---|---|---|
 /// | GET /v1/chains | | [ChainStatus] |
 /// | GET /v1/chains/NAME | | ChainStatus |
+/// | GET /v1/chains/NAME/snapshot | | the deployed ChainSnapshot |
 /// | GET /v1/chains/NAME/stats | | the data plane's counters |
 /// | POST /v1/plan | ChainSnapshot | DeploymentPlan |
 /// | POST /v1/deploy | DeployRequest | DeployResult |
@@ -56,6 +57,10 @@ public enum OrchestratorServer {
         router.get("/v1/chains/:name") { _, context in
             let name = try context.parameters.require("name")
             return try await answer { () throws(Supervisor.OperationError) in try supervisor.status(name) }
+        }
+        router.get("/v1/chains/:name/snapshot") { _, context in
+            let name = try context.parameters.require("name")
+            return try await answer { () throws(Supervisor.OperationError) in try supervisor.snapshot(name) }
         }
         router.get("/v1/chains/:name/stats") { _, context in
             let name = try context.parameters.require("name")

@@ -191,6 +191,12 @@ public final class Supervisor: @unchecked Sendable {
                            stages: loaded?.descriptor.stages.map { "\($0.name) (\($0.vnf))" } ?? [])
     }
 
+    /// The files chain `name` was deployed from.
+    public func snapshot(_ name: String) throws(OperationError) -> ChainSnapshot {
+        guard let record = try? store.chain(name) else { throw OperationError("no chain \(name) is deployed" + suggestion(name), status: 404) }
+        return record.snapshot
+    }
+
     /// The data plane's counters as JSON (ports, stages, drops by reason, rule hits).
     public func stats(_ name: String) throws(OperationError) -> String {
         guard (try? store.chain(name)) != nil else { throw OperationError("no chain \(name) is deployed" + suggestion(name), status: 404) }

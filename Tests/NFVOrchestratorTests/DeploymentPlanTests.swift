@@ -1,0 +1,122 @@
+import Foundation
+import NFVOrchestrator
+import NFVReplay
+import NFVTestSupport
+import Testing
+
+/// What `plan` says for each kind of change, and its exit codes through the real binary.
+@Suite struct DeploymentPlanTests {
+    /// A chain with a firewall and a NAT in a temporary folder; `edit` changes the files.
+    struct Files {
+        let directory: URL
+        var chain = """
+            apiVersion: nfv/v1
+            kind: Chain
+            metadata: { name: planned }
+            spec:
+              ports:
+                - { name: inside,  type: tap, ifname: pl-in0,  namespace: pl-client, address: 10.0.1.2/24 }
+                - { name: outside, type: tap, ifname: pl-out0, namespace: pl-server, address: 198.51.100.1/30 }
+              stages:
+                - { name: fw,  vnf: firewall, config: fw.yaml }
+                - { name: nat, vnf: nat,      config: nat.yaml }
+
+            """
+        var firewall: String
+        var nat: String
+
+        init() throws {
+            directory = try Fixtures.temporaryDirectory()
+            firewall = try String(contentsOf: Fixtures.root.appendingPathComponent("vnf-configs/edge-firewall.yaml"), encoding: .utf8)
+            nat = try String(contentsOf: Fixtures.root.appendingPathComponent("vnf-configs/edge-nat.yaml"), encoding: .utf8)
+        }
+
+        var chainPath: String { directory.appendingPathComponent("chain.yaml").path }
+
+        func load() throws -> LoadedChain {
+            try chain.write(toFile: chainPath, atomically: true, encoding: .utf8)
+            try firewall.write(to: directory.appendingPathComponent("fw.yaml"), atomically: true, encoding: .utf8)
+            try nat.write(to: directory.appendingPathComponent("nat.yaml"), atomically: true, encoding: .utf8)
+            return try ChainFactory.load(path: chainPath)
+        }
+    }
+
+    @Test func eachKindOfChangeIsClassified() throws {
+        var files = try Files()
+        defer { try? FileManager.default.removeItem(at: files.directory) }
+        let deployed = try files.load()
+
+        let create = DeploymentPlan.make(desired: deployed, current: nil)
+        #expect(create.action == .create && create.exitCode == 2)
+
+        // Comments and layout do not count.
+        files.firewall = "# a comment\n" + files.firewall
+        let same = DeploymentPlan.make(desired: try files.load(), current: deployed)
+        #expect(same.action == .unchanged && same.exitCode == 0 && same.changes.isEmpty)
+
+        // A firewall rule: applied live.
+        files.firewall = files.firewall.replacingOccurrences(
+            of: "    - { name: allow-web,", with: "    - { name: block-8080,     match: { proto: tcp, dstPort: 8080 }, action: drop }\n    - { name: allow-web,")
+        let rule = DeploymentPlan.make(desired: try files.load(), current: deployed)
+        #expect(rule.action == .updateInPlace && rule.exitCode == 2)
+        #expect(rule.changes == ["stage fw (firewall): rules added: block-8080 (applied live, connections kept)"])
+
+        // The connection table's size: restart, and it says why.
+        let ruleOnly = try files.load()
+        files.firewall = files.firewall.replacingOccurrences(of: "capacity: 65536", with: "capacity: 1024")
+        let capacity = DeploymentPlan.make(desired: try files.load(), current: ruleOnly)
+        #expect(capacity.action == .updateWithRestart)
+        #expect(capacity.changes == ["stage fw (firewall): connections.capacity: 65536 -> 1024 resizes the connection table (restart)"])
+
+        // NAT configuration, a port's address, a new stage: restart.
+        files.firewall = try String(contentsOf: Fixtures.root.appendingPathComponent("vnf-configs/edge-firewall.yaml"), encoding: .utf8)
+        files.nat = files.nat.replacingOccurrences(of: "udpTimeout: 300s", with: "udpTimeout: 600s")
+        let nat = DeploymentPlan.make(desired: try files.load(), current: deployed)
+        #expect(nat.action == .updateWithRestart && nat.changes.count == 1 && nat.changes[0].hasPrefix("stage nat (nat): configuration changed"))
+        files.nat = try String(contentsOf: Fixtures.root.appendingPathComponent("vnf-configs/edge-nat.yaml"), encoding: .utf8)
+        files.chain = files.chain.replacingOccurrences(of: "address: 198.51.100.1/30", with: "address: 198.51.100.2/30")
+        let port = DeploymentPlan.make(desired: try files.load(), current: deployed)
+        #expect(port.changes == ["port outside: tap pl-out0 netns pl-server 198.51.100.1/30 mtu 1500 -> tap pl-out0 netns pl-server 198.51.100.2/30 mtu 1500 (restart)"])
+        files.chain += "    - { name: ttl, vnf: decrement-ttl }\n"
+        let stage = DeploymentPlan.make(desired: try files.load(), current: deployed)
+        #expect(stage.action == .updateWithRestart && stage.changes.contains { $0.hasPrefix("stages: fw (firewall) -> nat (nat) => ") })
+
+        let delete = DeploymentPlan.make(desired: nil, current: deployed)
+        #expect(delete.action == .delete && delete.exitCode == 2)
+    }
+
+    /// `nfv-orch plan` with no daemon and nothing deployed: 2 (create); a broken file: 1.
+    @Test func planExitCodesWithoutADaemon() throws {
+        let files = try Files()
+        defer { try? FileManager.default.removeItem(at: files.directory) }
+        _ = try files.load()
+        let environment = ["NFV_ORCH_STATE_DIR": files.directory.appendingPathComponent("state").path,
+                           "NFV_ORCH_SOCKET": files.directory.appendingPathComponent("none.sock").path,
+                           "NFV_ORCH_RUN_DIR": files.directory.path]
+        let create = try CommandRunner.run("nfv-orch", ["plan", files.chainPath], environment: environment)
+        #expect(create.status == 2 && create.standardOutput.contains("chain planned: create"), "\(create)")
+        let diff = try CommandRunner.run("nfv-orch", ["diff", files.chainPath], environment: environment)
+        #expect(diff.status == 2, "diff is plan: \(diff)")
+        try files.chain.replacingOccurrences(of: "vnf: nat", with: "vnf: natt").write(toFile: files.chainPath, atomically: true, encoding: .utf8)
+        let broken = try CommandRunner.run("nfv-orch", ["plan", files.chainPath], environment: environment)
+        #expect(broken.status == 1 && broken.standardError.contains("chain.yaml:10:25: error: spec.stages[1].vnf"), "\(broken)")
+    }
+
+    /// The chain as a picture: Graphviz draws ports, stages and both directions of the path.
+    @Test func graphDrawsPortsStagesAndThePath() throws {
+        let dot = try CommandRunner.run("nfv-orch", ["graph", "chains/live-firewall.yaml"])
+        #expect(dot.status == 0)
+        #expect(dot.standardOutput.contains("\"port:inside\" -> \"stage:fw\";"))
+        #expect(dot.standardOutput.contains("\"stage:fw\" -> \"port:outside\";"))
+        #expect(dot.standardOutput.contains("\"port:outside\" -> \"stage:fw\" [style=dashed"))
+        let svg = try CommandRunner.run("nfv-orch", ["graph", "chains/live-firewall.yaml", "--format", "svg"])
+        #expect(svg.status == 0, "Graphviz must be installed (make installs graphviz): \(svg.standardError)")
+        #expect(svg.standardOutput.contains("<svg"))
+        for text in ["port inside", "port outside", "TAP nfv&#45;in0", "fw", "(firewall)", "port:inside&#45;&gt;stage:fw"] {
+            #expect(svg.standardOutput.contains(text), "the SVG shows \(text)")
+        }
+        let json = try CommandRunner.run("nfv-orch", ["graph", "chains/live-firewall.yaml", "--format", "json"])
+        let object = try JSONSerialization.jsonObject(with: Data(json.standardOutput.utf8)) as? [String: Any]
+        #expect((object?["edges"] as? [[String: Any]])?.count == 4)
+    }
+}
