@@ -3,8 +3,8 @@
 # namespace sends 64-byte UDP frames through
 #   bare         bench/tools/tapfwd.c: copies frames between the two TAP fds, no stages
 #                (the limit of the TAP path: the same read/write system calls per frame)
-#   passthrough  nfv-dataplane running bench/live/passthrough.yaml (parse + pass-through)
-#   four-vnf     nfv-dataplane running bench/live/four-vnf.yaml (firewall, LB, router, NAT)
+#   passthrough  nfv-dataplane running chains/bench-passthrough.yaml (parse + pass-through)
+#   four-vnf     nfv-dataplane running chains/four-vnf.yaml (firewall, LB, router, NAT)
 #   veth         the Linux kernel forwarding between the namespaces over veth pairs
 #   veth-nat     the same with an nftables masquerade (conntrack + NAT) in the router namespace
 # and the TCP throughput of iperf3 over the same paths. Delivered packets are read from the
@@ -86,7 +86,8 @@ setup() {
             dst_mac=$(mac_of nfvb-sink nfvb-out); dst_ip=10.250.1.3; tcp_target=10.250.1.3 ;;
         passthrough|four-vnf)
             rm -f "$work/ready"
-            "$dataplane" "bench/live/$1.yaml" --cpus 1 --ready-file "$work/ready" --control "$work/control.sock" \
+            chain_file=chains/four-vnf.yaml; [ "$1" = passthrough ] && chain_file=chains/bench-passthrough.yaml
+            "$dataplane" "$chain_file" --cpus 1 --ready-file "$work/ready" --control "$work/control.sock" \
                 >"$work/dataplane-$1.log" 2>&1 &
             pids+=($!)
             wait_for "$work/ready"

@@ -83,6 +83,8 @@ public struct CounterSnapshot: Sendable {
                     let hit = hits.hits(rule: index)
                     return RuleHits(name: rule.name, packets: hit.packets, bytes: hit.bytes)
                 } + [RuleHits(name: "default", packets: hits.defaultHits.packets, bytes: hits.defaultHits.bytes)]
+                    + (hits.retiredHits.packets > 0
+                       ? [RuleHits(name: "(removed rules)", packets: hits.retiredHits.packets, bytes: hits.retiredHits.bytes)] : [])
             }
             return entry
         }

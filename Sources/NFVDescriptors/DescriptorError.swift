@@ -1,5 +1,5 @@
 /// One problem in a descriptor: where it is, which field, what is wrong and what would fix it.
-public struct DescriptorError: Error, Sendable, Equatable, CustomStringConvertible {
+public struct DescriptorError: Error, Sendable, Equatable, CustomStringConvertible, Encodable {
     /// Where the offending value (or the mapping missing a field) starts.
     public var location: SourceLocation
     /// The field path, `spec.stages[1].vnf`.
@@ -22,5 +22,21 @@ public struct DescriptorError: Error, Sendable, Equatable, CustomStringConvertib
         let subject = field.isEmpty ? "" : "\(field): "
         let hint = fix.map { "; \($0)" } ?? ""
         return "\(location): error: \(subject)\(message)\(hint)"
+    }
+}
+
+extension DescriptorError {
+    enum CodingKeys: String, CodingKey { case file, line, column, field, message, fix }
+
+    /// `{"file", "line", "column", "field", "message", "fix"}`: the same facts as the text form,
+    /// for editors and CI (`nfv-orch validate --output json`).
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(location.file, forKey: .file)
+        try container.encode(location.line, forKey: .line)
+        try container.encode(location.column, forKey: .column)
+        try container.encode(field, forKey: .field)
+        try container.encode(message, forKey: .message)
+        try container.encodeIfPresent(fix, forKey: .fix)
     }
 }

@@ -9,8 +9,8 @@ public final class FirewallCounters {
 
     public init(ruleCount: Int) {
         self.ruleCount = ruleCount
-        storage = .allocate(capacity: 2 * (ruleCount + 2))
-        storage.initialize(repeating: 0, count: 2 * (ruleCount + 2))
+        storage = .allocate(capacity: 2 * (ruleCount + 3))
+        storage.initialize(repeating: 0, count: 2 * (ruleCount + 3))
     }
 
     deinit { storage.deallocate() }
@@ -36,6 +36,12 @@ public final class FirewallCounters {
 
     /// Replies (RST / ICMP) that could not be sent for lack of a buffer.
     public var replyFailures: UInt64 { storage[2 * (ruleCount + 1) + 1] }
+
+    /// The counter slot of connections whose rule a live update removed (they keep passing).
+    public var retiredSlot: Int { ruleCount + 2 }
+
+    /// Packets and bytes of connections allowed by rules that a live update removed since.
+    public var retiredHits: (packets: UInt64, bytes: UInt64) { hits(rule: retiredSlot) }
 
     @inlinable
     func countReplyFailure() { storage[2 &* (ruleCount &+ 1) &+ 1] &+= 1 }

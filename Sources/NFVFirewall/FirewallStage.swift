@@ -84,21 +84,28 @@ public final class FirewallStage: Stage {
     /// Live updates applied so far.
     public var updateCount: Int { updates.takenCount.load(ordering: .relaxed) }
 
-    /// Swaps in a posted rule set (between batches, on the data-path thread).
+    /// Swaps in a posted rule set (between batches, on the data-path thread). Counters move
+    /// with their rule's name; each tracked connection's counter slot is renumbered in one pass
+    /// over the table (it names the rule that allowed it; a removed rule's connections count in
+    /// `retiredHits`), so a shorter rule list can never be indexed past its end.
     func adopt(_ tables: RuleTables) {
+        let old = counters
         let newCounters = FirewallCounters(ruleCount: tables.configuration.rules.count)
-        let oldIndex = Dictionary(configuration.rules.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { first, _ in first })
-        for (index, rule) in tables.configuration.rules.enumerated() {
-            guard let old = oldIndex[rule.name] else { continue }
-            let hits = counters.hits(rule: old)
-            newCounters.storage[2 * index] = hits.packets
-            newCounters.storage[2 * index + 1] = hits.bytes
+        let newIndex = Dictionary(tables.configuration.rules.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { first, _ in first })
+        // Old slot -> new slot: rules by name, then default, related/replies, retired.
+        var slotMap = configuration.rules.map { newIndex[$0.name] ?? newCounters.retiredSlot }
+        slotMap += [newCounters.ruleCount, newCounters.ruleCount + 1, newCounters.retiredSlot]
+        for (oldSlot, newSlot) in slotMap.enumerated() {
+            newCounters.storage[2 * newSlot] &+= old.storage[2 * oldSlot]
+            newCounters.storage[2 * newSlot + 1] &+= old.storage[2 * oldSlot + 1]
         }
-        let defaultHits = counters.defaultHits
-        newCounters.storage[2 * newCounters.ruleCount] = defaultHits.packets
-        newCounters.storage[2 * newCounters.ruleCount + 1] = defaultHits.bytes
-        newCounters.storage[2 * (newCounters.ruleCount + 1)] = counters.related
-        newCounters.storage[2 * (newCounters.ruleCount + 1) + 1] = counters.replyFailures
+        if let tracker {
+            let entries = tracker.entries
+            for slot in 0..<tracker.capacity where entries[slot].isOccupied {
+                let oldSlot = Int(entries[slot].ruleNumber)
+                entries[slot].ruleNumber = UInt16(truncatingIfNeeded: oldSlot < slotMap.count ? slotMap[oldSlot] : newCounters.retiredSlot)
+            }
+        }
         counters = newCounters
         configuration = tables.configuration
         ruleSet = tables.ruleSet

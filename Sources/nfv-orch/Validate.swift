@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import NFVDescriptors
 import NFVReplay
 
@@ -9,22 +10,46 @@ struct Validate: ParsableCommand {
         discussion: "Checks each chain and every VNF configuration it references. Prints every problem as FILE:LINE:COLUMN: error: FIELD: problem; fix. Exit 0 when all files are valid, 1 otherwise."
     )
 
+    enum Output: String, ExpressibleByArgument, CaseIterable {
+        case text, json
+    }
+
     @Argument(help: "Chain descriptor files (YAML).")
     var files: [String]
 
+    @Option(help: "text (FILE:LINE:COLUMN: error: ...) or json (one object per file: file, valid, errors[] with file, line, column, field, message, fix).")
+    var output: Output = .text
+
+    struct FileResult: Encodable {
+        var file: String
+        var valid: Bool
+        var chain: String?
+        var errors: [DescriptorError]
+    }
+
     func run() throws {
-        var failed = false
+        var results: [FileResult] = []
         for file in files {
             do {
                 let chain = try ChainFactory.load(path: file).descriptor
-                print("\(file): chain \(chain.name) is valid (\(chain.ports.count) ports, \(chain.stages.count) stages)")
+                results.append(FileResult(file: file, valid: true, chain: chain.name, errors: []))
+                if output == .text {
+                    print("\(file): chain \(chain.name) is valid (\(Self.count(chain.ports.count, "port")), \(Self.count(chain.stages.count, "stage")))")
+                }
             } catch {
-                failed = true
-                printError(error.description)
+                results.append(FileResult(file: file, valid: false, chain: nil, errors: error.errors))
+                if output == .text { printError(error.description) }
             }
         }
-        if failed { throw ExitCode.failure }
+        if output == .json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            print(String(decoding: try encoder.encode(results), as: UTF8.self))
+        }
+        if results.contains(where: { !$0.valid }) { throw ExitCode.failure }
     }
+
+    static func count(_ number: Int, _ noun: String) -> String { "\(number) \(noun)\(number == 1 ? "" : "s")" }
 }
 
 func printError(_ text: String) {

@@ -83,7 +83,7 @@ import Testing
 
     static func shippedFiles() throws -> [(kind: String, path: String, text: String)] {
         var files: [(String, String, String)] = []
-        for folder in ["chains", "vnf-configs", "bench/live"] {
+        for folder in ["chains", "vnf-configs"] {
             let directory = Fixtures.root.appendingPathComponent(folder)
             for name in try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted() where name.hasSuffix(".yaml") {
                 let path = directory.appendingPathComponent(name).path
