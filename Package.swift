@@ -49,7 +49,7 @@ let package = Package(
         ),
         .target(name: "NFVDataplane",
                 dependencies: ["NFVPacket", "NFVPipeline", "NFVIO", "NFVNetlink", "NFVDescriptors", "NFVReplay",
-                               "NFVLoadBalancer", "NFVFirewall", "CLinux"]),
+                               "NFVLoadBalancer", "NFVFirewall", "NFVRouter", "CLinux"]),
         .executableTarget(
             name: "nfv-dataplane",
             dependencies: ["NFVDataplane", "NFVReplay", "NFVDescriptors", "NFVPipeline",
@@ -60,7 +60,7 @@ let package = Package(
         .target(
             name: "NFVOrchestrator",
             dependencies: [
-                "NFVDescriptors", "NFVReplay", "NFVNetlink", "CLinux",
+                "NFVDescriptors", "NFVReplay", "NFVNetlink", "NFVPacket", "NFVFirewall", "NFVRouter", "CLinux",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]

@@ -1,5 +1,6 @@
 import NFVDescriptors
 import NFVFirewall
+import NFVRouter
 import CLinux
 import NFVIO
 import NFVLoadBalancer
@@ -238,7 +239,8 @@ public final class LiveChain: @unchecked Sendable {
     }
 
     /// Applies a changed chain to the running workers without stopping them: every changed
-    /// firewall configuration is swapped in between two batches (connections keep their state).
+    /// firewall configuration and router route set is swapped in between two batches
+    /// (connections and neighbour entries keep their state).
     /// Anything else that differs (ports, stages, other VNF configurations) cannot be applied
     /// live and is refused as a whole, with the reason. Returns the updated stage names.
     @discardableResult
@@ -255,6 +257,7 @@ public final class LiveChain: @unchecked Sendable {
                                  + "this needs a restart")
         }
         var firewallUpdates: [(String, FirewallConfiguration)] = []
+        var routerUpdates: [(String, RouterConfiguration)] = []
         var problems: [String] = []
         for stage in new.descriptor.stages {
             switch stage.vnf {
@@ -265,8 +268,14 @@ public final class LiveChain: @unchecked Sendable {
                 } else {
                     firewallUpdates.append((stage.name, after))
                 }
-            case "router" where old.routers[stage.name] != new.routers[stage.name],
-                 "nat" where old.nats[stage.name] != new.nats[stage.name],
+            case "router":
+                guard let before = old.routers[stage.name], let after = new.routers[stage.name], before != after else { continue }
+                if let problem = RouterStage.liveUpdateProblem(from: before, to: after) {
+                    problems.append("stage \(stage.name): \(problem)")
+                } else {
+                    routerUpdates.append((stage.name, after))
+                }
+            case "nat" where old.nats[stage.name] != new.nats[stage.name],
                  "load-balancer" where old.loadBalancers[stage.name] != new.loadBalancers[stage.name]:
                 problems.append("stage \(stage.name) (\(stage.vnf)): its configuration cannot be updated live yet")
             default:
@@ -281,8 +290,15 @@ public final class LiveChain: @unchecked Sendable {
                 }
             }
         }
+        for (name, configuration) in routerUpdates {
+            for worker in workers {
+                for case let stage as RouterStage in worker.chain.stages where stage.name == name {
+                    do { try stage.update(to: configuration) } catch { throw LiveChainError("stage \(name): \(error)") }
+                }
+            }
+        }
         loaded = new
-        return firewallUpdates.map(\.0)
+        return firewallUpdates.map(\.0) + routerUpdates.map(\.0)
     }
 
     /// Closes the TAPs (the kernel removes them) and deletes the namespaces this run created.

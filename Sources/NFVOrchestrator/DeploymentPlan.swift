@@ -1,5 +1,7 @@
 import NFVDescriptors
 import NFVFirewall
+import NFVPacket
+import NFVRouter
 import NFVReplay
 
 /// What deploying a chain would do, decided from the running chain and the new one alone
@@ -8,9 +10,10 @@ import NFVReplay
 /// - `create`: nothing of that name runs;
 /// - `unchanged`: the new files mean the same chain (comments and layout do not count);
 /// - `update-in-place`: only changes the running data plane applies between two batches
-///   (firewall rules), without losing a packet or a connection;
+///   (firewall rules, router routes), without losing a packet or a connection;
 /// - `update-with-restart`: something that is plumbed or sized at start changed (ports,
-///   stages, table sizes, router/NAT/LB configurations): applied only with `--allow-restart`;
+///   stages, table sizes, router interfaces, NAT/LB configurations): applied only with
+///   `--allow-restart`;
 /// - `delete`: undeploy.
 public struct DeploymentPlan: Codable, Sendable, Equatable {
     public enum Action: String, Codable, Sendable {
@@ -82,8 +85,15 @@ public struct DeploymentPlan: Codable, Sendable, Equatable {
                     } else {
                         live.append("stage \(stage.name) (firewall): \(what) (applied live, connections kept)")
                     }
-                case "router" where current.routers[stage.name] != desired.routers[stage.name],
-                     "nat" where current.nats[stage.name] != desired.nats[stage.name],
+                case "router":
+                    guard let before = current.routers[stage.name], let after = desired.routers[stage.name],
+                          before != after else { continue }
+                    if let problem = RouterStage.liveUpdateProblem(from: before, to: after) {
+                        restart.append("stage \(stage.name) (router): \(problem) (restart)")
+                    } else {
+                        live.append("stage \(stage.name) (router): \(routeChange(before, after)) (applied live, neighbours kept)")
+                    }
+                case "nat" where current.nats[stage.name] != desired.nats[stage.name],
                      "load-balancer" where current.loadBalancers[stage.name] != desired.loadBalancers[stage.name]:
                     restart.append("stage \(stage.name) (\(stage.vnf)): configuration changed (restart: live updates of "
                                    + "\(stage.vnf) configurations are not supported yet)")
@@ -111,6 +121,21 @@ public struct DeploymentPlan: Codable, Sendable, Equatable {
         parts.append("mtu \(tap.mtu)")
         if tap.queues > 1 { parts.append("\(tap.queues) queues") }
         return parts.joined(separator: " ")
+    }
+
+    /// Which static routes were added or removed, by destination.
+    static func routeChange(_ old: RouterConfiguration, _ new: RouterConfiguration) -> String {
+        func text(_ route: RouterRoute) -> String {
+            "\(route.destination)" + (route.gateway.map { " via " + ($0.ipv4Mapped.map { "\($0)" } ?? "\($0)") } ?? "") + (route.interface.map { " dev \($0)" } ?? "")
+        }
+        let before = old.routes.map(text)
+        let after = new.routes.map(text)
+        var parts: [String] = []
+        let added = after.filter { !before.contains($0) }
+        let removed = before.filter { !after.contains($0) }
+        if !added.isEmpty { parts.append("routes added: " + added.joined(separator: ", ")) }
+        if !removed.isEmpty { parts.append("routes removed: " + removed.joined(separator: ", ")) }
+        return parts.isEmpty ? "routes reordered" : parts.joined(separator: "; ")
     }
 
     /// Which rules were added, removed or changed, by name.

@@ -26,14 +26,14 @@ public final class RouterStage: Stage {
     public let name: String
     public var kind: String { "router" }
     /// The configuration the stage runs.
-    public let configuration: RouterConfiguration
+    public private(set) var configuration: RouterConfiguration
     /// ARP / ND neighbours.
     public let neighbors: NeighborTable
     /// Control-plane and error counters.
     public let counters = RouterCounters()
     /// The IPv4 and IPv6 forwarding tables.
-    public let ipv4Table: PrefixTrie
-    public let ipv6Table: PrefixTrie
+    public private(set) var ipv4Table: PrefixTrie
+    public private(set) var ipv6Table: PrefixTrie
 
     @usableFromInline static let localFlag: UInt32 = 1 << 31
     @usableFromInline static let noForwardFlag: UInt32 = 1 << 30
@@ -66,7 +66,22 @@ public final class RouterStage: Stage {
         var hasGateway: Bool
     }
 
-    let nextHops: UnsafeMutablePointer<NextHop>
+    var nextHops: UnsafeMutablePointer<NextHop>
+    let portIndex: [String: UInt16]
+    let updates = UpdateMailbox<RouteTables>()
+
+    /// What a live route update swaps in: both tries and their next hops, built off the data path.
+    struct RouteTables: @unchecked Sendable {
+        var configuration: RouterConfiguration
+        var ipv4: PrefixTrie
+        var ipv6: PrefixTrie
+        var nextHops: [NextHop]
+    }
+
+    /// Why a configuration cannot replace the running one without a restart.
+    public struct UpdateError: Error, CustomStringConvertible {
+        public var description: String
+    }
     var icmpBucket: TokenBucket
     let neighborTimeout: UInt64
     /// Bumped whenever a neighbour is learnt or changes: invalidates the routes' cached MACs.
@@ -89,9 +104,6 @@ public final class RouterStage: Stage {
         interfaceMTU = .allocate(capacity: max(count, 1))
         portInterface = .allocate(capacity: 256)
         portInterface.initialize(repeating: -1, count: 256)
-        var v4Routes: [(prefix: (high: UInt64, low: UInt64), length: Int, value: UInt32)] = []
-        var v6Routes: [(prefix: (high: UInt64, low: UInt64), length: Int, value: UInt32)] = []
-        var hops: [(interface: Int, gateway: IPv6Address?)] = []
         for (index, interface) in interfaces.enumerated() {
             let port = portIndex[interface.port] ?? UInt16.max
             (interfacePort + index).initialize(to: port)
@@ -99,6 +111,38 @@ public final class RouterStage: Stage {
             (interfaceWireMAC + index).initialize(to: interface.mac.wireValue)
             (interfaceMTU + index).initialize(to: interface.mtu)
             if port < 256 { portInterface[Int(port)] = Int16(index) }
+        }
+        self.portIndex = portIndex
+        let tables = Self.routeTables(configuration, portIndex: portIndex)
+        nextHops = .allocate(capacity: max(tables.nextHops.count, 1))
+        nextHops.initialize(from: tables.nextHops, count: tables.nextHops.count)
+        ipv4Table = tables.ipv4
+        ipv6Table = tables.ipv6
+        neighbors = NeighborTable(capacity: configuration.neighborCapacity, queueDepth: configuration.pendingPacketsPerNeighbor)
+        icmpBucket = TokenBucket(rate: configuration.icmpErrorsPerSecond, burst: configuration.icmpErrorsPerSecond)
+        neighborTimeout = configuration.neighborTimeout &* 1_000_000_000
+        martianFirstOctet = .allocate(capacity: 256)
+        for octet in 0..<256 { (martianFirstOctet + octet).initialize(to: octet == 0 || octet == 127 || octet >= 224) }
+        for neighbor in configuration.staticNeighbors {
+            let interface = interfaces.firstIndex { $0.addresses.contains { $0.subnet.contains(neighbor.address) } } ?? 0
+            let slot = neighbors.findOrCreate(neighbor.address, interface: interface, now: 0)
+            guard slot >= 0 else { continue }
+            var entry = neighbors[slot]
+            entry.mac = neighbor.mac.rawValue
+            entry.wireMAC = neighbor.mac.wireValue
+            entry.reachableUntil = .max
+            neighbors[slot] = entry
+        }
+    }
+
+    /// The longest-prefix-match tables of `configuration`: connected, local and broadcast
+    /// entries of every interface address, then the static routes, each with its next hop.
+    static func routeTables(_ configuration: RouterConfiguration, portIndex: [String: UInt16]) -> RouteTables {
+        let interfaces = configuration.interfaces
+        var v4Routes: [(prefix: (high: UInt64, low: UInt64), length: Int, value: UInt32)] = []
+        var v6Routes: [(prefix: (high: UInt64, low: UInt64), length: Int, value: UInt32)] = []
+        var hops: [(interface: Int, gateway: IPv6Address?)] = []
+        for (index, interface) in interfaces.enumerated() {
             for address in interface.addresses {
                 let subnet = address.subnet
                 hops.append((index, nil))
@@ -134,32 +178,47 @@ public final class RouterStage: Stage {
                 v6Routes.append(((route.destination.network.high, route.destination.network.low), route.destination.length, value))
             }
         }
-        nextHops = .allocate(capacity: max(hops.count, 1))
-        for (index, hop) in hops.enumerated() {
+        let nextHops = hops.map { hop in
             let interface = interfaces[hop.interface]
-            (nextHops + index).initialize(to: NextHop(
+            return NextHop(
                 gateway: hop.gateway ?? .unspecified, sourceWireMAC: interface.mac.wireValue, mtu: interface.mtu,
                 interface: Int32(hop.interface), gatewayWireMAC: 0, resolvedUntil: 0, resolvedEpoch: 0,
                 port: portIndex[interface.port] ?? UInt16.max,
-                hasGateway: hop.gateway != nil))
+                hasGateway: hop.gateway != nil)
         }
-        ipv4Table = PrefixTrie(keyBits: 32, routes: v4Routes)
-        ipv6Table = PrefixTrie(keyBits: 128, routes: v6Routes)
-        neighbors = NeighborTable(capacity: configuration.neighborCapacity, queueDepth: configuration.pendingPacketsPerNeighbor)
-        icmpBucket = TokenBucket(rate: configuration.icmpErrorsPerSecond, burst: configuration.icmpErrorsPerSecond)
-        neighborTimeout = configuration.neighborTimeout &* 1_000_000_000
-        martianFirstOctet = .allocate(capacity: 256)
-        for octet in 0..<256 { (martianFirstOctet + octet).initialize(to: octet == 0 || octet == 127 || octet >= 224) }
-        for neighbor in configuration.staticNeighbors {
-            let interface = interfaces.firstIndex { $0.addresses.contains { $0.subnet.contains(neighbor.address) } } ?? 0
-            let slot = neighbors.findOrCreate(neighbor.address, interface: interface, now: 0)
-            guard slot >= 0 else { continue }
-            var entry = neighbors[slot]
-            entry.mac = neighbor.mac.rawValue
-            entry.wireMAC = neighbor.mac.wireValue
-            entry.reachableUntil = .max
-            neighbors[slot] = entry
-        }
+        return RouteTables(configuration: configuration, ipv4: PrefixTrie(keyBits: 32, routes: v4Routes),
+                           ipv6: PrefixTrie(keyBits: 128, routes: v6Routes), nextHops: nextHops)
+    }
+
+    /// Why `new` cannot replace `old` in a running stage, or nil when it can: routes (static
+    /// routes and their gateways) change live; interfaces, table sizes, timeouts and the ICMP
+    /// rate shape state at start and need a new stage.
+    public static func liveUpdateProblem(from old: RouterConfiguration, to new: RouterConfiguration) -> String? {
+        var shape = new
+        shape.routes = old.routes
+        guard shape != old else { return nil }
+        if new.interfaces != old.interfaces { return "interfaces changed (addresses, MACs, ports or MTUs are set at start)" }
+        return "neighbour table, timeouts, static neighbours or the ICMP rate changed (set at start)"
+    }
+
+    /// Replaces the static routes (thread-safe; applied before the next batch). Neighbour
+    /// entries and packets waiting for resolution stay; next hops re-resolve from the table.
+    public func update(to newConfiguration: RouterConfiguration) throws(UpdateError) {
+        if let problem = Self.liveUpdateProblem(from: configuration, to: newConfiguration) { throw UpdateError(description: problem) }
+        updates.post(Self.routeTables(newConfiguration, portIndex: portIndex))
+    }
+
+    /// Live updates applied so far.
+    public var updateCount: Int { updates.takenCount.load(ordering: .relaxed) }
+
+    func adopt(_ tables: RouteTables) {
+        let fresh = UnsafeMutablePointer<NextHop>.allocate(capacity: max(tables.nextHops.count, 1))
+        fresh.initialize(from: tables.nextHops, count: tables.nextHops.count)
+        nextHops.deallocate()
+        nextHops = fresh
+        ipv4Table = tables.ipv4
+        ipv6Table = tables.ipv6
+        configuration = tables.configuration
     }
 
     deinit {
@@ -173,6 +232,7 @@ public final class RouterStage: Stage {
     }
 
     public func process(_ batch: PacketBatch, emit: PacketBatch) {
+        if let tables = updates.take() { adopt(tables) }
         let metadata = batch.metadata
         let pool = batch.pool
         let count = batch.count

@@ -5,8 +5,8 @@ import NFVTestSupport
 import Testing
 
 /// A firewall rule change applied to a running chain: a TCP transfer that is under way when the
-/// new rules arrive goes on without a lost segment (no retransmission counted by either end's
-/// kernel), its bytes arrive intact, and the new rule judges new connections.
+/// new rules arrive goes on without a lost segment (TCPCounters.lostSegments), its bytes
+/// arrive intact, and the new rule judges new connections.
 @Suite(.serialized) struct LiveReloadTests {
     @Test(.enabled(if: HostCommand.mayTouchTheKernel, "needs root: TAP devices and namespaces"))
     func firewallRulesChangeUnderARunningTransfer() throws {
@@ -59,7 +59,7 @@ import Testing
         try receiver.run()
         processes.append(receiver)
         usleep(500_000)
-        let retransmissionsBefore = try retransmissions(client) + retransmissions(server)
+        let lostBefore = try TCPCounters.lostSegments(sender: client, receiver: server)
 
         // The client sends 4 MB paced over about 3 s, so the update lands in the middle.
         let output = Pipe()
@@ -95,8 +95,7 @@ import Testing
         sender.waitUntilExit()
         let result = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         #expect(result.contains("intact"), "\(result)")
-        let retransmissionsAfter = try retransmissions(client) + retransmissions(server)
-        #expect(retransmissionsAfter == retransmissionsBefore, "no segment was lost to the update")
+        #expect(try TCPCounters.lostSegments(sender: client, receiver: server) == lostBefore, "no segment was lost to the update")
 
         // A new connection meets close-8000.
         let refused = try HostCommand.run(["ip", "netns", "exec", client, "python3", "-c",
@@ -111,16 +110,5 @@ import Testing
         try original.replacingOccurrences(of: "capacity: 65536", with: "capacity: 1024")
             .write(to: firewallFile, atomically: true, encoding: .utf8)
         #expect(throws: LiveChainError.self) { try live.reload(try ChainFactory.load(path: chainFile.path)) }
-    }
-
-    /// TCP segments the kernel of `namespace` retransmitted so far (TcpRetransSegs).
-    func retransmissions(_ namespace: String) throws -> Int {
-        let text = try HostCommand.check(["ip", "netns", "exec", namespace, "cat", "/proc/net/snmp"])
-        let lines = text.split(separator: "\n").filter { $0.hasPrefix("Tcp:") }
-        guard lines.count == 2 else { return -1 }
-        let names = lines[0].split(separator: " ")
-        let values = lines[1].split(separator: " ")
-        guard let column = names.firstIndex(of: "RetransSegs") else { return -1 }
-        return Int(values[column]) ?? -1
     }
 }

@@ -85,6 +85,38 @@ import Testing
         #expect(delete.action == .delete && delete.exitCode == 2)
     }
 
+    /// Router routes change live; its interfaces need a restart.
+    @Test func routerRoutesAreLiveAndInterfacesAreNot() throws {
+        let directory = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let chainPath = directory.appendingPathComponent("chain.yaml").path
+        try """
+            apiVersion: nfv/v1
+            kind: Chain
+            metadata: { name: routed }
+            spec:
+              ports:
+                - { name: inside,  type: tap, ifname: rt-in0 }
+                - { name: outside, type: tap, ifname: rt-out0 }
+              stages:
+                - { name: rtr, vnf: router, config: router.yaml }
+
+            """.write(toFile: chainPath, atomically: true, encoding: .utf8)
+        let original = try String(contentsOf: Fixtures.root.appendingPathComponent("vnf-configs/edge-router.yaml"), encoding: .utf8)
+        func load(_ router: String) throws -> LoadedChain {
+            try router.write(to: directory.appendingPathComponent("router.yaml"), atomically: true, encoding: .utf8)
+            return try ChainFactory.load(path: chainPath)
+        }
+        let deployed = try load(original)
+        let routes = DeploymentPlan.make(desired: try load(original.replacingOccurrences(
+            of: "    - { dst: 192.0.2.0/24, via: 10.0.1.254 }\n", with: "")), current: deployed)
+        #expect(routes.action == .updateInPlace)
+        #expect(routes.changes == ["stage rtr (router): routes removed: 192.0.2.0/24 via 10.0.1.254 (applied live, neighbours kept)"])
+        let mtu = DeploymentPlan.make(desired: try load(original.replacingOccurrences(of: "mtu: 1500", with: "mtu: 1400")), current: deployed)
+        #expect(mtu.action == .updateWithRestart)
+        #expect(mtu.changes.first?.hasPrefix("stage rtr (router): interfaces changed") == true, "\(mtu.changes)")
+    }
+
     /// `nfv-orch plan` with no daemon and nothing deployed: 2 (create); a broken file: 1.
     @Test func planExitCodesWithoutADaemon() throws {
         let files = try Files()

@@ -209,3 +209,30 @@ import Testing
         #expect(found.count == expected.count)
     }
 }
+
+/// Routes changed on a running router: the new table is used from the next batch on, the
+/// neighbour table is kept, and changes to interfaces are refused (they need a new stage).
+@Suite struct RouterLiveUpdateTests {
+    @Test func aRouteAddedLiveIsUsedByTheNextBatch() throws {
+        let full = try RouterConfigLoader().load(path: Fixtures.root.appendingPathComponent("vnf-configs/edge-router.yaml").path).configuration
+        var bare = full
+        bare.routes = []
+        let stage = RouterStage(name: "rtr", configuration: bare, portIndex: ["inside": 0, "outside": 1])
+        // Before: no route to 203.0.113.0/24 (the router answers net unreachable).
+        let before = try RouterBehaviourTests.run(stage, frames: [RouterBehaviourTests.udp(to: IPv4Address(203, 0, 113, 7), time: 1)])
+        #expect(before.chain.counters[1].drops[.noRoute] == 1)
+        // The edge router's routes (203.0.113.0/24 via 198.51.100.1 among them) arrive live.
+        try stage.update(to: full)
+        let after = try RouterBehaviourTests.run(stage, frames: [RouterBehaviourTests.udp(to: IPv4Address(203, 0, 113, 7), time: 2)])
+        #expect(stage.updateCount == 1)
+        #expect(after.chain.counters[1].drops[.noRoute] == 0)
+        #expect(after.chain.counters[1].held == 1, "held until the gateway answers ARP")
+        let arp = after.outside.transmitted.filter { $0.bytes[12] == 0x08 && $0.bytes[13] == 0x06 }
+        #expect(arp.count == 1, "the router asks for 198.51.100.1 on the outside")
+        #expect(Array(arp.first?.bytes[38..<42] ?? []) == [198, 51, 100, 1])
+        // Interfaces are set at start.
+        var moved = full
+        moved.interfaces[1].mtu = 1400
+        #expect(throws: RouterStage.UpdateError.self) { try stage.update(to: moved) }
+    }
+}
