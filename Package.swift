@@ -60,7 +60,7 @@ let package = Package(
         .target(
             name: "NFVOrchestrator",
             dependencies: [
-                "NFVDescriptors", "NFVReplay", "NFVNetlink", "NFVPacket", "NFVFirewall", "NFVRouter", "CLinux",
+                "NFVDescriptors", "NFVReplay", "NFVNetlink", "NFVPacket", "NFVFirewall", "NFVRouter", "NFVLoadBalancer", "CLinux",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]

@@ -176,14 +176,14 @@ public final class LiveChain: @unchecked Sendable {
     func startHealthChecks() {
         for worker in workers {
             for case let stage as LoadBalancerStage in worker.chain.stages
-            where stage.configuration.services.contains(where: { $0.healthCheck != nil }) {
+            where (loaded.loadBalancers[stage.name] ?? stage.configuration).services.contains(where: { $0.healthCheck != nil }) {
                 var setup: (@Sendable () -> Void)?
                 if let port = loaded.descriptor.ports.first(where: { $0.name == stage.configuration.backendPort }),
                    let name = port.tap?.namespace, let namespace = namespaces[name] {
                     let descriptor = namespace.fileDescriptor
                     setup = { _ = nfv_enter_network_namespace(descriptor) }
                 }
-                monitors.append(HealthMonitor(stage: stage, threadSetup: setup))
+                monitors.append(HealthMonitor(stage: stage, configuration: loaded.loadBalancers[stage.name], threadSetup: setup))
             }
         }
     }
@@ -239,8 +239,8 @@ public final class LiveChain: @unchecked Sendable {
     }
 
     /// Applies a changed chain to the running workers without stopping them: every changed
-    /// firewall configuration and router route set is swapped in between two batches
-    /// (connections and neighbour entries keep their state).
+    /// firewall configuration, router route set and load-balancer backend set is swapped in
+    /// between two batches (connections, neighbour entries and flow affinity keep their state).
     /// Anything else that differs (ports, stages, other VNF configurations) cannot be applied
     /// live and is refused as a whole, with the reason. Returns the updated stage names.
     @discardableResult
@@ -258,6 +258,7 @@ public final class LiveChain: @unchecked Sendable {
         }
         var firewallUpdates: [(String, FirewallConfiguration)] = []
         var routerUpdates: [(String, RouterConfiguration)] = []
+        var balancerUpdates: [(String, LoadBalancerConfiguration)] = []
         var problems: [String] = []
         for stage in new.descriptor.stages {
             switch stage.vnf {
@@ -275,8 +276,14 @@ public final class LiveChain: @unchecked Sendable {
                 } else {
                     routerUpdates.append((stage.name, after))
                 }
-            case "nat" where old.nats[stage.name] != new.nats[stage.name],
-                 "load-balancer" where old.loadBalancers[stage.name] != new.loadBalancers[stage.name]:
+            case "load-balancer":
+                guard let before = old.loadBalancers[stage.name], let after = new.loadBalancers[stage.name], before != after else { continue }
+                if let problem = LoadBalancerStage.liveUpdateProblem(from: before, to: after) {
+                    problems.append("stage \(stage.name): \(problem)")
+                } else {
+                    balancerUpdates.append((stage.name, after))
+                }
+            case "nat" where old.nats[stage.name] != new.nats[stage.name]:
                 problems.append("stage \(stage.name) (\(stage.vnf)): its configuration cannot be updated live yet")
             default:
                 continue
@@ -297,8 +304,22 @@ public final class LiveChain: @unchecked Sendable {
                 }
             }
         }
+        // Health checks follow the new backends: the monitors stop while the backends change.
+        let restartMonitors = !balancerUpdates.isEmpty && isRunning.load(ordering: .acquiring)
+        if restartMonitors {
+            for monitor in monitors { monitor.stop() }
+            monitors.removeAll()
+        }
+        for (name, configuration) in balancerUpdates {
+            for worker in workers {
+                for case let stage as LoadBalancerStage in worker.chain.stages where stage.name == name {
+                    for service in configuration.services { stage.replaceBackends(service.backends, service: service.name) }
+                }
+            }
+        }
         loaded = new
-        return firewallUpdates.map(\.0) + routerUpdates.map(\.0)
+        if restartMonitors { startHealthChecks() }
+        return firewallUpdates.map(\.0) + routerUpdates.map(\.0) + balancerUpdates.map(\.0)
     }
 
     /// Closes the TAPs (the kernel removes them) and deletes the namespaces this run created.

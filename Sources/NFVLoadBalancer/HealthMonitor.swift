@@ -41,10 +41,13 @@ public final class HealthMonitor: Sendable {
     /// Starts checking every backend of every service of `stage` that has a `healthCheck`.
     /// `threadSetup` runs first on each probe thread (a live chain moves the thread into the
     /// network namespace its backends are reached from).
-    public init(stage: LoadBalancerStage, threadSetup: (@Sendable () -> Void)? = nil) {
+    /// `configuration` (default: the stage's own) names the services and backends to check: a
+    /// live update passes the new one.
+    public init(stage: LoadBalancerStage, configuration: LoadBalancerConfiguration? = nil,
+                threadSetup: (@Sendable () -> Void)? = nil) {
         shared = Shared(stage: stage)
         var sequence: UInt16 = 0
-        for service in stage.configuration.services {
+        for service in (configuration ?? stage.configuration).services {
             guard let check = service.healthCheck else { continue }
             for backend in service.backends {
                 sequence &+= 1

@@ -169,6 +169,56 @@ public final class LoadBalancerStage: Stage, @unchecked Sendable {
         }
     }
 
+    /// Why `new` cannot replace `old` in a running stage, or nil when it can: the backends of
+    /// existing services (added, removed, reweighted, readdressed) change live; services, VIPs,
+    /// modes, fallbacks, health checks, ports and table sizes need a new stage.
+    public static func liveUpdateProblem(from old: LoadBalancerConfiguration, to new: LoadBalancerConfiguration) -> String? {
+        guard old.services.count == new.services.count else { return "services were added or removed" }
+        var shape = new
+        for index in shape.services.indices { shape.services[index].backends = old.services[index].backends }
+        guard shape != old else { return nil }
+        if zip(old.services, new.services).contains(where: { $0.name != $1.name || $0.vip != $1.vip || $0.port != $1.port
+                                                     || $0.ipProtocol != $1.ipProtocol || $0.mode != $1.mode }) {
+            return "a service's name, VIP, port, protocol or mode changed"
+        }
+        if zip(old.services, new.services).contains(where: { $0.healthCheck != $1.healthCheck || $0.fallback != $1.fallback }) {
+            return "a service's health check or fallback changed"
+        }
+        return "ports, table size, connection capacity or timeouts changed"
+    }
+
+    /// Makes `backends` the backends of `service` (thread-safe; the new Maglev table is built
+    /// here and swapped in at the next batch). Backends are matched by name: a new name is
+    /// added; a known one takes its new weight (and comes back up if configuration had
+    /// removed it); one whose address, port or MAC changed is retired (its flows move on their
+    /// next packet) and added anew; a name no longer listed is removed (taken down: no new
+    /// flows, its flows move). Backend positions never change, so tracked flows stay valid.
+    public func replaceBackends(_ backends: [LoadBalancerConfiguration.Backend], service: String) {
+        guard let serviceIndex = configuration.services.firstIndex(where: { $0.name == service }) else { return }
+        control.withLock { state in
+            for backend in backends {
+                if let position = state.backends[serviceIndex].firstIndex(where: { $0.name == backend.name }) {
+                    let current = state.backends[serviceIndex][position]
+                    if current.address == backend.address && current.port == backend.port && current.mac == backend.mac {
+                        state.backends[serviceIndex][position].weight = backend.weight
+                        state.administrative[serviceIndex][position] = .up
+                        continue
+                    }
+                    state.backends[serviceIndex][position].name += " (replaced)"
+                    state.administrative[serviceIndex][position] = .down
+                }
+                state.backends[serviceIndex].append(backend)
+                state.administrative[serviceIndex].append(.up)
+                state.healthy[serviceIndex].append(true)
+            }
+            let names = Set(backends.map(\.name))
+            for position in state.backends[serviceIndex].indices where !names.contains(state.backends[serviceIndex][position].name) {
+                state.administrative[serviceIndex][position] = .down
+            }
+            publish(serviceIndex, &state)
+        }
+    }
+
     /// Removes a backend: it takes no new flows and its tracked flows move on their next packet.
     public func removeBackend(_ backend: String, service: String) {
         setState(.down, service: service, backend: backend)

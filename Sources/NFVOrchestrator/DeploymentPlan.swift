@@ -1,5 +1,6 @@
 import NFVDescriptors
 import NFVFirewall
+import NFVLoadBalancer
 import NFVPacket
 import NFVRouter
 import NFVReplay
@@ -10,10 +11,11 @@ import NFVReplay
 /// - `create`: nothing of that name runs;
 /// - `unchanged`: the new files mean the same chain (comments and layout do not count);
 /// - `update-in-place`: only changes the running data plane applies between two batches
-///   (firewall rules, router routes), without losing a packet or a connection;
+///   (firewall rules, router routes, load-balancer backends), without losing a packet or a
+///   connection;
 /// - `update-with-restart`: something that is plumbed or sized at start changed (ports,
-///   stages, table sizes, router interfaces, NAT/LB configurations): applied only with
-///   `--allow-restart`;
+///   stages, table sizes, router interfaces, LB services, NAT configurations): applied only
+///   with `--allow-restart`;
 /// - `delete`: undeploy.
 public struct DeploymentPlan: Codable, Sendable, Equatable {
     public enum Action: String, Codable, Sendable {
@@ -93,8 +95,15 @@ public struct DeploymentPlan: Codable, Sendable, Equatable {
                     } else {
                         live.append("stage \(stage.name) (router): \(routeChange(before, after)) (applied live, neighbours kept)")
                     }
-                case "nat" where current.nats[stage.name] != desired.nats[stage.name],
-                     "load-balancer" where current.loadBalancers[stage.name] != desired.loadBalancers[stage.name]:
+                case "load-balancer":
+                    guard let before = current.loadBalancers[stage.name], let after = desired.loadBalancers[stage.name],
+                          before != after else { continue }
+                    if let problem = LoadBalancerStage.liveUpdateProblem(from: before, to: after) {
+                        restart.append("stage \(stage.name) (load-balancer): \(problem) (restart)")
+                    } else {
+                        live.append("stage \(stage.name) (load-balancer): \(backendChange(before, after)) (applied live, flows keep their backend)")
+                    }
+                case "nat" where current.nats[stage.name] != desired.nats[stage.name]:
                     restart.append("stage \(stage.name) (\(stage.vnf)): configuration changed (restart: live updates of "
                                    + "\(stage.vnf) configurations are not supported yet)")
                 default:
@@ -121,6 +130,22 @@ public struct DeploymentPlan: Codable, Sendable, Equatable {
         parts.append("mtu \(tap.mtu)")
         if tap.queues > 1 { parts.append("\(tap.queues) queues") }
         return parts.joined(separator: " ")
+    }
+
+    /// Which backends were added, removed or changed, by service and name.
+    static func backendChange(_ old: LoadBalancerConfiguration, _ new: LoadBalancerConfiguration) -> String {
+        var parts: [String] = []
+        for (before, after) in zip(old.services, new.services) {
+            let oldNames = before.backends.map(\.name)
+            let newNames = after.backends.map(\.name)
+            let added = newNames.filter { !oldNames.contains($0) }
+            let removed = oldNames.filter { !newNames.contains($0) }
+            let changed = after.backends.filter { backend in before.backends.contains { $0.name == backend.name && $0 != backend } }.map(\.name)
+            if !added.isEmpty { parts.append("\(after.name): backends added: " + added.joined(separator: ", ")) }
+            if !removed.isEmpty { parts.append("\(after.name): backends removed: " + removed.joined(separator: ", ")) }
+            if !changed.isEmpty { parts.append("\(after.name): backends changed: " + changed.joined(separator: ", ")) }
+        }
+        return parts.isEmpty ? "backends reordered" : parts.joined(separator: "; ")
     }
 
     /// Which static routes were added or removed, by destination.

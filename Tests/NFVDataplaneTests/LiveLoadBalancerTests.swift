@@ -10,6 +10,18 @@ import Testing
 /// Without health checks (or with probes run from the wrong namespace, where neither backend
 /// is reachable) Maglev would send part or all of the connections to a refusing address.
 @Suite(.serialized) struct LiveLoadBalancerTests {
+    /// 20 connections to the VIP; prints "ok N" and how many each backend answered.
+    static let fetchWho = """
+        import collections, urllib.request
+        answers = collections.Counter()
+        for _ in range(20):
+            try:
+                answers[urllib.request.urlopen('http://10.219.0.100/who', timeout=3).read().decode()] += 1
+            except Exception as error:
+                print('failed:', error)
+        print('ok', sum(answers.values()), ' '.join(f'{name} {count}' for name, count in sorted(answers.items())))
+        """
+
     @Test(.enabled(if: HostCommand.mayTouchTheKernel, "needs root: TAP devices and namespaces"))
     func healthChecksRunFromTheBackendsNamespace() throws {
         try #require(HostCommand.isRoot, "CI must run this test as root")
@@ -60,30 +72,40 @@ import Testing
         let mac = try HostCommand.run(["ip", "netns", "exec", server, "cat", "/sys/class/net/\(outside)/address"])
         try HostCommand.check(["ip", "netns", "exec", client, "ip", "neigh", "replace", "10.219.0.100", "lladdr",
                                mac.output.trimmingCharacters(in: .whitespacesAndNewlines), "dev", inside])
-        let httpServer = Process()
-        httpServer.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        httpServer.arguments = ["ip", "netns", "exec", server, "python3", "-m", "http.server", "8080", "--bind", "10.219.0.2",
-                                "--directory", directory.path]
-        httpServer.standardOutput = FileHandle.nullDevice
-        httpServer.standardError = FileHandle.nullDevice
-        try httpServer.run()
-        serverProcess = httpServer
+        // Each web server answers /who with its own name.
+        func startServer(_ name: String, address: String, port: Int) throws -> Process {
+            let root = directory.appendingPathComponent(name)
+            try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+            try name.write(to: root.appendingPathComponent("who"), atomically: true, encoding: .utf8)
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = ["ip", "netns", "exec", server, "python3", "-m", "http.server", "\(port)", "--bind", address,
+                                 "--directory", root.path]
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            return process
+        }
+        serverProcess = try startServer("alive", address: "10.219.0.2", port: 8080)
         try live.start()
         // fall 2 at 200 ms: the silent backend is down after about 0.4 s; rise 2 brings the
         // live one up (backends start up) — wait well past both.
         usleep(1_500_000)
-        let fetch = try HostCommand.run(["ip", "netns", "exec", client, "python3", "-c", """
-            import urllib.request
-            ok = 0
-            for _ in range(20):
-                try:
-                    urllib.request.urlopen('http://10.219.0.100/lb.yaml', timeout=3).read()
-                    ok += 1
-                except Exception as error:
-                    print('failed:', error)
-            print('ok', ok)
-            """])
-        #expect(fetch.output.contains("ok 20"), "every connection reached the live backend: \(fetch.output)")
+        let fetch = try HostCommand.run(["ip", "netns", "exec", client, "python3", "-c", Self.fetchWho])
+        #expect(fetch.output.contains("ok 20") && fetch.output.contains("alive 20"), "every connection reached the live backend: \(fetch.output)")
+
+        // A live update replaces the silent backend by a second server: the health checks follow
+        // the new backend list, and new connections spread over both.
+        let secondServer = try startServer("second", address: "10.219.0.3", port: 8081)
+        defer { HostCommand.kill(secondServer) }
+        let config = directory.appendingPathComponent("lb.yaml")
+        try String(contentsOf: config, encoding: .utf8)
+            .replacingOccurrences(of: "- { name: silent, address: \"10.219.0.3:8080\" }", with: "- { name: second, address: \"10.219.0.3:8081\" }")
+            .write(to: config, atomically: true, encoding: .utf8)
+        #expect(try live.reload(try ChainFactory.load(path: chainFile.path)) == ["lb"])
+        usleep(1_200_000)  // rise 2 at 200 ms
+        let spread = try HostCommand.run(["ip", "netns", "exec", client, "python3", "-c", Self.fetchWho])
+        #expect(spread.output.contains("ok 20") && spread.output.contains("second"), "the new backend takes new connections: \(spread.output)")
         live.stop()
         let stage = try #require(live.counters().stages.last)
         #expect(stage.drops.isEmpty, "no packet was dropped: \(stage.drops)")

@@ -139,3 +139,40 @@ import Testing
         #expect(Set(try Self.send(stage, clients: 5000..<5010, time: 5)) == [IPv4Address(10, 0, 2, 99).rawValue])
     }
 }
+
+/// A new backend list applied to a running load balancer (what a live deploy does).
+@Suite struct LoadBalancerLiveUpdateTests {
+    typealias Stages = LoadBalancerStageTests
+
+    @Test func backendsReplacedByNameKeepFlowsThatStillHaveTheirBackend() throws {
+        let old = Stages.service(4)  // web1..web4 at 10.0.2.11..14
+        let stage = LoadBalancerStage(name: "lb", configuration: old, portIndex: ["inside": 0, "outside": 1])
+        let first = try Stages.send(stage, clients: 0..<2000, time: 1)
+        // web1 goes, web2 moves to a new address, web5 arrives, web3/web4 stay.
+        var new = old
+        new.services[0].backends.removeAll { $0.name == "web1" }
+        new.services[0].backends[0].address = IPv4Address(10, 0, 2, 22)  // web2
+        new.services[0].backends.append(.init(name: "web5", address: IPv4Address(10, 0, 2, 15), port: 8080))
+        #expect(LoadBalancerStage.liveUpdateProblem(from: old, to: new) == nil)
+        stage.replaceBackends(new.services[0].backends, service: "web")
+        let again = try Stages.send(stage, clients: 0..<2000, time: 2)
+        let web1 = IPv4Address(10, 0, 2, 11).rawValue
+        let oldWeb2 = IPv4Address(10, 0, 2, 12).rawValue
+        for (before, after) in zip(first, again) {
+            if before == web1 || before == oldWeb2 {
+                #expect(after != web1 && after != oldWeb2, "a flow of a removed or readdressed backend moves")
+            } else {
+                #expect(after == before, "a flow whose backend stays keeps it")
+            }
+        }
+        let fresh = Set(try Stages.send(stage, clients: 2000..<6000, time: 3))
+        #expect(fresh == Set([IPv4Address(10, 0, 2, 22), IPv4Address(10, 0, 2, 13), IPv4Address(10, 0, 2, 14),
+                              IPv4Address(10, 0, 2, 15)].map(\.rawValue)), "new flows reach exactly the new backend set")
+        #expect(stage.backendStates(service: "web")["web1"] == .down)
+
+        // A VIP change is not a backend change: it needs a new stage.
+        var moved = new
+        moved.services[0].vip = IPv4Address(203, 0, 113, 11)
+        #expect(LoadBalancerStage.liveUpdateProblem(from: new, to: moved) != nil)
+    }
+}
