@@ -49,7 +49,7 @@ let package = Package(
         ),
         .target(name: "NFVDataplane",
                 dependencies: ["NFVPacket", "NFVPipeline", "NFVIO", "NFVNetlink", "NFVDescriptors", "NFVReplay",
-                               "NFVLoadBalancer", "NFVFirewall", "NFVRouter", "CLinux"]),
+                               "NFVLoadBalancer", "NFVFirewall", "NFVRouter", "NFVNAT", "CLinux"]),
         .executableTarget(
             name: "nfv-dataplane",
             dependencies: ["NFVDataplane", "NFVReplay", "NFVDescriptors", "NFVPipeline",
@@ -60,7 +60,7 @@ let package = Package(
         .target(
             name: "NFVOrchestrator",
             dependencies: [
-                "NFVDescriptors", "NFVReplay", "NFVNetlink", "NFVPacket", "NFVFirewall", "NFVRouter", "NFVLoadBalancer", "CLinux",
+                "NFVDescriptors", "NFVReplay", "NFVNetlink", "NFVPacket", "NFVFirewall", "NFVRouter", "NFVLoadBalancer", "NFVNAT", "CLinux",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]

@@ -4,6 +4,7 @@ import NFVRouter
 import CLinux
 import NFVIO
 import NFVLoadBalancer
+import NFVNAT
 import NFVNetlink
 import NFVPacket
 import NFVPipeline
@@ -239,8 +240,9 @@ public final class LiveChain: @unchecked Sendable {
     }
 
     /// Applies a changed chain to the running workers without stopping them: every changed
-    /// firewall configuration, router route set and load-balancer backend set is swapped in
-    /// between two batches (connections, neighbour entries and flow affinity keep their state).
+    /// firewall configuration, router route set, load-balancer backend set and NAT rule and
+    /// forward set is swapped in between two batches (connections, neighbour entries, flow
+    /// affinity and NAT mappings keep their state).
     /// Anything else that differs (ports, stages, other VNF configurations) cannot be applied
     /// live and is refused as a whole, with the reason. Returns the updated stage names.
     @discardableResult
@@ -259,6 +261,7 @@ public final class LiveChain: @unchecked Sendable {
         var firewallUpdates: [(String, FirewallConfiguration)] = []
         var routerUpdates: [(String, RouterConfiguration)] = []
         var balancerUpdates: [(String, LoadBalancerConfiguration)] = []
+        var natUpdates: [(String, NATConfiguration)] = []
         var problems: [String] = []
         for stage in new.descriptor.stages {
             switch stage.vnf {
@@ -283,8 +286,13 @@ public final class LiveChain: @unchecked Sendable {
                 } else {
                     balancerUpdates.append((stage.name, after))
                 }
-            case "nat" where old.nats[stage.name] != new.nats[stage.name]:
-                problems.append("stage \(stage.name) (\(stage.vnf)): its configuration cannot be updated live yet")
+            case "nat":
+                guard let before = old.nats[stage.name], let after = new.nats[stage.name], before != after else { continue }
+                if let problem = NATStage.liveUpdateProblem(from: before, to: after) {
+                    problems.append("stage \(stage.name): \(problem)")
+                } else {
+                    natUpdates.append((stage.name, after))
+                }
             default:
                 continue
             }
@@ -304,6 +312,13 @@ public final class LiveChain: @unchecked Sendable {
                 }
             }
         }
+        for (name, configuration) in natUpdates {
+            for worker in workers {
+                for case let stage as NATStage in worker.chain.stages where stage.name == name {
+                    do { try stage.update(to: configuration) } catch { throw LiveChainError("stage \(name): \(error)") }
+                }
+            }
+        }
         // Health checks follow the new backends: the monitors stop while the backends change.
         let restartMonitors = !balancerUpdates.isEmpty && isRunning.load(ordering: .acquiring)
         if restartMonitors {
@@ -319,7 +334,7 @@ public final class LiveChain: @unchecked Sendable {
         }
         loaded = new
         if restartMonitors { startHealthChecks() }
-        return firewallUpdates.map(\.0) + routerUpdates.map(\.0) + balancerUpdates.map(\.0)
+        return firewallUpdates.map(\.0) + routerUpdates.map(\.0) + balancerUpdates.map(\.0) + natUpdates.map(\.0)
     }
 
     /// Closes the TAPs (the kernel removes them) and deletes the namespaces this run created.

@@ -24,7 +24,7 @@ import NFVPipeline
 public final class NATStage: Stage {
     public let name: String
     public var kind: String { "nat" }
-    public let configuration: NATConfiguration
+    public private(set) var configuration: NATConfiguration
     public let counters = NATCounters()
 
     struct Mapping {
@@ -52,8 +52,8 @@ public final class NATStage: Stage {
     let insidePort: UInt16
     let outsidePort: UInt16
     let pool: [UInt32]
-    let rules: [(prefixes: [IPPrefix], ports: PortRange)]
-    let forwards: [NATConfiguration.Forward]
+    var rules: [(prefixes: [IPPrefix], ports: PortRange)]
+    var forwards: [NATConfiguration.Forward]
     let mappings: UnsafeMutablePointer<Mapping>
     let byInside: IndexTable
     let byOutside: IndexTable
@@ -62,9 +62,15 @@ public final class NATStage: Stage {
     let portsInUse: UnsafeMutablePointer<UInt64>
     var sweepCursor = 0
     /// Every address the NAT answers for (pool and forward externals), for the hairpin check.
-    let ownAddresses: UnsafeMutablePointer<UInt32>
-    let ownAddressCount: Int
-    let hasForwards: Bool
+    var ownAddresses: UnsafeMutablePointer<UInt32>
+    var ownAddressCount: Int
+    var hasForwards: Bool
+    let updates = UpdateMailbox<NATConfiguration>()
+
+    /// Why a configuration cannot replace the running one without a restart.
+    public struct UpdateError: Error, CustomStringConvertible {
+        public var description: String
+    }
     let addressDependent: Bool
     let timeoutUDP: UInt64
     let timeoutEstablished: UInt64
@@ -113,7 +119,44 @@ public final class NATStage: Stage {
     /// Mappings in use.
     public var mappingCount: Int { byInside.count }
 
+    /// Why `new` cannot replace `old` in a running stage, or nil when it can: source rules
+    /// (which inside prefixes are translated, from which port ranges) and static forwards change
+    /// live; the pool, ports, filtering, hairpinning, table size and timeouts need a new stage.
+    public static func liveUpdateProblem(from old: NATConfiguration, to new: NATConfiguration) -> String? {
+        var shape = new
+        shape.sourceRules = old.sourceRules
+        shape.forwards = old.forwards
+        guard shape != old else { return nil }
+        if new.pool != old.pool { return "the address pool changed (port allocation is laid out per pool address)" }
+        return "ports, filtering, hairpinning, the mapping table size, timeouts or exhaustion handling changed"
+    }
+
+    /// Replaces the source rules and static forwards (thread-safe; applied before the next
+    /// batch). Existing mappings keep their translation until they expire, as conntrack entries
+    /// outlive a changed nftables rule; new flows follow the new rules.
+    public func update(to newConfiguration: NATConfiguration) throws(UpdateError) {
+        if let problem = Self.liveUpdateProblem(from: configuration, to: newConfiguration) { throw UpdateError(description: problem) }
+        updates.post(newConfiguration)
+    }
+
+    /// Live updates applied so far.
+    public var updateCount: Int { updates.takenCount.load(ordering: .relaxed) }
+
+    func adopt(_ new: NATConfiguration) {
+        rules = new.sourceRules.map { ($0.sourcePrefixes, $0.ports) }
+        forwards = new.forwards
+        let owned = Array(Set(new.pool.map(\.rawValue) + new.forwards.map(\.externalAddress.rawValue)))
+        let fresh = UnsafeMutablePointer<UInt32>.allocate(capacity: max(owned.count, 1))
+        fresh.initialize(from: owned, count: owned.count)
+        ownAddresses.deallocate()
+        ownAddresses = fresh
+        ownAddressCount = owned.count
+        hasForwards = !new.forwards.isEmpty
+        configuration = new
+    }
+
     public func process(_ batch: PacketBatch, emit: PacketBatch) {
+        if let new = updates.take() { adopt(new) }
         let count = batch.count
         guard count > 0 else { return }
         let inPort = batch.metadata[0].inPort

@@ -1,6 +1,7 @@
 import NFVDescriptors
 import NFVFirewall
 import NFVLoadBalancer
+import NFVNAT
 import NFVPacket
 import NFVRouter
 import NFVReplay
@@ -11,11 +12,11 @@ import NFVReplay
 /// - `create`: nothing of that name runs;
 /// - `unchanged`: the new files mean the same chain (comments and layout do not count);
 /// - `update-in-place`: only changes the running data plane applies between two batches
-///   (firewall rules, router routes, load-balancer backends), without losing a packet or a
-///   connection;
+///   (firewall rules, router routes, load-balancer backends, NAT source rules and forwards),
+///   without losing a packet or a connection;
 /// - `update-with-restart`: something that is plumbed or sized at start changed (ports,
-///   stages, table sizes, router interfaces, LB services, NAT configurations): applied only
-///   with `--allow-restart`;
+///   stages, table sizes, router interfaces, LB services, the NAT pool): applied only with
+///   `--allow-restart`;
 /// - `delete`: undeploy.
 public struct DeploymentPlan: Codable, Sendable, Equatable {
     public enum Action: String, Codable, Sendable {
@@ -103,9 +104,13 @@ public struct DeploymentPlan: Codable, Sendable, Equatable {
                     } else {
                         live.append("stage \(stage.name) (load-balancer): \(backendChange(before, after)) (applied live, flows keep their backend)")
                     }
-                case "nat" where current.nats[stage.name] != desired.nats[stage.name]:
-                    restart.append("stage \(stage.name) (\(stage.vnf)): configuration changed (restart: live updates of "
-                                   + "\(stage.vnf) configurations are not supported yet)")
+                case "nat":
+                    guard let before = current.nats[stage.name], let after = desired.nats[stage.name], before != after else { continue }
+                    if let problem = NATStage.liveUpdateProblem(from: before, to: after) {
+                        restart.append("stage \(stage.name) (nat): \(problem) (restart)")
+                    } else {
+                        live.append("stage \(stage.name) (nat): \(natChange(before, after)) (applied live, mappings kept)")
+                    }
                 default:
                     continue
                 }
@@ -130,6 +135,22 @@ public struct DeploymentPlan: Codable, Sendable, Equatable {
         parts.append("mtu \(tap.mtu)")
         if tap.queues > 1 { parts.append("\(tap.queues) queues") }
         return parts.joined(separator: " ")
+    }
+
+    /// Which source rules and forwards were added, removed or changed, by name.
+    static func natChange(_ old: NATConfiguration, _ new: NATConfiguration) -> String {
+        var parts: [String] = []
+        for (what, before, after) in [("source rules", old.sourceRules.map(\.name), new.sourceRules.map(\.name)),
+                                      ("forwards", old.forwards.map(\.name), new.forwards.map(\.name))] {
+            let added = after.filter { !before.contains($0) }
+            let removed = before.filter { !after.contains($0) }
+            if !added.isEmpty { parts.append("\(what) added: " + added.joined(separator: ", ")) }
+            if !removed.isEmpty { parts.append("\(what) removed: " + removed.joined(separator: ", ")) }
+        }
+        let changedRules = new.sourceRules.filter { rule in old.sourceRules.contains { $0.name == rule.name && $0 != rule } }.map(\.name)
+        let changedForwards = new.forwards.filter { forward in old.forwards.contains { $0.name == forward.name && $0 != forward } }.map(\.name)
+        if !(changedRules + changedForwards).isEmpty { parts.append("changed: " + (changedRules + changedForwards).joined(separator: ", ")) }
+        return parts.isEmpty ? "rules reordered" : parts.joined(separator: "; ")
     }
 
     /// Which backends were added, removed or changed, by service and name.

@@ -3,6 +3,7 @@ import NFVDescriptors
 import NFVIO
 import NFVNAT
 import NFVPacket
+import NFVPipeline
 import NFVReplay
 import NFVTestSupport
 import Testing
@@ -93,5 +94,62 @@ import Testing
         #expect(found.contains {
             $0.hasPrefix("n.yaml:12:17: error: spec.onExhaustion: unknown exhaustion behaviour \"icmp-unreachble\"; did you mean \"icmp-unreachable\"?")
         }, "\(found)")
+    }
+}
+
+/// NAT source rules and forwards changed on a running stage.
+@Suite struct NATLiveUpdateTests {
+    /// A TCP SYN from `source`:`sourcePort` to `destination`:`port`, arriving on `port` (hand-built,
+    /// valid IPv4 header checksum).
+    static func syn(from source: IPv4Address, _ sourcePort: UInt16, to destination: IPv4Address, _ port: UInt16) -> MemoryPort.Frame {
+        var bytes = [UInt8](repeating: 0, count: 54)
+        bytes.withUnsafeMutableBytes { buffer in
+            let frame = buffer.baseAddress!
+            EthernetHeader(frame).etherType = EtherType.ipv4
+            frame.storeByte(0x45, at: 14)
+            let ip = IPv4Header(frame + 14)
+            ip.totalLength = 40
+            ip.ttl = 64
+            frame.storeByte(IPProtocol.tcp, at: 23)
+            ip.source = source
+            ip.destination = destination
+            ip.updateChecksum()
+            TCPHeader(frame + 34).sourcePort = sourcePort
+            TCPHeader(frame + 34).destinationPort = port
+            frame.storeByte(0x50, at: 46)
+            frame.storeByte(TCPFlags.syn.rawValue, at: 47)
+        }
+        return MemoryPort.Frame(bytes: bytes, timestamp: 1_000_000_000)
+    }
+
+    /// Runs `frames` from the outside port; returns what reached the inside and the NAT's drops.
+    static func inbound(_ stage: NATStage, _ frames: [MemoryPort.Frame]) throws -> (inside: [MemoryPort.Frame], drops: DropCounters) {
+        let pool = PacketPool(slotCount: 256)
+        let chain = Chain(stages: [ParseStage(), stage], pool: pool, ingressStageCount: 1)
+        let inside = MemoryPort(portNumber: 0)
+        let outside = MemoryPort(frames: frames, portNumber: 1)
+        try Pipeline(sources: [outside], chain: chain, sinks: [inside, outside], batch: PacketBatch(pool: pool)).runUntilExhausted()
+        return (inside.transmitted, chain.counters[1].drops)
+    }
+
+    @Test func aForwardAddedLiveOpensTheNextConnection() throws {
+        let full = try NATConfigLoader().load(path: Fixtures.root.appendingPathComponent("vnf-configs/edge-nat.yaml").path).configuration
+        var closed = full
+        closed.forwards = []
+        let stage = NATStage(name: "nat", configuration: closed, portIndex: ["inside": 0, "outside": 1])
+        let knock = Self.syn(from: IPv4Address(203, 0, 113, 9), 40000, to: IPv4Address(198, 51, 100, 2), 8080)
+        let before = try Self.inbound(stage, [knock])
+        #expect(before.inside.isEmpty && before.drops[.natNoMapping] == 1)
+        try stage.update(to: full)  // web-in: 198.51.100.2:8080 -> 10.0.1.10:80
+        let after = try Self.inbound(stage, [knock])
+        #expect(stage.updateCount == 1)
+        let forwarded = try #require(after.inside.first)
+        forwarded.bytes.withUnsafeBytes { bytes in
+            #expect(UInt32(bigEndian: bytes.loadUnaligned(fromByteOffset: 30, as: UInt32.self)) == IPv4Address(10, 0, 1, 10).rawValue)
+            #expect(UInt16(bigEndian: bytes.loadUnaligned(fromByteOffset: 36, as: UInt16.self)) == 80)
+        }
+        var repooled = full
+        repooled.pool = [IPv4Address(198, 51, 100, 3)]
+        #expect(throws: NATStage.UpdateError.self) { try stage.update(to: repooled) }
     }
 }

@@ -72,7 +72,16 @@ import Testing
         files.firewall = try String(contentsOf: Fixtures.root.appendingPathComponent("vnf-configs/edge-firewall.yaml"), encoding: .utf8)
         files.nat = files.nat.replacingOccurrences(of: "udpTimeout: 300s", with: "udpTimeout: 600s")
         let nat = DeploymentPlan.make(desired: try files.load(), current: deployed)
-        #expect(nat.action == .updateWithRestart && nat.changes.count == 1 && nat.changes[0].hasPrefix("stage nat (nat): configuration changed"))
+        #expect(nat.action == .updateWithRestart && nat.changes.count == 1 && nat.changes[0].hasPrefix("stage nat (nat): ports, filtering, hairpinning, the mapping table size, timeouts"))
+        files.nat = try String(contentsOf: Fixtures.root.appendingPathComponent("vnf-configs/edge-nat.yaml"), encoding: .utf8)
+        // A NAT forward: applied live.
+        let forwardLine = "    - { name: web-in, proto: tcp, external: \"198.51.100.2:8080\", internal: \"10.0.1.10:80\" }\n"
+        #expect(files.nat.contains(forwardLine))
+        files.nat = files.nat.replacingOccurrences(
+            of: forwardLine, with: forwardLine + "    - { name: ssh-in, proto: tcp, external: \"198.51.100.2:2222\", internal: \"10.0.1.10:22\" }\n")
+        let forward = DeploymentPlan.make(desired: try files.load(), current: deployed)
+        #expect(forward.action == .updateInPlace)
+        #expect(forward.changes == ["stage nat (nat): forwards added: ssh-in (applied live, mappings kept)"])
         files.nat = try String(contentsOf: Fixtures.root.appendingPathComponent("vnf-configs/edge-nat.yaml"), encoding: .utf8)
         files.chain = files.chain.replacingOccurrences(of: "address: 198.51.100.1/30", with: "address: 198.51.100.2/30")
         let port = DeploymentPlan.make(desired: try files.load(), current: deployed)
