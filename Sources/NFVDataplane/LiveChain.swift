@@ -70,10 +70,14 @@ public final class LiveChain: @unchecked Sendable {
     /// tuple, so a reply hashes elsewhere) need one queue.
     static func queueCount(_ loaded: LoadedChain) throws(LiveChainError) -> Int {
         let ports = loaded.descriptor.ports
-        let count = ports.first?.tap?.queues ?? 1
-        for port in ports where (port.tap?.queues ?? 1) != count {
-            throw LiveChainError("\(port.location): port \(port.name): queues: \(port.tap?.queues ?? 1) differs from port "
-                                 + "\(ports[0].name)'s \(count); every port of a chain has the same number of queues (one worker per queue)")
+        // spec.workers sets the queues of every port; a port's own queues: must then agree.
+        let count = loaded.descriptor.workers ?? ports.first?.tap?.queues ?? 1
+        for port in ports {
+            let queues = port.tap?.queues ?? 1
+            guard queues != count, !(loaded.descriptor.workers != nil && queues == 1) else { continue }
+            throw LiveChainError("\(port.location): port \(port.name): queues: \(queues) differs from "
+                                 + (loaded.descriptor.workers != nil ? "spec.workers: \(count)" : "port \(ports[0].name)'s \(count)")
+                                 + "; every port of a chain has the same number of queues (one worker per queue)")
         }
         if count > 1, let stage = loaded.descriptor.stages.first(where: { $0.vnf == "nat" || $0.vnf == "load-balancer" }) {
             throw LiveChainError("\(stage.location): stage \(stage.name) (\(stage.vnf)) needs queues: 1: it rewrites addresses, "
@@ -251,6 +255,9 @@ public final class LiveChain: @unchecked Sendable {
         if old.descriptor.ports.count != new.descriptor.ports.count
             || zip(old.descriptor.ports, new.descriptor.ports).contains(where: { !$0.hasSameSettings(as: $1) }) {
             throw LiveChainError("the ports changed; ports are plumbed at start, so this needs a restart")
+        }
+        if old.descriptor.workers != new.descriptor.workers {
+            throw LiveChainError("spec.workers changed; queues are opened at start, so this needs a restart")
         }
         let oldStages = old.descriptor.stages.map { "\($0.name) (\($0.vnf))" }
         let newStages = new.descriptor.stages.map { "\($0.name) (\($0.vnf))" }

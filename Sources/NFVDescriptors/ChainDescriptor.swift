@@ -15,6 +15,40 @@ public struct ChainDescriptor: Sendable, Equatable {
     public var stages: [StageDescriptor]
     /// The file the chain was read from.
     public var file: String
+    /// `spec.workers`: data-plane workers, one per TAP queue (sets every TAP port's queues).
+    public var workers: Int?
+    /// `spec.restart`: what the orchestrator does when the chain's data plane exits.
+    public var restart = RestartPolicy()
+
+    /// When the orchestrator restarts a chain's data plane that exited without being asked to
+    /// (the stages of a chain share one process, so the policy is the chain's).
+    public struct RestartPolicy: Sendable, Equatable {
+        public enum Mode: String, Sendable, CaseIterable {
+            /// After any exit (the default).
+            case always
+            /// After a crash or a non-zero exit status; a clean exit stays stopped.
+            case onFailure = "on-failure"
+            /// Never: the chain stays down until the next deploy.
+            case never
+        }
+        public var mode: Mode = .always
+        /// Starts within a minute after which the chain is left in crash-loop (default 5).
+        public var limit: Int = 5
+        public init(mode: Mode = .always, limit: Int = 5) {
+            self.mode = mode
+            self.limit = limit
+        }
+    }
+
+    public init(name: String, ports: [PortDescriptor], stages: [StageDescriptor], file: String,
+                workers: Int? = nil, restart: RestartPolicy = RestartPolicy()) {
+        self.name = name
+        self.ports = ports
+        self.stages = stages
+        self.file = file
+        self.workers = workers
+        self.restart = restart
+    }
 
     /// The index of the port called `name`.
     public func portIndex(named name: String) -> Int? {

@@ -68,8 +68,25 @@ public struct ChainDescriptorLoader: Sendable {
         }
         var ports: [PortDescriptor] = []
         var stages: [StageDescriptor] = []
+        var workers: Int?
+        var restart = ChainDescriptor.RestartPolicy()
         if let node = top["spec"],
-           let spec = decoder.mapping(node, field: "spec", allowed: ["ports", "stages"], required: ["ports"]) {
+           let spec = decoder.mapping(node, field: "spec", allowed: ["ports", "stages", "workers", "restart"], required: ["ports"]) {
+            if let workersNode = spec["workers"] {
+                workers = decoder.integer(workersNode, field: "spec.workers", range: 1...16)
+            }
+            if let restartNode = spec["restart"],
+               let fields = decoder.mapping(restartNode, field: "spec.restart", allowed: ["policy", "limit"]) {
+                if let policyNode = fields["policy"],
+                   let value = decoder.choice(policyNode, field: "spec.restart.policy",
+                                              choices: ChainDescriptor.RestartPolicy.Mode.allCases.map(\.rawValue), what: "restart policy"),
+                   let mode = ChainDescriptor.RestartPolicy.Mode(rawValue: value) {
+                    restart.mode = mode
+                }
+                if let limitNode = fields["limit"], let limit = decoder.integer(limitNode, field: "spec.restart.limit", range: 1...100) {
+                    restart.limit = limit
+                }
+            }
             if let portsNode = spec["ports"] {
                 ports = readPorts(portsNode, decoder: decoder, directory: directory)
             }
@@ -78,7 +95,7 @@ public struct ChainDescriptorLoader: Sendable {
             }
         }
         guard decoder.errors.isEmpty else { throw DescriptorErrorList(decoder.errors) }
-        return ChainDescriptor(name: name, ports: ports, stages: stages, file: file)
+        return ChainDescriptor(name: name, ports: ports, stages: stages, file: file, workers: workers, restart: restart)
     }
 
     func readPorts(_ node: Node, decoder: DescriptorDecoder, directory: String) -> [PortDescriptor] {

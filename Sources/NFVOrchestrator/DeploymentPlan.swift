@@ -72,6 +72,16 @@ public struct DeploymentPlan: Codable, Sendable, Equatable {
             restart.append("ports reordered: \(oldPorts.map(\.name).joined(separator: ", ")) -> "
                            + "\(newPorts.map(\.name).joined(separator: ", ")) (restart)")
         }
+        if current.descriptor.workers != desired.descriptor.workers {
+            restart.append("workers: \(current.descriptor.workers.map(String.init) ?? "from the ports") -> "
+                           + "\(desired.descriptor.workers.map(String.init) ?? "from the ports") (restart: queues are opened at start)")
+        }
+        if current.descriptor.restart != desired.descriptor.restart {
+            let before = current.descriptor.restart
+            let after = desired.descriptor.restart
+            live.append("restart policy: \(before.mode.rawValue), limit \(before.limit) -> \(after.mode.rawValue), limit \(after.limit) "
+                        + "(the daemon's own setting, applied at once)")
+        }
         let oldStages = current.descriptor.stages.map { "\($0.name) (\($0.vnf))" }
         let newStages = desired.descriptor.stages.map { "\($0.name) (\($0.vnf))" }
         if oldStages != newStages {

@@ -7,9 +7,10 @@ import Glibc
 #endif
 
 /// Runs one `nfv-dataplane` process per deployed chain and keeps it running: a data plane that
-/// exits without being asked to is logged as an event and restarted after a backoff (0.1 s,
-/// doubling, at most 5 s); five restarts within a minute put the chain in `crash-loop`, where
-/// it stays (with the last error in `status`) until the next deploy or undeploy. A restarted
+/// exits without being asked to is logged as an event and, as the chain's `spec.restart` says
+/// (always by default, on-failure, never), restarted after a backoff (0.1 s, doubling, at most
+/// 5 s); `limit` (5) starts within a minute put the chain in `crash-loop`, where it stays (with
+/// the last error in `status`) until the next deploy or undeploy. A restarted
 /// daemon re-adopts the data planes that still run (same pid, same chain) and restarts the
 /// others, from the persisted snapshots.
 ///
@@ -32,6 +33,8 @@ public final class Supervisor: @unchecked Sendable {
         /// False once an undeploy or a restart-for-update stops it on purpose.
         var wanted = true
         var recentStarts: [Double] = []
+        /// What to do when the data plane exits on its own (the chain's spec.restart).
+        var policy = ChainDescriptor.RestartPolicy()
         init(name: String) { self.name = name }
     }
 
@@ -81,7 +84,7 @@ public final class Supervisor: @unchecked Sendable {
         switch plan.action {
         case .unchanged, .delete:
             // Unchanged, but not running (crash-loop, failed): a deploy is how users say "try again".
-            if let record, record.phase == "crash-loop" || record.phase == "failed" {
+            if let record, record.phase == "crash-loop" || record.phase == "failed" || record.phase == "exited" {
                 lock.lock()
                 runtimes[name]?.recentStarts = []
                 lock.unlock()
@@ -113,6 +116,9 @@ public final class Supervisor: @unchecked Sendable {
             try persist(snapshot, generation: generation, phase: record?.phase ?? "running", restarts: record?.restarts ?? 0,
                         pid: record?.pid)
             setGeneration(name, generation)
+            lock.lock()
+            runtimes[name]?.policy = desired.descriptor.restart
+            lock.unlock()
             log(name, "update", "updated in place (generation \(generation)): " + plan.changes.joined(separator: "; "))
             return DeployResult(plan: plan, outcome: "updated in place", generation: generation)
         case .updateWithRestart:
@@ -219,7 +225,7 @@ public final class Supervisor: @unchecked Sendable {
                 runtime.pid = pid
                 log(record.name, "adopted", "data plane pid \(pid) still runs generation \(record.generation): adopted")
                 watch(runtime, pid: pid, child: false)
-            } else if record.phase != "crash-loop" {
+            } else if record.phase != "crash-loop" && record.phase != "exited" {
                 log(record.name, "restart", "data plane not running after the daemon restarted: starting it")
                 try? start(record.name, generation: record.generation, wait: false)
             }
@@ -239,6 +245,8 @@ public final class Supervisor: @unchecked Sendable {
         unlink(ready)
         var arguments = [frozen.chain, "--control", paths.controlSocket(name), "--ready-file", ready]
         for (stage, file) in frozen.overrides.sorted(by: { $0.key < $1.key }) { arguments += ["--stage-config", "\(stage)=\(file)"] }
+        let policy = (try? ChainFactory.load(path: frozen.chain, configOverrides: frozen.overrides))?.descriptor.restart
+            ?? ChainDescriptor.RestartPolicy()
         let pid: pid_t
         do { pid = try ProcessSpawner.spawn(dataplane, arguments, logPath: "\(paths.stateDirectory)/chains/\(name)/dataplane.log") } catch {
             try? store.update(name) { $0.phase = "failed"; $0.lastError = error.description }
@@ -251,6 +259,7 @@ public final class Supervisor: @unchecked Sendable {
         runtime.pid = pid
         runtime.generation = generation
         runtime.wanted = true
+        runtime.policy = policy
         runtime.recentStarts.append(Date().timeIntervalSince1970)
         lock.unlock()
         try? store.update(name) { $0.pid = pid; $0.phase = "starting"; $0.generation = generation }
@@ -300,6 +309,7 @@ public final class Supervisor: @unchecked Sendable {
         let now = Date().timeIntervalSince1970
         runtime.recentStarts = runtime.recentStarts.filter { now - $0 < 60 }
         let recent = runtime.recentStarts.count
+        let policy = runtime.policy
         lock.unlock()
         guard wanted else { return }
         let how = status.map { Self.describe(exitStatus: $0) } ?? "exited"
@@ -307,9 +317,15 @@ public final class Supervisor: @unchecked Sendable {
         let killed = status.map { $0 & 0x7F != 0 } ?? false
         let reason = "data plane pid \(pid) \(how)" + (killed ? "" : ": " + logTail(runtime.name))
         log(runtime.name, "exited", reason)
-        if recent >= 5 {
+        let cleanExit = status.map { $0 & 0x7F == 0 && ($0 >> 8) & 0xFF == 0 } ?? false
+        if policy.mode == .never || (policy.mode == .onFailure && cleanExit) {
+            try? store.update(runtime.name) { $0.phase = "exited"; $0.pid = nil; $0.lastError = reason }
+            log(runtime.name, "not-restarted", "restart policy \(policy.mode.rawValue): the chain stays down until the next deploy")
+            return
+        }
+        if recent >= policy.limit {
             try? store.update(runtime.name) { $0.phase = "crash-loop"; $0.pid = nil; $0.lastError = reason }
-            log(runtime.name, "crash-loop", "\(recent) starts within a minute: not restarting; fix the chain and deploy again, or undeploy")
+            log(runtime.name, "crash-loop", "\(recent) starts within a minute (limit \(policy.limit)): not restarting; fix the chain and deploy again, or undeploy")
             return
         }
         try? store.update(runtime.name) { $0.phase = "restarting"; $0.pid = nil; $0.lastError = reason; $0.restarts += 1 }

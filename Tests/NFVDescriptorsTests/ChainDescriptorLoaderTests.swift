@@ -176,3 +176,26 @@ import Testing
         #expect(Suggestion.editDistance("kitten", "sitting") == 3)
     }
 }
+
+@Suite struct ChainRestartAndWorkersTests {
+    @Test func workersAndRestartPolicyAreRead() throws {
+        let chain = try ChainFactory.loader.parse("""
+            apiVersion: nfv/v1
+            kind: Chain
+            metadata: { name: c }
+            spec:
+              ports: []
+              workers: 2
+              restart: { policy: on-failure, limit: 3 }
+            """, file: "chains/c.yaml")
+        #expect(chain.workers == 2)
+        #expect(chain.restart == ChainDescriptor.RestartPolicy(mode: .onFailure, limit: 3))
+        let defaults = try ChainFactory.loader.parse("""
+            apiVersion: nfv/v1
+            kind: Chain
+            metadata: { name: c }
+            spec: { ports: [] }
+            """, file: "chains/c.yaml")
+        #expect(defaults.workers == nil && defaults.restart == ChainDescriptor.RestartPolicy(mode: .always, limit: 5))
+    }
+}

@@ -4,7 +4,7 @@ import NFVReplay
 import NFVTestSupport
 import Testing
 
-/// Twenty-six kinds of descriptor mistake, each a one-line change of a valid chain (or of its
+/// Twenty-eight kinds of descriptor mistake, each a one-line change of a valid chain (or of its
 /// firewall configuration), each with the exact message a user must see: file:line:column,
 /// the field path, what is wrong and what would fix it. The messages are the specification,
 /// written down and reviewed by hand.
@@ -81,8 +81,12 @@ import Testing
         Mistake(name: "misspelt port field", chain: chain("ifname: nfv-out0,", "ifname: nfv-out0, adress: 1.2.3.4/24,"),
                 messages: [#"chain.yaml:7:53: error: spec.ports[1].adress: unknown field; did you mean "address"?"#]),
         Mistake(name: "ports as a mapping", chain: chain("  ports:\n", "  ports: { a: 1 }\n  oldports:\n"),
-                messages: [#"chain.yaml:6:3: error: spec.oldports: unknown field; known fields here: ports, stages"#,
+                messages: [#"chain.yaml:6:3: error: spec.oldports: unknown field; known fields here: ports, stages, workers, restart"#,
                            #"chain.yaml:5:10: error: spec.ports: expected a list, found a mapping; write one "- ..." line per element"#]),
+        Mistake(name: "unknown restart policy", chain: Self.chain + "  restart: { policy: on-falure }\n",
+                messages: [#"chain.yaml:10:22: error: spec.restart.policy: unknown restart policy "on-falure"; did you mean "on-failure"?"#]),
+        Mistake(name: "too many workers", chain: Self.chain + "  workers: 64\n",
+                messages: [#"chain.yaml:10:12: error: spec.workers: 64 is out of range; use a value from 1 to 16"#]),
         Mistake(name: "unknown VNF kind", chain: chain("vnf: firewall", "vnf: firewal"),
                 messages: [#"chain.yaml:9:24: error: spec.stages[0].vnf: unknown VNF kind "firewal"; did you mean "firewall"?"#]),
         Mistake(name: "stage declared twice", chain: Self.chain + "    - { name: fw, vnf: pass-through }\n",

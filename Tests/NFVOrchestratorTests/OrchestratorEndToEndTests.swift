@@ -181,6 +181,82 @@ import Testing
         #expect(!(try orch("list").standardOutput.contains(name)))
     }
 
+    /// spec.restart: "never" leaves a killed chain down (until the next deploy brings it back);
+    /// a data plane that keeps failing ends in crash-loop after `limit` starts, with its error.
+    @Test(.enabled(if: HostCommand.mayTouchTheKernel, "needs root: TAP devices and namespaces"), .timeLimit(.minutes(2)))
+    func restartPolicyAndCrashLoop() throws {
+        try #require(HostCommand.isRoot, "CI must run this test as root")
+        let suffix = String(getpid() % 100_000)
+        let directory = try Fixtures.temporaryDirectory()
+        let state = directory.appendingPathComponent("state").path
+        let environment = ["NFV_ORCH_STATE_DIR": state, "NFV_ORCH_SOCKET": directory.appendingPathComponent("run/orch.sock").path,
+                           "NFV_ORCH_RUN_DIR": directory.appendingPathComponent("run").path]
+        func orch(_ arguments: String...) throws -> CommandResult {
+            try CommandRunner.run("nfv-orch", arguments, environment: environment)
+        }
+        defer {
+            _ = try? orch("undeploy", "never-\(suffix)", "--force")
+            _ = try? orch("undeploy", "broken-\(suffix)", "--force")
+            if let pid = (try? String(contentsOfFile: state + "/daemon.pid", encoding: .utf8)).flatMap({ pid_t($0.trimmingCharacters(in: .whitespacesAndNewlines)) }) {
+                kill(pid, SIGKILL)
+            }
+            try? FileManager.default.removeItem(at: directory)
+        }
+        let never = directory.appendingPathComponent("never.yaml")
+        try """
+            apiVersion: nfv/v1
+            kind: Chain
+            metadata: { name: never-\(suffix) }
+            spec:
+              ports:
+                - { name: a, type: tap, ifname: nfvtpa\(suffix), namespace: nfvt-pa\(suffix), address: 10.223.0.1/24 }
+                - { name: b, type: tap, ifname: nfvtpb\(suffix), namespace: nfvt-pb\(suffix), address: 10.223.0.2/24 }
+              stages:
+                - { name: pass, vnf: pass-through }
+              restart: { policy: never }
+            """.write(to: never, atomically: true, encoding: .utf8)
+        #expect(try orch("deploy", never.path, "--wait").status == 0)
+        let status = try orch("status", "never-\(suffix)").standardOutput
+        let pid = try #require(status.range(of: "data plane pid ").map { pid_t(status[$0.upperBound...].prefix { $0.isNumber })! })
+        kill(pid, SIGKILL)
+        usleep(1_000_000)
+        let down = try orch("status", "never-\(suffix)").standardOutput
+        #expect(down.contains("actual:     exited") && down.contains("no data plane running"), "\(down)")
+        #expect(try orch("events").standardOutput.contains("restart policy never"))
+        #expect(!FileManager.default.fileExists(atPath: "/sys/class/net/nfvtpa\(suffix)"), "a killed data plane's TAPs go with it")
+        let again = try orch("deploy", never.path, "--wait")
+        #expect(again.standardOutput.contains("restarted from exited"), "\(again)")
+        #expect(try orch("status", "never-\(suffix)").standardOutput.contains("actual:     running"))
+        #expect(try orch("undeploy", "never-\(suffix)").status == 0)
+        #expect(!FileManager.default.fileExists(atPath: "/run/netns/nfvt-pa\(suffix)"))
+
+        // "lo" is not a TAP: every start fails; the second start within a minute is the limit.
+        let broken = directory.appendingPathComponent("broken.yaml")
+        try """
+            apiVersion: nfv/v1
+            kind: Chain
+            metadata: { name: broken-\(suffix) }
+            spec:
+              ports:
+                - { name: a, type: tap, ifname: lo }
+                - { name: b, type: tap, ifname: nfvtpc\(suffix) }
+              stages:
+                - { name: pass, vnf: pass-through }
+              restart: { limit: 2 }
+            """.write(to: broken, atomically: true, encoding: .utf8)
+        let failed = try orch("deploy", broken.path, "--wait")
+        #expect(failed.status == 1 && failed.standardError.contains("did not come up"), "\(failed)")
+        var looped = ""
+        for _ in 0..<40 where !looped.contains("crash-loop") {
+            usleep(100_000)
+            looped = try orch("status", "broken-\(suffix)").standardOutput
+        }
+        #expect(looped.contains("actual:     crash-loop"), "\(looped)")
+        #expect(looped.contains("TAP lo"), "the last error is the data plane's own: \(looped)")
+        #expect(try orch("undeploy", "broken-\(suffix)", "--force").status == 0)
+        #expect(!(try orch("list").standardOutput.contains("broken-")))
+    }
+
     /// The daemon's socket refuses a user that is not root.
     @Test(.enabled(if: HostCommand.mayTouchTheKernel, "needs root to switch to another user"), .timeLimit(.minutes(2)))
     func theSocketRefusesNonRootUsers() throws {
