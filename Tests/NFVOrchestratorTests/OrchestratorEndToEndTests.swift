@@ -145,7 +145,13 @@ import Testing
         #expect(restartPlan.status == 2 && restartPlan.standardOutput.contains("update-with-restart"), "\(restartPlan)")
         let refused = try orch("deploy", chainFile.path)
         #expect(refused.status == 1 && refused.standardError.contains("--allow-restart"), "\(refused)")
-        try writeChain(mtu: 1500)
+        #expect(try dataplanePID() == pidBefore, "a refused deploy changes nothing")
+        let restarted = try orch("deploy", chainFile.path, "--allow-restart", "--wait")
+        #expect(restarted.status == 0 && restarted.standardOutput.contains("restarted"), "\(restarted)")
+        #expect(try dataplanePID() != pidBefore)
+        let mtu = try HostCommand.run(["ip", "netns", "exec", client, "cat", "/sys/class/net/\(inside)/mtu"])
+        #expect(mtu.output.trimmingCharacters(in: .whitespacesAndNewlines) == "1400", "the new MTU is plumbed")
+        #expect(try ping())
 
         // kill -9: the daemon brings the chain back within 2 s.
         let victim = try #require(try dataplanePID())
