@@ -1,0 +1,27 @@
+import NFVPacket
+
+/// What a flow does with a packet, in the order listed (an empty list drops it).
+public enum FlowAction: Hashable, Sendable {
+    /// Send out of a switch port.
+    case output(UInt16)
+    /// L2 switching: MAC learning per VLAN, forward to the learnt port or flood.
+    case normal
+    /// Out of every port but the one it came in on (and only ports of its VLAN).
+    case flood
+    /// To the controller side: counted, and kept for inspection (`punt`).
+    case controller
+    case setEthSrc(UInt64)
+    case setEthDst(UInt64)
+    /// Rewrite (or add, if untagged) the VLAN ID.
+    case setVLANVID(UInt16)
+    case pushVLAN(UInt16)
+    case popVLAN
+    case setIPv4Source(IPv4Address)
+    case setIPv4Destination(IPv4Address)
+    case setTransportSource(UInt16)
+    case setTransportDestination(UInt16)
+    /// Continue lookup in a later table.
+    case gotoTable(UInt8)
+    /// Send through a service path (a named sequence of stages) of the chain.
+    case chain(String)
+}
