@@ -127,6 +127,19 @@ public enum DropReason: UInt8, CaseIterable, Sendable, CustomStringConvertible {
     /// hand-off ring was full (it is behind).
     case handoffRingFull
 
+    // Switch
+    /// No flow of the switch table matched (OpenFlow's table miss: drop).
+    case switchTableMiss
+    /// A flow's actions sent the packet nowhere (actions=drop).
+    case switchFlowDrop
+    /// L2 switching would send the frame back out of the port it came in on.
+    case switchSamePort
+    /// A tagged frame on an access port, a VLAN a trunk does not carry, or an untagged frame on
+    /// a trunk without a native VLAN.
+    case switchVLANNotAllowed
+    /// A flow sends to a service path the switch does not have.
+    case switchPathUnknown
+
     /// The reason's counter name, snake_case (`ttl_expired`).
     public var name: String {
         switch self {
@@ -181,6 +194,11 @@ public enum DropReason: UInt8, CaseIterable, Sendable, CustomStringConvertible {
         case .transmitQueueFull: "transmit_queue_full"
         case .portDown: "port_down"
         case .handoffRingFull: "handoff_ring_full"
+        case .switchTableMiss: "switch_table_miss"
+        case .switchFlowDrop: "switch_flow_drop"
+        case .switchSamePort: "switch_same_port"
+        case .switchVLANNotAllowed: "switch_vlan_not_allowed"
+        case .switchPathUnknown: "switch_path_unknown"
         }
     }
 
