@@ -76,7 +76,7 @@ let package = Package(
         .executableTarget(
             name: "nfv-bench",
             dependencies: [
-                "NFVPacket", "NFVPipeline", "NFVIO", "NFVReplay", "CAllocCounter",
+                "NFVPacket", "NFVPipeline", "NFVIO", "NFVReplay", "NFVSwitch", "CAllocCounter",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -44,19 +44,112 @@ public final class SwitchStage: Stage {
     /// Port position by chain port number (-1: not a switch port).
     let portSlot: [Int16]
 
-    // Flow tables, by table number.
-    public private(set) var flows: [FlowEntry] = []
-    var classifiers: [FlowClassifier] = []
-    /// Global flow index of each table's local index 0.
-    var tableBase: [Int] = []
-    /// packets, bytes per global flow index, and when the flow was installed / last hit.
-    public private(set) var flowPackets: [UInt64] = []
-    public private(set) var flowBytes: [UInt64] = []
-    var flowInstalled: [UInt64] = []
-    var flowLastHit: [UInt64] = []
-    var version: UInt64 = 1
+    /// The flow tables as installed: immutable, replaced as a whole (so the per-packet path
+    /// reads `let`s, with no exclusivity checks).
+    final class Tables {
+        let flows: [FlowEntry]
+        let classifiers: [FlowClassifier]
+        /// Global flow index of each table's local index 0.
+        let tableBase: [Int]
+        /// Every flow's actions, flattened; flow i's are actions[actionStart[i] ..< actionStart[i + 1]].
+        let actions: UnsafeMutablePointer<CompiledAction>
+        let actionStart: UnsafeMutablePointer<Int32>
+        /// packets, bytes, last hit, installed: four words per flow.
+        let counters: UnsafeMutablePointer<UInt64>
+        let version: UInt64
+        /// True when some flow has an idle or hard timeout (otherwise nothing is ever scanned).
+        let hasTimeouts: Bool
+
+        init(flows: [FlowEntry], version: UInt64, now: UInt64, carried: [FlowEntry: (UInt64, UInt64, UInt64, UInt64)]) {
+            let sorted = flows.enumerated().sorted { ($0.element.table, $0.offset) < ($1.element.table, $1.offset) }.map(\.element)
+            let tableCount = Int(sorted.map(\.table).max() ?? 0) + 1
+            var classifiers: [FlowClassifier] = []
+            var bases: [Int] = []
+            var start = 0
+            for table in 0..<tableCount {
+                let members = sorted.filter { $0.table == table }
+                bases.append(start)
+                classifiers.append(FlowClassifier(flows: members))
+                start += members.count
+            }
+            self.flows = sorted
+            self.classifiers = classifiers
+            tableBase = bases
+            self.version = version
+            hasTimeouts = sorted.contains { $0.idleTimeout > 0 || $0.hardTimeout > 0 }
+            let compiled = sorted.map { $0.actions.map(CompiledAction.init) }
+            let total = compiled.reduce(0) { $0 + $1.count }
+            actions = .allocate(capacity: max(total, 1))
+            actionStart = .allocate(capacity: sorted.count + 1)
+            var position = 0
+            for (index, list) in compiled.enumerated() {
+                actionStart[index] = Int32(position)
+                for action in list {
+                    (actions + position).initialize(to: action)
+                    position += 1
+                }
+            }
+            actionStart[sorted.count] = Int32(position)
+            counters = .allocate(capacity: max(sorted.count, 1) * 4)
+            for (index, flow) in sorted.enumerated() {
+                let previous = carried[flow] ?? (0, 0, now, now)
+                counters[4 * index] = previous.0
+                counters[4 * index + 1] = previous.1
+                counters[4 * index + 2] = previous.2
+                counters[4 * index + 3] = previous.3
+            }
+        }
+
+        deinit {
+            actions.deallocate()
+            actionStart.deallocate()
+            counters.deallocate()
+        }
+    }
+
+    /// One action, as the data path runs it: a kind and up to two operands (trivially copyable).
+    struct CompiledAction {
+        enum Kind: UInt8 {
+            case output, normal, flood, controller, setEthSrc, setEthDst, setVLANVID, pushVLAN, popVLAN
+            case setIPv4Source, setIPv4Destination, setTransportSource, setTransportDestination, gotoTable, chain
+        }
+        var kind: Kind
+        var operand: UInt64
+
+        init(_ action: FlowAction) {
+            switch action {
+            case .output(let port): (kind, operand) = (.output, UInt64(port))
+            case .normal: (kind, operand) = (.normal, 0)
+            case .flood: (kind, operand) = (.flood, 0)
+            case .controller: (kind, operand) = (.controller, 0)
+            case .setEthSrc(let mac): (kind, operand) = (.setEthSrc, mac)
+            case .setEthDst(let mac): (kind, operand) = (.setEthDst, mac)
+            case .setVLANVID(let vid): (kind, operand) = (.setVLANVID, UInt64(vid))
+            case .pushVLAN(let tpid): (kind, operand) = (.pushVLAN, UInt64(tpid))
+            case .popVLAN: (kind, operand) = (.popVLAN, 0)
+            case .setIPv4Source(let address): (kind, operand) = (.setIPv4Source, UInt64(address.rawValue))
+            case .setIPv4Destination(let address): (kind, operand) = (.setIPv4Destination, UInt64(address.rawValue))
+            case .setTransportSource(let port): (kind, operand) = (.setTransportSource, UInt64(port))
+            case .setTransportDestination(let port): (kind, operand) = (.setTransportDestination, UInt64(port))
+            case .gotoTable(let table): (kind, operand) = (.gotoTable, UInt64(table))
+            case .chain: (kind, operand) = (.chain, 0)
+            }
+        }
+    }
+
+    var tables: Tables
     let updates = UpdateMailbox<[FlowEntry]>()
     var nextExpiryCheck: UInt64 = 0
+
+    /// The installed flows, in table then installation order.
+    public var flows: [FlowEntry] { tables.flows }
+
+    /// Access VLAN of each port slot (-1: a trunk), the trunk's native VLAN (-1: none) and the
+    /// VLANs a trunk carries (a 4096-bit set per slot).
+    let accessVLAN: UnsafeMutablePointer<Int32>
+    let nativeVLAN: UnsafeMutablePointer<Int32>
+    let trunkVLANs: UnsafeMutablePointer<UInt64>
+    let portNumbers: UnsafeMutablePointer<UInt16>
 
     // Exact-match cache for table 0.
     struct CacheEntry {
@@ -78,14 +171,17 @@ public final class SwitchStage: Stage {
     let macMask: Int
     let ageing: UInt64
 
-    /// Scratch list of output ports for the packet in hand (allocated once).
-    var outputs: [UInt16] = []
+    /// Output ports of the packet in hand (allocated once).
+    let outputs: UnsafeMutablePointer<UInt16>
+    let outputCapacity: Int
+    /// cache hits, classifier lookups, MACs learnt, floods, flows expired.
+    let statistics: UnsafeMutablePointer<UInt64>
 
-    public private(set) var cacheHits: UInt64 = 0
-    public private(set) var classifierLookups: UInt64 = 0
-    public private(set) var macsLearned: UInt64 = 0
-    public private(set) var floods: UInt64 = 0
-    public private(set) var flowsExpired: UInt64 = 0
+    public var cacheHits: UInt64 { statistics[0] }
+    public var classifierLookups: UInt64 { statistics[1] }
+    public var macsLearned: UInt64 { statistics[2] }
+    public var floods: UInt64 { statistics[3] }
+    public var flowsExpired: UInt64 { statistics[4] }
 
     /// A switch over `ports` with `flows` (any tables), an exact-match cache of `cacheSize`
     /// entries (a power of two), a MAC table of `macCapacity` entries and `ageing` seconds.
@@ -103,13 +199,40 @@ public final class SwitchStage: Stage {
         macs.initialize(repeating: MACEntry(mac: 0, vlan: 0, port: 0, expires: 0), count: macCapacity)
         macMask = macCapacity - 1
         self.ageing = ageing * 1_000_000_000
-        outputs.reserveCapacity(ports.count + 8)
-        install(flows, now: 0)
+        let slotCount = max(ports.count, 1)
+        accessVLAN = .allocate(capacity: slotCount)
+        nativeVLAN = .allocate(capacity: slotCount)
+        trunkVLANs = .allocate(capacity: slotCount * 64)
+        trunkVLANs.initialize(repeating: 0, count: slotCount * 64)
+        portNumbers = .allocate(capacity: slotCount)
+        for (slot, port) in ports.enumerated() {
+            portNumbers[slot] = port.number
+            switch port.mode {
+            case .access(let vlan):
+                accessVLAN[slot] = Int32(vlan)
+                nativeVLAN[slot] = -1
+            case .trunk(let vlans, let native):
+                accessVLAN[slot] = -1
+                nativeVLAN[slot] = native.map { Int32($0) } ?? -1
+                for vlan in vlans where vlan < 4096 { trunkVLANs[slot * 64 + Int(vlan) / 64] |= 1 << UInt64(vlan % 64) }
+            }
+        }
+        outputCapacity = ports.count + 64
+        outputs = .allocate(capacity: outputCapacity)
+        statistics = .allocate(capacity: 5)
+        statistics.initialize(repeating: 0, count: 5)
+        tables = Tables(flows: flows, version: 1, now: 0, carried: [:])
     }
 
     deinit {
         cache.deallocate()
         macs.deallocate()
+        accessVLAN.deallocate()
+        nativeVLAN.deallocate()
+        trunkVLANs.deallocate()
+        portNumbers.deallocate()
+        outputs.deallocate()
+        statistics.deallocate()
     }
 
     /// Replaces every flow (thread-safe; the tables are swapped in before the next batch).
@@ -117,30 +240,22 @@ public final class SwitchStage: Stage {
 
     /// Flows with their counters: (flow, packets, bytes, seconds since installed at `now`).
     public func flowStatistics(now: UInt64) -> [(flow: FlowEntry, packets: UInt64, bytes: UInt64, seconds: Double)] {
-        flows.indices.map { (flows[$0], flowPackets[$0], flowBytes[$0], Double(now &- min(flowInstalled[$0], now)) / 1e9) }
+        let current = tables
+        return current.flows.indices.map { index in
+            (current.flows[index], current.counters[4 * index], current.counters[4 * index + 1],
+             Double(now &- min(current.counters[4 * index + 3], now)) / 1e9)
+        }
     }
 
     /// Builds the tables of `newFlows`; counters carry over for flows that are unchanged.
     func install(_ newFlows: [FlowEntry], now: UInt64) {
+        let old = tables
         var carried: [FlowEntry: (UInt64, UInt64, UInt64, UInt64)] = [:]
-        for index in flows.indices { carried[flows[index]] = (flowPackets[index], flowBytes[index], flowInstalled[index], flowLastHit[index]) }
-        let sorted = newFlows.enumerated().sorted { ($0.element.table, $0.offset) < ($1.element.table, $1.offset) }.map(\.element)
-        let tableCount = Int(sorted.map(\.table).max() ?? 0) + 1
-        classifiers = []
-        tableBase = []
-        var start = 0
-        for table in 0..<tableCount {
-            let members = sorted.filter { $0.table == table }
-            tableBase.append(start)
-            classifiers.append(FlowClassifier(flows: members))
-            start += members.count
+        for index in old.flows.indices {
+            carried[old.flows[index]] = (old.counters[4 * index], old.counters[4 * index + 1], old.counters[4 * index + 2],
+                                         old.counters[4 * index + 3])
         }
-        flows = sorted
-        flowPackets = sorted.map { carried[$0]?.0 ?? 0 }
-        flowBytes = sorted.map { carried[$0]?.1 ?? 0 }
-        flowInstalled = sorted.map { carried[$0]?.2 ?? now }
-        flowLastHit = sorted.map { carried[$0]?.3 ?? now }
-        version &+= 1
+        tables = Tables(flows: newFlows, version: old.version &+ 1, now: now, carried: carried)
     }
 
     // MARK: data path
@@ -151,105 +266,133 @@ public final class SwitchStage: Stage {
         let now = batch.metadata[0].timestamp
         if let newFlows = updates.take() { install(newFlows, now: now) }
         if now >= nextExpiryCheck { expireFlows(now: now) }
+        let current = tables
         for index in 0..<count {
-            let entry = batch.metadata[index]
-            guard entry.flags.contains(.parsed) else {
+            guard batch.metadata[index].flags.contains(.parsed) else {
                 batch.drop(index, reason: .notParsed)
                 continue
             }
-            switchPacket(index, batch: batch, emit: emit, now: now)
+            switchPacket(index, batch: batch, emit: emit, now: now, tables: current)
         }
     }
 
+    /// Table 0 through the exact-match cache: two candidate slots per key (from two halves of
+    /// its hash), as Open vSwitch's EMC does, so two hot flows that collide on one slot do not
+    /// evict each other; a miss fills the emptier-looking (stale or second) slot.
     @inline(__always)
-    func lookupTable0(_ key: SwitchKey) -> Int {
-        let slot = Int(truncatingIfNeeded: key.fastHash) & cacheMask
-        if cache[slot].version == version && cache[slot].key == key {
-            cacheHits &+= 1
-            return Int(cache[slot].flow)
+    func lookupTable0(_ key: SwitchKey, tables: Tables) -> Int {
+        let hash = key.fastHash
+        let first = cache + (Int(truncatingIfNeeded: hash) & cacheMask)
+        if first.pointee.version == tables.version && first.pointee.key == key {
+            statistics[0] &+= 1
+            return Int(first.pointee.flow)
         }
-        classifierLookups &+= 1
-        let local = classifiers.isEmpty ? -1 : classifiers[0].lookup(key)
-        let flow = local < 0 ? -1 : local
-        cache[slot] = CacheEntry(key: key, version: version, flow: Int32(flow))
+        let second = cache + (Int(truncatingIfNeeded: hash >> 32) & cacheMask)
+        if second.pointee.version == tables.version && second.pointee.key == key {
+            statistics[0] &+= 1
+            return Int(second.pointee.flow)
+        }
+        statistics[1] &+= 1
+        let flow = tables.classifiers.isEmpty ? -1 : tables.classifiers[0].lookup(key)
+        let victim = first.pointee.version != tables.version ? first : second
+        victim.pointee = CacheEntry(key: key, version: tables.version, flow: Int32(flow))
         return flow
     }
 
-    func switchPacket(_ index: Int, batch: PacketBatch, emit: PacketBatch, now: UInt64) {
+    @inline(__always)
+    func slot(of port: UInt16) -> Int { Int(port) < portSlot.count ? Int(portSlot[Int(port)]) : -1 }
+
+    @inline(__always)
+    func carries(_ slot: Int, _ vlan: UInt16) -> Bool {
+        let access = accessVLAN[slot]
+        if access >= 0 { return access == Int32(vlan) }
+        return nativeVLAN[slot] == Int32(vlan) || trunkVLANs[slot &* 64 &+ Int(vlan) / 64] & (1 << UInt64(vlan % 64)) != 0
+    }
+
+    func switchPacket(_ index: Int, batch: PacketBatch, emit: PacketBatch, now: UInt64, tables: Tables) {
         var entry = batch.metadata[index]
         let inPort = entry.inPort
-        let inSlot = Int(inPort) < portSlot.count ? Int(portSlot[Int(inPort)]) : -1
+        let inSlot = slot(of: inPort)
         var frame = batch.pool.slot(entry.id) + Int(entry.dataOffset)
         var key = SwitchKey(frame: frame, metadata: entry)
         // The frame's VLAN as the switch sees it (access ports give theirs to untagged frames).
         var vlan: UInt16 = key.vlanTCI & SwitchKey.vlanPresent != 0 ? key.vlanTCI & 0x0FFF : 0
         if inSlot >= 0 {
-            switch ports[inSlot].mode {
-            case .access(let access):
+            let access = accessVLAN[inSlot]
+            if access >= 0 {
                 guard key.vlanTCI == 0 else { batch.drop(index, reason: .switchVLANNotAllowed); return }
-                vlan = access
-            case .trunk(let vlans, let native):
-                if key.vlanTCI == 0 {
-                    guard let native else { batch.drop(index, reason: .switchVLANNotAllowed); return }
-                    vlan = native
-                } else if !vlans.contains(vlan) {
-                    batch.drop(index, reason: .switchVLANNotAllowed)
-                    return
-                }
+                vlan = UInt16(access)
+            } else if key.vlanTCI == 0 {
+                let native = nativeVLAN[inSlot]
+                guard native >= 0 else { batch.drop(index, reason: .switchVLANNotAllowed); return }
+                vlan = UInt16(native)
+            } else if !carries(inSlot, vlan) {
+                batch.drop(index, reason: .switchVLANNotAllowed)
+                return
             }
         }
-        outputs.removeAll(keepingCapacity: true)
+        var outputCount = 0
         var punt = false
         var table = 0
         var hops = 0
+        let length = UInt64(entry.length)
         tables: while hops < 16 {
-            hops += 1
-            let local = table == 0 ? lookupTable0(key) : (table < classifiers.count ? classifiers[table].lookup(key) : -1)
+            hops &+= 1
+            let local = table == 0 ? lookupTable0(key, tables: tables)
+                : (table < tables.classifiers.count ? tables.classifiers[table].lookup(key) : -1)
             guard local >= 0 else {
                 batch.drop(index, reason: .switchTableMiss)
                 return
             }
-            let flow = tableBase[table] + local
-            flowPackets[flow] &+= 1
-            flowBytes[flow] &+= UInt64(entry.length)
-            flowLastHit[flow] = now
-            for action in flows[flow].actions {
-                switch action {
-                case .output(let port): outputs.append(port)
-                case .flood: flood(inSlot: inSlot, vlan: vlan)
+            let flow = tables.tableBase[table] &+ local
+            let counters = tables.counters + 4 &* flow
+            counters[0] &+= 1
+            counters[1] &+= length
+            counters[2] = now
+            var position = Int(tables.actionStart[flow])
+            let end = Int(tables.actionStart[flow &+ 1])
+            while position < end {
+                let action = tables.actions[position]
+                position &+= 1
+                switch action.kind {
+                case .output:
+                    if outputCount < outputCapacity { outputs[outputCount] = UInt16(truncatingIfNeeded: action.operand); outputCount &+= 1 }
+                case .flood: flood(inSlot: inSlot, vlan: vlan, count: &outputCount)
                 case .normal:
-                    if !normal(key: key, inPort: inPort, inSlot: inSlot, vlan: vlan, now: now), outputs.isEmpty {
+                    if !normal(key: key, inPort: inPort, inSlot: inSlot, vlan: vlan, now: now, count: &outputCount), outputCount == 0 {
                         batch.metadata[index] = entry
                         batch.drop(index, reason: .switchSamePort)
                         return
                     }
                 case .controller: punt = true
-                case .setEthSrc(let mac):
-                    frame.storeMAC(mac, at: 6)
-                    key.ethSrc = mac
-                case .setEthDst(let mac):
-                    frame.storeMAC(mac, at: 0)
-                    key.ethDst = mac
-                case .setVLANVID(let vid):
-                    if key.vlanTCI == 0 { pushTag(&entry, &frame, batch: batch, tpid: EtherType.vlan) }
+                case .setEthSrc:
+                    frame.storeMAC(action.operand, at: 6)
+                    key.ethSrc = action.operand
+                case .setEthDst:
+                    frame.storeMAC(action.operand, at: 0)
+                    key.ethDst = action.operand
+                case .setVLANVID:
+                    let vid = UInt16(truncatingIfNeeded: action.operand)
+                    if key.vlanTCI == 0 { pushTag(&entry, &frame, tpid: EtherType.vlan) }
                     let tci = frame.loadNetworkUInt16(at: 14) & 0xF000 | vid & 0x0FFF
                     frame.storeNetworkUInt16(tci, at: 14)
                     key.vlanTCI = tci & 0xEFFF | SwitchKey.vlanPresent
                     vlan = vid
-                case .pushVLAN(let tpid):
-                    pushTag(&entry, &frame, batch: batch, tpid: tpid)
+                case .pushVLAN:
+                    pushTag(&entry, &frame, tpid: UInt16(truncatingIfNeeded: action.operand))
                     frame.storeNetworkUInt16(vlan & 0x0FFF, at: 14)
                     key.vlanTCI = vlan & 0x0FFF | SwitchKey.vlanPresent
                 case .popVLAN:
                     if key.vlanTCI != 0 { popTag(&entry, &frame) }
                     key.vlanTCI = 0
-                case .setIPv4Source(let address): rewriteIPv4(frame, entry, source: true, address.rawValue, &key)
-                case .setIPv4Destination(let address): rewriteIPv4(frame, entry, source: false, address.rawValue, &key)
-                case .setTransportSource(let port): rewritePort(frame, entry, source: true, port, &key)
-                case .setTransportDestination(let port): rewritePort(frame, entry, source: false, port, &key)
-                case .gotoTable(let next):
-                    guard Int(next) > table else { break }
-                    table = Int(next)
+                case .setIPv4Source: rewriteIPv4(frame, entry, source: true, UInt32(truncatingIfNeeded: action.operand), &key)
+                case .setIPv4Destination: rewriteIPv4(frame, entry, source: false, UInt32(truncatingIfNeeded: action.operand), &key)
+                case .setTransportSource: rewritePort(frame, entry, source: true, UInt16(truncatingIfNeeded: action.operand), &key)
+                case .setTransportDestination: rewritePort(frame, entry, source: false, UInt16(truncatingIfNeeded: action.operand), &key)
+                case .gotoTable:
+                    let next = Int(action.operand)
+                    guard next > table else { break }
+                    table = next
                     continue tables
                 case .chain:
                     batch.metadata[index] = entry
@@ -260,98 +403,86 @@ public final class SwitchStage: Stage {
             break
         }
         batch.metadata[index] = entry
-        guard !outputs.isEmpty else {
+        guard outputCount > 0 else {
             if punt { batch.punt(index) } else { batch.drop(index, reason: .switchFlowDrop) }
             return
         }
         // Copies for every output but the first; the original takes the first.
-        for position in 1..<max(outputs.count, 1) where position < outputs.count {
+        var position = 1
+        while position < outputCount {
+            let port = outputs[position]
+            position &+= 1
             let result = emit.appendCopy(of: UnsafeRawBufferPointer(start: frame, count: Int(entry.length)), inPort: inPort,
                                          timestamp: entry.timestamp)
             guard result == .appended else { continue }
             let copyIndex = emit.count - 1
-            emit.metadata[copyIndex].flags = entry.flags
-            emit.metadata[copyIndex].l3Offset = entry.l3Offset
-            emit.metadata[copyIndex].l4Offset = entry.l4Offset
-            emit.metadata[copyIndex].etherType = entry.etherType
-            emit.metadata[copyIndex].ipProtocol = entry.ipProtocol
             var copy = emit.metadata[copyIndex]
+            copy.flags = entry.flags
+            copy.l3Offset = entry.l3Offset
+            copy.l4Offset = entry.l4Offset
+            copy.etherType = entry.etherType
+            copy.ipProtocol = entry.ipProtocol
             var copyFrame = emit.pool.slot(copy.id) + Int(copy.dataOffset)
-            if egress(outputs[position], &copy, &copyFrame, batch: emit, vlan: vlan) {
-                copy.outPort = outputs[position]
-                emit.metadata[copyIndex] = copy
-            } else {
-                emit.metadata[copyIndex] = copy
-                emit.drop(copyIndex, reason: .switchVLANNotAllowed)
-            }
+            let allowed = egress(port, &copy, &copyFrame, vlan: vlan)
+            copy.outPort = port
+            emit.metadata[copyIndex] = copy
+            if !allowed { emit.drop(copyIndex, reason: .switchVLANNotAllowed) }
         }
         let first = outputs[0]
-        if egress(first, &entry, &frame, batch: batch, vlan: vlan) {
-            entry.outPort = first
-            batch.metadata[index] = entry
-        } else {
-            batch.metadata[index] = entry
-            batch.drop(index, reason: .switchVLANNotAllowed)
-        }
+        let allowed = egress(first, &entry, &frame, vlan: vlan)
+        entry.outPort = first
+        batch.metadata[index] = entry
+        if !allowed { batch.drop(index, reason: .switchVLANNotAllowed) }
     }
 
     /// Tags or untags the frame for `port`'s mode; false when the port does not carry `vlan`.
-    func egress(_ port: UInt16, _ entry: inout PacketMetadata, _ frame: inout UnsafeMutableRawPointer, batch: PacketBatch,
-                vlan: UInt16) -> Bool {
-        let slot = Int(port) < portSlot.count ? Int(portSlot[Int(port)]) : -1
+    func egress(_ port: UInt16, _ entry: inout PacketMetadata, _ frame: inout UnsafeMutableRawPointer, vlan: UInt16) -> Bool {
+        let slot = slot(of: port)
         guard slot >= 0 else { return true }  // not a switch port: leave the frame as it is
         let tagged = entry.flags.contains(.vlanTagged)
-        switch ports[slot].mode {
-        case .access(let access):
-            guard access == vlan else { return false }
+        guard carries(slot, vlan) else { return false }
+        if accessVLAN[slot] >= 0 || nativeVLAN[slot] == Int32(vlan) {
             if tagged { popTag(&entry, &frame) }
-        case .trunk(let vlans, let native):
-            if native == vlan {
-                if tagged { popTag(&entry, &frame) }
-            } else {
-                guard vlans.contains(vlan) else { return false }
-                if !tagged {
-                    pushTag(&entry, &frame, batch: batch, tpid: EtherType.vlan)
-                    frame.storeNetworkUInt16(vlan & 0x0FFF, at: 14)
-                }
-            }
+        } else if !tagged {
+            pushTag(&entry, &frame, tpid: EtherType.vlan)
+            frame.storeNetworkUInt16(vlan & 0x0FFF, at: 14)
         }
         return true
     }
 
-    func flood(inSlot: Int, vlan: UInt16) {
-        floods &+= 1
-        for (slot, port) in ports.enumerated() where slot != inSlot && carries(port, vlan) { outputs.append(port.number) }
-    }
-
-    func carries(_ port: Port, _ vlan: UInt16) -> Bool {
-        switch port.mode {
-        case .access(let access): access == vlan
-        case .trunk(let vlans, let native): native == vlan || vlans.contains(vlan)
+    func flood(inSlot: Int, vlan: UInt16, count: inout Int) {
+        statistics[3] &+= 1
+        for slot in 0..<ports.count where slot != inSlot && carries(slot, vlan) && count < outputCapacity {
+            outputs[count] = portNumbers[slot]
+            count &+= 1
         }
     }
 
     /// L2 switching: learn the source, forward to the learnt port of the destination, or flood.
     /// Returns false when the destination was learnt on the port the frame came in on (a
     /// frame never goes back out of its own port).
-    func normal(key: SwitchKey, inPort: UInt16, inSlot: Int, vlan: UInt16, now: UInt64) -> Bool {
+    func normal(key: SwitchKey, inPort: UInt16, inSlot: Int, vlan: UInt16, now: UInt64, count: inout Int) -> Bool {
         let source = key.ethSrc
         if source & 0x0100_0000_0000 == 0 {  // never learn a multicast source
-            let slot = macSlot(source, vlan)
-            let known = macs[slot].mac == source && macs[slot].vlan == vlan && macs[slot].port == inPort && macs[slot].expires > now
-            if !known { macsLearned &+= 1 }
-            macs[slot] = MACEntry(mac: source, vlan: vlan, port: inPort, expires: now &+ ageing)
+            let entry = macs + macSlot(source, vlan)
+            if !(entry.pointee.mac == source && entry.pointee.vlan == vlan && entry.pointee.port == inPort && entry.pointee.expires > now) {
+                statistics[2] &+= 1
+            }
+            entry.pointee = MACEntry(mac: source, vlan: vlan, port: inPort, expires: now &+ ageing)
         }
         let destination = key.ethDst
         if destination & 0x0100_0000_0000 == 0 {
-            let slot = macSlot(destination, vlan)
-            if macs[slot].mac == destination && macs[slot].vlan == vlan && macs[slot].expires > now {
-                guard macs[slot].port != inPort else { return false }
-                outputs.append(macs[slot].port)
+            let entry = macs + macSlot(destination, vlan)
+            if entry.pointee.mac == destination && entry.pointee.vlan == vlan && entry.pointee.expires > now {
+                guard entry.pointee.port != inPort else { return false }
+                if count < outputCapacity {
+                    outputs[count] = entry.pointee.port
+                    count &+= 1
+                }
                 return true
             }
         }
-        flood(inSlot: inSlot, vlan: vlan)
+        flood(inSlot: inSlot, vlan: vlan, count: &count)
         return true
     }
 
@@ -372,14 +503,24 @@ public final class SwitchStage: Stage {
     func expireFlows(now: UInt64) {
         nextExpiryCheck = now &+ 1_000_000_000
         let second: UInt64 = 1_000_000_000
+        let current = tables
+        guard current.hasTimeouts else { return }
+        func isExpired(_ index: Int) -> Bool {
+            let flow = current.flows[index]
+            return (flow.idleTimeout > 0 && now >= current.counters[4 * index + 2] &+ UInt64(flow.idleTimeout) &* second)
+                || (flow.hardTimeout > 0 && now >= current.counters[4 * index + 3] &+ UInt64(flow.hardTimeout) &* second)
+        }
+        guard current.flows.indices.contains(where: isExpired) else { return }  // no allocation unless something goes
         var keep: [FlowEntry] = []
         var expired = false
-        for (index, flow) in flows.enumerated() {
-            let idle = flow.idleTimeout > 0 && now >= flowLastHit[index] &+ UInt64(flow.idleTimeout) &* second
-            let hard = flow.hardTimeout > 0 && now >= flowInstalled[index] &+ UInt64(flow.hardTimeout) &* second
+        for (index, flow) in current.flows.enumerated() {
+            let lastHit = current.counters[4 * index + 2]
+            let installed = current.counters[4 * index + 3]
+            let idle = flow.idleTimeout > 0 && now >= lastHit &+ UInt64(flow.idleTimeout) &* second
+            let hard = flow.hardTimeout > 0 && now >= installed &+ UInt64(flow.hardTimeout) &* second
             if idle || hard {
                 expired = true
-                flowsExpired &+= 1
+                statistics[4] &+= 1
             } else {
                 keep.append(flow)
             }
@@ -389,7 +530,7 @@ public final class SwitchStage: Stage {
 
     // MARK: header rewriting
 
-    func pushTag(_ entry: inout PacketMetadata, _ frame: inout UnsafeMutableRawPointer, batch: PacketBatch, tpid: UInt16) {
+    func pushTag(_ entry: inout PacketMetadata, _ frame: inout UnsafeMutableRawPointer, tpid: UInt16) {
         guard entry.dataOffset >= 4 else { return }
         let moved = frame - 4
         moved.copyMemory(from: frame, byteCount: 12)

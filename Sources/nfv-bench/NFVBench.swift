@@ -4,6 +4,7 @@ import NFVIO
 import NFVPacket
 import NFVPipeline
 import NFVReplay
+import NFVSwitch
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -44,6 +45,10 @@ struct NFVBench: ParsableCommand {
     @Option(help: "Run this chain descriptor (its stages after the ingress parse) instead of the trivial four-stage chain.")
     var chain: String?
 
+    @Option(name: .customLong("switch-flows"),
+            help: "Run parse -> a switch stage holding this many wildcard flows (4 mask shapes, plus a catch-all) instead of a chain.")
+    var switchFlows: Int?
+
     @Option(help: "Percentage of the synthetic flows (0 to 100) whose packets arrive with TTL 1 and are dropped.")
     var expiredPercent: Int = 0
 
@@ -64,6 +69,38 @@ struct NFVBench: ParsableCommand {
         guard (1...PacketBatch.defaultCapacity).contains(batchSize) else { throw ValidationError("--batch-size must be 1 to 256") }
     }
 
+    /// `count` flows in four mask shapes that the workload's traffic mostly misses, and a
+    /// catch-all that forwards it: every packet is classified against all of them (on a cache
+    /// miss) and then served from the exact-match cache.
+    static func wildcardFlows(_ count: Int) -> [FlowEntry] {
+        var flows: [FlowEntry] = []
+        for index in 0..<count {
+            var match = FlowMatch()
+            switch index % 4 {
+            case 0:
+                match.setEthType(EtherType.ipv4)
+                match.setIPDestination(IPPrefix(network: IPv6Address(ipv4Mapped: IPv4Address(rawValue: 0xAC10_0000 | UInt32(index) << 8)),
+                                                length: 96 + 24, isIPv4: true))
+            case 1:
+                match.setEthType(EtherType.ipv4)
+                match.setIPProtocol(IPProtocol.tcp)
+                match.setIPSource(IPPrefix(network: IPv6Address(ipv4Mapped: IPv4Address(rawValue: 0xC0A8_0000 | UInt32(index & 0xFF) << 8)),
+                                           length: 96 + 24, isIPv4: true))
+                match.setTransportDestination(UInt16(truncatingIfNeeded: index))
+            case 2:
+                match.setInPort(UInt16(truncatingIfNeeded: index % 200 + 10))
+                match.setEthDst(0x0600_0000_0000 | UInt64(index))
+            default:
+                match.setEthType(EtherType.ipv4)
+                match.setIPProtocol(IPProtocol.udp)
+                match.setTransportSource(UInt16(truncatingIfNeeded: 61_000 + index % 4000))
+            }
+            flows.append(FlowEntry(priority: UInt16(100 + index % 100), match: match, actions: [.output(2)]))
+        }
+        flows.append(FlowEntry(priority: 0, actions: [.output(1)]))
+        return flows
+    }
+
     func run() throws {
         let counterWorks = Self.allocationCounterWorks()
         let templates: [[UInt8]]
@@ -77,7 +114,11 @@ struct NFVBench: ParsableCommand {
         let pool = PacketPool(slotCount: 4 * PacketBatch.defaultCapacity)
         let stages: [any Stage]
         let chainName: String
-        if let chain {
+        if let switchFlows {
+            stages = [ParseStage(name: ChainFactory.parseStageName, computeFlowHash: flowHash),
+                      SwitchStage(name: "switch", ports: [], flows: Self.wildcardFlows(switchFlows))]
+            chainName = "parse -> switch with \(switchFlows) wildcard flows + catch-all"
+        } else if let chain {
             let loaded = try ChainFactory.load(path: chain)
             let descriptor = loaded.descriptor
             let parsed = ChainFactory.makeChain(loaded, pool: pool).stages.dropFirst()
@@ -124,6 +165,9 @@ struct NFVBench: ParsableCommand {
         for (stage, counters) in zip(runner.stages, runner.counters) {
             let drops = counters.drops.nonZero.map { "\($0.reason)=\($0.count)" }.joined(separator: " ")
             print("  \(stage.name): rx=\(counters.received) tx=\(counters.transmitted)" + (drops.isEmpty ? "" : " \(drops)"))
+            if let switchStage = stage as? SwitchStage {
+                print("  \(stage.name): exact-match cache hits \(switchStage.cacheHits), classifier lookups \(switchStage.classifierLookups)")
+            }
         }
         print("out: \(sink.counters.transmittedPackets) packets")
     }
