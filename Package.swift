@@ -43,10 +43,11 @@ let package = Package(
         .target(name: "NFVLoadBalancer", dependencies: ["NFVPacket", "NFVPipeline", "NFVFlow"]),
         .target(name: "NFVNetlink", dependencies: ["CNetlink", "CLinux"]),
         .target(name: "NFVSwitch", dependencies: ["NFVPacket", "NFVPipeline"]),
-        .target(name: "NFVDescriptors", dependencies: ["NFVPacket", "NFVFirewall", "NFVRouter", "NFVNAT", "NFVLoadBalancer", "Yams"]),
+        .target(name: "NFVDescriptors", dependencies: ["NFVPacket", "NFVFirewall", "NFVRouter", "NFVNAT", "NFVLoadBalancer", "NFVSwitch", "Yams"]),
         .target(
             name: "NFVReplay",
-            dependencies: ["NFVPacket", "NFVPipeline", "NFVIO", "NFVDescriptors", "NFVFirewall", "NFVRouter", "NFVNAT", "NFVLoadBalancer"]
+            dependencies: ["NFVPacket", "NFVPipeline", "NFVIO", "NFVDescriptors", "NFVFirewall", "NFVRouter", "NFVNAT", "NFVLoadBalancer",
+                           "NFVSwitch"]
         ),
         .target(name: "NFVDataplane",
                 dependencies: ["NFVPacket", "NFVPipeline", "NFVIO", "NFVNetlink", "NFVDescriptors", "NFVReplay",

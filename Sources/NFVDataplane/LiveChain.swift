@@ -293,6 +293,8 @@ public final class LiveChain: @unchecked Sendable {
                 } else {
                     balancerUpdates.append((stage.name, after))
                 }
+            case "switch" where old.switches[stage.name] != new.switches[stage.name]:
+                problems.append("stage \(stage.name) (switch): its flows and ports cannot be updated live yet")
             case "nat":
                 guard let before = old.nats[stage.name], let after = new.nats[stage.name], before != after else { continue }
                 if let problem = NATStage.liveUpdateProblem(from: before, to: after) {

@@ -114,6 +114,9 @@ public struct DeploymentPlan: Codable, Sendable, Equatable {
                     } else {
                         live.append("stage \(stage.name) (load-balancer): \(backendChange(before, after)) (applied live, flows keep their backend)")
                     }
+                case "switch" where current.switches[stage.name] != desired.switches[stage.name]:
+                    restart.append("stage \(stage.name) (switch): configuration changed (restart: live flow updates of a "
+                                   + "deployed switch are not supported yet)")
                 case "nat":
                     guard let before = current.nats[stage.name], let after = desired.nats[stage.name], before != after else { continue }
                     if let problem = NATStage.liveUpdateProblem(from: before, to: after) {

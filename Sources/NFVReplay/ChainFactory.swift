@@ -5,6 +5,7 @@ import NFVLoadBalancer
 import NFVNAT
 import NFVPipeline
 import NFVRouter
+import NFVSwitch
 
 /// A chain descriptor with the VNF configurations its stages reference, all validated.
 public struct LoadedChain: Sendable {
@@ -18,6 +19,8 @@ public struct LoadedChain: Sendable {
     public var nats: [String: NATConfiguration] = [:]
     /// Load-balancer configurations by stage name.
     public var loadBalancers: [String: LoadBalancerConfiguration] = [:]
+    /// Switch configurations by stage name.
+    public var switches: [String: SwitchConfiguration] = [:]
 
     /// A chain with the configurations of its stages.
     public init(descriptor: ChainDescriptor, firewalls: [String: FirewallConfiguration] = [:],
@@ -36,10 +39,10 @@ public enum ChainFactory {
     public static let parseStageName = "parse"
 
     /// The VNF kinds this build can run.
-    public static let knownVNFKinds = ["decrement-ttl", "firewall", "load-balancer", "nat", "pass-through", "router"]
+    public static let knownVNFKinds = ["decrement-ttl", "firewall", "load-balancer", "nat", "pass-through", "router", "switch"]
 
     /// Kinds that need a `config:` file.
-    static let configuredKinds: Set<String> = ["firewall", "load-balancer", "nat", "router"]
+    static let configuredKinds: Set<String> = ["firewall", "load-balancer", "nat", "router", "switch"]
 
     /// Stage names the descriptor may not use, with the reason.
     public static let reservedStageNames = [
@@ -64,6 +67,7 @@ public enum ChainFactory {
         var routers: [String: RouterConfiguration] = [:]
         var nats: [String: NATConfiguration] = [:]
         var loadBalancers: [String: LoadBalancerConfiguration] = [:]
+        var switches: [String: SwitchConfiguration] = [:]
         let portNames = descriptor.ports.map(\.name)
         for (index, stage) in descriptor.stages.enumerated() {
             let field = "spec.stages[\(index)].config"
@@ -90,6 +94,10 @@ public enum ChainFactory {
                     let loaded = try NATConfigLoader().load(path: config)
                     nats[stage.name] = loaded.configuration
                     references = loaded.portReferences
+                } else if stage.vnf == "switch" {
+                    let loaded = try SwitchConfigLoader().load(path: config)
+                    switches[stage.name] = loaded.configuration
+                    references = loaded.portReferences
                 } else if stage.vnf == "router" {
                     let loaded = try RouterConfigLoader().load(path: config)
                     routers[stage.name] = loaded.configuration
@@ -113,6 +121,7 @@ public enum ChainFactory {
         var loaded = LoadedChain(descriptor: descriptor, firewalls: firewalls, routers: routers)
         loaded.nats = nats
         loaded.loadBalancers = loadBalancers
+        loaded.switches = switches
         return loaded
     }
 
@@ -132,6 +141,9 @@ public enum ChainFactory {
                                      portIndex: portIndex(chain))
         case "nat":
             return NATStage(name: descriptor.name, configuration: chain.nats[descriptor.name]!, portIndex: portIndex(chain))
+        case "switch":
+            // The loader parsed every flow against the switch's ports, which the chain has.
+            return try! chain.switches[descriptor.name]!.makeStage(name: descriptor.name, portIndex: portIndex(chain))
         default: preconditionFailure("the loader accepts only known VNF kinds, got \(descriptor.vnf)")
         }
     }

@@ -164,6 +164,8 @@ import Testing
                 _ = try NATConfigLoader().load(path: path)
             } else if text.contains("kind: LoadBalancerConfig") {
                 _ = try LoadBalancerConfigLoader().load(path: path)
+            } else if text.contains("kind: SwitchConfig") {
+                _ = try SwitchConfigLoader().load(path: path)
             } else {
                 Issue.record("\(file): no test loader for its kind yet")
             }

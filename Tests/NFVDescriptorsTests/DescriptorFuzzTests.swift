@@ -65,6 +65,7 @@ import Testing
             case "FirewallConfig": _ = try FirewallConfigLoader().parse(text, file: file)
             case "RouterConfig": _ = try RouterConfigLoader().parse(text, file: file)
             case "NatConfig": _ = try NATConfigLoader().parse(text, file: file)
+            case "SwitchConfig": _ = try SwitchConfigLoader().parse(text, file: file)
             default: _ = try LoadBalancerConfigLoader().parse(text, file: file)
             }
             return
@@ -88,7 +89,7 @@ import Testing
             for name in try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted() where name.hasSuffix(".yaml") {
                 let path = directory.appendingPathComponent(name).path
                 let text = try String(contentsOfFile: path, encoding: .utf8)
-                let kind = ["FirewallConfig", "RouterConfig", "NatConfig", "LoadBalancerConfig"].first { text.contains("kind: \($0)") } ?? "Chain"
+                let kind = ["FirewallConfig", "RouterConfig", "NatConfig", "LoadBalancerConfig", "SwitchConfig"].first { text.contains("kind: \($0)") } ?? "Chain"
                 files.append((kind, path, text))
             }
         }
@@ -111,7 +112,8 @@ import Testing
         for round in 0..<1500 {
             let length = Int.random(in: 0...300, using: &random)
             let text = String((0..<length).map { _ in alphabet.randomElement(using: &random)! })
-            Self.check(text, kind: ["Chain", "FirewallConfig", "RouterConfig", "NatConfig", "LoadBalancerConfig"][round % 5], file: "random.yaml")
+            Self.check(text, kind: ["Chain", "FirewallConfig", "RouterConfig", "NatConfig", "LoadBalancerConfig", "SwitchConfig"][round % 6],
+                       file: "random.yaml")
         }
     }
 }
