@@ -51,7 +51,7 @@ let package = Package(
         ),
         .target(name: "NFVDataplane",
                 dependencies: ["NFVPacket", "NFVPipeline", "NFVIO", "NFVNetlink", "NFVDescriptors", "NFVReplay",
-                               "NFVLoadBalancer", "NFVFirewall", "NFVRouter", "NFVNAT", "CLinux"]),
+                               "NFVLoadBalancer", "NFVFirewall", "NFVRouter", "NFVNAT", "NFVSwitch", "CLinux"]),
         .executableTarget(
             name: "nfv-dataplane",
             dependencies: ["NFVDataplane", "NFVReplay", "NFVDescriptors", "NFVPipeline",
@@ -70,7 +70,7 @@ let package = Package(
         .executableTarget(
             name: "nfv-orch",
             dependencies: [
-                "NFVReplay", "NFVDescriptors", "NFVOrchestrator",
+                "NFVReplay", "NFVDescriptors", "NFVOrchestrator", "NFVSwitch",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -88,7 +88,7 @@ let package = Package(
         .testTarget(name: "NFVSwitchTests", dependencies: ["NFVSwitch", "NFVPacket", "NFVPipeline", "NFVIO", "NFVTestSupport"]),
         .testTarget(name: "NFVOrchestratorTests",
                     dependencies: ["NFVOrchestrator", "NFVReplay", "NFVDescriptors", "NFVTestSupport"]),
-        .testTarget(name: "NFVDataplaneTests", dependencies: ["NFVDataplane", "NFVReplay", "NFVTestSupport"]),
+        .testTarget(name: "NFVDataplaneTests", dependencies: ["NFVDataplane", "NFVReplay", "NFVSwitch", "NFVTestSupport"]),
         .testTarget(name: "NFVIOTests", dependencies: ["NFVPacket", "NFVPipeline", "NFVIO", "NFVNetlink", "NFVTestSupport"]),
         .testTarget(name: "NFVNetlinkTests", dependencies: ["NFVNetlink", "NFVTestSupport"]),
         .testTarget(name: "NFVFlowTests", dependencies: ["NFVFlow", "NFVPacket", "NFVTestSupport"]),

@@ -1,4 +1,8 @@
 import NFVFirewall
+import NFVSwitch
+#if canImport(Glibc)
+import Glibc
+#endif
 import NFVIO
 import NFVPacket
 import NFVPipeline
@@ -31,6 +35,8 @@ public struct CounterSnapshot: Sendable {
         public var drops: [DropReason: UInt64] = [:]
         /// A firewall's rule hit counters, in rule order, then the default action's.
         public var ruleHits: [RuleHits] = []
+        /// A switch's flows with their counters (packets, bytes, seconds installed).
+        public var flows: [(flow: FlowEntry, packets: UInt64, bytes: UInt64, seconds: Double)] = []
         public var dropCount: UInt64 { drops.values.reduce(0, &+) }
     }
 
@@ -77,6 +83,11 @@ public struct CounterSnapshot: Sendable {
             entry.held = counters.held
             entry.punted = counters.punted
             for (reason, count) in counters.drops.nonZero { entry.drops[reason] = count }
+            if let switchStage = stage as? SwitchStage {
+                var now = timespec()
+                clock_gettime(CLOCK_REALTIME, &now)
+                entry.flows = switchStage.flowStatistics(now: UInt64(now.tv_sec) &* 1_000_000_000 &+ UInt64(now.tv_nsec))
+            }
             if let firewall = stage as? FirewallStage {
                 let hits = firewall.counters
                 entry.ruleHits = firewall.configuration.rules.enumerated().map { index, rule in
@@ -112,6 +123,12 @@ public struct CounterSnapshot: Sendable {
             sum.stages[index].held &+= stage.held
             sum.stages[index].punted &+= stage.punted
             sum.stages[index].drops.merge(stage.drops, uniquingKeysWith: &+)
+            if stage.flows.count == sum.stages[index].flows.count {
+                for flowIndex in stage.flows.indices {
+                    sum.stages[index].flows[flowIndex].packets &+= stage.flows[flowIndex].packets
+                    sum.stages[index].flows[flowIndex].bytes &+= stage.flows[flowIndex].bytes
+                }
+            }
             for (hitIndex, hits) in stage.ruleHits.enumerated() where hitIndex < sum.stages[index].ruleHits.count {
                 sum.stages[index].ruleHits[hitIndex].packets &+= hits.packets
                 sum.stages[index].ruleHits[hitIndex].bytes &+= hits.bytes

@@ -1,6 +1,7 @@
 import NFVDescriptors
 import NFVFirewall
 import NFVRouter
+import NFVSwitch
 import CLinux
 import NFVIO
 import NFVLoadBalancer
@@ -35,6 +36,9 @@ public final class LiveChain: @unchecked Sendable {
     var ownedNamespaces: Set<String> = []
     /// Where the marks of namespaces the data plane created live.
     public static let markDirectory = "/run/nfv-dataplane"
+    /// Each switch stage's flows as the control side last set them (add-flow / del-flows edit
+    /// these and hand them to every worker's stage).
+    var switchFlows: [String: [FlowEntry]] = [:]
     /// Lines describing what was plumbed, for the operator.
     public private(set) var log: [String] = []
     let stopping = Atomic<Bool>(false)
@@ -241,6 +245,77 @@ public final class LiveChain: @unchecked Sendable {
             parts = workers.map { $0.makeSnapshot() }
         }
         return parts
+    }
+
+    /// The chain's switch stages' flows in `ovs-ofctl dump-flows` form, counters summed over
+    /// the workers (ports by chain port name).
+    public func dumpFlows() -> String {
+        let names = Dictionary(loaded.descriptor.ports.enumerated().map { ($1.name, UInt16($0)) }, uniquingKeysWith: { first, _ in first })
+        let stages = counters().stages.filter { $0.kind == "switch" }
+        guard !stages.isEmpty else { return "error: chain \(loaded.descriptor.name) has no switch stage" }
+        return stages.map { stage in
+            (stages.count > 1 ? "stage \(stage.name):\n" : "") + stage.flows.map {
+                FlowSyntax.format($0.flow, ports: names, counters: ($0.packets, $0.bytes, $0.seconds))
+            }.joined(separator: "\n")
+        }.joined(separator: "\n")
+    }
+
+    /// Adds a flow to the first switch stage (replacing one with the same table, priority and
+    /// match, as ovs-ofctl add-flow does). Runtime only: a restart returns to the configuration.
+    public func addFlow(_ text: String) throws(LiveChainError) -> String {
+        let (stageName, flows) = try currentSwitchFlows()
+        let flow: FlowEntry
+        do { flow = try FlowSyntax.parse(text, ports: portNames) } catch { throw LiveChainError("add-flow: \(error)") }
+        var updated = flows.filter { !($0.table == flow.table && $0.priority == flow.priority && $0.match == flow.match) }
+        let replaced = updated.count < flows.count
+        updated.append(flow)
+        applySwitchFlows(stageName, updated)
+        return replaced ? "flow replaced" : "flow added"
+    }
+
+    /// Deletes the flows of the first switch stage that match `text` loosely (every field it
+    /// names, the flow pins to the same value), or all flows when `text` is empty.
+    public func deleteFlows(_ text: String) throws(LiveChainError) -> String {
+        let (stageName, flows) = try currentSwitchFlows()
+        var remaining = flows
+        if text.isEmpty {
+            remaining = []
+        } else {
+            let pattern: FlowEntry
+            do { pattern = try FlowSyntax.parse(text + (text.contains("actions=") ? "" : ",actions=drop"), ports: portNames) } catch {
+                throw LiveChainError("del-flows: \(error)")
+            }
+            let given = pattern.match
+            remaining = flows.filter { flow in
+                let covered = flow.match.mask.masked(by: given.mask) == given.mask && flow.match.value.masked(by: given.mask) == given.value
+                let sameTable = !text.contains("table=") || flow.table == pattern.table
+                return !(covered && sameTable)
+            }
+        }
+        applySwitchFlows(stageName, remaining)
+        return "\(flows.count - remaining.count) flow(s) deleted"
+    }
+
+    var portNames: FlowSyntax.PortNames {
+        Dictionary(loaded.descriptor.ports.enumerated().map { ($1.name, UInt16($0)) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    func currentSwitchFlows() throws(LiveChainError) -> (String, [FlowEntry]) {
+        guard let stage = loaded.descriptor.stages.first(where: { $0.vnf == "switch" }),
+              let configuration = loaded.switches[stage.name] else {
+            throw LiveChainError("chain \(loaded.descriptor.name) has no switch stage")
+        }
+        if let flows = switchFlows[stage.name] { return (stage.name, flows) }
+        let names = portNames
+        let flows = configuration.flows.compactMap { try? FlowSyntax.parse($0, ports: names) }
+        return (stage.name, flows)
+    }
+
+    func applySwitchFlows(_ stageName: String, _ flows: [FlowEntry]) {
+        switchFlows[stageName] = flows
+        for worker in workers {
+            for case let stage as SwitchStage in worker.chain.stages where stage.name == stageName { stage.replaceFlows(flows) }
+        }
     }
 
     /// Applies a changed chain to the running workers without stopping them: every changed

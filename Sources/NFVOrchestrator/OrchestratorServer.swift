@@ -13,6 +13,8 @@ import Glibc
 /// | GET /v1/chains | | [ChainStatus] |
 /// | GET /v1/chains/NAME | | ChainStatus |
 /// | GET /v1/chains/NAME/snapshot | | the deployed ChainSnapshot |
+/// | GET /v1/chains/NAME/flows | | a switch's flows, dump-flows form |
+/// | POST /v1/chains/NAME/flows | FlowChange | {"message": ...} |
 /// | GET /v1/chains/NAME/stats | | the data plane's counters |
 /// | POST /v1/plan | ChainSnapshot | DeploymentPlan |
 /// | POST /v1/deploy | DeployRequest | DeployResult |
@@ -46,6 +48,16 @@ public enum OrchestratorServer {
         public var message: String
     }
 
+    /// `{"add": FLOW}` or `{"delete": MATCH}` (an empty match deletes every flow).
+    public struct FlowChange: Codable, Sendable {
+        public var add: String?
+        public var delete: String?
+        public init(add: String? = nil, delete: String? = nil) {
+            self.add = add
+            self.delete = delete
+        }
+    }
+
     /// Serves until the process is told to stop (SIGINT/SIGTERM). Data planes keep running
     /// when the daemon stops; the next daemon adopts them.
     public static func run(supervisor: Supervisor) async throws {
@@ -61,6 +73,18 @@ public enum OrchestratorServer {
         router.get("/v1/chains/:name/snapshot") { _, context in
             let name = try context.parameters.require("name")
             return try await answer { () throws(Supervisor.OperationError) in try supervisor.snapshot(name) }
+        }
+        router.get("/v1/chains/:name/flows") { _, context in
+            let name = try context.parameters.require("name")
+            return try await answer { () throws(Supervisor.OperationError) in Message(message: try supervisor.dataplaneCommand(name, "flows")) }
+        }
+        router.post("/v1/chains/:name/flows") { request, context in
+            let name = try context.parameters.require("name")
+            let body = try await request.decode(as: FlowChange.self, context: context)
+            return try await answer { () throws(Supervisor.OperationError) in
+                if let add = body.add { return Message(message: try supervisor.dataplaneCommand(name, "add-flow " + add)) }
+                return Message(message: try supervisor.dataplaneCommand(name, "del-flows " + (body.delete ?? "")))
+            }
         }
         router.get("/v1/chains/:name/stats") { _, context in
             let name = try context.parameters.require("name")

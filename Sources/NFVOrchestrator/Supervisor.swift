@@ -203,6 +203,18 @@ public final class Supervisor: @unchecked Sendable {
         return record.snapshot
     }
 
+    /// Sends one command line to chain `name`'s data plane; an answer starting with "error:" is
+    /// an error (409).
+    public func dataplaneCommand(_ name: String, _ line: String) throws(OperationError) -> String {
+        guard (try? store.chain(name)) != nil else { throw OperationError("no chain \(name) is deployed" + suggestion(name), status: 404) }
+        let answer: String
+        do { answer = try UnixSocket.command(paths.controlSocket(name), line) } catch {
+            throw OperationError("chain \(name): its data plane does not answer (\(error)); see nfv-orch status \(name)", status: 503)
+        }
+        if answer.hasPrefix("error:") { throw OperationError(String(answer.dropFirst(6)).trimmingCharacters(in: .whitespaces), status: 409) }
+        return answer
+    }
+
     /// The data plane's counters as JSON (ports, stages, drops by reason, rule hits).
     public func stats(_ name: String) throws(OperationError) -> String {
         guard (try? store.chain(name)) != nil else { throw OperationError("no chain \(name) is deployed" + suggestion(name), status: 404) }

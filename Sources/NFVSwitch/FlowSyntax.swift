@@ -212,7 +212,7 @@ public enum FlowSyntax {
         return parts.joined(separator: ",") + "," + match + (match.isEmpty ? "" : ",") + "actions=" + formatActions(flow.actions, ports: ports)
     }
 
-    static func formatMatch(_ flow: FlowEntry, ports: PortNames) -> String {
+    public static func formatMatch(_ flow: FlowEntry, ports: PortNames = [:]) -> String {
         var parts: [String] = []
         if flow.priority != FlowEntry.defaultPriority { parts.append("priority=\(flow.priority)") }
         let value = flow.match.value

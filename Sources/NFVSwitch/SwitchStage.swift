@@ -59,6 +59,9 @@ public final class SwitchStage: Stage {
         let version: UInt64
         /// True when some flow has an idle or hard timeout (otherwise nothing is ever scanned).
         let hasTimeouts: Bool
+        /// False until the first batch stamped "installed" and "last hit" of flows installed
+        /// before any packet told the time (at start).
+        var clockStarted: Bool
 
         init(flows: [FlowEntry], version: UInt64, now: UInt64, carried: [FlowEntry: (UInt64, UInt64, UInt64, UInt64)]) {
             let sorted = flows.enumerated().sorted { ($0.element.table, $0.offset) < ($1.element.table, $1.offset) }.map(\.element)
@@ -77,6 +80,7 @@ public final class SwitchStage: Stage {
             tableBase = bases
             self.version = version
             hasTimeouts = sorted.contains { $0.idleTimeout > 0 || $0.hardTimeout > 0 }
+            clockStarted = now != 0
             let compiled = sorted.map { $0.actions.map(CompiledAction.init) }
             let total = compiled.reduce(0) { $0 + $1.count }
             actions = .allocate(capacity: max(total, 1))
@@ -265,6 +269,7 @@ public final class SwitchStage: Stage {
         guard count > 0 else { return }
         let now = batch.metadata[0].timestamp
         if let newFlows = updates.take() { install(newFlows, now: now) }
+        if !tables.clockStarted { startClock(now) }
         if now >= nextExpiryCheck { expireFlows(now: now) }
         let current = tables
         for index in 0..<count {
@@ -496,6 +501,16 @@ public final class SwitchStage: Stage {
         (0...macMask).compactMap { slot in
             let entry = macs[slot]
             return entry.expires > now ? (entry.mac, entry.vlan, entry.port, (entry.expires - now) / 1_000_000_000) : nil
+        }
+    }
+
+    /// Flows installed before the first packet count their age and idleness from it.
+    func startClock(_ now: UInt64) {
+        let current = tables
+        current.clockStarted = true
+        for index in current.flows.indices where current.counters[4 * index + 3] == 0 {
+            current.counters[4 * index + 2] = now
+            current.counters[4 * index + 3] = now
         }
     }
 

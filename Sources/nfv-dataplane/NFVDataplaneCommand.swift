@@ -22,7 +22,8 @@ struct NFVDataplaneCommand: ParsableCommand {
             counters and removes what it created. The control socket also answers "counters" \
             ("counters json" for programs) and "reload [CHAIN] [NAME=FILE...]", which applies changed \
             firewall rules to the running chain between two batches (connections keep their state) \
-            and refuses anything that needs a restart. TAP devices are not persistent: the kernel removes them when the process \
+            and refuses anything that needs a restart; "flows", "add-flow FLOW" and "del-flows [MATCH]" \
+            show and change a switch stage's flows (ovs-ofctl syntax; runtime only). TAP devices are not persistent: the kernel removes them when the process \
             ends, even after SIGKILL. Needs root (or CAP_NET_ADMIN).
             """)
 
@@ -111,6 +112,13 @@ struct NFVDataplaneCommand: ParsableCommand {
                     arguments.first == "json" ? live.counters().json : CounterReport.text(live.counters())
                 },
                 "reload": { arguments in Self.reload(live, arguments: arguments) },
+                "flows": { _ in live.dumpFlows() },
+                "add-flow": { arguments in
+                    do { return try live.addFlow(arguments.joined(separator: " ")) } catch { return "error: \(error)" }
+                },
+                "del-flows": { arguments in
+                    do { return try live.deleteFlows(arguments.joined(separator: " ")) } catch { return "error: \(error)" }
+                },
             ])
         } catch {
             printError("nfv-dataplane: \(error)")

@@ -3,6 +3,7 @@ import Foundation
 import NFVDescriptors
 import NFVOrchestrator
 import NFVReplay
+import NFVSwitch
 
 /// What the daemon-backed commands share: where the daemon is, and how to reach it.
 struct DaemonOptions: ParsableArguments {
@@ -389,6 +390,135 @@ struct Graph: ParsableCommand {
                 throw ExitCode.failure
             }
             FileHandle.standardOutput.write(svg)
+        }
+    }
+}
+
+/// Loads a chain file, or the files a deployed chain was deployed from.
+func loadChain(_ chain: String, daemon: DaemonOptions) throws -> LoadedChain {
+    if FileManager.default.fileExists(atPath: chain) {
+        do { return try ChainFactory.load(path: chain) } catch {
+            printError(error.errors.map(\.description).joined(separator: "\n"))
+            throw ExitCode.failure
+        }
+    }
+    do {
+        let snapshot = try daemon.client.get(ChainSnapshot.self, "/v1/chains/\(chain)/snapshot")
+        let directory = NSTemporaryDirectory() + "nfv-orch-\(getpid())"
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        return try snapshot.load(frozenIn: directory)
+    } catch let error as OrchestratorClient.ClientError {
+        throw fail(error)
+    }
+}
+
+/// The configured flows of a chain's first switch stage, with its chain port names.
+func configuredFlows(_ loaded: LoadedChain) throws -> (flows: [FlowEntry], ports: FlowSyntax.PortNames) {
+    guard let stage = loaded.descriptor.stages.first(where: { $0.vnf == "switch" }), let configuration = loaded.switches[stage.name] else {
+        printError("nfv-orch: chain \(loaded.descriptor.name) has no switch stage")
+        throw ExitCode.failure
+    }
+    let ports = Dictionary(loaded.descriptor.ports.enumerated().map { ($1.name, UInt16($0)) }, uniquingKeysWith: { first, _ in first })
+    return (try configuration.flows.map { try FlowSyntax.parse($0, ports: ports) }, ports)
+}
+
+struct Flows: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "flows",
+        abstract: "Show a switch's flows the way ovs-ofctl dump-flows does.",
+        discussion: "NAME: a deployed chain (live counters, flows added at run time included); FILE: the flows its configuration declares. Every line parses back with nfv-orch add-flow.")
+
+    @Argument(help: "A deployed chain's name, or a chain file.")
+    var chain: String
+
+    @OptionGroup var daemon: DaemonOptions
+
+    func run() throws {
+        if FileManager.default.fileExists(atPath: chain) {
+            let (flows, ports) = try configuredFlows(try loadChain(chain, daemon: daemon))
+            for flow in flows { print(FlowSyntax.format(flow, ports: ports)) }
+            return
+        }
+        do {
+            print(try daemon.client.get(OrchestratorServer.Message.self, "/v1/chains/\(chain)/flows").message)
+        } catch {
+            throw fail(error)
+        }
+    }
+}
+
+struct AddFlow: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "add-flow",
+        abstract: "Add a flow to a running chain's switch (ovs-ofctl add-flow syntax).",
+        discussion: "A flow with the same table, priority and match is replaced. The change is live only: a restart or the next deploy returns to the flows of the chain's SwitchConfig, which is where lasting flows belong.")
+
+    @Argument(help: "The deployed chain's name.")
+    var chain: String
+
+    @Argument(help: "The flow, e.g. \"priority=100,tcp,tp_dst=23,actions=drop\".")
+    var flow: String
+
+    @OptionGroup var daemon: DaemonOptions
+
+    func run() throws {
+        do { _ = try FlowSyntax.parse(flow) } catch let error as FlowSyntax.SyntaxError where !error.description.contains("no such port") {
+            printError("nfv-orch: add-flow: \(error)")
+            throw ExitCode.failure
+        } catch {}
+        do {
+            print(try daemon.client.post(OrchestratorServer.Message.self, "/v1/chains/\(chain)/flows",
+                                         OrchestratorServer.FlowChange(add: flow)).message)
+        } catch {
+            throw fail(error)
+        }
+    }
+}
+
+struct DelFlows: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "del-flows",
+        abstract: "Delete a running chain's switch flows that match (all without a match).",
+        discussion: "Like ovs-ofctl del-flows without --strict: a flow goes when it pins every field the match names to the same value. Live only, as add-flow.")
+
+    @Argument(help: "The deployed chain's name.")
+    var chain: String
+
+    @Argument(help: "A match, e.g. \"tcp,tp_dst=23\" (none: every flow).")
+    var match: String?
+
+    @OptionGroup var daemon: DaemonOptions
+
+    func run() throws {
+        do {
+            print(try daemon.client.post(OrchestratorServer.Message.self, "/v1/chains/\(chain)/flows",
+                                         OrchestratorServer.FlowChange(delete: match ?? "")).message)
+        } catch {
+            throw fail(error)
+        }
+    }
+}
+
+struct Trace: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show which flows a packet would hit in a chain's switch and what comes out (like ofproto/trace).",
+        discussion: "The packet is described with match fields: in_port=a,tcp,nw_src=10.0.0.1,nw_dst=10.0.0.2,tp_dst=80. Traces the flows of the chain's configuration (for a deployed chain, the files it was deployed from).")
+
+    @Argument(help: "A deployed chain's name, or a chain file.")
+    var chain: String
+
+    @Argument(help: "The packet, as match fields.")
+    var packet: String
+
+    @OptionGroup var daemon: DaemonOptions
+
+    func run() throws {
+        let (flows, ports) = try configuredFlows(try loadChain(chain, daemon: daemon))
+        do {
+            for line in try FlowTracer.trace(packet, flows: flows, ports: ports) { print(line) }
+        } catch {
+            printError("nfv-orch: trace: \(error)")
+            throw ExitCode.failure
         }
     }
 }

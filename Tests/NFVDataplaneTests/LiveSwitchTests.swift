@@ -1,6 +1,7 @@
 import Foundation
 import NFVDataplane
 import NFVReplay
+import NFVSwitch
 import NFVTestSupport
 import Testing
 
@@ -69,6 +70,20 @@ import Testing
         let telnet = try HostCommand.run(["ip", "netns", "exec", "nfvt-wa\(suffix)", "python3", "-c",
                                           "import socket; socket.create_connection(('10.225.0.2', 23), timeout=2)"])
         #expect(telnet.output.contains("timed out"), "the telnet flow drops the SYN: \(telnet.output)")
+        // add-flow on the running switch: a flow in front of NORMAL drops a's ICMP; the dump
+        // parses back to the same flows; del-flows takes it away again.
+        #expect(try live.addFlow("priority=200,icmp,in_port=a,actions=drop") == "flow added")
+        #expect(!(try ping("a", 2)), "the new flow drops a's pings")
+        let dump = live.dumpFlows()
+        #expect(dump.contains("priority=200,icmp,in_port=a actions=drop"), "\(dump)")
+        let portNames: FlowSyntax.PortNames = ["a": 0, "b": 1, "c": 2, "d": 3]
+        let parsed = try dump.split(separator: "\n").map { try FlowSyntax.parse(String($0), ports: portNames) }
+        let expected = try ["priority=100,tcp,tp_dst=23,actions=drop", "priority=0,actions=normal",
+                            "priority=200,icmp,in_port=a,actions=drop"].map { try FlowSyntax.parse($0, ports: portNames) }
+        #expect(Set(parsed) == Set(expected), "dump-flows output parses back to the same table")
+        #expect(try live.deleteFlows("icmp") == "1 flow(s) deleted")
+        #expect(try ping("a", 2), "a's pings pass again")
+
         running.stop()
         let stage = try #require(live.counters().stages.last)
         #expect(stage.drops[.switchFlowDrop, default: 0] >= 1)

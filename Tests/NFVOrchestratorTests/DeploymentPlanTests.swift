@@ -161,3 +161,23 @@ import Testing
         #expect((object?["edges"] as? [[String: Any]])?.count == 4)
     }
 }
+
+/// nfv-orch trace and flows on a chain file (no daemon): what ofproto/trace would say.
+@Suite struct SwitchToolsTests {
+    @Test func traceShowsTheFlowAndTheOutcome() throws {
+        let telnet = try CommandRunner.run("nfv-orch", ["trace", "chains/lab-switch.yaml", "in_port=a,tcp,nw_dst=10.224.0.2,tp_dst=23"])
+        #expect(telnet.status == 0)
+        #expect(telnet.standardOutput == """
+            packet: tcp,in_port=a,nw_dst=10.224.0.2,tp_dst=23
+            table 0: matched cookie=0x0, table=0, priority=100,tcp,tp_dst=23 actions=drop
+              dropped by the flow (switch_flow_drop)
+
+            """)
+        let dns = try CommandRunner.run("nfv-orch", ["trace", "chains/lab-switch.yaml", "in_port=b,udp,tp_dst=53"])
+        #expect(dns.standardOutput.contains("priority=0 actions=NORMAL") && dns.standardOutput.contains("L2 switching (NORMAL)"))
+        let typo = try CommandRunner.run("nfv-orch", ["trace", "chains/lab-switch.yaml", "in_port=a,tcp,tp_dts=23"])
+        #expect(typo.status == 1 && typo.standardError.contains("unknown field tp_dts; did you mean tp_dst?"))
+        let flows = try CommandRunner.run("nfv-orch", ["flows", "chains/lab-switch.yaml"])
+        #expect(flows.standardOutput == " cookie=0x0, table=0, priority=100,tcp,tp_dst=23 actions=drop\n cookie=0x0, table=0, priority=0 actions=NORMAL\n")
+    }
+}
