@@ -222,6 +222,14 @@ import Testing
               restart: { policy: never }
             """.write(to: never, atomically: true, encoding: .utf8)
         #expect(try orch("deploy", never.path, "--wait").status == 0)
+        // A second chain that claims one of its TAPs is refused, naming the owner.
+        let thief = directory.appendingPathComponent("thief.yaml")
+        try String(contentsOf: never, encoding: .utf8).replacingOccurrences(of: "name: never-\(suffix)", with: "name: thief-\(suffix)")
+            .replacingOccurrences(of: "ifname: nfvtpb\(suffix)", with: "ifname: nfvtpt\(suffix)")
+            .write(to: thief, atomically: true, encoding: .utf8)
+        let stolen = try orch("deploy", thief.path)
+        #expect(stolen.status == 1 && stolen.standardError.contains("TAP nfvtpa\(suffix) belongs to deployed chain never-\(suffix)"),
+                "\(stolen)")
         let status = try orch("status", "never-\(suffix)").standardOutput
         let pid = try #require(status.range(of: "data plane pid ").map { pid_t(status[$0.upperBound...].prefix { $0.isNumber })! })
         kill(pid, SIGKILL)
