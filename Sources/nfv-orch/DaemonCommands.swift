@@ -350,22 +350,7 @@ struct Graph: ParsableCommand {
     @OptionGroup var daemon: DaemonOptions
 
     func run() throws {
-        let loaded: LoadedChain
-        if FileManager.default.fileExists(atPath: chain) {
-            do { loaded = try ChainFactory.load(path: chain) } catch {
-                printError(error.errors.map(\.description).joined(separator: "\n"))
-                throw ExitCode.failure
-            }
-        } else {
-            do {
-                let snapshot = try daemon.client.get(ChainSnapshot.self, "/v1/chains/\(chain)/snapshot")
-                let directory = NSTemporaryDirectory() + "nfv-orch-graph-\(getpid())"
-                defer { try? FileManager.default.removeItem(atPath: directory) }
-                loaded = try snapshot.load(frozenIn: directory)
-            } catch let error as OrchestratorClient.ClientError {
-                throw fail(error)
-            }
-        }
+        let loaded = try loadChain(chain, daemon: daemon)
         switch format {
         case .dot: print(ChainGraph.dot(loaded), terminator: "")
         case .json: print(try ChainGraph.json(loaded), terminator: "")

@@ -40,46 +40,10 @@ import Testing
             live.tearDown()
         }
 
-        // The server hashes what it receives and sends the digest back.
-        let receiver = Process()
-        receiver.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        receiver.arguments = ["ip", "netns", "exec", server, "python3", "-c", """
-            import hashlib, socket
-            listener = socket.create_server(('10.221.0.2', 8000))
-            connection, _ = listener.accept()
-            digest = hashlib.sha256()
-            while True:
-                chunk = connection.recv(65536)
-                if not chunk:
-                    break
-                digest.update(chunk)
-            connection.sendall(digest.hexdigest().encode())
-            connection.close()
-            """]
-        try receiver.run()
-        processes.append(receiver)
-        usleep(500_000)
+        // A transfer that lasts about 3 s, so the update lands in the middle.
         let lostBefore = try TCPCounters.lostSegments(sender: client, receiver: server)
-
-        // The client sends 4 MB paced over about 3 s, so the update lands in the middle.
-        let output = Pipe()
-        let sender = Process()
-        sender.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        sender.arguments = ["ip", "netns", "exec", client, "python3", "-c", """
-            import hashlib, os, socket, time
-            data = os.urandom(4 * 1024 * 1024)
-            connection = socket.create_connection(('10.221.0.2', 8000), timeout=10)
-            for offset in range(0, len(data), 65536):
-                connection.sendall(data[offset:offset + 65536])
-                time.sleep(0.05)
-            connection.shutdown(socket.SHUT_WR)
-            answer = connection.recv(100).decode()
-            print('intact' if answer == hashlib.sha256(data).hexdigest() else 'damaged ' + answer)
-            """]
-        sender.standardOutput = output
-        sender.standardError = output
-        try sender.run()
-        processes.append(sender)
+        let transfer = try PacedTransfer(client: client, server: server, address: "10.221.0.2", port: 8000)
+        processes += [transfer.receiver, transfer.sender]
         usleep(1_200_000)
 
         // Port 8000 is closed to new connections by a rule placed before allow-web.
@@ -90,10 +54,8 @@ import Testing
         try changed.write(to: firewallFile, atomically: true, encoding: .utf8)
         let updated = try live.reload(try ChainFactory.load(path: chainFile.path))
         #expect(updated == ["fw"])
-        #expect(sender.isRunning, "the transfer was still going when the rules changed")
-
-        sender.waitUntilExit()
-        let result = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(transfer.sender.isRunning, "the transfer was still going when the rules changed")
+        let result = transfer.finish()
         #expect(result.contains("intact"), "\(result)")
         #expect(try TCPCounters.lostSegments(sender: client, receiver: server) == lostBefore, "no segment was lost to the update")
 

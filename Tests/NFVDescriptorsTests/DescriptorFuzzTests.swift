@@ -10,16 +10,7 @@ import Testing
 /// text. Each input must load or fail with clean errors: at least one, each with a location
 /// inside the file (line 1 to lines + 1), a field path or message, and no crash.
 @Suite struct DescriptorFuzzTests {
-    /// A small deterministic generator (xorshift), so a failure names a reproducible seed.
-    struct Generator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state ^= state << 13
-            state ^= state >> 7
-            state ^= state << 17
-            return state
-        }
-    }
+    typealias Generator = SeededGenerator
 
     static let punctuation = [":", "{", "}", "[", "]", "-", ",", "#", "'", "\"", "\t", " ", "&a", "*a", "!!str", "|", ">", "? ", "%", "@", "\\"]
     static let values = ["", "-1", "99999999999999999999", "0x", "1e400", "~", "null", "[]", "{}", "::", "\u{0}", "é",
@@ -99,7 +90,7 @@ import Testing
     @Test func mutatedShippedDescriptorsFailCleanly() throws {
         let files = try Self.shippedFiles()
         #expect(files.count >= 10)
-        var random = Generator(state: 0x9E37_79B9_7F4A_7C15)
+        var random = Generator(seed: 0x9E37_79B9_7F4A_7C15)
         for round in 0..<4000 {
             let (kind, path, text) = files[round % files.count]
             Self.check(Self.mutate(text, &random), kind: kind, file: path)
@@ -107,7 +98,7 @@ import Testing
     }
 
     @Test func randomTextFailsCleanly() {
-        var random = Generator(state: 0xD1B5_4A32_D192_ED03)
+        var random = Generator(seed: 0xD1B5_4A32_D192_ED03)
         let alphabet = Array("abc:{}[]-,#'\" \t\n0123456789./&*!|>?%@\\") + ["\u{0}", "é", "\r"]
         for round in 0..<1500 {
             let length = Int.random(in: 0...300, using: &random)

@@ -9,6 +9,33 @@ import Testing
 /// data plane (back within 2 s); restart the daemon (the chain is still listed and its data
 /// plane adopted); undeploy (nothing left).
 @Suite(.serialized) struct OrchestratorEndToEndTests {
+    /// A daemon of the test's own: state, socket and run folder in a temporary directory.
+    struct PrivateDaemon {
+        let directory: URL
+        var state: String { directory.appendingPathComponent("state").path }
+        var socketPath: String { directory.appendingPathComponent("run/orch.sock").path }
+        var environment: [String: String] {
+            ["NFV_ORCH_STATE_DIR": state, "NFV_ORCH_SOCKET": socketPath, "NFV_ORCH_RUN_DIR": directory.appendingPathComponent("run").path]
+        }
+
+        init() throws { directory = try Fixtures.temporaryDirectory() }
+
+        /// Runs nfv-orch against this daemon (which `deploy`, `list`... start when needed).
+        func orch(_ arguments: [String]) throws -> CommandResult {
+            try CommandRunner.run("nfv-orch", arguments, environment: environment)
+        }
+
+        var pid: pid_t? {
+            (try? String(contentsOfFile: state + "/daemon.pid", encoding: .utf8)).flatMap { pid_t($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        }
+
+        /// Kills the daemon (if one started) and removes the folder.
+        func remove() {
+            if let pid { kill(pid, SIGKILL) }
+            try? FileManager.default.removeItem(at: directory)
+        }
+    }
+
     @Test(.enabled(if: HostCommand.mayTouchTheKernel, "needs root: TAP devices and namespaces"), .timeLimit(.minutes(3)))
     func deployUpdateHealRestartUndeploy() throws {
         try #require(HostCommand.isRoot, "CI must run this test as root")
@@ -16,16 +43,10 @@ import Testing
         let (client, server) = ("nfvt-oc\(suffix)", "nfvt-os\(suffix)")
         let (inside, outside) = ("nfvtoi\(suffix)", "nfvtoo\(suffix)")
         let name = "e2e-\(suffix)"
-        let directory = try Fixtures.temporaryDirectory()
-        let state = directory.appendingPathComponent("state").path
-        let environment = ["NFV_ORCH_STATE_DIR": state, "NFV_ORCH_SOCKET": directory.appendingPathComponent("run/orch.sock").path,
-                           "NFV_ORCH_RUN_DIR": directory.appendingPathComponent("run").path]
-        func orch(_ arguments: String...) throws -> CommandResult {
-            try CommandRunner.run("nfv-orch", arguments, environment: environment)
-        }
-        func daemonPID() -> pid_t? {
-            (try? String(contentsOfFile: state + "/daemon.pid", encoding: .utf8)).flatMap { pid_t($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
-        }
+        let daemon = try PrivateDaemon()
+        let directory = daemon.directory
+        func orch(_ arguments: String...) throws -> CommandResult { try daemon.orch(arguments) }
+        func daemonPID() -> pid_t? { daemon.pid }
         func dataplanePID() throws -> pid_t? {
             let status = try orch("status", name).standardOutput
             guard let range = status.range(of: "data plane pid ") else { return nil }
@@ -35,8 +56,7 @@ import Testing
         defer {
             for process in processes { HostCommand.kill(process) }
             _ = try? orch("undeploy", name, "--force")
-            if let pid = daemonPID() { kill(pid, SIGKILL) }
-            try? FileManager.default.removeItem(at: directory)
+            daemon.remove()
         }
 
         let original = try String(contentsOf: Fixtures.root.appendingPathComponent("vnf-configs/edge-firewall.yaml"), encoding: .utf8)
@@ -85,42 +105,9 @@ import Testing
         #expect(pidBefore != nil)
 
         // A rule change under a running transfer: applied live, nothing lost.
-        let receiver = Process()
-        receiver.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        receiver.arguments = ["ip", "netns", "exec", server, "python3", "-c", """
-            import hashlib, socket
-            listener = socket.create_server(('10.222.0.2', 8000))
-            connection, _ = listener.accept()
-            digest = hashlib.sha256()
-            while True:
-                chunk = connection.recv(65536)
-                if not chunk:
-                    break
-                digest.update(chunk)
-            connection.sendall(digest.hexdigest().encode())
-            """]
-        try receiver.run()
-        processes.append(receiver)
-        usleep(400_000)
         let lostBefore = try TCPCounters.lostSegments(sender: client, receiver: server)
-        let output = Pipe()
-        let sender = Process()
-        sender.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        sender.arguments = ["ip", "netns", "exec", client, "python3", "-c", """
-            import hashlib, os, socket, time
-            data = os.urandom(4 * 1024 * 1024)
-            connection = socket.create_connection(('10.222.0.2', 8000), timeout=10)
-            for offset in range(0, len(data), 65536):
-                connection.sendall(data[offset:offset + 65536])
-                time.sleep(0.05)
-            connection.shutdown(socket.SHUT_WR)
-            answer = connection.recv(100).decode()
-            print('intact' if answer == hashlib.sha256(data).hexdigest() else 'damaged ' + answer)
-            """]
-        sender.standardOutput = output
-        sender.standardError = output
-        try sender.run()
-        processes.append(sender)
+        let transfer = try PacedTransfer(client: client, server: server, address: "10.222.0.2", port: 8000)
+        processes += [transfer.receiver, transfer.sender]
         usleep(800_000)
         try original.replacingOccurrences(
             of: "    - { name: allow-web,",
@@ -131,9 +118,8 @@ import Testing
                 && livePlan.standardOutput.contains("rules added: close-8000"), "\(livePlan)")
         let update = try orch("deploy", chainFile.path)
         #expect(update.status == 0 && update.standardOutput.contains("updated in place"), "\(update)")
-        #expect(sender.isRunning, "the transfer was under way during the update")
-        sender.waitUntilExit()
-        #expect(String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).contains("intact"))
+        #expect(transfer.sender.isRunning, "the transfer was under way during the update")
+        #expect(transfer.finish().contains("intact"))
         #expect(try TCPCounters.lostSegments(sender: client, receiver: server) == lostBefore, "no segment lost to the update")
         #expect(try dataplanePID() == pidBefore, "the same data plane: no restart")
         let stats = try orch("stats", name)
@@ -169,8 +155,8 @@ import Testing
 
         // Restart the daemon: the chain is still listed and its data plane adopted.
         let running = try dataplanePID()
-        let daemon = try #require(daemonPID())
-        kill(daemon, SIGKILL)
+        let daemonProcess = try #require(daemonPID())
+        kill(daemonProcess, SIGKILL)
         usleep(200_000)
         let listed = try orch("list")
         #expect(listed.standardOutput.contains(name) && listed.standardOutput.contains("yes"), "\(listed)")
@@ -193,20 +179,13 @@ import Testing
     func restartPolicyAndCrashLoop() throws {
         try #require(HostCommand.isRoot, "CI must run this test as root")
         let suffix = String(getpid() % 100_000)
-        let directory = try Fixtures.temporaryDirectory()
-        let state = directory.appendingPathComponent("state").path
-        let environment = ["NFV_ORCH_STATE_DIR": state, "NFV_ORCH_SOCKET": directory.appendingPathComponent("run/orch.sock").path,
-                           "NFV_ORCH_RUN_DIR": directory.appendingPathComponent("run").path]
-        func orch(_ arguments: String...) throws -> CommandResult {
-            try CommandRunner.run("nfv-orch", arguments, environment: environment)
-        }
+        let daemon = try PrivateDaemon()
+        let directory = daemon.directory
+        func orch(_ arguments: String...) throws -> CommandResult { try daemon.orch(arguments) }
         defer {
             _ = try? orch("undeploy", "never-\(suffix)", "--force")
             _ = try? orch("undeploy", "broken-\(suffix)", "--force")
-            if let pid = (try? String(contentsOfFile: state + "/daemon.pid", encoding: .utf8)).flatMap({ pid_t($0.trimmingCharacters(in: .whitespacesAndNewlines)) }) {
-                kill(pid, SIGKILL)
-            }
-            try? FileManager.default.removeItem(at: directory)
+            daemon.remove()
         }
         let never = directory.appendingPathComponent("never.yaml")
         try """
@@ -275,18 +254,11 @@ import Testing
     @Test(.enabled(if: HostCommand.mayTouchTheKernel, "needs root to switch to another user"), .timeLimit(.minutes(2)))
     func theSocketRefusesNonRootUsers() throws {
         try #require(HostCommand.isRoot, "CI must run this test as root")
-        let directory = try Fixtures.temporaryDirectory()
-        let state = directory.appendingPathComponent("state").path
-        let socketPath = directory.appendingPathComponent("run/orch.sock").path
-        let environment = ["NFV_ORCH_STATE_DIR": state, "NFV_ORCH_SOCKET": socketPath,
-                           "NFV_ORCH_RUN_DIR": directory.appendingPathComponent("run").path]
-        defer {
-            if let pid = (try? String(contentsOfFile: state + "/daemon.pid", encoding: .utf8)).flatMap({ pid_t($0.trimmingCharacters(in: .whitespacesAndNewlines)) }) {
-                kill(pid, SIGKILL)
-            }
-            try? FileManager.default.removeItem(at: directory)
-        }
-        let asRoot = try CommandRunner.run("nfv-orch", ["list"], environment: environment)
+        let daemon = try PrivateDaemon()
+        let directory = daemon.directory
+        let (state, socketPath) = (daemon.state, daemon.socketPath)
+        defer { daemon.remove() }
+        let asRoot = try daemon.orch(["list"])
         #expect(asRoot.status == 0, "root may: \(asRoot)")
         let attributes = try FileManager.default.attributesOfItem(atPath: socketPath)
         #expect((attributes[.posixPermissions] as? Int) == 0o600)
