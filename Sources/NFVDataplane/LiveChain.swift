@@ -331,6 +331,10 @@ public final class LiveChain: @unchecked Sendable {
             || zip(old.descriptor.ports, new.descriptor.ports).contains(where: { !$0.hasSameSettings(as: $1) }) {
             throw LiveChainError("the ports changed; ports are plumbed at start, so this needs a restart")
         }
+        if zip(old.descriptor.paths, new.descriptor.paths).contains(where: { var moved = $1; moved.location = $0.location; return moved != $0 })
+            || old.descriptor.paths.count != new.descriptor.paths.count || old.descriptor.unmatched != new.descriptor.unmatched {
+            throw LiveChainError("spec.paths or spec.unmatched changed; the path classifier is built at start, so this needs a restart")
+        }
         if old.descriptor.workers != new.descriptor.workers {
             throw LiveChainError("spec.workers changed; queues are opened at start, so this needs a restart")
         }

@@ -19,6 +19,41 @@ public struct ChainDescriptor: Sendable, Equatable {
     public var workers: Int?
     /// `spec.restart`: what the orchestrator does when the chain's data plane exits.
     public var restart = RestartPolicy()
+    /// `spec.paths`: service paths (empty: the linear default through every stage).
+    public var paths: [PathDescriptor] = []
+    /// `spec.unmatched`: what happens to traffic no path takes: dropped, or switched at L2.
+    public var unmatched: Unmatched = .drop
+
+    public enum Unmatched: String, Sendable, CaseIterable {
+        case drop
+        case `switch`
+    }
+
+    /// One service path: traffic entering on `from` that matches `match` (Open vSwitch match
+    /// syntax; none: everything) passes the stages in `through` and leaves on `to`; with
+    /// `symmetric`, traffic entering on `to` that matches the reversed match takes the same
+    /// stages in reverse and leaves on `from`. Higher `priority` paths are tried first.
+    public struct PathDescriptor: Sendable, Equatable {
+        public var name: String
+        public var from: String
+        public var to: String
+        public var match: String?
+        public var through: [String]
+        public var symmetric: Bool
+        public var priority: Int
+        public var location: SourceLocation
+        public init(name: String, from: String, to: String, match: String?, through: [String], symmetric: Bool, priority: Int,
+                    location: SourceLocation) {
+            self.name = name
+            self.from = from
+            self.to = to
+            self.match = match
+            self.through = through
+            self.symmetric = symmetric
+            self.priority = priority
+            self.location = location
+        }
+    }
 
     /// When the orchestrator restarts a chain's data plane that exited without being asked to
     /// (the stages of a chain share one process, so the policy is the chain's).

@@ -1,5 +1,6 @@
 import Foundation
 import NFVPacket
+import NFVSwitch
 import Yams
 
 /// Reads and validates `kind: Chain` descriptors. Validation is complete before anything is
@@ -71,7 +72,8 @@ public struct ChainDescriptorLoader: Sendable {
         var workers: Int?
         var restart = ChainDescriptor.RestartPolicy()
         if let node = top["spec"],
-           let spec = decoder.mapping(node, field: "spec", allowed: ["ports", "stages", "workers", "restart"], required: ["ports"]) {
+           let spec = decoder.mapping(node, field: "spec", allowed: ["ports", "stages", "workers", "restart", "paths", "unmatched"],
+                                      required: ["ports"]) {
             if let workersNode = spec["workers"] {
                 workers = decoder.integer(workersNode, field: "spec.workers", range: 1...16)
             }
@@ -94,8 +96,101 @@ public struct ChainDescriptorLoader: Sendable {
                 stages = readStages(stagesNode, decoder: decoder, directory: directory)
             }
         }
+        var paths: [ChainDescriptor.PathDescriptor] = []
+        var unmatched = ChainDescriptor.Unmatched.drop
+        if let node = top["spec"], case .mapping(let mapping) = node {
+            if let pathsNode = mapping["paths"] {
+                paths = readPaths(pathsNode, decoder: decoder, ports: ports, stages: stages)
+            }
+            if let unmatchedNode = mapping["unmatched"],
+               let value = decoder.choice(unmatchedNode, field: "spec.unmatched", choices: ChainDescriptor.Unmatched.allCases.map(\.rawValue),
+                                          what: "handling of unmatched traffic") {
+                unmatched = ChainDescriptor.Unmatched(rawValue: value) ?? .drop
+            }
+        }
         guard decoder.errors.isEmpty else { throw DescriptorErrorList(decoder.errors) }
-        return ChainDescriptor(name: name, ports: ports, stages: stages, file: file, workers: workers, restart: restart)
+        var chain = ChainDescriptor(name: name, ports: ports, stages: stages, file: file, workers: workers, restart: restart)
+        chain.paths = paths
+        chain.unmatched = unmatched
+        return chain
+    }
+
+    /// `spec.paths`: each path's ports and stages must exist; its stages run in the chain's
+    /// order (one pass over the stages serves every path); it enters on the chain's first port
+    /// (the direction the stages run forward); its match must parse.
+    func readPaths(_ node: Node, decoder: DescriptorDecoder, ports: [PortDescriptor], stages: [StageDescriptor]) -> [ChainDescriptor.PathDescriptor] {
+        guard let elements = decoder.sequence(node, field: "spec.paths") else { return [] }
+        let portNames = ports.map(\.name)
+        let stageNames = stages.map(\.name)
+        var paths: [ChainDescriptor.PathDescriptor] = []
+        for (index, element) in elements.enumerated() {
+            let field = "spec.paths[\(index)]"
+            guard let fields = decoder.mapping(element, field: field, allowed: ["name", "from", "to", "match", "through", "symmetric", "priority"],
+                                               required: ["name", "from", "to", "through"]) else { continue }
+            let name = fields["name"].flatMap { decoder.string($0, field: "\(field).name") }
+            if let name, let nameNode = fields["name"], paths.contains(where: { $0.name == name }) {
+                decoder.report(nameNode, field: "\(field).name", "path \"\(name)\" is declared twice", fix: "rename one of them")
+            }
+            func port(_ key: String) -> String? {
+                guard let node = fields[key], let value = decoder.string(node, field: "\(field).\(key)") else { return nil }
+                guard portNames.contains(value) else {
+                    let fix = Suggestion.closest(to: value, in: portNames).map { "did you mean \"\($0)\"?" } ?? "ports: " + Suggestion.list(portNames)
+                    decoder.report(node, field: "\(field).\(key)", "no port \"\(value)\"", fix: fix)
+                    return nil
+                }
+                return value
+            }
+            let from = port("from")
+            let to = port("to")
+            if let from, let fromNode = fields["from"], from != portNames.first {
+                decoder.report(fromNode, field: "\(field).from", "a path enters on the chain's first port (\(portNames.first ?? "")), "
+                               + "the direction its stages run forward", fix: "list \"\(from)\" first among the ports, or use \"to:\" with symmetric")
+            }
+            if let from, let to, from == to, let toNode = fields["to"] {
+                decoder.report(toNode, field: "\(field).to", "a path leaves on another port than it enters", fix: "name the port the path leads to")
+            }
+            var through: [String] = []
+            if let throughNode = fields["through"], let items = decoder.sequence(throughNode, field: "\(field).through") {
+                var last = -1
+                for (position, item) in items.enumerated() {
+                    guard let stage = decoder.string(item, field: "\(field).through[\(position)]") else { continue }
+                    guard let order = stageNames.firstIndex(of: stage) else {
+                        let fix = Suggestion.closest(to: stage, in: stageNames).map { "did you mean \"\($0)\"?" } ?? "stages: " + Suggestion.list(stageNames)
+                        decoder.report(item, field: "\(field).through[\(position)]", "no stage \"\(stage)\"", fix: fix)
+                        continue
+                    }
+                    if order <= last {
+                        decoder.report(item, field: "\(field).through[\(position)]", "stage \"\(stage)\" comes before \"\(stageNames[last])\" in spec.stages",
+                                       fix: "list a path's stages in the chain's order (one pass over the stages serves every path)")
+                    }
+                    last = max(last, order)
+                    through.append(stage)
+                }
+            }
+            var match: String?
+            if let matchNode = fields["match"], let text = decoder.string(matchNode, field: "\(field).match") {
+                do {
+                    _ = try FlowSyntax.parse(text + ",actions=drop")
+                    match = text
+                } catch {
+                    decoder.report(matchNode, field: "\(field).match", error.description)
+                }
+            }
+            var symmetric = true
+            if let node = fields["symmetric"] {
+                if let value = node.bool, case .scalar = node { symmetric = value } else {
+                    decoder.report(node, field: "\(field).symmetric", "expected true or false")
+                }
+            }
+            let priority = fields["priority"].flatMap { decoder.integer($0, field: "\(field).priority", range: 1...65_000) } ?? 100
+            guard let name, let from, let to else { continue }
+            paths.append(.init(name: name, from: from, to: to, match: match, through: through, symmetric: symmetric,
+                               priority: priority, location: decoder.location(of: element)))
+        }
+        if paths.count > 62, let node = elements.last {
+            decoder.report(node, field: "spec.paths", "\(paths.count) paths; a chain has at most 62", fix: "merge paths that take the same stages")
+        }
+        return paths
     }
 
     func readPorts(_ node: Node, decoder: DescriptorDecoder, directory: String) -> [PortDescriptor] {

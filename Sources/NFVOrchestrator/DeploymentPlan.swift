@@ -76,6 +76,11 @@ public struct DeploymentPlan: Codable, Sendable, Equatable {
             restart.append("workers: \(current.descriptor.workers.map(String.init) ?? "from the ports") -> "
                            + "\(desired.descriptor.workers.map(String.init) ?? "from the ports") (restart: queues are opened at start)")
         }
+        if current.descriptor.paths.map(PathShape.init) != desired.descriptor.paths.map(PathShape.init)
+            || current.descriptor.unmatched != desired.descriptor.unmatched {
+            restart.append("paths: " + (current.descriptor.paths.map(\.name).joined(separator: ", ")) + " -> "
+                           + desired.descriptor.paths.map(\.name).joined(separator: ", ") + " (restart: the path classifier is built at start)")
+        }
         if current.descriptor.restart != desired.descriptor.restart {
             let before = current.descriptor.restart
             let after = desired.descriptor.restart
@@ -212,5 +217,17 @@ public struct DeploymentPlan: Codable, Sendable, Equatable {
         if old.defaultAction != new.defaultAction { parts.append("default action changed") }
         if old.name != new.name { parts.append("renamed \(old.name) -> \(new.name)") }
         return parts.isEmpty ? "configuration changed" : parts.joined(separator: "; ")
+    }
+}
+
+/// A path without where it was written (two versions of a chain differ in a path only if these do).
+struct PathShape: Equatable {
+    var name, from, to: String
+    var match: String?
+    var through: [String]
+    var symmetric: Bool
+    var priority: Int
+    init(_ path: ChainDescriptor.PathDescriptor) {
+        (name, from, to, match, through, symmetric, priority) = (path.name, path.from, path.to, path.match, path.through, path.symmetric, path.priority)
     }
 }

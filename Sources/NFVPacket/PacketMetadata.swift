@@ -35,6 +35,9 @@ public struct PacketMetadata: Sendable {
     public var verdict: Verdict
     /// Why it was dropped, when `verdict == .drop`.
     public var dropReason: DropReason
+    /// The service path the switch classified the packet into (0: none). Fits the struct's
+    /// padding: the metadata stays 40 bytes.
+    public var path: UInt8
 
     /// Metadata for a freshly received frame: nothing parsed, verdict forward, out port the
     /// linear default.
@@ -55,5 +58,6 @@ public struct PacketMetadata: Sendable {
         self.flags = []
         self.verdict = .forward
         self.dropReason = .none
+        self.path = 0
     }
 }

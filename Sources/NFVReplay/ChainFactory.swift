@@ -48,7 +48,11 @@ public enum ChainFactory {
     public static let reservedStageNames = [
         Chain.receiveTracePoint: "it names the chain input trace point",
         parseStageName: "every chain parses at ingress in a stage of that name",
+        pathsStageName: "a chain with paths classifies traffic into them in a stage of that name",
     ]
+
+    /// The classifier stage of a chain with `paths:`.
+    public static let pathsStageName = "paths"
 
     /// A loader that knows this build's VNF kinds.
     public static var loader: ChainDescriptorLoader {
@@ -148,15 +152,55 @@ public enum ChainFactory {
         }
     }
 
+    /// The switch stage that puts packets on their paths: per path a flow from `from` with its
+    /// match, and with `symmetric` one from `to` with the reversed match; then the unmatched rule.
+    public static func pathClassifier(_ descriptor: ChainDescriptor) -> SwitchStage {
+        let ports = Dictionary(descriptor.ports.enumerated().map { ($1.name, UInt16($0)) }, uniquingKeysWith: { first, _ in first })
+        var flows: [FlowEntry] = []
+        var targets: [SwitchStage.PathTarget] = []
+        for (index, path) in descriptor.paths.enumerated() {
+            let id = UInt8(index + 1)
+            let from = ports[path.from] ?? 0
+            let to = ports[path.to] ?? 1
+            var match = (try? FlowSyntax.parse((path.match.map { $0 + "," } ?? "") + "actions=drop").match) ?? FlowMatch()
+            let reversedMatch = match.reversed
+            match.setInPort(from)
+            targets.append(.init(name: path.name, path: id, outPort: to))
+            flows.append(FlowEntry(priority: UInt16(path.priority), match: match, actions: [.chain(path.name)]))
+            if path.symmetric {
+                var back = reversedMatch
+                back.setInPort(to)
+                targets.append(.init(name: path.name + "~reverse", path: id, outPort: from))
+                flows.append(FlowEntry(priority: UInt16(path.priority), match: back, actions: [.chain(path.name + "~reverse")]))
+            }
+        }
+        let switchPorts = descriptor.ports.enumerated().map { SwitchStage.Port(name: $1.name, number: UInt16($0), mode: .access(vlan: 1)) }
+        flows.append(FlowEntry(priority: 0, actions: descriptor.unmatched == .switch ? [.normal] : []))
+        return SwitchStage(name: pathsStageName, ports: switchPorts, flows: flows, paths: targets)
+    }
+
     static func portIndex(_ chain: LoadedChain) -> [String: UInt16] {
         var index: [String: UInt16] = [:]
         for (number, port) in chain.descriptor.ports.enumerated() { index[port.name] = UInt16(number) }
         return index
     }
 
-    /// The chain for `loaded`: the parse stage, then the descriptor's stages in order.
+    /// The chain for `loaded`: the parse stage, then the descriptor's stages in order. With
+    /// `paths:`, a switch stage after parse classifies each packet into a path (generated
+    /// flows: one per path and direction, by priority; unmatched traffic dropped or switched),
+    /// and each stage only takes the paths that list it.
     public static func makeChain(_ loaded: LoadedChain, pool: PacketPool,
                                  batchCapacity: Int = PacketBatch.defaultCapacity) -> Chain {
+        if !loaded.descriptor.paths.isEmpty {
+            let descriptor = loaded.descriptor
+            let classifier = pathClassifier(descriptor)
+            let gated: [any Stage] = descriptor.stages.map { stage in
+                let members = Set(descriptor.paths.enumerated().filter { $0.element.through.contains(stage.name) }.map { UInt8($0.offset + 1) })
+                return PathGateStage(makeStage(stage, chain: loaded), paths: members, batchCapacity: batchCapacity)
+            }
+            return Chain(stages: [ParseStage(name: parseStageName), classifier] + gated, pool: pool, batchCapacity: batchCapacity,
+                         ingressStageCount: 2)
+        }
         let stages: [any Stage] = [ParseStage(name: parseStageName)]
             + loaded.descriptor.stages.map { makeStage($0, chain: loaded) }
         return Chain(stages: stages, pool: pool, batchCapacity: batchCapacity, ingressStageCount: 1)

@@ -65,3 +65,24 @@ public struct FlowMatch: Hashable, Sendable {
         mask.transportDestination = bits
     }
 }
+
+extension FlowMatch {
+    /// The match of the other direction of the same traffic: sources and destinations (MACs,
+    /// IP addresses, transport ports) swapped, the in-port left out.
+    public var reversed: FlowMatch {
+        var match = self
+        for key in [\FlowMatch.value, \FlowMatch.mask] {
+            let original = self[keyPath: key]
+            var swapped = original
+            swapped.ethSrc = original.ethDst
+            swapped.ethDst = original.ethSrc
+            swapped.ipSource = original.ipDestination
+            swapped.ipDestination = original.ipSource
+            swapped.transportSource = original.transportDestination
+            swapped.transportDestination = original.transportSource
+            swapped.inPort = 0
+            match[keyPath: key] = swapped
+        }
+        return match
+    }
+}

@@ -38,9 +38,24 @@ public final class SwitchStage: Stage {
         }
     }
 
+    /// Where `chain:NAME` sends a packet: the service path's number (stamped in the packet's
+    /// metadata, so the path's stages take it and the others let it pass) and the port it leaves on.
+    public struct PathTarget: Sendable, Equatable {
+        public var name: String
+        public var path: UInt8
+        public var outPort: UInt16
+        public init(name: String, path: UInt8, outPort: UInt16) {
+            self.name = name
+            self.path = path
+            self.outPort = outPort
+        }
+    }
+
     public let name: String
     public var kind: String { "switch" }
     public let ports: [Port]
+    /// The service paths `chain:` actions can name.
+    public let paths: [PathTarget]
     /// Port position by chain port number (-1: not a switch port).
     let portSlot: [Int16]
 
@@ -63,7 +78,8 @@ public final class SwitchStage: Stage {
         /// before any packet told the time (at start).
         var clockStarted: Bool
 
-        init(flows: [FlowEntry], version: UInt64, now: UInt64, carried: [FlowEntry: (UInt64, UInt64, UInt64, UInt64)]) {
+        init(flows: [FlowEntry], version: UInt64, now: UInt64, carried: [FlowEntry: (UInt64, UInt64, UInt64, UInt64)],
+             paths: [PathTarget] = []) {
             let sorted = flows.enumerated().sorted { ($0.element.table, $0.offset) < ($1.element.table, $1.offset) }.map(\.element)
             let tableCount = Int(sorted.map(\.table).max() ?? 0) + 1
             var classifiers: [FlowClassifier] = []
@@ -81,7 +97,8 @@ public final class SwitchStage: Stage {
             self.version = version
             hasTimeouts = sorted.contains { $0.idleTimeout > 0 || $0.hardTimeout > 0 }
             clockStarted = now != 0
-            let compiled = sorted.map { $0.actions.map(CompiledAction.init) }
+            let pathIndex = Dictionary(paths.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { first, _ in first })
+            let compiled = sorted.map { $0.actions.map { CompiledAction($0, paths: pathIndex) } }
             let total = compiled.reduce(0) { $0 + $1.count }
             actions = .allocate(capacity: max(total, 1))
             actionStart = .allocate(capacity: sorted.count + 1)
@@ -120,7 +137,7 @@ public final class SwitchStage: Stage {
         var kind: Kind
         var operand: UInt64
 
-        init(_ action: FlowAction) {
+        init(_ action: FlowAction, paths: [String: Int]) {
             switch action {
             case .output(let port): (kind, operand) = (.output, UInt64(port))
             case .normal: (kind, operand) = (.normal, 0)
@@ -136,7 +153,7 @@ public final class SwitchStage: Stage {
             case .setTransportSource(let port): (kind, operand) = (.setTransportSource, UInt64(port))
             case .setTransportDestination(let port): (kind, operand) = (.setTransportDestination, UInt64(port))
             case .gotoTable(let table): (kind, operand) = (.gotoTable, UInt64(table))
-            case .chain: (kind, operand) = (.chain, 0)
+            case .chain(let name): (kind, operand) = (.chain, paths[name].map { UInt64($0) } ?? .max)
             }
         }
     }
@@ -189,9 +206,11 @@ public final class SwitchStage: Stage {
 
     /// A switch over `ports` with `flows` (any tables), an exact-match cache of `cacheSize`
     /// entries (a power of two), a MAC table of `macCapacity` entries and `ageing` seconds.
-    public init(name: String, ports: [Port], flows: [FlowEntry], cacheSize: Int = 8192, macCapacity: Int = 4096, ageing: UInt64 = 300) {
+    public init(name: String, ports: [Port], flows: [FlowEntry], paths: [PathTarget] = [], cacheSize: Int = 8192,
+                macCapacity: Int = 4096, ageing: UInt64 = 300) {
         self.name = name
         self.ports = ports
+        self.paths = paths
         var slots = [Int16](repeating: -1, count: 256)
         for (index, port) in ports.enumerated() where port.number < 256 { slots[Int(port.number)] = Int16(index) }
         portSlot = slots
@@ -225,7 +244,7 @@ public final class SwitchStage: Stage {
         outputs = .allocate(capacity: outputCapacity)
         statistics = .allocate(capacity: 5)
         statistics.initialize(repeating: 0, count: 5)
-        tables = Tables(flows: flows, version: 1, now: 0, carried: [:])
+        tables = Tables(flows: flows, version: 1, now: 0, carried: [:], paths: paths)
     }
 
     deinit {
@@ -259,7 +278,7 @@ public final class SwitchStage: Stage {
             carried[old.flows[index]] = (old.counters[4 * index], old.counters[4 * index + 1], old.counters[4 * index + 2],
                                          old.counters[4 * index + 3])
         }
-        tables = Tables(flows: newFlows, version: old.version &+ 1, now: now, carried: carried)
+        tables = Tables(flows: newFlows, version: old.version &+ 1, now: now, carried: carried, paths: paths)
     }
 
     // MARK: data path
@@ -400,8 +419,16 @@ public final class SwitchStage: Stage {
                     table = next
                     continue tables
                 case .chain:
+                    guard action.operand < UInt64(paths.count) else {
+                        batch.metadata[index] = entry
+                        batch.drop(index, reason: .switchPathUnknown)
+                        return
+                    }
+                    // Into a service path: its stages do the rest, and it leaves on the path's port.
+                    let target = paths[Int(action.operand)]
+                    entry.path = target.path
+                    entry.outPort = target.outPort
                     batch.metadata[index] = entry
-                    batch.drop(index, reason: .switchPathUnknown)
                     return
                 }
             }

@@ -81,7 +81,7 @@ import Testing
         Mistake(name: "misspelt port field", chain: chain("ifname: nfv-out0,", "ifname: nfv-out0, adress: 1.2.3.4/24,"),
                 messages: [#"chain.yaml:7:53: error: spec.ports[1].adress: unknown field; did you mean "address"?"#]),
         Mistake(name: "ports as a mapping", chain: chain("  ports:\n", "  ports: { a: 1 }\n  oldports:\n"),
-                messages: [#"chain.yaml:6:3: error: spec.oldports: unknown field; known fields here: ports, stages, workers, restart"#,
+                messages: [#"chain.yaml:6:3: error: spec.oldports: unknown field; known fields here: ports, stages, workers, restart, paths, unmatched"#,
                            #"chain.yaml:5:10: error: spec.ports: expected a list, found a mapping; write one "- ..." line per element"#]),
         Mistake(name: "unknown restart policy", chain: Self.chain + "  restart: { policy: on-falure }\n",
                 messages: [#"chain.yaml:10:22: error: spec.restart.policy: unknown restart policy "on-falure"; did you mean "on-failure"?"#]),
