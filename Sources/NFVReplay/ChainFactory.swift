@@ -49,6 +49,7 @@ public enum ChainFactory {
         Chain.receiveTracePoint: "it names the chain input trace point",
         parseStageName: "every chain parses at ingress in a stage of that name",
         pathsStageName: "a chain with paths classifies traffic into them in a stage of that name",
+        pathsStageName + "-egress": "a chain with paths records its connections' paths in a stage of that name",
     ]
 
     /// The classifier stage of a chain with `paths:`.
@@ -194,12 +195,21 @@ public enum ChainFactory {
         if !loaded.descriptor.paths.isEmpty {
             let descriptor = loaded.descriptor
             let classifier = pathClassifier(descriptor)
+            // Replies find their connection's path even after NAT or a load balancer rewrote
+            // the addresses: the egress stage records it, the classifier looks it up first.
+            let affinity = PathAffinity()
+            classifier.affinity = affinity
+            classifier.affinityEntryPort = 0
+            classifier.replyPort = 0
             let gated: [any Stage] = descriptor.stages.map { stage in
                 let members = Set(descriptor.paths.enumerated().filter { $0.element.through.contains(stage.name) }.map { UInt8($0.offset + 1) })
                 return PathGateStage(makeStage(stage, chain: loaded), paths: members, batchCapacity: batchCapacity)
             }
-            return Chain(stages: [ParseStage(name: parseStageName), classifier] + gated, pool: pool, batchCapacity: batchCapacity,
-                         ingressStageCount: 2)
+            // The egress stage runs last for forward traffic (stages run in reverse for replies,
+            // where it runs first and does nothing).
+            let egress = PathEgressStage(name: pathsStageName + "-egress", affinity: affinity)
+            return Chain(stages: [ParseStage(name: parseStageName), classifier] + gated + [egress], pool: pool,
+                         batchCapacity: batchCapacity, ingressStageCount: 2)
         }
         let stages: [any Stage] = [ParseStage(name: parseStageName)]
             + loaded.descriptor.stages.map { makeStage($0, chain: loaded) }

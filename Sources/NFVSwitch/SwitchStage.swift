@@ -56,6 +56,12 @@ public final class SwitchStage: Stage {
     public let ports: [Port]
     /// The service paths `chain:` actions can name.
     public let paths: [PathTarget]
+    /// Replies of connections that took a path (the classifier of a chain with paths): a
+    /// packet from another port than `affinityEntryPort` that replies to one takes its path back.
+    public var affinity: PathAffinity?
+    public var affinityEntryPort: UInt16 = 0
+    /// Out port by path number for replies (the path's entry port).
+    public var replyPort: UInt16 = 0
     /// Port position by chain port number (-1: not a switch port).
     let portSlot: [Int16]
 
@@ -352,6 +358,15 @@ public final class SwitchStage: Stage {
                 vlan = UInt16(native)
             } else if !carries(inSlot, vlan) {
                 batch.drop(index, reason: .switchVLANNotAllowed)
+                return
+            }
+        }
+        if let affinity, inPort != affinityEntryPort {
+            let path = affinity.path(ofReply: key, now: now)
+            if path != 0 {
+                entry.path = path
+                entry.outPort = replyPort
+                batch.metadata[index] = entry
                 return
             }
         }

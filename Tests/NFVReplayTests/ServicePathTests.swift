@@ -10,7 +10,8 @@ import Testing
 /// else takes pass-through; replies (from the second port) take the same stage as their path,
 /// in reverse. The TTL of what comes out says which stage a packet passed.
 @Suite struct ServicePathTests {
-    static func udp(sourcePort: UInt16, destinationPort: UInt16, ttl: UInt8) -> MemoryPort.Frame {
+    static func udp(sourcePort: UInt16, destinationPort: UInt16, ttl: UInt8, source: UInt32 = 0x0A00_0001,
+                    destination: UInt32 = 0x0A00_0002) -> MemoryPort.Frame {
         var bytes = [UInt8](repeating: 0, count: 46)
         bytes.withUnsafeMutableBytes { buffer in
             let frame = buffer.baseAddress!
@@ -19,8 +20,8 @@ import Testing
             frame.storeNetworkUInt16(32, at: 16)
             frame.storeByte(ttl, at: 22)
             frame.storeByte(17, at: 23)
-            frame.storeNetworkUInt32(0x0A00_0001, at: 26)
-            frame.storeNetworkUInt32(0x0A00_0002, at: 30)
+            frame.storeNetworkUInt32(source, at: 26)
+            frame.storeNetworkUInt32(destination, at: 30)
             frame.storeNetworkUInt16(InternetChecksum.checksum(frame + 14, byteCount: 20), at: 24)
             frame.storeNetworkUInt16(sourcePort, at: 34)
             frame.storeNetworkUInt16(destinationPort, at: 36)
@@ -52,7 +53,7 @@ import Testing
         #expect(loaded.descriptor.paths.map(\.name) == ["web", "other"])
         let pool = PacketPool(slotCount: 256)
         let chain = ChainFactory.makeChain(loaded, pool: pool)
-        #expect(chain.stages.map(\.name) == ["parse", "paths", "ttl", "pass"])
+        #expect(chain.stages.map(\.name) == ["parse", "paths", "ttl", "pass", "paths-egress"])
         let clients = MemoryPort(frames: [Self.udp(sourcePort: 40000, destinationPort: 80, ttl: 64),
                                           Self.udp(sourcePort: 40001, destinationPort: 53, ttl: 64)], portNumber: 0)
         let servers = MemoryPort(frames: [Self.udp(sourcePort: 80, destinationPort: 40000, ttl: 64),
@@ -70,6 +71,53 @@ import Testing
         #expect(toClients.contains { $0 == (63, 40000) }, "the web reply took the web path back: \(toClients)")
         #expect(toClients.contains { $0 == (64, 40001) }, "the other reply took the other path back")
         #expect(pool.availableCount == 256)
+    }
+
+    /// A path through a NAT: the reply's addresses no longer match the path's reversed match
+    /// (its destination is the NAT's address, not the client's), yet it takes its path back,
+    /// because the path's last stage recorded the translated connection.
+    @Test func repliesFindTheirPathThroughANAT() throws {
+        let directory = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("nat-paths.yaml")
+        try """
+            apiVersion: nfv/v1
+            kind: Chain
+            metadata: { name: nat-paths }
+            spec:
+              ports:
+                - { name: inside,  type: tap, ifname: np-i0 }
+                - { name: outside, type: tap, ifname: np-o0 }
+              stages:
+                - { name: ttl, vnf: decrement-ttl }
+                - { name: nat, vnf: nat, config: \(Fixtures.root.appendingPathComponent("vnf-configs/edge-nat.yaml").path) }
+              paths:
+                - { name: client, from: inside, to: outside, match: "udp,nw_src=10.0.1.10", through: [ttl, nat], priority: 100 }
+                - { name: other,  from: inside, to: outside, through: [nat], priority: 10 }
+            """.write(to: file, atomically: true, encoding: .utf8)
+        let loaded = try ChainFactory.load(path: file.path)
+        let pool = PacketPool(slotCount: 256)
+        let chain = ChainFactory.makeChain(loaded, pool: pool)
+        let client: UInt32 = 0x0A00_010A  // 10.0.1.10
+        let server: UInt32 = 0xCB00_7105  // 203.0.113.5
+        let insideIn = MemoryPort(frames: [Self.udp(sourcePort: 40000, destinationPort: 5000, ttl: 64, source: client, destination: server)],
+                                  portNumber: 0)
+        let insideOut = MemoryPort(portNumber: 0)
+        let outsideOut = MemoryPort(portNumber: 1)
+        try Pipeline(sources: [insideIn], chain: chain, sinks: [insideOut, outsideOut], batch: PacketBatch(pool: pool)).runUntilExhausted()
+        let sent = try #require(outsideOut.transmitted.first)
+        #expect(sent.bytes[22] == 63, "the client's path has the TTL stage")
+        let translated = sent.bytes.withUnsafeBytes { (UInt32(bigEndian: $0.loadUnaligned(fromByteOffset: 26, as: UInt32.self)),
+                                                       UInt16(bigEndian: $0.loadUnaligned(fromByteOffset: 34, as: UInt16.self))) }
+        #expect(translated.0 == 0xC633_6402, "SNAT to 198.51.100.2")
+        // The server answers the NAT's address and port.
+        let reply = Self.udp(sourcePort: 5000, destinationPort: translated.1, ttl: 64, source: server, destination: translated.0)
+        let outsideIn = MemoryPort(frames: [reply], portNumber: 1)
+        try Pipeline(sources: [outsideIn], chain: chain, sinks: [insideOut, outsideOut], batch: PacketBatch(pool: pool)).runUntilExhausted()
+        let back = try #require(insideOut.transmitted.first)
+        let backDestination = back.bytes.withUnsafeBytes { UInt32(bigEndian: $0.loadUnaligned(fromByteOffset: 30, as: UInt32.self)) }
+        #expect(backDestination == client, "the NAT translated the reply back")
+        #expect(back.bytes[22] == 63, "the reply came back through the client's path (TTL stage), not the other path")
     }
 
     @Test func pathMistakesAreReportedWhereTheyAre() throws {
