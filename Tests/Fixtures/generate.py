@@ -764,6 +764,63 @@ def write_lb(directory):
     wrpcap(os.path.join(directory, "lb-outside-tx-expected.pcap"), outside_tx, linktype=1)
 
 
+SWITCH_PORTS = ["a", "b", "c", "t"]   # a, b: access VLAN 10; c: access VLAN 20; t: trunk [10, 20]
+HOST = {name: "02:00:00:00:05:%02x" % number for number, name in enumerate(["A", "B", "C", "T10", "T20", "X"], start=1)}
+
+
+def switch_traffic():
+    """Frames into a four-port switch and, written out by hand for each one, what every port
+    must send: MAC learning per VLAN, flooding within the VLAN only, access ports untagged,
+    the trunk tagged, nothing back out of the in-port, wrong VLANs dropped. Returns
+    (rx per port, tx per port)."""
+    rx = {port: [] for port in SWITCH_PORTS}
+    tx = {port: [] for port in SWITCH_PORTS}
+    clock = [Decimal(T0)]
+
+    def frame(src, dst, vlan=None, payload=b"switch"):
+        body = IP(src="10.0.0.1", dst="10.0.0.2") / UDP(sport=4000, dport=5000) / Raw(payload)
+        if vlan is None:
+            return Ether(src=HOST.get(src, src), dst=HOST.get(dst, dst)) / body
+        return Ether(src=HOST.get(src, src), dst=HOST.get(dst, dst)) / Dot1Q(vlan=vlan) / body
+
+    def send(port, packet, to):
+        """`packet` arrives on `port`; `to` maps each port that must send it to the VLAN tag it
+        leaves with (None: untagged)."""
+        clock[0] += Decimal(1) / 1000
+        arriving = Ether(raw(packet))
+        arriving.time = clock[0]
+        rx[port].append(arriving)
+        untagged = Ether(raw(packet))
+        if Dot1Q in untagged:
+            inner = untagged[Dot1Q].payload
+            untagged = Ether(src=untagged.src, dst=untagged.dst, type=untagged[Dot1Q].type) / inner
+        for out_port, vlan in to.items():
+            leaving = Ether(raw(untagged)) if vlan is None else \
+                Ether(src=untagged.src, dst=untagged.dst) / Dot1Q(vlan=vlan, type=untagged.type) / untagged.payload
+            leaving = Ether(raw(leaving))
+            leaving.time = clock[0]
+            tx[out_port].append(leaving)
+
+    send("a", frame("A", "B", payload=b"1 A->B unknown"), {"b": None, "t": 10})       # flood VLAN 10
+    send("b", frame("B", "A", payload=b"2 B->A"), {"a": None})                        # A learnt on a
+    send("t", frame("T20", "ff:ff:ff:ff:ff:ff", vlan=20, payload=b"3 bcast 20"), {"c": None})  # VLAN 20 only
+    send("c", frame("C", "T20", payload=b"4 C->T20"), {"t": 20})                      # T20 learnt on t
+    send("t", frame("T10", "A", vlan=10, payload=b"5 T10->A"), {"a": None})           # tag removed for a
+    send("a", frame("A", "T10", payload=b"6 A->T10"), {"t": 10})                      # T10 learnt on t, VLAN 10
+    send("c", frame("C", "A", payload=b"7 C->A other VLAN"), {"t": 20})               # A unknown in VLAN 20: flood 20
+    send("a", frame("A", "B", vlan=10, payload=b"8 tagged on access"), {})            # dropped: tagged on an access port
+    send("t", frame("X", "A", vlan=30, payload=b"9 VLAN 30"), {})                     # dropped: the trunk does not carry 30
+    send("b", frame("B", "A", payload=b"10 B->A again"), {"a": None})
+    return rx, tx
+
+
+def write_switch(directory):
+    rx, tx = switch_traffic()
+    for port in SWITCH_PORTS:
+        wrpcap(os.path.join(directory, "switch-%s-rx.pcap" % port), rx[port], linktype=1)
+        wrpcap(os.path.join(directory, "switch-%s-tx-expected.pcap" % port), tx[port], linktype=1)
+
+
 def write_all(directory, demo_directory):
     os.makedirs(directory, exist_ok=True)
     os.makedirs(demo_directory, exist_ok=True)
@@ -775,6 +832,7 @@ def write_all(directory, demo_directory):
     write_router(directory, demo_directory)
     write_nat(directory, demo_directory)
     write_lb(directory)
+    write_switch(directory)
 
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
