@@ -821,6 +821,64 @@ def write_switch(directory):
         wrpcap(os.path.join(directory, "switch-%s-tx-expected.pcap" % port), tx[port], linktype=1)
 
 
+def paths_traffic():
+    """Two service paths on one chain (Tests/NFVReplayTests/ServicePathReplayTests): web traffic
+    to the VIP 203.0.113.10:80 takes firewall -> load balancer (one backend, 198.51.100.1:8080,
+    NAT mode: destination rewritten, MACs untouched), everything else takes firewall -> router
+    -> NAT (MACs rewritten, TTL - 1, source translated to 198.51.100.2). Each reply comes back
+    through its own path's stages. Returns (inside_rx, outside_rx, inside_tx, outside_tx)."""
+    inside_rx, outside_rx, inside_tx, outside_tx = [], [], [], []
+    clock = [Decimal(T0)]
+
+    def timed(packet):
+        clock[0] += Decimal(1) / 1000
+        packet = Ether(raw(packet))
+        packet.time = clock[0]
+        return packet
+
+    def fresh(packet):
+        """The packet with every checksum recomputed by scapy."""
+        for layer in (IP, TCP, UDP):
+            if layer in packet:
+                del packet[layer].chksum
+        return Ether(raw(packet))
+
+    client, vip, backend, dns = "10.0.1.10", "203.0.113.10", "198.51.100.1", "203.0.113.53"
+    # 1. The web SYN: the load balancer sends it to the backend.
+    syn = Ether(src=CLIENT_MAC, dst=LAN_MAC) / IP(src=client, dst=vip) / TCP(sport=40000, dport=80, flags="S", seq=1000)
+    inside_rx.append(timed(syn))
+    outside_tx.append(timed(fresh(Ether(src=CLIENT_MAC, dst=LAN_MAC) / IP(src=client, dst=backend) /
+                                  TCP(sport=40000, dport=8080, flags="S", seq=1000))))
+    outside_tx[-1].time = inside_rx[-1].time
+    # 2. The backend's SYN-ACK, which matches no path's reversed match: it comes back as the VIP.
+    synack = Ether(src=UPSTREAM_MAC, dst=WAN_MAC) / IP(src=backend, dst=client) / TCP(sport=8080, dport=40000, flags="SA", seq=5000, ack=1001)
+    outside_rx.append(timed(synack))
+    inside_tx.append(timed(fresh(Ether(src=UPSTREAM_MAC, dst=WAN_MAC) / IP(src=vip, dst=client) /
+                                 TCP(sport=80, dport=40000, flags="SA", seq=5000, ack=1001))))
+    inside_tx[-1].time = outside_rx[-1].time
+    # 3. A DNS query takes the other path: routed (MACs, TTL) and translated.
+    query = Ether(src=CLIENT_MAC, dst=LAN_MAC) / IP(src=client, dst=dns, ttl=64) / UDP(sport=5353, dport=53) / Raw(b"query")
+    inside_rx.append(timed(query))
+    outside_tx.append(timed(fresh(Ether(src=WAN_MAC, dst=UPSTREAM_MAC) / IP(src="198.51.100.2", dst=dns, ttl=63) /
+                                  UDP(sport=5353, dport=53) / Raw(b"query"))))
+    outside_tx[-1].time = inside_rx[-1].time
+    # 4. Its answer, to the NAT's address: back through NAT, router and firewall.
+    answer = Ether(src=UPSTREAM_MAC, dst=WAN_MAC) / IP(src=dns, dst="198.51.100.2", ttl=64) / UDP(sport=53, dport=5353) / Raw(b"answer")
+    outside_rx.append(timed(answer))
+    inside_tx.append(timed(fresh(Ether(src=LAN_MAC, dst=CLIENT_MAC) / IP(src=dns, dst=client, ttl=63) /
+                                 UDP(sport=53, dport=5353) / Raw(b"answer"))))
+    inside_tx[-1].time = outside_rx[-1].time
+    return inside_rx, outside_rx, inside_tx, outside_tx
+
+
+def write_paths(directory):
+    inside_rx, outside_rx, inside_tx, outside_tx = paths_traffic()
+    wrpcap(os.path.join(directory, "paths-inside-rx.pcap"), inside_rx, linktype=1)
+    wrpcap(os.path.join(directory, "paths-outside-rx.pcap"), outside_rx, linktype=1)
+    wrpcap(os.path.join(directory, "paths-inside-tx-expected.pcap"), inside_tx, linktype=1)
+    wrpcap(os.path.join(directory, "paths-outside-tx-expected.pcap"), outside_tx, linktype=1)
+
+
 def write_all(directory, demo_directory):
     os.makedirs(directory, exist_ok=True)
     os.makedirs(demo_directory, exist_ok=True)
@@ -833,6 +891,7 @@ def write_all(directory, demo_directory):
     write_nat(directory, demo_directory)
     write_lb(directory)
     write_switch(directory)
+    write_paths(directory)
 
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
