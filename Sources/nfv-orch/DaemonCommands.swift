@@ -397,14 +397,24 @@ func loadChain(_ chain: String, daemon: DaemonOptions) throws -> LoadedChain {
     }
 }
 
-/// The configured flows of a chain's first switch stage, with its chain port names.
-func configuredFlows(_ loaded: LoadedChain) throws -> (flows: [FlowEntry], ports: FlowSyntax.PortNames) {
+/// The configured flows of a chain's first switch stage, with its chain port names; for a
+/// chain with `paths:`, the flows of its generated path classifier (and each path's stages).
+func configuredFlows(_ loaded: LoadedChain) throws -> (flows: [FlowEntry], ports: FlowSyntax.PortNames, paths: [String: [String]]) {
+    let ports = Dictionary(loaded.descriptor.ports.enumerated().map { ($1.name, UInt16($0)) }, uniquingKeysWith: { first, _ in first })
+    if !loaded.descriptor.paths.isEmpty {
+        let classifier = ChainFactory.pathClassifier(loaded.descriptor)
+        var stages: [String: [String]] = [:]
+        for path in loaded.descriptor.paths {
+            stages[path.name] = path.through
+            stages[path.name + "~reverse"] = path.through.reversed()
+        }
+        return (classifier.flows, ports, stages)
+    }
     guard let stage = loaded.descriptor.stages.first(where: { $0.vnf == "switch" }), let configuration = loaded.switches[stage.name] else {
-        printError("nfv-orch: chain \(loaded.descriptor.name) has no switch stage")
+        printError("nfv-orch: chain \(loaded.descriptor.name) has no switch stage and no paths")
         throw ExitCode.failure
     }
-    let ports = Dictionary(loaded.descriptor.ports.enumerated().map { ($1.name, UInt16($0)) }, uniquingKeysWith: { first, _ in first })
-    return (try configuration.flows.map { try FlowSyntax.parse($0, ports: ports) }, ports)
+    return (try configuration.flows.map { try FlowSyntax.parse($0, ports: ports) }, ports, [:])
 }
 
 struct Flows: ParsableCommand {
@@ -420,7 +430,7 @@ struct Flows: ParsableCommand {
 
     func run() throws {
         if FileManager.default.fileExists(atPath: chain) {
-            let (flows, ports) = try configuredFlows(try loadChain(chain, daemon: daemon))
+            let (flows, ports, _) = try configuredFlows(try loadChain(chain, daemon: daemon))
             for flow in flows { print(FlowSyntax.format(flow, ports: ports)) }
             return
         }
@@ -486,7 +496,7 @@ struct DelFlows: ParsableCommand {
 
 struct Trace: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Show which flows a packet would hit in a chain's switch and what comes out (like ofproto/trace).",
+        abstract: "Show which flows a packet would hit in a chain's switch (or path classifier) and what comes out (like ofproto/trace).",
         discussion: "The packet is described with match fields: in_port=a,tcp,nw_src=10.0.0.1,nw_dst=10.0.0.2,tp_dst=80. Traces the flows of the chain's configuration (for a deployed chain, the files it was deployed from).")
 
     @Argument(help: "A deployed chain's name, or a chain file.")
@@ -498,9 +508,15 @@ struct Trace: ParsableCommand {
     @OptionGroup var daemon: DaemonOptions
 
     func run() throws {
-        let (flows, ports) = try configuredFlows(try loadChain(chain, daemon: daemon))
+        let (flows, ports, paths) = try configuredFlows(try loadChain(chain, daemon: daemon))
         do {
-            for line in try FlowTracer.trace(packet, flows: flows, ports: ports) { print(line) }
+            for line in try FlowTracer.trace(packet, flows: flows, ports: ports) {
+                print(line)
+                // A service path: name the stages the packet would pass, in order.
+                if let range = line.range(of: "through service path "), let stages = paths[String(line[range.upperBound...])] {
+                    print("  stages: " + stages.joined(separator: " -> "))
+                }
+            }
         } catch {
             printError("nfv-orch: trace: \(error)")
             throw ExitCode.failure

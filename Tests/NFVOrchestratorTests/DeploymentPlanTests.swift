@@ -177,6 +177,11 @@ import Testing
         #expect(dns.standardOutput.contains("priority=0 actions=NORMAL") && dns.standardOutput.contains("L2 switching (NORMAL)"))
         let typo = try CommandRunner.run("nfv-orch", ["trace", "chains/lab-switch.yaml", "in_port=a,tcp,tp_dts=23"])
         #expect(typo.status == 1 && typo.standardError.contains("unknown field tp_dts; did you mean tp_dst?"))
+        // A chain with service paths: the trace names the path and the stages it passes.
+        let web = try CommandRunner.run("nfv-orch", ["trace", "chains/edge-paths.yaml", "in_port=inside,tcp,nw_dst=198.51.100.1,tp_dst=80"])
+        #expect(web.standardOutput.contains("actions=chain:web\n  through service path web\n  stages: fw -> router -> nat\n"), "\(web)")
+        let reply = try CommandRunner.run("nfv-orch", ["trace", "chains/edge-paths.yaml", "in_port=outside,udp,tp_src=53"])
+        #expect(reply.standardOutput.contains("stages: nat -> router -> ttl -> fw"), "\(reply)")
         let flows = try CommandRunner.run("nfv-orch", ["flows", "chains/lab-switch.yaml"])
         #expect(flows.standardOutput == " cookie=0x0, table=0, priority=100,tcp,tp_dst=23 actions=drop\n cookie=0x0, table=0, priority=0 actions=NORMAL\n")
     }
