@@ -83,12 +83,12 @@ public struct CounterSnapshot: Sendable {
             entry.held = counters.held
             entry.punted = counters.punted
             for (reason, count) in counters.drops.nonZero { entry.drops[reason] = count }
-            if let switchStage = stage as? SwitchStage {
+            if let switchStage = stage.unwrapped as? SwitchStage {
                 var now = timespec()
                 clock_gettime(CLOCK_REALTIME, &now)
                 entry.flows = switchStage.flowStatistics(now: UInt64(now.tv_sec) &* 1_000_000_000 &+ UInt64(now.tv_nsec))
             }
-            if let firewall = stage as? FirewallStage {
+            if let firewall = stage.unwrapped as? FirewallStage {
                 let hits = firewall.counters
                 entry.ruleHits = firewall.configuration.rules.enumerated().map { index, rule in
                     let hit = hits.hits(rule: index)

@@ -184,7 +184,7 @@ public final class LiveChain: @unchecked Sendable {
     /// are reachable, not in the data plane's own.
     func startHealthChecks() {
         for worker in workers {
-            for case let stage as LoadBalancerStage in worker.chain.stages
+            for case let stage as LoadBalancerStage in worker.chain.stages.map(\.unwrapped)
             where (loaded.loadBalancers[stage.name] ?? stage.configuration).services.contains(where: { $0.healthCheck != nil }) {
                 var setup: (@Sendable () -> Void)?
                 if let port = loaded.descriptor.ports.first(where: { $0.name == stage.configuration.backendPort }),
@@ -314,7 +314,7 @@ public final class LiveChain: @unchecked Sendable {
     func applySwitchFlows(_ stageName: String, _ flows: [FlowEntry]) {
         switchFlows[stageName] = flows
         for worker in workers {
-            for case let stage as SwitchStage in worker.chain.stages where stage.name == stageName { stage.replaceFlows(flows) }
+            for case let stage as SwitchStage in worker.chain.stages.map(\.unwrapped) where stage.name == stageName { stage.replaceFlows(flows) }
         }
     }
 
@@ -331,8 +331,9 @@ public final class LiveChain: @unchecked Sendable {
             || zip(old.descriptor.ports, new.descriptor.ports).contains(where: { !$0.hasSameSettings(as: $1) }) {
             throw LiveChainError("the ports changed; ports are plumbed at start, so this needs a restart")
         }
-        if zip(old.descriptor.paths, new.descriptor.paths).contains(where: { var moved = $1; moved.location = $0.location; return moved != $0 })
-            || old.descriptor.paths.count != new.descriptor.paths.count || old.descriptor.unmatched != new.descriptor.unmatched {
+        if old.descriptor.paths.count != new.descriptor.paths.count
+            || zip(old.descriptor.paths, new.descriptor.paths).contains(where: { !$0.hasSameSettings(as: $1) })
+            || old.descriptor.unmatched != new.descriptor.unmatched {
             throw LiveChainError("spec.paths or spec.unmatched changed; the path classifier is built at start, so this needs a restart")
         }
         if old.descriptor.workers != new.descriptor.workers {
@@ -344,68 +345,14 @@ public final class LiveChain: @unchecked Sendable {
             throw LiveChainError("the stages changed (\(oldStages.joined(separator: ", ")) -> \(newStages.joined(separator: ", "))); "
                                  + "this needs a restart")
         }
-        var firewallUpdates: [(String, FirewallConfiguration)] = []
-        var routerUpdates: [(String, RouterConfiguration)] = []
-        var balancerUpdates: [(String, LoadBalancerConfiguration)] = []
-        var natUpdates: [(String, NATConfiguration)] = []
-        var problems: [String] = []
-        for stage in new.descriptor.stages {
-            switch stage.vnf {
-            case "firewall":
-                guard let before = old.firewalls[stage.name], let after = new.firewalls[stage.name], before != after else { continue }
-                if let problem = FirewallStage.liveUpdateProblem(from: before, to: after) {
-                    problems.append("stage \(stage.name): \(problem)")
-                } else {
-                    firewallUpdates.append((stage.name, after))
-                }
-            case "router":
-                guard let before = old.routers[stage.name], let after = new.routers[stage.name], before != after else { continue }
-                if let problem = RouterStage.liveUpdateProblem(from: before, to: after) {
-                    problems.append("stage \(stage.name): \(problem)")
-                } else {
-                    routerUpdates.append((stage.name, after))
-                }
-            case "load-balancer":
-                guard let before = old.loadBalancers[stage.name], let after = new.loadBalancers[stage.name], before != after else { continue }
-                if let problem = LoadBalancerStage.liveUpdateProblem(from: before, to: after) {
-                    problems.append("stage \(stage.name): \(problem)")
-                } else {
-                    balancerUpdates.append((stage.name, after))
-                }
-            case "switch" where old.switches[stage.name] != new.switches[stage.name]:
-                problems.append("stage \(stage.name) (switch): its flows and ports cannot be updated live yet")
-            case "nat":
-                guard let before = old.nats[stage.name], let after = new.nats[stage.name], before != after else { continue }
-                if let problem = NATStage.liveUpdateProblem(from: before, to: after) {
-                    problems.append("stage \(stage.name): \(problem)")
-                } else {
-                    natUpdates.append((stage.name, after))
-                }
-            default:
-                continue
-            }
+        let updates = StageUpdates.between(old, new)
+        guard updates.restart.isEmpty else {
+            throw LiveChainError(updates.restart.map { "stage \($0.stage) (\($0.vnf)): \($0.reason)" }.joined(separator: "; ")
+                                 + "; this needs a restart")
         }
-        guard problems.isEmpty else { throw LiveChainError(problems.joined(separator: "; ") + "; this needs a restart") }
-        for (name, configuration) in firewallUpdates {
-            for worker in workers {
-                for case let stage as FirewallStage in worker.chain.stages where stage.name == name {
-                    do { try stage.update(to: configuration) } catch { throw LiveChainError("stage \(name): \(error)") }
-                }
-            }
-        }
-        for (name, configuration) in routerUpdates {
-            for worker in workers {
-                for case let stage as RouterStage in worker.chain.stages where stage.name == name {
-                    do { try stage.update(to: configuration) } catch { throw LiveChainError("stage \(name): \(error)") }
-                }
-            }
-        }
-        for (name, configuration) in natUpdates {
-            for worker in workers {
-                for case let stage as NATStage in worker.chain.stages where stage.name == name {
-                    do { try stage.update(to: configuration) } catch { throw LiveChainError("stage \(name): \(error)") }
-                }
-            }
+        let balancerUpdates = updates.live.compactMap { change -> (String, LoadBalancerConfiguration)? in
+            if case .loadBalancer(_, let after) = change.update { return (change.stage, after) }
+            return nil
         }
         // Health checks follow the new backends: the monitors stop while the backends change.
         let restartMonitors = !balancerUpdates.isEmpty && isRunning.load(ordering: .acquiring)
@@ -413,17 +360,31 @@ public final class LiveChain: @unchecked Sendable {
             for monitor in monitors { monitor.stop() }
             monitors.removeAll()
         }
-        for (name, configuration) in balancerUpdates {
-            for worker in workers {
-                for case let stage as LoadBalancerStage in worker.chain.stages where stage.name == name {
-                    for service in configuration.services { stage.replaceBackends(service.backends, service: service.name) }
+        for (name, update) in updates.live {
+            for stage in stages(named: name) {
+                do {
+                    switch update {
+                    case .firewall(_, let after): try (stage as? FirewallStage)?.update(to: after)
+                    case .router(_, let after): try (stage as? RouterStage)?.update(to: after)
+                    case .nat(_, let after): try (stage as? NATStage)?.update(to: after)
+                    case .loadBalancer(_, let after):
+                        for service in after.services { (stage as? LoadBalancerStage)?.replaceBackends(service.backends, service: service.name) }
+                    }
+                } catch {
+                    throw LiveChainError("stage \(name): \(error)")
                 }
             }
         }
         loaded = new
         if restartMonitors { startHealthChecks() }
-        return firewallUpdates.map(\.0) + routerUpdates.map(\.0) + balancerUpdates.map(\.0) + natUpdates.map(\.0)
+        return updates.live.map(\.stage)
     }
+
+    /// Every worker's instance of stage `name` (the stage itself, not a path gate around it).
+    func stages(named name: String) -> [any Stage] {
+        workers.flatMap { worker in worker.chain.stages.map(\.unwrapped).filter { $0.name == name } }
+    }
+
 
     /// Closes the TAPs (the kernel removes them) and deletes the namespaces this run created.
     public func tearDown() {

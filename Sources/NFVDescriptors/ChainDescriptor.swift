@@ -42,6 +42,12 @@ public struct ChainDescriptor: Sendable, Equatable {
         public var symmetric: Bool
         public var priority: Int
         public var location: SourceLocation
+        /// True when `other` is the same path, wherever either was written.
+        public func hasSameSettings(as other: PathDescriptor) -> Bool {
+            name == other.name && from == other.from && to == other.to && match == other.match && through == other.through
+                && symmetric == other.symmetric && priority == other.priority
+        }
+
         public init(name: String, from: String, to: String, match: String?, through: [String], symmetric: Bool, priority: Int,
                     location: SourceLocation) {
             self.name = name

@@ -76,7 +76,8 @@ public struct DeploymentPlan: Codable, Sendable, Equatable {
             restart.append("workers: \(current.descriptor.workers.map(String.init) ?? "from the ports") -> "
                            + "\(desired.descriptor.workers.map(String.init) ?? "from the ports") (restart: queues are opened at start)")
         }
-        if current.descriptor.paths.map(PathShape.init) != desired.descriptor.paths.map(PathShape.init)
+        if current.descriptor.paths.count != desired.descriptor.paths.count
+            || zip(current.descriptor.paths, desired.descriptor.paths).contains(where: { !$0.hasSameSettings(as: $1) })
             || current.descriptor.unmatched != desired.descriptor.unmatched {
             restart.append("paths: " + (current.descriptor.paths.map(\.name).joined(separator: ", ")) + " -> "
                            + desired.descriptor.paths.map(\.name).joined(separator: ", ") + " (restart: the path classifier is built at start)")
@@ -92,45 +93,18 @@ public struct DeploymentPlan: Codable, Sendable, Equatable {
         if oldStages != newStages {
             restart.append("stages: \(oldStages.joined(separator: " -> ")) => \(newStages.joined(separator: " -> ")) (restart)")
         } else {
-            for stage in desired.descriptor.stages {
-                switch stage.vnf {
-                case "firewall":
-                    guard let before = current.firewalls[stage.name], let after = desired.firewalls[stage.name],
-                          before != after else { continue }
-                    let what = firewallChange(before, after)
-                    if let problem = FirewallStage.liveUpdateProblem(from: before, to: after) {
-                        restart.append("stage \(stage.name) (firewall): \(problem) (restart)")
-                    } else {
-                        live.append("stage \(stage.name) (firewall): \(what) (applied live, connections kept)")
-                    }
-                case "router":
-                    guard let before = current.routers[stage.name], let after = desired.routers[stage.name],
-                          before != after else { continue }
-                    if let problem = RouterStage.liveUpdateProblem(from: before, to: after) {
-                        restart.append("stage \(stage.name) (router): \(problem) (restart)")
-                    } else {
-                        live.append("stage \(stage.name) (router): \(routeChange(before, after)) (applied live, neighbours kept)")
-                    }
-                case "load-balancer":
-                    guard let before = current.loadBalancers[stage.name], let after = desired.loadBalancers[stage.name],
-                          before != after else { continue }
-                    if let problem = LoadBalancerStage.liveUpdateProblem(from: before, to: after) {
-                        restart.append("stage \(stage.name) (load-balancer): \(problem) (restart)")
-                    } else {
-                        live.append("stage \(stage.name) (load-balancer): \(backendChange(before, after)) (applied live, flows keep their backend)")
-                    }
-                case "switch" where current.switches[stage.name] != desired.switches[stage.name]:
-                    restart.append("stage \(stage.name) (switch): configuration changed (restart: live flow updates of a "
-                                   + "deployed switch are not supported yet)")
-                case "nat":
-                    guard let before = current.nats[stage.name], let after = desired.nats[stage.name], before != after else { continue }
-                    if let problem = NATStage.liveUpdateProblem(from: before, to: after) {
-                        restart.append("stage \(stage.name) (nat): \(problem) (restart)")
-                    } else {
-                        live.append("stage \(stage.name) (nat): \(natChange(before, after)) (applied live, mappings kept)")
-                    }
-                default:
-                    continue
+            let updates = StageUpdates.between(current, desired)
+            for change in updates.restart { restart.append("stage \(change.stage) (\(change.vnf)): \(change.reason) (restart)") }
+            for (stage, update) in updates.live {
+                switch update {
+                case .firewall(let before, let after):
+                    live.append("stage \(stage) (firewall): \(firewallChange(before, after)) (applied live, connections kept)")
+                case .router(let before, let after):
+                    live.append("stage \(stage) (router): \(routeChange(before, after)) (applied live, neighbours kept)")
+                case .loadBalancer(let before, let after):
+                    live.append("stage \(stage) (load-balancer): \(backendChange(before, after)) (applied live, flows keep their backend)")
+                case .nat(let before, let after):
+                    live.append("stage \(stage) (nat): \(natChange(before, after)) (applied live, mappings kept)")
                 }
             }
         }
@@ -220,14 +194,3 @@ public struct DeploymentPlan: Codable, Sendable, Equatable {
     }
 }
 
-/// A path without where it was written (two versions of a chain differ in a path only if these do).
-struct PathShape: Equatable {
-    var name, from, to: String
-    var match: String?
-    var through: [String]
-    var symmetric: Bool
-    var priority: Int
-    init(_ path: ChainDescriptor.PathDescriptor) {
-        (name, from, to, match, through, symmetric, priority) = (path.name, path.from, path.to, path.match, path.through, path.symmetric, path.priority)
-    }
-}

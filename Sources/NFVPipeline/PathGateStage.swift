@@ -48,3 +48,9 @@ public final class PathGateStage: Stage {
         for index in 0..<asideCount { _ = batch.append(aside[index]) }
     }
 }
+
+extension Stage {
+    /// The stage itself, or the one a path gate wraps: what control code updates, reads
+    /// counters from and starts health checks for.
+    public var unwrapped: any Stage { (self as? PathGateStage)?.inner ?? self }
+}

@@ -43,6 +43,8 @@ import Testing
               routes: []
             """.write(to: directory.appendingPathComponent("router.yaml"), atomically: true, encoding: .utf8)
         let configs = Fixtures.root.appendingPathComponent("vnf-configs").path
+        let firewall = try String(contentsOfFile: configs + "/edge-firewall.yaml", encoding: .utf8)
+        try firewall.write(to: directory.appendingPathComponent("fw.yaml"), atomically: true, encoding: .utf8)
         let chainFile = directory.appendingPathComponent("chain.yaml")
         try """
             apiVersion: nfv/v1
@@ -53,7 +55,7 @@ import Testing
                 - { name: inside,  type: tap, ifname: nfvtpi\(suffix), namespace: \(client), address: 10.0.1.10/24, gateway: 10.0.1.1 }
                 - { name: outside, type: tap, ifname: nfvtpo\(suffix), namespace: \(server), address: 198.51.100.1/30, gateway: 198.51.100.2 }
               stages:
-                - { name: fw,     vnf: firewall,      config: \(configs)/edge-firewall.yaml }
+                - { name: fw,     vnf: firewall,      config: fw.yaml }
                 - { name: lb,     vnf: load-balancer, config: lb.yaml }
                 - { name: router, vnf: router,        config: router.yaml }
                 - { name: nat,    vnf: nat,           config: \(configs)/edge-nat.yaml }
@@ -105,8 +107,15 @@ import Testing
                                        "import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(3); "
                                        + "s.sendto(b'q', ('198.51.100.1', 53)); print(s.recvfrom(100)[0].decode())"])
         #expect(udp.output.contains("udp saw 198.51.100.2"), "the other path translates: \(udp.output)")
+        // A live rule change reaches the firewall inside the path gates.
+        try firewall.replacingOccurrences(of: "    - { name: allow-web,",
+                                          with: "    - { name: block-8081,     match: { proto: tcp, dstPort: 8081 }, action: drop }\n    - { name: allow-web,")
+            .write(to: directory.appendingPathComponent("fw.yaml"), atomically: true, encoding: .utf8)
+        #expect(try live.reload(try ChainFactory.load(path: chainFile.path)) == ["fw"])
+        _ = try HostCommand.run(["ip", "netns", "exec", client, "ping", "-c", "1", "-W", "1", "198.51.100.1"])
         running.stop()
         let stages = live.counters().stages
+        #expect(stages.first { $0.name == "fw" }?.ruleHits.contains { $0.name == "block-8081" } == true, "the gated firewall took the new rules")
         let lb = try #require(stages.first { $0.name == "lb" })
         let nat = try #require(stages.first { $0.name == "nat" })
         #expect(lb.dropCount == 0 && nat.dropCount == 0, "\(lb.drops) \(nat.drops)")
