@@ -155,7 +155,7 @@ public enum ChainFactory {
 
     /// The switch stage that puts packets on their paths: per path a flow from `from` with its
     /// match, and with `symmetric` one from `to` with the reversed match; then the unmatched rule.
-    public static func pathClassifier(_ descriptor: ChainDescriptor) -> SwitchStage {
+    public static func pathClassifier(_ descriptor: ChainDescriptor, affinity: PathAffinity? = nil) -> SwitchStage {
         let ports = Dictionary(descriptor.ports.enumerated().map { ($1.name, UInt16($0)) }, uniquingKeysWith: { first, _ in first })
         var flows: [FlowEntry] = []
         var targets: [SwitchStage.PathTarget] = []
@@ -177,7 +177,7 @@ public enum ChainFactory {
         }
         let switchPorts = descriptor.ports.enumerated().map { SwitchStage.Port(name: $1.name, number: UInt16($0), mode: .access(vlan: 1)) }
         flows.append(FlowEntry(priority: 0, actions: descriptor.unmatched == .switch ? [.normal] : []))
-        return SwitchStage(name: pathsStageName, ports: switchPorts, flows: flows, paths: targets)
+        return SwitchStage(name: pathsStageName, ports: switchPorts, flows: flows, paths: targets, affinity: affinity, affinityEntryPort: 0)
     }
 
     static func portIndex(_ chain: LoadedChain) -> [String: UInt16] {
@@ -194,13 +194,10 @@ public enum ChainFactory {
                                  batchCapacity: Int = PacketBatch.defaultCapacity) -> Chain {
         if !loaded.descriptor.paths.isEmpty {
             let descriptor = loaded.descriptor
-            let classifier = pathClassifier(descriptor)
             // Replies find their connection's path even after NAT or a load balancer rewrote
             // the addresses: the egress stage records it, the classifier looks it up first.
             let affinity = PathAffinity()
-            classifier.affinity = affinity
-            classifier.affinityEntryPort = 0
-            classifier.replyPort = 0
+            let classifier = pathClassifier(descriptor, affinity: affinity)
             let gated: [any Stage] = descriptor.stages.map { stage in
                 let members = Set(descriptor.paths.enumerated().filter { $0.element.through.contains(stage.name) }.map { UInt8($0.offset + 1) })
                 return PathGateStage(makeStage(stage, chain: loaded), paths: members, batchCapacity: batchCapacity)

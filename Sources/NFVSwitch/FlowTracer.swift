@@ -63,14 +63,10 @@ public enum FlowTracer {
         return lines
     }
 
-    /// A match that pins every field of `key` that is set.
+    /// A match that pins every field of `key` that is set (for printing a packet).
     static func exact(_ key: SwitchKey) -> FlowMatch {
         var match = FlowMatch()
         match.value = key
-        var mask = SwitchKey()
-        mask.words = (key.words.0 == 0 ? 0 : ~0, key.words.1 == 0 ? 0 : ~0, key.words.2 == 0 ? 0 : ~0, key.words.3 | key.words.4 == 0 ? 0 : ~0,
-                      key.words.3 | key.words.4 == 0 ? 0 : ~0, key.words.5 | key.words.6 == 0 ? 0 : ~0, key.words.5 | key.words.6 == 0 ? 0 : ~0)
-        // Keep whole fields only where the key has them (the words mix fields; mask them per field).
         var fields = SwitchKey()
         if key.inPort != 0 { fields.inPort = 0xFFFF }
         if key.ethDst != 0 { fields.ethDst = 0xFFFF_FFFF_FFFF }
@@ -80,10 +76,9 @@ public enum FlowTracer {
         if key.ipProtocol != 0 { fields.ipProtocol = 0xFF }
         if key.transportSource != 0 { fields.transportSource = 0xFFFF }
         if key.transportDestination != 0 { fields.transportDestination = 0xFFFF }
-        fields.words.3 = mask.words.3
-        fields.words.4 = mask.words.4
-        fields.words.5 = mask.words.5
-        fields.words.6 = mask.words.6
+        let all = IPv6Address(high: .max, low: .max)
+        if key.ipSource != IPv6Address(high: 0, low: 0) { fields.ipSource = all }
+        if key.ipDestination != IPv6Address(high: 0, low: 0) { fields.ipDestination = all }
         match.mask = fields
         return match
     }

@@ -100,8 +100,9 @@ public struct SwitchKey: Hashable, Sendable {
     public init(frame: UnsafeMutableRawPointer, metadata: PacketMetadata) {
         self.init()
         let flags = metadata.flags
-        words.0 = (frame.loadNetworkUInt64Mac(at: 0)) << 16 | UInt64(metadata.inPort)
-        words.1 = (frame.loadNetworkUInt64Mac(at: 6)) << 16 | UInt64(metadata.etherType)
+        let ethernet = EthernetHeader(frame)
+        words.0 = ethernet.destination.rawValue << 16 | UInt64(metadata.inPort)
+        words.1 = ethernet.source.rawValue << 16 | UInt64(metadata.etherType)
         var word2: UInt64 = 0
         if flags.contains(.vlanTagged) {
             let tci = frame.loadNetworkUInt16(at: 14)
@@ -131,13 +132,5 @@ public struct SwitchKey: Hashable, Sendable {
             }
         }
         words.2 = word2
-    }
-}
-
-extension UnsafeMutableRawPointer {
-    /// Six bytes at `offset` as a 48-bit big-endian number (a MAC address).
-    @inlinable
-    func loadNetworkUInt64Mac(at offset: Int) -> UInt64 {
-        UInt64(loadNetworkUInt16(at: offset)) << 32 | UInt64(loadNetworkUInt32(at: offset &+ 2))
     }
 }

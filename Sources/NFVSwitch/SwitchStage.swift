@@ -58,10 +58,10 @@ public final class SwitchStage: Stage {
     public let paths: [PathTarget]
     /// Replies of connections that took a path (the classifier of a chain with paths): a
     /// packet from another port than `affinityEntryPort` that replies to one takes its path back.
-    public var affinity: PathAffinity?
-    public var affinityEntryPort: UInt16 = 0
-    /// Out port by path number for replies (the path's entry port).
-    public var replyPort: UInt16 = 0
+    /// (`let`s: the per-packet path reads them without exclusivity checks.) Replies leave on
+    /// the entry port.
+    public let affinity: PathAffinity?
+    public let affinityEntryPort: UInt16
     /// Port position by chain port number (-1: not a switch port).
     let portSlot: [Int16]
 
@@ -212,11 +212,13 @@ public final class SwitchStage: Stage {
 
     /// A switch over `ports` with `flows` (any tables), an exact-match cache of `cacheSize`
     /// entries (a power of two), a MAC table of `macCapacity` entries and `ageing` seconds.
-    public init(name: String, ports: [Port], flows: [FlowEntry], paths: [PathTarget] = [], cacheSize: Int = 8192,
-                macCapacity: Int = 4096, ageing: UInt64 = 300) {
+    public init(name: String, ports: [Port], flows: [FlowEntry], paths: [PathTarget] = [], affinity: PathAffinity? = nil,
+                affinityEntryPort: UInt16 = 0, cacheSize: Int = 8192, macCapacity: Int = 4096, ageing: UInt64 = 300) {
         self.name = name
         self.ports = ports
         self.paths = paths
+        self.affinity = affinity
+        self.affinityEntryPort = affinityEntryPort
         var slots = [Int16](repeating: -1, count: 256)
         for (index, port) in ports.enumerated() where port.number < 256 { slots[Int(port.number)] = Int16(index) }
         portSlot = slots
@@ -365,7 +367,7 @@ public final class SwitchStage: Stage {
             let path = affinity.path(ofReply: key, now: now)
             if path != 0 {
                 entry.path = path
-                entry.outPort = replyPort
+                entry.outPort = affinityEntryPort
                 batch.metadata[index] = entry
                 return
             }
@@ -405,10 +407,10 @@ public final class SwitchStage: Stage {
                     }
                 case .controller: punt = true
                 case .setEthSrc:
-                    frame.storeMAC(action.operand, at: 6)
+                    EthernetHeader(frame).source = MACAddress(rawValue: action.operand)
                     key.ethSrc = action.operand
                 case .setEthDst:
-                    frame.storeMAC(action.operand, at: 0)
+                    EthernetHeader(frame).destination = MACAddress(rawValue: action.operand)
                     key.ethDst = action.operand
                 case .setVLANVID:
                     let vid = UInt16(truncatingIfNeeded: action.operand)
@@ -645,13 +647,5 @@ public final class SwitchStage: Stage {
             frame.storeNetworkUInt16(entry.ipProtocol == IPProtocol.udp && updated == 0 ? 0xFFFF : updated, at: checksumOffset)
         }
         if source { key.transportSource = port } else { key.transportDestination = port }
-    }
-}
-
-extension UnsafeMutableRawPointer {
-    @inlinable
-    func storeMAC(_ mac: UInt64, at offset: Int) {
-        storeNetworkUInt16(UInt16(truncatingIfNeeded: mac >> 32), at: offset)
-        storeNetworkUInt32(UInt32(truncatingIfNeeded: mac), at: offset + 2)
     }
 }
