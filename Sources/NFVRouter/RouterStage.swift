@@ -70,6 +70,13 @@ public final class RouterStage: Stage {
     let portIndex: [String: UInt16]
     let updates = UpdateMailbox<RouteTables>()
 
+    /// The route tables a batch uses.
+    struct Routes {
+        let ipv4: PrefixTrie
+        let ipv6: PrefixTrie
+        let nextHops: UnsafeMutablePointer<NextHop>
+    }
+
     /// What a live route update swaps in: both tries and their next hops, built off the data path.
     struct RouteTables: @unchecked Sendable {
         var configuration: RouterConfiguration
@@ -246,6 +253,9 @@ public final class RouterStage: Stage {
             return
         }
         let ingressWireMAC = interfaceWireMAC[interface]
+        // The swappable tables, read once per batch (per packet they would be class `var`
+        // reads, each a dynamic exclusivity check).
+        let routes = Routes(ipv4: ipv4Table, ipv6: ipv6Table, nextHops: nextHops)
         for index in 0..<count {
             let packet = metadata + index
             let frame = pool.slot(packet.pointee.id) + Int(packet.pointee.dataOffset)
@@ -257,9 +267,9 @@ public final class RouterStage: Stage {
             }
             let flags = packet.pointee.flags
             if flags.contains(.ipv4) {
-                routeIPv4(index, packet: packet, frame: frame, interface: interface, batch: batch, emit: emit)
+                routeIPv4(index, packet: packet, frame: frame, interface: interface, routes: routes, batch: batch, emit: emit)
             } else if flags.contains(.ipv6) {
-                routeIPv6(index, packet: packet, frame: frame, interface: interface, batch: batch, emit: emit)
+                routeIPv6(index, packet: packet, frame: frame, interface: interface, routes: routes, batch: batch, emit: emit)
             } else if packet.pointee.etherType == EtherType.arp && flags.contains(.parsed) {
                 handleARP(index, packet: packet.pointee, frame: frame, interface: interface, batch: batch, emit: emit)
             } else {
@@ -273,7 +283,7 @@ public final class RouterStage: Stage {
 
     @inline(__always)
     func routeIPv4(_ index: Int, packet: UnsafeMutablePointer<PacketMetadata>, frame: UnsafeMutableRawPointer,
-                   interface: Int, batch: PacketBatch, emit: PacketBatch) {
+                   interface: Int, routes: Routes, batch: PacketBatch, emit: PacketBatch) {
         let l3 = frame + Int(packet.pointee.l3Offset)
         let ip = IPv4Header(l3)
         guard ip.isChecksumValid else {
@@ -289,7 +299,7 @@ public final class RouterStage: Stage {
             batch.drop(index, reason: .notRoutedMulticast)
             return
         }
-        guard let value = ipv4Table.lookup(ipv4: destination) else {
+        guard let value = routes.ipv4.lookup(ipv4: destination) else {
             sendICMPError(type: 3, code: 0, rest: 0, packet: packet.pointee, frame: frame, interface: interface, emit: emit)
             batch.drop(index, reason: .noRoute)
             return
@@ -303,7 +313,7 @@ public final class RouterStage: Stage {
             batch.drop(index, reason: .ttlExpired)
             return
         }
-        let hop = nextHops + Int(value)
+        let hop = routes.nextHops + Int(value)
         let mtu = hop.pointee.mtu
         if Int(ip.totalLength) > mtu {
             if ip.dontFragment {
@@ -327,7 +337,7 @@ public final class RouterStage: Stage {
 
     @inline(__always)
     func routeIPv6(_ index: Int, packet: UnsafeMutablePointer<PacketMetadata>, frame: UnsafeMutableRawPointer,
-                   interface: Int, batch: PacketBatch, emit: PacketBatch) {
+                   interface: Int, routes: Routes, batch: PacketBatch, emit: PacketBatch) {
         let l3 = frame + Int(packet.pointee.l3Offset)
         let ip = IPv6Header(l3)
         let source = ip.source
@@ -348,7 +358,7 @@ public final class RouterStage: Stage {
             batch.drop(index, reason: .notRoutedMulticast)
             return
         }
-        guard let value = ipv6Table.lookup(ipv6: destination) else {
+        guard let value = routes.ipv6.lookup(ipv6: destination) else {
             sendICMPError(type: 1, code: 0, rest: 0, packet: packet.pointee, frame: frame, interface: interface, emit: emit)
             batch.drop(index, reason: .noRoute)
             return
@@ -362,7 +372,7 @@ public final class RouterStage: Stage {
             batch.drop(index, reason: .hopLimitExpired)
             return
         }
-        let hop = nextHops + Int(value)
+        let hop = routes.nextHops + Int(value)
         let mtu = hop.pointee.mtu
         if 40 + Int(ip.payloadLength) > mtu {
             sendICMPError(type: 2, code: 0, rest: UInt32(mtu), packet: packet.pointee, frame: frame, interface: interface, emit: emit)

@@ -14,22 +14,6 @@ import Testing
         defer { try? FileManager.default.removeItem(at: directory) }
         try """
             apiVersion: nfv/v1
-            kind: LoadBalancerConfig
-            metadata: { name: paths-lb }
-            spec:
-              clients: inside
-              backends: outside
-              tableSize: 65537
-              connections: { max: 1024 }
-              services:
-                - name: web
-                  vip: 203.0.113.10:80/tcp
-                  mode: nat
-                  backends:
-                    - { name: web1, address: "198.51.100.1:8080" }
-            """.write(to: directory.appendingPathComponent("lb.yaml"), atomically: true, encoding: .utf8)
-        try """
-            apiVersion: nfv/v1
             kind: RouterConfig
             metadata: { name: paths-router }
             spec:
@@ -55,7 +39,7 @@ import Testing
                 - { name: outside, type: pcap, rx: \(Fixtures.path("paths-outside-rx.pcap")), tx: outside-tx.pcap }
               stages:
                 - { name: fw,     vnf: firewall,      config: \(configs)/edge-firewall.yaml }
-                - { name: lb,     vnf: load-balancer, config: lb.yaml }
+                - { name: lb,     vnf: load-balancer, config: \(Fixtures.root.appendingPathComponent("Tests/Fixtures/paths/web-lb.yaml").path) }
                 - { name: router, vnf: router,        config: router.yaml }
                 - { name: nat,    vnf: nat,           config: \(configs)/edge-nat.yaml }
               paths:
