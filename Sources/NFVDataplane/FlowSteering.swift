@@ -6,7 +6,7 @@ import NFVPacket
 /// so both directions of a connection must reach the same worker. The kernel picks the TAP
 /// queue a frame arrives on, and it may pick a different queue for the reply, so every worker
 /// steers what it reads: the owner is the symmetric flow hash (`FlowHash.symmetric`, equal for
-/// both directions) modulo the worker count. An ICMP or ICMPv6 error belongs to the connection
+/// both directions, keyed by the process's `TableHash`) modulo the worker count. An ICMP or ICMPv6 error belongs to the connection
 /// it quotes, so it goes where that connection's state lives (RELATED).
 ///
 /// Frames that carry no flow are handled where they arrive (`.local`), except those that teach
@@ -21,8 +21,10 @@ public enum FlowSteering {
         case everyWorker
     }
 
-    /// The worker for the frame at `frame` with (unparsed) `metadata`, among `workerCount`.
-    public static func target(frame: UnsafeMutableRawPointer, metadata: PacketMetadata, workerCount: Int) -> Target {
+    /// The worker for the frame at `frame` with (unparsed) `metadata`, among `workerCount`;
+    /// every worker of a chain passes the same `hasher`.
+    public static func target(frame: UnsafeMutableRawPointer, metadata: PacketMetadata, workerCount: Int,
+                              hasher: TableHash) -> Target {
         var parsed = metadata
         guard PacketParser.parse(frame, metadata: &parsed) == .none else { return .local }
         let flags = parsed.flags
@@ -34,7 +36,7 @@ public enum FlowSteering {
                     let isError = parsed.ipProtocol == IPProtocol.icmp ? ICMPQuote.isErrorV4(type: type) : ICMPQuote.isErrorV6(type: type)
                     if isError {
                         guard let quote = ICMPQuote(frame: frame, metadata: parsed) else { return .local }
-                        return .worker(Int(quote.key.symmetricHash % UInt32(workerCount)))
+                        return .worker(Int(quote.key.symmetricHash(with: hasher) % UInt32(workerCount)))
                     }
                     // Neighbour discovery (RFC 4861): advertisements and redirects teach every
                     // worker's neighbour table; solicitations are answered where they arrive.
@@ -43,7 +45,7 @@ public enum FlowSteering {
                     }
                 }
             }
-            return .worker(Int(FlowHash.symmetric(frame: frame, metadata: parsed) % UInt32(workerCount)))
+            return .worker(Int(FlowHash.symmetric(frame: frame, metadata: parsed, hasher: hasher) % UInt32(workerCount)))
         }
         if parsed.etherType == EtherType.arp, Int(parsed.l3Offset) + ARPHeader.byteCount <= Int(parsed.length) {
             return ARPHeader(frame + Int(parsed.l3Offset)).operation == ARPHeader.reply ? .everyWorker : .local

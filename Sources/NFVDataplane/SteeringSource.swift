@@ -16,6 +16,8 @@ final class SteeringSource: PacketSource {
     let wakes: [WakeSignal]
     /// Frames handed to other workers.
     var handedOff: UInt64 = 0
+    /// The steering hash, the same in every worker of the process.
+    let hasher = TableHash.process
 
     var counters: PortCounters { queue.counters }
     var isExhausted: Bool { false }
@@ -38,7 +40,7 @@ final class SteeringSource: PacketSource {
         for index in before..<batch.count {
             let entry = metadata[index]
             var keep = true
-            switch FlowSteering.target(frame: batch.frame(index), metadata: entry, workerCount: workerCount) {
+            switch FlowSteering.target(frame: batch.frame(index), metadata: entry, workerCount: workerCount, hasher: hasher) {
             case .local:
                 break
             case .worker(let owner):

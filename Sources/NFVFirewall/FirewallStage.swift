@@ -101,7 +101,7 @@ public final class FirewallStage: Stage {
         }
         if let tracker {
             let entries = tracker.entries
-            for slot in 0..<tracker.capacity where entries[slot].isOccupied {
+            for slot in 0..<tracker.slotCount where entries[slot].isOccupied {
                 let oldSlot = Int(entries[slot].ruleNumber)
                 entries[slot].ruleNumber = UInt16(truncatingIfNeeded: oldSlot < slotMap.count ? slotMap[oldSlot] : newCounters.retiredSlot)
             }

@@ -6,15 +6,19 @@ import NFVPacket
 /// - Memory: `slotCount` entries allocated once (the capacity rounded up to a power of two
 ///   with 25 % headroom for probing); the table never grows. At most `capacity` connections
 ///   are live.
-/// - Lookup: open addressing with linear probing, at most `maximumProbeCount` slots; removal
-///   shifts later entries back, so there are no tombstones.
+/// - Hash: the keyed `TableHash` (per-process seed) of the canonical key, so both directions
+///   meet and connections that differ only in a port spread over the whole table.
+/// - Lookup: open addressing with linear probing up to the first empty slot (there always is
+///   one: the table has 25 % more slots than connections); removal shifts later entries back,
+///   so there are no tombstones. A new connection is never refused or evicted while fewer than
+///   `capacity` connections are live, however long its probe run.
 /// - Expiry: every entry expires after the idle timeout of its state. Lookups remove expired
 ///   entries they meet, and `sweep` examines a bounded number of slots per call (the VNFs call
 ///   it once per batch): there is never a stop-the-world scan.
-/// - Full table: a new connection may evict the not-yet-assured entry (one that never saw a
-///   reply or is closing) that expires soonest within its probe window, as netfilter's
-///   early_drop does; when every candidate is assured the new connection is refused and
-///   counted (`counters.refused`).
+/// - Full table (`capacity` connections live): a new connection may evict the not-yet-assured
+///   entry (one that never saw a reply or is closing) that expires soonest within the first
+///   `maximumProbeCount` slots of its probe run, as netfilter's early_drop does; when every
+///   candidate is assured the new connection is refused and counted (`counters.refused`).
 ///
 /// Time is the packets' own timestamps (nanoseconds), so a replay behaves the same every run.
 public final class ConnectionTracker {
@@ -22,8 +26,13 @@ public final class ConnectionTracker {
     public let capacity: Int
     /// Slots in the table (a power of two).
     public let slotCount: Int
-    /// The longest probe sequence.
+    /// How many slots of a new connection's probe run a full table searches for an entry to
+    /// evict.
     public let maximumProbeCount: Int
+    /// The keyed hash of the table.
+    public let hasher: TableHash
+    /// `hasher.secondPair(0, 0)`: the high address words' share of an IPv4 key's hash.
+    @usableFromInline let zeroHighWords: UInt64
     /// Idle timeouts per state.
     public let timeouts: ConnectionTimeouts
     /// The table.
@@ -39,7 +48,8 @@ public final class ConnectionTracker {
     public var memoryByteCount: Int { slotCount * MemoryLayout<ConnectionEntry>.stride }
 
     /// A table for `capacity` connections.
-    public init(capacity: Int, timeouts: ConnectionTimeouts = ConnectionTimeouts(), maximumProbeCount: Int = 32) {
+    public init(capacity: Int, timeouts: ConnectionTimeouts = ConnectionTimeouts(), maximumProbeCount: Int = 32,
+                hasher: TableHash = .process) {
         precondition(capacity > 0, "capacity must be positive")
         var slots = 16
         while slots < capacity + capacity / 4 { slots <<= 1 }
@@ -48,6 +58,8 @@ public final class ConnectionTracker {
         self.mask = slots - 1
         self.maximumProbeCount = min(maximumProbeCount, slots)
         self.timeouts = timeouts
+        self.hasher = hasher
+        zeroHighWords = hasher.secondPair(0, 0)
         entries = .allocate(capacity: slots)
         entries.initialize(repeating: .empty, count: slots)
         liveCount = .allocate(capacity: 2)
@@ -66,21 +78,30 @@ public final class ConnectionTracker {
     /// Connections currently in the table (expired ones not yet removed included).
     public var count: Int { liveCount[0] }
 
+    /// The table hash of `key` (the same for both directions).
+    @inlinable @inline(__always)
+    public func hash(_ key: TrackingKey) -> UInt32 {
+        let highWords = key.lowAddressHigh | key.highAddressHigh == 0 ? zeroHighWords
+            : hasher.secondPair(key.lowAddressHigh, key.highAddressHigh)
+        return UInt32(truncatingIfNeeded: hasher.hash(key.lowAddressLow, key.highAddressLow, precomputedPair: highWords,
+                                                      key.portsProtocolVLAN))
+    }
+
     /// The slot of `key`'s connection, or -1. An expired entry met on the way is removed.
     @inlinable @inline(__always)
     public func find(_ key: TrackingKey, now: UInt64) -> Int {
-        var slot = Int(key.hash) & mask
+        let hash = self.hash(key)
+        var slot = Int(hash) & mask
         let entries = self.entries
-        for _ in 0..<maximumProbeCount {
+        while true {
             let entry = entries + slot
             if entry.pointee.flags & ConnectionEntry.Flag.occupied == 0 { return -1 }
-            if entry.pointee.hash == key.hash && entry.pointee.matches(key) {
+            if entry.pointee.hash == hash && entry.pointee.matches(key) {
                 if entry.pointee.expires <= now { return expire(slot) }
                 return slot
             }
             slot = (slot &+ 1) & mask
         }
-        return -1
     }
 
     /// Removes the expired connection in `slot` (a lookup met it) and reports a miss.
@@ -95,11 +116,12 @@ public final class ConnectionTracker {
     /// -1 when the table is full and nothing could be evicted (counted in `refused`).
     /// The caller checked with `find` that the connection is not tracked.
     public func insert(_ key: TrackingKey, state: ConnectionState, now: UInt64) -> Int {
-        var slot = Int(key.hash) & mask
+        let hash = self.hash(key)
+        var slot = Int(hash) & mask
         var victim = -1
         var victimExpiry = UInt64.max
         var probe = 0
-        while probe < maximumProbeCount {
+        while true {
             let entry = entries[slot]
             if !entry.isOccupied { break }
             if entry.expires <= now {
@@ -107,15 +129,14 @@ public final class ConnectionTracker {
                 remove(slot)
                 continue  // the slot may now hold a shifted entry or be empty: look again
             }
-            if !entry.state.isAssured && entry.expires < victimExpiry {
+            if probe < maximumProbeCount && !entry.state.isAssured && entry.expires < victimExpiry {
                 victim = slot
                 victimExpiry = entry.expires
             }
             slot = (slot &+ 1) & mask
             probe &+= 1
         }
-        let full = probe == maximumProbeCount || liveCount[0] >= capacity
-        if full {
+        if liveCount[0] >= capacity {
             guard victim >= 0 else {
                 counters.refused &+= 1
                 return -1
@@ -127,7 +148,7 @@ public final class ConnectionTracker {
         entries[slot] = ConnectionEntry(
             lowAddressHigh: key.lowAddressHigh, lowAddressLow: key.lowAddressLow,
             highAddressHigh: key.highAddressHigh, highAddressLow: key.highAddressLow,
-            portsProtocolVLAN: key.portsProtocolVLAN, expires: now &+ timeouts.nanoseconds(state), hash: key.hash,
+            portsProtocolVLAN: key.portsProtocolVLAN, expires: now &+ timeouts.nanoseconds(state), hash: hash,
             ruleNumber: 0, state: state,
             flags: ConnectionEntry.Flag.occupied | (key.sourceIsLow ? ConnectionEntry.Flag.originIsLow : 0))
         liveCount[0] &+= 1

@@ -1,7 +1,12 @@
+import NFVPacket
+
 /// A fixed-capacity hash index from a two-word key to a 32-bit value: open addressing with
-/// linear probing, a bounded probe length and backward-shift removal (no tombstones). The
-/// stateful VNFs use it to find their own records by more than one key (a NAT mapping by its
-/// inside and by its outside endpoint).
+/// linear probing up to the first empty slot and backward-shift removal (no tombstones), keyed
+/// by the process's `TableHash`. The stateful VNFs use it to find their own records by more
+/// than one key (a NAT mapping by its inside and by its outside endpoint).
+///
+/// Below `capacity` keys an insert always succeeds, however the keys cluster: the table has 25 %
+/// more slots than keys, so a probe run always ends at an empty slot.
 public final class IndexTable {
     @usableFromInline struct Slot {
         @usableFromInline var first: UInt64
@@ -12,20 +17,23 @@ public final class IndexTable {
 
     /// Slots (a power of two).
     public let slotCount: Int
-    /// The longest probe sequence.
-    public let maximumProbeCount: Int
+    /// The most keys the index holds.
+    public let capacity: Int
+    /// The keyed hash.
+    public let hasher: TableHash
     @usableFromInline let mask: Int
     @usableFromInline let slots: UnsafeMutablePointer<Slot>
     /// Keys stored.
     public private(set) var count = 0
 
-    /// An index for about `capacity` keys (25 % headroom for probing).
-    public init(capacity: Int, maximumProbeCount: Int = 32) {
+    /// An index for `capacity` keys (25 % headroom for probing).
+    public init(capacity: Int, hasher: TableHash = .process) {
         var size = 16
-        while size < capacity + capacity / 4 { size <<= 1 }
+        while size < capacity + capacity / 4 + 1 { size <<= 1 }
         slotCount = size
         mask = size - 1
-        self.maximumProbeCount = max(1, min(maximumProbeCount, size))
+        self.capacity = max(capacity, 1)
+        self.hasher = hasher
         slots = .allocate(capacity: size)
         slots.initialize(repeating: Slot(first: 0, second: 0, value: 0, used: false), count: size)
     }
@@ -33,48 +41,48 @@ public final class IndexTable {
     deinit { slots.deallocate() }
 
     @inlinable @inline(__always)
-    static func hash(_ first: UInt64, _ second: UInt64) -> Int {
-        let mixed = (first &* 0x9E37_79B9_7F4A_7C15 ^ second) &* 0xFF51_AFD7_ED55_8CCD
-        return Int(truncatingIfNeeded: mixed ^ (mixed >> 29))
+    func home(_ first: UInt64, _ second: UInt64) -> Int {
+        Int(truncatingIfNeeded: hasher.hash(first, second)) & mask
     }
 
     /// The value stored for the key, or nil.
     @inlinable @inline(__always)
     public func find(_ first: UInt64, _ second: UInt64) -> Int32? {
-        var slot = Self.hash(first, second) & mask
-        var remaining = maximumProbeCount  // at least 1 (init)
-        repeat {
+        var slot = home(first, second)
+        while true {
             let entry = slots + slot
             if !entry.pointee.used { return nil }
             if entry.pointee.first == first && entry.pointee.second == second { return entry.pointee.value }
             slot = (slot &+ 1) & mask
-            remaining &-= 1
-        } while remaining > 0
-        return nil
+        }
     }
 
-    /// Stores `value` for the key (replacing an existing one); false when the probe window is
-    /// full.
+    /// Stores `value` for the key (replacing an existing one); false only when `capacity` other
+    /// keys are stored.
     @discardableResult
     public func insert(_ first: UInt64, _ second: UInt64, value: Int32) -> Bool {
-        var slot = Self.hash(first, second) & mask
-        for _ in 0..<maximumProbeCount {
+        var slot = home(first, second)
+        while true {
             let entry = slots + slot
-            if !entry.pointee.used || (entry.pointee.first == first && entry.pointee.second == second) {
-                if !entry.pointee.used { count += 1 }
+            if !entry.pointee.used {
+                guard count < capacity else { return false }
+                count += 1
                 entry.pointee = Slot(first: first, second: second, value: value, used: true)
+                return true
+            }
+            if entry.pointee.first == first && entry.pointee.second == second {
+                entry.pointee.value = value
                 return true
             }
             slot = (slot &+ 1) & mask
         }
-        return false
     }
 
     /// Removes the key; false when it was not there.
     @discardableResult
     public func remove(_ first: UInt64, _ second: UInt64) -> Bool {
-        var slot = Self.hash(first, second) & mask
-        for _ in 0..<maximumProbeCount {
+        var slot = home(first, second)
+        while true {
             let entry = slots[slot]
             if !entry.used { return false }
             if entry.first == first && entry.second == second {
@@ -83,15 +91,14 @@ public final class IndexTable {
             }
             slot = (slot &+ 1) & mask
         }
-        return false
     }
 
     func removeSlot(_ start: Int) {
         var hole = start
         var next = (start + 1) & mask
         while slots[next].used && next != start {
-            let home = Self.hash(slots[next].first, slots[next].second) & mask
-            if (hole &- home) & mask < (next &- home) & mask {
+            let homeSlot = home(slots[next].first, slots[next].second)
+            if (hole &- homeSlot) & mask < (next &- homeSlot) & mask {
                 slots[hole] = slots[next]
                 hole = next
             }

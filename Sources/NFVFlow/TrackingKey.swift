@@ -1,8 +1,9 @@
 import NFVPacket
 
 /// A packet's connection identity in canonical (direction-free) order, with the direction the
-/// packet travels and the table hash: what the tracker looks up. Built straight from the
-/// frame, with no intermediate `FlowKey` for IPv4.
+/// packet travels: what the tracker looks up (it hashes the key with its own keyed
+/// `TableHash`, so both directions meet). Built straight from the frame, with no intermediate
+/// `FlowKey` for IPv4.
 @frozen
 public struct TrackingKey: Equatable, Sendable {
     /// The lower endpoint's address (IPv4 as IPv4-mapped), high and low 64 bits.
@@ -16,8 +17,6 @@ public struct TrackingKey: Equatable, Sendable {
     public var portsProtocolVLAN: UInt64
     /// True when the packet travels from the lower endpoint to the higher one.
     public var sourceIsLow: Bool
-    /// The table hash (same for both directions).
-    public var hash: UInt32
 
     /// The key of a `FlowKey` (a quoted packet, a configured flow).
     @inlinable
@@ -43,9 +42,6 @@ public struct TrackingKey: Equatable, Sendable {
         let word = UInt64(lowPort) << 48 | UInt64(highPort) << 32 | UInt64(ipProtocol) << 16 | UInt64(vlanID)
         self.portsProtocolVLAN = word
         self.sourceIsLow = sourceIsLow
-        var mixed = (lowAddressLow ^ highAddressLow &* 0x9E37_79B9_7F4A_7C15) ^ (lowAddressHigh ^ highAddressHigh) &* 31
-        mixed = (mixed ^ word) &* 0xFF51_AFD7_ED55_8CCD
-        self.hash = UInt32(truncatingIfNeeded: mixed ^ (mixed >> 32))
     }
 
     /// The key of a parsed IP frame; nil for non-IP frames and for non-first fragments (they

@@ -1,5 +1,7 @@
-/// A fast, seedless 64-bit mixing hash for flow keys (multiply-xorshift, the finaliser of
-/// MurmurHash3). Seedless on purpose: every worker and process computes the same value.
+/// Flow hashes: the symmetric hash that steers a flow's two directions to one worker
+/// (`symmetric`), keyed by a `TableHash` (the process's, so every worker of a data plane agrees
+/// and nobody outside it can aim flows at one worker), and two seedless mixers for the places
+/// that must agree across processes and runs (Maglev's backend choice).
 public enum FlowHash {
     /// Mixes `value` into `hash`.
     @inlinable @inline(__always)
@@ -19,12 +21,13 @@ public enum FlowHash {
 
 extension FlowHash {
     /// The symmetric flow hash of a parsed frame: equal to `FlowKey(frame:metadata:)?
-    /// .symmetricHash`, with a fast path for IPv4 that skips building the key. 0 for non-IP.
+    /// .symmetricHash(with:)`, with a fast path for IPv4 that skips building the key. 0 for
+    /// non-IP.
     @inlinable
-    public static func symmetric(frame: UnsafeMutableRawPointer, metadata: PacketMetadata) -> UInt32 {
+    public static func symmetric(frame: UnsafeMutableRawPointer, metadata: PacketMetadata, hasher: TableHash) -> UInt32 {
         let flags = metadata.flags
         guard flags.contains(.ipv4) else {
-            return FlowKey(frame: frame, metadata: metadata)?.symmetricHash ?? 0
+            return FlowKey(frame: frame, metadata: metadata)?.symmetricHash(with: hasher) ?? 0
         }
         let l3 = Int(metadata.l3Offset)
         let source = frame.loadNetworkUInt32(at: l3 &+ 12)
@@ -44,30 +47,27 @@ extension FlowHash {
         }
         let vlanID = flags.contains(.vlanTagged) ? metadata.vlanID : 0
         return symmetricIPv4(source: source, destination: destination, sourcePort: sourcePort,
-                             destinationPort: destinationPort, ipProtocol: ipProtocol, vlanID: vlanID)
+                             destinationPort: destinationPort, ipProtocol: ipProtocol, vlanID: vlanID, hasher: hasher)
     }
 
     /// The symmetric hash of an IPv4 flow: the endpoints are put in canonical order (lower
-    /// address first; lower port first on equal addresses) and mixed once.
+    /// address first; lower port first on equal addresses) and hashed as two words.
     @inlinable @inline(__always)
     public static func symmetricIPv4(source: UInt32, destination: UInt32, sourcePort: UInt16, destinationPort: UInt16,
-                                     ipProtocol: UInt8, vlanID: UInt16) -> UInt32 {
+                                     ipProtocol: UInt8, vlanID: UInt16, hasher: TableHash) -> UInt32 {
         let sourceFirst = source < destination || (source == destination && sourcePort <= destinationPort)
         let addresses = sourceFirst ? UInt64(source) << 32 | UInt64(destination) : UInt64(destination) << 32 | UInt64(source)
         let ports = sourceFirst ? UInt64(sourcePort) << 16 | UInt64(destinationPort) : UInt64(destinationPort) << 16 | UInt64(sourcePort)
         let rest = ports << 32 | UInt64(ipProtocol) << 16 | UInt64(vlanID)
-        return UInt32(truncatingIfNeeded: finalize(addresses &* 0x9E37_79B9_7F4A_7C15 ^ rest))
+        return UInt32(truncatingIfNeeded: hasher.hash(addresses, rest))
     }
 
-    /// The hash of a canonical (already ordered) key; `FlowKey.symmetricHash` uses it too.
+    /// The hash of a canonical (already ordered) IPv6 key; `FlowKey.symmetricHash` uses it.
     @inlinable @inline(__always)
     public static func symmetric(lowHigh: UInt64, low: UInt64, highHigh: UInt64, high: UInt64,
-                                 lowPort: UInt16, highPort: UInt16, ipProtocol: UInt8, vlanID: UInt16) -> UInt32 {
-        var hash = combine(0x243F_6A88_85A3_08D3, lowHigh)
-        hash = combine(hash, low)
-        hash = combine(hash, highHigh)
-        hash = combine(hash, high)
+                                 lowPort: UInt16, highPort: UInt16, ipProtocol: UInt8, vlanID: UInt16,
+                                 hasher: TableHash) -> UInt32 {
         let tail = UInt64(lowPort) << 48 | UInt64(highPort) << 32 | UInt64(ipProtocol) << 16 | UInt64(vlanID)
-        return UInt32(truncatingIfNeeded: finalize(combine(hash, tail)))
+        return UInt32(truncatingIfNeeded: hasher.hash(low, high, lowHigh, highHigh, tail))
     }
 }

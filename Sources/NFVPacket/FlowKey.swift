@@ -80,21 +80,21 @@ public struct FlowKey: Hashable, Sendable, CustomStringConvertible {
         return reversed
     }
 
-    /// A hash equal for both directions of a flow, stable across processes and runs (no
-    /// per-process seed), so workers and processes can agree on which one owns a flow.
+    /// A hash equal for both directions of a flow, keyed by `hasher` (the process's
+    /// `TableHash.process` for worker steering: every worker of the process agrees).
     /// IPv4 flows use the cheaper `FlowHash.symmetricIPv4`.
     @inlinable
-    public var symmetricHash: UInt32 {
+    public func symmetricHash(with hasher: TableHash) -> UInt32 {
         if let source = source.ipv4Mapped, let destination = destination.ipv4Mapped {
             return FlowHash.symmetricIPv4(source: source.rawValue, destination: destination.rawValue,
                                           sourcePort: sourcePort, destinationPort: destinationPort,
-                                          ipProtocol: ipProtocol, vlanID: vlanID)
+                                          ipProtocol: ipProtocol, vlanID: vlanID, hasher: hasher)
         }
         let key = canonical
         return FlowHash.symmetric(lowHigh: key.source.high, low: key.source.low,
                                   highHigh: key.destination.high, high: key.destination.low,
                                   lowPort: key.sourcePort, highPort: key.destinationPort,
-                                  ipProtocol: key.ipProtocol, vlanID: key.vlanID)
+                                  ipProtocol: key.ipProtocol, vlanID: key.vlanID, hasher: hasher)
     }
 
     /// `tcp 10.0.0.1:1234 -> 192.0.2.1:80 vlan 0`.

@@ -12,6 +12,8 @@ public final class ParseStage: Stage {
     public var kind: String { "parse" }
     /// Whether `flowHash` is filled in (0 otherwise).
     public let computesFlowHash: Bool
+    /// The keyed hash `flowHash` is computed with (the process's).
+    let hasher = TableHash.process
 
     /// A parse stage called `name`; `computeFlowHash` fills in `PacketMetadata.flowHash`.
     public init(name: String = "parse", computeFlowHash: Bool = false) {
@@ -39,7 +41,7 @@ public final class ParseStage: Stage {
                 continue
             }
             if hashing {
-                metadata[index].flowHash = FlowHash.symmetric(frame: frame, metadata: metadata[index])
+                metadata[index].flowHash = FlowHash.symmetric(frame: frame, metadata: metadata[index], hasher: hasher)
             }
         }
     }

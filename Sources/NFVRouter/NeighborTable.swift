@@ -3,8 +3,12 @@ import NFVPacket
 /// IPv4 (ARP) and IPv6 (neighbour discovery) neighbours of a router: address -> MAC, with a
 /// fixed capacity and a bounded queue of packets waiting for each unresolved neighbour.
 ///
-/// Open addressing with linear probing; entries are overwritten, never emptied, so probe runs
-/// stay intact. A full probe window reuses the stalest entry that has no packets waiting.
+/// Open addressing with linear probing on the keyed `TableHash`, with 25 % more slots than
+/// neighbours; entries are overwritten, never emptied, so probe runs stay intact and a lookup
+/// ends at the first slot never used. Below `capacity` neighbours a new one always gets a slot;
+/// once the table holds `capacity`, a new neighbour reuses the stalest entry without packets
+/// waiting among the first 16 slots of its probe run (counted in `reused`), or else takes an
+/// empty slot while 7/8 of the slots are not yet in use; beyond that it is refused.
 public final class NeighborTable {
     /// One neighbour.
     public struct Entry: Sendable {
@@ -26,8 +30,21 @@ public final class NeighborTable {
         public var inUse: Bool
     }
 
+    /// The most neighbours held without reusing an entry.
     public let capacity: Int
+    /// Slots (a power of two, at least 25 % more than `capacity`): the range of `self[slot]`.
+    public var slotCount: Int { mask + 1 }
     public let queueDepth: Int
+    /// The keyed hash.
+    public let hasher: TableHash
+    /// Entries in use.
+    public private(set) var count = 0
+    /// Entries reused for another neighbour because the table held `capacity`.
+    public private(set) var reused: UInt64 = 0
+    /// How many slots of a probe run a full table searches for an entry to reuse.
+    static let reuseWindow = 16
+    /// The most slots ever in use (7/8 of them), so every probe run ends at an empty slot.
+    let slotLimit: Int
     let mask: Int
     let entries: UnsafeMutablePointer<Entry>
     /// Queued packets: `queueDepth` slots per entry.
@@ -37,13 +54,16 @@ public final class NeighborTable {
     /// How many entries are in `pending`.
     public private(set) var pendingCount = 0
 
-    /// A table for about `capacity` neighbours with `queueDepth` packets queued each.
-    public init(capacity: Int, queueDepth: Int) {
+    /// A table for `capacity` neighbours with `queueDepth` packets queued each.
+    public init(capacity: Int, queueDepth: Int, hasher: TableHash = .process) {
+        let capacity = max(capacity, 1)
         var slots = 16
-        while slots < capacity { slots <<= 1 }
-        self.capacity = slots
+        while slots < capacity + capacity / 4 + 1 { slots <<= 1 }
+        self.capacity = capacity
         self.queueDepth = max(queueDepth, 1)
+        self.hasher = hasher
         mask = slots - 1
+        slotLimit = slots - slots / 8
         entries = .allocate(capacity: slots)
         entries.initialize(repeating: Entry(address: .unspecified, mac: 0, wireMAC: 0, reachableUntil: 0, lastSolicitation: 0,
                                             solicitations: 0, queued: 0, interface: 0, inUse: false), count: slots)
@@ -57,45 +77,51 @@ public final class NeighborTable {
         pending.deallocate()
     }
 
-    static func hash(_ address: IPv6Address) -> Int {
-        Int(truncatingIfNeeded: (address.low ^ address.high &* 0x9E37_79B9_7F4A_7C15) &* 0xFF51_AFD7_ED55_8CCD >> 32)
+    @inline(__always)
+    func home(_ address: IPv6Address) -> Int {
+        Int(truncatingIfNeeded: hasher.hash(address.high, address.low)) & mask
     }
 
     /// The slot of `address`, or -1.
     public func find(_ address: IPv6Address) -> Int {
-        var slot = Self.hash(address) & mask
-        for _ in 0..<16 {
-            let entry = entries[slot]
-            if !entry.inUse { return -1 }
-            if entry.address == address { return slot }
-            slot = (slot + 1) & mask
+        var slot = home(address)
+        while true {
+            let entry = entries + slot
+            if !entry.pointee.inUse { return -1 }
+            if entry.pointee.address == address { return slot }
+            slot = (slot &+ 1) & mask
         }
-        return -1
     }
 
-    /// The slot of `address`, creating an unresolved entry when there is none; -1 when no slot
-    /// in the probe window can be reused.
+    /// The slot of `address`, creating an unresolved entry when there is none; -1 when the
+    /// table holds `capacity` neighbours and none near the address's home can be reused.
     public func findOrCreate(_ address: IPv6Address, interface: Int, now: UInt64) -> Int {
-        var slot = Self.hash(address) & mask
+        var slot = home(address)
         var reusable = -1
         var reusableAge = UInt64.max
-        for _ in 0..<16 {
+        var probe = 0
+        while true {
             let entry = entries[slot]
-            if !entry.inUse {
-                reusable = slot
-                break
-            }
+            if !entry.inUse { break }
             if entry.address == address { return slot }
-            if entry.queued == 0 && entry.reachableUntil < now && entry.reachableUntil < reusableAge {
+            if probe < Self.reuseWindow && entry.queued == 0 && entry.reachableUntil < now && entry.reachableUntil < reusableAge {
                 reusable = slot
                 reusableAge = entry.reachableUntil
             }
-            slot = (slot + 1) & mask
+            slot = (slot &+ 1) & mask
+            probe &+= 1
         }
-        guard reusable >= 0 else { return -1 }
-        entries[reusable] = Entry(address: address, mac: 0, wireMAC: 0, reachableUntil: 0, lastSolicitation: 0, solicitations: 0,
-                                  queued: 0, interface: UInt16(interface), inUse: true)
-        return reusable
+        if count >= capacity && reusable >= 0 {
+            reused &+= 1
+            slot = reusable
+        } else if count < slotLimit {
+            count += 1
+        } else {
+            return -1
+        }
+        entries[slot] = Entry(address: address, mac: 0, wireMAC: 0, reachableUntil: 0, lastSolicitation: 0, solicitations: 0,
+                              queued: 0, interface: UInt16(interface), inUse: true)
+        return slot
     }
 
     /// The entry in `slot`.

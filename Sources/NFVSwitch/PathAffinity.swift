@@ -1,3 +1,5 @@
+import NFVPacket
+
 /// Which service path a connection took, kept so its replies take the same path even when a
 /// stage on the path translated the addresses (NAT, a load balancer in NAT mode): the last
 /// stage of a chain with paths records, for each forward packet as it leaves, the reply's key
@@ -5,8 +7,12 @@
 /// looks a packet from the far side up here before its flows. The same idea as Open vSwitch's
 /// `ct(commit, mark=...)` and the conntrack lookup of the reply.
 ///
-/// A fixed table (allocated once, open addressing, bounded probing); an entry idle for
-/// `timeout` is reused. A full neighbourhood overwrites its oldest entry (counted).
+/// A fixed table (allocated once) on the keyed `TableHash`, open addressing with linear
+/// probing and 25 % more slots than connections; entries are overwritten, never emptied, so a
+/// lookup ends at the first slot never used. Below `capacity` connections a new one always gets
+/// a slot; once the table holds `capacity`, a new connection takes over the entry that expires
+/// soonest among the first 8 slots of its probe run (an idle one first; `evictions` counts
+/// live ones taken over), or else an empty slot while 7/8 of the slots are not yet in use.
 public final class PathAffinity: @unchecked Sendable {
     struct Entry {
         var key: SwitchKey
@@ -18,14 +24,32 @@ public final class PathAffinity: @unchecked Sendable {
     let entries: UnsafeMutablePointer<Entry>
     let mask: Int
     let timeout: UInt64
+    let hasher: TableHash
+    /// The most connections held without taking over an entry.
+    public let capacity: Int
+    /// Slots in use.
+    public private(set) var count = 0
+    /// Live connections whose entry a new one took over because the table was full.
     public private(set) var evictions: UInt64 = 0
+    /// Connections not recorded because 7/8 of the slots were in use and nothing near their
+    /// home slot could be taken over (their replies are classified by the flows).
+    public private(set) var refused: UInt64 = 0
+    /// How many slots of a probe run a full table searches for an entry to take over.
+    static let reuseWindow = 8
+    /// The most slots ever in use (7/8 of them), so every probe run ends at an empty slot.
+    let slotLimit: Int
 
-    /// Keeps up to `capacity` connections (a power of two) for `timeoutSeconds` of silence.
-    public init(capacity: Int = 65_536, timeoutSeconds: UInt64 = 300) {
-        precondition(capacity > 0 && capacity & (capacity - 1) == 0)
-        entries = .allocate(capacity: capacity)
-        entries.initialize(repeating: Entry(key: SwitchKey(), path: 0, used: false, expires: 0), count: capacity)
-        mask = capacity - 1
+    /// Keeps up to `capacity` connections for `timeoutSeconds` of silence.
+    public init(capacity: Int = 65_536, timeoutSeconds: UInt64 = 300, hasher: TableHash = .process) {
+        precondition(capacity > 0)
+        var slots = 16
+        while slots < capacity + capacity / 4 + 1 { slots <<= 1 }
+        entries = .allocate(capacity: slots)
+        entries.initialize(repeating: Entry(key: SwitchKey(), path: 0, used: false, expires: 0), count: slots)
+        mask = slots - 1
+        slotLimit = slots - slots / 8
+        self.capacity = capacity
+        self.hasher = hasher
         timeout = timeoutSeconds * 1_000_000_000
     }
 
@@ -47,40 +71,49 @@ public final class PathAffinity: @unchecked Sendable {
         reply.ipDestination = key.ipSource
         reply.transportSource = key.transportDestination
         reply.transportDestination = key.transportSource
-        let start = Int(truncatingIfNeeded: reply.fastHash) & mask
-        var oldest = start
-        for probe in 0..<8 {
-            let slot = (start &+ probe) & mask
+        var slot = Int(truncatingIfNeeded: reply.hash(with: hasher)) & mask
+        var reusable = -1
+        var probe = 0
+        while true {
             let entry = entries + slot
-            if entry.pointee.used && entry.pointee.key == reply {
+            if !entry.pointee.used { break }
+            if entry.pointee.key == reply {
                 entry.pointee.path = path
                 entry.pointee.expires = now &+ timeout
                 return
             }
-            if !entry.pointee.used || entry.pointee.expires <= now {
-                entry.pointee = Entry(key: reply, path: path, used: true, expires: now &+ timeout)
-                return
+            if probe < Self.reuseWindow && (reusable < 0 || entry.pointee.expires < entries[reusable].expires) {
+                reusable = slot
             }
-            if entry.pointee.expires < entries[oldest].expires { oldest = slot }
+            slot = (slot &+ 1) & mask
+            probe &+= 1
         }
-        evictions &+= 1
-        entries[oldest] = Entry(key: reply, path: path, used: true, expires: now &+ timeout)
+        if count >= capacity && reusable >= 0 {
+            if entries[reusable].expires > now { evictions &+= 1 }
+            slot = reusable
+        } else if count < slotLimit {
+            count += 1
+        } else {
+            refused &+= 1
+            return
+        }
+        entries[slot] = Entry(key: reply, path: path, used: true, expires: now &+ timeout)
     }
 
     /// The path of the connection `key` replies to, or 0.
     @inline(__always)
     public func path(ofReply key: SwitchKey, now: UInt64) -> UInt8 {
         let probeKey = Self.connection(key)
-        let start = Int(truncatingIfNeeded: probeKey.fastHash) & mask
-        for probe in 0..<8 {
-            let entry = entries + ((start &+ probe) & mask)
+        var slot = Int(truncatingIfNeeded: probeKey.hash(with: hasher)) & mask
+        while true {
+            let entry = entries + slot
             if !entry.pointee.used { return 0 }
             if entry.pointee.key == probeKey {
                 guard entry.pointee.expires > now else { return 0 }
                 entry.pointee.expires = now &+ timeout
                 return entry.pointee.path
             }
+            slot = (slot &+ 1) & mask
         }
-        return 0
     }
 }

@@ -1,7 +1,7 @@
 import NFVPacket
 
 /// The header fields a switch flow can match, packed into seven 64-bit words so a masked
-/// compare is seven ANDs and a hash is seven mixes (the "miniflow" idea of Open vSwitch, with
+/// compare is seven ANDs and a hash is four multiplies (the "miniflow" idea of Open vSwitch, with
 /// a fixed layout):
 ///
 /// | word | bits |
@@ -25,19 +25,17 @@ public struct SwitchKey: Hashable, Sendable {
             && lhs.words.6 == rhs.words.6
     }
 
-    public func hash(into hasher: inout Hasher) { hasher.combine(fastHash) }
+    public func hash(into hasher: inout Hasher) { hasher.combine(hash(with: .process)) }
 
-    /// A cheap mix of the seven words (for the switch's own tables).
-    @inlinable
-    public var fastHash: UInt64 {
-        var hash = words.0 &* 0x9E37_79B9_7F4A_7C15
-        hash = (hash ^ words.1) &* 0xC2B2_AE3D_27D4_EB4F
-        hash = (hash ^ words.2) &* 0x1656_67B1_9E37_79F9
-        hash = (hash ^ words.3) &* 0x9E37_79B9_7F4A_7C15
-        hash = (hash ^ words.4) &* 0xC2B2_AE3D_27D4_EB4F
-        hash = (hash ^ words.5) &* 0x1656_67B1_9E37_79F9
-        hash = (hash ^ words.6) &* 0x9E37_79B9_7F4A_7C15
-        return hash ^ (hash >> 29)
+    /// The keyed hash of the seven words (for the switch's own tables): the words are folded
+    /// in a chain, each step a full-width multiply keyed by `hasher`, so every bit of every
+    /// field reaches the low bits.
+    @inlinable @inline(__always)
+    public func hash(with hasher: TableHash) -> UInt64 {
+        var hash = TableHash.fold(words.0 ^ hasher.k0, words.1 ^ hasher.k1)
+        hash = TableHash.fold(words.2 ^ hasher.k2, words.3 ^ hash)
+        hash = TableHash.fold(words.4 ^ hasher.k3, words.5 ^ hash)
+        return TableHash.fold(hash ^ hasher.k0, words.6 ^ hasher.k4)
     }
 
     /// The key with every bit outside `mask` cleared.

@@ -186,16 +186,11 @@ public final class SwitchStage: Stage {
     }
     let cache: UnsafeMutablePointer<CacheEntry>
     let cacheMask: Int
+    /// The keyed hash of the cache and the MAC table.
+    let hasher: TableHash
 
     // MAC learning.
-    struct MACEntry {
-        var mac: UInt64
-        var vlan: UInt16
-        var port: UInt16
-        var expires: UInt64
-    }
-    let macs: UnsafeMutablePointer<MACEntry>
-    let macMask: Int
+    let macs: MACTable
     let ageing: UInt64
 
     /// Output ports of the packet in hand (allocated once).
@@ -222,13 +217,12 @@ public final class SwitchStage: Stage {
         var slots = [Int16](repeating: -1, count: 256)
         for (index, port) in ports.enumerated() where port.number < 256 { slots[Int(port.number)] = Int16(index) }
         portSlot = slots
-        precondition(cacheSize > 0 && cacheSize & (cacheSize - 1) == 0 && macCapacity & (macCapacity - 1) == 0)
+        precondition(cacheSize > 0 && cacheSize & (cacheSize - 1) == 0)
         cache = .allocate(capacity: cacheSize)
         cache.initialize(repeating: CacheEntry(key: SwitchKey(), version: 0, flow: -1), count: cacheSize)
         cacheMask = cacheSize - 1
-        macs = .allocate(capacity: macCapacity)
-        macs.initialize(repeating: MACEntry(mac: 0, vlan: 0, port: 0, expires: 0), count: macCapacity)
-        macMask = macCapacity - 1
+        hasher = .process
+        macs = MACTable(capacity: macCapacity, hasher: hasher)
         self.ageing = ageing * 1_000_000_000
         let slotCount = max(ports.count, 1)
         accessVLAN = .allocate(capacity: slotCount)
@@ -257,7 +251,6 @@ public final class SwitchStage: Stage {
 
     deinit {
         cache.deallocate()
-        macs.deallocate()
         accessVLAN.deallocate()
         nativeVLAN.deallocate()
         trunkVLANs.deallocate()
@@ -313,7 +306,7 @@ public final class SwitchStage: Stage {
     /// evict each other; a miss fills the emptier-looking (stale or second) slot.
     @inline(__always)
     func lookupTable0(_ key: SwitchKey, tables: Tables) -> Int {
-        let hash = key.fastHash
+        let hash = key.hash(with: hasher)
         let first = cache + (Int(truncatingIfNeeded: hash) & cacheMask)
         if first.pointee.version == tables.version && first.pointee.key == key {
             statistics[0] &+= 1
@@ -512,41 +505,30 @@ public final class SwitchStage: Stage {
     /// frame never goes back out of its own port).
     func normal(key: SwitchKey, inPort: UInt16, inSlot: Int, vlan: UInt16, now: UInt64, count: inout Int) -> Bool {
         let source = key.ethSrc
-        if source & 0x0100_0000_0000 == 0 {  // never learn a multicast source
-            let entry = macs + macSlot(source, vlan)
-            if !(entry.pointee.mac == source && entry.pointee.vlan == vlan && entry.pointee.port == inPort && entry.pointee.expires > now) {
-                statistics[2] &+= 1
-            }
-            entry.pointee = MACEntry(mac: source, vlan: vlan, port: inPort, expires: now &+ ageing)
+        if source & 0x0100_0000_0000 == 0,  // never learn a multicast source
+           macs.learn(source, vlan: vlan, port: inPort, now: now, expires: now &+ ageing) {
+            statistics[2] &+= 1
         }
         let destination = key.ethDst
-        if destination & 0x0100_0000_0000 == 0 {
-            let entry = macs + macSlot(destination, vlan)
-            if entry.pointee.mac == destination && entry.pointee.vlan == vlan && entry.pointee.expires > now {
-                guard entry.pointee.port != inPort else { return false }
-                if count < outputCapacity {
-                    outputs[count] = entry.pointee.port
-                    count &+= 1
-                }
-                return true
+        if destination & 0x0100_0000_0000 == 0, let port = macs.port(of: destination, vlan: vlan, now: now) {
+            guard port != inPort else { return false }
+            if count < outputCapacity {
+                outputs[count] = port
+                count &+= 1
             }
+            return true
         }
         flood(inSlot: inSlot, vlan: vlan, count: &count)
         return true
     }
 
-    @inline(__always)
-    func macSlot(_ mac: UInt64, _ vlan: UInt16) -> Int {
-        Int(truncatingIfNeeded: ((mac ^ UInt64(vlan) << 48) &* 0x9E37_79B9_7F4A_7C15) >> 40) & macMask
-    }
-
     /// The MAC table: (MAC, VLAN, port, seconds left) of entries alive at `now`.
     public func macTable(now: UInt64) -> [(mac: UInt64, vlan: UInt16, port: UInt16, secondsLeft: UInt64)] {
-        (0...macMask).compactMap { slot in
-            let entry = macs[slot]
-            return entry.expires > now ? (entry.mac, entry.vlan, entry.port, (entry.expires - now) / 1_000_000_000) : nil
-        }
+        macs.stations(now: now)
     }
+
+    /// Stations not learnt because the MAC table was full of live entries.
+    public var macTableRefusals: UInt64 { macs.refused }
 
     /// Flows installed before the first packet count their age and idleness from it.
     func startClock(_ now: UInt64) {
@@ -561,6 +543,7 @@ public final class SwitchStage: Stage {
     /// Removes flows whose idle or hard timeout passed (checked once a second).
     func expireFlows(now: UInt64) {
         nextExpiryCheck = now &+ 1_000_000_000
+        macs.sweep(now: now, slotBudget: 1024)  // aged-out stations, a part of the table per second
         let second: UInt64 = 1_000_000_000
         let current = tables
         guard current.hasTimeouts else { return }

@@ -102,7 +102,7 @@ import Testing
         #expect(arpRequests(inside) >= 3)
         #expect(stage.counters.queuedPacketsDropped >= 8 + 3)
         // Every buffer is accounted for: the ones still queued for 10.0.1.99 are held by the router.
-        let stillQueued = (0..<stage.neighbors.capacity).reduce(0) { $0 + Int(stage.neighbors[$1].queued) }
+        let stillQueued = (0..<stage.neighbors.slotCount).reduce(0) { $0 + Int(stage.neighbors[$1].queued) }
         #expect(pool.availableCount + stillQueued == 512)
     }
 
