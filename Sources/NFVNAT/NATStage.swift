@@ -58,8 +58,12 @@ public final class NATStage: Stage {
     let byInside: IndexTable
     let byOutside: IndexTable
     var freeSlots: [Int32]
-    /// Port bitmaps: per pool address and protocol (TCP, UDP, ICMP), 1024 words of 64 bits.
-    let portsInUse: UnsafeMutablePointer<UInt64>
+    /// Outside ports per pool address and protocol, found in constant time.
+    let ports: NATPortAllocator
+    /// Static forwards by external and by internal endpoint (protocol, address, port), a whole
+    /// address forward under protocol 0 and port 0: values index `forwards`.
+    var forwardsByExternal: IndexTable
+    var forwardsByInternal: IndexTable
     var sweepCursor = 0
     /// Every address the NAT answers for (pool and forward externals), for the hairpin check.
     var ownAddresses: UnsafeMutablePointer<UInt32>
@@ -95,8 +99,8 @@ public final class NATStage: Stage {
         freeSlots = (0..<Int32(capacity)).reversed()
         byInside = IndexTable(capacity: capacity)
         byOutside = IndexTable(capacity: capacity)
-        portsInUse = .allocate(capacity: max(pool.count, 1) * 3 * 1024)
-        portsInUse.initialize(repeating: 0, count: max(pool.count, 1) * 3 * 1024)
+        ports = NATPortAllocator(poolCount: pool.count)
+        (forwardsByExternal, forwardsByInternal) = Self.index(configuration.forwards)
         let owned = Array(Set(configuration.pool.map(\.rawValue) + configuration.forwards.map(\.externalAddress.rawValue)))
         ownAddresses = .allocate(capacity: max(owned.count, 1))
         ownAddresses.initialize(from: owned, count: owned.count)
@@ -108,12 +112,37 @@ public final class NATStage: Stage {
         timeoutEstablished = configuration.timeouts.tcpEstablished * second
         timeoutTransitory = configuration.timeouts.tcpTransitory * second
         timeoutICMP = configuration.timeouts.icmp * second
+        reservePorts()
     }
 
     deinit {
         mappings.deallocate()
-        portsInUse.deallocate()
         ownAddresses.deallocate()
+    }
+
+    /// The forward indexes of `forwards`: by external and by internal endpoint.
+    static func index(_ forwards: [NATConfiguration.Forward]) -> (IndexTable, IndexTable) {
+        let external = IndexTable(capacity: max(forwards.count, 1))
+        let internalSide = IndexTable(capacity: max(forwards.count, 1))
+        for (index, forward) in forwards.enumerated().reversed() {  // the first of duplicates wins
+            let ipProtocol = forward.ipProtocol ?? 0
+            external.insert(key(ipProtocol, forward.externalAddress.rawValue, forward.externalPort ?? 0), 0, value: Int32(index))
+            internalSide.insert(key(ipProtocol, forward.internalAddress.rawValue, forward.internalPort ?? 0), 0, value: Int32(index))
+        }
+        return (external, internalSide)
+    }
+
+    /// Keeps the forwards' external ports on pool addresses out of port allocation.
+    func reservePorts() {
+        ports.reserve { poolIndex, protocolIndex in
+            let address = self.pool[poolIndex]
+            let onAddress = self.forwards.filter { $0.externalAddress.rawValue == address }
+            if onAddress.contains(where: { $0.ipProtocol == nil }) { return nil }
+            return onAddress.compactMap { forward in
+                guard let ipProtocol = forward.ipProtocol, Self.protocolIndex(ipProtocol) == protocolIndex else { return nil }
+                return forward.externalPort
+            }
+        }
     }
 
     /// Mappings in use.
@@ -152,7 +181,9 @@ public final class NATStage: Stage {
         ownAddresses = fresh
         ownAddressCount = owned.count
         hasForwards = !new.forwards.isEmpty
+        (forwardsByExternal, forwardsByInternal) = Self.index(new.forwards)
         configuration = new
+        reservePorts()
     }
 
     public func process(_ batch: PacketBatch, emit: PacketBatch) {
@@ -334,20 +365,22 @@ public final class NATStage: Stage {
         return rules.contains { $0.prefixes.contains { $0.contains(mapped) } } || forwards.contains { $0.internalAddress.rawValue == address }
     }
 
+    /// The forward of an internal endpoint: a port forward of its protocol and port, else a
+    /// forward of its whole address.
+    @inline(__always)
     func forwardFor(internal address: UInt32, port: UInt16, ipProtocol: UInt8) -> NATConfiguration.Forward? {
-        forwards.first { forward in
-            guard forward.internalAddress.rawValue == address else { return false }
-            guard let forwardProtocol = forward.ipProtocol else { return true }
-            return forwardProtocol == ipProtocol && forward.internalPort == port
-        }
+        guard let index = forwardsByInternal.find(Self.key(ipProtocol, address, port), 0)
+            ?? forwardsByInternal.find(Self.key(0, address, 0), 0) else { return nil }
+        return forwards[Int(index)]
     }
 
+    /// The forward of an external endpoint: a port forward of its protocol and port, else a
+    /// forward of its whole address.
+    @inline(__always)
     func forwardFor(external address: UInt32, port: UInt16, ipProtocol: UInt8) -> NATConfiguration.Forward? {
-        forwards.first { forward in
-            guard forward.externalAddress.rawValue == address else { return false }
-            guard let forwardProtocol = forward.ipProtocol else { return true }
-            return forwardProtocol == ipProtocol && forward.externalPort == port
-        }
+        guard let index = forwardsByExternal.find(Self.key(ipProtocol, address, port), 0)
+            ?? forwardsByExternal.find(Self.key(0, address, 0), 0) else { return nil }
+        return forwards[Int(index)]
     }
 
     /// The live mapping of an inside endpoint, created when there is none; -1 when no port or
@@ -364,7 +397,8 @@ public final class NATStage: Stage {
         let mixed = (UInt64(address) &* 0x9E37_79B9_7F4A_7C15) >> 32
         let poolIndex = Int(mixed % UInt64(pool.count))
         let range = rules[rule].ports
-        guard let outsidePort = allocatePort(pool: poolIndex, ipProtocol: ipProtocol, preferred: port, range: range, now: now) else {
+        guard let outsidePort = ports.allocate(pool: poolIndex, protocolIndex: Self.protocolIndex(ipProtocol), preferred: port,
+                                               range: range) else {
             freeSlots.append(slot)
             return -1
         }
@@ -396,32 +430,12 @@ public final class NATStage: Stage {
         }
     }
 
-    /// The port to use: `preferred` when it is in range and free, otherwise the next free one
-    /// after it (wrapping within the range). Static forwards' external ports are never handed out.
-    func allocatePort(pool poolIndex: Int, ipProtocol: UInt8, preferred: UInt16, range: PortRange, now: UInt64) -> UInt16? {
-        let bitmap = portsInUse + (poolIndex * 3 + Self.protocolIndex(ipProtocol)) * 1024
-        var candidate = range.contains(preferred) ? preferred : range.lower
-        for _ in 0..<range.count {
-            let word = Int(candidate >> 6)
-            let bit = UInt64(1) << UInt64(candidate & 63)
-            let reserved = forwards.contains { $0.externalAddress.rawValue == pool[poolIndex]
-                && ($0.ipProtocol == nil || ($0.ipProtocol == ipProtocol && $0.externalPort == candidate)) }
-            if bitmap[word] & bit == 0 && !reserved {
-                bitmap[word] |= bit
-                return candidate
-            }
-            candidate = candidate == range.upper ? range.lower : candidate &+ 1
-        }
-        return nil
-    }
-
     func release(_ slot: Int) {
         let entry = mappings[slot]
         guard entry.used else { return }
         byInside.remove(Self.key(entry.ipProtocol, entry.insideAddress, entry.insidePort), 0)
         byOutside.remove(Self.key(entry.ipProtocol, entry.outsideAddress, entry.outsidePort), 0)
-        let bitmap = portsInUse + (Int(entry.poolIndex) * 3 + Self.protocolIndex(entry.ipProtocol)) * 1024
-        bitmap[Int(entry.outsidePort >> 6)] &= ~(UInt64(1) << UInt64(entry.outsidePort & 63))
+        ports.release(pool: Int(entry.poolIndex), protocolIndex: Self.protocolIndex(entry.ipProtocol), port: entry.outsidePort)
         mappings[slot].used = false
         freeSlots.append(Int32(slot))
     }

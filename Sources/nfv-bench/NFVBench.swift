@@ -58,7 +58,7 @@ struct NFVBench: ParsableCommand {
     @Flag(help: "Let the parse stage compute the symmetric flow hash of every packet.")
     var flowHash = false
 
-    @Option(help: "Warm-up packets before the measured run (fill caches, fault in memory).")
+    @Option(help: "Warm-up packets before the measured run (fill caches, fault in memory); the measured run continues the warm-up's flow sequence.")
     var warmup: Int = 10_000
 
     func validate() throws {
@@ -141,7 +141,9 @@ struct NFVBench: ParsableCommand {
             runner.resetCounters()
         }
 
-        let source = SyntheticSource(templates: templates, totalCount: packets)
+        // The measured run continues the warm-up's packet sequence (with more flows than
+        // warm-up packets, it meets only flows the warm-up never sent: new flows).
+        let source = SyntheticSource(templates: templates, totalCount: packets, start: warmup)
         let sink = DiscardSink()
         let pipeline = Pipeline(source: source, chain: runner, sink: sink, batch: batch)
         let allocationsBefore = nfv_allocation_count()
