@@ -29,8 +29,9 @@ public enum ReplyBuilder {
         let out = output + headerLength
         let l4Out: Int
         if isIPv4 {
+            // As Linux's nf_send_reset: TOS 0, DF set.
             writeIPv4(out, source: IPv4Header(original + l3).destination, destination: IPv4Header(original + l3).source,
-                      protocol: IPProtocol.tcp, payloadLength: 20)
+                      protocol: IPProtocol.tcp, payloadLength: 20, typeOfService: 0, dontFragment: true)
             l4Out = headerLength + 20
         } else {
             writeIPv6(out, source: IPv6Header(original + l3).destination, destination: IPv6Header(original + l3).source,
@@ -97,7 +98,12 @@ public enum ReplyBuilder {
         let icmpOffset: Int
         if isIPv4 {
             guard let from = source.ipv4Mapped, let to = originalSource.ipv4Mapped else { return nil }
-            writeIPv4(out, source: from, destination: to, protocol: IPProtocol.icmp, payloadLength: 8 + quoteLength)
+            // RFC 1812 4.3.2.5: ICMP errors go with precedence 6 (internetwork control), the
+            // original's TOS bits kept, as Linux's icmp_send does; and without DF (Linux's ICMP
+            // socket does not set it), so a router on the way back may fragment the error.
+            let typeOfService = Self.errorPrecedence | original.loadByte(at: l3 + 1) & 0x1E
+            writeIPv4(out, source: from, destination: to, protocol: IPProtocol.icmp, payloadLength: 8 + quoteLength,
+                      typeOfService: typeOfService, dontFragment: false)
             icmpOffset = headerLength + 20
         } else {
             writeIPv6(out, source: source, destination: originalSource, nextHeader: IPProtocol.icmpv6, payloadLength: 8 + quoteLength)
@@ -133,13 +139,16 @@ public enum ReplyBuilder {
         return l3Offset
     }
 
+    /// The TOS of ICMP errors: precedence 6, internetwork control (RFC 1812 4.3.2.5).
+    public static let errorPrecedence: UInt8 = 0xC0
+
     static func writeIPv4(_ header: UnsafeMutableRawPointer, source: IPv4Address, destination: IPv4Address,
-                          protocol ipProtocol: UInt8, payloadLength: Int) {
+                          protocol ipProtocol: UInt8, payloadLength: Int, typeOfService: UInt8, dontFragment: Bool) {
         header.storeByte(0x45, at: 0)
-        header.storeByte(0, at: 1)
+        header.storeByte(typeOfService, at: 1)
         header.storeNetworkUInt16(UInt16(20 + payloadLength), at: 2)
         header.storeNetworkUInt16(0, at: 4)          // identification
-        header.storeNetworkUInt16(0x4000, at: 6)     // DF, as Linux sends its resets and errors
+        header.storeNetworkUInt16(dontFragment ? 0x4000 : 0, at: 6)
         header.storeByte(defaultTTL, at: 8)
         header.storeByte(ipProtocol, at: 9)
         header.storeNetworkUInt16(0, at: 10)

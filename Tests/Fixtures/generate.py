@@ -338,7 +338,9 @@ def firewall_traffic():
     # 5. TFTP is rejected with an ICMP port unreachable quoting the datagram.
     tftp = out(IP(src=client, dst="198.51.100.69") / UDP(sport=40003, dport=69) / Raw(b"\x00\x01file\x00octet\x00"),
                False, "firewall_reject")
-    reply(IP(src="198.51.100.69", dst=client, ttl=64, id=0, flags="DF") / ICMP(type=3, code=3) / Raw(raw(tftp[IP])), tftp)
+    # ICMP errors as RFC 1812 4.3.2.5 and Linux send them: precedence 6 (TOS 0xc0), no DF.
+    reply(IP(src="198.51.100.69", dst=client, ttl=64, id=0, tos=0xc0 | tftp[IP].tos & 0x1e) / ICMP(type=3, code=3) /
+          Raw(raw(tftp[IP])), tftp)
     # 6. DNS out and back; then an ICMP error about that flow passes as RELATED.
     query = out(IP(src=client, dst="198.51.100.53") / UDP(sport=40004, dport=53) / Raw(b"\x12\x34\x01\x00\x00\x01" + b"\x00" * 6))
     back(IP(src="198.51.100.53", dst=client) / UDP(sport=53, dport=40004) / Raw(b"\x12\x34\x81\x80" + b"\x00" * 8))
@@ -440,7 +442,7 @@ def router_traffic():
     def icmp4_error(original, kind, code, rest=0):
         quote = raw(original[IP])[:548]
         return (Ether(src=LAN_MAC, dst=original[Ether].src) /
-                IP(src="10.0.1.1", dst=original[IP].src, ttl=64, id=0, flags="DF", proto=1) /
+                IP(src="10.0.1.1", dst=original[IP].src, ttl=64, id=0, tos=0xc0 | original[IP].tos & 0x1e, proto=1) /
                 Raw(icmp_error_bytes(kind, code, rest, quote)))
 
     def icmp6_error(original, kind, code, rest=0):
@@ -682,7 +684,7 @@ def nat_traffic():
     # The third host finds no free port: dropped, and (onExhaustion: icmp-unreachable) told so
     # with a destination unreachable, code 13 (RFC 5508 REQ-8), from the packet's destination.
     p = arrive("inside", IP(src="10.0.9.3", dst=r1) / UDP(sport=3000, dport=53) / Raw(b"q"), "nat_ports_exhausted")
-    prohibited = Ether(raw(Ether(src=LAN_MAC, dst=CLIENT_MAC) / IP(src=r1, dst="10.0.9.3", ttl=64, id=0, flags="DF")
+    prohibited = Ether(raw(Ether(src=LAN_MAC, dst=CLIENT_MAC) / IP(src=r1, dst="10.0.9.3", ttl=64, id=0, tos=0xc0 | p[IP].tos & 0x1e)
                            / ICMP(type=3, code=13) / Raw(raw(p[IP]))))
     prohibited.time = p.time
     inside_tx.append(prohibited)
