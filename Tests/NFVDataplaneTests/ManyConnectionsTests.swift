@@ -1,0 +1,129 @@
+import Foundation
+import NFVDataplane
+import NFVReplay
+import NFVTestSupport
+import Testing
+
+/// The traffic that cut off the 33rd connection: many concurrent TCP connections from one
+/// client address to one server address and port (only the client's ports differ), each opened,
+/// used once, then used again, through the stages of the shipped chains between namespaces.
+/// Every connection must succeed in every round; the stateful stages must neither refuse nor
+/// evict one.
+///
+/// CI opens 2,000 connections per chain; `NFV_MANY_CONNECTIONS=10000` runs the full count.
+@Suite(.serialized) struct ManyConnectionsTests {
+    static var count: Int { ProcessInfo.processInfo.environment["NFV_MANY_CONNECTIONS"].flatMap(Int.init) ?? 2000 }
+    static var helper: String { Fixtures.root.appendingPathComponent("Tests/Fixtures/many_connections.py").path }
+
+    /// Runs the echo server in `namespace` on `address` and `ports`, the client in
+    /// `clientNamespace` towards `target`, and returns the client's JSON report.
+    static func exchange(serverNamespace: String, address: String, ports: [Int], clientNamespace: String, target: String,
+                         targetPort: Int, beforeClient: () throws -> Void = {}) throws -> (status: Int32, report: String) {
+        let server = Process()
+        server.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        server.arguments = ["ip", "netns", "exec", serverNamespace, "python3", helper, "server", address,
+                            ports.map(String.init).joined(separator: ",")]
+        let serverOutput = Pipe()
+        server.standardOutput = serverOutput
+        server.standardError = FileHandle.nullDevice
+        try server.run()
+        defer { HostCommand.kill(server) }
+        // The server says "listening" once its sockets are bound.
+        _ = serverOutput.fileHandleForReading.availableData
+        try beforeClient()
+        let result = try HostCommand.run(["ip", "netns", "exec", clientNamespace, "python3", helper, "client", target,
+                                          String(targetPort), String(count)])
+        print("many connections to \(target):\(targetPort): \(result.output)", terminator: "")
+        return (result.status, result.output)
+    }
+
+    @Test(.enabled(if: HostCommand.mayTouchTheKernel, "needs root: TAP devices and namespaces"))
+    func edgeGatewayFirewallRouterNAT() throws {
+        try #require(HostCommand.isRoot, "CI must run this test as root")
+        let suffix = String(getpid() % 100_000)
+        let (lan, wan) = ("nfvt-mcl\(suffix)", "nfvt-mcw\(suffix)")
+        let directory = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let configs = Fixtures.root.appendingPathComponent("vnf-configs").path
+        // chains/edge-gateway.yaml with this test's own names.
+        let chainFile = directory.appendingPathComponent("edge.yaml")
+        try """
+            apiVersion: nfv/v1
+            kind: Chain
+            metadata: { name: many-edge }
+            spec:
+              ports:
+                - { name: inside,  type: tap, ifname: nfvtmci\(suffix), namespace: \(lan), address: 10.0.1.10/24, gateway: 10.0.1.1 }
+                - { name: outside, type: tap, ifname: nfvtmco\(suffix), namespace: \(wan), address: 198.51.100.1/30 }
+              stages:
+                - { name: fw,     vnf: firewall, config: \(configs)/edge-firewall.yaml }
+                - { name: router, vnf: router,   config: \(configs)/edge-router.yaml }
+                - { name: nat,    vnf: nat,      config: \(configs)/edge-nat.yaml }
+            """.write(to: chainFile, atomically: true, encoding: .utf8)
+        let live = try LiveChain(loaded: try ChainFactory.load(path: chainFile.path))
+        let running = LiveChainTests.Running(live)
+        defer {
+            running.stop()
+            live.tearDown()
+        }
+        let (status, report) = try Self.exchange(serverNamespace: wan, address: "198.51.100.1", ports: [8000], clientNamespace: lan,
+                                                 target: "198.51.100.1", targetPort: 8000)
+        #expect(status == 0, "\(Self.count) connections through firewall -> router -> NAT: \(report)")
+        running.stop()
+        let stages = live.counters().stages
+        let firewall = try #require(stages.first { $0.name == "fw" })
+        #expect(firewall.drops[.conntrackTableFull, default: 0] == 0 && firewall.drops[.conntrackInvalid, default: 0] == 0,
+                "\(firewall.drops)")
+        let nat = try #require(stages.first { $0.name == "nat" })
+        #expect(nat.drops[.natPortsExhausted, default: 0] == 0 && nat.drops[.natNoMapping, default: 0] == 0, "\(nat.drops)")
+    }
+
+    @Test(.enabled(if: HostCommand.mayTouchTheKernel, "needs root: TAP devices and namespaces"))
+    func webFrontFirewallLoadBalancer() throws {
+        try #require(HostCommand.isRoot, "CI must run this test as root")
+        let suffix = String(getpid() % 100_000)
+        let (clients, servers) = ("nfvt-mcc\(suffix)", "nfvt-mcs\(suffix)")
+        let (clientDevice, serverDevice) = ("nfvtmcc\(suffix)", "nfvtmcs\(suffix)")
+        let directory = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let configs = Fixtures.root.appendingPathComponent("vnf-configs").path
+        // chains/web-front.yaml with this test's own names.
+        let chainFile = directory.appendingPathComponent("web.yaml")
+        try """
+            apiVersion: nfv/v1
+            kind: Chain
+            metadata: { name: many-web }
+            spec:
+              ports:
+                - { name: clients, type: tap, ifname: \(clientDevice), namespace: \(clients), address: 10.20.0.1/24 }
+                - { name: servers, type: tap, ifname: \(serverDevice), namespace: \(servers), address: 10.20.0.2/24 }
+              stages:
+                - { name: fw, vnf: firewall,      config: \(configs)/web-front-firewall.yaml }
+                - { name: lb, vnf: load-balancer, config: \(configs)/web-front-lb.yaml }
+            """.write(to: chainFile, atomically: true, encoding: .utf8)
+        let live = try LiveChain(loaded: try ChainFactory.load(path: chainFile.path))
+        let running = LiveChainTests.Running(live)
+        defer {
+            running.stop()
+            live.tearDown()
+        }
+        // No router in this chain: the clients reach the VIP at the servers' side's MAC (as the
+        // chain's comment tells its users).
+        let serverMAC = try HostCommand.check(["ip", "netns", "exec", servers, "cat", "/sys/class/net/\(serverDevice)/address"])
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        try HostCommand.check(["ip", "-n", clients, "neigh", "replace", "10.20.0.100", "dev", clientDevice, "lladdr", serverMAC])
+        let (status, report) = try Self.exchange(serverNamespace: servers, address: "10.20.0.2", ports: [8081, 8082],
+                                                 clientNamespace: clients, target: "10.20.0.100", targetPort: 80) {
+            // The health checks (1 s apart, rise 2) bring both backends up first.
+            Thread.sleep(forTimeInterval: 3)
+        }
+        #expect(status == 0, "\(Self.count) connections through firewall -> load balancer: \(report)")
+        running.stop()
+        let stages = live.counters().stages
+        let firewall = try #require(stages.first { $0.name == "fw" })
+        #expect(firewall.drops[.conntrackTableFull, default: 0] == 0 && firewall.drops[.conntrackInvalid, default: 0] == 0,
+                "\(firewall.drops)")
+        let balancer = try #require(stages.first { $0.name == "lb" })
+        #expect(balancer.drops.values.reduce(0, +) == 0, "\(balancer.drops)")
+    }
+}
