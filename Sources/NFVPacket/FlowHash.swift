@@ -1,14 +1,8 @@
 /// Flow hashes: the symmetric hash that steers a flow's two directions to one worker
 /// (`symmetric`), keyed by a `TableHash` (the process's, so every worker of a data plane agrees
-/// and nobody outside it can aim flows at one worker), and two seedless mixers for the places
-/// that must agree across processes and runs (Maglev's backend choice).
+/// and nobody outside it can aim flows at one worker), and a seedless mixer for the places that
+/// must agree across processes and runs (Maglev's backend choice).
 public enum FlowHash {
-    /// Mixes `value` into `hash`.
-    @inlinable @inline(__always)
-    public static func combine(_ hash: UInt64, _ value: UInt64) -> UInt64 {
-        (hash ^ value) &* 0x9E37_79B9_7F4A_7C15 ^ (hash >> 29)
-    }
-
     /// Spreads the entropy of `hash` over all 64 bits.
     @inlinable @inline(__always)
     public static func finalize(_ hash: UInt64) -> UInt64 {

@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The one keyed hash of every table keyed by packet fields: connection tracker, NAT and
 /// load-balancer index tables, neighbour table, switch MAC table, exact-match cache and path
 /// affinity, and the steering of flows to workers.
@@ -41,8 +45,16 @@ public struct TableHash: Sendable, Equatable {
     }
 
     /// The hasher of this process, seeded once from the kernel's random source (the standard
-    /// library's `SystemRandomNumberGenerator`, which reads getrandom(2)).
-    public static let process = TableHash(seed: UInt64.random(in: .min ... .max))
+    /// library's `SystemRandomNumberGenerator`, which reads getrandom(2)). `NFV_HASH_SEED=N` in
+    /// the environment fixes the seed instead, so that a benchmark counts the same instructions
+    /// every run and a table layout can be reproduced; never set it in production.
+    public static let process = TableHash(seed: fixedSeed ?? UInt64.random(in: .min ... .max))
+
+    /// The seed `NFV_HASH_SEED` names (decimal, or hexadecimal after 0x), if any.
+    static var fixedSeed: UInt64? {
+        guard let text = getenv("NFV_HASH_SEED").map({ String(cString: $0) }) else { return nil }
+        return text.hasPrefix("0x") ? UInt64(text.dropFirst(2), radix: 16) : UInt64(text)
+    }
 
     /// The full 128-bit product of `a` and `b`, high and low halves folded by XOR.
     @inlinable @inline(__always)

@@ -100,8 +100,10 @@ public final class PathAffinity: @unchecked Sendable {
         entries[slot] = Entry(key: reply, path: path, used: true, expires: now &+ timeout)
     }
 
-    /// The path of the connection `key` replies to, or 0.
-    @inline(__always)
+    /// The path of the connection `key` replies to, or 0. Not inlined: only chains with paths
+    /// call it, and inlined its probe loop cost every switch 17 instructions per packet in
+    /// register spills.
+    @inline(never)
     public func path(ofReply key: SwitchKey, now: UInt64) -> UInt8 {
         let probeKey = Self.connection(key)
         var slot = Int(truncatingIfNeeded: probeKey.hash(with: hasher)) & mask

@@ -37,6 +37,15 @@ import Testing
         return (result.status, result.output)
     }
 
+    /// Deploys `chain` (its ports and stages; the metadata is added) live and runs it on its own
+    /// thread; the caller stops and tears it down.
+    static func deploy(_ name: String, _ chain: String, in directory: URL) throws -> (LiveChain, LiveChainTests.Running) {
+        let chainFile = directory.appendingPathComponent("\(name).yaml")
+        try "apiVersion: nfv/v1\nkind: Chain\nmetadata: { name: \(name) }\n\(chain)".write(to: chainFile, atomically: true, encoding: .utf8)
+        let live = try LiveChain(loaded: try ChainFactory.load(path: chainFile.path))
+        return (live, LiveChainTests.Running(live))
+    }
+
     @Test(.enabled(if: HostCommand.mayTouchTheKernel, "needs root: TAP devices and namespaces"))
     func edgeGatewayFirewallRouterNAT() throws {
         try #require(HostCommand.isRoot, "CI must run this test as root")
@@ -46,11 +55,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: directory) }
         let configs = Fixtures.root.appendingPathComponent("vnf-configs").path
         // chains/edge-gateway.yaml with this test's own names.
-        let chainFile = directory.appendingPathComponent("edge.yaml")
-        try """
-            apiVersion: nfv/v1
-            kind: Chain
-            metadata: { name: many-edge }
+        let (live, running) = try Self.deploy("many-edge", """
             spec:
               ports:
                 - { name: inside,  type: tap, ifname: nfvtmci\(suffix), namespace: \(lan), address: 10.0.1.10/24, gateway: 10.0.1.1 }
@@ -59,9 +64,7 @@ import Testing
                 - { name: fw,     vnf: firewall, config: \(configs)/edge-firewall.yaml }
                 - { name: router, vnf: router,   config: \(configs)/edge-router.yaml }
                 - { name: nat,    vnf: nat,      config: \(configs)/edge-nat.yaml }
-            """.write(to: chainFile, atomically: true, encoding: .utf8)
-        let live = try LiveChain(loaded: try ChainFactory.load(path: chainFile.path))
-        let running = LiveChainTests.Running(live)
+            """, in: directory)
         defer {
             running.stop()
             live.tearDown()
@@ -88,11 +91,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: directory) }
         let configs = Fixtures.root.appendingPathComponent("vnf-configs").path
         // chains/web-front.yaml with this test's own names.
-        let chainFile = directory.appendingPathComponent("web.yaml")
-        try """
-            apiVersion: nfv/v1
-            kind: Chain
-            metadata: { name: many-web }
+        let (live, running) = try Self.deploy("many-web", """
             spec:
               ports:
                 - { name: clients, type: tap, ifname: \(clientDevice), namespace: \(clients), address: 10.20.0.1/24 }
@@ -100,9 +99,7 @@ import Testing
               stages:
                 - { name: fw, vnf: firewall,      config: \(configs)/web-front-firewall.yaml }
                 - { name: lb, vnf: load-balancer, config: \(configs)/web-front-lb.yaml }
-            """.write(to: chainFile, atomically: true, encoding: .utf8)
-        let live = try LiveChain(loaded: try ChainFactory.load(path: chainFile.path))
-        let running = LiveChainTests.Running(live)
+            """, in: directory)
         defer {
             running.stop()
             live.tearDown()
