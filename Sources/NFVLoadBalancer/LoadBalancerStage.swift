@@ -19,7 +19,9 @@ import Synchronization
 /// and leave it in a mailbox; the data path picks it up at the start of its next batch (one
 /// atomic load per batch when nothing changed), so a batch always sees one consistent table.
 ///
-/// Drops: `lb_no_backend` (no backend up and no fallback), `lb_table_full` (a new flow could
+/// Drops: `bad_ipv4_checksum` (an IPv4 TCP/UDP packet whose header checksum is wrong: an
+/// incremental update would make a corrupt header look valid; RFC 1812 5.2.2, as Linux drops
+/// it in ip_rcv), `lb_no_backend` (no backend up and no fallback), `lb_table_full` (a new flow could
 /// not be tracked: every connection slot is live; expired ones are reclaimed first). Traffic that is not for a VIP, or not a reply of a tracked NAT-mode flow,
 /// passes unchanged.
 public final class LoadBalancerStage: Stage, @unchecked Sendable {
@@ -297,6 +299,10 @@ public final class LoadBalancerStage: Stage, @unchecked Sendable {
                 // IPv4 TCP or UDP with its transport header (not a later fragment).
                 guard packet.pointee.flags.rawValue & (wanted | unwanted) == wanted else { continue }
                 let frame = pool.slot(packet.pointee.id) + Int(packet.pointee.dataOffset)
+                guard IPv4Header(frame + Int(packet.pointee.l3Offset)).isChecksumValid else {
+                    batch.drop(index, reason: .badIPv4Checksum)
+                    continue
+                }
                 // The fast path, specialised per protocol so offsets and timeouts are constants.
                 if ipProtocol == IPProtocol.udp {
                     if forwardEstablished(packet, frame: frame, isUDP: true) { continue }
@@ -313,7 +319,12 @@ public final class LoadBalancerStage: Stage, @unchecked Sendable {
                 let ipProtocol = packet.pointee.ipProtocol
                 guard packet.pointee.flags.rawValue & (wanted | unwanted) == wanted,
                       ipProtocol == IPProtocol.tcp || ipProtocol == IPProtocol.udp else { continue }
-                reply(packet: packet, frame: pool.slot(packet.pointee.id) + Int(packet.pointee.dataOffset))
+                let frame = pool.slot(packet.pointee.id) + Int(packet.pointee.dataOffset)
+                guard IPv4Header(frame + Int(packet.pointee.l3Offset)).isChecksumValid else {
+                    batch.drop(index, reason: .badIPv4Checksum)
+                    continue
+                }
+                reply(packet: packet, frame: frame)
             }
         }
         sweep(now: metadata[count - 1].timestamp)

@@ -15,7 +15,9 @@ import NFVPipeline
 /// two inside hosts through a public address are hairpinned (REQ-9). All rewrites patch the IP,
 /// TCP, UDP and ICMP checksums incrementally (RFC 1624); a UDP checksum of 0 stays 0.
 ///
-/// Drops: `nat_ports_exhausted` (no free port, or the mapping table is full: counted, never a
+/// Drops: `bad_ipv4_checksum` (the IPv4 header checksum is wrong: an incremental update would
+/// make a corrupt header look valid; RFC 1812 5.2.2, as Linux drops it in ip_rcv),
+/// `nat_ports_exhausted` (no free port, or the mapping table is full: counted, never a
 /// reused live mapping; with `unreachableOnExhaustion` the sender also gets an ICMP
 /// destination unreachable, code 13), `nat_no_mapping` (inbound to a pool address without a mapping, or
 /// refused by address-dependent filtering), `nat_fragment` (a non-first fragment: its ports
@@ -200,6 +202,10 @@ public final class NATStage: Stage {
             let flags = packet.pointee.flags
             guard flags.contains(.ipv4) else { continue }  // NAT44: everything else passes
             let frame = pool.slot(packet.pointee.id) + Int(packet.pointee.dataOffset)
+            guard IPv4Header(frame + Int(packet.pointee.l3Offset)).isChecksumValid else {
+                batch.drop(index, reason: .badIPv4Checksum)
+                continue
+            }
             if outbound {
                 translateOutbound(index, packet: packet, frame: frame, batch: batch, emit: emit)
             } else {

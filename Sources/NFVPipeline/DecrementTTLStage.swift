@@ -3,9 +3,11 @@ import NFVPacket
 /// Decrements the IPv4 TTL (patching the header checksum incrementally, RFC 1624) or the IPv6
 /// hop limit, as a router hop does. Non-IP frames pass unchanged.
 ///
-/// Drops: `ttl_expired` / `hop_limit_expired` when the value on arrival is 0 or 1 (the packet
-/// must not be forwarded with TTL 0; RFC 1812 section 5.3.1), `not_parsed` when the packet
-/// did not go through the parse stage.
+/// Drops: `bad_ipv4_checksum` when the IPv4 header checksum is wrong (RFC 1812 section 5.2.2:
+/// patching it incrementally would make a corrupt header look valid), `ttl_expired` /
+/// `hop_limit_expired` when the value on arrival is 0 or 1 (the packet must not be forwarded
+/// with TTL 0; RFC 1812 section 5.3.1), `not_parsed` when the packet did not go through the
+/// parse stage.
 public final class DecrementTTLStage: Stage {
     public let name: String
     public var kind: String { "decrement-ttl" }
@@ -22,7 +24,9 @@ public final class DecrementTTLStage: Stage {
             let l3 = frame + Int(metadata[index].l3Offset)
             if flags.contains(.ipv4) {
                 let header = IPv4Header(l3)
-                if header.ttl <= 1 {
+                if !header.isChecksumValid {
+                    batch.drop(index, reason: .badIPv4Checksum)
+                } else if header.ttl <= 1 {
                     batch.drop(index, reason: .ttlExpired)
                 } else {
                     header.decrementTTL()
