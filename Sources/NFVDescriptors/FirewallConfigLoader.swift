@@ -13,6 +13,7 @@ import Yams
 ///   stateful: true                  # default true
 ///   defaultAction: drop             # required: allow | drop | reject
 ///   connections: { capacity: 65536 }
+///   rejectFrom: [192.0.2.1, "2001:db8::1"]   # source of reject's ICMP errors (optional)
 ///   rules:
 ///     - name: allow-web
 ///       match: { proto: tcp, dstPrefix: 203.0.113.10/32, dstPort: [80, 443] }
@@ -37,7 +38,8 @@ public struct FirewallConfigLoader: Sendable {
 
     /// Parses a configuration from `text`; `file` names it in errors.
     public func parse(_ text: String, file: String) throws(DescriptorErrorList) -> Loaded {
-        let (decoder, name, spec) = try VNFDocument.spec(text, file: file, kind: "FirewallConfig", allowed: ["stateful", "defaultAction", "connections", "rules"],
+        let (decoder, name, spec) = try VNFDocument.spec(text, file: file, kind: "FirewallConfig",
+                                                         allowed: ["stateful", "defaultAction", "connections", "rejectFrom", "rules"],
                                                          required: ["defaultAction"])
         var stateful = true
         if let node = spec["stateful"] {
@@ -55,6 +57,24 @@ public struct FirewallConfigLoader: Sendable {
            let capacityNode = connections["capacity"],
            let value = decoder.integer(capacityNode, field: "spec.connections.capacity", range: 16...16_777_216) {
             capacity = value
+        }
+        var rejectFrom: [IPv6Address] = []
+        if let node = spec["rejectFrom"], let elements = decoder.sequence(node, field: "spec.rejectFrom") {
+            for (index, element) in elements.enumerated() {
+                let field = "spec.rejectFrom[\(index)]"
+                guard let text = decoder.string(element, field: field) else { continue }
+                guard let address = IPv4Address(text).map(IPv6Address.init(ipv4Mapped:)) ?? IPv6Address(text) else {
+                    decoder.report(element, field: field, "\"\(text)\" is not an IPv4 or IPv6 address",
+                                   fix: "write one address of the firewall's side, such as 192.0.2.1 or 2001:db8::1")
+                    continue
+                }
+                if rejectFrom.contains(where: { ($0.ipv4Mapped == nil) == (address.ipv4Mapped == nil) }) {
+                    decoder.report(element, field: field, "a second \(address.ipv4Mapped == nil ? "IPv6" : "IPv4") address",
+                                   fix: "give at most one IPv4 and one IPv6 address")
+                    continue
+                }
+                rejectFrom.append(address)
+            }
         }
         var rules: [FirewallRule] = []
         var references: [PortReference] = []
@@ -83,9 +103,10 @@ public struct FirewallConfigLoader: Sendable {
             }
         }
         guard decoder.errors.isEmpty, let defaultAction else { throw DescriptorErrorList(decoder.errors) }
-        return Loaded(configuration: FirewallConfiguration(name: name, stateful: stateful, defaultAction: defaultAction,
-                                                           rules: rules, connectionCapacity: capacity),
-                      portReferences: references)
+        var configuration = FirewallConfiguration(name: name, stateful: stateful, defaultAction: defaultAction, rules: rules,
+                                                  connectionCapacity: capacity)
+        configuration.rejectFrom = rejectFrom
+        return Loaded(configuration: configuration, portReferences: references)
     }
 
     static let protocolNames: [String: UInt8] = ["tcp": 6, "udp": 17, "icmp": 1, "icmpv6": 58, "sctp": 132]

@@ -1,3 +1,5 @@
+import NFVPacket
+
 /// A firewall instance's configuration (`kind: FirewallConfig`): ordered rules, the default
 /// action, and whether the firewall tracks connections.
 public struct FirewallConfiguration: Sendable, Equatable {
@@ -13,6 +15,11 @@ public struct FirewallConfiguration: Sendable, Equatable {
     public var rules: [FirewallRule]
     /// Connection table size (stateful only).
     public var connectionCapacity: Int
+    /// Where the ICMP errors of `reject` come from (at most one IPv4 and one IPv6 address,
+    /// IPv4 in IPv4-mapped form). Empty: the address of the chain's router interface on the
+    /// port the error leaves by (RFC 1812 4.3.2.4), or, in a chain without a router (a
+    /// transparent, bridging firewall), the blocked destination, as Linux's bridge reject does.
+    public var rejectFrom: [IPv6Address] = []
 
     /// A configuration.
     public init(name: String, stateful: Bool, defaultAction: FirewallAction, rules: [FirewallRule],

@@ -10,8 +10,10 @@ import NFVPipeline
 /// allowed one starts a tracked connection.
 ///
 /// Drops: `firewall_rule` (a drop rule matched), `firewall_default` (no rule matched, default
-/// drop), `firewall_reject` (a reject rule matched; the sender gets a TCP RST, or an ICMP /
-/// ICMPv6 port unreachable, from the address it tried to reach), `conntrack_invalid` (the
+/// drop), `firewall_reject` (a reject rule matched; the sender gets a TCP RST from the address
+/// it tried to reach, as Linux's nf_send_reset, or an ICMP / ICMPv6 port unreachable from
+/// `rejectFrom`, else the chain router's interface on the way back (RFC 1812 4.3.2.4), else, in
+/// a chain without a router, the address it tried to reach, as Linux's bridge reject), `conntrack_invalid` (the
 /// packet does not fit its connection's state, or cannot open one: a TCP segment other than a
 /// SYN, an unsolicited ICMP echo reply), `conntrack_table_full` (a new connection could not be
 /// tracked).
@@ -33,6 +35,11 @@ public final class FirewallStage: Stage {
     var actions: [FirewallAction]
     var defaultAction: FirewallAction
     let portIndex: [String: UInt16]
+    /// Addresses of the chain router's interfaces by chain port name.
+    let routerAddresses: [String: [IPv6Address]]
+    /// Per chain port number: the IPv4 and IPv6 source of the ICMP errors `reject` sends back
+    /// out of that port (nil: the blocked destination).
+    var rejectSources: [(ipv4: IPv6Address?, ipv6: IPv6Address?)]
     let updates = UpdateMailbox<RuleTables>()
 
     /// What a live update swaps in.
@@ -46,8 +53,11 @@ public final class FirewallStage: Stage {
         public var description: String
     }
 
-    /// A firewall stage called `name`; `portIndex` maps the chain's port names to numbers.
-    public init(name: String, configuration: FirewallConfiguration, portIndex: [String: UInt16]) {
+    /// A firewall stage called `name`; `portIndex` maps the chain's port names to numbers;
+    /// `routerAddresses` are the addresses of the chain router's interfaces by chain port name
+    /// (where a reject's ICMP error comes from when the configuration names no address).
+    public init(name: String, configuration: FirewallConfiguration, portIndex: [String: UInt16],
+                routerAddresses: [String: [IPv6Address]] = [:]) {
         self.name = name
         self.configuration = configuration
         self.tracker = configuration.stateful ? ConnectionTracker(capacity: configuration.connectionCapacity) : nil
@@ -56,6 +66,23 @@ public final class FirewallStage: Stage {
         self.actions = configuration.rules.map(\.action)
         self.defaultAction = configuration.defaultAction
         self.portIndex = portIndex
+        self.routerAddresses = routerAddresses
+        self.rejectSources = Self.rejectSources(configuration, portIndex: portIndex, routerAddresses: routerAddresses)
+    }
+
+    /// The source addresses of reject's ICMP errors per chain port number.
+    static func rejectSources(_ configuration: FirewallConfiguration, portIndex: [String: UInt16],
+                              routerAddresses: [String: [IPv6Address]]) -> [(ipv4: IPv6Address?, ipv6: IPv6Address?)] {
+        func first(_ addresses: [IPv6Address], ipv4: Bool) -> IPv6Address? {
+            addresses.first { ($0.ipv4Mapped != nil) == ipv4 }
+        }
+        var sources = [(ipv4: IPv6Address?, ipv6: IPv6Address?)](repeating: (nil, nil), count: Int(portIndex.values.max() ?? 0) + 1)
+        for (port, number) in portIndex {
+            let interface = routerAddresses[port] ?? []
+            sources[Int(number)] = (first(configuration.rejectFrom, ipv4: true) ?? first(interface, ipv4: true),
+                                    first(configuration.rejectFrom, ipv4: false) ?? first(interface, ipv4: false))
+        }
+        return sources
     }
 
     /// Replaces the rules, the default action and the rule names (thread-safe; applied before
@@ -111,6 +138,7 @@ public final class FirewallStage: Stage {
         ruleSet = tables.ruleSet
         actions = tables.configuration.rules.map(\.action)
         defaultAction = tables.configuration.defaultAction
+        rejectSources = Self.rejectSources(tables.configuration, portIndex: portIndex, routerAddresses: routerAddresses)
     }
 
     public func process(_ batch: PacketBatch, emit: PacketBatch) {
@@ -275,8 +303,11 @@ public final class FirewallStage: Stage {
             }
             let l3 = frame + Int(entry.l3Offset)
             let isIPv4 = flags.contains(.ipv4)
-            let destination = isIPv4 ? IPv6Address(ipv4Mapped: IPv4Header(l3).destination) : IPv6Header(l3).destination
-            return ReplyBuilder.icmpError(type: isIPv4 ? 3 : 1, code: isIPv4 ? 3 : 4, source: destination,
+            let port = Int(entry.inPort)
+            let configured = port < rejectSources.count ? (isIPv4 ? rejectSources[port].ipv4 : rejectSources[port].ipv6) : nil
+            let source = configured
+                ?? (isIPv4 ? IPv6Address(ipv4Mapped: IPv4Header(l3).destination) : IPv6Header(l3).destination)
+            return ReplyBuilder.icmpError(type: isIPv4 ? 3 : 1, code: isIPv4 ? 3 : 4, source: source,
                                           original: frame, metadata: entry, output: output)
         }
         if result == .noBuffer { counters.countReplyFailure() }

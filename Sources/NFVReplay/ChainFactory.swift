@@ -137,7 +137,7 @@ public enum ChainFactory {
         case "pass-through": return PassThroughStage(name: descriptor.name)
         case "firewall":
             return FirewallStage(name: descriptor.name, configuration: chain.firewalls[descriptor.name]!,
-                                 portIndex: portIndex(chain))
+                                 portIndex: portIndex(chain), routerAddresses: routerAddresses(chain))
         case "router":
             return RouterStage(name: descriptor.name, configuration: chain.routers[descriptor.name]!,
                                portIndex: portIndex(chain))
@@ -151,6 +151,18 @@ public enum ChainFactory {
             return try! chain.switches[descriptor.name]!.makeStage(name: descriptor.name, portIndex: portIndex(chain))
         default: preconditionFailure("the loader accepts only known VNF kinds, got \(descriptor.vnf)")
         }
+    }
+
+    /// The addresses of the chain's router interfaces by chain port name (the first router's,
+    /// in stage order, where two serve one port).
+    static func routerAddresses(_ chain: LoadedChain) -> [String: [IPv6Address]] {
+        var addresses: [String: [IPv6Address]] = [:]
+        for stage in chain.descriptor.stages where stage.vnf == "router" {
+            for interface in chain.routers[stage.name]?.interfaces ?? [] where addresses[interface.port] == nil {
+                addresses[interface.port] = interface.addresses.map(\.address)
+            }
+        }
+        return addresses
     }
 
     /// The switch stage that puts packets on their paths: per path a flow from `from` with its

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The Linux kernel as a reference for the firewall + router chain.
 
-Usage (as root): kernel_differential.py SCENARIO OUTDIR      (SCENARIO: firewall or nat)
+Usage (as root): kernel_differential.py SCENARIO OUTDIR      (SCENARIO: firewall, nat or icmp)
 
 Builds a scenario with scapy and writes OUTDIR/inside-rx.pcap and OUTDIR/outside-rx.pcap (the
 frames arriving on each side). Then sends the same frames, in time order, through a real Linux
@@ -9,7 +9,10 @@ router in a network namespace: IPv4 forwarding, permanent neighbour entries (no 
 - firewall: an nftables stateful ruleset equivalent to Tests/Fixtures/differential/firewall.yaml,
   nf_conntrack_tcp_loose=0 (a connection must start with a SYN, as in our firewall);
 - nat: nftables masquerade on the outside interface and a port forward equivalent to
-  Tests/Fixtures/differential/nat.yaml. What the kernel forwards out of each side is written to OUTDIR/kernel-inside-tx.pcap
+  Tests/Fixtures/differential/nat.yaml;
+- icmp: the ICMP errors a router and a filter originate: time exceeded, fragmentation needed
+  towards a 1400-byte MTU on the outside, network unreachable, and a reject before routing
+  (firewall-icmp.yaml and router-icmp.yaml). What the kernel forwards out of each side is written to OUTDIR/kernel-inside-tx.pcap
 and OUTDIR/kernel-outside-tx.pcap. Every namespace it creates is deleted again, also on errors
 and on SIGINT/SIGTERM.
 """
@@ -77,6 +80,43 @@ def scenario():
     inside(IP(src=CLIENT, dst=WEB, ttl=64, id=81) / TCP(sport=40006, dport=443, flags="S", seq=50))
     outside(IP(src=WEB, dst=CLIENT, ttl=60, id=82) / TCP(sport=443, dport=40006, flags="RA", seq=0, ack=51))
     outside(IP(src=WEB, dst=CLIENT, ttl=60, id=83) / TCP(sport=443, dport=40007, flags="SA", seq=1, ack=1))
+    return stamp_scenario(frames)
+
+
+# The reject runs before routing, where our firewall sits in front of the router: the quote
+# then holds the packet as it arrived (in the forward hook it would hold it with TTL - 1).
+ICMP_RULESET = """
+table inet nfvicmp {
+  chain prerouting {
+    type filter hook prerouting priority 0;
+    udp dport 69 reject
+  }
+  chain forward {
+    type filter hook forward priority 0; policy drop;
+    ct state established,related accept
+    ct state invalid drop
+    iifname "in0" udp dport 53 accept
+  }
+}
+"""
+
+
+def icmp_scenario():
+    """(side, frame) in time order: one datagram forwarded, four that each earn an ICMP error."""
+    frames = []
+
+    def inside(packet):
+        frames.append(("inside", Ether(src=CLIENT_MAC, dst=LAN_MAC) / packet))
+
+    inside(IP(src=CLIENT, dst=DNS, ttl=64, id=100) / UDP(sport=41000, dport=53) / Raw(b"\x12\x34query"))
+    # TTL 1: time exceeded in transit.
+    inside(IP(src=CLIENT, dst=DNS, ttl=1, id=101, tos=0x10) / UDP(sport=41001, dport=53) / Raw(b"traceroute"))
+    # 1450 bytes with DF towards the 1400-byte outside link: fragmentation needed, MTU 1400.
+    inside(IP(src=CLIENT, dst=DNS, ttl=64, id=102, flags="DF") / UDP(sport=41002, dport=53) / Raw(b"B" * 1422))
+    # No route: network unreachable.
+    inside(IP(src=CLIENT, dst="8.8.8.8", ttl=64, id=103) / UDP(sport=41003, dport=53) / Raw(b"lost"))
+    # TFTP is rejected: port unreachable, from the router's address on the way back.
+    inside(IP(src=CLIENT, dst=DNS, ttl=64, id=104) / UDP(sport=41004, dport=69) / Raw(b"\x00\x01file\x00octet\x00"))
     return stamp_scenario(frames)
 
 
@@ -151,11 +191,11 @@ def run(command, namespace=None, check=True):
 
 
 def main():
-    if len(sys.argv) != 3 or sys.argv[1] not in ("firewall", "nat"):
+    if len(sys.argv) != 3 or sys.argv[1] not in ("firewall", "nat", "icmp"):
         print(__doc__)
         sys.exit(2)
     kind, out = sys.argv[1], sys.argv[2]
-    frames = scenario() if kind == "firewall" else nat_scenario()
+    frames = {"firewall": scenario, "nat": nat_scenario, "icmp": icmp_scenario}[kind]()
     wrpcap(os.path.join(out, "inside-rx.pcap"), [f for side, f in frames if side == "inside"], linktype=1)
     wrpcap(os.path.join(out, "outside-rx.pcap"), [f for side, f in frames if side == "outside"], linktype=1)
     suffix = str(os.getpid())
@@ -177,11 +217,13 @@ def main():
             run(["ip", "link", "set", name, "up"], dut)
         run(["ip", "addr", "add", "10.0.1.1/24", "dev", "in0"], dut)
         run(["ip", "addr", "add", "198.51.100.2/30", "dev", "out0"], dut)
+        if kind == "icmp":
+            run(["ip", "link", "set", "out0", "mtu", "1400"], dut)
         run(["ip", "route", "add", "203.0.113.0/24", "via", "198.51.100.1"], dut)
         run(["ip", "neigh", "add", CLIENT, "lladdr", CLIENT_MAC, "dev", "in0", "nud", "permanent"], dut)
         run(["ip", "neigh", "add", "10.0.1.20", "lladdr", "02:00:00:00:01:14", "dev", "in0", "nud", "permanent"], dut)
         run(["ip", "neigh", "add", "198.51.100.1", "lladdr", UPSTREAM_MAC, "dev", "out0", "nud", "permanent"], dut)
-        ruleset = RULESET if kind == "firewall" else NAT_RULESET
+        ruleset = {"firewall": RULESET, "nat": NAT_RULESET, "icmp": ICMP_RULESET}[kind]
         subprocess.run(["ip", "netns", "exec", dut, "nft", "-f", "-"], input=ruleset, text=True, check=True, capture_output=True)
         run(["sysctl", "-qw", "net.netfilter.nf_conntrack_tcp_loose=0"], dut)
         helper = subprocess.run(["ip", "netns", "exec", tester, sys.executable, __file__, "--inject", out],

@@ -60,6 +60,25 @@ import Testing
         #expect(found.contains { $0.contains("spec.rules[3].match.icmpType: ICMP type and code need proto icmp or icmpv6") })
     }
 
+    @Test func rejectFromTakesOneAddressPerFamily() throws {
+        let loaded = try FirewallConfigLoader().parse("""
+            apiVersion: nfv/v1
+            kind: FirewallConfig
+            metadata: { name: t }
+            spec:
+              defaultAction: reject
+              rejectFrom: [192.0.2.1, "2001:db8::1"]
+            """, file: "fw.yaml")
+        #expect(loaded.configuration.rejectFrom == [IPv6Address(ipv4Mapped: IPv4Address(192, 0, 2, 1)), IPv6Address("2001:db8::1")!])
+        let found = errors("""
+              defaultAction: reject
+              rejectFrom: [192.0.2.1, 192.0.2.2, gateway]
+            """)
+        #expect(found.contains { $0.hasPrefix("fw.yaml:6:27: error: spec.rejectFrom[1]: a second IPv4 address") }, "\(found)")
+        #expect(found.contains { $0.hasPrefix("fw.yaml:6:38: error: spec.rejectFrom[2]: \"gateway\" is not an IPv4 or IPv6 address") },
+                "\(found)")
+    }
+
     /// A rule naming a port the chain does not have is an error of the configuration file,
     /// reported when the chain is loaded.
     @Test func unknownPortNamesAreCaughtAcrossFiles() throws {

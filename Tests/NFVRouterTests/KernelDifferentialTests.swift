@@ -1,5 +1,6 @@
 import Foundation
 import NFVIO
+import NFVPacket
 import NFVReplay
 import NFVTestSupport
 import Testing
@@ -16,7 +17,9 @@ import Testing
 
     /// Runs the kernel side of `scenario` and then our chain of `stages` (name, vnf, config file
     /// under Tests/Fixtures/differential) over the same captures; compares both ports.
-    func compare(scenario: String, stages: [(String, String, String)]) throws -> ReplayReport {
+    func compare(scenario: String, stages: [(String, String, String)],
+                 normalize: (MemoryPort.Frame) -> MemoryPort.Frame = { $0 },
+                 batchSize: Int = PacketBatch.defaultCapacity) throws -> ReplayReport {
         try #require(HostCommand.isRoot, "CI must run this test as root")
         let directory = try Fixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -48,10 +51,11 @@ import Testing
               stages:
             \(stageLines)
             """.write(to: chain, atomically: true, encoding: .utf8)
-        let report = try Replayer.run(try ChainFactory.load(path: chain.path), options: Replayer.Options())
+        let report = try Replayer.run(try ChainFactory.load(path: chain.path), options: Replayer.Options(batchSize: batchSize))
         for side in ["inside", "outside"] {
-            let ours = try PcapFileSource.readAll(path: directory.appendingPathComponent("ours-\(side)-tx.pcap").path)
+            let ours = try PcapFileSource.readAll(path: directory.appendingPathComponent("ours-\(side)-tx.pcap").path).map(normalize)
             let kernel = try PcapFileSource.readAll(path: directory.appendingPathComponent("kernel-\(side)-tx.pcap").path)
+                .map(normalize)
             #expect(!kernel.isEmpty, "the kernel forwarded nothing to the \(side): \(output)")
             let comparison = CaptureComparison(actual: ours, expected: kernel)
             #expect(comparison.matches, "\(scenario) \(side): \(comparison.text(expectedPath: "kernel"))")
@@ -65,6 +69,39 @@ import Testing
         let report = try compare(scenario: "firewall", stages: [("fw", "firewall", "firewall.yaml"), ("rtr", "router", "router.yaml")])
         let firewall = try #require(report.stages.first { $0.name == "fw" })
         #expect(firewall.dropped == 6, "six packets of the scenario belong to no allowed connection")
+    }
+
+    /// The ICMP errors a router and a filter originate, byte for byte as the kernel sends them
+    /// (precedence 6, no DF, from the router's interface on the way back, the quote as the
+    /// packet arrived): time exceeded, fragmentation needed with the next-hop MTU, network
+    /// unreachable, and a firewall reject. Only the IP identification may differ: the kernel
+    /// numbers its datagrams, we send 0. Batches of one packet: within a batch the errors of
+    /// different stages leave stage by stage (the reject first), the kernel's in arrival order;
+    /// errors about different flows have no order to keep, but the capture comparison is by
+    /// position.
+    @Test(.enabled(if: HostCommand.mayTouchTheKernel, "needs root: network namespaces and nftables"))
+    func icmpErrorsAgreeWithTheKernel() throws {
+        let report = try compare(scenario: "icmp", stages: [("fw", "firewall", "firewall-icmp.yaml"), ("rtr", "router", "router-icmp.yaml")],
+                                 normalize: Self.withoutICMPErrorIdentification, batchSize: 1)
+        let router = try #require(report.stages.first { $0.name == "rtr" })
+        #expect(router.dropped == 3, "time exceeded, fragmentation needed and no route")
+        let firewall = try #require(report.stages.first { $0.name == "fw" })
+        #expect(firewall.dropped == 1, "the rejected datagram")
+    }
+
+    /// `frame` with the IP identification of an ICMP error set to 0 (and the header checksum
+    /// fixed); every other frame unchanged.
+    static func withoutICMPErrorIdentification(_ frame: MemoryPort.Frame) -> MemoryPort.Frame {
+        var bytes = frame.bytes
+        guard bytes.count >= 42, bytes[12] == 0x08, bytes[13] == 0x00, bytes[23] == 1 else { return frame }
+        let headerLength = Int(bytes[14] & 0x0F) * 4
+        guard bytes.count > 14 + headerLength, [3, 4, 5, 11, 12].contains(bytes[14 + headerLength]) else { return frame }
+        bytes.withUnsafeMutableBytes { buffer in
+            let ip = IPv4Header(buffer.baseAddress! + 14)
+            buffer.baseAddress!.storeNetworkUInt16(0, at: 18)
+            ip.updateChecksum()
+        }
+        return MemoryPort.Frame(bytes: bytes, timestamp: frame.timestamp)
     }
 
     /// Masquerade and a port forward: the same translated packets as nftables NAT, including an
