@@ -60,16 +60,20 @@ public final class HandoffRing: @unchecked Sendable {
     /// Frames waiting (either side may ask; the consumer's answer is exact).
     public var waitingCount: Int { tail.load(ordering: .sequentiallyConsistent) &- head.load(ordering: .relaxed) }
 
-    /// Consumer side: appends up to `limit` waiting frames to `batch` as copies in its pool.
-    /// Frames the pool has no buffer for stay in the ring for the next round.
+    /// Consumer side: appends up to `limit` waiting frames to `batch` as copies in its pool,
+    /// all of one in-port: the chain runs a batch in the direction of its first packet's port,
+    /// so the pop stops where the next frame arrived on another port (it starts the next
+    /// batch). Frames the pool has no buffer for stay in the ring for the next round.
     public func pop(into batch: PacketBatch, limit: Int, timestamp: UInt64) -> Int {
         let start = head.load(ordering: .relaxed)
         let end = tail.load(ordering: .acquiring)
         var position = start
         var taken = 0
+        let batchPort = position != end ? UInt16(truncatingIfNeeded: lengths[position & (capacity - 1)]) : 0
         while position != end, taken < limit, !batch.isFull {
             let slot = position & (capacity - 1)
             let word = lengths[slot]
+            if UInt16(truncatingIfNeeded: word) != batchPort { break }
             let frame = UnsafeRawBufferPointer(start: storage + slot * slotByteCount, count: Int(word >> 16))
             guard batch.appendCopy(of: frame, inPort: UInt16(truncatingIfNeeded: word), timestamp: timestamp) == .appended else { break }
             position &+= 1
