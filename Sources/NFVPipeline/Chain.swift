@@ -25,6 +25,9 @@ public final class Chain {
     var stageRecorders: [(any PacketRecorder)?]
     var receiveRecorder: (any PacketRecorder)?
     let puntBatch: PacketBatch
+    /// Per stage: the packets it resumed (see `Verdict.resumed`) on their way through the
+    /// stages after it.
+    let resumeBatches: [PacketBatch]
 
     /// How many leading stages run first in both directions (ingress work such as parsing);
     /// only the stages after them are reversed for traffic from other ports.
@@ -44,6 +47,7 @@ public final class Chain {
         self.stageRecorders = Array(repeating: nil, count: stages.count)
         self.puntBatch = PacketBatch(pool: pool, capacity: batchCapacity)
         self.emitted = PacketBatch(pool: pool, capacity: batchCapacity)
+        self.resumeBatches = stages.map { _ in PacketBatch(pool: pool, capacity: batchCapacity) }
     }
 
     /// The names trace points can use: `rx` and every stage name.
@@ -73,6 +77,8 @@ public final class Chain {
         let count = batch.count
         guard count > 0 else { return }
         let inPort = batch.metadata[0].inPort
+        assert((0..<count).allSatisfy { batch.metadata[$0].inPort == inPort },
+               "a batch holds the packets of one ingress port: its direction through the chain is that port's")
         if let receiveRecorder { try receiveRecorder.record(batch) }
         var remaining = true
         for index in 0..<ingressStageCount where remaining {
@@ -105,13 +111,53 @@ public final class Chain {
         stageCounters.received &+= UInt64(count)
         let emittedBefore = emitted.count
         stages[index].process(batch, emit: emitted)
-        stageCounters.emitted &+= UInt64(emitted.count &- emittedBefore)
+        if emitted.count != emittedBefore {
+            stageCounters.emitted &+= UInt64(emitted.count &- emittedBefore)
+            try resume(after: index, emittedFrom: emittedBefore)
+        }
         if batch.notForwardedCount != 0 {
             compact(batch, counters: stageCounters)
         }
         stageCounters.transmitted &+= UInt64(batch.count)
         if let recorder = stageRecorders[index], batch.count > 0 { try recorder.record(batch) }
         return true
+    }
+
+    /// Runs the packets stage `index` just emitted as `resumed` (held earlier, let go now)
+    /// through the stages after it, in the direction of their own in-port, one port at a time;
+    /// what those stages forward joins `emitted` to leave the chain.
+    func resume(after index: Int, emittedFrom start: Int) throws(PortError) {
+        let resumed = resumeBatches[index]
+        guard resumed.count == 0 else { return }  // already resuming this stage's packets further up
+        while true {
+            // This stage's resumed packets of one in-port move from `emitted` to `resumed`.
+            var kept = start
+            var port: UInt16?
+            let metadata = emitted.metadata
+            for position in start..<emitted.count {
+                var entry = metadata[position]
+                if entry.verdict == .resumed && (port == nil || port == entry.inPort) {
+                    port = entry.inPort
+                    entry.verdict = .forward
+                    _ = resumed.append(entry)  // same capacity as `emitted`: it fits
+                } else {
+                    metadata[kept] = entry
+                    kept &+= 1
+                }
+            }
+            emitted.count = kept
+            guard let port else { return }
+            if port == 0 {
+                for later in (index &+ 1)..<stages.count where resumed.count > 0 { _ = try runStage(later, resumed) }
+            } else if index > ingressStageCount {
+                for later in (ingressStageCount..<index).reversed() where resumed.count > 0 { _ = try runStage(later, resumed) }
+            }
+            for position in 0..<resumed.count where !emitted.append(resumed.metadata[position]) {
+                counters[index].drops.increment(.poolExhausted)
+                resumed.pool.release(resumed.metadata[position].id)
+            }
+            resumed.count = 0
+        }
     }
 
     /// Moves forwarded packets to the front, releases dropped ones and sets punted ones aside.
@@ -141,6 +187,10 @@ public final class Chain {
                 pool.release(metadata[index].id)
             case .held:
                 stageCounters.held &+= 1
+            case .resumed:  // only meaningful on emitted packets; in a batch it means forward
+                metadata[kept] = metadata[index]
+                metadata[kept].verdict = .forward
+                kept &+= 1
             case .punt:
                 stageCounters.punted &+= 1
                 var entry = metadata[index]

@@ -487,7 +487,7 @@ public final class RouterStage: Stage {
         for var waiting in neighbors.dequeueAll(slot) {
             let frame = emit.pool.slot(waiting.id) + Int(waiting.dataOffset)
             mac.store(to: frame, at: 0)
-            waiting.verdict = .forward
+            waiting.verdict = .resumed  // on through the stages after this one (a firewall behind it)
             waiting.timestamp = now  // it leaves now, when its next hop answered
             if emit.append(waiting) {
                 counters.count(5)

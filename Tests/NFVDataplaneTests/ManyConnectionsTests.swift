@@ -81,6 +81,42 @@ import Testing
         #expect(nat.drops[.natPortsExhausted, default: 0] == 0 && nat.drops[.natNoMapping, default: 0] == 0, "\(nat.drops)")
     }
 
+    /// Two workers (`queues: 2`) with the edge firewall -> router: each worker hands frames it
+    /// does not own to the other, from both ports through one ring, and the chain runs a batch
+    /// in one direction; TCP data flows both ways on every connection.
+    @Test(.enabled(if: HostCommand.mayTouchTheKernel, "needs root: TAP devices and namespaces"))
+    func edgeFirewallRouterOnTwoWorkers() throws {
+        try #require(HostCommand.isRoot, "CI must run this test as root")
+        let suffix = String(getpid() % 100_000)
+        let (lan, wan) = ("nfvt-mql\(suffix)", "nfvt-mqw\(suffix)")
+        let directory = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let configs = Fixtures.root.appendingPathComponent("vnf-configs").path
+        let (live, running) = try Self.deploy("many-two-workers", """
+            spec:
+              ports:
+                - { name: inside,  type: tap, ifname: nfvtmqi\(suffix), namespace: \(lan), address: 10.0.1.10/24, gateway: 10.0.1.1, queues: 2 }
+                - { name: outside, type: tap, ifname: nfvtmqo\(suffix), namespace: \(wan), address: 198.51.100.1/30, queues: 2 }
+              stages:
+                - { name: fw,     vnf: firewall, config: \(configs)/edge-firewall.yaml }
+                - { name: router, vnf: router,   config: \(configs)/edge-router.yaml }
+            """, in: directory)
+        defer {
+            running.stop()
+            live.tearDown()
+        }
+        #expect(live.workerCount == 2)
+        // No NAT: the server needs the way back to the LAN.
+        try HostCommand.check(["ip", "-n", wan, "route", "add", "10.0.1.0/24", "via", "198.51.100.2"])
+        let (status, report) = try Self.exchange(serverNamespace: wan, address: "198.51.100.1", ports: [8000], clientNamespace: lan,
+                                                 target: "198.51.100.1", targetPort: 8000)
+        #expect(status == 0, "\(Self.count) connections through firewall -> router on two workers: \(report)")
+        running.stop()
+        let firewall = try #require(live.counters().stages.first { $0.name == "fw" })
+        #expect(firewall.drops[.conntrackTableFull, default: 0] == 0 && firewall.drops[.conntrackInvalid, default: 0] == 0,
+                "\(firewall.drops)")
+    }
+
     @Test(.enabled(if: HostCommand.mayTouchTheKernel, "needs root: TAP devices and namespaces"))
     func webFrontFirewallLoadBalancer() throws {
         try #require(HostCommand.isRoot, "CI must run this test as root")
