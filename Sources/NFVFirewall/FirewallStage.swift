@@ -16,7 +16,9 @@ import NFVPipeline
 /// a chain without a router, the address it tried to reach, as Linux's bridge reject), `conntrack_invalid` (the
 /// packet does not fit its connection's state, or cannot open one: a TCP segment other than a
 /// SYN, an unsolicited ICMP echo reply), `conntrack_table_full` (a new connection could not be
-/// tracked).
+/// tracked), and the parser's `truncated_tcp`, `truncated_udp`, `bad_udp_length`,
+/// `bad_tcp_data_offset`, `truncated_icmp`, `truncated_icmpv6` for a packet (often a tiny first
+/// fragment, RFC 1858) whose transport header cannot be read: its ports cannot be judged.
 ///
 /// Live updates: `update(to:)` (any thread) builds the new rule set off the data path and the
 /// stage swaps it in before its next batch. Tracked connections keep their state and keep
@@ -150,6 +152,10 @@ public final class FirewallStage: Stage {
                     batch.drop(index, reason: .notParsed)
                     continue
                 }
+                guard entry.transportProblem == .none else {
+                    batch.drop(index, reason: entry.transportProblem)
+                    continue
+                }
                 applyRules(index, frame: batch.pool.slot(entry.id) + Int(entry.dataOffset), entry: entry, batch: batch, emit: emit)
             }
             return
@@ -202,6 +208,12 @@ public final class FirewallStage: Stage {
                   batch: PacketBatch, emit: PacketBatch, tracker: ConnectionTracker) {
         let now = entry.timestamp
         let byteCount = Int(entry.length)
+        // A first fragment or packet whose transport header is cut short: its ports cannot be
+        // judged (RFC 1858's tiny fragments), so it is dropped with the parser's reason.
+        guard entry.transportProblem == .none else {
+            batch.drop(index, reason: entry.transportProblem)
+            return
+        }
         guard let key = TrackingKey(frame: frame, metadata: entry) else { return }
         let tcpFlags = entry.ipProtocol == IPProtocol.tcp && entry.flags.contains(.hasL4)
             ? TCPFlags(rawValue: frame.loadByte(at: Int(entry.l4Offset) &+ 13)) : []

@@ -313,7 +313,10 @@ public final class NATStage: Stage {
             return
         }
         guard flags.contains(.hasL4), let ends = endpoints(packet.pointee, frame: frame) else {
-            if ownsTranslation(of: source) { batch.drop(index, reason: .natUnsupportedProtocol) }
+            if ownsTranslation(of: source) {
+                let problem = packet.pointee.transportProblem
+                batch.drop(index, reason: problem == .none ? .natUnsupportedProtocol : problem)
+            }
             return
         }
         if ends.isICMPError { return }  // errors from inside hosts pass (their quote names inside addresses)

@@ -38,6 +38,12 @@ public struct PacketMetadata: Sendable {
     /// The service path the switch classified the packet into (0: none). Fits the struct's
     /// padding: the metadata stays 40 bytes.
     public var path: UInt8
+    /// Why the transport header cannot be used although the IP header is valid (a first
+    /// fragment or a packet cut short inside its TCP, UDP or ICMP header: `truncated_tcp`,
+    /// `bad_udp_length`, ...); `.none` otherwise. Such a packet is parsed to L3 only (no
+    /// `hasL4`): a router forwards it as Linux does, a stage that needs its ports drops it with
+    /// this reason.
+    public var transportProblem: DropReason
 
     /// Metadata for a freshly received frame: nothing parsed, verdict forward, out port the
     /// linear default.
@@ -59,5 +65,6 @@ public struct PacketMetadata: Sendable {
         self.verdict = .forward
         self.dropReason = .none
         self.path = 0
+        self.transportProblem = .none
     }
 }

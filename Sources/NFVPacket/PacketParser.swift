@@ -190,12 +190,27 @@ public enum PacketParser {
                        isFirstFragment: isFirstFragment, isIPv6: true, flags: &flags, metadata: &metadata)
     }
 
+    /// Checks the transport header. A problem with it does not fail the parse (the IP header
+    /// is valid, so the packet can be routed): it is recorded in `metadata.transportProblem`
+    /// and the packet is described to L3 only.
     @inlinable
     static func parseL4(_ frame: UnsafeMutableRawPointer, protocol ipProtocol: UInt8, offset: Int, end: Int,
                         isFirstFragment: Bool, isIPv6: Bool,
                         flags: inout PacketFlags, metadata: inout PacketMetadata) -> DropReason {
-        let available = end &- offset
+        let problem = checkL4(frame, protocol: ipProtocol, offset: offset, end: end, isFirstFragment: isFirstFragment,
+                              isIPv6: isIPv6)
         metadata.l4Offset = UInt16(truncatingIfNeeded: offset)
+        metadata.transportProblem = problem == .none || problem == .notParsed ? .none : problem
+        if problem == .none { flags.insert(.hasL4) }
+        return .none
+    }
+
+    /// What is wrong with the transport header at `offset` (`.none`: usable; `.notParsed`: a
+    /// protocol this parser does not describe, or SCTP too short to).
+    @inlinable
+    static func checkL4(_ frame: UnsafeMutableRawPointer, protocol ipProtocol: UInt8, offset: Int, end: Int,
+                        isFirstFragment: Bool, isIPv6: Bool) -> DropReason {
+        let available = end &- offset
         switch ipProtocol {
         case IPProtocol.tcp:
             guard available >= TCPHeader.minimumByteCount else { return .truncatedTCP }
@@ -214,11 +229,10 @@ public enum PacketParser {
         case IPProtocol.icmpv6 where isIPv6:
             guard available >= 4 else { return .truncatedICMPv6 }
         case IPProtocol.sctp:
-            guard available >= 12 else { return .none }  // too short to describe: L3 only
+            guard available >= 12 else { return .notParsed }  // too short to describe: L3 only
         default:
-            return .none
+            return .notParsed
         }
-        flags.insert(.hasL4)
         return .none
     }
 }

@@ -6,7 +6,9 @@ import NFVPacket
 ///
 /// Drops: malformed frames, each with the parser's reason (`truncated_ipv4`,
 /// `bad_ipv4_header_length`, `ipv4_total_length_beyond_frame`, ...). Everything it can
-/// describe, including non-IP frames, is forwarded.
+/// describe, including non-IP frames, is forwarded; so is an IP packet whose transport header
+/// is cut short (a tiny first fragment): its reason travels in `transportProblem` for the
+/// stages that need ports, and a router forwards it as Linux does.
 public final class ParseStage: Stage {
     public let name: String
     public var kind: String { "parse" }

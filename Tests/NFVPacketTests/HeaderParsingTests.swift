@@ -113,10 +113,22 @@ import Testing
         return InternetChecksum.checksum(UnsafeRawPointer(l4), byteCount: segmentLength, initial: pseudo)
     }
 
+    /// Malformed frames get the fixture's reason. A bad transport header under a valid IP
+    /// header does not fail the parse: the packet is described to L3 (no `hasL4`) and the
+    /// reason is its `transportProblem`.
     @Test(arguments: HeaderCase.malformed)
     func malformedFrameIsClassified(_ testCase: HeaderCase) throws {
-        let (reason, _, _) = Self.parse(testCase.bytes)
-        #expect(reason.name == testCase.string("drop"), "\(testCase.string("rule") ?? "")")
+        let (reason, metadata, _) = Self.parse(testCase.bytes)
+        let transportReasons: Set<DropReason> = [.truncatedTCP, .badTCPDataOffset, .truncatedUDP, .badUDPLength, .truncatedICMP,
+                                                 .truncatedICMPv6]
+        if reason == .none {
+            #expect(transportReasons.contains(metadata.transportProblem) && !metadata.flags.contains(.hasL4))
+            #expect(metadata.flags.contains(.ipv4) || metadata.flags.contains(.ipv6))
+            #expect(metadata.transportProblem.name == testCase.string("drop"), "\(testCase.string("rule") ?? "")")
+        } else {
+            #expect(!transportReasons.contains(reason))
+            #expect(reason.name == testCase.string("drop"), "\(testCase.string("rule") ?? "")")
+        }
     }
 
     /// Every prefix of every fixture frame, placed against a guard page: parsing must classify
