@@ -20,8 +20,10 @@ import NFVPipeline
 /// `nat_ports_exhausted` (no free port, or the mapping table is full: counted, never a
 /// reused live mapping; with `unreachableOnExhaustion` the sender also gets an ICMP
 /// destination unreachable, code 13), `nat_no_mapping` (inbound to a pool address without a mapping, or
-/// refused by address-dependent filtering), `nat_fragment` (a non-first fragment: its ports
-/// are unknown), `nat_unsupported_protocol` (neither TCP, UDP nor ICMP, from a translated host).
+/// refused by address-dependent filtering), `nat_fragment` (a later fragment of a translated
+/// host or to a public address that found no room to wait for its first fragment; see
+/// `NATFragments`: later fragments take their datagram's translation, out-of-order ones wait),
+/// `nat_unsupported_protocol` (neither TCP, UDP nor ICMP, from a translated host).
 /// Packets to or from addresses the NAT does not own pass unchanged.
 public final class NATStage: Stage {
     public let name: String
@@ -72,6 +74,8 @@ public final class NATStage: Stage {
     var ownAddressCount: Int
     var hasForwards: Bool
     let updates = UpdateMailbox<NATConfiguration>()
+    /// Later fragments: their datagram's translation, or a wait for it.
+    let fragments = NATFragments()
 
     /// Why a configuration cannot replace the running one without a restart.
     public struct UpdateError: Error, CustomStringConvertible {
@@ -206,13 +210,48 @@ public final class NATStage: Stage {
                 batch.drop(index, reason: .badIPv4Checksum)
                 continue
             }
-            if outbound {
+            if flags.contains(.fragment) {
+                translateFragment(index, packet: packet, frame: frame, batch: batch, emit: emit, outbound: outbound)
+            } else if outbound {
                 translateOutbound(index, packet: packet, frame: frame, batch: batch, emit: emit)
             } else {
                 translateInbound(index, packet: packet, frame: frame, batch: batch)
             }
         }
-        sweep(now: batch.metadata[count - 1].timestamp)
+        let now = batch.metadata[count - 1].timestamp
+        sweep(now: now)
+        if fragments.isActive { fragments.sweep(now: now, pool: pool) }
+    }
+
+    /// Later fragments translated after their first fragment, held for it, let go when it
+    /// came, given up on after the timeout, and refused for want of room.
+    public var fragmentCounts: (translated: UInt64, held: UInt64, released: UInt64, expired: UInt64, refused: UInt64) {
+        (fragments.translated, fragments.heldTotal, fragments.released, fragments.expired, fragments.refused)
+    }
+
+    /// A fragment (RFC 4787 REQ-14): a first fragment is translated like a whole packet and its
+    /// translation remembered for its datagram; a later one takes that translation, or waits.
+    @inline(never)
+    func translateFragment(_ index: Int, packet: UnsafeMutablePointer<PacketMetadata>, frame: UnsafeMutableRawPointer,
+                           batch: PacketBatch, emit: PacketBatch, outbound: Bool) {
+        let l3 = frame + Int(packet.pointee.l3Offset)
+        let now = packet.pointee.timestamp
+        let addressOffset = outbound ? 12 : 16
+        if packet.pointee.flags.contains(.laterFragment) {
+            let translated = outbound ? ownsTranslation(of: l3.loadNetworkUInt32(at: 12)) : isOwn(l3.loadNetworkUInt32(at: 16))
+            if translated { fragments.laterFragment(index, batch: batch, l3: l3, now: now) }
+            return
+        }
+        let key = NATFragments.key(l3)
+        let before = l3.loadNetworkUInt32(at: addressOffset)
+        if outbound {
+            translateOutboundSlowly(index, packet: packet, frame: frame, batch: batch, emit: emit)
+        } else {
+            translateInbound(index, packet: packet, frame: frame, batch: batch)
+        }
+        let after = l3.loadNetworkUInt32(at: addressOffset)
+        guard packet.pointee.verdict == .forward, after != before else { return }
+        fragments.firstFragmentTranslated(key, address: after, rewritesSource: outbound, now: now, pool: batch.pool, emit: emit)
     }
 
     // MARK: Packet fields
@@ -308,10 +347,6 @@ public final class NATStage: Stage {
         let ip = IPv4Header(l3)
         let source = ip.source.rawValue
         let now = packet.pointee.timestamp
-        if flags.contains(.laterFragment) {
-            if ownsTranslation(of: source) { batch.drop(index, reason: .natFragment) }
-            return
-        }
         guard flags.contains(.hasL4), let ends = endpoints(packet.pointee, frame: frame) else {
             if ownsTranslation(of: source) {
                 let problem = packet.pointee.transportProblem
@@ -494,10 +529,6 @@ public final class NATStage: Stage {
         let now = packet.pointee.timestamp
         guard isOwn(destination) else { return }
         let flags = packet.pointee.flags
-        if flags.contains(.laterFragment) {
-            batch.drop(index, reason: .natFragment)
-            return
-        }
         guard flags.contains(.hasL4), let ends = endpoints(packet.pointee, frame: frame) else {
             batch.drop(index, reason: .natNoMapping)
             return

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The Linux kernel as a reference for the firewall + router chain.
 
-Usage (as root): kernel_differential.py SCENARIO OUTDIR      (SCENARIO: firewall, nat or icmp)
+Usage (as root): kernel_differential.py SCENARIO OUTDIR      (SCENARIO: firewall, nat, natfrag or icmp)
 
 Builds a scenario with scapy and writes OUTDIR/inside-rx.pcap and OUTDIR/outside-rx.pcap (the
 frames arriving on each side). Then sends the same frames, in time order, through a real Linux
@@ -10,6 +10,7 @@ router in a network namespace: IPv4 forwarding, permanent neighbour entries (no 
   nf_conntrack_tcp_loose=0 (a connection must start with a SYN, as in our firewall);
 - nat: nftables masquerade on the outside interface and a port forward equivalent to
   Tests/Fixtures/differential/nat.yaml;
+- natfrag: masquerade (as nat) of fragmented UDP datagrams, in order and first fragment last;
 - icmp: the ICMP errors a router and a filter originate: time exceeded, fragmentation needed
   towards a 1400-byte MTU on the outside, network unreachable, and a reject before routing
   (firewall-icmp.yaml and router-icmp.yaml). What the kernel forwards out of each side is written to OUTDIR/kernel-inside-tx.pcap
@@ -99,6 +100,27 @@ table inet nfvicmp {
   }
 }
 """
+
+
+def natfrag_scenario():
+    """(side, frame) in time order: two UDP datagrams of 1400 bytes in three fragments each,
+    the first in order, the second with its first fragment last, then one answer back."""
+    from scapy.all import fragment
+    frames = []
+
+    def inside(packet):
+        frames.append(("inside", Ether(src=CLIENT_MAC, dst=LAN_MAC) / packet))
+
+    first = fragment(IP(src=CLIENT, dst=DNS, ttl=64, id=0x4201) / UDP(sport=41000, dport=53) / Raw(bytes(range(256)) * 5 + b"x" * 112),
+                     fragsize=512)
+    second = fragment(IP(src=CLIENT, dst=DNS, ttl=64, id=0x4202) / UDP(sport=41001, dport=53) / Raw(b"y" * 1392), fragsize=512)
+    for packet in first:
+        inside(packet)
+    for packet in second[1:] + second[:1]:
+        inside(packet)
+    frames.append(("outside", Ether(src=UPSTREAM_MAC, dst=WAN_MAC) /
+                   IP(src=DNS, dst="198.51.100.2", ttl=60, id=0x99) / UDP(sport=53, dport=41000) / Raw(b"answer")))
+    return stamp_scenario(frames)
 
 
 def icmp_scenario():
@@ -191,11 +213,11 @@ def run(command, namespace=None, check=True):
 
 
 def main():
-    if len(sys.argv) != 3 or sys.argv[1] not in ("firewall", "nat", "icmp"):
+    if len(sys.argv) != 3 or sys.argv[1] not in ("firewall", "nat", "natfrag", "icmp"):
         print(__doc__)
         sys.exit(2)
     kind, out = sys.argv[1], sys.argv[2]
-    frames = {"firewall": scenario, "nat": nat_scenario, "icmp": icmp_scenario}[kind]()
+    frames = {"firewall": scenario, "nat": nat_scenario, "natfrag": natfrag_scenario, "icmp": icmp_scenario}[kind]()
     wrpcap(os.path.join(out, "inside-rx.pcap"), [f for side, f in frames if side == "inside"], linktype=1)
     wrpcap(os.path.join(out, "outside-rx.pcap"), [f for side, f in frames if side == "outside"], linktype=1)
     suffix = str(os.getpid())
@@ -223,7 +245,7 @@ def main():
         run(["ip", "neigh", "add", CLIENT, "lladdr", CLIENT_MAC, "dev", "in0", "nud", "permanent"], dut)
         run(["ip", "neigh", "add", "10.0.1.20", "lladdr", "02:00:00:00:01:14", "dev", "in0", "nud", "permanent"], dut)
         run(["ip", "neigh", "add", "198.51.100.1", "lladdr", UPSTREAM_MAC, "dev", "out0", "nud", "permanent"], dut)
-        ruleset = {"firewall": RULESET, "nat": NAT_RULESET, "icmp": ICMP_RULESET}[kind]
+        ruleset = {"firewall": RULESET, "nat": NAT_RULESET, "natfrag": NAT_RULESET, "icmp": ICMP_RULESET}[kind]
         subprocess.run(["ip", "netns", "exec", dut, "nft", "-f", "-"], input=ruleset, text=True, check=True, capture_output=True)
         run(["sysctl", "-qw", "net.netfilter.nf_conntrack_tcp_loose=0"], dut)
         helper = subprocess.run(["ip", "netns", "exec", tester, sys.executable, __file__, "--inject", out],

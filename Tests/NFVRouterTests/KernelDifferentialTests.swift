@@ -71,6 +71,20 @@ import Testing
         #expect(firewall.dropped == 6, "six packets of the scenario belong to no allowed connection")
     }
 
+    /// Fragmented UDP through masquerade (RFC 4787 REQ-14), in order and with the first
+    /// fragment last: every fragment leaves translated, as the kernel's defragment, NAT and
+    /// refragment sends them (the same bytes, sizes, identification and order). Only the times
+    /// differ: the kernel sends a datagram's fragments once it is whole, we send each one as
+    /// soon as its translation is known.
+    @Test(.enabled(if: HostCommand.mayTouchTheKernel, "needs root: network namespaces and nftables"))
+    func natTranslatesFragmentsAsTheKernelDoes() throws {
+        let report = try compare(scenario: "natfrag", stages: [("rtr", "router", "router.yaml"), ("nat", "nat", "nat.yaml")],
+                                 normalize: { MemoryPort.Frame(bytes: $0.bytes, timestamp: 0) })
+        let nat = try #require(report.stages.first { $0.name == "nat" })
+        #expect(nat.dropped == 0)
+        #expect(nat.held == 2, "the second datagram's later fragments waited for its first")
+    }
+
     /// The ICMP errors a router and a filter originate, byte for byte as the kernel sends them
     /// (precedence 6, no DF, from the router's interface on the way back, the quote as the
     /// packet arrived): time exceeded, fragmentation needed with the next-hop MTU, network
