@@ -31,9 +31,10 @@ import Testing
 
     @Test func resultsDoNotDependOnBatchSize() throws {
         let whole = try Self.run(batchSize: 256)
-        for size in [1, 3] {
+        for size in [1, 3, 7] {
             let split = try Self.run(batchSize: size)
             #expect(split.inside == whole.inside && split.outside == whole.outside, "batch size \(size)")
+            #expect(split.report.stages == whole.report.stages, "batch size \(size): counters")
         }
     }
 
