@@ -8,7 +8,8 @@ public enum ReplyBuilder {
 
     /// Writes a TCP RST answering the TCP segment in `original` (parsed, `metadata`) into
     /// `output`, which must hold at least `metadata.l3Offset + 60` bytes; returns the frame
-    /// length, or nil when the original is itself a RST (never answer a RST).
+    /// length, or nil when the original is not a TCP segment with its header, or is itself a
+    /// RST (never answer a RST).
     ///
     /// As RFC 9293 says: if the segment has ACK, the reset is `<SEQ=SEG.ACK><CTL=RST>`;
     /// otherwise `<SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>`, where SEG.LEN counts SYN and FIN.
@@ -17,6 +18,8 @@ public enum ReplyBuilder {
                                 output: UnsafeMutableRawPointer) -> Int? {
         let l3 = Int(metadata.l3Offset)
         let l4 = Int(metadata.l4Offset)
+        guard metadata.ipProtocol == IPProtocol.tcp, metadata.flags.contains(.hasL4),
+              metadata.flags.contains(.ipv4) || metadata.flags.contains(.ipv6) else { return nil }
         let tcp = TCPHeader(original + l4)
         guard !tcp.flags.contains(.rst) else { return nil }
         let isIPv4 = metadata.flags.contains(.ipv4)
@@ -64,14 +67,14 @@ public enum ReplyBuilder {
     /// the ICMP header (the next-hop MTU for fragmentation needed / packet too big). The quote
     /// holds as much of the original IP packet as fits in 576 bytes (IPv4) or 1280 bytes
     /// (IPv6) of error. Returns the frame length, or nil when the rules forbid an error: the
-    /// original is an ICMP error itself, a non-first fragment, or sent to/from a multicast or
-    /// broadcast address.
+    /// original is not IP, is an ICMP error itself, a non-first fragment, or sent to/from a
+    /// multicast or broadcast address.
     public static func icmpError(type: UInt8, code: UInt8, rest: UInt32 = 0, source: IPv6Address,
                                  original: UnsafeMutableRawPointer, metadata: PacketMetadata,
                                  output: UnsafeMutableRawPointer) -> Int? {
         let l3 = Int(metadata.l3Offset)
         let flags = metadata.flags
-        guard !flags.contains(.laterFragment) else { return nil }
+        guard !flags.contains(.laterFragment), flags.contains(.ipv4) || flags.contains(.ipv6) else { return nil }
         let isIPv4 = flags.contains(.ipv4)
         if flags.contains(.hasL4) {
             let l4 = Int(metadata.l4Offset)

@@ -93,7 +93,7 @@ public enum FlowSyntax {
                 if name.hasSuffix("src") { flow.match.setIPSource(prefix) } else { flow.match.setIPDestination(prefix) }
             case "ipv6_src", "ipv6_dst":
                 guard ethType == EtherType.ipv6 else { throw SyntaxError("\(name) needs ipv6 (dl_type=0x86dd)") }
-                let pieces = value.split(separator: "/", maxSplits: 1).map(String.init)
+                let pieces = value.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
                 guard let address = IPv6Address(pieces[0]), IPv4Address(pieces[0]) == nil,
                       let length = pieces.count > 1 ? Int(pieces[1]) : 128, (0...128).contains(length) else {
                     throw SyntaxError("\(name)=\(value): expected an IPv6 address or prefix")
@@ -330,19 +330,19 @@ public enum FlowSyntax {
     }
 
     static func macWithMask(_ text: String, _ field: String) throws(SyntaxError) -> (UInt64, UInt64) {
-        let parts = text.split(separator: "/", maxSplits: 1).map(String.init)
+        let parts = text.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
         let value = try mac(parts[0], field)
         return (value, parts.count > 1 ? try mac(parts[1], field) : 0xFFFF_FFFF_FFFF)
     }
 
     static func portWithMask(_ text: String, _ field: String) throws(SyntaxError) -> (UInt16, UInt16) {
-        let parts = text.split(separator: "/", maxSplits: 1).map(String.init)
+        let parts = text.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
         let value: UInt16 = try number(parts[0], field, max: 65535)
         return (value, parts.count > 1 ? try number(parts[1], field, max: 65535) : 0xFFFF)
     }
 
     static func ipv4Prefix(_ text: String, _ field: String) throws(SyntaxError) -> IPPrefix {
-        let parts = text.split(separator: "/", maxSplits: 1).map(String.init)
+        let parts = text.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
         guard let address = IPv4Address(parts[0]) else { throw SyntaxError("\(field)=\(text): expected an IPv4 address or prefix") }
         var length = 32
         if parts.count > 1 {

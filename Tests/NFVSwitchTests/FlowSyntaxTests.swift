@@ -78,6 +78,10 @@ import Testing
         #expect(error("dl_vlan=5000,actions=drop") == "dl_vlan=5000: a VLAN ID is 0 to 4095, or 0xffff for no tag")
         #expect(error("ip,nw_dst=10.0.0.0/255.0.255.0,actions=drop") == "nw_dst=10.0.0.0/255.0.255.0: expected /LENGTH (0-32) or a contiguous /NETMASK")
         #expect(error("in_port=1,actions=teleport") == "unknown action teleport")
+        // Empty values (the fuzzer's first find: an index past the end of an empty split).
+        for field in ["tcp,tp_src=", "tcp,tp_dst=/", "dl_src=", "dl_dst=/", "ip,nw_src=", "ip,nw_dst=/8", "ipv6,ipv6_src=", "ipv6,ipv6_dst=/"] {
+            #expect(!error("\(field),actions=drop").isEmpty, "\(field)")
+        }
     }
 
     /// dump-flows output parsed back by add-flow gives the same flows: every case above, with
