@@ -10,6 +10,7 @@ let package = Package(
         .executable(name: "nfv-orch", targets: ["nfv-orch"]),
         .executable(name: "nfv-dataplane", targets: ["nfv-dataplane"]),
         .executable(name: "nfv-bench", targets: ["nfv-bench"]),
+        .executable(name: "nfv-fuzz", targets: ["nfv-fuzz"]),
         .library(name: "NFVPacket", targets: ["NFVPacket"]),
         .library(name: "NFVPipeline", targets: ["NFVPipeline"]),
         .library(name: "NFVIO", targets: ["NFVIO"]),
@@ -32,6 +33,8 @@ let package = Package(
             providers: [.apt(["libnl-3-dev", "libnl-route-3-dev"])]
         ),
         .target(name: "CAllocCounter"),
+        // libFuzzer's driver when linked with -sanitize=fuzzer, a corpus runner otherwise.
+        .target(name: "CFuzzerDriver"),
         .target(name: "CLinux"),
         .target(name: "NFVPacket"),
         .target(name: "NFVPipeline", dependencies: ["NFVPacket"]),
@@ -80,6 +83,12 @@ let package = Package(
                 "NFVPacket", "NFVPipeline", "NFVIO", "NFVReplay", "NFVSwitch", "CAllocCounter",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
+        ),
+        // Fuzz targets for the parsers, the reply builders, each VNF's per-packet path, the
+        // descriptor loaders and the flow syntax (make fuzz; a corpus regression in make test).
+        .executableTarget(
+            name: "nfv-fuzz",
+            dependencies: ["CFuzzerDriver", "NFVPacket", "NFVPipeline", "NFVFlow", "NFVReplay", "NFVDescriptors", "NFVSwitch"]
         ),
         // Fixture lookup and guard-page buffers shared by the test targets.
         .target(name: "NFVTestSupport", dependencies: ["NFVPacket", "NFVIO", "NFVReplay"], path: "Tests/NFVTestSupport"),
