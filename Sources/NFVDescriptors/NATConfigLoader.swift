@@ -14,7 +14,11 @@ import Yams
 ///   outside: outside               # chain port facing the public network
 ///   pool: [198.51.100.2]
 ///   snat: [{ name: lan-out, match: { srcPrefix: 10.0.1.0/24 }, ports: 1024-65535 }]
-///   dnat: [{ name: web-in, proto: tcp, external: 198.51.100.2:8080, internal: 10.0.1.10:80 }]
+///   dnat:
+///     - { name: web-in, proto: tcp, external: 198.51.100.2:8080, internal: 10.0.1.10:80 }   # a port
+///     - { name: dns-in, proto: udp, external: 198.51.100.3, internal: 10.0.1.53 }           # every UDP port
+///     - { name: ping-in, proto: icmp, external: 198.51.100.3, internal: 10.0.1.53 }         # ICMP echo
+///     - { name: host, external: 198.51.100.4, internal: 10.0.1.20 }                         # the whole address
 ///   filtering: endpoint-independent  # or address-dependent
 ///   hairpin: true
 ///   onExhaustion: icmp-unreachable   # or drop (the default); RFC 5508 REQ-8
@@ -103,26 +107,25 @@ public struct NATConfigLoader: Sendable {
         if let node = spec["dnat"], let elements = decoder.sequence(node, field: "spec.dnat") {
             for (index, element) in elements.enumerated() {
                 let field = "spec.dnat[\(index)]"
-                guard let fields = decoder.mapping(element, field: field, allowed: ["name", "proto", "external", "internal", "out2in-only"],
+                guard let fields = decoder.mapping(element, field: field, allowed: ["name", "proto", "external", "internal"],
                                                    required: ["name", "external", "internal"]),
                       let forwardName = fields["name"].flatMap({ decoder.string($0, field: "\(field).name") }) else { continue }
                 var ipProtocol: UInt8?
                 if let protoNode = fields["proto"] {
-                    ipProtocol = decoder.choice(protoNode, field: "\(field).proto", choices: ["tcp", "udp"], what: "protocol")
-                        .map { $0 == "tcp" ? IPProtocol.tcp : IPProtocol.udp }
+                    ipProtocol = decoder.choice(protoNode, field: "\(field).proto", choices: ["tcp", "udp", "icmp"], what: "protocol")
+                        .map { ["tcp": IPProtocol.tcp, "udp": IPProtocol.udp, "icmp": IPProtocol.icmp][$0]! }
                 }
                 let externalEndpoint = fields["external"].flatMap { endpoint($0, field: "\(field).external", decoder: decoder) }
                 let internalEndpoint = fields["internal"].flatMap { endpoint($0, field: "\(field).internal", decoder: decoder) }
-                var outsideOnly = false
-                if let onlyNode = fields["out2in-only"] {
-                    if case .scalar = onlyNode, let value = onlyNode.bool { outsideOnly = value } else {
-                        decoder.report(onlyNode, field: "\(field).out2in-only", "expected true or false")
-                    }
-                }
                 guard let externalEndpoint, let internalEndpoint else { continue }
-                if ipProtocol != nil && (externalEndpoint.port == nil || internalEndpoint.port == nil) {
+                if ipProtocol == IPProtocol.icmp && (externalEndpoint.port != nil || internalEndpoint.port != nil) {
+                    decoder.report(element, field: field, "ICMP has no ports",
+                                   fix: "write external: ADDRESS and internal: ADDRESS (echo requests keep their identifier)")
+                    continue
+                }
+                if ipProtocol != nil && (externalEndpoint.port == nil) != (internalEndpoint.port == nil) {
                     decoder.report(element, field: field, "a port forward needs ports on both sides",
-                                   fix: "write external: ADDRESS:PORT and internal: ADDRESS:PORT, or drop proto for an address-only mapping")
+                                   fix: "write external: ADDRESS:PORT and internal: ADDRESS:PORT, or no ports to forward every port of the protocol")
                     continue
                 }
                 if ipProtocol == nil && (externalEndpoint.port != nil || internalEndpoint.port != nil) {
@@ -131,7 +134,7 @@ public struct NATConfigLoader: Sendable {
                 }
                 forwards.append(NATConfiguration.Forward(name: forwardName, ipProtocol: ipProtocol, externalAddress: externalEndpoint.address,
                                                          externalPort: externalEndpoint.port, internalAddress: internalEndpoint.address,
-                                                         internalPort: internalEndpoint.port, outsideOnly: outsideOnly))
+                                                         internalPort: internalEndpoint.port))
             }
         }
         if let node = spec["mapping"], let value = decoder.choice(node, field: "spec.mapping", choices: ["endpoint-independent"],

@@ -26,26 +26,26 @@ public struct NATConfiguration: Sendable, Equatable {
     }
 
     /// A static forward (DNAT): traffic to `external` goes to `internal`, and the internal
-    /// host's replies (and, unless `outsideOnly`, its own connections) appear from `external`.
+    /// host's replies and its own connections appear from `external`. Three scopes, the most
+    /// specific first when several match: a port forward (a protocol and both ports), a
+    /// protocol forward (a protocol, no ports: every TCP or UDP port, or ICMP echo with its
+    /// identifier kept, as `ip protocol icmp dnat to` in nftables), a whole-address forward.
     public struct Forward: Sendable, Equatable {
         public var name: String
-        /// TCP or UDP for a port forward; nil for an address-only mapping.
+        /// TCP, UDP or ICMP; nil for a whole-address forward.
         public var ipProtocol: UInt8?
         public var externalAddress: IPv4Address
         public var externalPort: UInt16?
         public var internalAddress: IPv4Address
         public var internalPort: UInt16?
-        /// Only translate connections that start outside (`out2in-only`).
-        public var outsideOnly: Bool
         public init(name: String, ipProtocol: UInt8?, externalAddress: IPv4Address, externalPort: UInt16?,
-                    internalAddress: IPv4Address, internalPort: UInt16?, outsideOnly: Bool) {
+                    internalAddress: IPv4Address, internalPort: UInt16?) {
             self.name = name
             self.ipProtocol = ipProtocol
             self.externalAddress = externalAddress
             self.externalPort = externalPort
             self.internalAddress = internalAddress
             self.internalPort = internalPort
-            self.outsideOnly = outsideOnly
         }
     }
 

@@ -64,8 +64,9 @@ public final class NATStage: Stage {
     var freeSlots: [Int32]
     /// Outside ports per pool address and protocol, found in constant time.
     let ports: NATPortAllocator
-    /// Static forwards by external and by internal endpoint (protocol, address, port), a whole
-    /// address forward under protocol 0 and port 0: values index `forwards`.
+    /// Static forwards by external and by internal endpoint (protocol, address, port); a
+    /// protocol forward under port 0, a whole-address forward under protocol 0 and port 0:
+    /// values index `forwards`.
     var forwardsByExternal: IndexTable
     var forwardsByInternal: IndexTable
     var sweepCursor = 0
@@ -144,6 +145,9 @@ public final class NATStage: Stage {
             let address = self.pool[poolIndex]
             let onAddress = self.forwards.filter { $0.externalAddress.rawValue == address }
             if onAddress.contains(where: { $0.ipProtocol == nil }) { return nil }
+            if onAddress.contains(where: { $0.ipProtocol.map(Self.protocolIndex) == protocolIndex && $0.externalPort == nil }) {
+                return nil  // a protocol forward takes every port (or identifier) of its protocol
+            }
             return onAddress.compactMap { forward in
                 guard let ipProtocol = forward.ipProtocol, Self.protocolIndex(ipProtocol) == protocolIndex else { return nil }
                 return forward.externalPort
@@ -410,21 +414,23 @@ public final class NATStage: Stage {
     }
 
     /// The forward of an internal endpoint: a port forward of its protocol and port, else a
-    /// forward of its whole address.
+    /// forward of its protocol, else a forward of its whole address.
     @inline(__always)
     func forwardFor(internal address: UInt32, port: UInt16, ipProtocol: UInt8) -> NATConfiguration.Forward? {
-        guard let index = forwardsByInternal.find(Self.key(ipProtocol, address, port), 0)
-            ?? forwardsByInternal.find(Self.key(0, address, 0), 0) else { return nil }
-        return forwards[Int(index)]
+        Self.forward(in: forwardsByInternal, address: address, port: port, ipProtocol: ipProtocol).map { forwards[$0] }
     }
 
-    /// The forward of an external endpoint: a port forward of its protocol and port, else a
-    /// forward of its whole address.
+    /// The forward of an external endpoint, in the same order.
     @inline(__always)
     func forwardFor(external address: UInt32, port: UInt16, ipProtocol: UInt8) -> NATConfiguration.Forward? {
-        guard let index = forwardsByExternal.find(Self.key(ipProtocol, address, port), 0)
-            ?? forwardsByExternal.find(Self.key(0, address, 0), 0) else { return nil }
-        return forwards[Int(index)]
+        Self.forward(in: forwardsByExternal, address: address, port: port, ipProtocol: ipProtocol).map { forwards[$0] }
+    }
+
+    @inline(__always)
+    static func forward(in index: IndexTable, address: UInt32, port: UInt16, ipProtocol: UInt8) -> Int? {
+        guard let found = index.find(key(ipProtocol, address, port), 0) ?? index.find(key(ipProtocol, address, 0), 0)
+            ?? index.find(key(0, address, 0), 0) else { return nil }
+        return Int(found)
     }
 
     /// The live mapping of an inside endpoint, created when there is none; -1 when no port or
