@@ -17,6 +17,7 @@ import Yams
 ///     - name: web
 ///       vip: 203.0.113.10:80/tcp
 ///       mode: nat                   # or dsr (backends need a mac)
+///       scheduler: maglev           # or round-robin (weighted, smooth)
 ///       backends:
 ///         - { name: web1, address: 10.0.2.11:8080, weight: 1 }
 ///       fallback: { name: sorry, address: 10.0.2.99:8080 }
@@ -63,7 +64,7 @@ public struct LoadBalancerConfigLoader: Sendable {
             for (index, element) in elements.enumerated() {
                 let field = "spec.services[\(index)]"
                 guard let fields = decoder.mapping(element, field: field,
-                                                   allowed: ["name", "vip", "mode", "backends", "fallback", "healthCheck"],
+                                                   allowed: ["name", "vip", "mode", "scheduler", "backends", "fallback", "healthCheck"],
                                                    required: ["name", "vip", "backends"]),
                       let serviceName = fields["name"].flatMap({ decoder.string($0, field: "\(field).name") }) else { continue }
                 var vip: (IPv4Address, UInt16, UInt8)?
@@ -79,6 +80,12 @@ public struct LoadBalancerConfigLoader: Sendable {
                                                                               choices: LoadBalancerConfiguration.Mode.allCases.map(\.rawValue),
                                                                               what: "mode") {
                     mode = LoadBalancerConfiguration.Mode(rawValue: value)!
+                }
+                var scheduler = LoadBalancerConfiguration.Scheduler.maglev
+                if let node = fields["scheduler"], let value = decoder.choice(node, field: "\(field).scheduler",
+                                                                              choices: LoadBalancerConfiguration.Scheduler.allCases.map(\.rawValue),
+                                                                              what: "scheduler") {
+                    scheduler = LoadBalancerConfiguration.Scheduler(rawValue: value)!
                 }
                 var backends: [LoadBalancerConfiguration.Backend] = []
                 if let list = fields["backends"], let entries = decoder.sequence(list, field: "\(field).backends") {
@@ -104,7 +111,7 @@ public struct LoadBalancerConfigLoader: Sendable {
                 guard let vip else { continue }
                 services.append(LoadBalancerConfiguration.Service(name: serviceName, vip: vip.0, port: vip.1, ipProtocol: vip.2,
                                                                   mode: mode, backends: backends, fallback: fallback,
-                                                                  healthCheck: healthCheck))
+                                                                  healthCheck: healthCheck, scheduler: scheduler))
             }
         }
         guard decoder.errors.isEmpty, let clients = ports["clients"], let backendPort = ports["backends"] else {

@@ -13,6 +13,16 @@ public struct LoadBalancerConfiguration: Sendable, Equatable {
         case dsr
     }
 
+    /// How a service picks the backend of a new flow.
+    public enum Scheduler: String, Sendable, CaseIterable {
+        /// Maglev consistent hashing of the flow's 5-tuple: the same flow picks the same
+        /// backend on every load balancer, and a backend change moves few flows.
+        case maglev
+        /// Weighted round robin (IPVS's wrr, nftables' numgen inc): new flows take the up
+        /// backends in turn, each as often as its weight, smoothly interleaved.
+        case roundRobin = "round-robin"
+    }
+
     /// One backend of a service.
     public struct Backend: Sendable, Equatable {
         public var name: String
@@ -69,8 +79,11 @@ public struct LoadBalancerConfiguration: Sendable, Equatable {
         public var fallback: Backend?
         /// Health checking of the backends, if any (without it, backends are up until told otherwise).
         public var healthCheck: HealthCheck?
+        /// How new flows pick their backend.
+        public var scheduler: Scheduler
         public init(name: String, vip: IPv4Address, port: UInt16, ipProtocol: UInt8, mode: Mode, backends: [Backend],
-                    fallback: Backend? = nil, healthCheck: HealthCheck? = nil) {
+                    fallback: Backend? = nil, healthCheck: HealthCheck? = nil, scheduler: Scheduler = .maglev) {
+            self.scheduler = scheduler
             self.name = name
             self.vip = vip
             self.port = port

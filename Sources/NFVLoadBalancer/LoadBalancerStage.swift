@@ -62,11 +62,37 @@ public final class LoadBalancerStage: Stage, @unchecked Sendable {
         var isDSR: Bool
     }
 
-    /// Per service: backends, their states, and the current Maglev table.
+    /// Per service: backends, their states, the current Maglev table and the round-robin
+    /// rotation (backend indices, each up backend as often as its weight).
     struct ServiceState {
         var backends: [LoadBalancerConfiguration.Backend]
         var states: [BackendState]
         var table: MaglevTable
+        var rotation: [Int32]
+
+        init(backends: [LoadBalancerConfiguration.Backend], states: [BackendState], size: Int) {
+            self.backends = backends
+            self.states = states
+            let weights = zip(backends, states).map { $1 == .up ? $0.weight : 0 }
+            table = MaglevTable(names: backends.map(\.name), weights: weights, size: size)
+            rotation = Self.rotation(weights: weights)
+        }
+
+        /// Smooth weighted round robin (as nginx does): each turn every backend gains its
+        /// weight, the richest is picked and pays the total; weights 5, 1, 1 give a a b a c a a.
+        static func rotation(weights: [Int]) -> [Int32] {
+            let total = weights.reduce(0, +)
+            var current = [Int](repeating: 0, count: weights.count)
+            var order: [Int32] = []
+            order.reserveCapacity(total)
+            for _ in 0..<total {
+                for index in weights.indices { current[index] += weights[index] }
+                let pick = current.indices.max { current[$0] < current[$1] }!
+                current[pick] -= total
+                order.append(Int32(pick))
+            }
+            return order
+        }
     }
 
     /// The control side's view of the backends, and tables built but not yet picked up.
@@ -99,6 +125,8 @@ public final class LoadBalancerStage: Stage, @unchecked Sendable {
     var freeSlots: [Int32]
     let capacity: Int
     var sweepCursor = 0
+    /// Per service: the next turn of its round-robin rotation.
+    var rotationCursors: [Int]
     /// New flows assigned, per service and backend (by name).
     public private(set) var assignments: [String: [String: UInt64]] = [:]
 
@@ -109,10 +137,9 @@ public final class LoadBalancerStage: Stage, @unchecked Sendable {
         clientPort = portIndex[configuration.clientPort] ?? UInt16.max
         backendPort = portIndex[configuration.backendPort] ?? UInt16.max
         services = configuration.services.map { service in
-            ServiceState(backends: service.backends, states: service.backends.map { _ in .up },
-                         table: MaglevTable(names: service.backends.map(\.name), weights: service.backends.map(\.weight),
-                                            size: configuration.tableSize))
+            ServiceState(backends: service.backends, states: service.backends.map { _ in .up }, size: configuration.tableSize)
         }
+        rotationCursors = configuration.services.map { _ in 0 }
         control = Mutex(ControlState(backends: configuration.services.map(\.backends),
                                      administrative: configuration.services.map { $0.backends.map { _ in .up } },
                                      healthy: configuration.services.map { $0.backends.map { _ in true } }))
@@ -256,10 +283,7 @@ public final class LoadBalancerStage: Stage, @unchecked Sendable {
     func publish(_ serviceIndex: Int, _ state: inout ControlState) {
         let backends = state.backends[serviceIndex]
         let states = backends.indices.map { Self.effective(state, serviceIndex, $0) }
-        let weights = zip(backends, states).map { $1 == .up ? $0.weight : 0 }
-        state.pending[serviceIndex] = ServiceState(backends: backends, states: states,
-                                                   table: MaglevTable(names: backends.map(\.name), weights: weights,
-                                                                      size: configuration.tableSize))
+        state.pending[serviceIndex] = ServiceState(backends: backends, states: states, size: configuration.tableSize)
         updatesPending.store(true, ordering: .releasing)
     }
 
@@ -434,7 +458,8 @@ public final class LoadBalancerStage: Stage, @unchecked Sendable {
         return true
     }
 
-    /// A new flow: Maglev on the flow's 5-tuple hash, or the fallback when nobody is up.
+    /// A new flow: the service's scheduler (Maglev on the flow's 5-tuple hash, or the next turn
+    /// of the round robin), or the fallback when nobody is up.
     /// Returns the connection slot, -1 when there is no backend, -2 when the table is full.
     @inline(never)
     func admit(client: UInt32, clientPort: UInt16, destination: UInt32, destinationPort: UInt16, ipProtocol: UInt8,
@@ -442,7 +467,18 @@ public final class LoadBalancerStage: Stage, @unchecked Sendable {
         let hash = FlowHash.finalize(UInt64(client) << 32 | UInt64(destination) ^ UInt64(clientPort) << 16
                                      ^ UInt64(destinationPort) ^ UInt64(ipProtocol) << 56)
         let service = configuration.services[serviceIndex]
-        let backend = services[serviceIndex].table.backend(forHash: hash)
+        let backend: Int
+        if service.scheduler == .roundRobin {
+            let rotation = services[serviceIndex].rotation
+            if rotation.isEmpty {
+                backend = -1
+            } else {
+                backend = Int(rotation[rotationCursors[serviceIndex] % rotation.count])
+                rotationCursors[serviceIndex] &+= 1
+            }
+        } else {
+            backend = services[serviceIndex].table.backend(forHash: hash)
+        }
         guard backend >= 0 || service.fallback != nil else { return -1 }
         if freeSlots.isEmpty { sweep(now: now) }  // reclaim expired connections before refusing
         guard let free = freeSlots.popLast() else { return -2 }

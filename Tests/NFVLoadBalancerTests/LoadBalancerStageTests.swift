@@ -176,3 +176,50 @@ import Testing
         #expect(LoadBalancerStage.liveUpdateProblem(from: new, to: moved) != nil)
     }
 }
+
+/// The round-robin scheduler, beside Maglev: new flows take the up backends in turn, each as
+/// often as its weight; a flow keeps its backend; a drained backend gets no new flow.
+@Suite struct RoundRobinTests {
+    static func stage(weights: [Int]) -> LoadBalancerStage {
+        var configuration = LoadBalancerStageTests.service(weights.count)
+        for (index, weight) in weights.enumerated() { configuration.services[0].backends[index].weight = weight }
+        configuration.services[0].scheduler = .roundRobin
+        return LoadBalancerStage(name: "lb", configuration: configuration, portIndex: ["inside": 0, "outside": 1])
+    }
+
+    @Test func newFlowsTakeTheBackendsInTurnByWeight() throws {
+        let stage = Self.stage(weights: [1, 1, 2])
+        let backends = try LoadBalancerStageTests.send(stage, clients: 0..<8, time: LoadBalancerStageTests.second)
+        // Smooth weighted order for weights 1, 1, 2: web3 web1 web2 web3, twice.
+        #expect(backends.map { $0 & 0xFF } == [13, 11, 12, 13, 13, 11, 12, 13])
+        // Established flows keep their backend: the same eight clients again.
+        let again = try LoadBalancerStageTests.send(stage, clients: 0..<8, time: 2 * LoadBalancerStageTests.second)
+        #expect(again == backends)
+    }
+
+    @Test func aDrainedBackendGetsNoNewFlows() throws {
+        let stage = Self.stage(weights: [1, 1, 1])
+        stage.setState(.draining, service: "web", backend: "web2")
+        let backends = try LoadBalancerStageTests.send(stage, clients: 0..<6, time: LoadBalancerStageTests.second)
+        #expect(Set(backends.map { $0 & 0xFF }) == [11, 13])
+        #expect(backends.count == 6)
+    }
+
+    @Test func theSchedulerIsReadFromTheDescriptor() throws {
+        let text = """
+            apiVersion: nfv/v1
+            kind: LoadBalancerConfig
+            metadata: { name: rr }
+            spec:
+              clients: outside
+              backends: inside
+              tableSize: 1009
+              services:
+                - { name: web, vip: 203.0.113.10:80/tcp, scheduler: round-robin, backends: [{ name: a, address: "10.0.2.11:80" }] }
+            """
+        #expect(try LoadBalancerConfigLoader().parse(text, file: "lb.yaml").configuration.services[0].scheduler == .roundRobin)
+        #expect(throws: DescriptorErrorList.self) {
+            try LoadBalancerConfigLoader().parse(text.replacingOccurrences(of: "round-robin", with: "round-robbin"), file: "lb.yaml")
+        }
+    }
+}
