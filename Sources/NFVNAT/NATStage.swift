@@ -82,14 +82,20 @@ public final class NATStage: Stage {
     public struct UpdateError: Error, CustomStringConvertible {
         public var description: String
     }
+    /// Where the ICMP errors the NAT sends inside come from, when the chain has a router.
+    let insideErrorSource: IPv6Address?
     let addressDependent: Bool
     let timeoutUDP: UInt64
     let timeoutEstablished: UInt64
     let timeoutTransitory: UInt64
     let timeoutICMP: UInt64
 
-    /// A NAT stage; `portIndex` maps chain port names to numbers.
-    public init(name: String, configuration: NATConfiguration, portIndex: [String: UInt16]) {
+    /// A NAT stage; `portIndex` maps chain port names to numbers; `routerAddresses` are the
+    /// addresses of the chain router's interfaces by chain port name (the source of the ICMP
+    /// errors the NAT sends inside).
+    public init(name: String, configuration: NATConfiguration, portIndex: [String: UInt16],
+                routerAddresses: [String: [IPv6Address]] = [:]) {
+        insideErrorSource = routerAddresses[configuration.insidePort]?.first { $0.ipv4Mapped != nil }
         self.name = name
         self.configuration = configuration
         insidePort = portIndex[configuration.insidePort] ?? UInt16.max
@@ -389,7 +395,9 @@ public final class NATStage: Stage {
         guard slot >= 0 else {
             counters.count(2)
             batch.drop(index, reason: .natPortsExhausted)
-            if configuration.unreachableOnExhaustion { tellSenderProhibited(packet.pointee, frame: frame, emit: emit) }
+            if configuration.unreachableOnExhaustion {
+                tellSenderProhibited(packet.pointee, frame: frame, poolIndex: poolIndex(of: source), emit: emit)
+            }
             return
         }
         let entry = mappings + slot
@@ -443,9 +451,7 @@ public final class NATStage: Stage {
             counters.count(1)
         }
         guard !pool.isEmpty, let slot = freeSlots.popLast() else { return -1 }
-        // Paired pooling: the inside address always picks the same pool address.
-        let mixed = (UInt64(address) &* 0x9E37_79B9_7F4A_7C15) >> 32
-        let poolIndex = Int(mixed % UInt64(pool.count))
+        let poolIndex = poolIndex(of: address)
         let range = rules[rule].ports
         guard let outsidePort = ports.allocate(pool: poolIndex, protocolIndex: Self.protocolIndex(ipProtocol), preferred: port,
                                                range: range) else {
@@ -471,13 +477,20 @@ public final class NATStage: Stage {
 
     /// RFC 5508 REQ-8: an ICMP destination unreachable, code 13 (communication administratively
     /// prohibited), back to the inside sender of a packet no mapping could be made for. It comes
-    /// from the packet's destination, as a firewall's reject does (the NAT has no inside address
-    /// of its own); errors about errors and about later fragments are never sent.
-    func tellSenderProhibited(_ packet: PacketMetadata, frame: UnsafeMutableRawPointer, emit: PacketBatch) {
-        let destination = IPv6Address(ipv4Mapped: IPv4Header(frame + Int(packet.l3Offset)).destination)
+    /// from an address of the NAT's own (RFC 1812 4.3.2.4): the chain router's inside interface
+    /// when there is one, else the public address the sender maps to; errors about errors and
+    /// about later fragments are never sent.
+    func tellSenderProhibited(_ packet: PacketMetadata, frame: UnsafeMutableRawPointer, poolIndex: Int, emit: PacketBatch) {
+        guard let source = insideErrorSource ?? (pool.isEmpty ? nil : IPv6Address(ipv4Mapped: IPv4Address(rawValue: pool[poolIndex])))
+        else { return }
         _ = emit.appendGenerated(outPort: packet.inPort, timestamp: packet.timestamp) { output in
-            ReplyBuilder.icmpError(type: 3, code: 13, source: destination, original: frame, metadata: packet, output: output)
+            ReplyBuilder.icmpError(type: 3, code: 13, source: source, original: frame, metadata: packet, output: output)
         }
+    }
+
+    /// The pool address an inside host always maps to (paired pooling, RFC 4787 REQ-2).
+    func poolIndex(of address: UInt32) -> Int {
+        pool.isEmpty ? 0 : Int(((UInt64(address) &* 0x9E37_79B9_7F4A_7C15) >> 32) % UInt64(pool.count))
     }
 
     func release(_ slot: Int) {

@@ -145,7 +145,8 @@ public enum ChainFactory {
             return LoadBalancerStage(name: descriptor.name, configuration: chain.loadBalancers[descriptor.name]!,
                                      portIndex: portIndex(chain))
         case "nat":
-            return NATStage(name: descriptor.name, configuration: chain.nats[descriptor.name]!, portIndex: portIndex(chain))
+            return NATStage(name: descriptor.name, configuration: chain.nats[descriptor.name]!, portIndex: portIndex(chain),
+                            routerAddresses: routerAddresses(chain))
         case "switch":
             // The loader parsed every flow against the switch's ports, which the chain has.
             return try! chain.switches[descriptor.name]!.makeStage(name: descriptor.name, portIndex: portIndex(chain))

@@ -682,9 +682,10 @@ def nat_traffic():
         p = arrive("inside", IP(src=host, dst=r1) / UDP(sport=3000, dport=53) / Raw(b"q"))
         leave("outside", p, src=public, sport=port)
     # The third host finds no free port: dropped, and (onExhaustion: icmp-unreachable) told so
-    # with a destination unreachable, code 13 (RFC 5508 REQ-8), from the packet's destination.
+    # with a destination unreachable, code 13 (RFC 5508 REQ-8), from an address of the NAT's
+    # own (RFC 1812 4.3.2.4; with no router in the chain, the public address the sender maps to).
     p = arrive("inside", IP(src="10.0.9.3", dst=r1) / UDP(sport=3000, dport=53) / Raw(b"q"), "nat_ports_exhausted")
-    prohibited = Ether(raw(Ether(src=LAN_MAC, dst=CLIENT_MAC) / IP(src=r1, dst="10.0.9.3", ttl=64, id=0, tos=0xc0 | p[IP].tos & 0x1e)
+    prohibited = Ether(raw(Ether(src=LAN_MAC, dst=CLIENT_MAC) / IP(src=public, dst="10.0.9.3", ttl=64, id=0, tos=0xc0 | p[IP].tos & 0x1e)
                            / ICMP(type=3, code=13) / Raw(raw(p[IP]))))
     prohibited.time = p.time
     inside_tx.append(prohibited)
