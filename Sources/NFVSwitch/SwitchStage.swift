@@ -20,7 +20,8 @@ import NFVPipeline
 /// Drops: `switch_table_miss` (no flow matched), `switch_flow_drop` (the flow sends nowhere),
 /// `switch_same_port` (L2 would send the frame back where it came from),
 /// `switch_vlan_not_allowed` (VLAN not carried by the port), `switch_path_unknown`
-/// (`chain:` to a path this switch does not have), `not_parsed`.
+/// (`chain:` to a path this switch does not have), `bad_ipv4_checksum` (a flow would rewrite an
+/// IPv4 address of a header whose checksum is wrong), `not_parsed`.
 public final class SwitchStage: Stage {
     public enum PortMode: Sendable, Equatable {
         case access(vlan: UInt16)
@@ -419,8 +420,14 @@ public final class SwitchStage: Stage {
                 case .popVLAN:
                     if key.vlanTCI != 0 { popTag(&entry, &frame) }
                     key.vlanTCI = 0
-                case .setIPv4Source: rewriteIPv4(frame, entry, source: true, UInt32(truncatingIfNeeded: action.operand), &key)
-                case .setIPv4Destination: rewriteIPv4(frame, entry, source: false, UInt32(truncatingIfNeeded: action.operand), &key)
+                case .setIPv4Source, .setIPv4Destination:
+                    // RFC 1812 5.2.2: an incremental update would make a corrupt header look valid.
+                    if entry.flags.contains(.ipv4) && !IPv4Header(frame + Int(entry.l3Offset)).isChecksumValid {
+                        batch.metadata[index] = entry
+                        batch.drop(index, reason: .badIPv4Checksum)
+                        return
+                    }
+                    rewriteIPv4(frame, entry, source: action.kind == .setIPv4Source, UInt32(truncatingIfNeeded: action.operand), &key)
                 case .setTransportSource: rewritePort(frame, entry, source: true, UInt16(truncatingIfNeeded: action.operand), &key)
                 case .setTransportDestination: rewritePort(frame, entry, source: false, UInt16(truncatingIfNeeded: action.operand), &key)
                 case .gotoTable:

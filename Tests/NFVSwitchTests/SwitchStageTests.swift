@@ -148,6 +148,17 @@ import Testing
         #expect(frame.bytes == rebuilt.bytes, "same bytes as a frame built with the new values from scratch (checksums included)")
     }
 
+    /// A rewrite never patches a corrupt header into one that looks valid (RFC 1812 5.2.2).
+    @Test func anAddressRewriteDropsABadHeaderChecksum() throws {
+        let stage = SwitchStage(name: "sw", ports: [], flows: [
+            try FlowSyntax.parse("udp,tp_dst=53,actions=mod_nw_dst:192.0.2.53,output:2"),
+        ])
+        var corrupt = Self.udp(from: Self.a, to: Self.b, time: Self.second)
+        corrupt.bytes[25] &+= 1  // the IPv4 header checksum, off by one
+        let out = try Self.run(stage, [(1, corrupt), (1, Self.udp(from: Self.a, to: Self.b, time: Self.second))])
+        #expect(out[2].count == 1, "only the good frame is rewritten and sent")
+    }
+
     @Test func flowTimeoutsRemoveFlows() throws {
         let stage = SwitchStage(name: "sw", ports: [], flows: [
             try FlowSyntax.parse("priority=10,ip,idle_timeout=2,actions=output:2"),
