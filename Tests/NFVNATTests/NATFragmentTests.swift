@@ -11,34 +11,11 @@ import Testing
 @Suite struct NATFragmentTests {
     static let second: UInt64 = 1_000_000_000
 
-    /// A later fragment (offset 64 bytes) of datagram `identification` from the LAN host
-    /// 10.0.1.10 to 203.0.113.53, or a whole UDP datagram when `whole`.
+    /// A later fragment (offset 64 bytes, the last) of datagram `identification` from the LAN
+    /// host 10.0.1.10 to 203.0.113.53, or a whole UDP datagram when `whole`.
     static func frame(identification: UInt16, time: UInt64, whole: Bool = false) -> MemoryPort.Frame {
-        var bytes = [UInt8](repeating: 0x77, count: 14 + 20 + 24)
-        bytes.withUnsafeMutableBytes { buffer in
-            let frame = buffer.baseAddress!
-            EthernetHeader(frame).destination = MACAddress(0x02, 0, 0, 0, 0x01, 0x01)
-            EthernetHeader(frame).source = MACAddress(0x02, 0, 0, 0, 0x01, 0x0A)
-            EthernetHeader(frame).etherType = EtherType.ipv4
-            frame.storeByte(0x45, at: 14)
-            frame.storeByte(0, at: 15)
-            let ip = IPv4Header(frame + 14)
-            ip.totalLength = 44
-            frame.storeNetworkUInt16(identification, at: 18)
-            frame.storeNetworkUInt16(whole ? 0 : 8, at: 20)  // offset 8 x 8 bytes, no MF: the last fragment
-            ip.ttl = 64
-            frame.storeByte(IPProtocol.udp, at: 23)
-            ip.source = IPv4Address(10, 0, 1, 10)
-            ip.destination = IPv4Address(203, 0, 113, 53)
-            ip.updateChecksum()
-            if whole {
-                frame.storeNetworkUInt16(40000, at: 34)
-                frame.storeNetworkUInt16(53, at: 36)
-                frame.storeNetworkUInt16(24, at: 38)
-                frame.storeNetworkUInt16(0, at: 40)
-            }
-        }
-        return MemoryPort.Frame(bytes: bytes, timestamp: time)
+        TestFrame.ipv4(from: IPv4Address(10, 0, 1, 10), to: IPv4Address(203, 0, 113, 53), ipProtocol: IPProtocol.udp,
+                       destinationPort: 53, identification: identification, fragment: whole ? 0 : 8, transportBytes: 24, time: time)
     }
 
     static func natStage() throws -> any Stage {

@@ -29,41 +29,11 @@ import Testing
         return NATStage(name: "nat", configuration: loaded.configuration, portIndex: ["inside": 0, "outside": 1])
     }
 
-    /// An IPv4 packet from `source` to `destination`: ICMP echo (type 8 or 0) with `identifier`,
-    /// or UDP / TCP to `port`; every checksum valid.
+    /// An IPv4 packet from `source` to `destination`: ICMP echo (type 8 or 0) with identifier
+    /// 0x4242, or UDP / TCP to `port`.
     static func frame(_ source: IPv4Address, _ destination: IPv4Address, ipProtocol: UInt8, icmpType: UInt8 = 8,
-                      identifier: UInt16 = 0x4242, port: UInt16 = 0) -> MemoryPort.Frame {
-        var bytes = [UInt8](repeating: 0, count: 14 + 20 + 20)
-        bytes.withUnsafeMutableBytes { buffer in
-            let frame = buffer.baseAddress!
-            EthernetHeader(frame).etherType = EtherType.ipv4
-            frame.storeByte(0x45, at: 14)
-            let ip = IPv4Header(frame + 14)
-            ip.totalLength = 40
-            ip.ttl = 64
-            frame.storeByte(ipProtocol, at: 23)
-            ip.source = source
-            ip.destination = destination
-            ip.updateChecksum()
-            let l4 = frame + 34
-            switch ipProtocol {
-            case IPProtocol.icmp:
-                l4.storeByte(icmpType, at: 0)
-                l4.storeNetworkUInt16(identifier, at: 4)
-                l4.storeNetworkUInt16(1, at: 6)
-                l4.storeNetworkUInt16(InternetChecksum.checksum(UnsafeRawPointer(l4), byteCount: 20), at: 2)
-            case IPProtocol.udp:
-                l4.storeNetworkUInt16(40000, at: 0)
-                l4.storeNetworkUInt16(port, at: 2)
-                l4.storeNetworkUInt16(20, at: 4)
-            default:
-                l4.storeNetworkUInt16(40000, at: 0)
-                l4.storeNetworkUInt16(port, at: 2)
-                l4.storeByte(0x50, at: 12)
-                l4.storeByte(TCPFlags.syn.rawValue, at: 13)
-            }
-        }
-        return MemoryPort.Frame(bytes: bytes, timestamp: 1_000_000_000)
+                      port: UInt16 = 0) -> MemoryPort.Frame {
+        TestFrame.ipv4(from: source, to: destination, ipProtocol: ipProtocol, destinationPort: port, icmpType: icmpType)
     }
 
     static func run(_ stage: NATStage, _ frames: [MemoryPort.Frame], from port: UInt16) throws -> (out: [MemoryPort.Frame], drops: DropCounters) {
@@ -82,7 +52,8 @@ import Testing
         frame.bytes.withUnsafeBytes { buffer in
             let base = UnsafeMutableRawPointer(mutating: buffer.baseAddress!)
             return IPv4Header(base + 14).isChecksumValid
-                && (frame.bytes[23] != IPProtocol.icmp || InternetChecksum.sum(UnsafeRawPointer(base + 34), byteCount: 20) == 0xFFFF)
+                && (frame.bytes[23] != IPProtocol.icmp
+                    || InternetChecksum.sum(UnsafeRawPointer(base + 34), byteCount: frame.bytes.count - 34) == 0xFFFF)
         }
     }
 

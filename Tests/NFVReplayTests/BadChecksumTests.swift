@@ -13,49 +13,18 @@ import Testing
 @Suite struct BadChecksumTests {
     /// Outbound UDP and TCP from the LAN to the Internet and to the web VIP, headers valid.
     static func frames() -> [MemoryPort.Frame] {
-        func frame(source: IPv4Address, destination: IPv4Address, ipProtocol: UInt8, port: UInt16, index: Int) -> MemoryPort.Frame {
-            var bytes = [UInt8](repeating: 0, count: 60)
-            bytes.withUnsafeMutableBytes { buffer in
-                let frame = buffer.baseAddress!
-                EthernetHeader(frame).destination = MACAddress(0x02, 0, 0, 0, 0, 0x01)
-                EthernetHeader(frame).source = MACAddress(0x02, 0, 0, 0, 0, 0x02)
-                EthernetHeader(frame).etherType = EtherType.ipv4
-                frame.storeByte(0x45, at: 14)
-                let ip = IPv4Header(frame + 14)
-                ip.totalLength = ipProtocol == IPProtocol.tcp ? 40 : 28
-                ip.ttl = 64
-                frame.storeByte(ipProtocol, at: 23)
-                ip.source = source
-                ip.destination = destination
-                ip.updateChecksum()
-                frame.storeNetworkUInt16(UInt16(40000 + index), at: 34)
-                frame.storeNetworkUInt16(port, at: 36)
-                if ipProtocol == IPProtocol.tcp {
-                    frame.storeByte(0x50, at: 46)
-                    frame.storeByte(TCPFlags.syn.rawValue, at: 47)
-                } else {
-                    frame.storeNetworkUInt16(8, at: 38)
-                }
-            }
-            return MemoryPort.Frame(bytes: bytes, timestamp: UInt64(1 + index) * 1_000_000)
-        }
-        return (0..<8).map { index in
-            index % 2 == 0
-                ? frame(source: IPv4Address(10, 0, 1, 10), destination: IPv4Address(198, 51, 100, 1), ipProtocol: IPProtocol.udp,
-                        port: 53, index: index)
-                : frame(source: IPv4Address(10, 20, 0, 1), destination: IPv4Address(10, 20, 0, 100), ipProtocol: IPProtocol.tcp,
-                        port: 80, index: index)
+        (0..<8).map { index in
+            let time = UInt64(1 + index) * 1_000_000
+            return index % 2 == 0
+                ? TestFrame.ipv4(from: IPv4Address(10, 0, 1, 10), to: IPv4Address(198, 51, 100, 1), ipProtocol: IPProtocol.udp,
+                                 sourcePort: UInt16(40000 + index), destinationPort: 53, time: time)
+                : TestFrame.ipv4(from: IPv4Address(10, 20, 0, 1), to: IPv4Address(10, 20, 0, 100), ipProtocol: IPProtocol.tcp,
+                                 sourcePort: UInt16(40000 + index), destinationPort: 80, time: time)
         }
     }
 
     /// `frames` with the IPv4 header checksum changed (off by one), as a bit error would.
-    static func corrupted(_ frames: [MemoryPort.Frame]) -> [MemoryPort.Frame] {
-        frames.map { frame in
-            var bytes = frame.bytes
-            bytes[25] = bytes[25] &+ 1
-            return MemoryPort.Frame(bytes: bytes, timestamp: frame.timestamp)
-        }
-    }
+    static func corrupted(_ frames: [MemoryPort.Frame]) -> [MemoryPort.Frame] { frames.map(TestFrame.withBadIPv4Checksum) }
 
     /// Runs `frames` into port 0 of parse -> `stage`; returns what left and the stage's drops.
     static func run(_ stage: any Stage, _ frames: [MemoryPort.Frame]) throws -> (out: Int, drops: DropCounters) {

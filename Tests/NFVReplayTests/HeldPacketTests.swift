@@ -22,33 +22,6 @@ import Testing
         return MemoryPort.Frame(bytes: Array(bytes[0..<length]), timestamp: 1_000_000_000)
     }
 
-    static func ipv4(to destinationMAC: MACAddress, from sourceMAC: MACAddress, _ source: IPv4Address, _ destination: IPv4Address,
-                     ipProtocol: UInt8, sourcePort: UInt16, destinationPort: UInt16) -> MemoryPort.Frame {
-        frame { frame in
-            EthernetHeader(frame).destination = destinationMAC
-            EthernetHeader(frame).source = sourceMAC
-            EthernetHeader(frame).etherType = EtherType.ipv4
-            frame.storeByte(0x45, at: 14)
-            let ip = IPv4Header(frame + 14)
-            ip.totalLength = ipProtocol == IPProtocol.tcp ? 40 : 28
-            ip.ttl = 64
-            frame.storeByte(ipProtocol, at: 23)
-            ip.source = source
-            ip.destination = destination
-            ip.updateChecksum()
-            frame.storeNetworkUInt16(sourcePort, at: 34)
-            frame.storeNetworkUInt16(destinationPort, at: 36)
-            if ipProtocol == IPProtocol.tcp {
-                frame.storeByte(0x50, at: 46)
-                frame.storeByte(TCPFlags.syn.rawValue, at: 47)
-            } else {
-                frame.storeNetworkUInt16(8, at: 38)
-            }
-            // The transport checksum is not checked by these stages; the NAT patches it.
-            return ipProtocol == IPProtocol.tcp ? 54 : 42
-        }
-    }
-
     /// `host` at `mac` answers the router's ARP request (`routerMAC`, `routerAddress`).
     static func arpReply(from host: IPv4Address, at mac: MACAddress, to routerMAC: MACAddress, _ routerAddress: IPv4Address) -> MemoryPort.Frame {
         frame { frame in
@@ -86,8 +59,8 @@ import Testing
     @Test func aBlockedSYNHeldForARPStillMeetsTheFirewall() throws {
         let host = IPv4Address(10, 0, 1, 50)
         let hostMAC = MACAddress(0x02, 0, 0, 0, 0x01, 0x32)
-        let telnet = Self.ipv4(to: Self.wanMAC, from: MACAddress(0x02, 0, 0, 0, 0x02, 0xFE), IPv4Address(203, 0, 113, 5), host,
-                               ipProtocol: IPProtocol.tcp, sourcePort: 5555, destinationPort: 23)
+        let telnet = TestFrame.ipv4(from: IPv4Address(203, 0, 113, 5), to: host, ipProtocol: IPProtocol.tcp, sourcePort: 5555,
+                                    destinationPort: 23, sourceMAC: MACAddress(0x02, 0, 0, 0, 0x02, 0xFE), destinationMAC: Self.wanMAC)
         let (inside, _, chain) = try Self.run([(1, [telnet]), (0, [Self.arpReply(from: host, at: hostMAC, to: Self.lanMAC, IPv4Address(10, 0, 1, 1))])])
         #expect(inside.transmitted.contains { $0.bytes[12] == 0x08 && $0.bytes[13] == 0x06 }, "the router asked for the host")
         #expect(Self.ipFrames(inside).isEmpty, "the telnet SYN never reached the inside")
@@ -98,8 +71,8 @@ import Testing
     @Test func aQueryHeldForARPStillLeavesTranslated() throws {
         let gateway = IPv4Address(198, 51, 100, 1)
         let gatewayMAC = MACAddress(0x02, 0, 0, 0, 0x02, 0xFE)
-        let query = Self.ipv4(to: Self.lanMAC, from: MACAddress(0x02, 0, 0, 0, 0x01, 0x0A), IPv4Address(10, 0, 1, 10),
-                              IPv4Address(203, 0, 113, 53), ipProtocol: IPProtocol.udp, sourcePort: 40000, destinationPort: 53)
+        let query = TestFrame.ipv4(from: IPv4Address(10, 0, 1, 10), to: IPv4Address(203, 0, 113, 53), ipProtocol: IPProtocol.udp,
+                                   destinationPort: 53, destinationMAC: Self.lanMAC)
         let (_, outside, _) = try Self.run([(0, [query]), (1, [Self.arpReply(from: gateway, at: gatewayMAC, to: Self.wanMAC,
                                                                             IPv4Address(198, 51, 100, 2))])])
         let left = try #require(Self.ipFrames(outside).first, "the query left once the next hop answered")

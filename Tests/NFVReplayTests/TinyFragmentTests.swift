@@ -12,26 +12,8 @@ import Testing
 @Suite struct TinyFragmentTests {
     /// 10.0.1.10 -> 203.0.113.10, first fragment (MF, offset 0) holding 8 bytes of a TCP header.
     static var tinyFirstFragment: MemoryPort.Frame {
-        var bytes = [UInt8](repeating: 0, count: 14 + 20 + 8)
-        bytes.withUnsafeMutableBytes { buffer in
-            let frame = buffer.baseAddress!
-            EthernetHeader(frame).destination = MACAddress(0x02, 0, 0, 0, 0x01, 0x01)
-            EthernetHeader(frame).source = MACAddress(0x02, 0, 0, 0, 0x01, 0x0A)
-            EthernetHeader(frame).etherType = EtherType.ipv4
-            frame.storeByte(0x45, at: 14)
-            let ip = IPv4Header(frame + 14)
-            ip.totalLength = 28
-            frame.storeNetworkUInt16(0x1234, at: 18)  // identification
-            frame.storeNetworkUInt16(0x2000, at: 20)  // MF, offset 0
-            ip.ttl = 64
-            frame.storeByte(IPProtocol.tcp, at: 23)
-            ip.source = IPv4Address(10, 0, 1, 10)
-            ip.destination = IPv4Address(203, 0, 113, 10)
-            ip.updateChecksum()
-            frame.storeNetworkUInt16(40000, at: 34)
-            frame.storeNetworkUInt16(23, at: 36)
-        }
-        return MemoryPort.Frame(bytes: bytes, timestamp: 1_000_000_000)
+        TestFrame.ipv4(from: IPv4Address(10, 0, 1, 10), to: IPv4Address(203, 0, 113, 10), ipProtocol: IPProtocol.tcp,
+                       destinationPort: 23, identification: 0x1234, fragment: 0x2000, transportBytes: 8)
     }
 
     static func run(_ stages: [any Stage]) throws -> (out: [MemoryPort.Frame], chain: Chain) {
