@@ -7,8 +7,9 @@ import NFVPacket
 /// stations and backward-shift removal (no tombstones): an expired entry a lookup meets is
 /// removed, and `sweep` removes expired entries a few slots per batch. Below `capacity` live
 /// stations a new one is always learnt, however the addresses cluster (MACs of one vendor differ
-/// in their last bytes only). A full table first sweeps for expired entries; when all are alive
-/// the newcomer is not learnt (counted in `refused`) and frames to it keep flooding, as on a
+/// in their last bytes only). A full table first sweeps 64 slots for expired entries (the sweep
+/// goes on from there next time, and once a second over 1,024); when none is found the newcomer
+/// is not learnt (counted in `refused`) and frames to it keep flooding, as on a
 /// hardware switch whose table is full.
 public final class MACTable {
     struct Entry {
@@ -30,6 +31,8 @@ public final class MACTable {
     let mask: Int
     let entries: UnsafeMutablePointer<Entry>
     var sweepCursor = 0
+    /// Slots a full table examines for expired stations before it refuses a new one.
+    static let fullTableSweep = 64
 
     /// A table for `capacity` stations.
     public init(capacity: Int, hasher: TableHash = .process) {
@@ -85,8 +88,9 @@ public final class MACTable {
             slot = (slot &+ 1) & mask
         }
         if count >= capacity {
-            // Full: look for expired stations anywhere before refusing this one.
-            sweep(now: now, slotBudget: mask + 1)
+            // Full: look for expired stations (a bounded stretch, so a flood of new source MACs
+            // costs each frame little) before refusing this one.
+            sweep(now: now, slotBudget: Self.fullTableSweep)
             guard count < capacity else {
                 refused &+= 1
                 return false
