@@ -4,7 +4,8 @@
 Seeds come from the repository: the frames of every capture under Tests/Fixtures (the header
 cases, well-formed and malformed, among them) and chains/captures, every
 shipped chain and VNF configuration, and the flows of the switch configurations and of the flow-syntax tests.
-Stage targets get each frame twice, arriving on port 0 and on port 1 (the first byte).
+Stage targets get each frame twice, arriving on port 0 and on port 1 (the first byte). Inputs
+that once crashed a target, under Tests/Fuzz/regressions/TARGET/, are seeds of that target.
 
 Usage: Tests/Fuzz/seed.py DIRECTORY     (run from the repository root)
 """
@@ -78,6 +79,10 @@ def main():
     for flow in flows + [b"priority=100,in_port=1,tcp,tp_dst=80,actions=output:2",
                          b"table=0,dl_vlan=10,actions=strip_vlan,goto_table:1", b"ip,nw_src=10.0.0.0/8,actions=drop"]:
         write(directory, "flow-syntax", flow)
+    # Inputs that once crashed a target (Tests/Fuzz/regressions/TARGET/): always in its seeds.
+    for path in sorted(glob.glob("Tests/Fuzz/regressions/*/*")):
+        with open(path, "rb") as handle:
+            write(directory, os.path.basename(os.path.dirname(path)), handle.read())
     print(f"seeded {len(frames)} frames and {len(documents)} documents into {directory}")
 
 
