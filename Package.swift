@@ -47,17 +47,20 @@ let package = Package(
         .target(name: "NFVNetlink", dependencies: ["CNetlink", "CLinux"]),
         .target(name: "NFVSwitch", dependencies: ["NFVPacket", "NFVPipeline"]),
         .target(name: "NFVDescriptors", dependencies: ["NFVPacket", "NFVFirewall", "NFVRouter", "NFVNAT", "NFVLoadBalancer", "NFVSwitch", "Yams"]),
+        // The one home of VNF kinds: every kind's configuration, stage, live update, plan line and
+        // extra counters, and chain assembly (service paths included). The data plane and the
+        // orchestrator reach the VNF modules only through it.
         .target(
-            name: "NFVReplay",
-            dependencies: ["NFVPacket", "NFVPipeline", "NFVIO", "NFVDescriptors", "NFVFirewall", "NFVRouter", "NFVNAT", "NFVLoadBalancer",
+            name: "NFVCatalog",
+            dependencies: ["NFVPacket", "NFVPipeline", "NFVDescriptors", "NFVFirewall", "NFVRouter", "NFVNAT", "NFVLoadBalancer",
                            "NFVSwitch"]
         ),
+        .target(name: "NFVReplay", dependencies: ["NFVPacket", "NFVPipeline", "NFVIO", "NFVDescriptors", "NFVCatalog"]),
         .target(name: "NFVDataplane",
-                dependencies: ["NFVPacket", "NFVPipeline", "NFVIO", "NFVNetlink", "NFVDescriptors", "NFVReplay",
-                               "NFVLoadBalancer", "NFVFirewall", "NFVRouter", "NFVNAT", "NFVSwitch", "CLinux"]),
+                dependencies: ["NFVPacket", "NFVPipeline", "NFVIO", "NFVNetlink", "NFVDescriptors", "NFVCatalog", "CLinux"]),
         .executableTarget(
             name: "nfv-dataplane",
-            dependencies: ["NFVDataplane", "NFVReplay", "NFVDescriptors", "NFVPipeline",
+            dependencies: ["NFVDataplane", "NFVCatalog", "NFVDescriptors", "NFVNetlink", "NFVPipeline",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         // The orchestrator: plans, state store (SQLite through GRDB), supervision of data
@@ -65,7 +68,7 @@ let package = Package(
         .target(
             name: "NFVOrchestrator",
             dependencies: [
-                "NFVDescriptors", "NFVReplay", "NFVNetlink", "NFVPacket", "NFVFirewall", "NFVRouter", "NFVLoadBalancer", "NFVNAT", "CLinux",
+                "NFVDescriptors", "NFVCatalog", "NFVNetlink", "NFVPacket", "CLinux",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
@@ -73,14 +76,14 @@ let package = Package(
         .executableTarget(
             name: "nfv-orch",
             dependencies: [
-                "NFVReplay", "NFVDescriptors", "NFVOrchestrator", "NFVSwitch",
+                "NFVReplay", "NFVCatalog", "NFVDescriptors", "NFVOrchestrator", "NFVSwitch",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .executableTarget(
             name: "nfv-bench",
             dependencies: [
-                "NFVPacket", "NFVPipeline", "NFVIO", "NFVReplay", "NFVSwitch", "CAllocCounter",
+                "NFVPacket", "NFVPipeline", "NFVIO", "NFVCatalog", "NFVSwitch", "CAllocCounter",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -88,35 +91,36 @@ let package = Package(
         // descriptor loaders and the flow syntax (make fuzz; a corpus regression in make test).
         .executableTarget(
             name: "nfv-fuzz",
-            dependencies: ["CFuzzerDriver", "NFVPacket", "NFVPipeline", "NFVFlow", "NFVReplay", "NFVDescriptors", "NFVSwitch"]
+            dependencies: ["CFuzzerDriver", "NFVPacket", "NFVPipeline", "NFVFlow", "NFVCatalog", "NFVDescriptors", "NFVSwitch"]
         ),
         // Fixture lookup and guard-page buffers shared by the test targets.
-        .target(name: "NFVTestSupport", dependencies: ["NFVPacket", "NFVIO", "NFVReplay"], path: "Tests/NFVTestSupport"),
+        .target(name: "NFVTestSupport", dependencies: ["NFVPacket", "NFVIO", "NFVReplay", "NFVCatalog"], path: "Tests/NFVTestSupport"),
         .testTarget(name: "NFVPacketTests", dependencies: ["NFVPacket", "NFVIO", "NFVTestSupport"]),
         .testTarget(name: "NFVPipelineTests", dependencies: ["NFVPacket", "NFVPipeline", "NFVIO", "NFVTestSupport"]),
         .testTarget(name: "NFVSwitchTests", dependencies: ["NFVSwitch", "NFVPacket", "NFVPipeline", "NFVIO", "NFVTestSupport"]),
         .testTarget(name: "NFVOrchestratorTests",
-                    dependencies: ["NFVOrchestrator", "NFVReplay", "NFVDescriptors", "NFVTestSupport"]),
-        .testTarget(name: "NFVDataplaneTests", dependencies: ["NFVDataplane", "NFVReplay", "NFVSwitch", "NFVTestSupport"]),
+                    dependencies: ["NFVOrchestrator", "NFVReplay", "NFVCatalog", "NFVDescriptors", "NFVTestSupport"]),
+        .testTarget(name: "NFVDataplaneTests", dependencies: ["NFVDataplane", "NFVReplay", "NFVCatalog", "NFVSwitch", "NFVNetlink", "NFVTestSupport"]),
         .testTarget(name: "NFVIOTests", dependencies: ["NFVPacket", "NFVPipeline", "NFVIO", "NFVNetlink", "NFVTestSupport"]),
         .testTarget(name: "NFVNetlinkTests", dependencies: ["NFVNetlink", "NFVTestSupport"]),
+        .testTarget(name: "NFVCatalogTests", dependencies: ["NFVCatalog", "NFVDescriptors", "NFVPipeline", "NFVTestSupport"]),
         .testTarget(name: "NFVFlowTests", dependencies: ["NFVFlow", "NFVPacket", "NFVTestSupport"]),
         .testTarget(name: "NFVRouterTests",
-                    dependencies: ["NFVRouter", "NFVPacket", "NFVPipeline", "NFVIO", "NFVReplay", "NFVDescriptors",
+                    dependencies: ["NFVRouter", "NFVPacket", "NFVPipeline", "NFVIO", "NFVReplay", "NFVCatalog", "NFVDescriptors",
                                    "NFVTestSupport"]),
         .testTarget(name: "NFVNATTests",
-                    dependencies: ["NFVNAT", "NFVPacket", "NFVPipeline", "NFVIO", "NFVReplay", "NFVDescriptors",
+                    dependencies: ["NFVNAT", "NFVPacket", "NFVPipeline", "NFVIO", "NFVReplay", "NFVCatalog", "NFVDescriptors",
                                    "NFVTestSupport"]),
         .testTarget(name: "NFVLoadBalancerTests",
-                    dependencies: ["NFVLoadBalancer", "NFVPacket", "NFVPipeline", "NFVIO", "NFVReplay", "NFVDescriptors",
+                    dependencies: ["NFVLoadBalancer", "NFVPacket", "NFVPipeline", "NFVIO", "NFVReplay", "NFVCatalog", "NFVDescriptors",
                                    "NFVTestSupport"]),
         .testTarget(name: "NFVFirewallTests",
-                    dependencies: ["NFVFirewall", "NFVFlow", "NFVPacket", "NFVPipeline", "NFVIO", "NFVReplay",
+                    dependencies: ["NFVFirewall", "NFVFlow", "NFVPacket", "NFVPipeline", "NFVIO", "NFVReplay", "NFVCatalog",
                                    "NFVDescriptors", "NFVTestSupport"]),
-        .testTarget(name: "NFVDescriptorsTests", dependencies: ["NFVDescriptors", "NFVReplay", "NFVTestSupport"]),
+        .testTarget(name: "NFVDescriptorsTests", dependencies: ["NFVDescriptors", "NFVReplay", "NFVCatalog", "NFVTestSupport"]),
         .testTarget(
             name: "NFVReplayTests",
-            dependencies: ["NFVReplay", "NFVPacket", "NFVPipeline", "NFVIO", "NFVDescriptors", "NFVTestSupport"]
+            dependencies: ["NFVReplay", "NFVCatalog", "NFVPacket", "NFVPipeline", "NFVIO", "NFVDescriptors", "NFVTestSupport"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -1,5 +1,4 @@
-import NFVFirewall
-import NFVSwitch
+import NFVCatalog
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -33,18 +32,13 @@ public struct CounterSnapshot: Sendable {
         public var held: UInt64 = 0
         public var punted: UInt64 = 0
         public var drops: [DropReason: UInt64] = [:]
+        /// What the stage's kind counts beyond this (firewall rule hits, switch flows).
+        public var extras = StageExtras()
         /// A firewall's rule hit counters, in rule order, then the default action's.
-        public var ruleHits: [RuleHits] = []
-        /// A switch's flows with their counters (packets, bytes, seconds installed).
-        public var flows: [(flow: FlowEntry, packets: UInt64, bytes: UInt64, seconds: Double)] = []
+        public var ruleHits: [StageExtras.RuleHits] { extras.ruleHits }
+        /// A switch's flows with their counters.
+        public var flows: [StageExtras.FlowCounters] { extras.flows }
         public var dropCount: UInt64 { drops.values.reduce(0, &+) }
-    }
-
-    /// Packets and bytes that met one firewall rule (or the default action, named "default").
-    public struct RuleHits: Sendable, Equatable {
-        public var name: String
-        public var packets: UInt64
-        public var bytes: UInt64
     }
 
     public var ports: [Port]
@@ -75,6 +69,9 @@ public struct CounterSnapshot: Sendable {
             port.downEvents = queue.downEvents
             return port
         }
+        var clock = timespec()
+        clock_gettime(CLOCK_REALTIME, &clock)
+        let now = UInt64(clock.tv_sec) &* 1_000_000_000 &+ UInt64(clock.tv_nsec)
         stages = zip(chain.stages, chain.counters).map { stage, counters in
             var entry = Stage(name: stage.name, kind: stage.kind)
             entry.received = counters.received
@@ -83,20 +80,7 @@ public struct CounterSnapshot: Sendable {
             entry.held = counters.held
             entry.punted = counters.punted
             for (reason, count) in counters.drops.nonZero { entry.drops[reason] = count }
-            if let switchStage = stage.unwrapped as? SwitchStage {
-                var now = timespec()
-                clock_gettime(CLOCK_REALTIME, &now)
-                entry.flows = switchStage.flowStatistics(now: UInt64(now.tv_sec) &* 1_000_000_000 &+ UInt64(now.tv_nsec))
-            }
-            if let firewall = stage.unwrapped as? FirewallStage {
-                let hits = firewall.counters
-                entry.ruleHits = firewall.configuration.rules.enumerated().map { index, rule in
-                    let hit = hits.hits(rule: index)
-                    return RuleHits(name: rule.name, packets: hit.packets, bytes: hit.bytes)
-                } + [RuleHits(name: "default", packets: hits.defaultHits.packets, bytes: hits.defaultHits.bytes)]
-                    + (hits.retiredHits.packets > 0
-                       ? [RuleHits(name: "(removed rules)", packets: hits.retiredHits.packets, bytes: hits.retiredHits.bytes)] : [])
-            }
+            entry.extras = StageExtras(of: stage, now: now)
             return entry
         }
         self.handedOff = handedOff
@@ -123,16 +107,7 @@ public struct CounterSnapshot: Sendable {
             sum.stages[index].held &+= stage.held
             sum.stages[index].punted &+= stage.punted
             sum.stages[index].drops.merge(stage.drops, uniquingKeysWith: &+)
-            if stage.flows.count == sum.stages[index].flows.count {
-                for flowIndex in stage.flows.indices {
-                    sum.stages[index].flows[flowIndex].packets &+= stage.flows[flowIndex].packets
-                    sum.stages[index].flows[flowIndex].bytes &+= stage.flows[flowIndex].bytes
-                }
-            }
-            for (hitIndex, hits) in stage.ruleHits.enumerated() where hitIndex < sum.stages[index].ruleHits.count {
-                sum.stages[index].ruleHits[hitIndex].packets &+= hits.packets
-                sum.stages[index].ruleHits[hitIndex].bytes &+= hits.bytes
-            }
+            sum.stages[index].extras = sum.stages[index].extras.adding(stage.extras)
         }
         sum.handedOff &+= other.handedOff
         sum.workerCount += other.workerCount

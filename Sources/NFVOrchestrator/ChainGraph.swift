@@ -1,6 +1,6 @@
 import Foundation
 import NFVDescriptors
-import NFVReplay
+import NFVCatalog
 
 /// A chain as a picture: its ports (with the TAP, namespace and address behind each), its
 /// stages in order, and the path between them: traffic entering on the first port passes the

@@ -1,6 +1,6 @@
 import Foundation
 import NFVDescriptors
-import NFVReplay
+import NFVCatalog
 
 /// A chain as a user deployed it: the chain file's text and the text of every stage's
 /// configuration, read at deploy time. The daemon keeps snapshots (not paths), so a restart
@@ -23,7 +23,7 @@ public struct ChainSnapshot: Codable, Sendable, Equatable {
     /// Reads and validates the chain in `path` and its configurations (every error at once).
     public static func read(path: String) throws(DescriptorErrorList) -> ChainSnapshot {
         let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
-        let loaded = try ChainFactory.load(path: absolute)
+        let loaded = try LoadedChain.load(path: absolute)
         var files: [File] = []
         func add(_ stage: String?, _ file: String) throws(DescriptorErrorList) {
             do {
@@ -62,6 +62,6 @@ public struct ChainSnapshot: Codable, Sendable, Equatable {
     /// Loads the snapshot (frozen into `directory`) as a chain, validating it again.
     public func load(frozenIn directory: String) throws -> LoadedChain {
         let frozen = try freeze(into: directory)
-        return try ChainFactory.load(path: frozen.chain, configOverrides: frozen.overrides)
+        return try LoadedChain.load(path: frozen.chain, configOverrides: frozen.overrides)
     }
 }

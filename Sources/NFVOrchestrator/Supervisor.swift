@@ -1,7 +1,7 @@
 import Foundation
 import NFVDescriptors
 import NFVNetlink
-import NFVReplay
+import NFVCatalog
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -186,7 +186,7 @@ public final class Supervisor: @unchecked Sendable {
 
     func status(_ record: StateStore.ChainRecord) -> ChainStatus {
         let running = record.pid.map { ProcessSpawner.isRunning($0, executable: dataplane, marker: paths.controlSocket(record.name)) } ?? false
-        let loaded = try? ChainFactory.load(path: paths.chainDirectory(record.name, generation: record.generation) + "/chain.yaml",
+        let loaded = try? LoadedChain.load(path: paths.chainDirectory(record.name, generation: record.generation) + "/chain.yaml",
                                             configOverrides: overrides(record))
         return ChainStatus(name: record.name, file: record.snapshot.chainFile.sourcePath, generation: record.generation,
                            phase: record.phase, running: running, pid: running ? record.pid : nil, restarts: record.restarts,
@@ -257,7 +257,7 @@ public final class Supervisor: @unchecked Sendable {
         unlink(ready)
         var arguments = [frozen.chain, "--control", paths.controlSocket(name), "--ready-file", ready]
         for (stage, file) in frozen.overrides.sorted(by: { $0.key < $1.key }) { arguments += ["--stage-config", "\(stage)=\(file)"] }
-        let policy = (try? ChainFactory.load(path: frozen.chain, configOverrides: frozen.overrides))?.descriptor.restart
+        let policy = (try? LoadedChain.load(path: frozen.chain, configOverrides: frozen.overrides))?.descriptor.restart
             ?? ChainDescriptor.RestartPolicy()
         let pid: pid_t
         do { pid = try ProcessSpawner.spawn(dataplane, arguments, logPath: "\(paths.stateDirectory)/chains/\(name)/dataplane.log") } catch {
@@ -387,14 +387,14 @@ public final class Supervisor: @unchecked Sendable {
     func removeMarkedNamespaces(_ chain: LoadedChain) -> [String] {
         var notes: [String] = []
         for name in Set(chain.descriptor.ports.compactMap { $0.tap?.namespace }) {
-            let mark = "/run/nfv-dataplane/netns-\(name)"
-            guard access(mark, F_OK) == 0 else { continue }
+            let mark = NamespaceMark(namespace: name)
+            guard mark.isSet else { continue }
             if access("/run/netns/\(name)", F_OK) == 0 {
                 if let namespace = try? NetworkNamespace(name: name), (try? namespace.delete()) != nil {
                     notes.append("namespace \(name) left by the data plane removed")
                 }
             }
-            unlink(mark)
+            mark.remove()
         }
         return notes
     }

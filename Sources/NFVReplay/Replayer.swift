@@ -1,3 +1,4 @@
+import NFVCatalog
 import Foundation
 import NFVDescriptors
 import NFVIO
@@ -58,7 +59,7 @@ public enum Replayer {
         }
         try checkDistinct(input: nil, outputs: outputs)
         let pool = PacketPool(slotCount: 8 * PacketBatch.defaultCapacity, slotByteCount: 10_240)
-        let chain = ChainFactory.makeChain(loaded, pool: pool)
+        let chain = ChainAssembly.makeChain(loaded, pool: pool)
         var recorders: [PcapFileSink] = []
         do {
             for (point, path) in options.traces {

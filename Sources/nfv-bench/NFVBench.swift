@@ -3,7 +3,7 @@ import CAllocCounter
 import NFVIO
 import NFVPacket
 import NFVPipeline
-import NFVReplay
+import NFVCatalog
 import NFVSwitch
 #if canImport(Glibc)
 import Glibc
@@ -115,14 +115,14 @@ struct NFVBench: ParsableCommand {
         let stages: [any Stage]
         let chainName: String
         if let switchFlows {
-            stages = [ParseStage(name: ChainFactory.parseStageName, computeFlowHash: flowHash),
+            stages = [ParseStage(name: ChainAssembly.parseStageName, computeFlowHash: flowHash),
                       SwitchStage(name: "switch", ports: [], flows: Self.wildcardFlows(switchFlows))]
             chainName = "parse -> switch with \(switchFlows) wildcard flows + catch-all"
         } else if let chain {
-            let loaded = try ChainFactory.load(path: chain)
+            let loaded = try LoadedChain.load(path: chain)
             let descriptor = loaded.descriptor
-            let parsed = ChainFactory.makeChain(loaded, pool: pool).stages.dropFirst()
-            stages = [ParseStage(name: ChainFactory.parseStageName, computeFlowHash: flowHash)] + parsed
+            let parsed = ChainAssembly.makeChain(loaded, pool: pool).stages.dropFirst()
+            stages = [ParseStage(name: ChainAssembly.parseStageName, computeFlowHash: flowHash)] + parsed
             chainName = descriptor.name
         } else {
             stages = [ParseStage(name: "parse", computeFlowHash: flowHash), DecrementTTLStage(name: "ttl"),

@@ -1,7 +1,8 @@
 import ArgumentParser
 import NFVDataplane
 import NFVDescriptors
-import NFVReplay
+import NFVNetlink
+import NFVCatalog
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -17,14 +18,19 @@ struct NFVDataplaneCommand: ParsableCommand {
         abstract: "Run one chain live on its TAP ports until SIGINT or SIGTERM.",
         discussion: """
             Plumbs what the chain's TAP ports declare (namespaces, TAP devices, addresses, MTU, \
-            default routes), forwards packets through the chain's stages on one worker, and on \
-            SIGINT/SIGTERM, a "stop" on the control socket, or after --duration stops, prints the \
-            counters and removes what it created. The control socket also answers "counters" \
-            ("counters json" for programs) and "reload [CHAIN] [NAME=FILE...]", which applies changed \
-            firewall rules to the running chain between two batches (connections keep their state) \
-            and refuses anything that needs a restart; "flows", "add-flow FLOW" and "del-flows [MATCH]" \
-            show and change a switch stage's flows (ovs-ofctl syntax; runtime only). TAP devices are not persistent: the kernel removes them when the process \
-            ends, even after SIGKILL. Needs root (or CAP_NET_ADMIN).
+            default routes), forwards packets through the chain's stages on one worker per TAP \
+            queue (spec.workers or the ports' queues:; a worker's flows go to it by a symmetric \
+            flow hash), and on SIGINT/SIGTERM, a "stop" on the control socket, or after --duration \
+            stops, prints the counters and removes what it created. The control socket also answers \
+            "counters" ("counters json" for programs) and "reload [CHAIN] [NAME=FILE...]", which \
+            applies changed firewall rules and default actions, router static routes, load-balancer \
+            backends and NAT source rules and forwards to the running chain between two batches \
+            (connections, neighbours, backend affinity and mappings keep their state) and refuses, \
+            with the reason, anything that needs a restart (ports, workers, paths, stages, table \
+            sizes, router interfaces, LB services, the NAT pool, switch configurations); "flows", \
+            "add-flow FLOW" and "del-flows [MATCH]" show and change a switch stage's flows \
+            (ovs-ofctl syntax; runtime only). TAP devices are not persistent: the kernel removes \
+            them when the process ends, even after SIGKILL. Needs root (or CAP_NET_ADMIN).
             """)
 
     @Argument(help: "The chain descriptor (kind: Chain) whose ports are all type: tap.")
@@ -68,7 +74,7 @@ struct NFVDataplaneCommand: ParsableCommand {
             if let (name, file) = pair(argument) { overrides[name] = file } else { path = argument }
         }
         do {
-            let updated = try live.reload(try ChainFactory.load(path: path, configOverrides: overrides))
+            let updated = try live.reload(try LoadedChain.load(path: path, configOverrides: overrides))
             return updated.isEmpty ? "reloaded: nothing changed" : "reloaded: " + updated.joined(separator: ", ")
         } catch let error as DescriptorErrorList {
             return "error: " + error.errors.map(\.description).joined(separator: "\n")
@@ -94,7 +100,7 @@ struct NFVDataplaneCommand: ParsableCommand {
 
     func run() throws {
         let loaded: LoadedChain
-        do { loaded = try ChainFactory.load(path: chain, configOverrides: configOverrides) } catch {
+        do { loaded = try LoadedChain.load(path: chain, configOverrides: configOverrides) } catch {
             printError(error.errors.map(\.description).joined(separator: "\n"))
             throw ExitCode(2)
         }
@@ -107,7 +113,7 @@ struct NFVDataplaneCommand: ParsableCommand {
         }
         let controlSocket: ControlSocket
         do {
-            controlSocket = try ControlSocket(path: control ?? "\(LiveChain.markDirectory)/\(loaded.descriptor.name).sock", commands: [
+            controlSocket = try ControlSocket(path: control ?? "\(NamespaceMark.directory)/\(loaded.descriptor.name).sock", commands: [
                 "counters": { arguments in
                     arguments.first == "json" ? live.counters().json : CounterReport.text(live.counters())
                 },

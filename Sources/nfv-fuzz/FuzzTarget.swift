@@ -3,7 +3,7 @@ import NFVDescriptors
 import NFVFlow
 import NFVPacket
 import NFVPipeline
-import NFVReplay
+import NFVCatalog
 import NFVSwitch
 
 /// What one fuzz target does with an input. Packet targets take the input as an Ethernet
@@ -43,8 +43,8 @@ final class FuzzHarness {
         self.target = target
         batch = PacketBatch(pool: pool)
         if let path = target.chain {
-            let loaded = try ChainFactory.load(path: "\(root)/\(path)")
-            let chain = ChainFactory.makeChain(loaded, pool: pool)
+            let loaded = try LoadedChain.load(path: "\(root)/\(path)")
+            let chain = ChainAssembly.makeChain(loaded, pool: pool)
             // The stage alone behind the parse stage, without the chain's extra stages.
             let stage = chain.stages.first { $0.kind == target.stageKind } ?? chain.stages.last!
             self.chain = Chain(stages: [ParseStage(), stage], pool: pool, ingressStageCount: 1)
@@ -122,7 +122,7 @@ final class FuzzHarness {
         } else if text.contains("SwitchConfig") {
             _ = try? SwitchConfigLoader().parse(text, file: file)
         } else {
-            _ = try? ChainFactory.loader.parse(text, file: file)
+            _ = try? LoadedChain.descriptorLoader.parse(text, file: file)
         }
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import NFVDescriptors
 import NFVOrchestrator
+import NFVCatalog
 import NFVReplay
 import NFVSwitch
 
@@ -49,9 +50,12 @@ struct Plan: ParsableCommand {
         discussion: """
             Compares the file with the deployed chain of the same metadata.name: create, unchanged, \
             update-in-place (applied to the running data plane between two batches, nothing lost: \
-            firewall rules), update-with-restart (ports, stages, table sizes, router/NAT/LB \
-            configurations: deploy needs --allow-restart) or delete. Asks the daemon when one runs, \
-            otherwise reads the persisted state. Exit 0: no change; 2: changes; 1: error.
+            firewall rules and default actions, router static routes, load-balancer backends, NAT \
+            source rules and forwards, the restart policy), update-with-restart (ports, workers, \
+            paths, stages, table sizes and timeouts, a firewall's stateful setting, router \
+            interfaces, load-balancer services, the NAT pool, switch configurations: deploy needs \
+            --allow-restart) or delete. Each change line says how it is applied. Asks the daemon \
+            when one runs, otherwise reads the persisted state. Exit 0: no change; 2: changes; 1: error.
             """,
         aliases: ["diff"])
 
@@ -88,9 +92,11 @@ struct Deploy: ParsableCommand {
         discussion: """
             Validates the file and its VNF configurations, then hands them to the daemon (started \
             if none runs). Deploying the same file again changes nothing and says "unchanged". \
-            Changed firewall rules are applied to the running chain without a restart; changes \
-            that need one (see nfv-orch plan) are refused unless --allow-restart is given. The \
-            daemon runs the chain from a copy of the files taken now.
+            What nfv-orch plan calls update-in-place (firewall rules, router routes, load-balancer \
+            backends, NAT source rules and forwards) is applied to the running chain without a \
+            restart, keeping connections and mappings; changes that need a restart are refused \
+            unless --allow-restart is given. The daemon runs the chain from a copy of the files \
+            taken now.
             """)
 
     @Argument(help: "The chain descriptor (YAML).")
@@ -382,7 +388,7 @@ struct Graph: ParsableCommand {
 /// Loads a chain file, or the files a deployed chain was deployed from.
 func loadChain(_ chain: String, daemon: DaemonOptions) throws -> LoadedChain {
     if FileManager.default.fileExists(atPath: chain) {
-        do { return try ChainFactory.load(path: chain) } catch {
+        do { return try LoadedChain.load(path: chain) } catch {
             printError(error.errors.map(\.description).joined(separator: "\n"))
             throw ExitCode.failure
         }
@@ -402,7 +408,7 @@ func loadChain(_ chain: String, daemon: DaemonOptions) throws -> LoadedChain {
 func configuredFlows(_ loaded: LoadedChain) throws -> (flows: [FlowEntry], ports: FlowSyntax.PortNames, paths: [String: [String]]) {
     let ports = Dictionary(loaded.descriptor.ports.enumerated().map { ($1.name, UInt16($0)) }, uniquingKeysWith: { first, _ in first })
     if !loaded.descriptor.paths.isEmpty {
-        let classifier = ChainFactory.pathClassifier(loaded.descriptor)
+        let classifier = ServicePaths.classifier(loaded.descriptor)
         var stages: [String: [String]] = [:]
         for path in loaded.descriptor.paths {
             stages[path.name] = path.through
@@ -410,7 +416,8 @@ func configuredFlows(_ loaded: LoadedChain) throws -> (flows: [FlowEntry], ports
         }
         return (classifier.flows, ports, stages)
     }
-    guard let stage = loaded.descriptor.stages.first(where: { $0.vnf == "switch" }), let configuration = loaded.switches[stage.name] else {
+    guard let stage = loaded.descriptor.stages.first(where: { $0.vnf == VNFKind.switch.name }),
+          case .switch(let configuration) = loaded.configurations[stage.name] else {
         printError("nfv-orch: chain \(loaded.descriptor.name) has no switch stage and no paths")
         throw ExitCode.failure
     }

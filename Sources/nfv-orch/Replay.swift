@@ -1,5 +1,6 @@
 import ArgumentParser
 import NFVDescriptors
+import NFVCatalog
 import NFVReplay
 
 /// `nfv-orch replay`: runs a chain over a capture; with `--expect`, a pcap-replay test.
@@ -64,7 +65,7 @@ struct Replay: ParsableCommand {
     func run() throws {
         let loaded: LoadedChain
         do {
-            loaded = try ChainFactory.load(path: chain)
+            loaded = try LoadedChain.load(path: chain)
         } catch {
             printError(error.description)
             throw ExitCode.failure

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import NFVDescriptors
+import NFVCatalog
 import NFVReplay
 
 /// `nfv-orch validate FILE...`: checks chain descriptors offline.
@@ -31,7 +32,7 @@ struct Validate: ParsableCommand {
         var results: [FileResult] = []
         for file in files {
             do {
-                let chain = try ChainFactory.load(path: file).descriptor
+                let chain = try LoadedChain.load(path: file).descriptor
                 results.append(FileResult(file: file, valid: true, chain: chain.name, errors: []))
                 if output == .text {
                     print("\(file): chain \(chain.name) is valid (\(Self.count(chain.ports.count, "port")), \(Self.count(chain.stages.count, "stage")))")

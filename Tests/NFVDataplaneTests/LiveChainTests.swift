@@ -1,5 +1,7 @@
 import Foundation
 import NFVDataplane
+import NFVNetlink
+import NFVCatalog
 import NFVReplay
 import NFVTestSupport
 import Synchronization
@@ -49,7 +51,7 @@ import Testing
               stages:
                 - { name: fw, vnf: firewall, config: \(Fixtures.root.appendingPathComponent("vnf-configs/edge-firewall.yaml").path) }
             """.write(to: chainFile, atomically: true, encoding: .utf8)
-        let live = try LiveChain(loaded: try ChainFactory.load(path: chainFile.path))
+        let live = try LiveChain(loaded: try LoadedChain.load(path: chainFile.path))
         let running = Running(live)
         var serverProcess: Process?
         defer {
@@ -144,7 +146,7 @@ import Testing
         defer {
             try? FileManager.default.removeItem(at: directory)
             _ = try? HostCommand.run(["ip", "netns", "del", namespace])
-            unlink("\(LiveChain.markDirectory)/netns-\(namespace)")
+            NamespaceMark(namespace: namespace).remove()
         }
         let chainFile = directory.appendingPathComponent("kill.yaml")
         try """
@@ -181,7 +183,7 @@ import Testing
         #expect(second.standardOutput.contains("taken over"), "\(second.standardOutput)")
         #expect(second.standardOutput.contains("port a: TAP \(device) in namespace \(namespace), 10.218.0.1/24"))
         #expect(!FileManager.default.fileExists(atPath: "/run/netns/\(namespace)"), "the second run removed the namespace")
-        #expect(!FileManager.default.fileExists(atPath: "\(LiveChain.markDirectory)/netns-\(namespace)"))
+        #expect(!NamespaceMark(namespace: namespace).isSet)
     }
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import NFVDataplane
+import NFVCatalog
 import NFVReplay
 import NFVTestSupport
 import Testing
@@ -60,7 +61,7 @@ import Testing
               stages:
                 - { name: lb, vnf: load-balancer, config: lb.yaml }
             """.write(to: chainFile, atomically: true, encoding: .utf8)
-        let live = try LiveChain(loaded: try ChainFactory.load(path: chainFile.path))
+        let live = try LiveChain(loaded: try LoadedChain.load(path: chainFile.path))
         var serverProcess: Process?
         defer {
             if let serverProcess { HostCommand.kill(serverProcess) }
@@ -102,7 +103,7 @@ import Testing
         try String(contentsOf: config, encoding: .utf8)
             .replacingOccurrences(of: "- { name: silent, address: \"10.219.0.3:8080\" }", with: "- { name: second, address: \"10.219.0.3:8081\" }")
             .write(to: config, atomically: true, encoding: .utf8)
-        #expect(try live.reload(try ChainFactory.load(path: chainFile.path)) == ["lb"])
+        #expect(try live.reload(try LoadedChain.load(path: chainFile.path)) == ["lb"])
         usleep(1_200_000)  // rise 2 at 200 ms
         let spread = try HostCommand.run(["ip", "netns", "exec", client, "python3", "-c", Self.fetchWho])
         #expect(spread.output.contains("ok 20") && spread.output.contains("second"), "the new backend takes new connections: \(spread.output)")

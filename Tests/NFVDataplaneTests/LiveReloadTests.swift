@@ -1,5 +1,6 @@
 import Foundation
 import NFVDataplane
+import NFVCatalog
 import NFVReplay
 import NFVTestSupport
 import Testing
@@ -31,7 +32,7 @@ import Testing
               stages:
                 - { name: fw, vnf: firewall, config: firewall.yaml }
             """.write(to: chainFile, atomically: true, encoding: .utf8)
-        let live = try LiveChain(loaded: try ChainFactory.load(path: chainFile.path))
+        let live = try LiveChain(loaded: try LoadedChain.load(path: chainFile.path))
         let running = LiveChainTests.Running(live)
         var processes: [Process] = []
         defer {
@@ -52,7 +53,7 @@ import Testing
             with: "    - { name: close-8000,     match: { proto: tcp, dstPort: 8000 }, action: drop }\n    - { name: allow-web,")
         #expect(changed != original)
         try changed.write(to: firewallFile, atomically: true, encoding: .utf8)
-        let updated = try live.reload(try ChainFactory.load(path: chainFile.path))
+        let updated = try live.reload(try LoadedChain.load(path: chainFile.path))
         #expect(updated == ["fw"])
         #expect(transfer.sender.isRunning, "the transfer was still going when the rules changed")
         let result = transfer.finish()
@@ -71,6 +72,6 @@ import Testing
         // A change that reshapes the connection table is refused, and says why.
         try original.replacingOccurrences(of: "capacity: 65536", with: "capacity: 1024")
             .write(to: firewallFile, atomically: true, encoding: .utf8)
-        #expect(throws: LiveChainError.self) { try live.reload(try ChainFactory.load(path: chainFile.path)) }
+        #expect(throws: LiveChainError.self) { try live.reload(try LoadedChain.load(path: chainFile.path)) }
     }
 }

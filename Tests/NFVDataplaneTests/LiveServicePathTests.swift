@@ -1,5 +1,6 @@
 import Foundation
 import NFVDataplane
+import NFVCatalog
 import NFVReplay
 import NFVTestSupport
 import Testing
@@ -47,7 +48,7 @@ import Testing
                 - { name: web,   from: inside, to: outside, match: "tcp,nw_dst=203.0.113.10,tp_dst=80", through: [fw, lb, router], priority: 100 }
                 - { name: other, from: inside, to: outside, through: [fw, router, nat], priority: 10 }
             """.write(to: chainFile, atomically: true, encoding: .utf8)
-        let live = try LiveChain(loaded: try ChainFactory.load(path: chainFile.path))
+        let live = try LiveChain(loaded: try LoadedChain.load(path: chainFile.path))
         let running = LiveChainTests.Running(live)
         var processes: [Process] = []
         defer {
@@ -95,7 +96,7 @@ import Testing
         try firewall.replacingOccurrences(of: "    - { name: allow-web,",
                                           with: "    - { name: block-8081,     match: { proto: tcp, dstPort: 8081 }, action: drop }\n    - { name: allow-web,")
             .write(to: directory.appendingPathComponent("fw.yaml"), atomically: true, encoding: .utf8)
-        #expect(try live.reload(try ChainFactory.load(path: chainFile.path)) == ["fw"])
+        #expect(try live.reload(try LoadedChain.load(path: chainFile.path)) == ["fw"])
         _ = try HostCommand.run(["ip", "netns", "exec", client, "ping", "-c", "1", "-W", "1", "198.51.100.1"])
         running.stop()
         let stages = live.counters().stages

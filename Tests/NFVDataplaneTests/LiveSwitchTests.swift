@@ -1,5 +1,6 @@
 import Foundation
 import NFVDataplane
+import NFVCatalog
 import NFVReplay
 import NFVSwitch
 import NFVTestSupport
@@ -45,7 +46,7 @@ import Testing
               stages:
                 - { name: sw, vnf: switch, config: switch.yaml }
             """.write(to: chainFile, atomically: true, encoding: .utf8)
-        let live = try LiveChain(loaded: try ChainFactory.load(path: chainFile.path))
+        let live = try LiveChain(loaded: try LoadedChain.load(path: chainFile.path))
         let running = LiveChainTests.Running(live)
         defer {
             running.stop()

@@ -1,5 +1,6 @@
 import Foundation
 import NFVDataplane
+import NFVCatalog
 import NFVReplay
 import NFVTestSupport
 import Testing
@@ -42,7 +43,7 @@ import Testing
     static func deploy(_ name: String, _ chain: String, in directory: URL) throws -> (LiveChain, LiveChainTests.Running) {
         let chainFile = directory.appendingPathComponent("\(name).yaml")
         try "apiVersion: nfv/v1\nkind: Chain\nmetadata: { name: \(name) }\n\(chain)".write(to: chainFile, atomically: true, encoding: .utf8)
-        let live = try LiveChain(loaded: try ChainFactory.load(path: chainFile.path))
+        let live = try LiveChain(loaded: try LoadedChain.load(path: chainFile.path))
         return (live, LiveChainTests.Running(live))
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import NFVDataplane
+import NFVCatalog
 import NFVReplay
 import NFVTestSupport
 import Testing
@@ -37,7 +38,7 @@ import Testing
               stages:
                 - { name: fw, vnf: firewall, config: \(Fixtures.root.appendingPathComponent("vnf-configs/edge-firewall.yaml").path) }
             """.write(to: chainFile, atomically: true, encoding: .utf8)
-        let live = try LiveChain(loaded: try ChainFactory.load(path: chainFile.path))
+        let live = try LiveChain(loaded: try LoadedChain.load(path: chainFile.path))
         #expect(live.workerCount == 2)
         let queues = try String(contentsOfFile: "/proc/self/fdinfo/\(live.ports[0].fileDescriptor)", encoding: .utf8)
         #expect(queues.contains("iff:"), "the fd is a TUN/TAP queue: \(queues)")

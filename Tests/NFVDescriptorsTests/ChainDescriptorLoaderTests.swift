@@ -1,12 +1,13 @@
 import Foundation
 import NFVDescriptors
 import NFVFirewall
+import NFVCatalog
 import NFVReplay
 import NFVTestSupport
 import Testing
 
 @Suite struct ChainDescriptorLoaderTests {
-    let loader = ChainFactory.loader
+    let loader = LoadedChain.descriptorLoader
 
     func errors(_ text: String) -> [DescriptorError] {
         do {
@@ -145,7 +146,7 @@ import Testing
         let files = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".yaml") }
         #expect(files.count >= 4)
         for file in files {
-            let chain = try ChainFactory.load(path: directory.appendingPathComponent(file).path).descriptor
+            let chain = try LoadedChain.load(path: directory.appendingPathComponent(file).path).descriptor
             for input in chain.ports.compactMap(\.receivePath) {
                 #expect(FileManager.default.fileExists(atPath: input), "\(file): \(input)")
             }
@@ -181,7 +182,7 @@ import Testing
 
 @Suite struct ChainRestartAndWorkersTests {
     @Test func workersAndRestartPolicyAreRead() throws {
-        let chain = try ChainFactory.loader.parse("""
+        let chain = try LoadedChain.descriptorLoader.parse("""
             apiVersion: nfv/v1
             kind: Chain
             metadata: { name: c }
@@ -192,7 +193,7 @@ import Testing
             """, file: "chains/c.yaml")
         #expect(chain.workers == 2)
         #expect(chain.restart == ChainDescriptor.RestartPolicy(mode: .onFailure, limit: 3))
-        let defaults = try ChainFactory.loader.parse("""
+        let defaults = try LoadedChain.descriptorLoader.parse("""
             apiVersion: nfv/v1
             kind: Chain
             metadata: { name: c }

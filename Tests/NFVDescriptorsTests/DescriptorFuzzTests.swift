@@ -1,5 +1,6 @@
 import Foundation
 import NFVDescriptors
+import NFVCatalog
 import NFVReplay
 import NFVTestSupport
 import Testing
@@ -52,7 +53,7 @@ import Testing
         var errors: [DescriptorError] = []
         do {
             switch kind {
-            case "Chain": _ = try ChainFactory.loader.parse(text, file: file)
+            case "Chain": _ = try LoadedChain.descriptorLoader.parse(text, file: file)
             case "FirewallConfig": _ = try FirewallConfigLoader().parse(text, file: file)
             case "RouterConfig": _ = try RouterConfigLoader().parse(text, file: file)
             case "NatConfig": _ = try NATConfigLoader().parse(text, file: file)

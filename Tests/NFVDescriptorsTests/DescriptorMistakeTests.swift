@@ -1,5 +1,6 @@
 import Foundation
 import NFVDescriptors
+import NFVCatalog
 import NFVReplay
 import NFVTestSupport
 import Testing
@@ -117,7 +118,7 @@ import Testing
         try mistake.firewall.write(to: directory.appendingPathComponent("fw.yaml"), atomically: true, encoding: .utf8)
         var found: [String] = []
         do {
-            _ = try ChainFactory.load(path: directory.appendingPathComponent("chain.yaml").path)
+            _ = try LoadedChain.load(path: directory.appendingPathComponent("chain.yaml").path)
         } catch {
             found = error.errors.map { $0.description.replacingOccurrences(of: directory.path + "/", with: "") }
         }
@@ -129,7 +130,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: directory) }
         try Self.chain.write(to: directory.appendingPathComponent("chain.yaml"), atomically: true, encoding: .utf8)
         try Self.firewall.write(to: directory.appendingPathComponent("fw.yaml"), atomically: true, encoding: .utf8)
-        #expect(try ChainFactory.load(path: directory.appendingPathComponent("chain.yaml").path).descriptor.name == "edge")
+        #expect(try LoadedChain.load(path: directory.appendingPathComponent("chain.yaml").path).descriptor.name == "edge")
         #expect(Self.mistakes.count >= 20)
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import NFVDescriptors
 import NFVFirewall
 import NFVPacket
+import NFVCatalog
 import NFVReplay
 import NFVTestSupport
 import Testing
@@ -99,7 +100,7 @@ import Testing
                 - { name: fw2, vnf: firewall }
                 - { name: ttl, vnf: decrement-ttl, config: fw.yaml }
             """.write(to: directory.appendingPathComponent("chain.yaml"), atomically: true, encoding: .utf8)
-        #expect { try ChainFactory.load(path: directory.appendingPathComponent("chain.yaml").path) } throws: { error in
+        #expect { try LoadedChain.load(path: directory.appendingPathComponent("chain.yaml").path) } throws: { error in
             let text = "\(error)"
             return text.contains("fw.yaml:7:35: error: spec.rules[0].match.inPort: chain c has no port \"insde\"; did you mean \"inside\"?")
                 && text.contains("spec.stages[1].config: a firewall stage needs a configuration file")

@@ -1,11 +1,12 @@
 import NFVDescriptors
+import NFVCatalog
 import NFVReplay
 import Testing
 
 /// `type: tap` ports: the kernel side a chain brings along, read and checked before anything
 /// is created.
 @Suite struct TapPortDescriptorTests {
-    let loader = ChainFactory.loader
+    let loader = LoadedChain.descriptorLoader
 
     @Test func readsTheKernelSideOfTapPorts() throws {
         let chain = try loader.parse("""

@@ -2,6 +2,7 @@ import NFVIO
 import NFVNAT
 import NFVPacket
 import NFVPipeline
+import NFVCatalog
 import NFVReplay
 import NFVTestSupport
 import Testing
@@ -19,8 +20,8 @@ import Testing
     }
 
     static func natStage() throws -> any Stage {
-        let loaded = try ChainFactory.load(path: Fixtures.root.appendingPathComponent("chains/edge-nat.yaml").path)
-        return ChainFactory.makeStage(try #require(loaded.descriptor.stages.first), chain: loaded)
+        let loaded = try LoadedChain.load(path: Fixtures.root.appendingPathComponent("chains/edge-nat.yaml").path)
+        return ChainAssembly.makeStage(try #require(loaded.descriptor.stages.first), chain: loaded)
     }
 
     @Test func anOrphanLaterFragmentIsHeldThenDroppedAfterTheTimeoutAndCounted() throws {

@@ -1,5 +1,6 @@
 import Foundation
 import NFVOrchestrator
+import NFVCatalog
 import NFVReplay
 import NFVTestSupport
 import Testing
@@ -37,7 +38,7 @@ import Testing
             try chain.write(toFile: chainPath, atomically: true, encoding: .utf8)
             try firewall.write(to: directory.appendingPathComponent("fw.yaml"), atomically: true, encoding: .utf8)
             try nat.write(to: directory.appendingPathComponent("nat.yaml"), atomically: true, encoding: .utf8)
-            return try ChainFactory.load(path: chainPath)
+            return try LoadedChain.load(path: chainPath)
         }
     }
 
@@ -114,7 +115,7 @@ import Testing
         let original = try String(contentsOf: Fixtures.root.appendingPathComponent("vnf-configs/edge-router.yaml"), encoding: .utf8)
         func load(_ router: String) throws -> LoadedChain {
             try router.write(to: directory.appendingPathComponent("router.yaml"), atomically: true, encoding: .utf8)
-            return try ChainFactory.load(path: chainPath)
+            return try LoadedChain.load(path: chainPath)
         }
         let deployed = try load(original)
         let routes = DeploymentPlan.make(desired: try load(original.replacingOccurrences(

@@ -2,6 +2,7 @@ import NFVDescriptors
 import NFVIO
 import NFVPacket
 import NFVPipeline
+import NFVCatalog
 import NFVReplay
 import NFVTestSupport
 import Testing
@@ -39,9 +40,9 @@ import Testing
 
     /// The stage called `name` of a shipped chain, built as the data plane builds it.
     static func stage(_ name: String, of chain: String) throws -> any Stage {
-        let loaded = try ChainFactory.load(path: Fixtures.root.appendingPathComponent("chains/\(chain)").path)
+        let loaded = try LoadedChain.load(path: Fixtures.root.appendingPathComponent("chains/\(chain)").path)
         let descriptor = try #require(loaded.descriptor.stages.first { $0.name == name })
-        return ChainFactory.makeStage(descriptor, chain: loaded)
+        return ChainAssembly.makeStage(descriptor, chain: loaded)
     }
 
     static func stages() throws -> [(String, () throws -> any Stage)] {

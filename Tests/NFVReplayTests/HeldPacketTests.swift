@@ -1,6 +1,7 @@
 import NFVIO
 import NFVPacket
 import NFVPipeline
+import NFVCatalog
 import NFVReplay
 import NFVTestSupport
 import Testing
@@ -40,9 +41,9 @@ import Testing
 
     /// Runs `steps` (the frames arriving on one port, in order) through edge-gateway's stages.
     static func run(_ steps: [(port: UInt16, frames: [MemoryPort.Frame])]) throws -> (inside: MemoryPort, outside: MemoryPort, chain: Chain) {
-        let loaded = try ChainFactory.load(path: Fixtures.root.appendingPathComponent("chains/edge-gateway.yaml").path)
+        let loaded = try LoadedChain.load(path: Fixtures.root.appendingPathComponent("chains/edge-gateway.yaml").path)
         let pool = PacketPool(slotCount: 256)
-        let chain = ChainFactory.makeChain(loaded, pool: pool)
+        let chain = ChainAssembly.makeChain(loaded, pool: pool)
         let inside = MemoryPort(portNumber: 0)
         let outside = MemoryPort(portNumber: 1)
         for step in steps {

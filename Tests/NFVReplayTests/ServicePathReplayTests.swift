@@ -1,5 +1,6 @@
 import Foundation
 import NFVIO
+import NFVCatalog
 import NFVReplay
 import NFVTestSupport
 import Testing
@@ -47,7 +48,7 @@ import Testing
                 - { name: other, from: inside, to: outside, through: [fw, router, nat], priority: 10 }
             """.write(to: chainFile, atomically: true, encoding: .utf8)
         for batchSize in [256, 1] {
-            _ = try Replayer.run(try ChainFactory.load(path: chainFile.path), options: Replayer.Options(batchSize: batchSize))
+            _ = try Replayer.run(try LoadedChain.load(path: chainFile.path), options: Replayer.Options(batchSize: batchSize))
             for port in ["inside", "outside"] {
                 let actual = try PcapFileSource.readAll(path: directory.appendingPathComponent("\(port)-tx.pcap").path)
                 let comparison = CaptureComparison(actual: actual, expected: try Fixtures.frames("paths-\(port)-tx-expected.pcap"))

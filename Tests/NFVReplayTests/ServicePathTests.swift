@@ -2,6 +2,7 @@ import Foundation
 import NFVIO
 import NFVPacket
 import NFVPipeline
+import NFVCatalog
 import NFVReplay
 import NFVTestSupport
 import Testing
@@ -49,10 +50,10 @@ import Testing
                 - { name: web,   from: clients, to: servers, match: "udp,tp_dst=80", through: [ttl], priority: 100 }
                 - { name: other, from: clients, to: servers, through: [pass], priority: 10 }
             """.write(to: file, atomically: true, encoding: .utf8)
-        let loaded = try ChainFactory.load(path: file.path)
+        let loaded = try LoadedChain.load(path: file.path)
         #expect(loaded.descriptor.paths.map(\.name) == ["web", "other"])
         let pool = PacketPool(slotCount: 256)
-        let chain = ChainFactory.makeChain(loaded, pool: pool)
+        let chain = ChainAssembly.makeChain(loaded, pool: pool)
         #expect(chain.stages.map(\.name) == ["parse", "paths", "ttl", "pass", "paths-egress"])
         let clients = MemoryPort(frames: [Self.udp(sourcePort: 40000, destinationPort: 80, ttl: 64),
                                           Self.udp(sourcePort: 40001, destinationPort: 53, ttl: 64)], portNumber: 0)
@@ -95,9 +96,9 @@ import Testing
                 - { name: client, from: inside, to: outside, match: "udp,nw_src=10.0.1.10", through: [ttl, nat], priority: 100 }
                 - { name: other,  from: inside, to: outside, through: [nat], priority: 10 }
             """.write(to: file, atomically: true, encoding: .utf8)
-        let loaded = try ChainFactory.load(path: file.path)
+        let loaded = try LoadedChain.load(path: file.path)
         let pool = PacketPool(slotCount: 256)
-        let chain = ChainFactory.makeChain(loaded, pool: pool)
+        let chain = ChainAssembly.makeChain(loaded, pool: pool)
         let client: UInt32 = 0x0A00_010A  // 10.0.1.10
         let server: UInt32 = 0xCB00_7105  // 203.0.113.5
         let insideIn = MemoryPort(frames: [Self.udp(sourcePort: 40000, destinationPort: 5000, ttl: 64, source: client, destination: server)],
@@ -138,7 +139,7 @@ import Testing
 
             """
         var messages: [String] = []
-        do { _ = try ChainFactory.loader.parse(base, file: "p.yaml") } catch { messages = error.errors.map(\.description) }
+        do { _ = try LoadedChain.descriptorLoader.parse(base, file: "p.yaml") } catch { messages = error.errors.map(\.description) }
         #expect(messages == [
             #"p.yaml:12:49: error: spec.paths[0].through[1]: stage "one" comes before "two" in spec.stages; list a path's stages in the chain's order (one pass over the stages serves every path)"#,
             #"p.yaml:13:31: error: spec.paths[1].to: no port "c"; did you mean "a"?"#,

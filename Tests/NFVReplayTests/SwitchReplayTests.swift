@@ -1,5 +1,6 @@
 import Foundation
 import NFVIO
+import NFVCatalog
 import NFVReplay
 import NFVTestSupport
 import Testing
@@ -39,7 +40,7 @@ import Testing
                 - { name: sw, vnf: switch, config: switch.yaml }
             """.write(to: chainFile, atomically: true, encoding: .utf8)
         for batchSize in [256, 1] {
-            let report = try Replayer.run(try ChainFactory.load(path: chainFile.path), options: Replayer.Options(batchSize: batchSize))
+            let report = try Replayer.run(try LoadedChain.load(path: chainFile.path), options: Replayer.Options(batchSize: batchSize))
             for port in ports {
                 let actual = try PcapFileSource.readAll(path: directory.appendingPathComponent("\(port)-tx.pcap").path)
                 let comparison = CaptureComparison(actual: actual, expected: try Fixtures.frames("switch-\(port)-tx-expected.pcap"))

@@ -1,6 +1,7 @@
 import NFVIO
 import NFVPacket
 import NFVPipeline
+import NFVCatalog
 import NFVReplay
 import NFVTestSupport
 import Testing
@@ -43,16 +44,16 @@ import Testing
     }
 
     @Test func theEdgeRouterForwardsIt() throws {
-        let loaded = try ChainFactory.load(path: Fixtures.root.appendingPathComponent("chains/edge-router.yaml").path)
-        let router = ChainFactory.makeStage(try #require(loaded.descriptor.stages.first), chain: loaded)
+        let loaded = try LoadedChain.load(path: Fixtures.root.appendingPathComponent("chains/edge-router.yaml").path)
+        let router = ChainAssembly.makeStage(try #require(loaded.descriptor.stages.first), chain: loaded)
         let (_, chain) = try Self.run([router])
         #expect(chain.counters[1].drops.nonZero.isEmpty, "\(chain.counters[1].drops.nonZero)")
         #expect(chain.counters[1].transmitted + chain.counters[1].held == 1, "routed (or waiting for its next hop)")
     }
 
     @Test func aFirewallDropsItWithTheParsersReason() throws {
-        let loaded = try ChainFactory.load(path: Fixtures.root.appendingPathComponent("chains/edge-firewall.yaml").path)
-        let firewall = ChainFactory.makeStage(try #require(loaded.descriptor.stages.first), chain: loaded)
+        let loaded = try LoadedChain.load(path: Fixtures.root.appendingPathComponent("chains/edge-firewall.yaml").path)
+        let firewall = ChainAssembly.makeStage(try #require(loaded.descriptor.stages.first), chain: loaded)
         let (out, chain) = try Self.run([firewall])
         #expect(out.isEmpty)
         #expect(chain.counters[1].drops[.truncatedTCP] == 1, "\(chain.counters[1].drops.nonZero)")

@@ -1,6 +1,7 @@
 import Foundation
 import NFVIO
 import NFVPacket
+import NFVCatalog
 import NFVReplay
 import NFVTestSupport
 import Testing
@@ -51,7 +52,7 @@ import Testing
               stages:
             \(stageLines)
             """.write(to: chain, atomically: true, encoding: .utf8)
-        let report = try Replayer.run(try ChainFactory.load(path: chain.path), options: Replayer.Options(batchSize: batchSize))
+        let report = try Replayer.run(try LoadedChain.load(path: chain.path), options: Replayer.Options(batchSize: batchSize))
         for side in ["inside", "outside"] {
             let ours = try PcapFileSource.readAll(path: directory.appendingPathComponent("ours-\(side)-tx.pcap").path).map(normalize)
             let kernel = try PcapFileSource.readAll(path: directory.appendingPathComponent("kernel-\(side)-tx.pcap").path)

@@ -1,5 +1,6 @@
 import Foundation
 import NFVIO
+import NFVCatalog
 import NFVReplay
 
 /// Replays a scapy scenario through a one-stage chain with an `inside` and an `outside` port:
@@ -29,7 +30,7 @@ public enum TwoPortReplay {
               stages:
                 - { name: \(stage), vnf: \(vnf), config: \(Fixtures.root.appendingPathComponent(config).path) }
             """.write(to: file, atomically: true, encoding: .utf8)
-        let report = try Replayer.run(try ChainFactory.load(path: file.path), options: Replayer.Options(batchSize: batchSize))
+        let report = try Replayer.run(try LoadedChain.load(path: file.path), options: Replayer.Options(batchSize: batchSize))
         return Result(report: report,
                       inside: try PcapFileSource.readAll(path: directory.appendingPathComponent("inside-tx.pcap").path),
                       outside: try PcapFileSource.readAll(path: directory.appendingPathComponent("outside-tx.pcap").path))

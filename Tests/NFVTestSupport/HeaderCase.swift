@@ -1,32 +1,31 @@
 import Foundation
 import NFVIO
-import NFVTestSupport
 import Testing
 
 /// One frame of headers.pcap with scapy's description of it (headers.json).
-struct HeaderCase: CustomTestStringConvertible, Sendable {
-    let name: String
-    let bytes: [UInt8]
-    let expectation: [String: ExpectedValue]
+public struct HeaderCase: CustomTestStringConvertible, Sendable {
+    public let name: String
+    public let bytes: [UInt8]
+    public let expectation: [String: ExpectedValue]
 
-    var testDescription: String { name }
+    public var testDescription: String { name }
 
-    func int(_ key: String) -> Int? {
+    public func int(_ key: String) -> Int? {
         if case let .number(value) = expectation[key] { return value }
         return nil
     }
 
-    func string(_ key: String) -> String? {
+    public func string(_ key: String) -> String? {
         if case let .text(value) = expectation[key] { return value }
         return nil
     }
 
-    func bool(_ key: String) -> Bool? {
+    public func bool(_ key: String) -> Bool? {
         if case let .flag(value) = expectation[key] { return value }
         return nil
     }
 
-    static func all() throws -> [HeaderCase] {
+    public static func all() throws -> [HeaderCase] {
         let frames = try Fixtures.frames("headers.pcap")
         let data = try Data(contentsOf: URL(fileURLWithPath: Fixtures.path("headers.json")))
         let list = try JSONDecoder().decode([[String: ExpectedValue]].self, from: data)
@@ -40,17 +39,17 @@ struct HeaderCase: CustomTestStringConvertible, Sendable {
         }
     }
 
-    static let good: [HeaderCase] = (try? all().filter { $0.string("drop") == "none" }) ?? []
-    static let malformed: [HeaderCase] = (try? all().filter { $0.string("drop") != "none" }) ?? []
+    public static let good: [HeaderCase] = (try? all().filter { $0.string("drop") == "none" }) ?? []
+    public static let malformed: [HeaderCase] = (try? all().filter { $0.string("drop") != "none" }) ?? []
 }
 
-enum ExpectedValue: Sendable, Decodable {
+public enum ExpectedValue: Sendable, Decodable {
     case number(Int)
     case text(String)
     case flag(Bool)
     case null
 
-    init(from decoder: any Decoder) throws {
+    public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         if container.decodeNil() {
             self = .null
@@ -64,7 +63,7 @@ enum ExpectedValue: Sendable, Decodable {
     }
 }
 
-struct FixtureError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
+public struct FixtureError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
 }

@@ -1,3 +1,4 @@
+import NFVReplay
 import NFVPacket
 import NFVTestSupport
 import Testing

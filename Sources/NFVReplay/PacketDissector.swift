@@ -1,3 +1,5 @@
+import NFVPacket
+
 /// Turns a frame into a list of named fields that together cover every byte of it, for people
 /// and for comparing captures field by field (`nfv-orch replay --expect`). Not for the hot
 /// path: it allocates strings.
@@ -148,7 +150,11 @@ public enum PacketDissector {
         guard start < end, end <= buffer.count else { return "" }
         var text = ""
         text.reserveCapacity((end - start) * 2)
-        for index in start..<end { text += hexByte(buffer[index]) }
+        let digits = Array("0123456789abcdef")
+        for index in start..<end {
+            text.append(digits[Int(buffer[index] >> 4)])
+            text.append(digits[Int(buffer[index] & 0x0F)])
+        }
         return text
     }
 }

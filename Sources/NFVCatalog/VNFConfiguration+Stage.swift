@@ -1,0 +1,58 @@
+import NFVFirewall
+import NFVLoadBalancer
+import NFVNAT
+import NFVPacket
+import NFVPipeline
+import NFVRouter
+import NFVSwitch
+
+/// What a stage learns from the chain around it when it is built.
+public struct StageContext: Sendable {
+    /// Chain port numbers by name.
+    public var portIndex: [String: UInt16]
+    /// The addresses of the chain's router interfaces by chain port name (the first router's,
+    /// in stage order, where two serve one port): the source of ICMP errors other stages send.
+    public var routerAddresses: [String: [IPv6Address]]
+
+    public init(portIndex: [String: UInt16], routerAddresses: [String: [IPv6Address]] = [:]) {
+        self.portIndex = portIndex
+        self.routerAddresses = routerAddresses
+    }
+
+    /// The context of `chain`'s stages.
+    public init(chain: LoadedChain) {
+        var index: [String: UInt16] = [:]
+        for (number, port) in chain.descriptor.ports.enumerated() { index[port.name] = UInt16(number) }
+        var addresses: [String: [IPv6Address]] = [:]
+        for stage in chain.descriptor.stages {
+            guard case .router(let router) = chain.configurations[stage.name] else { continue }
+            for interface in router.interfaces where addresses[interface.port] == nil {
+                addresses[interface.port] = interface.addresses.map(\.address)
+            }
+        }
+        self.init(portIndex: index, routerAddresses: addresses)
+    }
+}
+
+extension VNFConfiguration {
+    /// A new stage named `name` running this configuration.
+    public func makeStage(name: String, context: StageContext) -> any Stage {
+        switch self {
+        case .decrementTTL: DecrementTTLStage(name: name)
+        case .passThrough: PassThroughStage(name: name)
+        case .firewall(let configuration):
+            FirewallStage(name: name, configuration: configuration, portIndex: context.portIndex,
+                          routerAddresses: context.routerAddresses)
+        case .router(let configuration):
+            RouterStage(name: name, configuration: configuration, portIndex: context.portIndex)
+        case .loadBalancer(let configuration):
+            LoadBalancerStage(name: name, configuration: configuration, portIndex: context.portIndex)
+        case .nat(let configuration):
+            NATStage(name: name, configuration: configuration, portIndex: context.portIndex,
+                     routerAddresses: context.routerAddresses)
+        case .switch(let configuration):
+            // The loader parsed every flow against the switch's ports, which the chain has.
+            try! configuration.makeStage(name: name, portIndex: context.portIndex)
+        }
+    }
+}

@@ -1,0 +1,85 @@
+import NFVCatalog
+import NFVPipeline
+
+extension LiveChain {
+    /// The chain's switch stages' flows in `ovs-ofctl dump-flows` form, counters summed over
+    /// the workers (ports by chain port name).
+    public func dumpFlows() -> String {
+        let names = Dictionary(loaded.descriptor.ports.enumerated().map { ($1.name, UInt16($0)) }, uniquingKeysWith: { first, _ in first })
+        let stages = counters().stages.filter { $0.kind == VNFKind.switch.name }
+        guard !stages.isEmpty else { return "error: chain \(loaded.descriptor.name) has no switch stage" }
+        return stages.map { stage in
+            (stages.count > 1 ? "stage \(stage.name):\n" : "") + stage.flows.map {
+                $0.dumpLine(ports: names)
+            }.joined(separator: "\n")
+        }.joined(separator: "\n")
+    }
+
+    /// Adds a flow to the first switch stage (replacing one with the same table, priority and
+    /// match, as ovs-ofctl add-flow does). Runtime only: a restart returns to the configuration.
+    public func addFlow(_ text: String) throws(LiveChainError) -> String {
+        var table = try currentSwitchFlows()
+        let result: String
+        do { result = try table.add(text) } catch { throw LiveChainError(error.description) }
+        install(table)
+        return result
+    }
+
+    /// Deletes the flows of the first switch stage that match `text` loosely (every field it
+    /// names, the flow pins to the same value), or all flows when `text` is empty.
+    public func deleteFlows(_ text: String) throws(LiveChainError) -> String {
+        var table = try currentSwitchFlows()
+        let result: String
+        do { result = try table.delete(text) } catch { throw LiveChainError(error.description) }
+        install(table)
+        return result
+    }
+
+    func currentSwitchFlows() throws(LiveChainError) -> SwitchFlowTable {
+        if let switchFlows { return switchFlows }
+        guard let table = SwitchFlowTable(chain: loaded) else {
+            throw LiveChainError("chain \(loaded.descriptor.name) has no switch stage")
+        }
+        return table
+    }
+
+    func install(_ table: SwitchFlowTable) {
+        switchFlows = table
+        table.install(on: workers.flatMap { $0.chain.stages })
+    }
+
+    /// Applies a changed chain to the running workers without stopping them: every changed
+    /// firewall configuration, router route set, load-balancer backend set and NAT rule and
+    /// forward set is swapped in between two batches (connections, neighbour entries, flow
+    /// affinity and NAT mappings keep their state).
+    /// Anything else that differs (ports, stages, other VNF configurations) cannot be applied
+    /// live and is refused as a whole, with the reason. Returns the updated stage names.
+    @discardableResult
+    public func reload(_ new: LoadedChain) throws(LiveChainError) -> [String] {
+        let changes = ChainChanges.between(loaded, new)
+        guard changes.appliesLive else {
+            throw LiveChainError(changes.restart.joined(separator: "; ") + "; this needs a restart")
+        }
+        // Health checks follow the new backends: the monitors stop while the backends change.
+        let restartMonitors = changes.live.contains { $0.after.kind == .loadBalancer } && isRunning.load(ordering: .acquiring)
+        if restartMonitors {
+            for monitor in monitors { monitor.stop() }
+            monitors.removeAll()
+        }
+        for update in changes.live {
+            for stage in stages(named: update.stage) {
+                do { try update.after.apply(to: stage) } catch {
+                    throw LiveChainError("stage \(update.stage): \(error)")
+                }
+            }
+        }
+        loaded = new
+        if restartMonitors { startHealthChecks() }
+        return changes.live.map(\.stage)
+    }
+
+    /// Every worker's instance of stage `name` (the stage itself, not a path gate around it).
+    func stages(named name: String) -> [any Stage] {
+        workers.flatMap { worker in worker.chain.stages.map(\.unwrapped).filter { $0.name == name } }
+    }
+}

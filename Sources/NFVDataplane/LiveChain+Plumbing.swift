@@ -1,0 +1,82 @@
+import NFVCatalog
+import NFVIO
+import NFVNetlink
+
+extension LiveChain {
+    /// The chain's queue (worker) count: every TAP port has the same `queues:`. Stages whose
+    /// state a symmetric flow hash cannot partition (NAT and the load balancer rewrite the
+    /// tuple, so a reply hashes elsewhere) need one queue.
+    static func queueCount(_ loaded: LoadedChain) throws(LiveChainError) -> Int {
+        let ports = loaded.descriptor.ports
+        // spec.workers sets the queues of every port; a port's own queues: must then agree.
+        let count = loaded.descriptor.workers ?? ports.first?.tap?.queues ?? 1
+        for port in ports {
+            let queues = port.tap?.queues ?? 1
+            guard queues != count, !(loaded.descriptor.workers != nil && queues == 1) else { continue }
+            throw LiveChainError("\(port.location): port \(port.name): queues: \(queues) differs from "
+                                 + (loaded.descriptor.workers != nil ? "spec.workers: \(count)" : "port \(ports[0].name)'s \(count)")
+                                 + "; every port of a chain has the same number of queues (one worker per queue)")
+        }
+        if count > 1 {
+            for stage in loaded.descriptor.stages {
+                guard let problem = VNFKind(rawValue: stage.vnf)?.severalWorkersProblem else { continue }
+                throw LiveChainError("\(stage.location): stage \(stage.name) (\(stage.vnf)) needs queues: 1: \(problem); "
+                                     + "set queues: 1 on the ports")
+            }
+        }
+        return count
+    }
+
+    func plumb(queueCount: Int) throws(LiveChainError) {
+        let host: NetlinkSocket
+        do { host = try NetlinkSocket() } catch { throw LiveChainError("netlink: \(error)") }
+        for (index, port) in loaded.descriptor.ports.enumerated() {
+            guard port.kind == .tap, let tap = port.tap else {
+                throw LiveChainError("\(port.location): port \(port.name) is a \(port.kind.rawValue) port; a live chain runs TAP ports "
+                                     + "(replay a chain with capture ports with nfv-orch replay)")
+            }
+            let step = "\(port.location): port \(port.name) (\(tap.interfaceName))"
+            do {
+                var portQueues: [TapPort] = []
+                for _ in 0..<queueCount {
+                    portQueues.append(try TapPort(name: tap.interfaceName, portNumber: UInt16(index), mtu: tap.mtu,
+                                                  multiQueue: queueCount > 1))
+                }
+                queues.append(portQueues)
+                try host.setLink(tap.interfaceName, mtu: UInt32(tap.mtu))
+                var configure = host
+                if let name = tap.namespace {
+                    let namespace = try namespaces[name] ?? NetworkNamespace(name: name)
+                    if namespaces[name] == nil {
+                        namespaces[name] = namespace
+                        let mark = NamespaceMark(namespace: name)
+                        if namespace.created {
+                            mark.set()
+                            ownedNamespaces.insert(name)
+                            log.append("namespace \(name) created")
+                        } else if mark.isSet {
+                            ownedNamespaces.insert(name)
+                            log.append("namespace \(name) left by an earlier run that did not finish: taken over")
+                        } else {
+                            log.append("namespace \(name) already there (not ours): used, and left in place")
+                        }
+                    }
+                    try host.moveLink(tap.interfaceName, toNamespaceFD: namespace.fileDescriptor)
+                    configure = try namespace.netlink()
+                    try configure.setLink("lo", up: true)
+                }
+                if let address = tap.address { try configure.address(address, on: tap.interfaceName) }
+                try configure.setLink(tap.interfaceName, up: true)
+                if let gateway = tap.gateway {
+                    try configure.route(to: gateway.contains(":") ? "::/0" : "0.0.0.0/0", via: gateway, link: tap.interfaceName)
+                }
+                log.append("port \(port.name): TAP \(tap.interfaceName)"
+                           + (tap.namespace.map { " in namespace \($0)" } ?? "")
+                           + (tap.address.map { ", \($0)" } ?? "") + (tap.gateway.map { " via \($0)" } ?? "")
+                           + ", MTU \(tap.mtu)" + (queueCount > 1 ? ", \(queueCount) queues" : ""))
+            } catch {
+                throw LiveChainError("\(step): \(error)")
+            }
+        }
+    }
+}

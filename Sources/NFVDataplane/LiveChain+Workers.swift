@@ -1,0 +1,113 @@
+import CLinux
+import NFVCatalog
+import NFVPacket
+import NFVPipeline
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension LiveChain {
+    func makeWorkers(queueCount: Int) throws(LiveChainError) {
+        let frameByteCount = loaded.descriptor.ports.map { ($0.tap?.mtu ?? 1500) + 22 }.max() ?? 1522
+        var wakes: [WakeSignal] = []
+        for _ in 0..<queueCount { wakes.append(try WakeSignal()) }
+        // rings[from][to]: worker `from` hands frames to worker `to`.
+        let rings: [[HandoffRing?]] = (0..<queueCount).map { from in
+            (0..<queueCount).map { to in from == to ? nil : HandoffRing(capacity: 1024, slotByteCount: frameByteCount) }
+        }
+        let names = loaded.descriptor.ports.map(\.name)
+        for index in 0..<queueCount {
+            let pool = PacketPool(slotCount: 8 * PacketBatch.defaultCapacity, slotByteCount: 10_240)
+            workers.append(Worker(index: index, pool: pool, chain: ChainAssembly.makeChain(loaded, pool: pool),
+                                  queues: queues.map { $0[index] }, portNames: names, outbound: rings[index],
+                                  inbound: rings.compactMap { $0[index] }, wakes: wakes))
+        }
+    }
+
+
+    /// Starts one thread per worker; `cpus` pins worker i to `cpus[i % cpus.count]` (empty:
+    /// the scheduler decides).
+    public func start(cpus: [Int] = []) throws(LiveChainError) {
+        guard !isRunning.load(ordering: .acquiring) else { return }
+        stopping.store(false, ordering: .releasing)
+        isRunning.store(true, ordering: .releasing)
+        for (index, worker) in workers.enumerated() {
+            let cpu = cpus.isEmpty ? nil : cpus[index % cpus.count]
+            guard let thread = PlatformThread.start({ [self] in worker.run(stopping: stopping, generation: generation, cpu: cpu) }) else {
+                stop()
+                throw LiveChainError("worker \(index): the system refused a thread")
+            }
+            worker.thread = thread
+        }
+        startHealthChecks()
+    }
+
+    /// Starts the health checks of every load-balancer stage that has some. Probes run in the
+    /// network namespace of the port the backends are on (`backends:`), where the backends
+    /// are reachable, not in the data plane's own.
+    func startHealthChecks() {
+        let setup = { (portName: String) -> (@Sendable () -> Void)? in
+            guard let port = self.loaded.descriptor.ports.first(where: { $0.name == portName }),
+                  let name = port.tap?.namespace, let namespace = self.namespaces[name] else { return nil }
+            let descriptor = namespace.fileDescriptor
+            return { _ = nfv_enter_network_namespace(descriptor) }
+        }
+        for worker in workers {
+            for stage in worker.chain.stages.map(\.unwrapped) {
+                if let monitor = loaded.configurations[stage.name]?.startMonitor(for: stage, threadSetup: setup) {
+                    monitors.append(monitor)
+                }
+            }
+        }
+    }
+
+    /// Stops the workers after their current round and waits for them.
+    public func stop() {
+        guard isRunning.load(ordering: .acquiring) else { return }
+        for monitor in monitors { monitor.stop() }
+        monitors.removeAll()
+        stopping.store(true, ordering: .releasing)
+        for worker in workers {
+            worker.wake.wakeIfSleeping()
+            worker.thread?.join()
+            worker.thread = nil
+        }
+        isRunning.store(false, ordering: .releasing)
+    }
+
+    /// Runs the workers until `shouldStop()` (asked every 20 ms on the calling thread), then
+    /// stops them.
+    public func run(until shouldStop: () -> Bool, cpus: [Int] = []) throws(LiveChainError) {
+        try start(cpus: cpus)
+        while !shouldStop() { usleep(20_000) }
+        stop()
+    }
+
+    /// The chain's counters summed over the workers. While they run, each worker answers
+    /// between two rounds (within 2 s, or its last answer is used); once stopped, they are
+    /// read directly.
+    public func counters() -> CounterSnapshot {
+        let parts = workerCounters()
+        guard var sum = parts.first else { return CounterSnapshot() }
+        for part in parts.dropFirst() { sum = sum.adding(part) }
+        return sum
+    }
+
+    /// Each worker's own counters, by worker index (as `counters()` collects them).
+    public func workerCounters() -> [CounterSnapshot] {
+        var parts: [CounterSnapshot] = []
+        if isRunning.load(ordering: .acquiring) {
+            let wanted = generation.add(1, ordering: .acquiringAndReleasing).newValue
+            for worker in workers { worker.wake.wakeIfSleeping() }
+            var waited = 0
+            while waited < 2000, workers.contains(where: { $0.answeredGeneration.load(ordering: .acquiring) < wanted }) {
+                usleep(1000)
+                waited += 1
+            }
+            parts = workers.compactMap { worker in worker.snapshot.withLock { $0 } }
+        } else {
+            parts = workers.map { $0.makeSnapshot() }
+        }
+        return parts
+    }
+}
