@@ -18,7 +18,8 @@ import NFVPipeline
 /// SYN, an unsolicited ICMP echo reply), `conntrack_table_full` (a new connection could not be
 /// tracked), and the parser's `truncated_tcp`, `truncated_udp`, `bad_udp_length`,
 /// `bad_tcp_data_offset`, `truncated_icmp`, `truncated_icmpv6` for a packet (often a tiny first
-/// fragment, RFC 1858) whose transport header cannot be read: its ports cannot be judged.
+/// fragment, RFC 1858) whose transport header cannot be read: its ports cannot be judged;
+/// `not_parsed` (the frame did not pass the chain's parse stage: nothing to judge it by).
 ///
 /// Live updates: `update(to:)` (any thread) builds the new rule set off the data path and the
 /// stage swaps it in before its next batch. Tracked connections keep their state and keep

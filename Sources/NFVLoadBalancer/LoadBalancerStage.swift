@@ -406,9 +406,9 @@ public final class LoadBalancerStage: Stage, @unchecked Sendable {
         if connection.pointee.isDSR {
             if connection.pointee.backendMAC != 0 { MACAddress.storeWire(connection.pointee.backendMAC, to: frame, at: 0) }
         } else {
-            rewrite(frame: frame, packet: packet.pointee, addressOffset: 16, portOffset: 2, isUDP: isUDP,
-                    address: connection.pointee.backendAddress, port: connection.pointee.backendPort,
-                    ipAdjustment: connection.pointee.toBackendIP, transportAdjustment: connection.pointee.toBackendTransport)
+            EndpointRewrite.rewrite(.destination, of: frame, packet: packet.pointee, isUDP: isUDP,
+                                    addressWire: connection.pointee.backendAddress.bigEndian, portWire: connection.pointee.backendPort.bigEndian,
+                                    ipAdjustment: connection.pointee.toBackendIP, transportAdjustment: connection.pointee.toBackendTransport)
         }
     }
 
@@ -514,9 +514,9 @@ public final class LoadBalancerStage: Stage, @unchecked Sendable {
         let service = serviceEntries[Int(connection.pointee.service)]
         guard !service.isDSR, connection.pointee.expires > packet.pointee.timestamp else { return }
         refresh(connection, frame: frame, packet: packet.pointee, isUDP: ipProtocol == IPProtocol.udp)
-        rewrite(frame: frame, packet: packet.pointee, addressOffset: 12, portOffset: 0, isUDP: ipProtocol == IPProtocol.udp,
-                address: service.vip, port: service.port,
-                ipAdjustment: connection.pointee.toClientIP, transportAdjustment: connection.pointee.toClientTransport)
+        EndpointRewrite.rewrite(.source, of: frame, packet: packet.pointee, isUDP: ipProtocol == IPProtocol.udp,
+                                addressWire: service.vip.bigEndian, portWire: service.port.bigEndian,
+                                ipAdjustment: connection.pointee.toClientIP, transportAdjustment: connection.pointee.toClientTransport)
         packet.pointee.outPort = clientPort
     }
 
@@ -532,25 +532,6 @@ public final class LoadBalancerStage: Stage, @unchecked Sendable {
         let flags = TCPFlags(rawValue: frame.loadByte(at: Int(packet.l4Offset) &+ 13))
         if flags.contains(.fin) || flags.contains(.rst) { connection.pointee.closing = true }
         connection.pointee.expires = now &+ (connection.pointee.closing ? tcpClosingTimeout : tcpTimeout)
-    }
-
-    /// Writes `address`:`port` at the given offsets and patches the checksums with the
-    /// connection's precomputed adjustments (a UDP checksum of 0 stays 0; one that comes out 0
-    /// is sent as 0xFFFF, RFC 768).
-    @inline(__always)
-    func rewrite(frame: UnsafeMutableRawPointer, packet: PacketMetadata, addressOffset: Int, portOffset: Int, isUDP: Bool,
-                 address: UInt32, port: UInt16, ipAdjustment: UInt16, transportAdjustment: UInt16) {
-        let l3 = frame + Int(packet.l3Offset)
-        let l4 = frame + Int(packet.l4Offset)
-        l3.storeBytes(of: address.bigEndian, toByteOffset: addressOffset, as: UInt32.self)
-        let ipChecksum = l3.loadUnaligned(fromByteOffset: 10, as: UInt16.self)
-        l3.storeBytes(of: InternetChecksum.adjusted(ipChecksum, by: ipAdjustment), toByteOffset: 10, as: UInt16.self)
-        l4.storeBytes(of: port.bigEndian, toByteOffset: portOffset, as: UInt16.self)
-        let checksumOffset = isUDP ? 6 : 16
-        let checksum = l4.loadUnaligned(fromByteOffset: checksumOffset, as: UInt16.self)
-        if isUDP && checksum == 0 { return }
-        let patched = InternetChecksum.adjusted(checksum, by: transportAdjustment)
-        l4.storeBytes(of: isUDP && patched == 0 ? 0xFFFF : patched, toByteOffset: checksumOffset, as: UInt16.self)
     }
 
     func release(_ slot: Int) {

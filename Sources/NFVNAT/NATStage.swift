@@ -23,7 +23,9 @@ import NFVPipeline
 /// refused by address-dependent filtering), `nat_fragment` (a later fragment of a translated
 /// host or to a public address that found no room to wait for its first fragment; see
 /// `NATFragments`: later fragments take their datagram's translation, out-of-order ones wait),
-/// `nat_unsupported_protocol` (neither TCP, UDP nor ICMP, from a translated host).
+/// `nat_unsupported_protocol` (neither TCP, UDP nor ICMP, from a translated host), and the
+/// parser's `truncated_tcp`, `truncated_udp`, `bad_udp_length`, `bad_tcp_data_offset`,
+/// `truncated_icmp` for a translated host's packet whose transport header cannot be read.
 /// Packets to or from addresses the NAT does not own pass unchanged.
 public final class NATStage: Stage {
     public let name: String
@@ -327,17 +329,10 @@ public final class NATStage: Stage {
                     refresh(entry, packet: packet.pointee, frame: frame, outbound: true, now: now)
                     // Rewrite with the mapping's precomputed adjustments, in packet byte order
                     // (ones'-complement sums do not care about byte order, RFC 1071 2(B)).
-                    l3.storeBytes(of: entry.pointee.outsideAddressWire, toByteOffset: 12, as: UInt32.self)
-                    let ipChecksum = l3.loadUnaligned(fromByteOffset: 10, as: UInt16.self)
-                    l3.storeBytes(of: InternetChecksum.adjusted(ipChecksum, by: entry.pointee.ipAdjustmentWire), toByteOffset: 10, as: UInt16.self)
-                    l4.storeBytes(of: entry.pointee.outsidePortWire, toByteOffset: 0, as: UInt16.self)
-                    let checksumOffset = ipProtocol == IPProtocol.tcp ? 16 : 6
-                    let checksum = l4.loadUnaligned(fromByteOffset: checksumOffset, as: UInt16.self)
-                    if ipProtocol == IPProtocol.tcp || checksum != 0 {  // a UDP checksum of 0 stays 0
-                        var patched = InternetChecksum.adjusted(checksum, by: entry.pointee.transportAdjustmentWire)
-                        if patched == 0 && ipProtocol == IPProtocol.udp { patched = 0xFFFF }
-                        l4.storeBytes(of: patched, toByteOffset: checksumOffset, as: UInt16.self)
-                    }
+                    EndpointRewrite.rewrite(.source, of: frame, packet: packet.pointee, isUDP: ipProtocol == IPProtocol.udp,
+                                            addressWire: entry.pointee.outsideAddressWire, portWire: entry.pointee.outsidePortWire,
+                                            ipAdjustment: entry.pointee.ipAdjustmentWire,
+                                            transportAdjustment: entry.pointee.transportAdjustmentWire)
                     if ownAddressCount > 0 && isOwn(destination) {
                         hairpinIfNeeded(index, packet: packet, frame: frame, batch: batch, now: now)
                     }
@@ -668,43 +663,12 @@ public final class NATStage: Stage {
 
     @inline(__always)
     func rewriteSource(frame: UnsafeMutableRawPointer, packet: PacketMetadata, ends: Endpoints, address: UInt32, port: UInt16) {
-        rewrite(frame: frame, packet: packet, ends: ends, addressOffset: 12, portOffset: ends.isICMPQuery ? 4 : 0,
-                address: address, port: port)
+        EndpointRewrite.rewrite(.source, of: frame, packet: packet, ipProtocol: ends.ipProtocol, address: address, port: port)
     }
 
     @inline(__always)
     func rewriteDestination(frame: UnsafeMutableRawPointer, packet: PacketMetadata, ends: Endpoints, address: UInt32, port: UInt16) {
-        rewrite(frame: frame, packet: packet, ends: ends, addressOffset: 16, portOffset: ends.isICMPQuery ? 4 : 2,
-                address: address, port: port)
-    }
-
-    /// Replaces one address (at `addressOffset` in the IP header) and one port or ICMP
-    /// identifier, patching the checksums incrementally.
-    @inline(__always)
-    func rewrite(frame: UnsafeMutableRawPointer, packet: PacketMetadata, ends: Endpoints, addressOffset: Int,
-                 portOffset: Int, address: UInt32, port: UInt16) {
-        let l3 = frame + Int(packet.l3Offset)
-        let l4 = frame + Int(packet.l4Offset)
-        let ip = IPv4Header(l3)
-        let oldAddress = l3.loadNetworkUInt32(at: addressOffset)
-        let oldPort = l4.loadNetworkUInt16(at: portOffset)
-        l3.storeNetworkUInt32(address, at: addressOffset)
-        ip.checksum = InternetChecksum.updated(ip.checksum, old: oldAddress, new: address)
-        l4.storeNetworkUInt16(port, at: portOffset)
-        switch ends.ipProtocol {
-        case IPProtocol.tcp, IPProtocol.udp:
-            let checksumOffset = ends.ipProtocol == IPProtocol.tcp ? 16 : 6
-            let checksum = l4.loadNetworkUInt16(at: checksumOffset)
-            if ends.ipProtocol == IPProtocol.udp && checksum == 0 { return }  // no checksum stays no checksum
-            // The address is in the pseudo-header, the port in the segment: one update for both.
-            var patched = InternetChecksum.updated(checksum, oldAddress: oldAddress, newAddress: address,
-                                                   oldPort: oldPort, newPort: port)
-            if ends.ipProtocol == IPProtocol.udp && patched == 0 { patched = 0xFFFF }  // RFC 768
-            l4.storeNetworkUInt16(patched, at: checksumOffset)
-        default:  // ICMP: the checksum covers the identifier, not the addresses
-            let checksum = l4.loadNetworkUInt16(at: 2)
-            l4.storeNetworkUInt16(InternetChecksum.updated(checksum, old: oldPort, new: port), at: 2)
-        }
+        EndpointRewrite.rewrite(.destination, of: frame, packet: packet, ipProtocol: ends.ipProtocol, address: address, port: port)
     }
 
     /// Removes expired mappings, a few slots per batch.

@@ -20,7 +20,8 @@ import NFVPipeline
 /// `fragmentation_not_supported` (larger than the MTU without DF: this router does not
 /// fragment); `neighbor_unresolved` (the next hop's queue is full or the table has no room);
 /// `consumed` (ARP, ND, echo requests and other traffic for the router itself);
-/// `unsupported_ethertype`, `no_interface`, `wrong_destination_mac`. ICMP errors are rate
+/// `unsupported_ethertype`, `no_interface`, `wrong_destination_mac`, `not_parsed` (the frame
+/// did not pass the chain's parse stage). ICMP errors are rate
 /// limited by a token bucket and come from the ingress interface's address.
 public final class RouterStage: Stage {
     public let name: String

@@ -606,36 +606,14 @@ public final class SwitchStage: Stage {
 
     func rewriteIPv4(_ frame: UnsafeMutableRawPointer, _ entry: PacketMetadata, source: Bool, _ address: UInt32, _ key: inout SwitchKey) {
         guard entry.flags.contains(.ipv4) else { return }
-        let l3 = Int(entry.l3Offset)
-        let offset = l3 + (source ? 12 : 16)
-        let old = frame.loadNetworkUInt32(at: offset)
-        frame.storeNetworkUInt32(address, at: offset)
-        frame.storeNetworkUInt16(InternetChecksum.updated(frame.loadNetworkUInt16(at: l3 + 10), old: old, new: address), at: l3 + 10)
-        if entry.flags.contains(.hasL4) {
-            let l4 = Int(entry.l4Offset)
-            if entry.ipProtocol == IPProtocol.tcp {
-                frame.storeNetworkUInt16(InternetChecksum.updated(frame.loadNetworkUInt16(at: l4 + 16), old: old, new: address), at: l4 + 16)
-            } else if entry.ipProtocol == IPProtocol.udp, frame.loadNetworkUInt16(at: l4 + 6) != 0 {
-                let updated = InternetChecksum.updated(frame.loadNetworkUInt16(at: l4 + 6), old: old, new: address)
-                frame.storeNetworkUInt16(updated == 0 ? 0xFFFF : updated, at: l4 + 6)
-            }
-        }
+        EndpointRewrite.rewriteAddress(source ? .source : .destination, of: frame, packet: entry, address: address)
         let mapped = IPv6Address(ipv4Mapped: IPv4Address(rawValue: address))
         if source { key.ipSource = mapped } else { key.ipDestination = mapped }
     }
 
     func rewritePort(_ frame: UnsafeMutableRawPointer, _ entry: PacketMetadata, source: Bool, _ port: UInt16, _ key: inout SwitchKey) {
         guard entry.flags.contains(.hasL4), entry.ipProtocol == IPProtocol.tcp || entry.ipProtocol == IPProtocol.udp else { return }
-        let l4 = Int(entry.l4Offset)
-        let offset = l4 + (source ? 0 : 2)
-        let old = frame.loadNetworkUInt16(at: offset)
-        frame.storeNetworkUInt16(port, at: offset)
-        let checksumOffset = l4 + (entry.ipProtocol == IPProtocol.tcp ? 16 : 6)
-        let current = frame.loadNetworkUInt16(at: checksumOffset)
-        if entry.ipProtocol == IPProtocol.tcp || current != 0 {
-            let updated = InternetChecksum.updated(current, old: old, new: port)
-            frame.storeNetworkUInt16(entry.ipProtocol == IPProtocol.udp && updated == 0 ? 0xFFFF : updated, at: checksumOffset)
-        }
+        EndpointRewrite.rewritePort(source ? .source : .destination, of: frame, packet: entry, port: port)
         if source { key.transportSource = port } else { key.transportDestination = port }
     }
 }

@@ -1,0 +1,112 @@
+/// Rewrites one end (source or destination) of a parsed IPv4 packet in place: its address, its
+/// TCP/UDP port or ICMP query identifier, or both, with every checksum patched incrementally
+/// (RFC 1624) rather than recomputed:
+///
+/// - the IPv4 header checksum covers the address;
+/// - a TCP or UDP checksum covers the address (in the pseudo-header) and the port;
+/// - an ICMP checksum covers the identifier, not the addresses;
+/// - a UDP checksum of 0 means none and stays 0; one that comes out 0 is sent as 0xFFFF
+///   (RFC 768).
+///
+/// The one place NAT, the load balancer and the switch's set_field actions rewrite endpoints.
+/// Callers have checked that the packet is IPv4 with the transport header they rewrite, and
+/// that its header checksum is right (an incremental update keeps a wrong one wrong).
+public enum EndpointRewrite {
+    /// Which end of the packet.
+    public enum End: Sendable {
+        case source, destination
+
+        /// The address's offset in the IPv4 header.
+        @inlinable public var addressOffset: Int { self == .source ? 12 : 16 }
+        /// The port's offset in the TCP or UDP header.
+        @inlinable public var portOffset: Int { self == .source ? 0 : 2 }
+    }
+
+    /// The ICMP query identifier's offset in the ICMP header (echo, timestamp: RFC 792).
+    public static let icmpIdentifierOffset = 4
+
+    /// Replaces the address and the port (TCP, UDP) or query identifier (ICMP) at `end`.
+    @inlinable @inline(__always)
+    public static func rewrite(_ end: End, of frame: UnsafeMutableRawPointer, packet: PacketMetadata, ipProtocol: UInt8,
+                               address: UInt32, port: UInt16) {
+        let l3 = frame + Int(packet.l3Offset)
+        let l4 = frame + Int(packet.l4Offset)
+        let oldAddress = l3.loadNetworkUInt32(at: end.addressOffset)
+        l3.storeNetworkUInt32(address, at: end.addressOffset)
+        l3.storeNetworkUInt16(InternetChecksum.updated(l3.loadNetworkUInt16(at: 10), old: oldAddress, new: address), at: 10)
+        switch ipProtocol {
+        case IPProtocol.tcp, IPProtocol.udp:
+            let oldPort = l4.loadNetworkUInt16(at: end.portOffset)
+            l4.storeNetworkUInt16(port, at: end.portOffset)
+            let checksumOffset = ipProtocol == IPProtocol.tcp ? 16 : 6
+            let checksum = l4.loadNetworkUInt16(at: checksumOffset)
+            if ipProtocol == IPProtocol.udp && checksum == 0 { return }
+            // The address is in the pseudo-header, the port in the segment: one update for both.
+            let patched = InternetChecksum.updated(checksum, oldAddress: oldAddress, newAddress: address, oldPort: oldPort, newPort: port)
+            l4.storeNetworkUInt16(ipProtocol == IPProtocol.udp && patched == 0 ? 0xFFFF : patched, at: checksumOffset)
+        default:
+            let oldIdentifier = l4.loadNetworkUInt16(at: icmpIdentifierOffset)
+            l4.storeNetworkUInt16(port, at: icmpIdentifierOffset)
+            l4.storeNetworkUInt16(InternetChecksum.updated(l4.loadNetworkUInt16(at: 2), old: oldIdentifier, new: port), at: 2)
+        }
+    }
+
+    /// Replaces the address and the TCP/UDP port at `end` with values in packet byte order,
+    /// patching the checksums with adjustments computed once per flow
+    /// (`InternetChecksum.adjustments`, also in packet byte order: ones'-complement sums do
+    /// not care, RFC 1071 2(B)). The fast path of a tracked connection: two adds per checksum.
+    @inlinable @inline(__always)
+    public static func rewrite(_ end: End, of frame: UnsafeMutableRawPointer, packet: PacketMetadata, isUDP: Bool,
+                               addressWire: UInt32, portWire: UInt16, ipAdjustment: UInt16, transportAdjustment: UInt16) {
+        let l3 = frame + Int(packet.l3Offset)
+        let l4 = frame + Int(packet.l4Offset)
+        l3.storeBytes(of: addressWire, toByteOffset: end.addressOffset, as: UInt32.self)
+        let ipChecksum = l3.loadUnaligned(fromByteOffset: 10, as: UInt16.self)
+        l3.storeBytes(of: InternetChecksum.adjusted(ipChecksum, by: ipAdjustment), toByteOffset: 10, as: UInt16.self)
+        l4.storeBytes(of: portWire, toByteOffset: end.portOffset, as: UInt16.self)
+        let checksumOffset = isUDP ? 6 : 16
+        let checksum = l4.loadUnaligned(fromByteOffset: checksumOffset, as: UInt16.self)
+        if isUDP && checksum == 0 { return }
+        let patched = InternetChecksum.adjusted(checksum, by: transportAdjustment)
+        l4.storeBytes(of: isUDP && patched == 0 ? 0xFFFF : patched, toByteOffset: checksumOffset, as: UInt16.self)
+    }
+
+    /// Replaces only the address at `end`: the IPv4 header checksum, and the TCP or UDP
+    /// checksum when the packet carries that header (ICMP's does not cover addresses).
+    @inlinable @inline(__always)
+    public static func rewriteAddress(_ end: End, of frame: UnsafeMutableRawPointer, packet: PacketMetadata, address: UInt32) {
+        let l3 = frame + Int(packet.l3Offset)
+        let old = l3.loadNetworkUInt32(at: end.addressOffset)
+        l3.storeNetworkUInt32(address, at: end.addressOffset)
+        l3.storeNetworkUInt16(InternetChecksum.updated(l3.loadNetworkUInt16(at: 10), old: old, new: address), at: 10)
+        guard packet.flags.contains(.hasL4) else { return }
+        patchTransportChecksum(of: frame, packet: packet) { InternetChecksum.updated($0, old: old, new: address) }
+    }
+
+    /// Replaces only the TCP or UDP port at `end` (other protocols are left alone).
+    @inlinable @inline(__always)
+    public static func rewritePort(_ end: End, of frame: UnsafeMutableRawPointer, packet: PacketMetadata, port: UInt16) {
+        guard packet.flags.contains(.hasL4), packet.ipProtocol == IPProtocol.tcp || packet.ipProtocol == IPProtocol.udp else { return }
+        let l4 = frame + Int(packet.l4Offset)
+        let old = l4.loadNetworkUInt16(at: end.portOffset)
+        l4.storeNetworkUInt16(port, at: end.portOffset)
+        patchTransportChecksum(of: frame, packet: packet) { InternetChecksum.updated($0, old: old, new: port) }
+    }
+
+    /// Applies `update` to the TCP or UDP checksum (a UDP checksum of 0 stays 0; 0 is sent as 0xFFFF).
+    @inlinable @inline(__always)
+    static func patchTransportChecksum(of frame: UnsafeMutableRawPointer, packet: PacketMetadata, _ update: (UInt16) -> UInt16) {
+        let l4 = frame + Int(packet.l4Offset)
+        switch packet.ipProtocol {
+        case IPProtocol.tcp:
+            l4.storeNetworkUInt16(update(l4.loadNetworkUInt16(at: 16)), at: 16)
+        case IPProtocol.udp:
+            let checksum = l4.loadNetworkUInt16(at: 6)
+            guard checksum != 0 else { return }
+            let patched = update(checksum)
+            l4.storeNetworkUInt16(patched == 0 ? 0xFFFF : patched, at: 6)
+        default:
+            break
+        }
+    }
+}
