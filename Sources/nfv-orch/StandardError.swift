@@ -4,6 +4,19 @@ import Glibc
 import Darwin
 #endif
 
+/// Prints `text` and a newline to standard error.
+func printError(_ text: String) {
+    var standardError = StandardError()
+    print(text, to: &standardError)
+}
+
+/// Standard error as a `print(_:to:)` target.
+struct StandardError: TextOutputStream {
+    mutating func write(_ string: String) {
+        FileHandleStandardError.write(string)
+    }
+}
+
 /// Writes text to standard error, unbuffered.
 enum FileHandleStandardError {
     static func write(_ text: String) {

@@ -1,0 +1,41 @@
+import ArgumentParser
+import NFVOrchestrator
+
+struct Deploy: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Deploy a chain, or apply the changes of a deployed one (idempotent).",
+        discussion: """
+            Validates the file and its VNF configurations, then hands them to the daemon (started \
+            if none runs). Deploying the same file again changes nothing and says "unchanged". \
+            What nfv-orch plan calls update-in-place (firewall rules, router routes, load-balancer \
+            backends, NAT source rules and forwards) is applied to the running chain without a \
+            restart, keeping connections and mappings; changes that need a restart are refused \
+            unless --allow-restart is given. The daemon runs the chain from a copy of the files \
+            taken now.
+            """)
+
+    @Argument(help: "The chain descriptor (YAML).")
+    var file: String
+
+    @Flag(help: "Wait until the chain forwards (at most 15 s).")
+    var wait = false
+
+    @Flag(help: "Apply changes that need a restart of the chain's data plane (traffic stops meanwhile).")
+    var allowRestart = false
+
+    @OptionGroup var daemon: DaemonOptions
+
+    func run() throws {
+        let snapshot = try readSnapshot(file)
+        do {
+            try daemon.client.ensureDaemon(executable: DaemonOptions.executable)
+            let result = try daemon.client.post(Supervisor.DeployResult.self, "/v1/deploy",
+                                                OrchestratorServer.DeployRequest(snapshot: snapshot, allowRestart: allowRestart, wait: wait),
+                                                timeoutSeconds: 120)
+            print("chain \(snapshot.name): \(result.outcome)" + (result.outcome == "unchanged" ? "" : " (generation \(result.generation))"))
+            for change in result.plan.changes where result.outcome != "unchanged" { print("  \(change)") }
+        } catch {
+            throw fail(error)
+        }
+    }
+}

@@ -1,0 +1,51 @@
+import ArgumentParser
+import Foundation
+import NFVOrchestrator
+import NFVCatalog
+import NFVSwitch
+
+/// The configured flows of a chain's first switch stage, with its chain port names; for a
+/// chain with `paths:`, the flows of its generated path classifier (and each path's stages).
+func configuredFlows(_ loaded: LoadedChain) throws -> (flows: [FlowEntry], ports: FlowSyntax.PortNames, paths: [String: [String]]) {
+    let ports = Dictionary(loaded.descriptor.ports.enumerated().map { ($1.name, UInt16($0)) }, uniquingKeysWith: { first, _ in first })
+    if !loaded.descriptor.paths.isEmpty {
+        let classifier = ServicePaths.classifier(loaded.descriptor)
+        var stages: [String: [String]] = [:]
+        for path in loaded.descriptor.paths {
+            stages[path.name] = path.through
+            stages[path.name + "~reverse"] = path.through.reversed()
+        }
+        return (classifier.flows, ports, stages)
+    }
+    guard let stage = loaded.descriptor.stages.first(where: { $0.vnf == VNFKind.switch.name }),
+          case .switch(let configuration) = loaded.configurations[stage.name] else {
+        printError("nfv-orch: chain \(loaded.descriptor.name) has no switch stage and no paths")
+        throw ExitCode.failure
+    }
+    return (try configuration.flows.map { try FlowSyntax.parse($0, ports: ports) }, ports, [:])
+}
+
+struct Flows: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "flows",
+        abstract: "Show a switch's flows the way ovs-ofctl dump-flows does.",
+        discussion: "NAME: a deployed chain (live counters, flows added at run time included); FILE: the flows its configuration declares. Every line parses back with nfv-orch add-flow.")
+
+    @Argument(help: "A deployed chain's name, or a chain file.")
+    var chain: String
+
+    @OptionGroup var daemon: DaemonOptions
+
+    func run() throws {
+        if FileManager.default.fileExists(atPath: chain) {
+            let (flows, ports, _) = try configuredFlows(try loadChain(chain, daemon: daemon))
+            for flow in flows { print(FlowSyntax.format(flow, ports: ports)) }
+            return
+        }
+        do {
+            print(try daemon.client.get(OrchestratorServer.Message.self, "/v1/chains/\(chain)/flows").message)
+        } catch {
+            throw fail(error)
+        }
+    }
+}

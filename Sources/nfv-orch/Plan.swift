@@ -1,0 +1,56 @@
+import ArgumentParser
+import NFVOrchestrator
+
+func printPlan(_ plan: DeploymentPlan) {
+    let mark: String = switch plan.action {
+    case .create: "+"
+    case .unchanged: "="
+    case .updateInPlace: "~"
+    case .updateWithRestart: "!"
+    case .delete: "-"
+    }
+    print("chain \(plan.chain): \(plan.action.rawValue)")
+    for change in plan.changes { print("  \(mark) \(change)") }
+}
+
+struct Plan: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show what deploying a chain file would do, without doing it.",
+        discussion: """
+            Compares the file with the deployed chain of the same metadata.name: create, unchanged, \
+            update-in-place (applied to the running data plane between two batches, nothing lost: \
+            firewall rules and default actions, router static routes, load-balancer backends, NAT \
+            source rules and forwards, the restart policy), update-with-restart (ports, workers, \
+            paths, stages, table sizes and timeouts, a firewall's stateful setting, router \
+            interfaces, load-balancer services, the NAT pool, switch configurations: deploy needs \
+            --allow-restart) or delete. Each change line says how it is applied. Asks the daemon \
+            when one runs, otherwise reads the persisted state. Exit 0: no change; 2: changes; 1: error.
+            """,
+        aliases: ["diff"])
+
+    @Argument(help: "The chain descriptor (YAML).")
+    var file: String
+
+    @OptionGroup var daemon: DaemonOptions
+
+    func run() throws {
+        let snapshot = try readSnapshot(file)
+        let plan: DeploymentPlan
+        do {
+            plan = try daemon.client.post(DeploymentPlan.self, "/v1/plan", snapshot)
+        } catch .notRunning {
+            do {
+                let supervisor = Supervisor(paths: daemon.paths, store: try StateStore(path: daemon.paths.databasePath),
+                                            dataplane: DaemonOptions.dataplane)
+                plan = try supervisor.plan(snapshot)
+            } catch {
+                printError("nfv-orch: \(error)")
+                throw ExitCode.failure
+            }
+        } catch {
+            throw fail(error)
+        }
+        printPlan(plan)
+        throw ExitCode(plan.exitCode)
+    }
+}
