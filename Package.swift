@@ -52,16 +52,21 @@ let package = Package(
         // orchestrator reach the VNF modules only through it.
         .target(
             name: "NFVCatalog",
-            dependencies: ["NFVPacket", "NFVPipeline", "NFVDescriptors", "NFVFirewall", "NFVRouter", "NFVNAT", "NFVLoadBalancer",
-                           "NFVSwitch"]
+            dependencies: [
+                "NFVPacket", "NFVPipeline", "NFVDescriptors", "NFVFirewall", "NFVRouter", "NFVNAT", "NFVLoadBalancer",
+                "NFVSwitch",
+            ]
         ),
         .target(name: "NFVReplay", dependencies: ["NFVPacket", "NFVPipeline", "NFVIO", "NFVDescriptors", "NFVCatalog"]),
-        .target(name: "NFVDataplane",
-                dependencies: ["NFVPacket", "NFVPipeline", "NFVIO", "NFVNetlink", "NFVDescriptors", "NFVCatalog", "CLinux"]),
+        .target(
+            name: "NFVDataplane",
+            dependencies: ["NFVPacket", "NFVPipeline", "NFVIO", "NFVNetlink", "NFVDescriptors", "NFVCatalog", "CLinux"]),
         .executableTarget(
             name: "nfv-dataplane",
-            dependencies: ["NFVDataplane", "NFVCatalog", "NFVDescriptors", "NFVNetlink", "NFVPipeline",
-                           .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: [
+                "NFVDataplane", "NFVCatalog", "NFVDescriptors", "NFVNetlink", "NFVPipeline",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
         ),
         // The orchestrator: plans, state store (SQLite through GRDB), supervision of data
         // planes, the HTTP+JSON API on a unix socket (Hummingbird).
@@ -98,25 +103,39 @@ let package = Package(
         .testTarget(name: "NFVPacketTests", dependencies: ["NFVPacket", "NFVIO", "NFVTestSupport"]),
         .testTarget(name: "NFVPipelineTests", dependencies: ["NFVPacket", "NFVPipeline", "NFVIO", "NFVTestSupport"]),
         .testTarget(name: "NFVSwitchTests", dependencies: ["NFVSwitch", "NFVPacket", "NFVPipeline", "NFVIO", "NFVTestSupport"]),
-        .testTarget(name: "NFVOrchestratorTests",
-                    dependencies: ["NFVOrchestrator", "NFVReplay", "NFVCatalog", "NFVDescriptors", "NFVTestSupport"]),
-        .testTarget(name: "NFVDataplaneTests", dependencies: ["NFVDataplane", "NFVReplay", "NFVCatalog", "NFVSwitch", "NFVNetlink", "NFVTestSupport"]),
+        .testTarget(
+            name: "NFVOrchestratorTests",
+            dependencies: ["NFVOrchestrator", "NFVReplay", "NFVCatalog", "NFVDescriptors", "NFVTestSupport"]),
+        .testTarget(
+            name: "NFVDataplaneTests", dependencies: ["NFVDataplane", "NFVReplay", "NFVCatalog", "NFVSwitch", "NFVNetlink", "NFVTestSupport"]),
         .testTarget(name: "NFVIOTests", dependencies: ["NFVPacket", "NFVPipeline", "NFVIO", "NFVNetlink", "NFVTestSupport"]),
         .testTarget(name: "NFVNetlinkTests", dependencies: ["NFVNetlink", "NFVTestSupport"]),
         .testTarget(name: "NFVCatalogTests", dependencies: ["NFVCatalog", "NFVDescriptors", "NFVPipeline", "NFVTestSupport"]),
         .testTarget(name: "NFVFlowTests", dependencies: ["NFVFlow", "NFVPacket", "NFVTestSupport"]),
-        .testTarget(name: "NFVRouterTests",
-                    dependencies: ["NFVRouter", "NFVPacket", "NFVPipeline", "NFVIO", "NFVReplay", "NFVCatalog", "NFVDescriptors",
-                                   "NFVTestSupport"]),
-        .testTarget(name: "NFVNATTests",
-                    dependencies: ["NFVNAT", "NFVPacket", "NFVPipeline", "NFVIO", "NFVReplay", "NFVCatalog", "NFVDescriptors",
-                                   "NFVTestSupport"]),
-        .testTarget(name: "NFVLoadBalancerTests",
-                    dependencies: ["NFVLoadBalancer", "NFVPacket", "NFVPipeline", "NFVIO", "NFVReplay", "NFVCatalog", "NFVDescriptors",
-                                   "NFVTestSupport"]),
-        .testTarget(name: "NFVFirewallTests",
-                    dependencies: ["NFVFirewall", "NFVFlow", "NFVPacket", "NFVPipeline", "NFVIO", "NFVReplay", "NFVCatalog",
-                                   "NFVDescriptors", "NFVTestSupport"]),
+        .testTarget(
+            name: "NFVRouterTests",
+            dependencies: [
+                "NFVRouter", "NFVPacket", "NFVPipeline", "NFVIO", "NFVReplay", "NFVCatalog", "NFVDescriptors",
+                "NFVTestSupport",
+            ]),
+        .testTarget(
+            name: "NFVNATTests",
+            dependencies: [
+                "NFVNAT", "NFVPacket", "NFVPipeline", "NFVIO", "NFVReplay", "NFVCatalog", "NFVDescriptors",
+                "NFVTestSupport",
+            ]),
+        .testTarget(
+            name: "NFVLoadBalancerTests",
+            dependencies: [
+                "NFVLoadBalancer", "NFVPacket", "NFVPipeline", "NFVIO", "NFVReplay", "NFVCatalog", "NFVDescriptors",
+                "NFVTestSupport",
+            ]),
+        .testTarget(
+            name: "NFVFirewallTests",
+            dependencies: [
+                "NFVFirewall", "NFVFlow", "NFVPacket", "NFVPipeline", "NFVIO", "NFVReplay", "NFVCatalog",
+                "NFVDescriptors", "NFVTestSupport",
+            ]),
         .testTarget(name: "NFVDescriptorsTests", dependencies: ["NFVDescriptors", "NFVReplay", "NFVCatalog", "NFVTestSupport"]),
         .testTarget(
             name: "NFVReplayTests",

@@ -30,15 +30,17 @@ public enum ChainAssembly {
     /// `paths:`, a switch stage after parse classifies each packet into a path (generated
     /// flows: one per path and direction, by priority; unmatched traffic dropped or switched),
     /// and each stage only takes the paths that list it.
-    public static func makeChain(_ loaded: LoadedChain, pool: PacketPool,
-                                 batchCapacity: Int = PacketBatch.defaultCapacity) -> Chain {
+    public static func makeChain(
+        _ loaded: LoadedChain, pool: PacketPool,
+        batchCapacity: Int = PacketBatch.defaultCapacity
+    ) -> Chain {
         let context = StageContext(chain: loaded)
         let stages = loaded.descriptor.stages.map { makeStage($0, chain: loaded, context: context) }
         if !loaded.descriptor.paths.isEmpty {
             return ServicePaths.makeChain(loaded.descriptor, stages: stages, pool: pool, batchCapacity: batchCapacity)
         }
-        return Chain(stages: [ParseStage(name: parseStageName)] + stages, pool: pool, batchCapacity: batchCapacity,
-                     ingressStageCount: 1)
+        return Chain(
+            stages: [ParseStage(name: parseStageName)] + stages, pool: pool, batchCapacity: batchCapacity,
+            ingressStageCount: 1)
     }
 }
-

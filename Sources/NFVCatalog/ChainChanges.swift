@@ -33,15 +33,18 @@ public struct ChainChanges: Sendable {
         var changes = ChainChanges()
         changes.restart = portChanges(current.descriptor.ports, desired.descriptor.ports)
         if current.descriptor.workers != desired.descriptor.workers {
-            changes.restart.append("workers: \(current.descriptor.workers.map(String.init) ?? "from the ports") -> "
-                                   + "\(desired.descriptor.workers.map(String.init) ?? "from the ports") (restart: queues are opened at start)")
+            changes.restart.append(
+                "workers: \(current.descriptor.workers.map(String.init) ?? "from the ports") -> "
+                    + "\(desired.descriptor.workers.map(String.init) ?? "from the ports") (restart: queues are opened at start)")
         }
         if current.descriptor.paths.count != desired.descriptor.paths.count
             || zip(current.descriptor.paths, desired.descriptor.paths).contains(where: { !$0.hasSameSettings(as: $1) })
-            || current.descriptor.unmatched != desired.descriptor.unmatched {
-            changes.restart.append("paths: " + current.descriptor.paths.map(\.name).joined(separator: ", ") + " -> "
-                                   + desired.descriptor.paths.map(\.name).joined(separator: ", ")
-                                   + " (restart: the path classifier is built at start)")
+            || current.descriptor.unmatched != desired.descriptor.unmatched
+        {
+            changes.restart.append(
+                "paths: " + current.descriptor.paths.map(\.name).joined(separator: ", ") + " -> "
+                    + desired.descriptor.paths.map(\.name).joined(separator: ", ")
+                    + " (restart: the path classifier is built at start)")
         }
         let oldStages = current.descriptor.stages.map { "\($0.name) (\($0.vnf))" }
         let newStages = desired.descriptor.stages.map { "\($0.name) (\($0.vnf))" }
@@ -78,8 +81,9 @@ public struct ChainChanges: Sendable {
             restart.append("port \(port.name): removed (restart)")
         }
         if newPorts.map(\.name) != oldPorts.map(\.name), restart.isEmpty {
-            restart.append("ports reordered: \(oldPorts.map(\.name).joined(separator: ", ")) -> "
-                           + "\(newPorts.map(\.name).joined(separator: ", ")) (restart)")
+            restart.append(
+                "ports reordered: \(oldPorts.map(\.name).joined(separator: ", ")) -> "
+                    + "\(newPorts.map(\.name).joined(separator: ", ")) (restart)")
         }
         return restart
     }

@@ -34,26 +34,33 @@ public struct LoadedChain: Sendable {
             let field = "spec.stages[\(index)].config"
             if let builtIn = kind.builtInConfiguration {
                 if stage.config != nil {
-                    errors.append(DescriptorError(location: stage.location, field: field,
-                                                  message: "a \(stage.vnf) stage takes no configuration", fix: "remove \"config:\""))
+                    errors.append(
+                        DescriptorError(
+                            location: stage.location, field: field,
+                            message: "a \(stage.vnf) stage takes no configuration", fix: "remove \"config:\""))
                 }
                 configurations[stage.name] = builtIn
                 continue
             }
             guard let config = stage.config else {
-                errors.append(DescriptorError(location: stage.location, field: field,
-                                              message: "a \(stage.vnf) stage needs a configuration file",
-                                              fix: "add \"config: ../vnf-configs/NAME.yaml\" (relative to the chain file)"))
+                errors.append(
+                    DescriptorError(
+                        location: stage.location, field: field,
+                        message: "a \(stage.vnf) stage needs a configuration file",
+                        fix: "add \"config: ../vnf-configs/NAME.yaml\" (relative to the chain file)"))
                 continue
             }
             do {
                 let (configuration, references) = try kind.loadConfiguration(path: config)
                 configurations[stage.name] = configuration
                 for reference in references where !portNames.contains(reference.name) {
-                    let fix = Suggestion.closest(to: reference.name, in: portNames).map { "did you mean \"\($0)\"?" }
+                    let fix =
+                        Suggestion.closest(to: reference.name, in: portNames).map { "did you mean \"\($0)\"?" }
                         ?? "chain \(descriptor.name) has ports " + Suggestion.list(portNames)
-                    errors.append(DescriptorError(location: reference.location, field: reference.field,
-                                                  message: "chain \(descriptor.name) has no port \"\(reference.name)\"", fix: fix))
+                    errors.append(
+                        DescriptorError(
+                            location: reference.location, field: reference.field,
+                            message: "chain \(descriptor.name) has no port \"\(reference.name)\"", fix: fix))
                 }
             } catch {
                 errors += error.errors

@@ -36,8 +36,9 @@ public enum ServicePaths {
         }
         let switchPorts = descriptor.ports.enumerated().map { SwitchStage.Port(name: $1.name, number: UInt16($0), mode: .access(vlan: 1)) }
         flows.append(FlowEntry(priority: 0, actions: descriptor.unmatched == .switch ? [.normal] : []))
-        return SwitchStage(name: classifierStageName, ports: switchPorts, flows: flows, paths: targets, affinity: affinity,
-                           affinityEntryPort: 0)
+        return SwitchStage(
+            name: classifierStageName, ports: switchPorts, flows: flows, paths: targets, affinity: affinity,
+            affinityEntryPort: 0)
     }
 
     /// The chain of `descriptor` (which has paths) around its built `stages`: parse, the
@@ -54,7 +55,8 @@ public enum ServicePaths {
         // The egress stage runs last for forward traffic (stages run in reverse for replies,
         // where it runs first and does nothing).
         let egress = PathEgressStage(name: egressStageName, affinity: affinity)
-        return Chain(stages: [ParseStage(name: ChainAssembly.parseStageName), classifier] + gated + [egress], pool: pool,
-                     batchCapacity: batchCapacity, ingressStageCount: 2)
+        return Chain(
+            stages: [ParseStage(name: ChainAssembly.parseStageName), classifier] + gated + [egress], pool: pool,
+            batchCapacity: batchCapacity, ingressStageCount: 2)
     }
 }

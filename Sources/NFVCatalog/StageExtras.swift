@@ -45,12 +45,13 @@ public struct StageExtras: Sendable {
             }
         case let firewall as FirewallStage:
             let hits = firewall.counters
-            ruleHits = firewall.configuration.rules.enumerated().map { index, rule in
-                let hit = hits.hits(rule: index)
-                return RuleHits(name: rule.name, packets: hit.packets, bytes: hit.bytes)
-            } + [RuleHits(name: "default", packets: hits.defaultHits.packets, bytes: hits.defaultHits.bytes)]
+            ruleHits =
+                firewall.configuration.rules.enumerated().map { index, rule in
+                    let hit = hits.hits(rule: index)
+                    return RuleHits(name: rule.name, packets: hit.packets, bytes: hit.bytes)
+                } + [RuleHits(name: "default", packets: hits.defaultHits.packets, bytes: hits.defaultHits.bytes)]
                 + (hits.retiredHits.packets > 0
-                   ? [RuleHits(name: "(removed rules)", packets: hits.retiredHits.packets, bytes: hits.retiredHits.bytes)] : [])
+                    ? [RuleHits(name: "(removed rules)", packets: hits.retiredHits.packets, bytes: hits.retiredHits.bytes)] : [])
         default:
             break
         }

@@ -14,12 +14,15 @@ extension VNFConfiguration {
     /// Starts what the running `stage` of this configuration needs beside the workers, or nil
     /// when it needs nothing. `threadSetup(port)` is what a thread working toward chain port
     /// `port` runs first (a live chain enters the port's network namespace there).
-    public func startMonitor(for stage: any Stage,
-                             threadSetup: (_ port: String) -> (@Sendable () -> Void)?) -> (any StageMonitor)? {
+    public func startMonitor(
+        for stage: any Stage,
+        threadSetup: (_ port: String) -> (@Sendable () -> Void)?
+    ) -> (any StageMonitor)? {
         switch self {
         case .loadBalancer(let configuration):
             guard let balancer = stage.unwrapped as? LoadBalancerStage,
-                  configuration.services.contains(where: { $0.healthCheck != nil }) else { return nil }
+                configuration.services.contains(where: { $0.healthCheck != nil })
+            else { return nil }
             return HealthMonitor(stage: balancer, configuration: configuration, threadSetup: threadSetup(configuration.backendPort))
         case .decrementTTL, .passThrough, .firewall, .nat, .router, .switch:
             return nil

@@ -14,9 +14,11 @@ public struct SwitchFlowTable: Sendable {
     /// The configured flows of `chain`'s first switch stage, or nil when it has none.
     public init?(chain: LoadedChain) {
         guard let stage = chain.descriptor.stages.first(where: { $0.vnf == VNFKind.switch.name }),
-              case .switch(let configuration) = chain.configurations[stage.name] else { return nil }
-        let ports = Dictionary(chain.descriptor.ports.enumerated().map { ($1.name, UInt16($0)) },
-                               uniquingKeysWith: { first, _ in first })
+            case .switch(let configuration) = chain.configurations[stage.name]
+        else { return nil }
+        let ports = Dictionary(
+            chain.descriptor.ports.enumerated().map { ($1.name, UInt16($0)) },
+            uniquingKeysWith: { first, _ in first })
         self.stageName = stage.name
         self.ports = ports
         self.flows = configuration.flows.compactMap { try? FlowSyntax.parse($0, ports: ports) }

@@ -62,8 +62,10 @@ extension VNFConfiguration {
     /// Which source rules and forwards were added, removed or changed, by name.
     static func natChange(_ old: NATConfiguration, _ new: NATConfiguration) -> String {
         var parts: [String] = []
-        for (what, before, after) in [("source rules", old.sourceRules.map(\.name), new.sourceRules.map(\.name)),
-                                      ("forwards", old.forwards.map(\.name), new.forwards.map(\.name))] {
+        for (what, before, after) in [
+            ("source rules", old.sourceRules.map(\.name), new.sourceRules.map(\.name)),
+            ("forwards", old.forwards.map(\.name), new.forwards.map(\.name)),
+        ] {
             let added = after.filter { !before.contains($0) }
             let removed = before.filter { !after.contains($0) }
             if !added.isEmpty { parts.append("\(what) added: " + added.joined(separator: ", ")) }

@@ -41,15 +41,17 @@ extension VNFConfiguration {
         case .decrementTTL: DecrementTTLStage(name: name)
         case .passThrough: PassThroughStage(name: name)
         case .firewall(let configuration):
-            FirewallStage(name: name, configuration: configuration, portIndex: context.portIndex,
-                          routerAddresses: context.routerAddresses)
+            FirewallStage(
+                name: name, configuration: configuration, portIndex: context.portIndex,
+                routerAddresses: context.routerAddresses)
         case .router(let configuration):
             RouterStage(name: name, configuration: configuration, portIndex: context.portIndex)
         case .loadBalancer(let configuration):
             LoadBalancerStage(name: name, configuration: configuration, portIndex: context.portIndex)
         case .nat(let configuration):
-            NATStage(name: name, configuration: configuration, portIndex: context.portIndex,
-                     routerAddresses: context.routerAddresses)
+            NATStage(
+                name: name, configuration: configuration, portIndex: context.portIndex,
+                routerAddresses: context.routerAddresses)
         case .switch(let configuration):
             // The loader parsed every flow against the switch's ports, which the chain has.
             try! configuration.makeStage(name: name, portIndex: context.portIndex)

@@ -41,7 +41,8 @@ public enum VNFKind: String, CaseIterable, Sendable {
     /// Loads this kind's configuration file, with the chain ports it names (which the chain
     /// must have). Kinds without a file return their built-in configuration.
     public func loadConfiguration(path: String) throws(DescriptorErrorList)
-        -> (configuration: VNFConfiguration, portReferences: [PortReference]) {
+        -> (configuration: VNFConfiguration, portReferences: [PortReference])
+    {
         switch self {
         case .decrementTTL: return (.decrementTTL, [])
         case .passThrough: return (.passThrough, [])

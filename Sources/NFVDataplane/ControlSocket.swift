@@ -1,8 +1,9 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import NFVPipeline
 import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// The data plane's control socket: a unix stream socket, mode 0600 (root only), that takes one
 /// command line per connection (words separated by spaces) and answers it.
@@ -121,7 +122,8 @@ extension String {
     func trimmingWhitespace() -> String {
         let scalars = unicodeScalars
         guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }),
-              let last = scalars.lastIndex(where: { !$0.properties.isWhitespace }) else { return "" }
+            let last = scalars.lastIndex(where: { !$0.properties.isWhitespace })
+        else { return "" }
         return String(scalars[first...last])
     }
 }

@@ -7,7 +7,8 @@ public enum CounterReport {
     public static func text(_ snapshot: CounterSnapshot) -> String {
         var lines: [String] = []
         for port in snapshot.ports {
-            var line = "port \(port.name) (\(port.device)): rx \(port.receivedPackets) (\(port.receivedBytes) bytes), "
+            var line =
+                "port \(port.name) (\(port.device)): rx \(port.receivedPackets) (\(port.receivedBytes) bytes), "
                 + "tx \(port.transmittedPackets) (\(port.transmittedBytes) bytes)"
             let drops = reasons(port.drops)
             if !drops.isEmpty { line += ", drops " + drops }
@@ -21,16 +22,21 @@ public enum CounterReport {
         var rows = [header]
         for stage in snapshot.stages {
             let text = reasons(stage.drops)
-            rows.append([stage.name, stage.kind, "\(stage.received)", "\(stage.transmitted)", "\(stage.emitted)",
-                         "\(stage.held)", "\(stage.dropCount)", text.isEmpty ? "-" : text])
+            rows.append([
+                stage.name, stage.kind, "\(stage.received)", "\(stage.transmitted)", "\(stage.emitted)",
+                "\(stage.held)", "\(stage.dropCount)", text.isEmpty ? "-" : text,
+            ])
         }
         let widths = header.indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
         for row in rows {
-            lines.append(row.enumerated().map { column, cell in
-                column == row.count - 1 ? cell
-                    : column < 2 ? cell + String(repeating: " ", count: widths[column] - cell.count)
-                    : String(repeating: " ", count: widths[column] - cell.count) + cell
-            }.joined(separator: "  "))
+            lines.append(
+                row.enumerated().map { column, cell in
+                    column == row.count - 1
+                        ? cell
+                        : column < 2
+                            ? cell + String(repeating: " ", count: widths[column] - cell.count)
+                            : String(repeating: " ", count: widths[column] - cell.count) + cell
+                }.joined(separator: "  "))
         }
         return lines.joined(separator: "\n")
     }

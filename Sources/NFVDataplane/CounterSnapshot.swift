@@ -1,10 +1,11 @@
 import NFVCatalog
-#if canImport(Glibc)
-import Glibc
-#endif
 import NFVIO
 import NFVPacket
 import NFVPipeline
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// The counters of a live chain at one moment, as plain values: per chain port (summed over
 /// its queues) and per stage (summed over the workers). Workers produce one each between two
@@ -125,7 +126,8 @@ extension CounterSnapshot {
                 switch scalar {
                 case "\"": escaped += "\\\""
                 case "\\": escaped += "\\\\"
-                case _ where scalar.value < 0x20: escaped += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count) + String(scalar.value, radix: 16)
+                case _ where scalar.value < 0x20:
+                    escaped += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count) + String(scalar.value, radix: 16)
                 default: escaped.unicodeScalars.append(scalar)
                 }
             }
@@ -142,8 +144,9 @@ extension CounterSnapshot {
         let stages = self.stages.map { stage in
             "{\"name\":\(text(stage.name)),\"kind\":\(text(stage.kind)),\"rx\":\(stage.received),\"tx\":\(stage.transmitted),"
                 + "\"emitted\":\(stage.emitted),\"held\":\(stage.held),\"punted\":\(stage.punted),\"drops\":\(drops(stage.drops)),"
-                + "\"rules\":[" + stage.ruleHits.map { "{\"name\":\(text($0.name)),\"packets\":\($0.packets),\"bytes\":\($0.bytes)}" }
-                    .joined(separator: ",") + "]}"
+                + "\"rules\":["
+                + stage.ruleHits.map { "{\"name\":\(text($0.name)),\"packets\":\($0.packets),\"bytes\":\($0.bytes)}" }
+                .joined(separator: ",") + "]}"
         }
         return "{\"workers\":\(workerCount),\"handedOff\":\(handedOff),\"ports\":[\(ports.joined(separator: ","))],"
             + "\"stages\":[\(stages.joined(separator: ","))]}"

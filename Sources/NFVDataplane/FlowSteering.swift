@@ -23,8 +23,10 @@ public enum FlowSteering {
 
     /// The worker for the frame at `frame` with (unparsed) `metadata`, among `workerCount`;
     /// every worker of a chain passes the same `hasher`.
-    public static func target(frame: UnsafeMutableRawPointer, metadata: PacketMetadata, workerCount: Int,
-                              hasher: TableHash) -> Target {
+    public static func target(
+        frame: UnsafeMutableRawPointer, metadata: PacketMetadata, workerCount: Int,
+        hasher: TableHash
+    ) -> Target {
         var parsed = metadata
         guard PacketParser.parse(frame, metadata: &parsed) == .none else { return .local }
         let flags = parsed.flags

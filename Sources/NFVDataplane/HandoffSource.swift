@@ -1,7 +1,8 @@
 import NFVPacket
 import NFVPipeline
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The consumer end of a `HandoffRing` as a packet source: frames another worker handed over

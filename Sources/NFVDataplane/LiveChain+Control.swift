@@ -9,9 +9,10 @@ extension LiveChain {
         let stages = counters().stages.filter { $0.kind == VNFKind.switch.name }
         guard !stages.isEmpty else { return "error: chain \(loaded.descriptor.name) has no switch stage" }
         return stages.map { stage in
-            (stages.count > 1 ? "stage \(stage.name):\n" : "") + stage.flows.map {
-                $0.dumpLine(ports: names)
-            }.joined(separator: "\n")
+            (stages.count > 1 ? "stage \(stage.name):\n" : "")
+                + stage.flows.map {
+                    $0.dumpLine(ports: names)
+                }.joined(separator: "\n")
         }.joined(separator: "\n")
     }
 

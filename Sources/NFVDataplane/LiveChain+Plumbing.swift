@@ -13,15 +13,17 @@ extension LiveChain {
         for port in ports {
             let queues = port.tap?.queues ?? 1
             guard queues != count, !(loaded.descriptor.workers != nil && queues == 1) else { continue }
-            throw LiveChainError("\(port.location): port \(port.name): queues: \(queues) differs from "
-                                 + (loaded.descriptor.workers != nil ? "spec.workers: \(count)" : "port \(ports[0].name)'s \(count)")
-                                 + "; every port of a chain has the same number of queues (one worker per queue)")
+            throw LiveChainError(
+                "\(port.location): port \(port.name): queues: \(queues) differs from "
+                    + (loaded.descriptor.workers != nil ? "spec.workers: \(count)" : "port \(ports[0].name)'s \(count)")
+                    + "; every port of a chain has the same number of queues (one worker per queue)")
         }
         if count > 1 {
             for stage in loaded.descriptor.stages {
                 guard let problem = VNFKind(rawValue: stage.vnf)?.severalWorkersProblem else { continue }
-                throw LiveChainError("\(stage.location): stage \(stage.name) (\(stage.vnf)) needs queues: 1: \(problem); "
-                                     + "set queues: 1 on the ports")
+                throw LiveChainError(
+                    "\(stage.location): stage \(stage.name) (\(stage.vnf)) needs queues: 1: \(problem); "
+                        + "set queues: 1 on the ports")
             }
         }
         return count
@@ -32,15 +34,18 @@ extension LiveChain {
         do { host = try NetlinkSocket() } catch { throw LiveChainError("netlink: \(error)") }
         for (index, port) in loaded.descriptor.ports.enumerated() {
             guard port.kind == .tap, let tap = port.tap else {
-                throw LiveChainError("\(port.location): port \(port.name) is a \(port.kind.rawValue) port; a live chain runs TAP ports "
-                                     + "(replay a chain with capture ports with nfv-orch replay)")
+                throw LiveChainError(
+                    "\(port.location): port \(port.name) is a \(port.kind.rawValue) port; a live chain runs TAP ports "
+                        + "(replay a chain with capture ports with nfv-orch replay)")
             }
             let step = "\(port.location): port \(port.name) (\(tap.interfaceName))"
             do {
                 var portQueues: [TapPort] = []
                 for _ in 0..<queueCount {
-                    portQueues.append(try TapPort(name: tap.interfaceName, portNumber: UInt16(index), mtu: tap.mtu,
-                                                  multiQueue: queueCount > 1))
+                    portQueues.append(
+                        try TapPort(
+                            name: tap.interfaceName, portNumber: UInt16(index), mtu: tap.mtu,
+                            multiQueue: queueCount > 1))
                 }
                 queues.append(portQueues)
                 try host.setLink(tap.interfaceName, mtu: UInt32(tap.mtu))
@@ -70,10 +75,11 @@ extension LiveChain {
                 if let gateway = tap.gateway {
                     try configure.route(to: gateway.contains(":") ? "::/0" : "0.0.0.0/0", via: gateway, link: tap.interfaceName)
                 }
-                log.append("port \(port.name): TAP \(tap.interfaceName)"
-                           + (tap.namespace.map { " in namespace \($0)" } ?? "")
-                           + (tap.address.map { ", \($0)" } ?? "") + (tap.gateway.map { " via \($0)" } ?? "")
-                           + ", MTU \(tap.mtu)" + (queueCount > 1 ? ", \(queueCount) queues" : ""))
+                log.append(
+                    "port \(port.name): TAP \(tap.interfaceName)"
+                        + (tap.namespace.map { " in namespace \($0)" } ?? "")
+                        + (tap.address.map { ", \($0)" } ?? "") + (tap.gateway.map { " via \($0)" } ?? "")
+                        + ", MTU \(tap.mtu)" + (queueCount > 1 ? ", \(queueCount) queues" : ""))
             } catch {
                 throw LiveChainError("\(step): \(error)")
             }

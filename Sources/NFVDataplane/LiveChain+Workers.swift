@@ -2,8 +2,9 @@ import CLinux
 import NFVCatalog
 import NFVPacket
 import NFVPipeline
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 extension LiveChain {
@@ -18,12 +19,13 @@ extension LiveChain {
         let names = loaded.descriptor.ports.map(\.name)
         for index in 0..<queueCount {
             let pool = PacketPool(slotCount: 8 * PacketBatch.defaultCapacity, slotByteCount: 10_240)
-            workers.append(Worker(index: index, pool: pool, chain: ChainAssembly.makeChain(loaded, pool: pool),
-                                  queues: queues.map { $0[index] }, portNames: names, outbound: rings[index],
-                                  inbound: rings.compactMap { $0[index] }, wakes: wakes))
+            workers.append(
+                Worker(
+                    index: index, pool: pool, chain: ChainAssembly.makeChain(loaded, pool: pool),
+                    queues: queues.map { $0[index] }, portNames: names, outbound: rings[index],
+                    inbound: rings.compactMap { $0[index] }, wakes: wakes))
         }
     }
-
 
     /// Starts one thread per worker; `cpus` pins worker i to `cpus[i % cpus.count]` (empty:
     /// the scheduler decides).
@@ -48,7 +50,8 @@ extension LiveChain {
     func startHealthChecks() {
         let setup = { (portName: String) -> (@Sendable () -> Void)? in
             guard let port = self.loaded.descriptor.ports.first(where: { $0.name == portName }),
-                  let name = port.tap?.namespace, let namespace = self.namespaces[name] else { return nil }
+                let name = port.tap?.namespace, let namespace = self.namespaces[name]
+            else { return nil }
             let descriptor = namespace.fileDescriptor
             return { _ = nfv_enter_network_namespace(descriptor) }
         }

@@ -36,5 +36,5 @@ public final class WakeSignal: @unchecked Sendable {
 }
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif

@@ -3,8 +3,9 @@ import NFVIO
 import NFVPacket
 import NFVPipeline
 import Synchronization
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// One data-plane worker: run to completion on its own thread (rx burst from its queue of each
@@ -31,8 +32,10 @@ final class Worker: @unchecked Sendable {
     let snapshot = Mutex<CounterSnapshot?>(nil)
     var thread: PlatformThread?
 
-    init(index: Int, pool: PacketPool, chain: Chain, queues: [TapPort], portNames: [String],
-         outbound: [HandoffRing?], inbound: [HandoffRing], wakes: [WakeSignal]) {
+    init(
+        index: Int, pool: PacketPool, chain: Chain, queues: [TapPort], portNames: [String],
+        outbound: [HandoffRing?], inbound: [HandoffRing], wakes: [WakeSignal]
+    ) {
         self.index = index
         self.pool = pool
         self.chain = chain
@@ -80,7 +83,8 @@ final class Worker: @unchecked Sendable {
 
     /// The counters now (only the worker's thread, or anyone once it stopped).
     func makeSnapshot() -> CounterSnapshot {
-        CounterSnapshot(portNames: portNames, queues: queues, chain: chain,
-                        handedOff: steering.reduce(0) { $0 &+ $1.handedOff })
+        CounterSnapshot(
+            portNames: portNames, queues: queues, chain: chain,
+            handedOff: steering.reduce(0) { $0 &+ $1.handedOff })
     }
 }

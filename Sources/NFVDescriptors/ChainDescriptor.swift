@@ -48,8 +48,10 @@ public struct ChainDescriptor: Sendable, Equatable {
                 && symmetric == other.symmetric && priority == other.priority
         }
 
-        public init(name: String, from: String, to: String, match: String?, through: [String], symmetric: Bool, priority: Int,
-                    location: SourceLocation) {
+        public init(
+            name: String, from: String, to: String, match: String?, through: [String], symmetric: Bool, priority: Int,
+            location: SourceLocation
+        ) {
             self.name = name
             self.from = from
             self.to = to
@@ -81,8 +83,10 @@ public struct ChainDescriptor: Sendable, Equatable {
         }
     }
 
-    public init(name: String, ports: [PortDescriptor], stages: [StageDescriptor], file: String,
-                workers: Int? = nil, restart: RestartPolicy = RestartPolicy()) {
+    public init(
+        name: String, ports: [PortDescriptor], stages: [StageDescriptor], file: String,
+        workers: Int? = nil, restart: RestartPolicy = RestartPolicy()
+    ) {
         self.name = name
         self.ports = ports
         self.stages = stages

@@ -30,9 +30,11 @@ public struct ChainDescriptorLoader: Sendable {
             text = try String(contentsOfFile: path, encoding: .utf8)
         } catch {
             let reason = FileManager.default.fileExists(atPath: path) ? "cannot be read as UTF-8 text" : "does not exist"
-            throw DescriptorErrorList([DescriptorError(
-                location: SourceLocation(file: path, line: 1, column: 1), field: "",
-                message: "the file \(reason)")])
+            throw DescriptorErrorList([
+                DescriptorError(
+                    location: SourceLocation(file: path, line: 1, column: 1), field: "",
+                    message: "the file \(reason)")
+            ])
         }
         return try parse(text, file: path)
     }
@@ -42,29 +44,36 @@ public struct ChainDescriptorLoader: Sendable {
         let decoder = DescriptorDecoder(file: file)
         let directory = (file as NSString).deletingLastPathComponent
         guard let root = decoder.compose(text),
-              let top = decoder.mapping(root, field: "", allowed: ["apiVersion", "kind", "metadata", "spec"],
-                                        required: ["apiVersion", "kind", "metadata", "spec"])
+            let top = decoder.mapping(
+                root, field: "", allowed: ["apiVersion", "kind", "metadata", "spec"],
+                required: ["apiVersion", "kind", "metadata", "spec"])
         else { throw DescriptorErrorList(decoder.errors) }
 
         if let node = top["apiVersion"], let version = decoder.string(node, field: "apiVersion"),
-           version != ChainDescriptor.apiVersion {
-            decoder.report(node, field: "apiVersion", "unsupported API version \"\(version)\"",
-                           fix: "use \"\(ChainDescriptor.apiVersion)\"")
+            version != ChainDescriptor.apiVersion
+        {
+            decoder.report(
+                node, field: "apiVersion", "unsupported API version \"\(version)\"",
+                fix: "use \"\(ChainDescriptor.apiVersion)\"")
         }
         if let node = top["kind"], let kind = decoder.string(node, field: "kind"), kind != "Chain" {
-            let fix = Suggestion.closest(to: kind, in: ["Chain"]) != nil ? "did you mean \"Chain\"?"
+            let fix =
+                Suggestion.closest(to: kind, in: ["Chain"]) != nil
+                ? "did you mean \"Chain\"?"
                 : "this loader reads \"kind: Chain\" documents"
             decoder.report(node, field: "kind", "expected kind \"Chain\", found \"\(kind)\"", fix: fix)
         }
         var name = ""
         if let node = top["metadata"],
-           let metadata = decoder.mapping(node, field: "metadata", allowed: ["name", "labels"], required: ["name"]),
-           let nameNode = metadata["name"], let value = decoder.string(nameNode, field: "metadata.name") {
+            let metadata = decoder.mapping(node, field: "metadata", allowed: ["name", "labels"], required: ["name"]),
+            let nameNode = metadata["name"], let value = decoder.string(nameNode, field: "metadata.name")
+        {
             if isDNSLabel(value) {
                 name = value
             } else {
-                decoder.report(nameNode, field: "metadata.name", "\"\(value)\" is not a valid chain name",
-                               fix: "use 1-63 lower-case letters, digits and '-', starting and ending with a letter or digit")
+                decoder.report(
+                    nameNode, field: "metadata.name", "\"\(value)\" is not a valid chain name",
+                    fix: "use 1-63 lower-case letters, digits and '-', starting and ending with a letter or digit")
             }
         }
         var ports: [PortDescriptor] = []
@@ -72,17 +81,22 @@ public struct ChainDescriptorLoader: Sendable {
         var workers: Int?
         var restart = ChainDescriptor.RestartPolicy()
         if let node = top["spec"],
-           let spec = decoder.mapping(node, field: "spec", allowed: ["ports", "stages", "workers", "restart", "paths", "unmatched"],
-                                      required: ["ports"]) {
+            let spec = decoder.mapping(
+                node, field: "spec", allowed: ["ports", "stages", "workers", "restart", "paths", "unmatched"],
+                required: ["ports"])
+        {
             if let workersNode = spec["workers"] {
                 workers = decoder.integer(workersNode, field: "spec.workers", range: 1...16)
             }
             if let restartNode = spec["restart"],
-               let fields = decoder.mapping(restartNode, field: "spec.restart", allowed: ["policy", "limit"]) {
+                let fields = decoder.mapping(restartNode, field: "spec.restart", allowed: ["policy", "limit"])
+            {
                 if let policyNode = fields["policy"],
-                   let value = decoder.choice(policyNode, field: "spec.restart.policy",
-                                              choices: ChainDescriptor.RestartPolicy.Mode.allCases.map(\.rawValue), what: "restart policy"),
-                   let mode = ChainDescriptor.RestartPolicy.Mode(rawValue: value) {
+                    let value = decoder.choice(
+                        policyNode, field: "spec.restart.policy",
+                        choices: ChainDescriptor.RestartPolicy.Mode.allCases.map(\.rawValue), what: "restart policy"),
+                    let mode = ChainDescriptor.RestartPolicy.Mode(rawValue: value)
+                {
                     restart.mode = mode
                 }
                 if let limitNode = fields["limit"], let limit = decoder.integer(limitNode, field: "spec.restart.limit", range: 1...100) {
@@ -103,8 +117,10 @@ public struct ChainDescriptorLoader: Sendable {
                 paths = readPaths(pathsNode, decoder: decoder, ports: ports, stages: stages)
             }
             if let unmatchedNode = mapping["unmatched"],
-               let value = decoder.choice(unmatchedNode, field: "spec.unmatched", choices: ChainDescriptor.Unmatched.allCases.map(\.rawValue),
-                                          what: "handling of unmatched traffic") {
+                let value = decoder.choice(
+                    unmatchedNode, field: "spec.unmatched", choices: ChainDescriptor.Unmatched.allCases.map(\.rawValue),
+                    what: "handling of unmatched traffic")
+            {
                 unmatched = ChainDescriptor.Unmatched(rawValue: value) ?? .drop
             }
         }
@@ -125,8 +141,11 @@ public struct ChainDescriptorLoader: Sendable {
         var paths: [ChainDescriptor.PathDescriptor] = []
         for (index, element) in elements.enumerated() {
             let field = "spec.paths[\(index)]"
-            guard let fields = decoder.mapping(element, field: field, allowed: ["name", "from", "to", "match", "through", "symmetric", "priority"],
-                                               required: ["name", "from", "to", "through"]) else { continue }
+            guard
+                let fields = decoder.mapping(
+                    element, field: field, allowed: ["name", "from", "to", "match", "through", "symmetric", "priority"],
+                    required: ["name", "from", "to", "through"])
+            else { continue }
             let name = fields["name"].flatMap { decoder.string($0, field: "\(field).name") }
             if let name, let nameNode = fields["name"], paths.contains(where: { $0.name == name }) {
                 decoder.report(nameNode, field: "\(field).name", "path \"\(name)\" is declared twice", fix: "rename one of them")
@@ -143,8 +162,10 @@ public struct ChainDescriptorLoader: Sendable {
             let from = port("from")
             let to = port("to")
             if let from, let fromNode = fields["from"], from != portNames.first {
-                decoder.report(fromNode, field: "\(field).from", "a path enters on the chain's first port (\(portNames.first ?? "")), "
-                               + "the direction its stages run forward", fix: "list \"\(from)\" first among the ports, or use \"to:\" with symmetric")
+                decoder.report(
+                    fromNode, field: "\(field).from",
+                    "a path enters on the chain's first port (\(portNames.first ?? "")), "
+                        + "the direction its stages run forward", fix: "list \"\(from)\" first among the ports, or use \"to:\" with symmetric")
             }
             if let from, let to, from == to, let toNode = fields["to"] {
                 decoder.report(toNode, field: "\(field).to", "a path leaves on another port than it enters", fix: "name the port the path leads to")
@@ -155,13 +176,16 @@ public struct ChainDescriptorLoader: Sendable {
                 for (position, item) in items.enumerated() {
                     guard let stage = decoder.string(item, field: "\(field).through[\(position)]") else { continue }
                     guard let order = stageNames.firstIndex(of: stage) else {
-                        let fix = Suggestion.closest(to: stage, in: stageNames).map { "did you mean \"\($0)\"?" } ?? "stages: " + Suggestion.list(stageNames)
+                        let fix =
+                            Suggestion.closest(to: stage, in: stageNames).map { "did you mean \"\($0)\"?" } ?? "stages: "
+                            + Suggestion.list(stageNames)
                         decoder.report(item, field: "\(field).through[\(position)]", "no stage \"\(stage)\"", fix: fix)
                         continue
                     }
                     if order <= last {
-                        decoder.report(item, field: "\(field).through[\(position)]", "stage \"\(stage)\" comes before \"\(stageNames[last])\" in spec.stages",
-                                       fix: "list a path's stages in the chain's order (one pass over the stages serves every path)")
+                        decoder.report(
+                            item, field: "\(field).through[\(position)]", "stage \"\(stage)\" comes before \"\(stageNames[last])\" in spec.stages",
+                            fix: "list a path's stages in the chain's order (one pass over the stages serves every path)")
                     }
                     last = max(last, order)
                     through.append(stage)
@@ -178,14 +202,18 @@ public struct ChainDescriptorLoader: Sendable {
             }
             var symmetric = true
             if let node = fields["symmetric"] {
-                if let value = node.bool, case .scalar = node { symmetric = value } else {
+                if let value = node.bool, case .scalar = node {
+                    symmetric = value
+                } else {
                     decoder.report(node, field: "\(field).symmetric", "expected true or false")
                 }
             }
             let priority = fields["priority"].flatMap { decoder.integer($0, field: "\(field).priority", range: 1...65_000) } ?? 100
             guard let name, let from, let to else { continue }
-            paths.append(.init(name: name, from: from, to: to, match: match, through: through, symmetric: symmetric,
-                               priority: priority, location: decoder.location(of: element)))
+            paths.append(
+                .init(
+                    name: name, from: from, to: to, match: match, through: through, symmetric: symmetric,
+                    priority: priority, location: decoder.location(of: element)))
         }
         if paths.count > 62, let node = elements.last {
             decoder.report(node, field: "spec.paths", "\(paths.count) paths; a chain has at most 62", fix: "merge paths that take the same stages")
@@ -199,13 +227,17 @@ public struct ChainDescriptorLoader: Sendable {
         var seen: [String: SourceLocation] = [:]
         for (index, element) in elements.enumerated() {
             let field = "spec.ports[\(index)]"
-            guard let fields = decoder.mapping(element, field: field,
-                                               allowed: ["name", "type", "path", "rx", "tx"] + Self.tapKeys,
-                                               required: ["name", "type"]) else { continue }
+            guard
+                let fields = decoder.mapping(
+                    element, field: field,
+                    allowed: ["name", "type", "path", "rx", "tx"] + Self.tapKeys,
+                    required: ["name", "type"])
+            else { continue }
             let name = fields["name"].flatMap { decoder.string($0, field: "\(field).name") }
             let kindText = fields["type"].flatMap {
-                decoder.choice($0, field: "\(field).type", choices: PortDescriptor.Kind.allCases.map(\.rawValue),
-                               what: "port type")
+                decoder.choice(
+                    $0, field: "\(field).type", choices: PortDescriptor.Kind.allCases.map(\.rawValue),
+                    what: "port type")
             }
             func path(_ key: String) -> String? {
                 fields[key].flatMap { decoder.string($0, field: "\(field).\(key)") }.map { resolve($0, in: directory) }
@@ -213,8 +245,9 @@ public struct ChainDescriptorLoader: Sendable {
             guard let name, let kindText, let kind = PortDescriptor.Kind(rawValue: kindText) else { continue }
             let location = decoder.location(of: element)
             if let first = seen[name] {
-                decoder.report(fields["name"]!, field: "\(field).name", "port \"\(name)\" is declared twice",
-                               fix: "rename one of them (the first is at \(first))")
+                decoder.report(
+                    fields["name"]!, field: "\(field).name", "port \"\(name)\" is declared twice",
+                    fix: "rename one of them (the first is at \(first))")
                 continue
             }
             seen[name] = location
@@ -223,44 +256,52 @@ public struct ChainDescriptorLoader: Sendable {
             var tap: PortDescriptor.TapSettings?
             if kind != .tap {
                 for key in Self.tapKeys where fields[key] != nil {
-                    decoder.report(fields.keys[key]!, field: "\(field).\(key)", "\"\(key)\" belongs to TAP ports",
-                                   fix: "remove it, or make the port \"type: tap\"")
+                    decoder.report(
+                        fields.keys[key]!, field: "\(field).\(key)", "\"\(key)\" belongs to TAP ports",
+                        fix: "remove it, or make the port \"type: tap\"")
                 }
             }
             switch kind {
             case .tap:
                 for key in ["path", "rx", "tx"] where fields[key] != nil {
-                    decoder.report(fields.keys[key]!, field: "\(field).\(key)", "a TAP port has no capture files",
-                                   fix: "remove \"\(key)\"; nfv-orch replay --in/--out can still feed the chain from captures")
+                    decoder.report(
+                        fields.keys[key]!, field: "\(field).\(key)", "a TAP port has no capture files",
+                        fix: "remove \"\(key)\"; nfv-orch replay --in/--out can still feed the chain from captures")
                 }
                 guard let settings = readTap(fields, field: field, portName: name, decoder: decoder) else { continue }
                 tap = settings
             case .pcapIn, .pcapOut:
                 for key in ["rx", "tx"] where fields[key] != nil {
-                    decoder.report(fields.keys[key]!, field: "\(field).\(key)", "a \(kind.rawValue) port takes \"path\", not \"\(key)\"",
-                                   fix: "use \"path:\", or \"type: pcap\" with rx/tx")
+                    decoder.report(
+                        fields.keys[key]!, field: "\(field).\(key)", "a \(kind.rawValue) port takes \"path\", not \"\(key)\"",
+                        fix: "use \"path:\", or \"type: pcap\" with rx/tx")
                 }
                 guard fields["path"] != nil else {
-                    decoder.report(element, field: "\(field).path", "a \(kind.rawValue) port needs a capture file",
-                                   fix: "add \"path: FILE.pcap\" (relative to the chain file)")
+                    decoder.report(
+                        element, field: "\(field).path", "a \(kind.rawValue) port needs a capture file",
+                        fix: "add \"path: FILE.pcap\" (relative to the chain file)")
                     continue
                 }
                 if kind == .pcapIn { receive = path("path") } else { transmit = path("path") }
             case .pcap:
                 if fields["path"] != nil {
-                    decoder.report(fields.keys["path"]!, field: "\(field).path", "a pcap port takes \"rx\" and \"tx\", not \"path\"",
-                                   fix: "write \"rx: FILE.pcap\" for arriving frames, \"tx: FILE.pcap\" for leaving ones")
+                    decoder.report(
+                        fields.keys["path"]!, field: "\(field).path", "a pcap port takes \"rx\" and \"tx\", not \"path\"",
+                        fix: "write \"rx: FILE.pcap\" for arriving frames, \"tx: FILE.pcap\" for leaving ones")
                 }
                 receive = path("rx")
                 transmit = path("tx")
                 if fields["rx"] == nil && fields["tx"] == nil {
-                    decoder.report(element, field: "\(field)", "a pcap port needs \"rx\", \"tx\" or both",
-                                   fix: "add \"rx: FILE.pcap\" (frames arriving) and/or \"tx: FILE.pcap\" (frames leaving)")
+                    decoder.report(
+                        element, field: "\(field)", "a pcap port needs \"rx\", \"tx\" or both",
+                        fix: "add \"rx: FILE.pcap\" (frames arriving) and/or \"tx: FILE.pcap\" (frames leaving)")
                     continue
                 }
             }
-            ports.append(PortDescriptor(name: name, kind: kind, receivePath: receive, transmitPath: transmit, tap: tap,
-                                        location: location))
+            ports.append(
+                PortDescriptor(
+                    name: name, kind: kind, receivePath: receive, transmitPath: transmit, tap: tap,
+                    location: location))
         }
         return ports
     }
@@ -273,17 +314,20 @@ public struct ChainDescriptorLoader: Sendable {
         let errorsBefore = decoder.errors.count
         var settings = PortDescriptor.TapSettings(interfaceName: portName)
         if let node = fields["ifname"], let text = decoder.string(node, field: "\(field).ifname") { settings.interfaceName = text }
-        let nameValid = !settings.interfaceName.isEmpty && settings.interfaceName.utf8.count <= 15
+        let nameValid =
+            !settings.interfaceName.isEmpty && settings.interfaceName.utf8.count <= 15
             && settings.interfaceName.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) }
         if !nameValid {
-            decoder.report(fields["ifname"] ?? fields["name"]!, field: "\(field).ifname",
-                           "\"\(settings.interfaceName)\" is not a usable interface name",
-                           fix: "use 1 to 15 letters, digits, '-', '_' or '.' (set \"ifname:\" when the port name does not fit)")
+            decoder.report(
+                fields["ifname"] ?? fields["name"]!, field: "\(field).ifname",
+                "\"\(settings.interfaceName)\" is not a usable interface name",
+                fix: "use 1 to 15 letters, digits, '-', '_' or '.' (set \"ifname:\" when the port name does not fit)")
         }
         if let node = fields["namespace"], let text = decoder.string(node, field: "\(field).namespace") {
             if text.isEmpty || text.contains("/") || text == "." || text == ".." || text.utf8.count > 64 {
-                decoder.report(node, field: "\(field).namespace", "\"\(text)\" is not a namespace name",
-                               fix: "use a plain name such as nfv-client (it becomes /run/netns/NAME)")
+                decoder.report(
+                    node, field: "\(field).namespace", "\"\(text)\" is not a namespace name",
+                    fix: "use a plain name such as nfv-client (it becomes /run/netns/NAME)")
             } else {
                 settings.namespace = text
             }
@@ -299,8 +343,9 @@ public struct ChainDescriptorLoader: Sendable {
                 let mapped = v4.map { IPv6Address(ipv4Mapped: $0) } ?? v6!
                 subnet = IPPrefix(network: mapped, length: v4 != nil ? 96 + length : length, isIPv4: v4 != nil)
             } else {
-                decoder.report(node, field: "\(field).address", "\"\(text)\" is not an address with a prefix length",
-                               fix: "write the kernel side's address as 10.0.1.2/24 or 2001:db8::2/64")
+                decoder.report(
+                    node, field: "\(field).address", "\"\(text)\" is not an address with a prefix length",
+                    fix: "write the kernel side's address as 10.0.1.2/24 or 2001:db8::2/64")
             }
         }
         if let node = fields["gateway"], let text = decoder.string(node, field: "\(field).gateway") {
@@ -308,14 +353,17 @@ public struct ChainDescriptorLoader: Sendable {
             if gateway == nil {
                 decoder.report(node, field: "\(field).gateway", "\"\(text)\" is not an IP address", fix: "write 10.0.1.1")
             } else if fields["namespace"] == nil {
-                decoder.report(node, field: "\(field).gateway", "a gateway is set only inside the port's own namespace",
-                               fix: "add \"namespace:\" (the data plane never changes its own host's default route)")
+                decoder.report(
+                    node, field: "\(field).gateway", "a gateway is set only inside the port's own namespace",
+                    fix: "add \"namespace:\" (the data plane never changes its own host's default route)")
             } else if fields["address"] == nil {
-                decoder.report(node, field: "\(field).gateway", "a gateway needs the port's own address",
-                               fix: "add \"address:\" with the subnet the gateway is in")
+                decoder.report(
+                    node, field: "\(field).gateway", "a gateway needs the port's own address",
+                    fix: "add \"address:\" with the subnet the gateway is in")
             } else if let subnet, let gateway, !subnet.contains(gateway) || (IPv4Address(text) != nil) != subnet.isIPv4 {
-                decoder.report(node, field: "\(field).gateway", "\(text) is not inside \(settings.address ?? "")",
-                               fix: "the gateway must be reachable on the port's subnet")
+                decoder.report(
+                    node, field: "\(field).gateway", "\(text) is not inside \(settings.address ?? "")",
+                    fix: "the gateway must be reachable on the port's subnet")
             } else {
                 settings.gateway = text
             }
@@ -331,12 +379,16 @@ public struct ChainDescriptorLoader: Sendable {
         var seen: [String: SourceLocation] = [:]
         for (index, element) in elements.enumerated() {
             let field = "spec.stages[\(index)]"
-            guard let fields = decoder.mapping(element, field: field, allowed: ["name", "vnf", "config"],
-                                               required: ["name", "vnf"]) else { continue }
+            guard
+                let fields = decoder.mapping(
+                    element, field: field, allowed: ["name", "vnf", "config"],
+                    required: ["name", "vnf"])
+            else { continue }
             var name = fields["name"].flatMap { decoder.string($0, field: "\(field).name") }
             if let value = name, let reason = reservedStageNames[value] {
-                decoder.report(fields["name"]!, field: "\(field).name", "\"\(value)\" is reserved: \(reason)",
-                               fix: "choose another stage name")
+                decoder.report(
+                    fields["name"]!, field: "\(field).name", "\"\(value)\" is reserved: \(reason)",
+                    fix: "choose another stage name")
                 name = nil
             }
             let vnf = fields["vnf"].flatMap {
@@ -350,15 +402,17 @@ public struct ChainDescriptorLoader: Sendable {
                 if FileManager.default.fileExists(atPath: resolved) {
                     config = resolved
                 } else {
-                    decoder.report(configNode, field: "\(field).config", "configuration file \"\(resolved)\" does not exist",
-                                   fix: "paths are relative to the chain file's folder")
+                    decoder.report(
+                        configNode, field: "\(field).config", "configuration file \"\(resolved)\" does not exist",
+                        fix: "paths are relative to the chain file's folder")
                 }
             }
             guard let name, let vnf else { continue }
             let location = decoder.location(of: element)
             if let first = seen[name] {
-                decoder.report(fields["name"]!, field: "\(field).name", "stage \"\(name)\" is declared twice",
-                               fix: "rename one of them (the first is at \(first))")
+                decoder.report(
+                    fields["name"]!, field: "\(field).name", "stage \"\(name)\" is declared twice",
+                    fix: "rename one of them (the first is at \(first))")
                 continue
             }
             seen[name] = location

@@ -16,17 +16,18 @@ public final class DescriptorDecoder {
     public func compose(_ text: String) -> Node? {
         do {
             guard let node = try Yams.compose(yaml: text) else {
-                report(SourceLocation(file: file, line: 1, column: 1), field: "",
-                       "the file is empty", fix: "start with \"apiVersion: nfv/v1\"")
+                report(
+                    SourceLocation(file: file, line: 1, column: 1), field: "",
+                    "the file is empty", fix: "start with \"apiVersion: nfv/v1\"")
                 return nil
             }
             return node
         } catch let error as YamlError {
             switch error {
-            case let .scanner(_, problem, mark, _), let .parser(_, problem, mark, _),
-                 let .composer(_, problem, mark, _):
+            case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _),
+                .composer(_, let problem, let mark, _):
                 report(location(mark), field: "", "YAML syntax error: \(problem)")
-            case let .reader(problem, _, _, _):
+            case .reader(let problem, _, _, _):
                 report(SourceLocation(file: file, line: 1, column: 1), field: "", "cannot read the file: \(problem)")
             default:
                 report(SourceLocation(file: file, line: 1, column: 1), field: "", "YAML error: \(error)")
@@ -59,7 +60,7 @@ public final class DescriptorDecoder {
     /// strings, unique and among `allowed` (with a did-you-mean for near misses) and that every
     /// key of `required` is present. Returns nil when `node` is not a mapping.
     public func mapping(_ node: Node, field: String, allowed: [String], required: [String] = []) -> MappingFields? {
-        guard case let .mapping(mapping) = node else {
+        guard case .mapping(let mapping) = node else {
             report(node, field: field, "expected a mapping (key: value pairs), found \(kindName(node))")
             return nil
         }
@@ -75,7 +76,8 @@ public final class DescriptorDecoder {
                 continue
             }
             guard allowed.contains(name) else {
-                let fix = Suggestion.closest(to: name, in: allowed).map { "did you mean \"\($0)\"?" }
+                let fix =
+                    Suggestion.closest(to: name, in: allowed).map { "did you mean \"\($0)\"?" }
                     ?? "known fields here: \(allowed.joined(separator: ", "))"
                 report(key, field: path, "unknown field", fix: fix)
                 continue
@@ -84,17 +86,19 @@ public final class DescriptorDecoder {
             fields.keys[name] = key
         }
         for name in required where fields.values[name] == nil {
-            report(node, field: join(field, name), "required field is missing",
-                   fix: "add \"\(name):\" to this mapping")
+            report(
+                node, field: join(field, name), "required field is missing",
+                fix: "add \"\(name):\" to this mapping")
         }
         return fields
     }
 
     /// The elements of a sequence; nil (with an error) when `node` is not one.
     public func sequence(_ node: Node, field: String) -> [Node]? {
-        guard case let .sequence(sequence) = node else {
-            report(node, field: field, "expected a list, found \(kindName(node))",
-                   fix: "write one \"- ...\" line per element")
+        guard case .sequence(let sequence) = node else {
+            report(
+                node, field: field, "expected a list, found \(kindName(node))",
+                fix: "write one \"- ...\" line per element")
             return nil
         }
         return Array(sequence)
@@ -102,7 +106,7 @@ public final class DescriptorDecoder {
 
     /// The text of a scalar; nil (with an error) for a mapping, a list or an empty value.
     public func string(_ node: Node, field: String) -> String? {
-        guard case let .scalar(scalar) = node else {
+        guard case .scalar(let scalar) = node else {
             report(node, field: field, "expected a text value, found \(kindName(node))")
             return nil
         }
@@ -120,8 +124,9 @@ public final class DescriptorDecoder {
             return nil
         }
         guard range.contains(value) else {
-            report(node, field: field, "\(value) is out of range",
-                   fix: "use a value from \(range.lowerBound) to \(range.upperBound)")
+            report(
+                node, field: field, "\(value) is out of range",
+                fix: "use a value from \(range.lowerBound) to \(range.upperBound)")
             return nil
         }
         return value
@@ -131,7 +136,8 @@ public final class DescriptorDecoder {
     public func choice(_ node: Node, field: String, choices: [String], what: String) -> String? {
         guard let value = string(node, field: field) else { return nil }
         guard choices.contains(value) else {
-            let fix = Suggestion.closest(to: value, in: choices).map { "did you mean \"\($0)\"?" }
+            let fix =
+                Suggestion.closest(to: value, in: choices).map { "did you mean \"\($0)\"?" }
                 ?? "use \(Suggestion.list(choices))"
             report(node, field: field, "unknown \(what) \"\(value)\"", fix: fix)
             return nil

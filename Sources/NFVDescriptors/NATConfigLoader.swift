@@ -52,8 +52,9 @@ public struct NATConfigLoader: Sendable {
             }
         }
         if let inside = ports["inside"], inside == ports["outside"] {
-            decoder.report(spec["outside"]!, field: "spec.outside", "inside and outside are the same port",
-                           fix: "a NAT sits between two chain ports")
+            decoder.report(
+                spec["outside"]!, field: "spec.outside", "inside and outside are the same port",
+                fix: "a NAT sits between two chain ports")
         }
         var pool: [IPv4Address] = []
         if let node = spec["pool"] {
@@ -62,8 +63,9 @@ public struct NATConfigLoader: Sendable {
                 if let range = poolRange(text) {
                     pool += range
                 } else {
-                    decoder.report(element, field: path, "\"\(text)\" is not an IPv4 address or range",
-                                   fix: "write 198.51.100.2 or 198.51.100.2-198.51.100.9")
+                    decoder.report(
+                        element, field: path, "\"\(text)\" is not an IPv4 address or range",
+                        fix: "write 198.51.100.2 or 198.51.100.2-198.51.100.9")
                 }
             }
             if pool.count > 255 {
@@ -75,16 +77,19 @@ public struct NATConfigLoader: Sendable {
             for (index, element) in elements.enumerated() {
                 let field = "spec.snat[\(index)]"
                 guard let fields = decoder.mapping(element, field: field, allowed: ["name", "match", "ports"], required: ["name", "match"]),
-                      let ruleName = fields["name"].flatMap({ decoder.string($0, field: "\(field).name") }) else { continue }
+                    let ruleName = fields["name"].flatMap({ decoder.string($0, field: "\(field).name") })
+                else { continue }
                 var prefixes: [IPPrefix] = []
                 if let match = fields["match"],
-                   let matchFields = decoder.mapping(match, field: "\(field).match", allowed: ["srcPrefix"], required: ["srcPrefix"]),
-                   let prefixNode = matchFields["srcPrefix"] {
+                    let matchFields = decoder.mapping(match, field: "\(field).match", allowed: ["srcPrefix"], required: ["srcPrefix"]),
+                    let prefixNode = matchFields["srcPrefix"]
+                {
                     for (prefixElement, path) in list(prefixNode, field: "\(field).match.srcPrefix") {
                         guard let text = decoder.string(prefixElement, field: path) else { continue }
                         guard let prefix = IPPrefix(text), prefix.isIPv4 else {
-                            decoder.report(prefixElement, field: path, "\"\(text)\" is not an IPv4 prefix",
-                                           fix: "this NAT translates IPv4: write 10.0.1.0/24")
+                            decoder.report(
+                                prefixElement, field: path, "\"\(text)\" is not an IPv4 prefix",
+                                fix: "this NAT translates IPv4: write 10.0.1.0/24")
                             continue
                         }
                         prefixes.append(prefix)
@@ -96,8 +101,9 @@ public struct NATConfigLoader: Sendable {
                     if bounds.count == 2, let low = bounds[0], let high = bounds[1], low >= 1, low <= high {
                         range = PortRange(low, high)
                     } else {
-                        decoder.report(portsNode, field: "\(field).ports", "\"\(text)\" is not a port range",
-                                       fix: "write 1024-65535 (low-high, from 1)")
+                        decoder.report(
+                            portsNode, field: "\(field).ports", "\"\(text)\" is not a port range",
+                            fix: "write 1024-65535 (low-high, from 1)")
                     }
                 }
                 rules.append(NATConfiguration.SourceRule(name: ruleName, sourcePrefixes: prefixes, ports: range))
@@ -107,9 +113,12 @@ public struct NATConfigLoader: Sendable {
         if let node = spec["dnat"], let elements = decoder.sequence(node, field: "spec.dnat") {
             for (index, element) in elements.enumerated() {
                 let field = "spec.dnat[\(index)]"
-                guard let fields = decoder.mapping(element, field: field, allowed: ["name", "proto", "external", "internal"],
-                                                   required: ["name", "external", "internal"]),
-                      let forwardName = fields["name"].flatMap({ decoder.string($0, field: "\(field).name") }) else { continue }
+                guard
+                    let fields = decoder.mapping(
+                        element, field: field, allowed: ["name", "proto", "external", "internal"],
+                        required: ["name", "external", "internal"]),
+                    let forwardName = fields["name"].flatMap({ decoder.string($0, field: "\(field).name") })
+                else { continue }
                 var ipProtocol: UInt8?
                 if let protoNode = fields["proto"] {
                     ipProtocol = decoder.choice(protoNode, field: "\(field).proto", choices: ["tcp", "udp", "icmp"], what: "protocol")
@@ -119,66 +128,86 @@ public struct NATConfigLoader: Sendable {
                 let internalEndpoint = fields["internal"].flatMap { endpoint($0, field: "\(field).internal", decoder: decoder) }
                 guard let externalEndpoint, let internalEndpoint else { continue }
                 if ipProtocol == IPProtocol.icmp && (externalEndpoint.port != nil || internalEndpoint.port != nil) {
-                    decoder.report(element, field: field, "ICMP has no ports",
-                                   fix: "write external: ADDRESS and internal: ADDRESS (echo requests keep their identifier)")
+                    decoder.report(
+                        element, field: field, "ICMP has no ports",
+                        fix: "write external: ADDRESS and internal: ADDRESS (echo requests keep their identifier)")
                     continue
                 }
                 if ipProtocol != nil && (externalEndpoint.port == nil) != (internalEndpoint.port == nil) {
-                    decoder.report(element, field: field, "a port forward needs ports on both sides",
-                                   fix: "write external: ADDRESS:PORT and internal: ADDRESS:PORT, or no ports to forward every port of the protocol")
+                    decoder.report(
+                        element, field: field, "a port forward needs ports on both sides",
+                        fix: "write external: ADDRESS:PORT and internal: ADDRESS:PORT, or no ports to forward every port of the protocol")
                     continue
                 }
                 if ipProtocol == nil && (externalEndpoint.port != nil || internalEndpoint.port != nil) {
                     decoder.report(element, field: field, "ports need a protocol", fix: "add \"proto: tcp\" or \"proto: udp\"")
                     continue
                 }
-                forwards.append(NATConfiguration.Forward(name: forwardName, ipProtocol: ipProtocol, externalAddress: externalEndpoint.address,
-                                                         externalPort: externalEndpoint.port, internalAddress: internalEndpoint.address,
-                                                         internalPort: internalEndpoint.port))
+                forwards.append(
+                    NATConfiguration.Forward(
+                        name: forwardName, ipProtocol: ipProtocol, externalAddress: externalEndpoint.address,
+                        externalPort: externalEndpoint.port, internalAddress: internalEndpoint.address,
+                        internalPort: internalEndpoint.port))
             }
         }
-        if let node = spec["mapping"], let value = decoder.choice(node, field: "spec.mapping", choices: ["endpoint-independent"],
-                                                                  what: "mapping behaviour") {
+        if let node = spec["mapping"],
+            let value = decoder.choice(
+                node, field: "spec.mapping", choices: ["endpoint-independent"],
+                what: "mapping behaviour")
+        {
             _ = value
         }
         var filtering = NATConfiguration.Filtering.endpointIndependent
-        if let node = spec["filtering"], let value = decoder.choice(node, field: "spec.filtering",
-                                                                    choices: NATConfiguration.Filtering.allCases.map(\.rawValue),
-                                                                    what: "filtering behaviour") {
+        if let node = spec["filtering"],
+            let value = decoder.choice(
+                node, field: "spec.filtering",
+                choices: NATConfiguration.Filtering.allCases.map(\.rawValue),
+                what: "filtering behaviour")
+        {
             filtering = NATConfiguration.Filtering(rawValue: value)!
         }
         var hairpin = true
         if let node = spec["hairpin"] {
-            if case .scalar = node, let value = node.bool { hairpin = value } else {
+            if case .scalar = node, let value = node.bool {
+                hairpin = value
+            } else {
                 decoder.report(node, field: "spec.hairpin", "expected true or false")
             }
         }
         var unreachableOnExhaustion = false
-        if let node = spec["onExhaustion"], let value = decoder.choice(node, field: "spec.onExhaustion",
-                                                                     choices: ["drop", "icmp-unreachable"], what: "exhaustion behaviour") {
+        if let node = spec["onExhaustion"],
+            let value = decoder.choice(
+                node, field: "spec.onExhaustion",
+                choices: ["drop", "icmp-unreachable"], what: "exhaustion behaviour")
+        {
             unreachableOnExhaustion = value == "icmp-unreachable"
         }
         var timeouts = NATConfiguration.Timeouts()
         var maximum = 65_536
         if let node = spec["sessions"],
-           let fields = decoder.mapping(node, field: "spec.sessions",
-                                        allowed: ["max", "udpTimeout", "tcpEstablishedTimeout", "tcpTransitoryTimeout", "icmpTimeout"]) {
+            let fields = decoder.mapping(
+                node, field: "spec.sessions",
+                allowed: ["max", "udpTimeout", "tcpEstablishedTimeout", "tcpTransitoryTimeout", "icmpTimeout"])
+        {
             if let value = fields["max"].flatMap({ decoder.integer($0, field: "spec.sessions.max", range: 16...16_777_216) }) {
                 maximum = value
             }
             // RFC 4787 REQ-5, RFC 5382 REQ-5, RFC 5508 REQ-1 minimums.
-            for (key, minimum, keyPath) in [("udpTimeout", 120, \NATConfiguration.Timeouts.udp),
-                                            ("tcpEstablishedTimeout", 7440, \NATConfiguration.Timeouts.tcpEstablished),
-                                            ("tcpTransitoryTimeout", 240, \NATConfiguration.Timeouts.tcpTransitory),
-                                            ("icmpTimeout", 60, \NATConfiguration.Timeouts.icmp)] {
+            for (key, minimum, keyPath) in [
+                ("udpTimeout", 120, \NATConfiguration.Timeouts.udp),
+                ("tcpEstablishedTimeout", 7440, \NATConfiguration.Timeouts.tcpEstablished),
+                ("tcpTransitoryTimeout", 240, \NATConfiguration.Timeouts.tcpTransitory),
+                ("icmpTimeout", 60, \NATConfiguration.Timeouts.icmp),
+            ] {
                 guard let valueNode = fields[key], let text = decoder.string(valueNode, field: "spec.sessions.\(key)") else { continue }
                 guard let seconds = Self.seconds(text) else {
                     decoder.report(valueNode, field: "spec.sessions.\(key)", "\"\(text)\" is not a duration", fix: "write 300s, 5m or 2h")
                     continue
                 }
                 if seconds < minimum {
-                    decoder.report(valueNode, field: "spec.sessions.\(key)", "\(seconds)s is below the \(minimum)s the RFCs require",
-                                   fix: "use at least \(minimum)s")
+                    decoder.report(
+                        valueNode, field: "spec.sessions.\(key)", "\(seconds)s is below the \(minimum)s the RFCs require",
+                        fix: "use at least \(minimum)s")
                     continue
                 }
                 timeouts[keyPath: keyPath] = UInt64(seconds)
@@ -187,15 +216,17 @@ public struct NATConfigLoader: Sendable {
         guard decoder.errors.isEmpty, let inside = ports["inside"], let outside = ports["outside"] else {
             throw DescriptorErrorList(decoder.errors)
         }
-        return Loaded(configuration: NATConfiguration(name: name, insidePort: inside, outsidePort: outside, pool: pool,
-                                                      sourceRules: rules, forwards: forwards, filtering: filtering,
-                                                      hairpin: hairpin, maximumMappings: maximum, timeouts: timeouts,
-                                                      unreachableOnExhaustion: unreachableOnExhaustion),
-                      portReferences: references)
+        return Loaded(
+            configuration: NATConfiguration(
+                name: name, insidePort: inside, outsidePort: outside, pool: pool,
+                sourceRules: rules, forwards: forwards, filtering: filtering,
+                hairpin: hairpin, maximumMappings: maximum, timeouts: timeouts,
+                unreachableOnExhaustion: unreachableOnExhaustion),
+            portReferences: references)
     }
 
     func list(_ node: Node, field: String) -> [(Node, String)] {
-        if case let .sequence(sequence) = node { return sequence.enumerated().map { ($1, "\(field)[\($0)]") } }
+        if case .sequence(let sequence) = node { return sequence.enumerated().map { ($1, "\(field)[\($0)]") } }
         return [(node, field)]
     }
 
@@ -219,7 +250,8 @@ public struct NATConfigLoader: Sendable {
     /// Whole seconds of a duration ("300s", "5m", "2h", or a bare number of seconds).
     static func seconds(_ text: String) -> Int? {
         guard let milliseconds = DescriptorDecoder.milliseconds(text.allSatisfy(\.isNumber) ? text + "s" : text),
-              milliseconds % 1000 == 0 else { return nil }
+            milliseconds % 1000 == 0
+        else { return nil }
         return milliseconds / 1000
     }
 }

@@ -30,8 +30,10 @@ public struct PortDescriptor: Sendable, Equatable {
         public var mtu: Int
         /// Queues of a multi-queue TAP (one worker each).
         public var queues: Int
-        public init(interfaceName: String, namespace: String? = nil, address: String? = nil, gateway: String? = nil,
-                    mtu: Int = 1500, queues: Int = 1) {
+        public init(
+            interfaceName: String, namespace: String? = nil, address: String? = nil, gateway: String? = nil,
+            mtu: Int = 1500, queues: Int = 1
+        ) {
             self.interfaceName = interfaceName
             self.namespace = namespace
             self.address = address
@@ -55,8 +57,10 @@ public struct PortDescriptor: Sendable, Equatable {
     public var location: SourceLocation
 
     /// Creates a port description.
-    public init(name: String, kind: Kind, receivePath: String?, transmitPath: String?, tap: TapSettings? = nil,
-                location: SourceLocation) {
+    public init(
+        name: String, kind: Kind, receivePath: String?, transmitPath: String?, tap: TapSettings? = nil,
+        location: SourceLocation
+    ) {
         self.name = name
         self.kind = kind
         self.receivePath = receivePath

@@ -31,23 +31,26 @@ public struct SwitchConfigLoader: Sendable {
     }
 
     public func parse(_ text: String, file: String) throws(DescriptorErrorList) -> Loaded {
-        let (decoder, name, spec) = try VNFDocument.spec(text, file: file, kind: "SwitchConfig", allowed: ["ports", "macTable", "flows"],
-                                                         required: ["ports"])
+        let (decoder, name, spec) = try VNFDocument.spec(
+            text, file: file, kind: "SwitchConfig", allowed: ["ports", "macTable", "flows"],
+            required: ["ports"])
         var ports: [SwitchConfiguration.PortSetting] = []
         var references: [PortReference] = []
         if let node = spec["ports"], let elements = decoder.sequence(node, field: "spec.ports") {
             for (index, element) in elements.enumerated() {
                 let field = "spec.ports[\(index)]"
                 guard let fields = decoder.mapping(element, field: field, allowed: ["port", "vlan", "trunk", "native"], required: ["port"]),
-                      let portNode = fields["port"], let port = decoder.string(portNode, field: "\(field).port") else { continue }
+                    let portNode = fields["port"], let port = decoder.string(portNode, field: "\(field).port")
+                else { continue }
                 references.append(PortReference(name: port, location: decoder.location(of: portNode), field: "\(field).port"))
                 if ports.contains(where: { $0.port == port }) {
                     decoder.report(portNode, field: "\(field).port", "port \"\(port)\" is listed twice", fix: "list each switch port once")
                 }
                 if let vlanNode = fields["vlan"] {
                     if fields["trunk"] != nil || fields["native"] != nil {
-                        decoder.report(element, field: field, "a port is an access port (vlan:) or a trunk (trunk:, native:), not both",
-                                       fix: "keep vlan: for an access port, or trunk: for a trunk")
+                        decoder.report(
+                            element, field: field, "a port is an access port (vlan:) or a trunk (trunk:, native:), not both",
+                            fix: "keep vlan: for an access port, or trunk: for a trunk")
                     }
                     if let vlan = decoder.integer(vlanNode, field: "\(field).vlan", range: 1...4094) {
                         ports.append(.init(port: port, mode: .access(vlan: UInt16(vlan))))
@@ -69,10 +72,13 @@ public struct SwitchConfigLoader: Sendable {
         var capacity = 4096
         var ageing: UInt64 = 300
         if let node = spec["macTable"], let fields = decoder.mapping(node, field: "spec.macTable", allowed: ["capacity", "ageing"]) {
-            if let capacityNode = fields["capacity"], let value = decoder.integer(capacityNode, field: "spec.macTable.capacity", range: 16...1_048_576) {
+            if let capacityNode = fields["capacity"],
+                let value = decoder.integer(capacityNode, field: "spec.macTable.capacity", range: 16...1_048_576)
+            {
                 if value & (value - 1) != 0 {
-                    decoder.report(capacityNode, field: "spec.macTable.capacity", "\(value) is not a power of two",
-                                   fix: "use \(1 << (Int.bitWidth - value.leadingZeroBitCount))")
+                    decoder.report(
+                        capacityNode, field: "spec.macTable.capacity", "\(value) is not a power of two",
+                        fix: "use \(1 << (Int.bitWidth - value.leadingZeroBitCount))")
                 } else {
                     capacity = value
                 }
@@ -98,7 +104,8 @@ public struct SwitchConfigLoader: Sendable {
             flows = ["priority=0,actions=normal"]
         }
         guard decoder.errors.isEmpty else { throw DescriptorErrorList(decoder.errors) }
-        return Loaded(configuration: SwitchConfiguration(name: name, ports: ports, macCapacity: capacity, ageing: ageing, flows: flows),
-                      portReferences: references)
+        return Loaded(
+            configuration: SwitchConfiguration(name: name, ports: ports, macCapacity: capacity, ageing: ageing, flows: flows),
+            portReferences: references)
     }
 }

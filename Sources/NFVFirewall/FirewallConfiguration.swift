@@ -22,8 +22,10 @@ public struct FirewallConfiguration: Sendable, Equatable {
     public var rejectFrom: [IPv6Address] = []
 
     /// A configuration.
-    public init(name: String, stateful: Bool, defaultAction: FirewallAction, rules: [FirewallRule],
-                connectionCapacity: Int = 65_536) {
+    public init(
+        name: String, stateful: Bool, defaultAction: FirewallAction, rules: [FirewallRule],
+        connectionCapacity: Int = 65_536
+    ) {
         self.name = name
         self.stateful = stateful
         self.defaultAction = defaultAction

@@ -42,7 +42,8 @@ public final class FirewallRuleSet {
         @usableFromInline static let icmpType: UInt32 = 1 << 10
         @usableFromInline static let icmpCode: UInt32 = 1 << 11
         /// Any test that needs an IP packet.
-        @usableFromInline static let needsIP: UInt32 = ipProtocol | sourcePrefix | destinationPrefix
+        @usableFromInline static let needsIP: UInt32 =
+            ipProtocol | sourcePrefix | destinationPrefix
             | sourcePort | destinationPort | tcpFlags | icmpType | icmpCode
     }
 
@@ -67,8 +68,10 @@ public final class FirewallRuleSet {
             let start = nextPrefix
             for prefix in list {
                 let mask = prefix.mask
-                (prefixes + Int(nextPrefix)).initialize(to: Prefix(high: prefix.network.high, low: prefix.network.low,
-                                                                   maskHigh: mask.high, maskLow: mask.low, isIPv4: prefix.isIPv4))
+                (prefixes + Int(nextPrefix)).initialize(
+                    to: Prefix(
+                        high: prefix.network.high, low: prefix.network.low,
+                        maskHigh: mask.high, maskLow: mask.low, isIPv4: prefix.isIPv4))
                 nextPrefix += 1
             }
             return start..<nextPrefix
@@ -96,15 +99,16 @@ public final class FirewallRuleSet {
             if match.tcpFlagsSet.rawValue | match.tcpFlagsClear.rawValue != 0 { tests |= Test.tcpFlags }
             if match.icmpType != nil { tests |= Test.icmpType }
             if match.icmpCode != nil { tests |= Test.icmpCode }
-            (self.rules + index).initialize(to: Rule(
-                tests: tests,
-                inPort: match.inPort.map { portIndex[$0] ?? UInt16.max } ?? 0,
-                outPort: match.outPort.map { portIndex[$0] ?? UInt16.max } ?? 0,
-                etherType: match.etherType ?? 0, vlanID: match.vlanID ?? 0, ipProtocol: match.ipProtocol ?? 0,
-                tcpFlagsSet: match.tcpFlagsSet.rawValue, tcpFlagsClear: match.tcpFlagsClear.rawValue,
-                icmpType: match.icmpType ?? 0, icmpCode: match.icmpCode ?? 0,
-                sourcePrefixes: addPrefixes(match.sourcePrefixes), destinationPrefixes: addPrefixes(match.destinationPrefixes),
-                sourcePorts: addPorts(match.sourcePorts), destinationPorts: addPorts(match.destinationPorts)))
+            (self.rules + index).initialize(
+                to: Rule(
+                    tests: tests,
+                    inPort: match.inPort.map { portIndex[$0] ?? UInt16.max } ?? 0,
+                    outPort: match.outPort.map { portIndex[$0] ?? UInt16.max } ?? 0,
+                    etherType: match.etherType ?? 0, vlanID: match.vlanID ?? 0, ipProtocol: match.ipProtocol ?? 0,
+                    tcpFlagsSet: match.tcpFlagsSet.rawValue, tcpFlagsClear: match.tcpFlagsClear.rawValue,
+                    icmpType: match.icmpType ?? 0, icmpCode: match.icmpCode ?? 0,
+                    sourcePrefixes: addPrefixes(match.sourcePrefixes), destinationPrefixes: addPrefixes(match.destinationPrefixes),
+                    sourcePorts: addPorts(match.sourcePorts), destinationPorts: addPorts(match.destinationPorts)))
         }
     }
 
@@ -134,10 +138,17 @@ public final class FirewallRuleSet {
         if tests & Test.needsIP != 0 && !packet.isIP { return false }
         if tests & Test.ipProtocol != 0 && rule.ipProtocol != packet.ipProtocol { return false }
         if tests & Test.sourcePrefix != 0
-            && !anyPrefix(rule.sourcePrefixes, high: packet.sourceHigh, low: packet.sourceLow, isIPv4: packet.isIPv4) { return false }
+            && !anyPrefix(rule.sourcePrefixes, high: packet.sourceHigh, low: packet.sourceLow, isIPv4: packet.isIPv4)
+        {
+            return false
+        }
         if tests & Test.destinationPrefix != 0
-            && !anyPrefix(rule.destinationPrefixes, high: packet.destinationHigh, low: packet.destinationLow,
-                          isIPv4: packet.isIPv4) { return false }
+            && !anyPrefix(
+                rule.destinationPrefixes, high: packet.destinationHigh, low: packet.destinationLow,
+                isIPv4: packet.isIPv4)
+        {
+            return false
+        }
         if tests & (Test.sourcePort | Test.destinationPort) != 0 {
             guard packet.hasPorts else { return false }
             if tests & Test.sourcePort != 0 && !anyPort(rule.sourcePorts, packet.sourcePort) { return false }

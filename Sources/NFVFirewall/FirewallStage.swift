@@ -59,8 +59,10 @@ public final class FirewallStage: Stage {
     /// A firewall stage called `name`; `portIndex` maps the chain's port names to numbers;
     /// `routerAddresses` are the addresses of the chain router's interfaces by chain port name
     /// (where a reject's ICMP error comes from when the configuration names no address).
-    public init(name: String, configuration: FirewallConfiguration, portIndex: [String: UInt16],
-                routerAddresses: [String: [IPv6Address]] = [:]) {
+    public init(
+        name: String, configuration: FirewallConfiguration, portIndex: [String: UInt16],
+        routerAddresses: [String: [IPv6Address]] = [:]
+    ) {
         self.name = name
         self.configuration = configuration
         self.tracker = configuration.stateful ? ConnectionTracker(capacity: configuration.connectionCapacity) : nil
@@ -74,16 +76,20 @@ public final class FirewallStage: Stage {
     }
 
     /// The source addresses of reject's ICMP errors per chain port number.
-    static func rejectSources(_ configuration: FirewallConfiguration, portIndex: [String: UInt16],
-                              routerAddresses: [String: [IPv6Address]]) -> [(ipv4: IPv6Address?, ipv6: IPv6Address?)] {
+    static func rejectSources(
+        _ configuration: FirewallConfiguration, portIndex: [String: UInt16],
+        routerAddresses: [String: [IPv6Address]]
+    ) -> [(ipv4: IPv6Address?, ipv6: IPv6Address?)] {
         func first(_ addresses: [IPv6Address], ipv4: Bool) -> IPv6Address? {
             addresses.first { ($0.ipv4Mapped != nil) == ipv4 }
         }
         var sources = [(ipv4: IPv6Address?, ipv6: IPv6Address?)](repeating: (nil, nil), count: Int(portIndex.values.max() ?? 0) + 1)
         for (port, number) in portIndex {
             let interface = routerAddresses[port] ?? []
-            sources[Int(number)] = (first(configuration.rejectFrom, ipv4: true) ?? first(interface, ipv4: true),
-                                    first(configuration.rejectFrom, ipv4: false) ?? first(interface, ipv4: false))
+            sources[Int(number)] = (
+                first(configuration.rejectFrom, ipv4: true) ?? first(interface, ipv4: true),
+                first(configuration.rejectFrom, ipv4: false) ?? first(interface, ipv4: false)
+            )
         }
         return sources
     }
@@ -94,8 +100,10 @@ public final class FirewallStage: Stage {
         if let problem = Self.liveUpdateProblem(from: configuration, to: newConfiguration) {
             throw UpdateError(description: problem)
         }
-        updates.post(RuleTables(configuration: newConfiguration,
-                                ruleSet: FirewallRuleSet(rules: newConfiguration.rules, portIndex: portIndex)))
+        updates.post(
+            RuleTables(
+                configuration: newConfiguration,
+                ruleSet: FirewallRuleSet(rules: newConfiguration.rules, portIndex: portIndex)))
     }
 
     /// Why `new` cannot replace `old` in a running stage, or nil when it can: the rules, their
@@ -188,7 +196,8 @@ public final class FirewallStage: Stage {
                 admitNew(index, frame: frame, entry: packet.pointee, batch: batch, emit: emit, tracker: tracker)
                 continue
             }
-            let tcpFlags = key.ipProtocol == IPProtocol.tcp
+            let tcpFlags =
+                key.ipProtocol == IPProtocol.tcp
                 ? TCPFlags(rawValue: frame.loadByte(at: Int(packet.pointee.l4Offset) &+ 13)) : []
             if tracker.update(slot, key: key, tcpFlags: tcpFlags, now: now) {
                 // The connection remembers the counter of the rule (or default) that allowed it.
@@ -205,8 +214,10 @@ public final class FirewallStage: Stage {
     /// A packet without a tracked connection: RELATED, INVALID, or a new connection judged by
     /// the rules.
     @inline(never)
-    func admitNew(_ index: Int, frame: UnsafeMutableRawPointer, entry: PacketMetadata,
-                  batch: PacketBatch, emit: PacketBatch, tracker: ConnectionTracker) {
+    func admitNew(
+        _ index: Int, frame: UnsafeMutableRawPointer, entry: PacketMetadata,
+        batch: PacketBatch, emit: PacketBatch, tracker: ConnectionTracker
+    ) {
         let now = entry.timestamp
         let byteCount = Int(entry.length)
         // A first fragment or packet whose transport header is cut short: its ports cannot be
@@ -216,10 +227,12 @@ public final class FirewallStage: Stage {
             return
         }
         guard let key = TrackingKey(frame: frame, metadata: entry) else { return }
-        let tcpFlags = entry.ipProtocol == IPProtocol.tcp && entry.flags.contains(.hasL4)
+        let tcpFlags =
+            entry.ipProtocol == IPProtocol.tcp && entry.flags.contains(.hasL4)
             ? TCPFlags(rawValue: frame.loadByte(at: Int(entry.l4Offset) &+ 13)) : []
         if let quote = ICMPQuote(frame: frame, metadata: entry),
-           tracker.find(TrackingKey(quote.key), now: now) >= 0 {
+            tracker.find(TrackingKey(quote.key), now: now) >= 0
+        {
             counters.countRelated()
             return
         }
@@ -318,10 +331,12 @@ public final class FirewallStage: Stage {
             let isIPv4 = flags.contains(.ipv4)
             let port = Int(entry.inPort)
             let configured = port < rejectSources.count ? (isIPv4 ? rejectSources[port].ipv4 : rejectSources[port].ipv6) : nil
-            let source = configured
+            let source =
+                configured
                 ?? (isIPv4 ? IPv6Address(ipv4Mapped: IPv4Header(l3).destination) : IPv6Header(l3).destination)
-            return ReplyBuilder.icmpError(type: isIPv4 ? 3 : 1, code: isIPv4 ? 3 : 4, source: source,
-                                          original: frame, metadata: entry, output: output)
+            return ReplyBuilder.icmpError(
+                type: isIPv4 ? 3 : 1, code: isIPv4 ? 3 : 4, source: source,
+                original: frame, metadata: entry, output: output)
         }
         if result == .noBuffer { counters.countReplyFailure() }
     }

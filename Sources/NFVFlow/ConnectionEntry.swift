@@ -32,9 +32,11 @@ public struct ConnectionEntry: Sendable {
 
     /// An entry with every field given.
     @inlinable
-    public init(lowAddressHigh: UInt64, lowAddressLow: UInt64, highAddressHigh: UInt64, highAddressLow: UInt64,
-                portsProtocolVLAN: UInt64, expires: UInt64, hash: UInt32, ruleNumber: UInt16,
-                state: ConnectionState, flags: UInt8) {
+    public init(
+        lowAddressHigh: UInt64, lowAddressLow: UInt64, highAddressHigh: UInt64, highAddressLow: UInt64,
+        portsProtocolVLAN: UInt64, expires: UInt64, hash: UInt32, ruleNumber: UInt16,
+        state: ConnectionState, flags: UInt8
+    ) {
         self.lowAddressHigh = lowAddressHigh
         self.lowAddressLow = lowAddressLow
         self.highAddressHigh = highAddressHigh
@@ -50,8 +52,9 @@ public struct ConnectionEntry: Sendable {
     /// An empty slot.
     @inlinable
     public static var empty: ConnectionEntry {
-        ConnectionEntry(lowAddressHigh: 0, lowAddressLow: 0, highAddressHigh: 0, highAddressLow: 0,
-                        portsProtocolVLAN: 0, expires: 0, hash: 0, ruleNumber: 0, state: .none, flags: 0)
+        ConnectionEntry(
+            lowAddressHigh: 0, lowAddressLow: 0, highAddressHigh: 0, highAddressLow: 0,
+            portsProtocolVLAN: 0, expires: 0, hash: 0, ruleNumber: 0, state: .none, flags: 0)
     }
 
     /// True when the slot holds a connection.

@@ -21,21 +21,22 @@ public struct ConnectionTimeouts: Sendable, Equatable {
     /// The idle timeout of `state` in nanoseconds.
     @inlinable
     public func nanoseconds(_ state: ConnectionState) -> UInt64 {
-        let seconds: UInt64 = switch state {
-        case .none: 0
-        case .tcpSynSent: tcpSynSent
-        case .tcpSynReceived: tcpSynReceived
-        case .tcpEstablished: tcpEstablished
-        case .tcpFinWait: tcpFinWait
-        case .tcpCloseWait: tcpCloseWait
-        case .tcpLastAck: tcpLastAck
-        case .tcpTimeWait: tcpTimeWait
-        case .tcpClose: tcpClose
-        case .udpUnreplied: udpUnreplied
-        case .udpReplied: udpReplied
-        case .icmpRequested, .icmpReplied: icmp
-        case .otherUnreplied, .otherReplied: other
-        }
+        let seconds: UInt64 =
+            switch state {
+            case .none: 0
+            case .tcpSynSent: tcpSynSent
+            case .tcpSynReceived: tcpSynReceived
+            case .tcpEstablished: tcpEstablished
+            case .tcpFinWait: tcpFinWait
+            case .tcpCloseWait: tcpCloseWait
+            case .tcpLastAck: tcpLastAck
+            case .tcpTimeWait: tcpTimeWait
+            case .tcpClose: tcpClose
+            case .udpUnreplied: udpUnreplied
+            case .udpReplied: udpReplied
+            case .icmpRequested, .icmpReplied: icmp
+            case .otherUnreplied, .otherReplied: other
+            }
         return seconds &* 1_000_000_000
     }
 }

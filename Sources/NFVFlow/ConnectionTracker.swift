@@ -48,8 +48,10 @@ public final class ConnectionTracker {
     public var memoryByteCount: Int { slotCount * MemoryLayout<ConnectionEntry>.stride }
 
     /// A table for `capacity` connections.
-    public init(capacity: Int, timeouts: ConnectionTimeouts = ConnectionTimeouts(), maximumProbeCount: Int = 32,
-                hasher: TableHash = .process) {
+    public init(
+        capacity: Int, timeouts: ConnectionTimeouts = ConnectionTimeouts(), maximumProbeCount: Int = 32,
+        hasher: TableHash = .process
+    ) {
         precondition(capacity > 0, "capacity must be positive")
         var slots = 16
         while slots < capacity + capacity / 4 { slots <<= 1 }
@@ -81,10 +83,14 @@ public final class ConnectionTracker {
     /// The table hash of `key` (the same for both directions).
     @inlinable @inline(__always)
     public func hash(_ key: TrackingKey) -> UInt32 {
-        let highWords = key.lowAddressHigh | key.highAddressHigh == 0 ? zeroHighWords
+        let highWords =
+            key.lowAddressHigh | key.highAddressHigh == 0
+            ? zeroHighWords
             : hasher.secondPair(key.lowAddressHigh, key.highAddressHigh)
-        return UInt32(truncatingIfNeeded: hasher.hash(key.lowAddressLow, key.highAddressLow, precomputedPair: highWords,
-                                                      key.portsProtocolVLAN))
+        return UInt32(
+            truncatingIfNeeded: hasher.hash(
+                key.lowAddressLow, key.highAddressLow, precomputedPair: highWords,
+                key.portsProtocolVLAN))
     }
 
     /// The slot of `key`'s connection, or -1. An expired entry met on the way is removed.
@@ -189,7 +195,8 @@ public final class ConnectionTracker {
         let state = entry.pointee.state
         // The common cases stay here: established TCP without SYN/FIN/RST, and pseudo-connections.
         if state == .tcpEstablished
-            && tcpFlags.rawValue & (TCPFlags.syn.rawValue | TCPFlags.fin.rawValue | TCPFlags.rst.rawValue) == 0 {
+            && tcpFlags.rawValue & (TCPFlags.syn.rawValue | TCPFlags.fin.rawValue | TCPFlags.rst.rawValue) == 0
+        {
             entry.pointee.expires = now &+ timeoutTable[Int(state.rawValue)]
             return true
         }
@@ -212,11 +219,14 @@ public final class ConnectionTracker {
 
     /// TCP transitions other than the established data path.
     @inline(never) @usableFromInline
-    func updateTCP(_ entry: UnsafeMutablePointer<ConnectionEntry>, sourceIsLow: Bool, isOriginal: Bool,
-                   tcpFlags: TCPFlags, now: UInt64) -> Bool {
+    func updateTCP(
+        _ entry: UnsafeMutablePointer<ConnectionEntry>, sourceIsLow: Bool, isOriginal: Bool,
+        tcpFlags: TCPFlags, now: UInt64
+    ) -> Bool {
         let state = entry.pointee.state
-        let step = TCPStateMachine.next(state, flags: tcpFlags, isOriginal: isOriginal,
-                                        finFromOrigin: entry.pointee.flags & ConnectionEntry.Flag.finFromOrigin != 0)
+        let step = TCPStateMachine.next(
+            state, flags: tcpFlags, isOriginal: isOriginal,
+            finFromOrigin: entry.pointee.flags & ConnectionEntry.Flag.finFromOrigin != 0)
         guard step.isValid else {
             counters.invalid &+= 1
             return false
@@ -224,7 +234,9 @@ public final class ConnectionTracker {
         if step.reopens {
             entry.pointee.flags = ConnectionEntry.Flag.occupied | (sourceIsLow ? ConnectionEntry.Flag.originIsLow : 0)
         } else if step.state == .tcpFinWait && state != .tcpFinWait {
-            entry.pointee.flags = isOriginal ? entry.pointee.flags | ConnectionEntry.Flag.finFromOrigin
+            entry.pointee.flags =
+                isOriginal
+                ? entry.pointee.flags | ConnectionEntry.Flag.finFromOrigin
                 : entry.pointee.flags & ~ConnectionEntry.Flag.finFromOrigin
         }
         entry.pointee.state = step.state

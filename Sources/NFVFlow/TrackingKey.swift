@@ -21,20 +21,24 @@ public struct TrackingKey: Equatable, Sendable {
     /// The key of a `FlowKey` (a quoted packet, a configured flow).
     @inlinable
     public init(_ key: FlowKey) {
-        let sourceIsLow = key.source < key.destination
+        let sourceIsLow =
+            key.source < key.destination
             || (key.source == key.destination && key.sourcePort <= key.destinationPort)
         let low = sourceIsLow ? key.source : key.destination
         let high = sourceIsLow ? key.destination : key.source
         let lowPort = sourceIsLow ? key.sourcePort : key.destinationPort
         let highPort = sourceIsLow ? key.destinationPort : key.sourcePort
-        self.init(lowAddressHigh: low.high, lowAddressLow: low.low, highAddressHigh: high.high, highAddressLow: high.low,
-                  lowPort: lowPort, highPort: highPort, ipProtocol: key.ipProtocol, vlanID: key.vlanID,
-                  sourceIsLow: sourceIsLow)
+        self.init(
+            lowAddressHigh: low.high, lowAddressLow: low.low, highAddressHigh: high.high, highAddressLow: high.low,
+            lowPort: lowPort, highPort: highPort, ipProtocol: key.ipProtocol, vlanID: key.vlanID,
+            sourceIsLow: sourceIsLow)
     }
 
     @inlinable @inline(__always)
-    init(lowAddressHigh: UInt64, lowAddressLow: UInt64, highAddressHigh: UInt64, highAddressLow: UInt64,
-         lowPort: UInt16, highPort: UInt16, ipProtocol: UInt8, vlanID: UInt16, sourceIsLow: Bool) {
+    init(
+        lowAddressHigh: UInt64, lowAddressLow: UInt64, highAddressHigh: UInt64, highAddressLow: UInt64,
+        lowPort: UInt16, highPort: UInt16, ipProtocol: UInt8, vlanID: UInt16, sourceIsLow: Bool
+    ) {
         self.lowAddressHigh = lowAddressHigh
         self.lowAddressLow = lowAddressLow
         self.highAddressHigh = highAddressHigh
@@ -61,7 +65,8 @@ public struct TrackingKey: Equatable, Sendable {
         // Fast path: IPv4 TCP/UDP with a transport header.
         if flags.rawValue & (PacketFlags.ipv4.rawValue | PacketFlags.hasL4.rawValue | PacketFlags.laterFragment.rawValue)
             == PacketFlags.ipv4.rawValue | PacketFlags.hasL4.rawValue,
-            ipProtocol == IPProtocol.tcp || ipProtocol == IPProtocol.udp {
+            ipProtocol == IPProtocol.tcp || ipProtocol == IPProtocol.udp
+        {
             let l3 = Int(pointer.pointee.l3Offset)
             let l4 = Int(pointer.pointee.l4Offset)
             let source = UInt64(frame.loadNetworkUInt32(at: l3 &+ 12))
@@ -69,12 +74,13 @@ public struct TrackingKey: Equatable, Sendable {
             let sourcePort = frame.loadNetworkUInt16(at: l4)
             let destinationPort = frame.loadNetworkUInt16(at: l4 &+ 2)
             let sourceIsLow = source < destination || (source == destination && sourcePort <= destinationPort)
-            self.init(lowAddressHigh: 0, lowAddressLow: 0x0000_FFFF_0000_0000 | (sourceIsLow ? source : destination),
-                      highAddressHigh: 0, highAddressLow: 0x0000_FFFF_0000_0000 | (sourceIsLow ? destination : source),
-                      lowPort: sourceIsLow ? sourcePort : destinationPort,
-                      highPort: sourceIsLow ? destinationPort : sourcePort,
-                      ipProtocol: ipProtocol, vlanID: flags.contains(.vlanTagged) ? pointer.pointee.vlanID : 0,
-                      sourceIsLow: sourceIsLow)
+            self.init(
+                lowAddressHigh: 0, lowAddressLow: 0x0000_FFFF_0000_0000 | (sourceIsLow ? source : destination),
+                highAddressHigh: 0, highAddressLow: 0x0000_FFFF_0000_0000 | (sourceIsLow ? destination : source),
+                lowPort: sourceIsLow ? sourcePort : destinationPort,
+                highPort: sourceIsLow ? destinationPort : sourcePort,
+                ipProtocol: ipProtocol, vlanID: flags.contains(.vlanTagged) ? pointer.pointee.vlanID : 0,
+                sourceIsLow: sourceIsLow)
             return
         }
         let metadata = pointer.pointee
@@ -114,24 +120,27 @@ public struct TrackingKey: Equatable, Sendable {
                 sourcePort = frame.loadNetworkUInt16(at: l4)
                 destinationPort = frame.loadNetworkUInt16(at: l4 &+ 2)
             case IPProtocol.icmp where ICMPHeader.isQueryV4(type: frame.loadByte(at: l4)),
-                 IPProtocol.icmpv6 where ICMPHeader.isQueryV6(type: frame.loadByte(at: l4)):
+                IPProtocol.icmpv6 where ICMPHeader.isQueryV6(type: frame.loadByte(at: l4)):
                 sourcePort = frame.loadNetworkUInt16(at: l4 &+ 4)
                 destinationPort = sourcePort
             default:
                 break
             }
         }
-        let sourceIsLow = sourceHigh < destinationHigh
-            || (sourceHigh == destinationHigh && (sourceLow < destinationLow
-                || (sourceLow == destinationLow && sourcePort <= destinationPort)))
-        return TrackingKey(lowAddressHigh: sourceIsLow ? sourceHigh : destinationHigh,
-                  lowAddressLow: sourceIsLow ? sourceLow : destinationLow,
-                  highAddressHigh: sourceIsLow ? destinationHigh : sourceHigh,
-                  highAddressLow: sourceIsLow ? destinationLow : sourceLow,
-                  lowPort: sourceIsLow ? sourcePort : destinationPort,
-                  highPort: sourceIsLow ? destinationPort : sourcePort,
-                  ipProtocol: ipProtocol, vlanID: flags.contains(.vlanTagged) ? metadata.vlanID : 0,
-                  sourceIsLow: sourceIsLow)
+        let sourceIsLow =
+            sourceHigh < destinationHigh
+            || (sourceHigh == destinationHigh
+                && (sourceLow < destinationLow
+                    || (sourceLow == destinationLow && sourcePort <= destinationPort)))
+        return TrackingKey(
+            lowAddressHigh: sourceIsLow ? sourceHigh : destinationHigh,
+            lowAddressLow: sourceIsLow ? sourceLow : destinationLow,
+            highAddressHigh: sourceIsLow ? destinationHigh : sourceHigh,
+            highAddressLow: sourceIsLow ? destinationLow : sourceLow,
+            lowPort: sourceIsLow ? sourcePort : destinationPort,
+            highPort: sourceIsLow ? destinationPort : sourcePort,
+            ipProtocol: ipProtocol, vlanID: flags.contains(.vlanTagged) ? metadata.vlanID : 0,
+            sourceIsLow: sourceIsLow)
     }
 
     /// The IP protocol.

@@ -26,17 +26,20 @@ public final class PcapFileSource: PacketSource {
         self.path = path
         self.portNumber = portNumber
         var errorBuffer = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE) + 1)
-        guard let opened = pcap_open_offline_with_tstamp_precision(
-            path, UInt32(PCAP_TSTAMP_PRECISION_NANO), &errorBuffer)
+        guard
+            let opened = pcap_open_offline_with_tstamp_precision(
+                path, UInt32(PCAP_TSTAMP_PRECISION_NANO), &errorBuffer)
         else {
-            throw PortError("\(path): cannot read capture: \(String(decoding: errorBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))")
+            throw PortError(
+                "\(path): cannot read capture: \(String(decoding: errorBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))")
         }
         let linkType = pcap_datalink(opened)
         guard linkType == DLT_EN10MB else {
             let name = pcap_datalink_val_to_name(linkType).map { String(cString: $0) } ?? "unknown"
             pcap_close(opened)
-            throw PortError("\(path): link type \(name) (\(linkType)) is not supported; "
-                + "capture on an Ethernet interface (link type EN10MB)")
+            throw PortError(
+                "\(path): link type \(name) (\(linkType)) is not supported; "
+                    + "capture on an Ethernet interface (link type EN10MB)")
         }
         handle = opened
     }

@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import CLinux
 import NFVPacket
 import NFVPipeline
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// A chain port on a Linux TAP device (`/dev/net/tun`, `IFF_TAP | IFF_NO_PI`): frames the
 /// kernel sends into the TAP are received here, frames transmitted here appear on the kernel's
@@ -43,8 +44,9 @@ public final class TapPort: PacketSource, PacketSink {
         }
         let descriptor = nfv_tap_open(name, multiQueue ? 1 : 0)
         guard descriptor >= 0 else {
-            throw PortError("TAP \(name): \(String(cString: strerror(-descriptor)))"
-                            + (descriptor == -EPERM ? " (creating a TAP needs root or CAP_NET_ADMIN)" : ""))
+            throw PortError(
+                "TAP \(name): \(String(cString: strerror(-descriptor)))"
+                    + (descriptor == -EPERM ? " (creating a TAP needs root or CAP_NET_ADMIN)" : ""))
         }
         self.name = name
         self.portNumber = portNumber
@@ -97,8 +99,10 @@ public final class TapPort: PacketSource, PacketSink {
                 counters.drops.increment(.frameTooLarge)
                 continue
             }
-            _ = batch.append(PacketMetadata(id: id, dataOffset: UInt16(pool.headroom), length: UInt16(count),
-                                            inPort: portNumber, timestamp: timestamp))
+            _ = batch.append(
+                PacketMetadata(
+                    id: id, dataOffset: UInt16(pool.headroom), length: UInt16(count),
+                    inPort: portNumber, timestamp: timestamp))
             received += 1
         }
         return received

@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import NFVPacket
 import NFVPipeline
 import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Runs the health checks of a load balancer's services from the control side: one thread per
 /// checked backend probes it every interval (TCP connect or ICMP echo, with the configured
@@ -43,16 +44,19 @@ public final class HealthMonitor: Sendable {
     /// network namespace its backends are reached from).
     /// `configuration` (default: the stage's own) names the services and backends to check: a
     /// live update passes the new one.
-    public init(stage: LoadBalancerStage, configuration: LoadBalancerConfiguration? = nil,
-                threadSetup: (@Sendable () -> Void)? = nil) {
+    public init(
+        stage: LoadBalancerStage, configuration: LoadBalancerConfiguration? = nil,
+        threadSetup: (@Sendable () -> Void)? = nil
+    ) {
         shared = Shared(stage: stage)
         var sequence: UInt16 = 0
         for service in (configuration ?? stage.configuration).services {
             guard let check = service.healthCheck else { continue }
             for backend in service.backends {
                 sequence &+= 1
-                let job = ProbeJob(shared: shared, service: service.name, backend: backend, check: check,
-                                   identifier: UInt16(truncatingIfNeeded: getpid()) &+ sequence, setup: threadSetup)
+                let job = ProbeJob(
+                    shared: shared, service: service.name, backend: backend, check: check,
+                    identifier: UInt16(truncatingIfNeeded: getpid()) &+ sequence, setup: threadSetup)
                 start(job)
             }
         }
@@ -85,8 +89,10 @@ public final class HealthMonitor: Sendable {
         let check: LoadBalancerConfiguration.HealthCheck
         let identifier: UInt16
         let setup: (@Sendable () -> Void)?
-        init(shared: Shared, service: String, backend: LoadBalancerConfiguration.Backend,
-             check: LoadBalancerConfiguration.HealthCheck, identifier: UInt16, setup: (@Sendable () -> Void)?) {
+        init(
+            shared: Shared, service: String, backend: LoadBalancerConfiguration.Backend,
+            check: LoadBalancerConfiguration.HealthCheck, identifier: UInt16, setup: (@Sendable () -> Void)?
+        ) {
             self.setup = setup
             monitor = shared
             self.service = service
@@ -105,11 +111,13 @@ public final class HealthMonitor: Sendable {
                 let success: Bool
                 switch check.kind {
                 case .tcp:
-                    success = HealthProbe.tcpConnect(address: backend.address, port: backend.port,
-                                                     timeoutMilliseconds: check.timeoutMilliseconds)
+                    success = HealthProbe.tcpConnect(
+                        address: backend.address, port: backend.port,
+                        timeoutMilliseconds: check.timeoutMilliseconds)
                 case .icmp:
-                    success = HealthProbe.icmpEcho(address: backend.address, timeoutMilliseconds: check.timeoutMilliseconds,
-                                                   identifier: identifier, sequence: sequence)
+                    success = HealthProbe.icmpEcho(
+                        address: backend.address, timeoutMilliseconds: check.timeoutMilliseconds,
+                        identifier: identifier, sequence: sequence)
                 }
                 monitor.probeCount.add(1, ordering: .relaxed)
                 if let healthy = tracker.record(success: success) {

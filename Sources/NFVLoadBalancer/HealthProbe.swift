@@ -1,7 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import NFVPacket
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// One health probe of a backend, run from the control side over the host's own sockets.
 public enum HealthProbe {
@@ -39,11 +40,14 @@ public enum HealthProbe {
         // Echo request (RFC 792): type 8, code 0, checksum, identifier, sequence, 8 bytes of data.
         var request = [UInt8](repeating: 0, count: 16)
         request[0] = 8
-        request[4] = UInt8(identifier >> 8); request[5] = UInt8(identifier & 0xFF)
-        request[6] = UInt8(sequence >> 8); request[7] = UInt8(sequence & 0xFF)
+        request[4] = UInt8(identifier >> 8)
+        request[5] = UInt8(identifier & 0xFF)
+        request[6] = UInt8(sequence >> 8)
+        request[7] = UInt8(sequence & 0xFF)
         for index in 8..<16 { request[index] = UInt8(index) }
         let checksum = request.withUnsafeBytes { InternetChecksum.checksum($0.baseAddress!, byteCount: 16) }
-        request[2] = UInt8(checksum >> 8); request[3] = UInt8(checksum & 0xFF)
+        request[2] = UInt8(checksum >> 8)
+        request[3] = UInt8(checksum & 0xFF)
         var target = socketAddress(address, port: 0)
         let sent = withUnsafePointer(to: &target) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {

@@ -81,8 +81,10 @@ public struct LoadBalancerConfiguration: Sendable, Equatable {
         public var healthCheck: HealthCheck?
         /// How new flows pick their backend.
         public var scheduler: Scheduler
-        public init(name: String, vip: IPv4Address, port: UInt16, ipProtocol: UInt8, mode: Mode, backends: [Backend],
-                    fallback: Backend? = nil, healthCheck: HealthCheck? = nil, scheduler: Scheduler = .maglev) {
+        public init(
+            name: String, vip: IPv4Address, port: UInt16, ipProtocol: UInt8, mode: Mode, backends: [Backend],
+            fallback: Backend? = nil, healthCheck: HealthCheck? = nil, scheduler: Scheduler = .maglev
+        ) {
             self.scheduler = scheduler
             self.name = name
             self.vip = vip
@@ -110,9 +112,11 @@ public struct LoadBalancerConfiguration: Sendable, Equatable {
     public var tcpClosingTimeout: UInt64
     public var udpTimeout: UInt64
 
-    public init(name: String, clientPort: String, backendPort: String, services: [Service], tableSize: Int = 65_537,
-                connectionCapacity: Int = 65_536, tcpTimeout: UInt64 = 7440, tcpClosingTimeout: UInt64 = 10,
-                udpTimeout: UInt64 = 300) {
+    public init(
+        name: String, clientPort: String, backendPort: String, services: [Service], tableSize: Int = 65_537,
+        connectionCapacity: Int = 65_536, tcpTimeout: UInt64 = 7440, tcpClosingTimeout: UInt64 = 10,
+        udpTimeout: UInt64 = 300
+    ) {
         self.name = name
         self.clientPort = clientPort
         self.backendPort = backendPort

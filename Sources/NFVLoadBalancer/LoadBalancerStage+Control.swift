@@ -36,8 +36,10 @@ extension LoadBalancerStage {
         var shape = new
         for index in shape.services.indices { shape.services[index].backends = old.services[index].backends }
         guard shape != old else { return nil }
-        if zip(old.services, new.services).contains(where: { $0.name != $1.name || $0.vip != $1.vip || $0.port != $1.port
-                                                     || $0.ipProtocol != $1.ipProtocol || $0.mode != $1.mode }) {
+        if zip(old.services, new.services).contains(where: {
+            $0.name != $1.name || $0.vip != $1.vip || $0.port != $1.port
+                || $0.ipProtocol != $1.ipProtocol || $0.mode != $1.mode
+        }) {
             return "a service's name, VIP, port, protocol or mode changed"
         }
         if zip(old.services, new.services).contains(where: { $0.healthCheck != $1.healthCheck || $0.fallback != $1.fallback }) {

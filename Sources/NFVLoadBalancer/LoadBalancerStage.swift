@@ -140,14 +140,18 @@ public final class LoadBalancerStage: Stage, @unchecked Sendable {
             ServiceState(backends: service.backends, states: service.backends.map { _ in .up }, size: configuration.tableSize)
         }
         rotationCursors = configuration.services.map { _ in 0 }
-        control = Mutex(ControlState(backends: configuration.services.map(\.backends),
-                                     administrative: configuration.services.map { $0.backends.map { _ in .up } },
-                                     healthy: configuration.services.map { $0.backends.map { _ in true } }))
+        control = Mutex(
+            ControlState(
+                backends: configuration.services.map(\.backends),
+                administrative: configuration.services.map { $0.backends.map { _ in .up } },
+                healthy: configuration.services.map { $0.backends.map { _ in true } }))
         serviceCount = configuration.services.count
         serviceEntries = .allocate(capacity: max(serviceCount, 1))
         for (index, service) in configuration.services.enumerated() {
-            (serviceEntries + index).initialize(to: ServiceEntry(vip: service.vip.rawValue, port: service.port, ipProtocol: service.ipProtocol,
-                                                                 isDSR: service.mode == .dsr))
+            (serviceEntries + index).initialize(
+                to: ServiceEntry(
+                    vip: service.vip.rawValue, port: service.port, ipProtocol: service.ipProtocol,
+                    isDSR: service.mode == .dsr))
         }
         let second: UInt64 = 1_000_000_000
         tcpTimeout = configuration.tcpTimeout * second
@@ -155,11 +159,13 @@ public final class LoadBalancerStage: Stage, @unchecked Sendable {
         udpTimeout = configuration.udpTimeout * second
         capacity = max(configuration.connectionCapacity, 1)
         connections = .allocate(capacity: capacity)
-        connections.initialize(repeating: Connection(client: 0, backendAddress: 0, expires: 0, backendMAC: 0, generation: 0,
-                                                     isDSR: false, toBackendIP: 0, toBackendTransport: 0, toClientIP: 0, toClientTransport: 0,
-                                                     clientPort: 0, backendPort: 0,
-                                                     service: 0, backend: 0, ipProtocol: 0, closing: false, used: false),
-                               count: capacity)
+        connections.initialize(
+            repeating: Connection(
+                client: 0, backendAddress: 0, expires: 0, backendMAC: 0, generation: 0,
+                isDSR: false, toBackendIP: 0, toBackendTransport: 0, toClientIP: 0, toClientTransport: 0,
+                clientPort: 0, backendPort: 0,
+                service: 0, backend: 0, ipProtocol: 0, closing: false, used: false),
+            count: capacity)
         freeSlots = (0..<Int32(capacity)).reversed()
         byClient = IndexTable(capacity: capacity)
         byBackend = IndexTable(capacity: capacity)
@@ -230,7 +236,8 @@ public final class LoadBalancerStage: Stage, @unchecked Sendable {
                 let packet = metadata + index
                 let ipProtocol = packet.pointee.ipProtocol
                 guard packet.pointee.flags.rawValue & (wanted | unwanted) == wanted,
-                      ipProtocol == IPProtocol.tcp || ipProtocol == IPProtocol.udp else { continue }
+                    ipProtocol == IPProtocol.tcp || ipProtocol == IPProtocol.udp
+                else { continue }
                 let frame = pool.slot(packet.pointee.id) + Int(packet.pointee.dataOffset)
                 guard IPv4Header(frame + Int(packet.pointee.l3Offset)).isChecksumValid else {
                     batch.drop(index, reason: .badIPv4Checksum)
@@ -247,12 +254,16 @@ public final class LoadBalancerStage: Stage, @unchecked Sendable {
     /// three loads, without byte swaps).
     @inline(__always)
     static func clientKey(_ ipProtocol: UInt8, _ client: UInt32, _ clientPort: UInt16, _ vip: UInt32, _ vipPort: UInt16) -> (UInt64, UInt64) {
-        (UInt64(client.bigEndian) | UInt64(UInt32(clientPort.bigEndian) | UInt32(vipPort.bigEndian) << 16) << 32,
-         UInt64(vip.bigEndian) | UInt64(ipProtocol) << 32)
+        (
+            UInt64(client.bigEndian) | UInt64(UInt32(clientPort.bigEndian) | UInt32(vipPort.bigEndian) << 16) << 32,
+            UInt64(vip.bigEndian) | UInt64(ipProtocol) << 32
+        )
     }
 
-    static func backendKey(_ ipProtocol: UInt8, _ backend: UInt32, _ backendPort: UInt16, _ client: UInt32,
-                           _ clientPort: UInt16) -> (UInt64, UInt64) {
+    static func backendKey(
+        _ ipProtocol: UInt8, _ backend: UInt32, _ backendPort: UInt16, _ client: UInt32,
+        _ clientPort: UInt16
+    ) -> (UInt64, UInt64) {
         (UInt64(ipProtocol) << 48 | UInt64(backendPort) << 32 | UInt64(backend), UInt64(client) << 16 | UInt64(clientPort))
     }
 
@@ -273,9 +284,11 @@ public final class LoadBalancerStage: Stage, @unchecked Sendable {
     func forwardEstablished(_ packet: UnsafeMutablePointer<PacketMetadata>, frame: UnsafeMutableRawPointer, isUDP: Bool) -> Bool {
         let l3 = frame + Int(packet.pointee.l3Offset)
         let l4 = frame + Int(packet.pointee.l4Offset)
-        let first = UInt64(l3.loadUnaligned(fromByteOffset: 12, as: UInt32.self))
+        let first =
+            UInt64(l3.loadUnaligned(fromByteOffset: 12, as: UInt32.self))
             | UInt64(l4.loadUnaligned(fromByteOffset: 0, as: UInt32.self)) << 32
-        let second = UInt64(l3.loadUnaligned(fromByteOffset: 16, as: UInt32.self))
+        let second =
+            UInt64(l3.loadUnaligned(fromByteOffset: 16, as: UInt32.self))
             | UInt64(isUDP ? IPProtocol.udp : IPProtocol.tcp) << 32
         guard let found = byClient.find(first, second) else { return false }
         let connection = connections + Int(found)
@@ -287,16 +300,19 @@ public final class LoadBalancerStage: Stage, @unchecked Sendable {
 
     /// Sends a client's packet to the connection's backend.
     @inline(__always)
-    func forward(_ connection: UnsafeMutablePointer<Connection>, packet: UnsafeMutablePointer<PacketMetadata>,
-                 frame: UnsafeMutableRawPointer, isUDP: Bool) {
+    func forward(
+        _ connection: UnsafeMutablePointer<Connection>, packet: UnsafeMutablePointer<PacketMetadata>,
+        frame: UnsafeMutableRawPointer, isUDP: Bool
+    ) {
         refresh(connection, frame: frame, packet: packet.pointee, isUDP: isUDP)
         packet.pointee.outPort = backendPort
         if connection.pointee.isDSR {
             if connection.pointee.backendMAC != 0 { MACAddress.storeWire(connection.pointee.backendMAC, to: frame, at: 0) }
         } else {
-            EndpointRewrite.rewrite(.destination, of: frame, packet: packet.pointee, isUDP: isUDP,
-                                    addressWire: connection.pointee.backendAddress.bigEndian, portWire: connection.pointee.backendPort.bigEndian,
-                                    ipAdjustment: connection.pointee.toBackendIP, transportAdjustment: connection.pointee.toBackendTransport)
+            EndpointRewrite.rewrite(
+                .destination, of: frame, packet: packet.pointee, isUDP: isUDP,
+                addressWire: connection.pointee.backendAddress.bigEndian, portWire: connection.pointee.backendPort.bigEndian,
+                ipAdjustment: connection.pointee.toBackendIP, transportAdjustment: connection.pointee.toBackendTransport)
         }
     }
 
@@ -319,15 +335,17 @@ public final class LoadBalancerStage: Stage, @unchecked Sendable {
         if let found = byClient.find(key.0, key.1) {
             let connection = connections + Int(found)
             if connection.pointee.expires > now
-                && (connection.pointee.generation == generation || stillUsable(connection)) {
+                && (connection.pointee.generation == generation || stillUsable(connection))
+            {
                 slot = Int(found)
             } else {
                 release(Int(found))
             }
         }
         if slot < 0 {
-            slot = admit(client: client, clientPort: clientPort, destination: destination, destinationPort: destinationPort,
-                         ipProtocol: ipProtocol, serviceIndex: serviceIndex, key: key, now: now)
+            slot = admit(
+                client: client, clientPort: clientPort, destination: destination, destinationPort: destinationPort,
+                ipProtocol: ipProtocol, serviceIndex: serviceIndex, key: key, now: now)
             guard slot >= 0 else {
                 batch.drop(index, reason: slot == -1 ? .lbNoBackend : .lbTableFull)
                 return
@@ -350,10 +368,13 @@ public final class LoadBalancerStage: Stage, @unchecked Sendable {
     /// of the round robin), or the fallback when nobody is up.
     /// Returns the connection slot, -1 when there is no backend, -2 when the table is full.
     @inline(never)
-    func admit(client: UInt32, clientPort: UInt16, destination: UInt32, destinationPort: UInt16, ipProtocol: UInt8,
-               serviceIndex: Int, key: (UInt64, UInt64), now: UInt64) -> Int {
-        let hash = FlowHash.finalize(UInt64(client) << 32 | UInt64(destination) ^ UInt64(clientPort) << 16
-                                     ^ UInt64(destinationPort) ^ UInt64(ipProtocol) << 56)
+    func admit(
+        client: UInt32, clientPort: UInt16, destination: UInt32, destinationPort: UInt16, ipProtocol: UInt8,
+        serviceIndex: Int, key: (UInt64, UInt64), now: UInt64
+    ) -> Int {
+        let hash = FlowHash.finalize(
+            UInt64(client) << 32 | UInt64(destination) ^ UInt64(clientPort) << 16
+                ^ UInt64(destinationPort) ^ UInt64(ipProtocol) << 56)
         let service = configuration.services[serviceIndex]
         let backend: Int
         if service.scheduler == .roundRobin {
@@ -371,18 +392,21 @@ public final class LoadBalancerStage: Stage, @unchecked Sendable {
         if freeSlots.isEmpty { sweep(now: now) }  // reclaim expired connections before refusing
         guard let free = freeSlots.popLast() else { return -2 }
         let target = backend >= 0 ? services[serviceIndex].backends[backend] : service.fallback!
-        let toBackend = InternetChecksum.adjustments(oldAddress: destination, newAddress: target.address.rawValue,
-                                                     oldPort: destinationPort, newPort: target.port)
-        let toClient = InternetChecksum.adjustments(oldAddress: target.address.rawValue, newAddress: destination,
-                                                    oldPort: target.port, newPort: destinationPort)
-        connections[Int(free)] = Connection(client: client, backendAddress: target.address.rawValue, expires: now,
-                                            backendMAC: target.mac?.wireValue ?? 0,
-                                            generation: generation, isDSR: service.mode == .dsr,
-                                            toBackendIP: toBackend.address.bigEndian, toBackendTransport: toBackend.addressAndPort.bigEndian,
-                                            toClientIP: toClient.address.bigEndian, toClientTransport: toClient.addressAndPort.bigEndian,
-                                            clientPort: clientPort,
-                                            backendPort: target.port, service: Int16(serviceIndex), backend: Int16(backend),
-                                            ipProtocol: ipProtocol, closing: false, used: true)
+        let toBackend = InternetChecksum.adjustments(
+            oldAddress: destination, newAddress: target.address.rawValue,
+            oldPort: destinationPort, newPort: target.port)
+        let toClient = InternetChecksum.adjustments(
+            oldAddress: target.address.rawValue, newAddress: destination,
+            oldPort: target.port, newPort: destinationPort)
+        connections[Int(free)] = Connection(
+            client: client, backendAddress: target.address.rawValue, expires: now,
+            backendMAC: target.mac?.wireValue ?? 0,
+            generation: generation, isDSR: service.mode == .dsr,
+            toBackendIP: toBackend.address.bigEndian, toBackendTransport: toBackend.addressAndPort.bigEndian,
+            toClientIP: toClient.address.bigEndian, toClientTransport: toClient.addressAndPort.bigEndian,
+            clientPort: clientPort,
+            backendPort: target.port, service: Int16(serviceIndex), backend: Int16(backend),
+            ipProtocol: ipProtocol, closing: false, used: true)
         byClient.insert(key.0, key.1, value: free)
         let reverse = Self.backendKey(ipProtocol, target.address.rawValue, target.port, client, clientPort)
         byBackend.insert(reverse.0, reverse.1, value: free)
@@ -395,16 +419,18 @@ public final class LoadBalancerStage: Stage, @unchecked Sendable {
         let l3 = frame + Int(packet.pointee.l3Offset)
         let l4 = frame + Int(packet.pointee.l4Offset)
         let ipProtocol = packet.pointee.ipProtocol
-        let key = Self.backendKey(ipProtocol, l3.loadNetworkUInt32(at: 12), l4.loadNetworkUInt16(at: 0),
-                                  l3.loadNetworkUInt32(at: 16), l4.loadNetworkUInt16(at: 2))
+        let key = Self.backendKey(
+            ipProtocol, l3.loadNetworkUInt32(at: 12), l4.loadNetworkUInt16(at: 0),
+            l3.loadNetworkUInt32(at: 16), l4.loadNetworkUInt16(at: 2))
         guard let found = byBackend.find(key.0, key.1) else { return }
         let connection = connections + Int(found)
         let service = serviceEntries[Int(connection.pointee.service)]
         guard !service.isDSR, connection.pointee.expires > packet.pointee.timestamp else { return }
         refresh(connection, frame: frame, packet: packet.pointee, isUDP: ipProtocol == IPProtocol.udp)
-        EndpointRewrite.rewrite(.source, of: frame, packet: packet.pointee, isUDP: ipProtocol == IPProtocol.udp,
-                                addressWire: service.vip.bigEndian, portWire: service.port.bigEndian,
-                                ipAdjustment: connection.pointee.toClientIP, transportAdjustment: connection.pointee.toClientTransport)
+        EndpointRewrite.rewrite(
+            .source, of: frame, packet: packet.pointee, isUDP: ipProtocol == IPProtocol.udp,
+            addressWire: service.vip.bigEndian, portWire: service.port.bigEndian,
+            ipAdjustment: connection.pointee.toClientIP, transportAdjustment: connection.pointee.toClientTransport)
         packet.pointee.outPort = clientPort
     }
 
@@ -428,8 +454,9 @@ public final class LoadBalancerStage: Stage, @unchecked Sendable {
         let service = serviceEntries[Int(connection.service)]
         let key = Self.clientKey(connection.ipProtocol, connection.client, connection.clientPort, service.vip, service.port)
         byClient.remove(key.0, key.1)
-        let reverse = Self.backendKey(connection.ipProtocol, connection.backendAddress, connection.backendPort,
-                                      connection.client, connection.clientPort)
+        let reverse = Self.backendKey(
+            connection.ipProtocol, connection.backendAddress, connection.backendPort,
+            connection.client, connection.clientPort)
         byBackend.remove(reverse.0, reverse.1)
         connections[slot].used = false
         freeSlots.append(Int32(slot))

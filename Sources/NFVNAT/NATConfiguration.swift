@@ -38,8 +38,10 @@ public struct NATConfiguration: Sendable, Equatable {
         public var externalPort: UInt16?
         public var internalAddress: IPv4Address
         public var internalPort: UInt16?
-        public init(name: String, ipProtocol: UInt8?, externalAddress: IPv4Address, externalPort: UInt16?,
-                    internalAddress: IPv4Address, internalPort: UInt16?) {
+        public init(
+            name: String, ipProtocol: UInt8?, externalAddress: IPv4Address, externalPort: UInt16?,
+            internalAddress: IPv4Address, internalPort: UInt16?
+        ) {
             self.name = name
             self.ipProtocol = ipProtocol
             self.externalAddress = externalAddress
@@ -79,9 +81,11 @@ public struct NATConfiguration: Sendable, Equatable {
     /// administratively prohibited), as RFC 5508 REQ-8 recommends.
     public var unreachableOnExhaustion: Bool
 
-    public init(name: String, insidePort: String, outsidePort: String, pool: [IPv4Address], sourceRules: [SourceRule],
-                forwards: [Forward] = [], filtering: Filtering = .endpointIndependent, hairpin: Bool = true,
-                maximumMappings: Int = 65_536, timeouts: Timeouts = Timeouts(), unreachableOnExhaustion: Bool = false) {
+    public init(
+        name: String, insidePort: String, outsidePort: String, pool: [IPv4Address], sourceRules: [SourceRule],
+        forwards: [Forward] = [], filtering: Filtering = .endpointIndependent, hairpin: Bool = true,
+        maximumMappings: Int = 65_536, timeouts: Timeouts = Timeouts(), unreachableOnExhaustion: Bool = false
+    ) {
         self.name = name
         self.insidePort = insidePort
         self.outsidePort = outsidePort

@@ -54,8 +54,9 @@ final class NATFragments {
         timeout = timeoutSeconds * 1_000_000_000
         self.datagramCapacity = datagramCapacity
         datagrams = .allocate(capacity: datagramCapacity)
-        datagrams.initialize(repeating: Datagram(first: 0, second: 0, address: 0, rewritesSource: false, expires: 0, used: false),
-                             count: datagramCapacity)
+        datagrams.initialize(
+            repeating: Datagram(first: 0, second: 0, address: 0, rewritesSource: false, expires: 0, used: false),
+            count: datagramCapacity)
         index = IndexTable(capacity: datagramCapacity)
         freeDatagrams = (0..<Int32(datagramCapacity)).reversed()
         self.holdCapacity = holdCapacity
@@ -76,15 +77,19 @@ final class NATFragments {
     /// The datagram key of the IPv4 packet at `l3`.
     @inline(__always)
     static func key(_ l3: UnsafeMutableRawPointer) -> (UInt64, UInt64) {
-        (UInt64(l3.loadNetworkUInt32(at: 12)) << 32 | UInt64(l3.loadNetworkUInt32(at: 16)),
-         UInt64(l3.loadNetworkUInt16(at: 4)) << 8 | UInt64(l3.loadByte(at: 9)))
+        (
+            UInt64(l3.loadNetworkUInt32(at: 12)) << 32 | UInt64(l3.loadNetworkUInt32(at: 16)),
+            UInt64(l3.loadNetworkUInt16(at: 4)) << 8 | UInt64(l3.loadByte(at: 9))
+        )
     }
 
     /// Remembers that the first fragment of the datagram `key` was translated to `address`
     /// (its new source when `rewritesSource`, else its new destination), and lets go of the
     /// later fragments held for it, translated, into `emit`.
-    func firstFragmentTranslated(_ key: (UInt64, UInt64), address: UInt32, rewritesSource: Bool, now: UInt64,
-                                 pool: PacketPool, emit: PacketBatch) {
+    func firstFragmentTranslated(
+        _ key: (UInt64, UInt64), address: UInt32, rewritesSource: Bool, now: UInt64,
+        pool: PacketPool, emit: PacketBatch
+    ) {
         let slot: Int
         if let found = index.find(key.0, key.1) {
             slot = Int(found)
@@ -95,8 +100,9 @@ final class NATFragments {
             refused &+= 1  // no room to remember it: its later fragments will be held, then time out
             return
         }
-        datagrams[slot] = Datagram(first: key.0, second: key.1, address: address, rewritesSource: rewritesSource,
-                                   expires: now &+ timeout, used: true)
+        datagrams[slot] = Datagram(
+            first: key.0, second: key.1, address: address, rewritesSource: rewritesSource,
+            expires: now &+ timeout, used: true)
         var position = 0
         while position < heldCount {
             guard held[position].first == key.0 && held[position].second == key.1 else {
@@ -106,8 +112,9 @@ final class NATFragments {
             var packet = held[position].packet
             held[position] = held[heldCount &- 1]
             heldCount &-= 1
-            rewrite(pool.slot(packet.id) + Int(packet.dataOffset) + Int(packet.l3Offset), address: address,
-                    rewritesSource: rewritesSource)
+            rewrite(
+                pool.slot(packet.id) + Int(packet.dataOffset) + Int(packet.l3Offset), address: address,
+                rewritesSource: rewritesSource)
             packet.verdict = .resumed
             packet.timestamp = now  // it leaves now, right after its first fragment
             if emit.append(packet) {

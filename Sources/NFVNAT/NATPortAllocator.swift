@@ -43,8 +43,9 @@ final class NATPortAllocator {
     func allocate(pool: Int, protocolIndex: Int, preferred: UInt16, range: PortRange) -> UInt16? {
         let map = map(pool, protocolIndex)
         let start = range.contains(preferred) ? preferred : range.lower
-        guard let port = firstFree(map, from: start, through: range.upper)
-            ?? (start > range.lower ? firstFree(map, from: range.lower, through: start - 1) : nil)
+        guard
+            let port = firstFree(map, from: start, through: range.upper)
+                ?? (start > range.lower ? firstFree(map, from: range.lower, through: start - 1) : nil)
         else { return nil }
         take(map, port)
         return port

@@ -5,8 +5,10 @@ import NFVPipeline
 /// to the inside endpoint, hairpinned traffic turns around, and ICMP errors about translated
 /// packets have their quote translated too (RFC 5508).
 extension NATStage {
-    func translateInbound(_ index: Int, packet: UnsafeMutablePointer<PacketMetadata>, frame: UnsafeMutableRawPointer,
-                          batch: PacketBatch) {
+    func translateInbound(
+        _ index: Int, packet: UnsafeMutablePointer<PacketMetadata>, frame: UnsafeMutableRawPointer,
+        batch: PacketBatch
+    ) {
         let l3 = frame + Int(packet.pointee.l3Offset)
         let ip = IPv4Header(l3)
         let destination = ip.destination.rawValue
@@ -29,13 +31,16 @@ extension NATStage {
 
     /// Rewrites the destination of a packet to a public address to the inside endpoint it maps
     /// to (a forward or a mapping); false when there is none or filtering refuses it.
-    func translateDestination(packet: PacketMetadata, frame: UnsafeMutableRawPointer, ends: Endpoints, source: UInt32,
-                              now: UInt64) -> Bool {
+    func translateDestination(
+        packet: PacketMetadata, frame: UnsafeMutableRawPointer, ends: Endpoints, source: UInt32,
+        now: UInt64
+    ) -> Bool {
         let l3 = frame + Int(packet.l3Offset)
         let destination = IPv4Header(l3).destination.rawValue
         if hasForwards, let forward = forwardFor(external: destination, port: ends.destinationPort, ipProtocol: ends.ipProtocol) {
-            rewriteDestination(frame: frame, packet: packet, ends: ends, address: forward.internalAddress.rawValue,
-                               port: forward.internalPort ?? ends.destinationPort)
+            rewriteDestination(
+                frame: frame, packet: packet, ends: ends, address: forward.internalAddress.rawValue,
+                port: forward.internalPort ?? ends.destinationPort)
             return true
         }
         guard let found = byOutside.find(Self.key(ends.ipProtocol, destination, ends.destinationPort), 0) else { return false }
@@ -48,20 +53,23 @@ extension NATStage {
         }
         guard permits(remote: source, entry.pointee) else { return false }
         refresh(entry, packet: packet, frame: frame, outbound: false, now: now)
-        rewriteDestination(frame: frame, packet: packet, ends: ends, address: entry.pointee.insideAddress,
-                           port: entry.pointee.insidePort)
+        rewriteDestination(
+            frame: frame, packet: packet, ends: ends, address: entry.pointee.insideAddress,
+            port: entry.pointee.insidePort)
         return true
     }
 
     /// Sends a packet for a public address of this NAT back inside (hairpinning, REQ-9).
-    func hairpinIfNeeded(_ index: Int, packet: UnsafeMutablePointer<PacketMetadata>, frame: UnsafeMutableRawPointer,
-                         batch: PacketBatch, now: UInt64) {
+    func hairpinIfNeeded(
+        _ index: Int, packet: UnsafeMutablePointer<PacketMetadata>, frame: UnsafeMutableRawPointer,
+        batch: PacketBatch, now: UInt64
+    ) {
         let l3 = frame + Int(packet.pointee.l3Offset)
         let ip = IPv4Header(l3)
         let destination = ip.destination.rawValue
         guard isOwn(destination) else { return }
         guard configuration.hairpin, let ends = endpoints(packet.pointee, frame: frame),
-              translateDestination(packet: packet.pointee, frame: frame, ends: ends, source: ip.source.rawValue, now: now)
+            translateDestination(packet: packet.pointee, frame: frame, ends: ends, source: ip.source.rawValue, now: now)
         else {
             batch.drop(index, reason: .natNoMapping)
             return
@@ -85,7 +93,8 @@ extension NATStage {
             insideAddress = forward.internalAddress.rawValue
             insidePort = forward.internalPort ?? quotedPort
         } else if let found = byOutside.find(Self.key(quotedProtocol, quotedSource.rawValue, quotedPort), 0),
-                  mappings[Int(found)].expires > now {
+            mappings[Int(found)].expires > now
+        {
             insideAddress = mappings[Int(found)].insideAddress
             insidePort = mappings[Int(found)].insidePort
         } else {

@@ -33,22 +33,27 @@ extension NATStage {
         guard !pool.isEmpty, let slot = freeSlots.popLast() else { return -1 }
         let poolIndex = poolIndex(of: address)
         let range = rules[rule].ports
-        guard let outsidePort = ports.allocate(pool: poolIndex, protocolIndex: Self.protocolIndex(ipProtocol), preferred: port,
-                                               range: range) else {
+        guard
+            let outsidePort = ports.allocate(
+                pool: poolIndex, protocolIndex: Self.protocolIndex(ipProtocol), preferred: port,
+                range: range)
+        else {
             freeSlots.append(slot)
             return -1
         }
         let index = Int(slot)
         // ~old + new, summed once: adding it to ~checksum is the whole RFC 1624 update.
         let outsideAddress = pool[poolIndex]
-        let (ipAdjustment, transportAdjustment) = InternetChecksum.adjustments(oldAddress: address, newAddress: outsideAddress,
-                                                                               oldPort: port, newPort: outsidePort)
-        mappings[index] = Mapping(insideAddress: address, outsideAddress: outsideAddress, expires: now,
-                                  remotes: (0, 0, 0, 0), insidePort: port, outsidePort: outsidePort,
-                                  outsideAddressWire: outsideAddress.bigEndian, outsidePortWire: outsidePort.bigEndian,
-                                  ipAdjustmentWire: ipAdjustment.bigEndian, transportAdjustmentWire: transportAdjustment.bigEndian,
-                                  ipProtocol: ipProtocol,
-                                  poolIndex: UInt8(poolIndex), remoteCount: 0, seenInbound: false, established: false, used: true)
+        let (ipAdjustment, transportAdjustment) = InternetChecksum.adjustments(
+            oldAddress: address, newAddress: outsideAddress,
+            oldPort: port, newPort: outsidePort)
+        mappings[index] = Mapping(
+            insideAddress: address, outsideAddress: outsideAddress, expires: now,
+            remotes: (0, 0, 0, 0), insidePort: port, outsidePort: outsidePort,
+            outsideAddressWire: outsideAddress.bigEndian, outsidePortWire: outsidePort.bigEndian,
+            ipAdjustmentWire: ipAdjustment.bigEndian, transportAdjustmentWire: transportAdjustment.bigEndian,
+            ipProtocol: ipProtocol,
+            poolIndex: UInt8(poolIndex), remoteCount: 0, seenInbound: false, established: false, used: true)
         byInside.insert(Self.key(ipProtocol, address, port), 0, value: slot)
         byOutside.insert(Self.key(ipProtocol, pool[poolIndex], outsidePort), 0, value: slot)
         counters.count(0)
@@ -99,8 +104,10 @@ extension NATStage {
     /// Extends a mapping's life: UDP and ICMP on outbound packets (REQ-6), TCP on both, with
     /// the established or transitory timeout (RFC 5382 REQ-5).
     @inline(__always)
-    func refresh(_ entry: UnsafeMutablePointer<Mapping>, packet: PacketMetadata, frame: UnsafeMutableRawPointer,
-                 outbound: Bool, now: UInt64) {
+    func refresh(
+        _ entry: UnsafeMutablePointer<Mapping>, packet: PacketMetadata, frame: UnsafeMutableRawPointer,
+        outbound: Bool, now: UInt64
+    ) {
         switch entry.pointee.ipProtocol {
         case IPProtocol.tcp:
             let flags = TCPFlags(rawValue: frame.loadByte(at: Int(packet.l4Offset) + 13))

@@ -95,8 +95,10 @@ public final class NATStage: Stage {
     /// A NAT stage; `portIndex` maps chain port names to numbers; `routerAddresses` are the
     /// addresses of the chain router's interfaces by chain port name (the source of the ICMP
     /// errors the NAT sends inside).
-    public init(name: String, configuration: NATConfiguration, portIndex: [String: UInt16],
-                routerAddresses: [String: [IPv6Address]] = [:]) {
+    public init(
+        name: String, configuration: NATConfiguration, portIndex: [String: UInt16],
+        routerAddresses: [String: [IPv6Address]] = [:]
+    ) {
         insideErrorSource = routerAddresses[configuration.insidePort]?.first { $0.ipv4Mapped != nil }
         self.name = name
         self.configuration = configuration
@@ -107,10 +109,12 @@ public final class NATStage: Stage {
         forwards = configuration.forwards
         let capacity = max(configuration.maximumMappings, 1)
         mappings = .allocate(capacity: capacity)
-        mappings.initialize(repeating: Mapping(insideAddress: 0, outsideAddress: 0, expires: 0, remotes: (0, 0, 0, 0),
-                                               insidePort: 0, outsidePort: 0, outsideAddressWire: 0, outsidePortWire: 0,
-                                               ipAdjustmentWire: 0, transportAdjustmentWire: 0, ipProtocol: 0, poolIndex: 0, remoteCount: 0,
-                                               seenInbound: false, established: false, used: false), count: capacity)
+        mappings.initialize(
+            repeating: Mapping(
+                insideAddress: 0, outsideAddress: 0, expires: 0, remotes: (0, 0, 0, 0),
+                insidePort: 0, outsidePort: 0, outsideAddressWire: 0, outsidePortWire: 0,
+                ipAdjustmentWire: 0, transportAdjustmentWire: 0, ipProtocol: 0, poolIndex: 0, remoteCount: 0,
+                seenInbound: false, established: false, used: false), count: capacity)
         freeSlots = (0..<Int32(capacity)).reversed()
         byInside = IndexTable(capacity: capacity)
         byOutside = IndexTable(capacity: capacity)
@@ -228,8 +232,10 @@ public final class NATStage: Stage {
     /// A fragment (RFC 4787 REQ-14): a first fragment is translated like a whole packet and its
     /// translation remembered for its datagram; a later one takes that translation, or waits.
     @inline(never)
-    func translateFragment(_ index: Int, packet: UnsafeMutablePointer<PacketMetadata>, frame: UnsafeMutableRawPointer,
-                           batch: PacketBatch, emit: PacketBatch, outbound: Bool) {
+    func translateFragment(
+        _ index: Int, packet: UnsafeMutablePointer<PacketMetadata>, frame: UnsafeMutableRawPointer,
+        batch: PacketBatch, emit: PacketBatch, outbound: Bool
+    ) {
         let l3 = frame + Int(packet.pointee.l3Offset)
         let now = packet.pointee.timestamp
         let addressOffset = outbound ? 12 : 16
@@ -266,17 +272,20 @@ public final class NATStage: Stage {
         let l4 = Int(packet.l4Offset)
         switch packet.ipProtocol {
         case IPProtocol.tcp, IPProtocol.udp:
-            return Endpoints(ipProtocol: packet.ipProtocol, sourcePort: frame.loadNetworkUInt16(at: l4),
-                             destinationPort: frame.loadNetworkUInt16(at: l4 + 2), isICMPQuery: false, isICMPError: false)
+            return Endpoints(
+                ipProtocol: packet.ipProtocol, sourcePort: frame.loadNetworkUInt16(at: l4),
+                destinationPort: frame.loadNetworkUInt16(at: l4 + 2), isICMPQuery: false, isICMPError: false)
         case IPProtocol.icmp:
             let type = frame.loadByte(at: l4)
             if ICMPHeader.isQueryV4(type: type) {
                 let identifier = frame.loadNetworkUInt16(at: l4 + 4)
-                return Endpoints(ipProtocol: IPProtocol.icmp, sourcePort: identifier, destinationPort: identifier,
-                                 isICMPQuery: true, isICMPError: false)
+                return Endpoints(
+                    ipProtocol: IPProtocol.icmp, sourcePort: identifier, destinationPort: identifier,
+                    isICMPQuery: true, isICMPError: false)
             }
-            return Endpoints(ipProtocol: IPProtocol.icmp, sourcePort: 0, destinationPort: 0, isICMPQuery: false,
-                             isICMPError: ICMPQuote.isErrorV4(type: type))
+            return Endpoints(
+                ipProtocol: IPProtocol.icmp, sourcePort: 0, destinationPort: 0, isICMPQuery: false,
+                isICMPError: ICMPQuote.isErrorV4(type: type))
         default:
             return nil
         }
@@ -293,13 +302,16 @@ public final class NATStage: Stage {
     // MARK: Outbound
 
     @inline(__always)
-    func translateOutbound(_ index: Int, packet: UnsafeMutablePointer<PacketMetadata>, frame: UnsafeMutableRawPointer,
-                           batch: PacketBatch, emit: PacketBatch) {
+    func translateOutbound(
+        _ index: Int, packet: UnsafeMutablePointer<PacketMetadata>, frame: UnsafeMutableRawPointer,
+        batch: PacketBatch, emit: PacketBatch
+    ) {
         // The common case, a live mapping of this TCP/UDP endpoint, stays inline.
         let flags = packet.pointee.flags
         let ipProtocol = packet.pointee.ipProtocol
         if flags.rawValue & (PacketFlags.hasL4.rawValue | PacketFlags.laterFragment.rawValue) == PacketFlags.hasL4.rawValue,
-           ipProtocol == IPProtocol.tcp || ipProtocol == IPProtocol.udp {
+            ipProtocol == IPProtocol.tcp || ipProtocol == IPProtocol.udp
+        {
             let l3 = frame + Int(packet.pointee.l3Offset)
             let l4 = frame + Int(packet.pointee.l4Offset)
             let source = l3.loadNetworkUInt32(at: 12)
@@ -313,10 +325,11 @@ public final class NATStage: Stage {
                     refresh(entry, packet: packet.pointee, frame: frame, outbound: true, now: now)
                     // Rewrite with the mapping's precomputed adjustments, in packet byte order
                     // (ones'-complement sums do not care about byte order, RFC 1071 2(B)).
-                    EndpointRewrite.rewrite(.source, of: frame, packet: packet.pointee, isUDP: ipProtocol == IPProtocol.udp,
-                                            addressWire: entry.pointee.outsideAddressWire, portWire: entry.pointee.outsidePortWire,
-                                            ipAdjustment: entry.pointee.ipAdjustmentWire,
-                                            transportAdjustment: entry.pointee.transportAdjustmentWire)
+                    EndpointRewrite.rewrite(
+                        .source, of: frame, packet: packet.pointee, isUDP: ipProtocol == IPProtocol.udp,
+                        addressWire: entry.pointee.outsideAddressWire, portWire: entry.pointee.outsidePortWire,
+                        ipAdjustment: entry.pointee.ipAdjustmentWire,
+                        transportAdjustment: entry.pointee.transportAdjustmentWire)
                     if ownAddressCount > 0 && isOwn(destination) {
                         hairpinIfNeeded(index, packet: packet, frame: frame, batch: batch, now: now)
                     }
@@ -329,8 +342,10 @@ public final class NATStage: Stage {
 
     /// Everything but a live TCP/UDP mapping: ICMP, static forwards, new mappings, fragments.
     @inline(never)
-    func translateOutboundSlowly(_ index: Int, packet: UnsafeMutablePointer<PacketMetadata>, frame: UnsafeMutableRawPointer,
-                                 batch: PacketBatch, emit: PacketBatch) {
+    func translateOutboundSlowly(
+        _ index: Int, packet: UnsafeMutablePointer<PacketMetadata>, frame: UnsafeMutableRawPointer,
+        batch: PacketBatch, emit: PacketBatch
+    ) {
         let flags = packet.pointee.flags
         let l3 = frame + Int(packet.pointee.l3Offset)
         let ip = IPv4Header(l3)
@@ -350,8 +365,9 @@ public final class NATStage: Stage {
             if entry.pointee.expires > now {
                 if addressDependent { remember(remote: ip.destination.rawValue, in: entry) }
                 refresh(entry, packet: packet.pointee, frame: frame, outbound: true, now: now)
-                rewriteSource(frame: frame, packet: packet.pointee, ends: ends, address: entry.pointee.outsideAddress,
-                              port: entry.pointee.outsidePort)
+                rewriteSource(
+                    frame: frame, packet: packet.pointee, ends: ends, address: entry.pointee.outsideAddress,
+                    port: entry.pointee.outsidePort)
                 if ownAddressCount > 0 && isOwn(ip.destination.rawValue) {
                     hairpinIfNeeded(index, packet: packet, frame: frame, batch: batch, now: now)
                 }
@@ -360,8 +376,9 @@ public final class NATStage: Stage {
         }
         // Replies of a static forward leave from its external endpoint.
         if hasForwards, let forward = forwardFor(internal: source, port: ends.sourcePort, ipProtocol: ends.ipProtocol) {
-            rewriteSource(frame: frame, packet: packet.pointee, ends: ends, address: forward.externalAddress.rawValue,
-                          port: forward.externalPort ?? ends.sourcePort)
+            rewriteSource(
+                frame: frame, packet: packet.pointee, ends: ends, address: forward.externalAddress.rawValue,
+                port: forward.externalPort ?? ends.sourcePort)
             hairpinIfNeeded(index, packet: packet, frame: frame, batch: batch, now: now)
             return
         }
@@ -383,8 +400,9 @@ public final class NATStage: Stage {
         let destination = ip.destination.rawValue
         remember(remote: destination, in: entry)
         refresh(entry, packet: packet.pointee, frame: frame, outbound: true, now: now)
-        rewriteSource(frame: frame, packet: packet.pointee, ends: ends, address: entry.pointee.outsideAddress,
-                      port: entry.pointee.outsidePort)
+        rewriteSource(
+            frame: frame, packet: packet.pointee, ends: ends, address: entry.pointee.outsideAddress,
+            port: entry.pointee.outsidePort)
         hairpinIfNeeded(index, packet: packet, frame: frame, batch: batch, now: now)
     }
 
@@ -415,8 +433,10 @@ public final class NATStage: Stage {
 
     @inline(__always)
     static func forward(in index: IndexTable, address: UInt32, port: UInt16, ipProtocol: UInt8) -> Int? {
-        guard let found = index.find(key(ipProtocol, address, port), 0) ?? index.find(key(ipProtocol, address, 0), 0)
-            ?? index.find(key(0, address, 0), 0) else { return nil }
+        guard
+            let found = index.find(key(ipProtocol, address, port), 0) ?? index.find(key(ipProtocol, address, 0), 0)
+                ?? index.find(key(0, address, 0), 0)
+        else { return nil }
         return Int(found)
     }
 

@@ -1,7 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import CNetlink
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// A failure reported by libnl or the kernel over netlink, with libnl's text for the code.
 public struct NetlinkError: Error, Sendable, CustomStringConvertible {

@@ -1,7 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import CNetlink
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Changing links, addresses, routes and neighbours: what a chain needs to plumb its ports and
 /// test hosts, without running `ip`.
@@ -88,8 +89,10 @@ extension NetlinkSocket {
 
     /// Adds (or removes) a route to `destination` ("10.0.2.0/24", "default") in the main
     /// table, through `gateway` and/or out of `link`.
-    public func route(to destination: String, via gateway: String? = nil, link: String? = nil,
-                      delete: Bool = false) throws(NetlinkError) {
+    public func route(
+        to destination: String, via gateway: String? = nil, link: String? = nil,
+        delete: Bool = false
+    ) throws(NetlinkError) {
         let operation = "\(delete ? "delete" : "add") route to \(destination)"
         guard gateway != nil || link != nil else {
             throw NetlinkError(operation: "\(operation): give a gateway or a link", code: -NLE_INVAL)

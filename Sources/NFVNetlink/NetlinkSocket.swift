@@ -1,8 +1,9 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import CLinux
 import CNetlink
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// A route-netlink socket (libnl `nl_sock` connected to NETLINK_ROUTE), closed when released.
 public final class NetlinkSocket {

@@ -1,7 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import CLinux
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// A named network namespace (/run/netns/NAME, the convention `ip netns` uses), created or
 /// opened by the product itself. Holds an fd of the namespace while it lives, for moving links

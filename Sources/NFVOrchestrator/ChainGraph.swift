@@ -1,6 +1,6 @@
 import Foundation
-import NFVDescriptors
 import NFVCatalog
+import NFVDescriptors
 
 /// A chain as a picture: its ports (with the TAP, namespace and address behind each), its
 /// stages in order, and the path between them: traffic entering on the first port passes the
@@ -9,22 +9,27 @@ import NFVCatalog
 public enum ChainGraph {
     public static func dot(_ chain: LoadedChain) -> String {
         let descriptor = chain.descriptor
-        var lines = ["digraph \"\(escape(descriptor.name))\" {",
-                     "  rankdir=LR;",
-                     "  labelloc=t;",
-                     "  label=\"chain \(escape(descriptor.name))\";",
-                     "  node [fontname=\"Helvetica\", fontsize=11];",
-                     "  edge [fontname=\"Helvetica\", fontsize=9];"]
+        var lines = [
+            "digraph \"\(escape(descriptor.name))\" {",
+            "  rankdir=LR;",
+            "  labelloc=t;",
+            "  label=\"chain \(escape(descriptor.name))\";",
+            "  node [fontname=\"Helvetica\", fontsize=11];",
+            "  edge [fontname=\"Helvetica\", fontsize=9];",
+        ]
         for port in descriptor.ports {
-            lines.append("  \"port:\(escape(port.name))\" [shape=box, style=\"rounded,filled\", fillcolor=\"#dde8f4\", "
-                         + "label=\"\(escape(portLabel(port)))\"];")
+            lines.append(
+                "  \"port:\(escape(port.name))\" [shape=box, style=\"rounded,filled\", fillcolor=\"#dde8f4\", "
+                    + "label=\"\(escape(portLabel(port)))\"];")
         }
         for stage in descriptor.stages {
             let config = stage.config.map { "\\n" + escape(($0 as NSString).lastPathComponent) } ?? ""
-            lines.append("  \"stage:\(escape(stage.name))\" [shape=ellipse, style=filled, fillcolor=\"#f4ecd8\", "
-                         + "label=\"\(escape(stage.name))\\n(\(escape(stage.vnf)))\(config)\"];")
+            lines.append(
+                "  \"stage:\(escape(stage.name))\" [shape=ellipse, style=filled, fillcolor=\"#f4ecd8\", "
+                    + "label=\"\(escape(stage.name))\\n(\(escape(stage.vnf)))\(config)\"];")
         }
-        let path = ["port:" + (descriptor.ports.first?.name ?? "")] + descriptor.stages.map { "stage:" + $0.name }
+        let path =
+            ["port:" + (descriptor.ports.first?.name ?? "")] + descriptor.stages.map { "stage:" + $0.name }
             + (descriptor.ports.count > 1 ? ["port:" + descriptor.ports[1].name] : [])
         for (from, to) in zip(path, path.dropFirst()) {
             lines.append("  \"\(escape(from))\" -> \"\(escape(to))\";")
@@ -40,13 +45,27 @@ public enum ChainGraph {
 
     /// The same as JSON: nodes (ports and stages) and edges (forward and reverse).
     public static func json(_ chain: LoadedChain) throws -> String {
-        struct Node: Encodable { var id: String; var kind: String; var label: String }
-        struct Edge: Encodable { var from: String; var to: String; var direction: String }
-        struct Graph: Encodable { var chain: String; var nodes: [Node]; var edges: [Edge] }
+        struct Node: Encodable {
+            var id: String
+            var kind: String
+            var label: String
+        }
+        struct Edge: Encodable {
+            var from: String
+            var to: String
+            var direction: String
+        }
+        struct Graph: Encodable {
+            var chain: String
+            var nodes: [Node]
+            var edges: [Edge]
+        }
         let descriptor = chain.descriptor
-        let nodes = descriptor.ports.map { Node(id: "port:" + $0.name, kind: "port", label: portLabel($0)) }
+        let nodes =
+            descriptor.ports.map { Node(id: "port:" + $0.name, kind: "port", label: portLabel($0)) }
             + descriptor.stages.map { Node(id: "stage:" + $0.name, kind: $0.vnf, label: $0.name) }
-        let path = ["port:" + (descriptor.ports.first?.name ?? "")] + descriptor.stages.map { "stage:" + $0.name }
+        let path =
+            ["port:" + (descriptor.ports.first?.name ?? "")] + descriptor.stages.map { "stage:" + $0.name }
             + (descriptor.ports.count > 1 ? ["port:" + descriptor.ports[1].name] : [])
         var edges = zip(path, path.dropFirst()).map { Edge(from: $0, to: $1, direction: "forward") }
         if descriptor.ports.count > 1 {

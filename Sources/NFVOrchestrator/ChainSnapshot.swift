@@ -1,6 +1,6 @@
 import Foundation
-import NFVDescriptors
 import NFVCatalog
+import NFVDescriptors
 
 /// A chain as a user deployed it: the chain file's text and the text of every stage's
 /// configuration, read at deploy time. The daemon keeps snapshots (not paths), so a restart
@@ -29,8 +29,11 @@ public struct ChainSnapshot: Codable, Sendable, Equatable {
             do {
                 files.append(File(stage: stage, sourcePath: file, text: try String(contentsOfFile: file, encoding: .utf8)))
             } catch {
-                throw DescriptorErrorList([DescriptorError(location: SourceLocation(file: file, line: 1, column: 1), field: "",
-                                                           message: "the file cannot be read: \(error.localizedDescription)")])
+                throw DescriptorErrorList([
+                    DescriptorError(
+                        location: SourceLocation(file: file, line: 1, column: 1), field: "",
+                        message: "the file cannot be read: \(error.localizedDescription)")
+                ])
             }
         }
         try add(nil, absolute)

@@ -40,8 +40,9 @@ public struct DeploymentPlan: Codable, Sendable, Equatable {
     public static func make(desired: LoadedChain?, current: LoadedChain?) -> DeploymentPlan {
         guard let desired else {
             guard let current else { return DeploymentPlan(chain: "", action: .unchanged, changes: []) }
-            return DeploymentPlan(chain: current.descriptor.name, action: .delete,
-                                  changes: ["delete chain \(current.descriptor.name) (\(describe(current)))"])
+            return DeploymentPlan(
+                chain: current.descriptor.name, action: .delete,
+                changes: ["delete chain \(current.descriptor.name) (\(describe(current)))"])
         }
         let name = desired.descriptor.name
         guard let current else {
@@ -54,8 +55,9 @@ public struct DeploymentPlan: Codable, Sendable, Equatable {
         if current.descriptor.restart != desired.descriptor.restart {
             let before = current.descriptor.restart
             let after = desired.descriptor.restart
-            live.append("restart policy: \(before.mode.rawValue), limit \(before.limit) -> \(after.mode.rawValue), limit \(after.limit) "
-                        + "(the daemon's own setting, applied at once)")
+            live.append(
+                "restart policy: \(before.mode.rawValue), limit \(before.limit) -> \(after.mode.rawValue), limit \(after.limit) "
+                    + "(the daemon's own setting, applied at once)")
         }
         live += changes.live.map(\.description)
         let restart = changes.restart

@@ -28,13 +28,16 @@ public enum Metrics {
             family("nfv_chain_config_reloads_total", "counter", "Live configuration updates applied")
             lines.append("nfv_chain_config_reloads_total{\(c)} \(events.filter { $0.chain == chain.name && $0.kind == "update" }.count)")
             guard chain.running, let text = try? supervisor.stats(chain.name),
-                  let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else { continue }
+                let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]
+            else { continue }
             for port in object["ports"] as? [[String: Any]] ?? [] {
                 let p = "\(c),port=\"\(label(port["name"] as? String ?? ""))\""
-                for (key, metric, help) in [("rxPackets", "nfv_port_rx_packets_total", "Frames received on the port"),
-                                            ("rxBytes", "nfv_port_rx_bytes_total", "Bytes received on the port"),
-                                            ("txPackets", "nfv_port_tx_packets_total", "Frames transmitted on the port"),
-                                            ("txBytes", "nfv_port_tx_bytes_total", "Bytes transmitted on the port")] {
+                for (key, metric, help) in [
+                    ("rxPackets", "nfv_port_rx_packets_total", "Frames received on the port"),
+                    ("rxBytes", "nfv_port_rx_bytes_total", "Bytes received on the port"),
+                    ("txPackets", "nfv_port_tx_packets_total", "Frames transmitted on the port"),
+                    ("txBytes", "nfv_port_tx_bytes_total", "Bytes transmitted on the port"),
+                ] {
                     family(metric, "counter", help)
                     lines.append("\(metric){\(p)} \(port[key] as? Int ?? 0)")
                 }

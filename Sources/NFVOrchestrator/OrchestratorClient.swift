@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The CLI's side of the daemon API: HTTP/1.1 requests with JSON bodies over the daemon's
@@ -72,7 +73,10 @@ public struct OrchestratorClient: Sendable {
 
     /// True when a daemon answers.
     public var isDaemonRunning: Bool {
-        do { _ = try request("GET", "/v1/chains", timeoutSeconds: 5); return true } catch { return false }
+        do {
+            _ = try request("GET", "/v1/chains", timeoutSeconds: 5)
+            return true
+        } catch { return false }
     }
 
     /// Starts `nfv-orch serve` in the background when no daemon answers (deploy needs no

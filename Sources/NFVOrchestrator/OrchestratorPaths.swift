@@ -8,8 +8,10 @@ public struct OrchestratorPaths: Sendable, Equatable, Codable {
     /// Where data-plane control sockets live.
     public var runDirectory: String
 
-    public init(stateDirectory: String = "/var/lib/nfv-orch", socketPath: String = "/run/nfv-orch/nfv-orch.sock",
-                runDirectory: String = "/run/nfv-orch") {
+    public init(
+        stateDirectory: String = "/var/lib/nfv-orch", socketPath: String = "/run/nfv-orch/nfv-orch.sock",
+        runDirectory: String = "/run/nfv-orch"
+    ) {
         self.stateDirectory = stateDirectory
         self.socketPath = socketPath
         self.runDirectory = runDirectory

@@ -1,8 +1,9 @@
 import Dispatch
 import Foundation
 import Hummingbird
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The daemon's HTTP+JSON API on a unix socket (mode 0600: only root connects), over the
@@ -62,8 +63,9 @@ public enum OrchestratorServer {
     /// when the daemon stops; the next daemon adopts them.
     public static func run(supervisor: Supervisor) async throws {
         let paths = supervisor.paths
-        try FileManager.default.createDirectory(atPath: (paths.socketPath as NSString).deletingLastPathComponent,
-                                                withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: (paths.socketPath as NSString).deletingLastPathComponent,
+            withIntermediateDirectories: true)
         let router = Router()
         router.get("/v1/chains") { _, _ in try json(await blocking { supervisor.list() }) }
         router.get("/v1/chains/:name") { _, context in
@@ -114,16 +116,18 @@ public enum OrchestratorServer {
         }
         router.get("/metrics") { _, _ in
             let text = await blocking { Metrics.text(supervisor) }
-            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
-                            body: .init(byteBuffer: ByteBuffer(string: text)))
+            return Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+                body: .init(byteBuffer: ByteBuffer(string: text)))
         }
         let previous = umask(0o077)  // the socket file is created 0600
-        let application = Application(router: router,
-                                      configuration: .init(address: .unixDomainSocket(path: paths.socketPath), serverName: "nfv-orch"),
-                                      onServerRunning: { _ in
-                                          chmod(paths.socketPath, 0o600)
-                                          umask(previous)
-                                      })
+        let application = Application(
+            router: router,
+            configuration: .init(address: .unixDomainSocket(path: paths.socketPath), serverName: "nfv-orch"),
+            onServerRunning: { _ in
+                chmod(paths.socketPath, 0o600)
+                umask(previous)
+            })
         supervisor.resume()
         try await application.runService()
     }

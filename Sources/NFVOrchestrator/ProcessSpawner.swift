@@ -1,7 +1,8 @@
 import CLinux
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Starts a program detached from the caller: in its own session (a Ctrl-C on the daemon's
@@ -51,7 +52,10 @@ public enum ProcessSpawner {
         guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return false }
         let words = data.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
         if let state = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-           let close = state.lastIndex(of: ")"), state[state.index(close, offsetBy: 2)] == "Z" { return false }
+            let close = state.lastIndex(of: ")"), state[state.index(close, offsetBy: 2)] == "Z"
+        {
+            return false
+        }
         return words.first.map { ($0 as NSString).lastPathComponent == (executable as NSString).lastPathComponent } == true
             && words.contains(marker)
     }

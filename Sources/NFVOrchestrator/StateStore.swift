@@ -34,28 +34,30 @@ public final class StateStore: Sendable {
 
     /// Opens (or creates) the store at `path`.
     public init(path: String) throws {
-        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent,
-                                                withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        try FileManager.default.createDirectory(
+            atPath: (path as NSString).deletingLastPathComponent,
+            withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         database = try DatabaseQueue(path: path)
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1") { db in
-            try db.execute(sql: """
-                CREATE TABLE chain (
-                    name TEXT PRIMARY KEY NOT NULL,
-                    snapshot TEXT NOT NULL,
-                    generation INTEGER NOT NULL,
-                    phase TEXT NOT NULL,
-                    pid INTEGER,
-                    restarts INTEGER NOT NULL DEFAULT 0,
-                    lastError TEXT,
-                    updatedAt REAL NOT NULL);
-                CREATE TABLE event (
-                    id INTEGER PRIMARY KEY AUTOINCREMENT,
-                    at REAL NOT NULL,
-                    chain TEXT NOT NULL,
-                    kind TEXT NOT NULL,
-                    message TEXT NOT NULL);
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE chain (
+                        name TEXT PRIMARY KEY NOT NULL,
+                        snapshot TEXT NOT NULL,
+                        generation INTEGER NOT NULL,
+                        phase TEXT NOT NULL,
+                        pid INTEGER,
+                        restarts INTEGER NOT NULL DEFAULT 0,
+                        lastError TEXT,
+                        updatedAt REAL NOT NULL);
+                    CREATE TABLE event (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        at REAL NOT NULL,
+                        chain TEXT NOT NULL,
+                        kind TEXT NOT NULL,
+                        message TEXT NOT NULL);
+                    """)
         }
         try migrator.migrate(database)
     }
@@ -72,11 +74,15 @@ public final class StateStore: Sendable {
     public func save(_ record: ChainRecord) throws {
         let snapshot = String(decoding: try JSONEncoder().encode(record.snapshot), as: UTF8.self)
         try database.write { db in
-            try db.execute(sql: """
-                INSERT OR REPLACE INTO chain (name, snapshot, generation, phase, pid, restarts, lastError, updatedAt)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [record.name, snapshot, record.generation, record.phase, record.pid.map { Int($0) },
-                                 record.restarts, record.lastError, record.updatedAt])
+            try db.execute(
+                sql: """
+                    INSERT OR REPLACE INTO chain (name, snapshot, generation, phase, pid, restarts, lastError, updatedAt)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    record.name, snapshot, record.generation, record.phase, record.pid.map { Int($0) },
+                    record.restarts, record.lastError, record.updatedAt,
+                ])
         }
     }
 
@@ -97,8 +103,9 @@ public final class StateStore: Sendable {
     public func log(_ chain: String, _ kind: String, _ message: String) throws -> Event {
         let at = Date().timeIntervalSince1970
         let id = try database.write { db -> Int64 in
-            try db.execute(sql: "INSERT INTO event (at, chain, kind, message) VALUES (?, ?, ?, ?)",
-                           arguments: [at, chain, kind, message])
+            try db.execute(
+                sql: "INSERT INTO event (at, chain, kind, message) VALUES (?, ?, ?, ?)",
+                arguments: [at, chain, kind, message])
             return db.lastInsertedRowID
         }
         return Event(id: id, at: at, chain: chain, kind: kind, message: message)
@@ -116,8 +123,9 @@ public final class StateStore: Sendable {
     static func record(_ row: Row) throws -> ChainRecord {
         let text: String = row["snapshot"]
         let pid: Int? = row["pid"]
-        return ChainRecord(name: row["name"], snapshot: try JSONDecoder().decode(ChainSnapshot.self, from: Data(text.utf8)),
-                           generation: row["generation"], phase: row["phase"], pid: pid.map { Int32($0) },
-                           restarts: row["restarts"], lastError: row["lastError"], updatedAt: row["updatedAt"])
+        return ChainRecord(
+            name: row["name"], snapshot: try JSONDecoder().decode(ChainSnapshot.self, from: Data(text.utf8)),
+            generation: row["generation"], phase: row["phase"], pid: pid.map { Int32($0) },
+            restarts: row["restarts"], lastError: row["lastError"], updatedAt: row["updatedAt"])
     }
 }

@@ -1,9 +1,10 @@
 import Foundation
+import NFVCatalog
 import NFVDescriptors
 import NFVNetlink
-import NFVCatalog
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Runs one `nfv-dataplane` process per deployed chain and keeps it running: a data plane that
@@ -113,8 +114,9 @@ public final class Supervisor: @unchecked Sendable {
                 log(name, "update-failed", answer)
                 throw OperationError("chain \(name): the data plane refused the update: \(answer)", status: 409)
             }
-            try persist(snapshot, generation: generation, phase: record?.phase ?? "running", restarts: record?.restarts ?? 0,
-                        pid: record?.pid)
+            try persist(
+                snapshot, generation: generation, phase: record?.phase ?? "running", restarts: record?.restarts ?? 0,
+                pid: record?.pid)
             setGeneration(name, generation)
             lock.lock()
             runtimes[name]?.policy = desired.descriptor.restart
@@ -123,8 +125,9 @@ public final class Supervisor: @unchecked Sendable {
             return DeployResult(plan: plan, outcome: "updated in place", generation: generation)
         case .updateWithRestart:
             guard allowRestart else {
-                throw OperationError("chain \(name) needs a restart to apply: " + plan.changes.joined(separator: "; ")
-                                     + ". Traffic stops while it restarts; deploy with --allow-restart to accept that", status: 409)
+                throw OperationError(
+                    "chain \(name) needs a restart to apply: " + plan.changes.joined(separator: "; ")
+                        + ". Traffic stops while it restarts; deploy with --allow-restart to accept that", status: 409)
             }
             let generation = (record?.generation ?? 0) + 1
             stopDataplane(name)
@@ -156,7 +159,8 @@ public final class Supervisor: @unchecked Sendable {
         runtimes[name] = nil
         lock.unlock()
         log(name, "undeploy", notes.filter { !$0.isEmpty }.joined(separator: "; "))
-        return "chain \(name): undeployed" + (notes.filter { !$0.isEmpty }.isEmpty ? "" : " (" + notes.filter { !$0.isEmpty }.joined(separator: "; ") + ")")
+        return "chain \(name): undeployed"
+            + (notes.filter { !$0.isEmpty }.isEmpty ? "" : " (" + notes.filter { !$0.isEmpty }.joined(separator: "; ") + ")")
     }
 
     // MARK: status
@@ -186,15 +190,17 @@ public final class Supervisor: @unchecked Sendable {
 
     func status(_ record: StateStore.ChainRecord) -> ChainStatus {
         let running = record.pid.map { ProcessSpawner.isRunning($0, executable: dataplane, marker: paths.controlSocket(record.name)) } ?? false
-        let loaded = try? LoadedChain.load(path: paths.chainDirectory(record.name, generation: record.generation) + "/chain.yaml",
-                                            configOverrides: overrides(record))
-        return ChainStatus(name: record.name, file: record.snapshot.chainFile.sourcePath, generation: record.generation,
-                           phase: record.phase, running: running, pid: running ? record.pid : nil, restarts: record.restarts,
-                           lastError: record.lastError,
-                           ports: loaded?.descriptor.ports.map { port in
-                               port.name + (port.tap.map { " (tap \($0.interfaceName)" + ($0.namespace.map { " in \($0)" } ?? "") + ")" } ?? "")
-                           } ?? [],
-                           stages: loaded?.descriptor.stages.map { "\($0.name) (\($0.vnf))" } ?? [])
+        let loaded = try? LoadedChain.load(
+            path: paths.chainDirectory(record.name, generation: record.generation) + "/chain.yaml",
+            configOverrides: overrides(record))
+        return ChainStatus(
+            name: record.name, file: record.snapshot.chainFile.sourcePath, generation: record.generation,
+            phase: record.phase, running: running, pid: running ? record.pid : nil, restarts: record.restarts,
+            lastError: record.lastError,
+            ports: loaded?.descriptor.ports.map { port in
+                port.name + (port.tap.map { " (tap \($0.interfaceName)" + ($0.namespace.map { " in \($0)" } ?? "") + ")" } ?? "")
+            } ?? [],
+            stages: loaded?.descriptor.stages.map { "\($0.name) (\($0.vnf))" } ?? [])
     }
 
     /// The files chain `name` was deployed from.
@@ -257,11 +263,15 @@ public final class Supervisor: @unchecked Sendable {
         unlink(ready)
         var arguments = [frozen.chain, "--control", paths.controlSocket(name), "--ready-file", ready]
         for (stage, file) in frozen.overrides.sorted(by: { $0.key < $1.key }) { arguments += ["--stage-config", "\(stage)=\(file)"] }
-        let policy = (try? LoadedChain.load(path: frozen.chain, configOverrides: frozen.overrides))?.descriptor.restart
+        let policy =
+            (try? LoadedChain.load(path: frozen.chain, configOverrides: frozen.overrides))?.descriptor.restart
             ?? ChainDescriptor.RestartPolicy()
         let pid: pid_t
         do { pid = try ProcessSpawner.spawn(dataplane, arguments, logPath: "\(paths.stateDirectory)/chains/\(name)/dataplane.log") } catch {
-            try? store.update(name) { $0.phase = "failed"; $0.lastError = error.description }
+            try? store.update(name) {
+                $0.phase = "failed"
+                $0.lastError = error.description
+            }
             log(name, "failed", error.description)
             throw OperationError("chain \(name): \(error)", status: 500)
         }
@@ -274,18 +284,26 @@ public final class Supervisor: @unchecked Sendable {
         runtime.policy = policy
         runtime.recentStarts.append(Date().timeIntervalSince1970)
         lock.unlock()
-        try? store.update(name) { $0.pid = pid; $0.phase = "starting"; $0.generation = generation }
+        try? store.update(name) {
+            $0.pid = pid
+            $0.phase = "starting"
+            $0.generation = generation
+        }
         log(name, "started", "data plane pid \(pid), generation \(generation)")
         watch(runtime, pid: pid, child: true)
         if wait {
-            for _ in 0..<150 where access(ready, F_OK) != 0 && ProcessSpawner.isRunning(pid, executable: dataplane, marker: paths.controlSocket(name)) {
+            for _ in 0..<150 where access(ready, F_OK) != 0 && ProcessSpawner.isRunning(pid, executable: dataplane, marker: paths.controlSocket(name))
+            {
                 usleep(100_000)
             }
             guard access(ready, F_OK) == 0 else {
                 let tail = logTail(name)
                 throw OperationError("chain \(name): the data plane did not come up: \(tail)", status: 500)
             }
-            try? store.update(name) { $0.phase = "running"; $0.lastError = nil }
+            try? store.update(name) {
+                $0.phase = "running"
+                $0.lastError = nil
+            }
         }
     }
 
@@ -331,16 +349,31 @@ public final class Supervisor: @unchecked Sendable {
         log(runtime.name, "exited", reason)
         let cleanExit = status.map { $0 & 0x7F == 0 && ($0 >> 8) & 0xFF == 0 } ?? false
         if policy.mode == .never || (policy.mode == .onFailure && cleanExit) {
-            try? store.update(runtime.name) { $0.phase = "exited"; $0.pid = nil; $0.lastError = reason }
+            try? store.update(runtime.name) {
+                $0.phase = "exited"
+                $0.pid = nil
+                $0.lastError = reason
+            }
             log(runtime.name, "not-restarted", "restart policy \(policy.mode.rawValue): the chain stays down until the next deploy")
             return
         }
         if recent >= policy.limit {
-            try? store.update(runtime.name) { $0.phase = "crash-loop"; $0.pid = nil; $0.lastError = reason }
-            log(runtime.name, "crash-loop", "\(recent) starts within a minute (limit \(policy.limit)): not restarting; fix the chain and deploy again, or undeploy")
+            try? store.update(runtime.name) {
+                $0.phase = "crash-loop"
+                $0.pid = nil
+                $0.lastError = reason
+            }
+            log(
+                runtime.name, "crash-loop",
+                "\(recent) starts within a minute (limit \(policy.limit)): not restarting; fix the chain and deploy again, or undeploy")
             return
         }
-        try? store.update(runtime.name) { $0.phase = "restarting"; $0.pid = nil; $0.lastError = reason; $0.restarts += 1 }
+        try? store.update(runtime.name) {
+            $0.phase = "restarting"
+            $0.pid = nil
+            $0.lastError = reason
+            $0.restarts += 1
+        }
         let delay = min(0.1 * pow(2, Double(max(recent - 1, 0))), 5)
         usleep(UInt32(delay * 1_000_000))
         lock.lock()
@@ -421,8 +454,9 @@ public final class Supervisor: @unchecked Sendable {
 
     func overrides(_ record: StateStore.ChainRecord) -> [String: String] {
         let directory = paths.chainDirectory(record.name, generation: record.generation)
-        return Dictionary(record.snapshot.files.compactMap { $0.stage }.map { ($0, "\(directory)/stage-\($0).yaml") },
-                          uniquingKeysWith: { first, _ in first })
+        return Dictionary(
+            record.snapshot.files.compactMap { $0.stage }.map { ($0, "\(directory)/stage-\($0).yaml") },
+            uniquingKeysWith: { first, _ in first })
     }
 
     /// Two deployed chains never claim the same TAP device.
@@ -432,8 +466,9 @@ public final class Supervisor: @unchecked Sendable {
             guard let other = try? load(record.snapshot, into: staging(record.name)) else { continue }
             for port in other.descriptor.ports {
                 if let tap = port.tap, wanted.contains(tap.interfaceName) {
-                    throw OperationError("TAP \(tap.interfaceName) belongs to deployed chain \(record.name) (port \(port.name)); "
-                                         + "a TAP has one owner: pick another ifname or undeploy \(record.name)", status: 409)
+                    throw OperationError(
+                        "TAP \(tap.interfaceName) belongs to deployed chain \(record.name) (port \(port.name)); "
+                            + "a TAP has one owner: pick another ifname or undeploy \(record.name)", status: 409)
                 }
             }
         }
@@ -442,9 +477,11 @@ public final class Supervisor: @unchecked Sendable {
     func persist(_ snapshot: ChainSnapshot, generation: Int, phase: String, restarts: Int, pid: pid_t? = nil) throws(OperationError) {
         do {
             _ = try snapshot.freeze(into: paths.chainDirectory(snapshot.name, generation: generation))
-            try store.save(StateStore.ChainRecord(name: snapshot.name, snapshot: snapshot, generation: generation, phase: phase,
-                                                  pid: pid, restarts: restarts, lastError: nil,
-                                                  updatedAt: Date().timeIntervalSince1970))
+            try store.save(
+                StateStore.ChainRecord(
+                    name: snapshot.name, snapshot: snapshot, generation: generation, phase: phase,
+                    pid: pid, restarts: restarts, lastError: nil,
+                    updatedAt: Date().timeIntervalSince1970))
         } catch {
             throw OperationError("cannot persist chain \(snapshot.name): \(error)", status: 500)
         }

@@ -27,8 +27,10 @@ public enum EndpointRewrite {
 
     /// Replaces the address and the port (TCP, UDP) or query identifier (ICMP) at `end`.
     @inlinable @inline(__always)
-    public static func rewrite(_ end: End, of frame: UnsafeMutableRawPointer, packet: PacketMetadata, ipProtocol: UInt8,
-                               address: UInt32, port: UInt16) {
+    public static func rewrite(
+        _ end: End, of frame: UnsafeMutableRawPointer, packet: PacketMetadata, ipProtocol: UInt8,
+        address: UInt32, port: UInt16
+    ) {
         let l3 = frame + Int(packet.l3Offset)
         let l4 = frame + Int(packet.l4Offset)
         let oldAddress = l3.loadNetworkUInt32(at: end.addressOffset)
@@ -56,8 +58,10 @@ public enum EndpointRewrite {
     /// (`InternetChecksum.adjustments`, also in packet byte order: ones'-complement sums do
     /// not care, RFC 1071 2(B)). The fast path of a tracked connection: two adds per checksum.
     @inlinable @inline(__always)
-    public static func rewrite(_ end: End, of frame: UnsafeMutableRawPointer, packet: PacketMetadata, isUDP: Bool,
-                               addressWire: UInt32, portWire: UInt16, ipAdjustment: UInt16, transportAdjustment: UInt16) {
+    public static func rewrite(
+        _ end: End, of frame: UnsafeMutableRawPointer, packet: PacketMetadata, isUDP: Bool,
+        addressWire: UInt32, portWire: UInt16, ipAdjustment: UInt16, transportAdjustment: UInt16
+    ) {
         let l3 = frame + Int(packet.l3Offset)
         let l4 = frame + Int(packet.l4Offset)
         l3.storeBytes(of: addressWire, toByteOffset: end.addressOffset, as: UInt32.self)

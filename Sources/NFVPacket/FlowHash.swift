@@ -40,15 +40,18 @@ extension FlowHash {
             }
         }
         let vlanID = flags.contains(.vlanTagged) ? metadata.vlanID : 0
-        return symmetricIPv4(source: source, destination: destination, sourcePort: sourcePort,
-                             destinationPort: destinationPort, ipProtocol: ipProtocol, vlanID: vlanID, hasher: hasher)
+        return symmetricIPv4(
+            source: source, destination: destination, sourcePort: sourcePort,
+            destinationPort: destinationPort, ipProtocol: ipProtocol, vlanID: vlanID, hasher: hasher)
     }
 
     /// The symmetric hash of an IPv4 flow: the endpoints are put in canonical order (lower
     /// address first; lower port first on equal addresses) and hashed as two words.
     @inlinable @inline(__always)
-    public static func symmetricIPv4(source: UInt32, destination: UInt32, sourcePort: UInt16, destinationPort: UInt16,
-                                     ipProtocol: UInt8, vlanID: UInt16, hasher: TableHash) -> UInt32 {
+    public static func symmetricIPv4(
+        source: UInt32, destination: UInt32, sourcePort: UInt16, destinationPort: UInt16,
+        ipProtocol: UInt8, vlanID: UInt16, hasher: TableHash
+    ) -> UInt32 {
         let sourceFirst = source < destination || (source == destination && sourcePort <= destinationPort)
         let addresses = sourceFirst ? UInt64(source) << 32 | UInt64(destination) : UInt64(destination) << 32 | UInt64(source)
         let ports = sourceFirst ? UInt64(sourcePort) << 16 | UInt64(destinationPort) : UInt64(destinationPort) << 16 | UInt64(sourcePort)
@@ -58,9 +61,11 @@ extension FlowHash {
 
     /// The hash of a canonical (already ordered) IPv6 key; `FlowKey.symmetricHash` uses it.
     @inlinable @inline(__always)
-    public static func symmetric(lowHigh: UInt64, low: UInt64, highHigh: UInt64, high: UInt64,
-                                 lowPort: UInt16, highPort: UInt16, ipProtocol: UInt8, vlanID: UInt16,
-                                 hasher: TableHash) -> UInt32 {
+    public static func symmetric(
+        lowHigh: UInt64, low: UInt64, highHigh: UInt64, high: UInt64,
+        lowPort: UInt16, highPort: UInt16, ipProtocol: UInt8, vlanID: UInt16,
+        hasher: TableHash
+    ) -> UInt32 {
         let tail = UInt64(lowPort) << 48 | UInt64(highPort) << 32 | UInt64(ipProtocol) << 16 | UInt64(vlanID)
         return UInt32(truncatingIfNeeded: hasher.hash(low, high, lowHigh, highHigh, tail))
     }

@@ -20,8 +20,10 @@ public struct FlowKey: Hashable, Sendable, CustomStringConvertible {
 
     /// Creates a key from its parts.
     @inlinable
-    public init(source: IPv6Address, destination: IPv6Address, sourcePort: UInt16, destinationPort: UInt16,
-                ipProtocol: UInt8, vlanID: UInt16 = 0) {
+    public init(
+        source: IPv6Address, destination: IPv6Address, sourcePort: UInt16, destinationPort: UInt16,
+        ipProtocol: UInt8, vlanID: UInt16 = 0
+    ) {
         self.source = source
         self.destination = destination
         self.sourcePort = sourcePort
@@ -68,8 +70,9 @@ public struct FlowKey: Hashable, Sendable, CustomStringConvertible {
     /// The key of the reply direction.
     @inlinable
     public var reversed: FlowKey {
-        FlowKey(source: destination, destination: source, sourcePort: destinationPort,
-                destinationPort: sourcePort, ipProtocol: ipProtocol, vlanID: vlanID)
+        FlowKey(
+            source: destination, destination: source, sourcePort: destinationPort,
+            destinationPort: sourcePort, ipProtocol: ipProtocol, vlanID: vlanID)
     }
 
     /// The direction-independent form: the endpoint that sorts lower comes first. A key and its
@@ -86,15 +89,17 @@ public struct FlowKey: Hashable, Sendable, CustomStringConvertible {
     @inlinable
     public func symmetricHash(with hasher: TableHash) -> UInt32 {
         if let source = source.ipv4Mapped, let destination = destination.ipv4Mapped {
-            return FlowHash.symmetricIPv4(source: source.rawValue, destination: destination.rawValue,
-                                          sourcePort: sourcePort, destinationPort: destinationPort,
-                                          ipProtocol: ipProtocol, vlanID: vlanID, hasher: hasher)
+            return FlowHash.symmetricIPv4(
+                source: source.rawValue, destination: destination.rawValue,
+                sourcePort: sourcePort, destinationPort: destinationPort,
+                ipProtocol: ipProtocol, vlanID: vlanID, hasher: hasher)
         }
         let key = canonical
-        return FlowHash.symmetric(lowHigh: key.source.high, low: key.source.low,
-                                  highHigh: key.destination.high, high: key.destination.low,
-                                  lowPort: key.sourcePort, highPort: key.destinationPort,
-                                  ipProtocol: key.ipProtocol, vlanID: key.vlanID, hasher: hasher)
+        return FlowHash.symmetric(
+            lowHigh: key.source.high, low: key.source.low,
+            highHigh: key.destination.high, high: key.destination.low,
+            lowPort: key.sourcePort, highPort: key.destinationPort,
+            ipProtocol: key.ipProtocol, vlanID: key.vlanID, hasher: hasher)
     }
 
     /// `tcp 10.0.0.1:1234 -> 192.0.2.1:80 vlan 0`.
@@ -102,13 +107,14 @@ public struct FlowKey: Hashable, Sendable, CustomStringConvertible {
         func text(_ address: IPv6Address) -> String {
             address.ipv4Mapped.map { "\($0)" } ?? "[\(address)]"
         }
-        let name: String = switch ipProtocol {
-        case IPProtocol.tcp: "tcp"
-        case IPProtocol.udp: "udp"
-        case IPProtocol.icmp: "icmp"
-        case IPProtocol.icmpv6: "icmpv6"
-        default: "proto \(ipProtocol)"
-        }
+        let name: String =
+            switch ipProtocol {
+            case IPProtocol.tcp: "tcp"
+            case IPProtocol.udp: "udp"
+            case IPProtocol.icmp: "icmp"
+            case IPProtocol.icmpv6: "icmpv6"
+            default: "proto \(ipProtocol)"
+            }
         return "\(name) \(text(source)):\(sourcePort) -> \(text(destination)):\(destinationPort) vlan \(vlanID)"
     }
 }

@@ -95,7 +95,7 @@ public struct ICMPQuote {
             sourcePort = frame.loadNetworkUInt16(at: transport)
             destinationPort = frame.loadNetworkUInt16(at: transport + 2)
         case IPProtocol.icmp where ICMPHeader.isQueryV4(type: frame.loadByte(at: transport)),
-             IPProtocol.icmpv6 where ICMPHeader.isQueryV6(type: frame.loadByte(at: transport)):
+            IPProtocol.icmpv6 where ICMPHeader.isQueryV6(type: frame.loadByte(at: transport)):
             sourcePort = frame.loadNetworkUInt16(at: transport + 4)
             destinationPort = sourcePort
         default:
@@ -104,8 +104,9 @@ public struct ICMPQuote {
         l3Offset = inner
         l4Offset = transport
         l4ByteCount = end - transport
-        key = FlowKey(source: source, destination: destination, sourcePort: sourcePort,
-                      destinationPort: destinationPort, ipProtocol: ipProtocol,
-                      vlanID: flags.contains(.vlanTagged) ? metadata.vlanID : 0)
+        key = FlowKey(
+            source: source, destination: destination, sourcePort: sourcePort,
+            destinationPort: destinationPort, ipProtocol: ipProtocol,
+            vlanID: flags.contains(.vlanTagged) ? metadata.vlanID : 0)
     }
 }

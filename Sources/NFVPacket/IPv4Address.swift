@@ -22,7 +22,7 @@ public struct IPv4Address: Hashable, Sendable, Comparable, CustomStringConvertib
         var value: UInt32 = 0
         for part in parts {
             guard !part.isEmpty, part.count <= 3, part.allSatisfy({ $0.isASCII && $0.isNumber }),
-                  part.count == 1 || part.first != "0", let octet = UInt8(part)
+                part.count == 1 || part.first != "0", let octet = UInt8(part)
             else { return nil }
             value = value << 8 | UInt32(octet)
         }

@@ -84,7 +84,7 @@ public struct IPv6Address: Hashable, Sendable, Comparable, CustomStringConvertib
         }
         if halves.count == 2 {
             guard let h = parseGroups(halves[0], allowIPv4Tail: false),
-                  let t = parseGroups(halves[1], allowIPv4Tail: true), h.count + t.count <= 7
+                let t = parseGroups(halves[1], allowIPv4Tail: true), h.count + t.count <= 7
             else { return nil }
             head = h
             tail = t

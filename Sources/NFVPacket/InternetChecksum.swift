@@ -56,8 +56,10 @@ public enum InternetChecksum {
     /// checksum, `addressAndPort` for a TCP or UDP checksum (pseudo-header address and port).
     /// Computed once per flow; `adjusted(_:by:)` then updates a packet's checksum in two adds.
     @inlinable
-    public static func adjustments(oldAddress: UInt32, newAddress: UInt32, oldPort: UInt16,
-                                   newPort: UInt16) -> (address: UInt16, addressAndPort: UInt16) {
+    public static func adjustments(
+        oldAddress: UInt32, newAddress: UInt32, oldPort: UInt16,
+        newPort: UInt16
+    ) -> (address: UInt16, addressAndPort: UInt16) {
         let address = fold(UInt64(~oldAddress >> 16) + UInt64(~oldAddress & 0xFFFF) + UInt64(newAddress >> 16) + UInt64(newAddress & 0xFFFF))
         return (address, fold(UInt64(address) + UInt64(~oldPort) + UInt64(newPort)))
     }
@@ -114,8 +116,10 @@ public enum InternetChecksum {
     /// The ones'-complement sum of the IPv4 pseudo-header (RFC 793 / RFC 768), not complemented,
     /// widened for use as `initial` of `sum(_:byteCount:initial:)`.
     @inlinable
-    public static func pseudoHeaderSum(source: IPv4Address, destination: IPv4Address,
-                                       protocol ipProtocol: UInt8, length: Int) -> UInt32 {
+    public static func pseudoHeaderSum(
+        source: IPv4Address, destination: IPv4Address,
+        protocol ipProtocol: UInt8, length: Int
+    ) -> UInt32 {
         var sum = (source.rawValue >> 16) &+ (source.rawValue & 0xFFFF)
         sum &+= (destination.rawValue >> 16) &+ (destination.rawValue & 0xFFFF)
         sum &+= UInt32(ipProtocol) &+ UInt32(truncatingIfNeeded: length)
@@ -124,8 +128,10 @@ public enum InternetChecksum {
 
     /// The ones'-complement sum of the IPv6 pseudo-header (RFC 8200 section 8.1).
     @inlinable
-    public static func pseudoHeaderSum(source: IPv6Address, destination: IPv6Address,
-                                       nextHeader: UInt8, length: Int) -> UInt32 {
+    public static func pseudoHeaderSum(
+        source: IPv6Address, destination: IPv6Address,
+        nextHeader: UInt8, length: Int
+    ) -> UInt32 {
         var sum: UInt64 = 0
         for half in [source.high, source.low, destination.high, destination.low] {
             sum &+= (half >> 48) &+ (half >> 32 & 0xFFFF) &+ (half >> 16 & 0xFFFF) &+ (half & 0xFFFF)

@@ -126,8 +126,9 @@ public final class PacketBatch {
             pool.release(id)
             return .notBuilt
         }
-        var entry = PacketMetadata(id: id, dataOffset: UInt16(pool.headroom), length: UInt16(length), inPort: outPort,
-                                   timestamp: timestamp)
+        var entry = PacketMetadata(
+            id: id, dataOffset: UInt16(pool.headroom), length: UInt16(length), inPort: outPort,
+            timestamp: timestamp)
         entry.outPort = outPort
         _ = append(entry)
         return .appended
@@ -151,9 +152,10 @@ public final class PacketBatch {
         if let source = frame.baseAddress, frame.count > 0 {
             start.copyMemory(from: source, byteCount: frame.count)
         }
-        let entry = PacketMetadata(id: id, dataOffset: UInt16(truncatingIfNeeded: pool.headroom),
-                                   length: UInt16(truncatingIfNeeded: frame.count),
-                                   inPort: inPort, timestamp: timestamp)
+        let entry = PacketMetadata(
+            id: id, dataOffset: UInt16(truncatingIfNeeded: pool.headroom),
+            length: UInt16(truncatingIfNeeded: frame.count),
+            inPort: inPort, timestamp: timestamp)
         (metadata + counts[0]).initialize(to: entry)
         counts[0] &+= 1
         return .appended

@@ -100,8 +100,10 @@ public enum PacketParser {
     }
 
     @inlinable
-    static func parseIPv4(_ frame: UnsafeMutableRawPointer, offset: Int, frameLength: Int,
-                          flags: inout PacketFlags, metadata: inout PacketMetadata) -> DropReason {
+    static func parseIPv4(
+        _ frame: UnsafeMutableRawPointer, offset: Int, frameLength: Int,
+        flags: inout PacketFlags, metadata: inout PacketMetadata
+    ) -> DropReason {
         let available = frameLength &- offset
         guard available >= IPv4Header.minimumByteCount else { return .truncatedIPv4 }
         let versionAndLength = frame.loadByte(at: offset)
@@ -125,14 +127,17 @@ public enum PacketParser {
             }
             isFirstFragment = true
         }
-        return parseL4(frame, protocol: ipProtocol, offset: offset &+ headerLength,
-                       end: offset &+ totalLength, isFirstFragment: isFirstFragment,
-                       isIPv6: false, flags: &flags, metadata: &metadata)
+        return parseL4(
+            frame, protocol: ipProtocol, offset: offset &+ headerLength,
+            end: offset &+ totalLength, isFirstFragment: isFirstFragment,
+            isIPv6: false, flags: &flags, metadata: &metadata)
     }
 
     @inlinable
-    static func parseIPv6(_ frame: UnsafeMutableRawPointer, offset: Int, frameLength: Int,
-                          flags: inout PacketFlags, metadata: inout PacketMetadata) -> DropReason {
+    static func parseIPv6(
+        _ frame: UnsafeMutableRawPointer, offset: Int, frameLength: Int,
+        flags: inout PacketFlags, metadata: inout PacketMetadata
+    ) -> DropReason {
         let available = frameLength &- offset
         guard available >= IPv6Header.byteCount else { return .truncatedIPv6 }
         guard frame.loadByte(at: offset) >> 4 == 6 else { return .badIPVersion }
@@ -147,7 +152,7 @@ public enum PacketParser {
         walk: while true {
             switch nextHeader {
             case IPProtocol.hopByHop, IPProtocol.ipv6Routing, IPProtocol.destinationOptions,
-                 IPProtocol.mobility, IPProtocol.hip, IPProtocol.shim6:
+                IPProtocol.mobility, IPProtocol.hip, IPProtocol.shim6:
                 guard end &- cursor >= 8 else { return .truncatedIPv6ExtensionHeader }
                 let extensionLength = (Int(frame.loadByte(at: cursor &+ 1)) &+ 1) &* 8
                 guard end &- cursor >= extensionLength else { return .truncatedIPv6ExtensionHeader }
@@ -186,19 +191,23 @@ public enum PacketParser {
             metadata.l4Offset = UInt16(truncatingIfNeeded: cursor)
             return .none
         }
-        return parseL4(frame, protocol: nextHeader, offset: cursor, end: end,
-                       isFirstFragment: isFirstFragment, isIPv6: true, flags: &flags, metadata: &metadata)
+        return parseL4(
+            frame, protocol: nextHeader, offset: cursor, end: end,
+            isFirstFragment: isFirstFragment, isIPv6: true, flags: &flags, metadata: &metadata)
     }
 
     /// Checks the transport header. A problem with it does not fail the parse (the IP header
     /// is valid, so the packet can be routed): it is recorded in `metadata.transportProblem`
     /// and the packet is described to L3 only.
     @inlinable
-    static func parseL4(_ frame: UnsafeMutableRawPointer, protocol ipProtocol: UInt8, offset: Int, end: Int,
-                        isFirstFragment: Bool, isIPv6: Bool,
-                        flags: inout PacketFlags, metadata: inout PacketMetadata) -> DropReason {
-        let problem = checkL4(frame, protocol: ipProtocol, offset: offset, end: end, isFirstFragment: isFirstFragment,
-                              isIPv6: isIPv6)
+    static func parseL4(
+        _ frame: UnsafeMutableRawPointer, protocol ipProtocol: UInt8, offset: Int, end: Int,
+        isFirstFragment: Bool, isIPv6: Bool,
+        flags: inout PacketFlags, metadata: inout PacketMetadata
+    ) -> DropReason {
+        let problem = checkL4(
+            frame, protocol: ipProtocol, offset: offset, end: end, isFirstFragment: isFirstFragment,
+            isIPv6: isIPv6)
         metadata.l4Offset = UInt16(truncatingIfNeeded: offset)
         metadata.transportProblem = problem == .none || problem == .notParsed ? .none : problem
         if problem == .none { flags.insert(.hasL4) }
@@ -208,8 +217,10 @@ public enum PacketParser {
     /// What is wrong with the transport header at `offset` (`.none`: usable; `.notParsed`: a
     /// protocol this parser does not describe, or SCTP too short to).
     @inlinable
-    static func checkL4(_ frame: UnsafeMutableRawPointer, protocol ipProtocol: UInt8, offset: Int, end: Int,
-                        isFirstFragment: Bool, isIPv6: Bool) -> DropReason {
+    static func checkL4(
+        _ frame: UnsafeMutableRawPointer, protocol ipProtocol: UInt8, offset: Int, end: Int,
+        isFirstFragment: Bool, isIPv6: Bool
+    ) -> DropReason {
         let available = end &- offset
         switch ipProtocol {
         case IPProtocol.tcp:

@@ -14,16 +14,21 @@ public enum ReplyBuilder {
     /// As RFC 9293 says: if the segment has ACK, the reset is `<SEQ=SEG.ACK><CTL=RST>`;
     /// otherwise `<SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>`, where SEG.LEN counts SYN and FIN.
     /// The reset comes from the segment's destination (the host it was meant for).
-    public static func tcpReset(original: UnsafeMutableRawPointer, metadata: PacketMetadata,
-                                output: UnsafeMutableRawPointer) -> Int? {
+    public static func tcpReset(
+        original: UnsafeMutableRawPointer, metadata: PacketMetadata,
+        output: UnsafeMutableRawPointer
+    ) -> Int? {
         let l3 = Int(metadata.l3Offset)
         let l4 = Int(metadata.l4Offset)
         guard metadata.ipProtocol == IPProtocol.tcp, metadata.flags.contains(.hasL4),
-              metadata.flags.contains(.ipv4) || metadata.flags.contains(.ipv6) else { return nil }
+            metadata.flags.contains(.ipv4) || metadata.flags.contains(.ipv6)
+        else { return nil }
         let tcp = TCPHeader(original + l4)
         guard !tcp.flags.contains(.rst) else { return nil }
         let isIPv4 = metadata.flags.contains(.ipv4)
-        let ipEnd = isIPv4 ? l3 + Int(IPv4Header(original + l3).totalLength)
+        let ipEnd =
+            isIPv4
+            ? l3 + Int(IPv4Header(original + l3).totalLength)
             : l3 + 40 + Int(IPv6Header(original + l3).payloadLength)
         var segmentLength = UInt32(ipEnd - l4 - tcp.headerByteCount)
         if tcp.flags.contains(.syn) { segmentLength += 1 }
@@ -33,12 +38,14 @@ public enum ReplyBuilder {
         let l4Out: Int
         if isIPv4 {
             // As Linux's nf_send_reset: TOS 0, DF set.
-            writeIPv4(out, source: IPv4Header(original + l3).destination, destination: IPv4Header(original + l3).source,
-                      protocol: IPProtocol.tcp, payloadLength: 20, typeOfService: 0, dontFragment: true)
+            writeIPv4(
+                out, source: IPv4Header(original + l3).destination, destination: IPv4Header(original + l3).source,
+                protocol: IPProtocol.tcp, payloadLength: 20, typeOfService: 0, dontFragment: true)
             l4Out = headerLength + 20
         } else {
-            writeIPv6(out, source: IPv6Header(original + l3).destination, destination: IPv6Header(original + l3).source,
-                      nextHeader: IPProtocol.tcp, payloadLength: 20)
+            writeIPv6(
+                out, source: IPv6Header(original + l3).destination, destination: IPv6Header(original + l3).source,
+                nextHeader: IPProtocol.tcp, payloadLength: 20)
             l4Out = headerLength + 40
         }
         let reset = output + l4Out
@@ -57,8 +64,10 @@ public enum ReplyBuilder {
         }
         reset.storeNetworkUInt32(0, at: 14)  // window 0, checksum 0 (filled below)
         reset.storeNetworkUInt16(0, at: 18)
-        reset.storeNetworkUInt16(transportChecksum(output, l3Offset: headerLength, l4Offset: l4Out, length: 20,
-                                                   protocol: IPProtocol.tcp, isIPv4: isIPv4), at: 16)
+        reset.storeNetworkUInt16(
+            transportChecksum(
+                output, l3Offset: headerLength, l4Offset: l4Out, length: 20,
+                protocol: IPProtocol.tcp, isIPv4: isIPv4), at: 16)
         return l4Out + 20
     }
 
@@ -69,9 +78,11 @@ public enum ReplyBuilder {
     /// (IPv6) of error. Returns the frame length, or nil when the rules forbid an error: the
     /// original is not IP, is an ICMP error itself, a non-first fragment, or sent to/from a
     /// multicast or broadcast address.
-    public static func icmpError(type: UInt8, code: UInt8, rest: UInt32 = 0, source: IPv6Address,
-                                 original: UnsafeMutableRawPointer, metadata: PacketMetadata,
-                                 output: UnsafeMutableRawPointer) -> Int? {
+    public static func icmpError(
+        type: UInt8, code: UInt8, rest: UInt32 = 0, source: IPv6Address,
+        original: UnsafeMutableRawPointer, metadata: PacketMetadata,
+        output: UnsafeMutableRawPointer
+    ) -> Int? {
         let l3 = Int(metadata.l3Offset)
         let flags = metadata.flags
         guard !flags.contains(.laterFragment), flags.contains(.ipv4) || flags.contains(.ipv6) else { return nil }
@@ -86,7 +97,8 @@ public enum ReplyBuilder {
         if isIPv4 {
             let ip = IPv4Header(original + l3)
             guard !ip.destination.isMulticast, ip.destination != .limitedBroadcast,
-                  !ip.source.isMulticast, ip.source != .any else { return nil }
+                !ip.source.isMulticast, ip.source != .any
+            else { return nil }
             ipLength = Int(ip.totalLength)
             originalSource = IPv6Address(ipv4Mapped: ip.source)
         } else {
@@ -105,8 +117,9 @@ public enum ReplyBuilder {
             // original's TOS bits kept, as Linux's icmp_send does; and without DF (Linux's ICMP
             // socket does not set it), so a router on the way back may fragment the error.
             let typeOfService = Self.errorPrecedence | original.loadByte(at: l3 + 1) & 0x1E
-            writeIPv4(out, source: from, destination: to, protocol: IPProtocol.icmp, payloadLength: 8 + quoteLength,
-                      typeOfService: typeOfService, dontFragment: false)
+            writeIPv4(
+                out, source: from, destination: to, protocol: IPProtocol.icmp, payloadLength: 8 + quoteLength,
+                typeOfService: typeOfService, dontFragment: false)
             icmpOffset = headerLength + 20
         } else {
             writeIPv6(out, source: source, destination: originalSource, nextHeader: IPProtocol.icmpv6, payloadLength: 8 + quoteLength)
@@ -122,8 +135,9 @@ public enum ReplyBuilder {
         if isIPv4 {
             checksum = InternetChecksum.checksum(UnsafeRawPointer(icmp), byteCount: 8 + quoteLength)
         } else {
-            checksum = transportChecksum(output, l3Offset: headerLength, l4Offset: icmpOffset, length: 8 + quoteLength,
-                                         protocol: IPProtocol.icmpv6, isIPv4: false)
+            checksum = transportChecksum(
+                output, l3Offset: headerLength, l4Offset: icmpOffset, length: 8 + quoteLength,
+                protocol: IPProtocol.icmpv6, isIPv4: false)
         }
         icmp.storeNetworkUInt16(checksum, at: 2)
         return icmpOffset + 8 + quoteLength
@@ -145,12 +159,14 @@ public enum ReplyBuilder {
     /// The TOS of ICMP errors: precedence 6, internetwork control (RFC 1812 4.3.2.5).
     public static let errorPrecedence: UInt8 = 0xC0
 
-    static func writeIPv4(_ header: UnsafeMutableRawPointer, source: IPv4Address, destination: IPv4Address,
-                          protocol ipProtocol: UInt8, payloadLength: Int, typeOfService: UInt8, dontFragment: Bool) {
+    static func writeIPv4(
+        _ header: UnsafeMutableRawPointer, source: IPv4Address, destination: IPv4Address,
+        protocol ipProtocol: UInt8, payloadLength: Int, typeOfService: UInt8, dontFragment: Bool
+    ) {
         header.storeByte(0x45, at: 0)
         header.storeByte(typeOfService, at: 1)
         header.storeNetworkUInt16(UInt16(20 + payloadLength), at: 2)
-        header.storeNetworkUInt16(0, at: 4)          // identification
+        header.storeNetworkUInt16(0, at: 4)  // identification
         header.storeNetworkUInt16(dontFragment ? 0x4000 : 0, at: 6)
         header.storeByte(defaultTTL, at: 8)
         header.storeByte(ipProtocol, at: 9)
@@ -160,8 +176,10 @@ public enum ReplyBuilder {
         IPv4Header(header).updateChecksum()
     }
 
-    static func writeIPv6(_ header: UnsafeMutableRawPointer, source: IPv6Address, destination: IPv6Address,
-                          nextHeader: UInt8, payloadLength: Int) {
+    static func writeIPv6(
+        _ header: UnsafeMutableRawPointer, source: IPv6Address, destination: IPv6Address,
+        nextHeader: UInt8, payloadLength: Int
+    ) {
         header.storeNetworkUInt32(0x6000_0000, at: 0)
         header.storeNetworkUInt16(UInt16(payloadLength), at: 4)
         header.storeByte(nextHeader, at: 6)
@@ -171,17 +189,21 @@ public enum ReplyBuilder {
     }
 
     /// The TCP/UDP/ICMPv6 checksum over the pseudo-header and `length` bytes at `l4Offset`.
-    static func transportChecksum(_ frame: UnsafeMutableRawPointer, l3Offset: Int, l4Offset: Int, length: Int,
-                                  protocol ipProtocol: UInt8, isIPv4: Bool) -> UInt16 {
+    static func transportChecksum(
+        _ frame: UnsafeMutableRawPointer, l3Offset: Int, l4Offset: Int, length: Int,
+        protocol ipProtocol: UInt8, isIPv4: Bool
+    ) -> UInt16 {
         let pseudo: UInt32
         if isIPv4 {
             let ip = IPv4Header(frame + l3Offset)
-            pseudo = InternetChecksum.pseudoHeaderSum(source: ip.source, destination: ip.destination,
-                                                      protocol: ipProtocol, length: length)
+            pseudo = InternetChecksum.pseudoHeaderSum(
+                source: ip.source, destination: ip.destination,
+                protocol: ipProtocol, length: length)
         } else {
             let ip = IPv6Header(frame + l3Offset)
-            pseudo = InternetChecksum.pseudoHeaderSum(source: ip.source, destination: ip.destination,
-                                                      nextHeader: ipProtocol, length: length)
+            pseudo = InternetChecksum.pseudoHeaderSum(
+                source: ip.source, destination: ip.destination,
+                nextHeader: ipProtocol, length: length)
         }
         return InternetChecksum.checksum(UnsafeRawPointer(frame + l4Offset), byteCount: length, initial: pseudo)
     }

@@ -14,8 +14,10 @@ public struct TCPFlags: OptionSet, Sendable, CustomStringConvertible {
 
     /// Letters in tcpdump order: `F S R P A U E C`, e.g. `SA` for SYN+ACK.
     public var description: String {
-        let letters: [(TCPFlags, String)] = [(.fin, "F"), (.syn, "S"), (.rst, "R"), (.psh, "P"),
-                                             (.ack, "A"), (.urg, "U"), (.ece, "E"), (.cwr, "C")]
+        let letters: [(TCPFlags, String)] = [
+            (.fin, "F"), (.syn, "S"), (.rst, "R"), (.psh, "P"),
+            (.ack, "A"), (.urg, "U"), (.ece, "E"), (.cwr, "C"),
+        ]
         let text = letters.filter { contains($0.0) }.map(\.1).joined()
         return text.isEmpty ? "none" : text
     }

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The one keyed hash of every table keyed by packet fields: connection tracker, NAT and

@@ -35,8 +35,10 @@ public final class Chain {
 
     /// Creates a chain over `pool` (the pool of the batches it will run).
     /// - Precondition: stage names are unique and none is `rx`.
-    public init(stages: [any Stage], pool: PacketPool, batchCapacity: Int = PacketBatch.defaultCapacity,
-                ingressStageCount: Int = 0) {
+    public init(
+        stages: [any Stage], pool: PacketPool, batchCapacity: Int = PacketBatch.defaultCapacity,
+        ingressStageCount: Int = 0
+    ) {
         precondition((0...stages.count).contains(ingressStageCount), "ingressStageCount out of range")
         self.ingressStageCount = ingressStageCount
         let names = stages.map(\.name)
@@ -77,8 +79,9 @@ public final class Chain {
         let count = batch.count
         guard count > 0 else { return }
         let inPort = batch.metadata[0].inPort
-        assert((0..<count).allSatisfy { batch.metadata[$0].inPort == inPort },
-               "a batch holds the packets of one ingress port: its direction through the chain is that port's")
+        assert(
+            (0..<count).allSatisfy { batch.metadata[$0].inPort == inPort },
+            "a batch holds the packets of one ingress port: its direction through the chain is that port's")
         if let receiveRecorder { try receiveRecorder.record(batch) }
         var remaining = true
         for index in 0..<ingressStageCount where remaining {

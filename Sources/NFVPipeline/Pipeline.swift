@@ -121,7 +121,8 @@ public final class Pipeline {
         let forwardedMetadata = forwarded.metadata
         let generatedMetadata = generated.metadata
         while left < forwarded.count || right < generated.count {
-            let takeLeft = right >= generated.count
+            let takeLeft =
+                right >= generated.count
                 || (left < forwarded.count && forwardedMetadata[left].timestamp <= generatedMetadata[right].timestamp)
             let entry = takeLeft ? forwardedMetadata[left] : generatedMetadata[right]
             if takeLeft { left += 1 } else { right += 1 }

@@ -33,8 +33,10 @@ public struct CaptureComparison: Sendable {
             guard index < actual.count, index < expected.count else {
                 let present = index < actual.count ? "present" : "missing"
                 let wanted = index < expected.count ? "present" : "missing"
-                differences.append(CaptureDifference(packetNumber: index + 1, field: "packet",
-                                                     actual: present, expected: wanted))
+                differences.append(
+                    CaptureDifference(
+                        packetNumber: index + 1, field: "packet",
+                        actual: present, expected: wanted))
                 differingPacketCount += 1
                 continue
             }
@@ -48,15 +50,19 @@ public struct CaptureComparison: Sendable {
                 seen.insert(field.name)
                 let other = rightValues[field.name] ?? "(absent)"
                 if other != field.value {
-                    differences.append(CaptureDifference(packetNumber: index + 1, field: field.name,
-                                                         actual: field.value.isEmpty ? "(empty)" : field.value,
-                                                         expected: other.isEmpty ? "(empty)" : other))
+                    differences.append(
+                        CaptureDifference(
+                            packetNumber: index + 1, field: field.name,
+                            actual: field.value.isEmpty ? "(empty)" : field.value,
+                            expected: other.isEmpty ? "(empty)" : other))
                     found = true
                 }
             }
             for field in right where !isIgnored(field.name) && !seen.contains(field.name) {
-                differences.append(CaptureDifference(packetNumber: index + 1, field: field.name,
-                                                     actual: "(absent)", expected: field.value))
+                differences.append(
+                    CaptureDifference(
+                        packetNumber: index + 1, field: field.name,
+                        actual: "(absent)", expected: field.value))
                 found = true
             }
             if found { differingPacketCount += 1 }
@@ -66,8 +72,9 @@ public struct CaptureComparison: Sendable {
     /// Compares the capture files at `actualPath` and `expectedPath`.
     public init(actualPath: String, expectedPath: String, ignoring: [String] = []) throws(ReplayError) {
         do {
-            self.init(actual: try PcapFileSource.readAll(path: actualPath),
-                      expected: try PcapFileSource.readAll(path: expectedPath), ignoring: ignoring)
+            self.init(
+                actual: try PcapFileSource.readAll(path: actualPath),
+                expected: try PcapFileSource.readAll(path: expectedPath), ignoring: ignoring)
         } catch {
             throw ReplayError("cannot compare captures: \(error)")
         }
@@ -80,8 +87,10 @@ public struct CaptureComparison: Sendable {
     /// A summary for a terminal: a match line, or the first differing packets with their fields.
     public func text(expectedPath: String, maximumPackets: Int = 10) -> String {
         if matches { return "output matches \(expectedPath): \(actualCount) packets" }
-        var lines = ["output differs from \(expectedPath): \(differingPacketCount) of \(max(actualCount, expectedCount)) "
-            + "packets differ (output has \(actualCount) packets, expected \(expectedCount)); values are output != expected"]
+        var lines = [
+            "output differs from \(expectedPath): \(differingPacketCount) of \(max(actualCount, expectedCount)) "
+                + "packets differ (output has \(actualCount) packets, expected \(expectedCount)); values are output != expected"
+        ]
         var packets = 0
         var lastPacket = 0
         for difference in differences {

@@ -22,8 +22,9 @@ public enum PacketDissector {
             fields.append(PacketField("payload", hex(buffer, 0, buffer.count)))
             return fields
         }
-        var metadata = PacketMetadata(id: 0, dataOffset: 0, length: UInt16(truncatingIfNeeded: buffer.count),
-                                      inPort: 0, timestamp: 0)
+        var metadata = PacketMetadata(
+            id: 0, dataOffset: 0, length: UInt16(truncatingIfNeeded: buffer.count),
+            inPort: 0, timestamp: 0)
         let reason = PacketParser.parse(frame, metadata: &metadata)
         let ethernet = EthernetHeader(frame)
         fields.append(PacketField("eth.dst", "\(ethernet.destination)"))

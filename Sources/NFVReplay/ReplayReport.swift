@@ -73,10 +73,11 @@ public struct ReplayReport: Sendable {
         self.unsentPackets = unsentPackets
         self.batches = batches
         self.stages = zip(chain.stages, chain.counters).map { stage, counters in
-            StageLine(name: stage.name, kind: stage.kind, received: counters.received,
-                      transmitted: counters.transmitted, punted: counters.punted, emitted: counters.emitted,
-                      held: counters.held,
-                      drops: Dictionary(uniqueKeysWithValues: counters.drops.nonZero.map { ($0.reason.name, $0.count) }))
+            StageLine(
+                name: stage.name, kind: stage.kind, received: counters.received,
+                transmitted: counters.transmitted, punted: counters.punted, emitted: counters.emitted,
+                held: counters.held,
+                drops: Dictionary(uniqueKeysWithValues: counters.drops.nonZero.map { ($0.reason.name, $0.count) }))
         }
     }
 
@@ -84,8 +85,10 @@ public struct ReplayReport: Sendable {
     public var text: String {
         let received = ports.reduce(0) { $0 + $1.receivedPackets }
         let sent = ports.reduce(0) { $0 + $1.transmittedPackets }
-        var lines = ["chain \(chainName): \(received) packets in, \(sent) packets out"
-            + (unsentPackets > 0 ? ", \(unsentPackets) to ports without a capture" : "")]
+        var lines = [
+            "chain \(chainName): \(received) packets in, \(sent) packets out"
+                + (unsentPackets > 0 ? ", \(unsentPackets) to ports without a capture" : "")
+        ]
         for port in ports where port.receivePath != nil || port.transmitPath != nil {
             var parts: [String] = []
             if let path = port.receivePath { parts.append("rx \(port.receivedPackets) (\(port.receivedBytes) bytes) from \(path)") }
@@ -100,13 +103,15 @@ public struct ReplayReport: Sendable {
             let fill = String(repeating: " ", count: max(0, width - text.count))
             return left ? text + fill : fill + text
         }
-        lines.append(pad("stage", nameWidth, left: true) + "  " + pad("kind", 13, left: true)
-            + pad("rx", 10) + pad("tx", 10) + pad("punt", 8) + pad("held", 8) + pad("emit", 8) + pad("drop", 8) + "  drop reasons")
+        lines.append(
+            pad("stage", nameWidth, left: true) + "  " + pad("kind", 13, left: true)
+                + pad("rx", 10) + pad("tx", 10) + pad("punt", 8) + pad("held", 8) + pad("emit", 8) + pad("drop", 8) + "  drop reasons")
         for stage in stages {
-            lines.append(pad(stage.name, nameWidth, left: true) + "  " + pad(stage.kind, 13, left: true)
-                + pad("\(stage.received)", 10) + pad("\(stage.transmitted)", 10) + pad("\(stage.punted)", 8)
-                + pad("\(stage.held)", 8) + pad("\(stage.emitted)", 8) + pad("\(stage.dropped)", 8) + "  "
-                + (stage.drops.isEmpty ? "-" : Self.reasons(stage.drops)))
+            lines.append(
+                pad(stage.name, nameWidth, left: true) + "  " + pad(stage.kind, 13, left: true)
+                    + pad("\(stage.received)", 10) + pad("\(stage.transmitted)", 10) + pad("\(stage.punted)", 8)
+                    + pad("\(stage.held)", 8) + pad("\(stage.emitted)", 8) + pad("\(stage.dropped)", 8) + "  "
+                    + (stage.drops.isEmpty ? "-" : Self.reasons(stage.drops)))
         }
         return lines.joined(separator: "\n")
     }

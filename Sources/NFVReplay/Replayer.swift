@@ -1,5 +1,5 @@
-import NFVCatalog
 import Foundation
+import NFVCatalog
 import NFVDescriptors
 import NFVIO
 import NFVPacket
@@ -24,8 +24,10 @@ public enum Replayer {
         public var batchSize: Int
 
         /// Options; nil paths fall back to the chain's capture ports.
-        public init(inputPath: String? = nil, outputPath: String? = nil,
-                    traces: [(point: String, path: String)] = [], batchSize: Int = PacketBatch.defaultCapacity) {
+        public init(
+            inputPath: String? = nil, outputPath: String? = nil,
+            traces: [(point: String, path: String)] = [], batchSize: Int = PacketBatch.defaultCapacity
+        ) {
             self.inputPath = inputPath
             self.outputPath = outputPath
             self.traces = traces
@@ -65,8 +67,9 @@ public enum Replayer {
             for (point, path) in options.traces {
                 guard chain.tracePoints.contains(point) else {
                     let hint = Suggestion.closest(to: point, in: chain.tracePoints).map { "did you mean \"\($0)\"? " } ?? ""
-                    throw ReplayError("unknown trace point \"\(point)\": \(hint)chain \(descriptor.name) has "
-                        + chain.tracePoints.joined(separator: ", "))
+                    throw ReplayError(
+                        "unknown trace point \"\(point)\": \(hint)chain \(descriptor.name) has "
+                            + chain.tracePoints.joined(separator: ", "))
                 }
                 let recorder = try PcapFileSink(path: path)
                 chain.setTrace(at: point, recorder: recorder)
@@ -103,8 +106,9 @@ public enum Replayer {
             for counters in readers.map(\.counters) + [(source as? TimeOrderedSource)?.counters].compactMap({ $0 }) {
                 for (reason, count) in counters.drops.nonZero { portDrops[reason.name, default: 0] += count }
             }
-            return ReplayReport(chainName: descriptor.name, ports: ports, portDrops: portDrops,
-                                unsentPackets: pipeline.unsentCounters.transmittedPackets, chain: chain, batches: batches)
+            return ReplayReport(
+                chainName: descriptor.name, ports: ports, portDrops: portDrops,
+                unsentPackets: pipeline.unsentCounters.transmittedPackets, chain: chain, batches: batches)
         } catch let error as PortError {
             throw ReplayError(error.message)
         } catch let error as ReplayError {
@@ -120,7 +124,8 @@ public enum Replayer {
         func identity(_ path: String) -> String {
             let resolved = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
             if let attributes = try? FileManager.default.attributesOfItem(atPath: resolved),
-               let device = attributes[.systemNumber], let inode = attributes[.systemFileNumber] {
+                let device = attributes[.systemNumber], let inode = attributes[.systemFileNumber]
+            {
                 return "\(device):\(inode)"
             }
             return resolved

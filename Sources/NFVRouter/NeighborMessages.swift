@@ -4,15 +4,20 @@ import NFVPacket
 /// neighbour solicitations and advertisements (RFC 4861), echo replies (RFC 792, RFC 4443).
 enum NeighborMessages {
     /// An ARP request for `target` from `senderMAC`/`senderIP`, broadcast; returns the length.
-    static func arpRequest(target: IPv4Address, senderMAC: MACAddress, senderIP: IPv4Address,
-                           output: UnsafeMutableRawPointer) -> Int {
-        arp(operation: ARPHeader.request, destinationMAC: .broadcast, senderMAC: senderMAC, senderIP: senderIP,
+    static func arpRequest(
+        target: IPv4Address, senderMAC: MACAddress, senderIP: IPv4Address,
+        output: UnsafeMutableRawPointer
+    ) -> Int {
+        arp(
+            operation: ARPHeader.request, destinationMAC: .broadcast, senderMAC: senderMAC, senderIP: senderIP,
             targetMAC: .zero, targetIP: target, output: output)
     }
 
     /// An ARP packet in an Ethernet frame (42 bytes).
-    static func arp(operation: UInt16, destinationMAC: MACAddress, senderMAC: MACAddress, senderIP: IPv4Address,
-                    targetMAC: MACAddress, targetIP: IPv4Address, output: UnsafeMutableRawPointer) -> Int {
+    static func arp(
+        operation: UInt16, destinationMAC: MACAddress, senderMAC: MACAddress, senderIP: IPv4Address,
+        targetMAC: MACAddress, targetIP: IPv4Address, output: UnsafeMutableRawPointer
+    ) -> Int {
         let ethernet = EthernetHeader(output)
         ethernet.destination = destinationMAC
         ethernet.source = senderMAC
@@ -38,9 +43,11 @@ enum NeighborMessages {
 
     /// A neighbour solicitation (type 135) for `target` with our link-layer address option,
     /// or a neighbour advertisement (type 136) for `target` with the target link-layer option.
-    static func neighborMessage(type: UInt8, flags: UInt32, target: IPv6Address, source: IPv6Address,
-                                destination: IPv6Address, sourceMAC: MACAddress, destinationMAC: MACAddress,
-                                output: UnsafeMutableRawPointer) -> Int {
+    static func neighborMessage(
+        type: UInt8, flags: UInt32, target: IPv6Address, source: IPv6Address,
+        destination: IPv6Address, sourceMAC: MACAddress, destinationMAC: MACAddress,
+        output: UnsafeMutableRawPointer
+    ) -> Int {
         let ethernet = EthernetHeader(output)
         ethernet.destination = destinationMAC
         ethernet.source = sourceMAC
@@ -61,16 +68,19 @@ enum NeighborMessages {
         icmp.storeByte(type == 135 ? 1 : 2, at: 24)  // source / target link-layer address option
         icmp.storeByte(1, at: 25)
         sourceMAC.store(to: icmp, at: 26)
-        let pseudo = InternetChecksum.pseudoHeaderSum(source: source, destination: destination,
-                                                      nextHeader: IPProtocol.icmpv6, length: 32)
+        let pseudo = InternetChecksum.pseudoHeaderSum(
+            source: source, destination: destination,
+            nextHeader: IPProtocol.icmpv6, length: 32)
         icmp.storeNetworkUInt16(InternetChecksum.checksum(UnsafeRawPointer(icmp), byteCount: 32, initial: pseudo), at: 2)
         return 14 + 40 + 32
     }
 
     /// An echo reply to the echo request in `original` (ICMP or ICMPv6), from `source`:
     /// identifier, sequence and data copied, fresh IP header (TTL / hop limit 64).
-    static func echoReply(original: UnsafeMutableRawPointer, metadata: PacketMetadata, source: IPv6Address,
-                          output: UnsafeMutableRawPointer) -> Int {
+    static func echoReply(
+        original: UnsafeMutableRawPointer, metadata: PacketMetadata, source: IPv6Address,
+        output: UnsafeMutableRawPointer
+    ) -> Int {
         let l3 = Int(metadata.l3Offset)
         let l4 = Int(metadata.l4Offset)
         let isIPv4 = metadata.flags.contains(.ipv4)
@@ -113,8 +123,9 @@ enum NeighborMessages {
             checksum = InternetChecksum.checksum(UnsafeRawPointer(icmp), byteCount: icmpLength)
         } else {
             let header = IPv6Header(ip)
-            let pseudo = InternetChecksum.pseudoHeaderSum(source: header.source, destination: header.destination,
-                                                          nextHeader: IPProtocol.icmpv6, length: icmpLength)
+            let pseudo = InternetChecksum.pseudoHeaderSum(
+                source: header.source, destination: header.destination,
+                nextHeader: IPProtocol.icmpv6, length: icmpLength)
             checksum = InternetChecksum.checksum(UnsafeRawPointer(icmp), byteCount: icmpLength, initial: pseudo)
         }
         icmp.storeNetworkUInt16(checksum, at: 2)

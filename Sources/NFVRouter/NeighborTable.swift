@@ -65,8 +65,10 @@ public final class NeighborTable {
         mask = slots - 1
         slotLimit = slots - slots / 8
         entries = .allocate(capacity: slots)
-        entries.initialize(repeating: Entry(address: .unspecified, mac: 0, wireMAC: 0, reachableUntil: 0, lastSolicitation: 0,
-                                            solicitations: 0, queued: 0, interface: 0, inUse: false), count: slots)
+        entries.initialize(
+            repeating: Entry(
+                address: .unspecified, mac: 0, wireMAC: 0, reachableUntil: 0, lastSolicitation: 0,
+                solicitations: 0, queued: 0, interface: 0, inUse: false), count: slots)
         queue = .allocate(capacity: slots * self.queueDepth)
         pending = .allocate(capacity: slots)
     }
@@ -119,8 +121,9 @@ public final class NeighborTable {
         } else {
             return -1
         }
-        entries[slot] = Entry(address: address, mac: 0, wireMAC: 0, reachableUntil: 0, lastSolicitation: 0, solicitations: 0,
-                              queued: 0, interface: UInt16(interface), inUse: true)
+        entries[slot] = Entry(
+            address: address, mac: 0, wireMAC: 0, reachableUntil: 0, lastSolicitation: 0, solicitations: 0,
+            queued: 0, interface: UInt16(interface), inUse: true)
         return slot
     }
 

@@ -29,8 +29,10 @@ public struct RouterConfiguration: Sendable, Equatable {
     }
 
     /// A configuration.
-    public init(name: String, interfaces: [RouterInterface], routes: [RouterRoute], neighborCapacity: Int = 1024,
-                neighborTimeout: UInt64 = 60, pendingPacketsPerNeighbor: Int = 8, icmpErrorsPerSecond: Int = 100) {
+    public init(
+        name: String, interfaces: [RouterInterface], routes: [RouterRoute], neighborCapacity: Int = 1024,
+        neighborTimeout: UInt64 = 60, pendingPacketsPerNeighbor: Int = 8, icmpErrorsPerSecond: Int = 100
+    ) {
         self.name = name
         self.interfaces = interfaces
         self.routes = routes

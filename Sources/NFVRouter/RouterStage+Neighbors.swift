@@ -26,17 +26,20 @@ extension RouterStage {
         let target = entry.address
         let built = generate(emit: emit, outPort: interfacePort[egress], timestamp: now) { output in
             if let v4 = target.ipv4Mapped {
-                let source = self.interfaces[egress].addresses.first { $0.isIPv4 && $0.subnet.contains(target) }
+                let source =
+                    self.interfaces[egress].addresses.first { $0.isIPv4 && $0.subnet.contains(target) }
                     ?? self.interfaces[egress].addresses.first { $0.isIPv4 }
                 guard let sender = source?.ipv4 else { return nil }
                 return NeighborMessages.arpRequest(target: v4, senderMAC: mac, senderIP: sender, output: output)
             }
-            let source = self.interfaces[egress].addresses.first { !$0.isIPv4 && $0.subnet.contains(target) }?.address
+            let source =
+                self.interfaces[egress].addresses.first { !$0.isIPv4 && $0.subnet.contains(target) }?.address
                 ?? self.interfaces[egress].linkLocal
             let group = NeighborMessages.solicitedNode(target)
             let groupMAC = MACAddress(rawValue: 0x3333_0000_0000 | (group.low & 0xFFFF_FFFF))
-            return NeighborMessages.neighborMessage(type: 135, flags: 0, target: target, source: source, destination: group,
-                                                    sourceMAC: mac, destinationMAC: groupMAC, output: output)
+            return NeighborMessages.neighborMessage(
+                type: 135, flags: 0, target: target, source: source, destination: group,
+                sourceMAC: mac, destinationMAC: groupMAC, output: output)
         }
         if built { counters.count(2) }
         entry.lastSolicitation = now
@@ -98,8 +101,10 @@ extension RouterStage {
         }
     }
 
-    func handleARP(_ index: Int, packet: PacketMetadata, frame: UnsafeMutableRawPointer, interface: Int,
-                   batch: PacketBatch, emit: PacketBatch) {
+    func handleARP(
+        _ index: Int, packet: PacketMetadata, frame: UnsafeMutableRawPointer, interface: Int,
+        batch: PacketBatch, emit: PacketBatch
+    ) {
         batch.drop(index, reason: .consumed)
         let arp = ARPHeader(frame + Int(packet.l3Offset))
         guard arp.isEthernetIPv4 else { return }
@@ -115,16 +120,22 @@ extension RouterStage {
         let mac = MACAddress(rawValue: interfaceMAC[interface])
         let requester = arp.senderMAC
         let requesterIP = arp.senderIP
-        if generate(emit: emit, outPort: packet.inPort, timestamp: packet.timestamp, build: { output in
-            NeighborMessages.arp(operation: ARPHeader.reply, destinationMAC: requester, senderMAC: mac, senderIP: target,
-                                 targetMAC: requester, targetIP: requesterIP, output: output)
-        }) {
+        if generate(
+            emit: emit, outPort: packet.inPort, timestamp: packet.timestamp,
+            build: { output in
+                NeighborMessages.arp(
+                    operation: ARPHeader.reply, destinationMAC: requester, senderMAC: mac, senderIP: target,
+                    targetMAC: requester, targetIP: requesterIP, output: output)
+            })
+        {
             counters.count(3)
         }
     }
 
-    func handleNeighborDiscovery(_ index: Int, type: UInt8, packet: PacketMetadata, frame: UnsafeMutableRawPointer,
-                                 interface: Int, batch: PacketBatch, emit: PacketBatch) {
+    func handleNeighborDiscovery(
+        _ index: Int, type: UInt8, packet: PacketMetadata, frame: UnsafeMutableRawPointer,
+        interface: Int, batch: PacketBatch, emit: PacketBatch
+    ) {
         batch.drop(index, reason: .consumed)
         let l3 = frame + Int(packet.l3Offset)
         let l4 = frame + Int(packet.l4Offset)
@@ -132,7 +143,8 @@ extension RouterStage {
         let length = Int(packet.l3Offset) + 40 + Int(ip.payloadLength) - Int(packet.l4Offset)
         // RFC 4861 7.1: hop limit 255, code 0, at least 24 bytes for NS/NA.
         guard ip.hopLimit == 255, frame.loadByte(at: Int(packet.l4Offset) + 1) == 0,
-              type == 135 || type == 136, length >= 24 else { return }
+            type == 135 || type == 136, length >= 24
+        else { return }
         let target = IPv6Address(loadingFrom: l4, at: 8)
         // The link-layer address option (source for NS, target for NA).
         var linkLayer: MACAddress?
@@ -145,7 +157,8 @@ extension RouterStage {
             offset += optionLength
         }
         let now = packet.timestamp
-        let ours = interfaces[interface].addresses.contains { !$0.isIPv4 && $0.address == target }
+        let ours =
+            interfaces[interface].addresses.contains { !$0.isIPv4 && $0.address == target }
             || interfaces[interface].linkLocal == target
         if type == 136 {
             if let linkLayer { learn(target, mac: linkLayer, interface: interface, now: now, create: false, emit: emit) }
@@ -162,10 +175,14 @@ extension RouterStage {
         let destination = unspecifiedSource ? IPv6Address(high: 0xFF02_0000_0000_0000, low: 1) : source
         let destinationMAC = unspecifiedSource ? MACAddress(rawValue: 0x3333_0000_0001) : MACAddress(loadingFrom: frame, at: 6)
         let flags: UInt32 = unspecifiedSource ? 0xA000_0000 : 0xE000_0000
-        if generate(emit: emit, outPort: packet.inPort, timestamp: now, build: { output in
-            NeighborMessages.neighborMessage(type: 136, flags: flags, target: target, source: target, destination: destination,
-                                             sourceMAC: mac, destinationMAC: destinationMAC, output: output)
-        }) {
+        if generate(
+            emit: emit, outPort: packet.inPort, timestamp: now,
+            build: { output in
+                NeighborMessages.neighborMessage(
+                    type: 136, flags: flags, target: target, source: target, destination: destination,
+                    sourceMAC: mac, destinationMAC: destinationMAC, output: output)
+            })
+        {
             counters.count(3)
         }
     }

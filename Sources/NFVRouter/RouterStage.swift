@@ -194,8 +194,9 @@ public final class RouterStage: Stage {
                 port: portIndex[interface.port] ?? UInt16.max,
                 hasGateway: hop.gateway != nil)
         }
-        return RouteTables(configuration: configuration, ipv4: PrefixTrie(keyBits: 32, routes: v4Routes),
-                           ipv6: PrefixTrie(keyBits: 128, routes: v6Routes), nextHops: nextHops)
+        return RouteTables(
+            configuration: configuration, ipv4: PrefixTrie(keyBits: 32, routes: v4Routes),
+            ipv6: PrefixTrie(keyBits: 128, routes: v6Routes), nextHops: nextHops)
     }
 
     /// Why `new` cannot replace `old` in a running stage, or nil when it can: routes (static
@@ -283,8 +284,10 @@ public final class RouterStage: Stage {
     // MARK: IPv4
 
     @inline(__always)
-    func routeIPv4(_ index: Int, packet: UnsafeMutablePointer<PacketMetadata>, frame: UnsafeMutableRawPointer,
-                   interface: Int, routes: Routes, batch: PacketBatch, emit: PacketBatch) {
+    func routeIPv4(
+        _ index: Int, packet: UnsafeMutablePointer<PacketMetadata>, frame: UnsafeMutableRawPointer,
+        interface: Int, routes: Routes, batch: PacketBatch, emit: PacketBatch
+    ) {
         let l3 = frame + Int(packet.pointee.l3Offset)
         let ip = IPv4Header(l3)
         guard ip.isChecksumValid else {
@@ -329,16 +332,19 @@ public final class RouterStage: Stage {
         if hop.pointee.hasGateway {
             forwardToGateway(index, hop: hop, packet: packet, frame: frame, batch: batch, emit: emit)
         } else {
-            forward(index, packet: packet, frame: frame, egress: Int(hop.pointee.interface),
-                    nextHop: IPv6Address(ipv4Mapped: IPv4Address(rawValue: destination)), batch: batch, emit: emit)
+            forward(
+                index, packet: packet, frame: frame, egress: Int(hop.pointee.interface),
+                nextHop: IPv6Address(ipv4Mapped: IPv4Address(rawValue: destination)), batch: batch, emit: emit)
         }
     }
 
     // MARK: IPv6
 
     @inline(__always)
-    func routeIPv6(_ index: Int, packet: UnsafeMutablePointer<PacketMetadata>, frame: UnsafeMutableRawPointer,
-                   interface: Int, routes: Routes, batch: PacketBatch, emit: PacketBatch) {
+    func routeIPv6(
+        _ index: Int, packet: UnsafeMutablePointer<PacketMetadata>, frame: UnsafeMutableRawPointer,
+        interface: Int, routes: Routes, batch: PacketBatch, emit: PacketBatch
+    ) {
         let l3 = frame + Int(packet.pointee.l3Offset)
         let ip = IPv6Header(l3)
         let source = ip.source
@@ -346,8 +352,9 @@ public final class RouterStage: Stage {
         if packet.pointee.ipProtocol == IPProtocol.icmpv6 && packet.pointee.flags.contains(.hasL4) {
             let type = frame.loadByte(at: Int(packet.pointee.l4Offset))
             if type >= 133 && type <= 137 {
-                handleNeighborDiscovery(index, type: type, packet: packet.pointee, frame: frame, interface: interface,
-                                        batch: batch, emit: emit)
+                handleNeighborDiscovery(
+                    index, type: type, packet: packet.pointee, frame: frame, interface: interface,
+                    batch: batch, emit: emit)
                 return
             }
         }
@@ -384,8 +391,9 @@ public final class RouterStage: Stage {
         if hop.pointee.hasGateway {
             forwardToGateway(index, hop: hop, packet: packet, frame: frame, batch: batch, emit: emit)
         } else {
-            forward(index, packet: packet, frame: frame, egress: Int(hop.pointee.interface), nextHop: destination,
-                    batch: batch, emit: emit)
+            forward(
+                index, packet: packet, frame: frame, egress: Int(hop.pointee.interface), nextHop: destination,
+                batch: batch, emit: emit)
         }
     }
 
@@ -394,8 +402,10 @@ public final class RouterStage: Stage {
     /// Rewrites the source MAC for `egress` and sends the packet to `nextHop`'s MAC, or holds it
     /// while the neighbour is resolved.
     @inline(__always)
-    func forward(_ index: Int, packet: UnsafeMutablePointer<PacketMetadata>, frame: UnsafeMutableRawPointer,
-                 egress: Int, nextHop: IPv6Address, batch: PacketBatch, emit: PacketBatch) {
+    func forward(
+        _ index: Int, packet: UnsafeMutablePointer<PacketMetadata>, frame: UnsafeMutableRawPointer,
+        egress: Int, nextHop: IPv6Address, batch: PacketBatch, emit: PacketBatch
+    ) {
         MACAddress.storeWire(interfaceWireMAC[egress], to: frame, at: 6)
         packet.pointee.outPort = interfacePort[egress]
         let now = packet.pointee.timestamp
@@ -413,8 +423,10 @@ public final class RouterStage: Stage {
     /// Sends the packet to the gateway of route `hop`, using the MAC the route cached while no
     /// neighbour changed since (epoch) and the entry it came from is still reachable.
     @inline(__always)
-    func forwardToGateway(_ index: Int, hop: UnsafeMutablePointer<NextHop>, packet: UnsafeMutablePointer<PacketMetadata>,
-                          frame: UnsafeMutableRawPointer, batch: PacketBatch, emit: PacketBatch) {
+    func forwardToGateway(
+        _ index: Int, hop: UnsafeMutablePointer<NextHop>, packet: UnsafeMutablePointer<PacketMetadata>,
+        frame: UnsafeMutableRawPointer, batch: PacketBatch, emit: PacketBatch
+    ) {
         if hop.pointee.resolvedEpoch == neighborEpoch && hop.pointee.resolvedUntil > packet.pointee.timestamp {
             MACAddress.storeWire(hop.pointee.sourceWireMAC, to: frame, at: 6)
             MACAddress.storeWire(hop.pointee.gatewayWireMAC, to: frame, at: 0)

@@ -34,7 +34,9 @@ public struct FlowClassifier: Sendable {
         subtables = byMask.values.map { table in
             var sorted = table
             for (key, bucket) in table.buckets {
-                sorted.buckets[key] = bucket.sorted { flows[Int($0)].priority > flows[Int($1)].priority || (flows[Int($0)].priority == flows[Int($1)].priority && $0 < $1) }
+                sorted.buckets[key] = bucket.sorted {
+                    flows[Int($0)].priority > flows[Int($1)].priority || (flows[Int($0)].priority == flows[Int($1)].priority && $0 < $1)
+                }
             }
             return sorted
         }.sorted { $0.maxPriority > $1.maxPriority }

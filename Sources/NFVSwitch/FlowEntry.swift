@@ -13,8 +13,10 @@ public struct FlowEntry: Hashable, Sendable {
     /// OpenFlow's default priority (what ovs-ofctl uses when none is given).
     public static let defaultPriority: UInt16 = 32768
 
-    public init(table: UInt8 = 0, priority: UInt16 = FlowEntry.defaultPriority, match: FlowMatch = FlowMatch(),
-                actions: [FlowAction] = [], cookie: UInt64 = 0, idleTimeout: UInt16 = 0, hardTimeout: UInt16 = 0) {
+    public init(
+        table: UInt8 = 0, priority: UInt16 = FlowEntry.defaultPriority, match: FlowMatch = FlowMatch(),
+        actions: [FlowAction] = [], cookie: UInt64 = 0, idleTimeout: UInt16 = 0, hardTimeout: UInt16 = 0
+    ) {
         self.table = table
         self.priority = priority
         self.match = match

@@ -95,7 +95,8 @@ public enum FlowSyntax {
                 guard ethType == EtherType.ipv6 else { throw SyntaxError("\(name) needs ipv6 (dl_type=0x86dd)") }
                 let pieces = value.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
                 guard let address = IPv6Address(pieces[0]), IPv4Address(pieces[0]) == nil,
-                      let length = pieces.count > 1 ? Int(pieces[1]) : 128, (0...128).contains(length) else {
+                    let length = pieces.count > 1 ? Int(pieces[1]) : 128, (0...128).contains(length)
+                else {
                     throw SyntaxError("\(name)=\(value): expected an IPv6 address or prefix")
                 }
                 let prefix = IPPrefix(network: address, length: length, isIPv4: false)
@@ -105,16 +106,22 @@ public enum FlowSyntax {
                     throw SyntaxError("\(name) needs tcp, udp or sctp (nw_proto=6, 17 or 132)")
                 }
                 let (port, bits) = try portWithMask(value, name)
-                if name.hasSuffix("src") { flow.match.setTransportSource(port, mask: bits) } else { flow.match.setTransportDestination(port, mask: bits) }
+                if name.hasSuffix("src") {
+                    flow.match.setTransportSource(port, mask: bits)
+                } else {
+                    flow.match.setTransportDestination(port, mask: bits)
+                }
             case "icmp_type", "icmp_code", "icmpv6_type", "icmpv6_code":
                 let wanted = name.hasPrefix("icmpv6") ? IPProtocol.icmpv6 : IPProtocol.icmp
                 guard ipProtocol == wanted else { throw SyntaxError("\(name) needs \(wanted == IPProtocol.icmp ? "icmp" : "icmp6")") }
                 let value: UInt16 = try number(value, name, max: 255)
                 if name.hasSuffix("type") { flow.match.setTransportSource(value) } else { flow.match.setTransportDestination(value) }
             default:
-                let known = ["in_port", "dl_src", "dl_dst", "dl_type", "dl_vlan", "dl_vlan_pcp", "nw_src", "nw_dst", "nw_proto",
-                             "ipv6_src", "ipv6_dst", "tp_src", "tp_dst", "icmp_type", "icmp_code", "priority", "table", "cookie",
-                             "idle_timeout", "hard_timeout"]
+                let known = [
+                    "in_port", "dl_src", "dl_dst", "dl_type", "dl_vlan", "dl_vlan_pcp", "nw_src", "nw_dst", "nw_proto",
+                    "ipv6_src", "ipv6_dst", "tp_src", "tp_dst", "icmp_type", "icmp_code", "priority", "table", "cookie",
+                    "idle_timeout", "hard_timeout",
+                ]
                 let close = known.min { distance($0, name) < distance($1, name) }.flatMap { distance($0, name) <= 2 ? $0 : nil }
                 throw SyntaxError("unknown field \(name)" + (close.map { "; did you mean \($0)?" } ?? ""))
             }
@@ -135,10 +142,22 @@ public enum FlowSyntax {
         for item in splitTopLevel(text) where !item.isEmpty {
             let lower = item.lowercased()
             if lower == "drop" { continue }
-            if lower == "normal" { actions.append(.normal); continue }
-            if lower == "flood" || lower == "all" { actions.append(.flood); continue }
-            if lower.hasPrefix("controller") { actions.append(.controller); continue }
-            if lower == "strip_vlan" || lower == "pop_vlan" { actions.append(.popVLAN); continue }
+            if lower == "normal" {
+                actions.append(.normal)
+                continue
+            }
+            if lower == "flood" || lower == "all" {
+                actions.append(.flood)
+                continue
+            }
+            if lower.hasPrefix("controller") {
+                actions.append(.controller)
+                continue
+            }
+            if lower == "strip_vlan" || lower == "pop_vlan" {
+                actions.append(.popVLAN)
+                continue
+            }
             if lower.hasPrefix("resubmit(") {
                 let inside = item.dropFirst("resubmit(".count).dropLast()
                 let table = inside.split(separator: ",", omittingEmptySubsequences: false).last.map(String.init) ?? ""
@@ -150,10 +169,12 @@ public enum FlowSyntax {
                 guard let arrow = body.firstRange(of: "->") else { throw SyntaxError("set_field:\(body): expected VALUE->FIELD") }
                 let value = String(body[..<arrow.lowerBound])
                 let field = String(body[arrow.upperBound...])
-                let mapped = ["eth_src": "mod_dl_src", "eth_dst": "mod_dl_dst", "vlan_vid": "mod_vlan_vid", "ip_src": "mod_nw_src",
-                              "ip_dst": "mod_nw_dst", "nw_src": "mod_nw_src", "nw_dst": "mod_nw_dst", "tcp_src": "mod_tp_src",
-                              "tcp_dst": "mod_tp_dst", "udp_src": "mod_tp_src", "udp_dst": "mod_tp_dst", "tp_src": "mod_tp_src",
-                              "tp_dst": "mod_tp_dst"][field]
+                let mapped = [
+                    "eth_src": "mod_dl_src", "eth_dst": "mod_dl_dst", "vlan_vid": "mod_vlan_vid", "ip_src": "mod_nw_src",
+                    "ip_dst": "mod_nw_dst", "nw_src": "mod_nw_src", "nw_dst": "mod_nw_dst", "tcp_src": "mod_tp_src",
+                    "tcp_dst": "mod_tp_dst", "udp_src": "mod_tp_src", "udp_dst": "mod_tp_dst", "tp_src": "mod_tp_src",
+                    "tp_dst": "mod_tp_dst",
+                ][field]
                 guard let mapped else { throw SyntaxError("set_field: cannot set \(field)") }
                 // OpenFlow 1.2+ vlan_vid values carry the present bit (0x1000).
                 let adjusted = field == "vlan_vid" ? String((UInt16(value) ?? UInt16(value.dropFirst(2), radix: 16) ?? 0) & 0x0FFF) : value
@@ -179,7 +200,10 @@ public enum FlowSyntax {
                 guard !value.isEmpty else { throw SyntaxError("chain: needs a path name (chain:web)") }
                 actions.append(.chain(value))
             default:
-                if let port = UInt16(name) ?? ports[name] { actions.append(.output(port)); continue }
+                if let port = UInt16(name) ?? ports[name] {
+                    actions.append(.output(port))
+                    continue
+                }
                 throw SyntaxError("unknown action \(item)")
             }
         }
@@ -189,8 +213,10 @@ public enum FlowSyntax {
     // MARK: printing
 
     /// The flow in `dump-flows` form; `counters` adds duration and packet/byte counts.
-    public static func format(_ flow: FlowEntry, ports: PortNames = [:],
-                              counters: (packets: UInt64, bytes: UInt64, seconds: Double)? = nil) -> String {
+    public static func format(
+        _ flow: FlowEntry, ports: PortNames = [:],
+        counters: (packets: UInt64, bytes: UInt64, seconds: Double)? = nil
+    ) -> String {
         var head: [String] = []
         head.append("cookie=0x" + String(flow.cookie, radix: 16))
         if let counters { head.append("duration=\(formatSeconds(counters.seconds))s") }
@@ -220,20 +246,21 @@ public enum FlowSyntax {
         let names = Dictionary(ports.map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
         let ethType: UInt16? = mask.ethType == 0xFFFF ? value.ethType : nil
         let proto: UInt8? = mask.ipProtocol == 0xFF ? value.ipProtocol : nil
-        let shorthand: String? = switch (ethType, proto) {
-        case (EtherType.ipv4?, IPProtocol.tcp?): "tcp"
-        case (EtherType.ipv4?, IPProtocol.udp?): "udp"
-        case (EtherType.ipv4?, IPProtocol.sctp?): "sctp"
-        case (EtherType.ipv4?, IPProtocol.icmp?): "icmp"
-        case (EtherType.ipv6?, IPProtocol.tcp?): "tcp6"
-        case (EtherType.ipv6?, IPProtocol.udp?): "udp6"
-        case (EtherType.ipv6?, IPProtocol.sctp?): "sctp6"
-        case (EtherType.ipv6?, IPProtocol.icmpv6?): "icmp6"
-        case (EtherType.ipv4?, nil): "ip"
-        case (EtherType.ipv6?, nil): "ipv6"
-        case (EtherType.arp?, nil): "arp"
-        default: nil
-        }
+        let shorthand: String? =
+            switch (ethType, proto) {
+            case (EtherType.ipv4?, IPProtocol.tcp?): "tcp"
+            case (EtherType.ipv4?, IPProtocol.udp?): "udp"
+            case (EtherType.ipv4?, IPProtocol.sctp?): "sctp"
+            case (EtherType.ipv4?, IPProtocol.icmp?): "icmp"
+            case (EtherType.ipv6?, IPProtocol.tcp?): "tcp6"
+            case (EtherType.ipv6?, IPProtocol.udp?): "udp6"
+            case (EtherType.ipv6?, IPProtocol.sctp?): "sctp6"
+            case (EtherType.ipv6?, IPProtocol.icmpv6?): "icmp6"
+            case (EtherType.ipv4?, nil): "ip"
+            case (EtherType.ipv6?, nil): "ipv6"
+            case (EtherType.arp?, nil): "arp"
+            default: nil
+            }
         if let shorthand { parts.append(shorthand) }
         if mask.inPort != 0 { parts.append("in_port=" + (names[value.inPort] ?? "\(value.inPort)")) }
         if mask.vlanTCI & 0x1FFF != 0 {
@@ -257,8 +284,10 @@ public enum FlowSyntax {
             parts.append(isICMP ? "\(icmpPrefix)type=\(value.transportSource)" : "tp_src=" + portText(value.transportSource, mask.transportSource))
         }
         if mask.transportDestination != 0 {
-            parts.append(isICMP ? "\(icmpPrefix)code=\(value.transportDestination)"
-                         : "tp_dst=" + portText(value.transportDestination, mask.transportDestination))
+            parts.append(
+                isICMP
+                    ? "\(icmpPrefix)code=\(value.transportDestination)"
+                    : "tp_dst=" + portText(value.transportDestination, mask.transportDestination))
         }
         return parts.joined(separator: ",")
     }
@@ -390,7 +419,8 @@ public enum FlowSyntax {
     }
 
     static func distance(_ a: String, _ b: String) -> Int {
-        let a = Array(a), b = Array(b)
+        let a = Array(a)
+        let b = Array(b)
         var row = Array(0...b.count)
         for i in 1...max(a.count, 1) where !a.isEmpty {
             var previous = row[0]

@@ -6,7 +6,8 @@ import NFVPacket
 public enum FlowTracer {
     /// The packet described by `description` (flow-match syntax: `in_port=a,tcp,nw_dst=10.0.0.2,
     /// tp_dst=80`; fields left out are zero) through `flows`.
-    public static func trace(_ description: String, flows: [FlowEntry], ports: FlowSyntax.PortNames = [:]) throws(FlowSyntax.SyntaxError) -> [String] {
+    public static func trace(_ description: String, flows: [FlowEntry], ports: FlowSyntax.PortNames = [:]) throws(FlowSyntax.SyntaxError) -> [String]
+    {
         let packet = try FlowSyntax.parse(description + ",actions=drop", ports: ports)
         var key = packet.match.value
         var lines = ["packet: " + FlowSyntax.formatMatch(FlowEntry(priority: FlowEntry.defaultPriority, match: packet.match), ports: ports)]

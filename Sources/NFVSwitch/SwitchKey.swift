@@ -42,8 +42,10 @@ public struct SwitchKey: Hashable, Sendable {
     @inlinable
     public func masked(by mask: SwitchKey) -> SwitchKey {
         var result = SwitchKey()
-        result.words = (words.0 & mask.words.0, words.1 & mask.words.1, words.2 & mask.words.2, words.3 & mask.words.3,
-                        words.4 & mask.words.4, words.5 & mask.words.5, words.6 & mask.words.6)
+        result.words = (
+            words.0 & mask.words.0, words.1 & mask.words.1, words.2 & mask.words.2, words.3 & mask.words.3,
+            words.4 & mask.words.4, words.5 & mask.words.5, words.6 & mask.words.6
+        )
         return result
     }
 
@@ -83,11 +85,17 @@ public struct SwitchKey: Hashable, Sendable {
     }
     public var ipSource: IPv6Address {
         get { IPv6Address(high: words.3, low: words.4) }
-        set { words.3 = newValue.high; words.4 = newValue.low }
+        set {
+            words.3 = newValue.high
+            words.4 = newValue.low
+        }
     }
     public var ipDestination: IPv6Address {
         get { IPv6Address(high: words.5, low: words.6) }
-        set { words.5 = newValue.high; words.6 = newValue.low }
+        set {
+            words.5 = newValue.high
+            words.6 = newValue.low
+        }
     }
 
     /// The VLAN present bit of vlan_tci.

@@ -18,7 +18,8 @@ extension SwitchStage {
     func normal(key: SwitchKey, inPort: UInt16, inSlot: Int, vlan: UInt16, now: UInt64, count: inout Int) -> Bool {
         let source = key.ethSrc
         if source & 0x0100_0000_0000 == 0,  // never learn a multicast source
-           macs.learn(source, vlan: vlan, port: inPort, now: now, expires: now &+ ageing) {
+            macs.learn(source, vlan: vlan, port: inPort, now: now, expires: now &+ ageing)
+        {
             statistics[2] &+= 1
         }
         let destination = key.ethDst

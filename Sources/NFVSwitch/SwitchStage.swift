@@ -85,8 +85,10 @@ public final class SwitchStage: Stage {
         /// before any packet told the time (at start).
         var clockStarted: Bool
 
-        init(flows: [FlowEntry], version: UInt64, now: UInt64, carried: [FlowEntry: (UInt64, UInt64, UInt64, UInt64)],
-             paths: [PathTarget] = []) {
+        init(
+            flows: [FlowEntry], version: UInt64, now: UInt64, carried: [FlowEntry: (UInt64, UInt64, UInt64, UInt64)],
+            paths: [PathTarget] = []
+        ) {
             let sorted = flows.enumerated().sorted { ($0.element.table, $0.offset) < ($1.element.table, $1.offset) }.map(\.element)
             let tableCount = Int(sorted.map(\.table).max() ?? 0) + 1
             var classifiers: [FlowClassifier] = []
@@ -208,8 +210,10 @@ public final class SwitchStage: Stage {
 
     /// A switch over `ports` with `flows` (any tables), an exact-match cache of `cacheSize`
     /// entries (a power of two), a MAC table of `macCapacity` entries and `ageing` seconds.
-    public init(name: String, ports: [Port], flows: [FlowEntry], paths: [PathTarget] = [], affinity: PathAffinity? = nil,
-                affinityEntryPort: UInt16 = 0, cacheSize: Int = 8192, macCapacity: Int = 4096, ageing: UInt64 = 300) {
+    public init(
+        name: String, ports: [Port], flows: [FlowEntry], paths: [PathTarget] = [], affinity: PathAffinity? = nil,
+        affinityEntryPort: UInt16 = 0, cacheSize: Int = 8192, macCapacity: Int = 4096, ageing: UInt64 = 300
+    ) {
         self.name = name
         self.ports = ports
         self.paths = paths
@@ -267,8 +271,10 @@ public final class SwitchStage: Stage {
     public func flowStatistics(now: UInt64) -> [(flow: FlowEntry, packets: UInt64, bytes: UInt64, seconds: Double)] {
         let current = tables
         return current.flows.indices.map { index in
-            (current.flows[index], current.counters[4 * index], current.counters[4 * index + 1],
-             Double(now &- min(current.counters[4 * index + 3], now)) / 1e9)
+            (
+                current.flows[index], current.counters[4 * index], current.counters[4 * index + 1],
+                Double(now &- min(current.counters[4 * index + 3], now)) / 1e9
+            )
         }
     }
 
@@ -277,8 +283,10 @@ public final class SwitchStage: Stage {
         let old = tables
         var carried: [FlowEntry: (UInt64, UInt64, UInt64, UInt64)] = [:]
         for index in old.flows.indices {
-            carried[old.flows[index]] = (old.counters[4 * index], old.counters[4 * index + 1], old.counters[4 * index + 2],
-                                         old.counters[4 * index + 3])
+            carried[old.flows[index]] = (
+                old.counters[4 * index], old.counters[4 * index + 1], old.counters[4 * index + 2],
+                old.counters[4 * index + 3]
+            )
         }
         tables = Tables(flows: newFlows, version: old.version &+ 1, now: now, carried: carried, paths: paths)
     }
@@ -346,11 +354,17 @@ public final class SwitchStage: Stage {
         if inSlot >= 0 {
             let access = accessVLAN[inSlot]
             if access >= 0 {
-                guard key.vlanTCI == 0 else { batch.drop(index, reason: .switchVLANNotAllowed); return }
+                guard key.vlanTCI == 0 else {
+                    batch.drop(index, reason: .switchVLANNotAllowed)
+                    return
+                }
                 vlan = UInt16(access)
             } else if key.vlanTCI == 0 {
                 let native = nativeVLAN[inSlot]
-                guard native >= 0 else { batch.drop(index, reason: .switchVLANNotAllowed); return }
+                guard native >= 0 else {
+                    batch.drop(index, reason: .switchVLANNotAllowed)
+                    return
+                }
                 vlan = UInt16(native)
             } else if !carries(inSlot, vlan) {
                 batch.drop(index, reason: .switchVLANNotAllowed)
@@ -373,7 +387,9 @@ public final class SwitchStage: Stage {
         let length = UInt64(entry.length)
         tables: while hops < 16 {
             hops &+= 1
-            let local = table == 0 ? lookupTable0(key, tables: tables)
+            let local =
+                table == 0
+                ? lookupTable0(key, tables: tables)
                 : (table < tables.classifiers.count ? tables.classifiers[table].lookup(key) : -1)
             guard local >= 0 else {
                 batch.drop(index, reason: .switchTableMiss)
@@ -391,7 +407,10 @@ public final class SwitchStage: Stage {
                 position &+= 1
                 switch action.kind {
                 case .output:
-                    if outputCount < outputCapacity { outputs[outputCount] = UInt16(truncatingIfNeeded: action.operand); outputCount &+= 1 }
+                    if outputCount < outputCapacity {
+                        outputs[outputCount] = UInt16(truncatingIfNeeded: action.operand)
+                        outputCount &+= 1
+                    }
                 case .flood: flood(inSlot: inSlot, vlan: vlan, count: &outputCount)
                 case .normal:
                     if !normal(key: key, inPort: inPort, inSlot: inSlot, vlan: vlan, now: now, count: &outputCount), outputCount == 0 {
@@ -461,8 +480,9 @@ public final class SwitchStage: Stage {
         while position < outputCount {
             let port = outputs[position]
             position &+= 1
-            let result = emit.appendCopy(of: UnsafeRawBufferPointer(start: frame, count: Int(entry.length)), inPort: inPort,
-                                         timestamp: entry.timestamp)
+            let result = emit.appendCopy(
+                of: UnsafeRawBufferPointer(start: frame, count: Int(entry.length)), inPort: inPort,
+                timestamp: entry.timestamp)
             guard result == .appended else { continue }
             let copyIndex = emit.count - 1
             var copy = emit.metadata[copyIndex]

@@ -1,12 +1,13 @@
 import ArgumentParser
 import CAllocCounter
+import NFVCatalog
 import NFVIO
 import NFVPacket
 import NFVPipeline
-import NFVCatalog
 import NFVSwitch
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `nfv-bench`: runs a chain in memory over a synthetic or captured workload and reports
@@ -45,8 +46,9 @@ struct NFVBench: ParsableCommand {
     @Option(help: "Run this chain descriptor (its stages after the ingress parse) instead of the trivial four-stage chain.")
     var chain: String?
 
-    @Option(name: .customLong("switch-flows"),
-            help: "Run parse -> a switch stage holding this many wildcard flows (4 mask shapes, plus a catch-all) instead of a chain.")
+    @Option(
+        name: .customLong("switch-flows"),
+        help: "Run parse -> a switch stage holding this many wildcard flows (4 mask shapes, plus a catch-all) instead of a chain.")
     var switchFlows: Int?
 
     @Option(help: "Percentage of the synthetic flows (0 to 100) whose packets arrive with TTL 1 and are dropped.")
@@ -79,13 +81,17 @@ struct NFVBench: ParsableCommand {
             switch index % 4 {
             case 0:
                 match.setEthType(EtherType.ipv4)
-                match.setIPDestination(IPPrefix(network: IPv6Address(ipv4Mapped: IPv4Address(rawValue: 0xAC10_0000 | UInt32(index) << 8)),
-                                                length: 96 + 24, isIPv4: true))
+                match.setIPDestination(
+                    IPPrefix(
+                        network: IPv6Address(ipv4Mapped: IPv4Address(rawValue: 0xAC10_0000 | UInt32(index) << 8)),
+                        length: 96 + 24, isIPv4: true))
             case 1:
                 match.setEthType(EtherType.ipv4)
                 match.setIPProtocol(IPProtocol.tcp)
-                match.setIPSource(IPPrefix(network: IPv6Address(ipv4Mapped: IPv4Address(rawValue: 0xC0A8_0000 | UInt32(index & 0xFF) << 8)),
-                                           length: 96 + 24, isIPv4: true))
+                match.setIPSource(
+                    IPPrefix(
+                        network: IPv6Address(ipv4Mapped: IPv4Address(rawValue: 0xC0A8_0000 | UInt32(index & 0xFF) << 8)),
+                        length: 96 + 24, isIPv4: true))
                 match.setTransportDestination(UInt16(truncatingIfNeeded: index))
             case 2:
                 match.setInPort(UInt16(truncatingIfNeeded: index % 200 + 10))
@@ -108,15 +114,18 @@ struct NFVBench: ParsableCommand {
             templates = try PcapFileSource.readAll(path: pcap).map(\.bytes)
             guard !templates.isEmpty else { throw ValidationError("\(pcap) holds no frames") }
         } else {
-            templates = WorkloadBuilder.udpFlows(count: flows, frameByteCount: size, ttl: 64, expiredPercent: expiredPercent,
-                                                 destinationNetworks: destinations)
+            templates = WorkloadBuilder.udpFlows(
+                count: flows, frameByteCount: size, ttl: 64, expiredPercent: expiredPercent,
+                destinationNetworks: destinations)
         }
         let pool = PacketPool(slotCount: 4 * PacketBatch.defaultCapacity)
         let stages: [any Stage]
         let chainName: String
         if let switchFlows {
-            stages = [ParseStage(name: ChainAssembly.parseStageName, computeFlowHash: flowHash),
-                      SwitchStage(name: "switch", ports: [], flows: Self.wildcardFlows(switchFlows))]
+            stages = [
+                ParseStage(name: ChainAssembly.parseStageName, computeFlowHash: flowHash),
+                SwitchStage(name: "switch", ports: [], flows: Self.wildcardFlows(switchFlows)),
+            ]
             chainName = "parse -> switch with \(switchFlows) wildcard flows + catch-all"
         } else if let chain {
             let loaded = try LoadedChain.load(path: chain)
@@ -125,8 +134,10 @@ struct NFVBench: ParsableCommand {
             stages = [ParseStage(name: ChainAssembly.parseStageName, computeFlowHash: flowHash)] + parsed
             chainName = descriptor.name
         } else {
-            stages = [ParseStage(name: "parse", computeFlowHash: flowHash), DecrementTTLStage(name: "ttl"),
-                      PassThroughStage(name: "pass-a"), PassThroughStage(name: "pass-b")]
+            stages = [
+                ParseStage(name: "parse", computeFlowHash: flowHash), DecrementTTLStage(name: "ttl"),
+                PassThroughStage(name: "pass-a"), PassThroughStage(name: "pass-b"),
+            ]
             chainName = "trivial (parse\(flowHash ? " with flow hash" : "") -> ttl -> pass-a -> pass-b)"
         }
         let runner = Chain(stages: stages, pool: pool, ingressStageCount: 1)
@@ -135,8 +146,9 @@ struct NFVBench: ParsableCommand {
 
         // Warm-up: the same loop, not measured.
         if warmup > 0 {
-            let pipeline = Pipeline(source: SyntheticSource(templates: templates, totalCount: warmup), chain: runner,
-                                    sink: DiscardSink(), batch: batch)
+            let pipeline = Pipeline(
+                source: SyntheticSource(templates: templates, totalCount: warmup), chain: runner,
+                sink: DiscardSink(), batch: batch)
             try pipeline.runUntilExhausted { size }
             runner.resetCounters()
         }
@@ -155,12 +167,16 @@ struct NFVBench: ParsableCommand {
         let seconds = Double(elapsed) / 1e9
         let rate = Double(packets) / seconds / 1e6
         let nanosecondsPerPacket = Double(elapsed) / Double(packets)
-        print("workload: \(packets) packets, " + (pcap.map { "frames of \($0) (\(templates.count))" }
-            ?? "\(flows) UDP flows, \(self.size)-byte frames, \(expiredPercent)% with TTL 1") + ", batches of \(size)")
+        print(
+            "workload: \(packets) packets, "
+                + (pcap.map { "frames of \($0) (\(templates.count))" }
+                    ?? "\(flows) UDP flows, \(self.size)-byte frames, \(expiredPercent)% with TTL 1") + ", batches of \(size)")
         print("chain: \(chainName)")
         print("time: \(Self.format(seconds, 4)) s, \(Self.format(rate, 2)) Mpps, \(Self.format(nanosecondsPerPacket, 1)) ns/packet")
         if counterWorks {
-            print("allocations during measured run: \(allocations) (\(Self.format(Double(allocations) / Double(max(batches, 1)), 3)) per batch over \(batches) batches)")
+            print(
+                "allocations during measured run: \(allocations) (\(Self.format(Double(allocations) / Double(max(batches, 1)), 3)) per batch over \(batches) batches)"
+            )
         } else {
             print("allocations during measured run: not counted (the allocator was replaced, e.g. by valgrind)")
         }
@@ -195,7 +211,7 @@ struct NFVBench: ParsableCommand {
         for _ in 0..<digits { scale *= 10 }
         let scaled = (value * scale).rounded()
         let whole = Int(scaled / scale)
-        let fraction = Int(abs(scaled) .truncatingRemainder(dividingBy: scale))
+        let fraction = Int(abs(scaled).truncatingRemainder(dividingBy: scale))
         guard digits > 0 else { return "\(whole)" }
         let text = String(fraction)
         return "\(whole)." + String(repeating: "0", count: digits - text.count) + text

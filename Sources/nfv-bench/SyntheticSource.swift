@@ -47,9 +47,10 @@ final class SyntheticSource: PacketSource {
                 guard let id = pool.allocate() else { break }
                 let length = lengths[flow]
                 (pool.slot(id) + headroom).copyMemory(from: templateStorage + flow &* templateStride, byteCount: length)
-                let entry = PacketMetadata(id: id, dataOffset: UInt16(truncatingIfNeeded: headroom),
-                                           length: UInt16(truncatingIfNeeded: length), inPort: 0,
-                                           timestamp: UInt64(start &+ deliveredCount &+ appended))
+                let entry = PacketMetadata(
+                    id: id, dataOffset: UInt16(truncatingIfNeeded: headroom),
+                    length: UInt16(truncatingIfNeeded: length), inPort: 0,
+                    timestamp: UInt64(start &+ deliveredCount &+ appended))
                 _ = batch.append(entry)
                 bytes &+= UInt64(length)
                 appended &+= 1

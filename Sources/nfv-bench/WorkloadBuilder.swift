@@ -29,7 +29,8 @@ enum WorkloadBuilder {
                 base.storeByte(IPProtocol.udp, at: EthernetHeader.byteCount + 9)
                 ip.source = IPv4Address(rawValue: 0x0A00_0000 | UInt32(truncatingIfNeeded: flow >> 8 & 0xFFFF) << 8 | UInt32(flow & 0xFF))
                 // One destination, or host .1 of one of `destinationNetworks` /24s from 100.64.0.0.
-                ip.destination = destinationNetworks > 0
+                ip.destination =
+                    destinationNetworks > 0
                     ? IPv4Address(rawValue: 0x6440_0001 &+ UInt32(flow % destinationNetworks) << 8)
                     : IPv4Address(198, 51, 100, 1)
                 ip.updateChecksum()
@@ -41,8 +42,9 @@ enum WorkloadBuilder {
                 // A real checksum (most traffic carries one), over pseudo-header and datagram.
                 udp.checksum = 0
                 let udpLength = frameByteCount - EthernetHeader.byteCount - IPv4Header.minimumByteCount
-                let pseudo = InternetChecksum.pseudoHeaderSum(source: ip.source, destination: ip.destination,
-                                                              protocol: IPProtocol.udp, length: udpLength)
+                let pseudo = InternetChecksum.pseudoHeaderSum(
+                    source: ip.source, destination: ip.destination,
+                    protocol: IPProtocol.udp, length: udpLength)
                 let checksum = InternetChecksum.checksum(UnsafeRawPointer(udp.pointer), byteCount: udpLength, initial: pseudo)
                 udp.checksum = checksum == 0 ? 0xFFFF : checksum
             }

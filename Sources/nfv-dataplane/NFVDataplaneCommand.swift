@@ -1,11 +1,12 @@
 import ArgumentParser
+import NFVCatalog
 import NFVDataplane
 import NFVDescriptors
 import NFVNetlink
-import NFVCatalog
 import Synchronization
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Set by SIGINT/SIGTERM; the data plane checks it between rounds.
@@ -42,17 +43,23 @@ struct NFVDataplaneCommand: ParsableCommand {
     @Option(help: "Create this file once the chain is plumbed and forwarding (for scripts to wait on); removed on exit.")
     var readyFile: String?
 
-    @Option(help: ArgumentHelp("The control socket (mode 0600): send \"counters\" or \"stop\" (default: /run/nfv-dataplane/CHAIN-NAME.sock).",
-                               valueName: "path"))
+    @Option(
+        help: ArgumentHelp(
+            "The control socket (mode 0600): send \"counters\" or \"stop\" (default: /run/nfv-dataplane/CHAIN-NAME.sock).",
+            valueName: "path"))
     var control: String?
 
-    @Option(name: .customLong("stage-config"),
-            help: ArgumentHelp("Use FILE as stage NAME's configuration instead of the chain's config: path (repeatable).",
-                               valueName: "name=file"))
+    @Option(
+        name: .customLong("stage-config"),
+        help: ArgumentHelp(
+            "Use FILE as stage NAME's configuration instead of the chain's config: path (repeatable).",
+            valueName: "name=file"))
     var stageConfigs: [String] = []
 
-    @Option(help: ArgumentHelp("Pin worker i to the i-th CPU of this comma-separated list (cycled; default: not pinned).",
-                               valueName: "cpu,cpu,..."))
+    @Option(
+        help: ArgumentHelp(
+            "Pin worker i to the i-th CPU of this comma-separated list (cycled; default: not pinned).",
+            valueName: "cpu,cpu,..."))
     var cpus: String?
 
     /// `--stage-config` as a dictionary (validated in `validate()`).
@@ -113,19 +120,21 @@ struct NFVDataplaneCommand: ParsableCommand {
         }
         let controlSocket: ControlSocket
         do {
-            controlSocket = try ControlSocket(path: control ?? "\(NamespaceMark.directory)/\(loaded.descriptor.name).sock", commands: [
-                "counters": { arguments in
-                    arguments.first == "json" ? live.counters().json : CounterReport.text(live.counters())
-                },
-                "reload": { arguments in Self.reload(live, arguments: arguments) },
-                "flows": { _ in live.dumpFlows() },
-                "add-flow": { arguments in
-                    do { return try live.addFlow(arguments.joined(separator: " ")) } catch { return "error: \(error)" }
-                },
-                "del-flows": { arguments in
-                    do { return try live.deleteFlows(arguments.joined(separator: " ")) } catch { return "error: \(error)" }
-                },
-            ])
+            controlSocket = try ControlSocket(
+                path: control ?? "\(NamespaceMark.directory)/\(loaded.descriptor.name).sock",
+                commands: [
+                    "counters": { arguments in
+                        arguments.first == "json" ? live.counters().json : CounterReport.text(live.counters())
+                    },
+                    "reload": { arguments in Self.reload(live, arguments: arguments) },
+                    "flows": { _ in live.dumpFlows() },
+                    "add-flow": { arguments in
+                        do { return try live.addFlow(arguments.joined(separator: " ")) } catch { return "error: \(error)" }
+                    },
+                    "del-flows": { arguments in
+                        do { return try live.deleteFlows(arguments.joined(separator: " ")) } catch { return "error: \(error)" }
+                    },
+                ])
         } catch {
             printError("nfv-dataplane: \(error)")
             live.tearDown()
@@ -144,13 +153,14 @@ struct NFVDataplaneCommand: ParsableCommand {
         clock_gettime(CLOCK_MONOTONIC, &started)
         let limit = duration
         do {
-            try live.run(until: {
-                if stopRequested.load(ordering: .relaxed) || controlSocket.stopRequested.load(ordering: .relaxed) { return true }
-                guard limit > 0 else { return false }
-                var now = timespec()
-                clock_gettime(CLOCK_MONOTONIC, &now)
-                return Double(now.tv_sec - started.tv_sec) + Double(now.tv_nsec - started.tv_nsec) / 1e9 >= limit
-            }, cpus: cpus.flatMap(cpuList) ?? [])
+            try live.run(
+                until: {
+                    if stopRequested.load(ordering: .relaxed) || controlSocket.stopRequested.load(ordering: .relaxed) { return true }
+                    guard limit > 0 else { return false }
+                    var now = timespec()
+                    clock_gettime(CLOCK_MONOTONIC, &now)
+                    return Double(now.tv_sec - started.tv_sec) + Double(now.tv_nsec - started.tv_nsec) / 1e9 >= limit
+                }, cpus: cpus.flatMap(cpuList) ?? [])
         } catch {
             printError("nfv-dataplane: \(error)")
         }

@@ -1,9 +1,9 @@
 import Foundation
+import NFVCatalog
 import NFVDescriptors
 import NFVFlow
 import NFVPacket
 import NFVPipeline
-import NFVCatalog
 import NFVSwitch
 
 /// What one fuzz target does with an input. Packet targets take the input as an Ethernet
@@ -11,9 +11,14 @@ import NFVSwitch
 /// rest as the frame, and run it through the stage of a shipped chain in a one-packet batch;
 /// text targets take it as UTF-8.
 enum FuzzTarget: String, CaseIterable {
-    case parser, icmpQuote = "icmp-quote", replies
-    case firewall, router, nat, loadBalancer = "load-balancer", `switch`
-    case descriptors, flowSyntax = "flow-syntax"
+    case parser
+    case icmpQuote = "icmp-quote"
+    case replies
+    case firewall, router, nat
+    case loadBalancer = "load-balancer"
+    case `switch`
+    case descriptors
+    case flowSyntax = "flow-syntax"
 
     /// The shipped chain whose stage a stage target runs.
     var chain: String? {
@@ -69,8 +74,9 @@ final class FuzzHarness {
     func packet(_ data: UnsafeBufferPointer<UInt8>) {
         guard let base = data.baseAddress else { return }
         let frame = UnsafeMutableRawPointer(mutating: base)  // the builders read it only
-        var metadata = PacketMetadata(id: 0, dataOffset: 0, length: UInt16(truncatingIfNeeded: min(data.count, 65535)),
-                                      inPort: 0, timestamp: clock)
+        var metadata = PacketMetadata(
+            id: 0, dataOffset: 0, length: UInt16(truncatingIfNeeded: min(data.count, 65535)),
+            inPort: 0, timestamp: clock)
         guard data.count <= 65535, PacketParser.parse(frame, metadata: &metadata) == .none else { return }
         switch target {
         case .parser:
@@ -86,8 +92,9 @@ final class FuzzHarness {
         default:
             guard metadata.l3Offset <= 22 else { return }  // the builders' output holds two VLAN tags
             let source = IPv6Address(ipv4Mapped: IPv4Address(192, 0, 2, 1))
-            _ = ReplyBuilder.icmpError(type: 3, code: 3, source: metadata.flags.contains(.ipv4) ? source : IPv6Address(high: 0xFE80 << 48, low: 1),
-                                       original: frame, metadata: metadata, output: output)
+            _ = ReplyBuilder.icmpError(
+                type: 3, code: 3, source: metadata.flags.contains(.ipv4) ? source : IPv6Address(high: 0xFE80 << 48, low: 1),
+                original: frame, metadata: metadata, output: output)
             if metadata.ipProtocol == IPProtocol.tcp && metadata.flags.contains(.hasL4) {
                 _ = ReplyBuilder.tcpReset(original: frame, metadata: metadata, output: output)
             }
@@ -100,8 +107,10 @@ final class FuzzHarness {
         clock &+= 10_000_000  // 10 ms per packet: timers and timeouts run
         let length = min(data.count - 1, pool.slotByteCount - pool.headroom)
         (pool.slot(id) + pool.headroom).copyMemory(from: data.baseAddress! + 1, byteCount: length)
-        _ = batch.append(PacketMetadata(id: id, dataOffset: UInt16(pool.headroom), length: UInt16(length),
-                                        inPort: UInt16(data[0]) % portCount, timestamp: clock))
+        _ = batch.append(
+            PacketMetadata(
+                id: id, dataOffset: UInt16(pool.headroom), length: UInt16(length),
+                inPort: UInt16(data[0]) % portCount, timestamp: clock))
         try? chain.run(batch)
         batch.releaseAll()
         chain.emitted.releaseAll()

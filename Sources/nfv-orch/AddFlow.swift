@@ -6,7 +6,9 @@ struct AddFlow: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "add-flow",
         abstract: "Add a flow to a running chain's switch (ovs-ofctl add-flow syntax).",
-        discussion: "A flow with the same table, priority and match is replaced. The change is live only: a restart or the next deploy returns to the flows of the chain's SwitchConfig, which is where lasting flows belong.")
+        discussion:
+            "A flow with the same table, priority and match is replaced. The change is live only: a restart or the next deploy returns to the flows of the chain's SwitchConfig, which is where lasting flows belong."
+    )
 
     @Argument(help: "The deployed chain's name.")
     var chain: String
@@ -22,8 +24,11 @@ struct AddFlow: ParsableCommand {
             throw ExitCode.failure
         } catch {}
         do {
-            print(try daemon.client.post(OrchestratorServer.Message.self, "/v1/chains/\(chain)/flows",
-                                         OrchestratorServer.FlowChange(add: flow)).message)
+            print(
+                try daemon.client.post(
+                    OrchestratorServer.Message.self, "/v1/chains/\(chain)/flows",
+                    OrchestratorServer.FlowChange(add: flow)
+                ).message)
         } catch {
             throw fail(error)
         }

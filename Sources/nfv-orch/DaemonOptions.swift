@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
-import NFVOrchestrator
 import NFVCatalog
+import NFVOrchestrator
 
 /// What the daemon-backed commands share: where the daemon is, and how to reach it.
 struct DaemonOptions: ParsableArguments {

@@ -5,7 +5,9 @@ struct DelFlows: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "del-flows",
         abstract: "Delete a running chain's switch flows that match (all without a match).",
-        discussion: "Like ovs-ofctl del-flows without --strict: a flow goes when it pins every field the match names to the same value. Live only, as add-flow.")
+        discussion:
+            "Like ovs-ofctl del-flows without --strict: a flow goes when it pins every field the match names to the same value. Live only, as add-flow."
+    )
 
     @Argument(help: "The deployed chain's name.")
     var chain: String
@@ -17,8 +19,11 @@ struct DelFlows: ParsableCommand {
 
     func run() throws {
         do {
-            print(try daemon.client.post(OrchestratorServer.Message.self, "/v1/chains/\(chain)/flows",
-                                         OrchestratorServer.FlowChange(delete: match ?? "")).message)
+            print(
+                try daemon.client.post(
+                    OrchestratorServer.Message.self, "/v1/chains/\(chain)/flows",
+                    OrchestratorServer.FlowChange(delete: match ?? "")
+                ).message)
         } catch {
             throw fail(error)
         }

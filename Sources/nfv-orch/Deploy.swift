@@ -29,9 +29,10 @@ struct Deploy: ParsableCommand {
         let snapshot = try readSnapshot(file)
         do {
             try daemon.client.ensureDaemon(executable: DaemonOptions.executable)
-            let result = try daemon.client.post(Supervisor.DeployResult.self, "/v1/deploy",
-                                                OrchestratorServer.DeployRequest(snapshot: snapshot, allowRestart: allowRestart, wait: wait),
-                                                timeoutSeconds: 120)
+            let result = try daemon.client.post(
+                Supervisor.DeployResult.self, "/v1/deploy",
+                OrchestratorServer.DeployRequest(snapshot: snapshot, allowRestart: allowRestart, wait: wait),
+                timeoutSeconds: 120)
             print("chain \(snapshot.name): \(result.outcome)" + (result.outcome == "unchanged" ? "" : " (generation \(result.generation))"))
             for change in result.plan.changes where result.outcome != "unchanged" { print("  \(change)") }
         } catch {

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
-import NFVOrchestrator
 import NFVCatalog
+import NFVOrchestrator
 import NFVSwitch
 
 /// The configured flows of a chain's first switch stage, with its chain port names; for a
@@ -18,7 +18,8 @@ func configuredFlows(_ loaded: LoadedChain) throws -> (flows: [FlowEntry], ports
         return (classifier.flows, ports, stages)
     }
     guard let stage = loaded.descriptor.stages.first(where: { $0.vnf == VNFKind.switch.name }),
-          case .switch(let configuration) = loaded.configurations[stage.name] else {
+        case .switch(let configuration) = loaded.configurations[stage.name]
+    else {
         printError("nfv-orch: chain \(loaded.descriptor.name) has no switch stage and no paths")
         throw ExitCode.failure
     }
@@ -29,7 +30,9 @@ struct Flows: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "flows",
         abstract: "Show a switch's flows the way ovs-ofctl dump-flows does.",
-        discussion: "NAME: a deployed chain (live counters, flows added at run time included); FILE: the flows its configuration declares. Every line parses back with nfv-orch add-flow.")
+        discussion:
+            "NAME: a deployed chain (live counters, flows added at run time included); FILE: the flows its configuration declares. Every line parses back with nfv-orch add-flow."
+    )
 
     @Argument(help: "A deployed chain's name, or a chain file.")
     var chain: String

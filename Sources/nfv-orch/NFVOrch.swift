@@ -11,8 +11,10 @@ struct NFVOrch: AsyncParsableCommand {
             Chains are described in YAML (kind: Chain, apiVersion: nfv/v1): ports, then stages \
             run in order. Every chain parses frames at ingress in a stage called "parse".
             """,
-        subcommands: [Validate.self, Plan.self, Deploy.self, Undeploy.self, List.self, Status.self, Stats.self,
-                      Events.self, Graph.self, Flows.self, AddFlow.self, DelFlows.self, Trace.self,
-                      Replay.self, Serve.self]
+        subcommands: [
+            Validate.self, Plan.self, Deploy.self, Undeploy.self, List.self, Status.self, Stats.self,
+            Events.self, Graph.self, Flows.self, AddFlow.self, DelFlows.self, Trace.self,
+            Replay.self, Serve.self,
+        ]
     )
 }

@@ -2,13 +2,14 @@ import ArgumentParser
 import NFVOrchestrator
 
 func printPlan(_ plan: DeploymentPlan) {
-    let mark: String = switch plan.action {
-    case .create: "+"
-    case .unchanged: "="
-    case .updateInPlace: "~"
-    case .updateWithRestart: "!"
-    case .delete: "-"
-    }
+    let mark: String =
+        switch plan.action {
+        case .create: "+"
+        case .unchanged: "="
+        case .updateInPlace: "~"
+        case .updateWithRestart: "!"
+        case .delete: "-"
+        }
     print("chain \(plan.chain): \(plan.action.rawValue)")
     for change in plan.changes { print("  \(mark) \(change)") }
 }
@@ -40,8 +41,9 @@ struct Plan: ParsableCommand {
             plan = try daemon.client.post(DeploymentPlan.self, "/v1/plan", snapshot)
         } catch .notRunning {
             do {
-                let supervisor = Supervisor(paths: daemon.paths, store: try StateStore(path: daemon.paths.databasePath),
-                                            dataplane: DaemonOptions.dataplane)
+                let supervisor = Supervisor(
+                    paths: daemon.paths, store: try StateStore(path: daemon.paths.databasePath),
+                    dataplane: DaemonOptions.dataplane)
                 plan = try supervisor.plan(snapshot)
             } catch {
                 printError("nfv-orch: \(error)")

@@ -1,6 +1,6 @@
 import ArgumentParser
-import NFVDescriptors
 import NFVCatalog
+import NFVDescriptors
 import NFVReplay
 
 /// `nfv-orch replay`: runs a chain over a capture; with `--expect`, a pcap-replay test.
@@ -31,17 +31,23 @@ struct Replay: ParsableCommand {
     @Option(name: .customLong("out"), help: ArgumentHelp("Capture to write (default: the chain's pcap-out port).", valueName: "OUT.pcap"))
     var output: String?
 
-    @Option(name: .customLong("trace"), help: ArgumentHelp(
-        "Also record the packets at a point into a capture: rx (chain input) or a stage name (what it forwarded). Repeatable.",
-        valueName: "STAGE=FILE"))
+    @Option(
+        name: .customLong("trace"),
+        help: ArgumentHelp(
+            "Also record the packets at a point into a capture: rx (chain input) or a stage name (what it forwarded). Repeatable.",
+            valueName: "STAGE=FILE"))
     var traces: [String] = []
 
-    @Option(name: .customLong("expect"), help: ArgumentHelp(
-        "Compare an output with this capture; exit 1 when they differ. EXPECTED.pcap alone checks the second port's output (where traffic from the first port leaves); PORT=EXPECTED.pcap checks the output of port PORT. Repeatable.",
-        valueName: "[PORT=]EXPECTED.pcap"))
+    @Option(
+        name: .customLong("expect"),
+        help: ArgumentHelp(
+            "Compare an output with this capture; exit 1 when they differ. EXPECTED.pcap alone checks the second port's output (where traffic from the first port leaves); PORT=EXPECTED.pcap checks the output of port PORT. Repeatable.",
+            valueName: "[PORT=]EXPECTED.pcap"))
     var expectations: [String] = []
 
-    @Option(name: .customLong("ignore"), help: ArgumentHelp("A field (ipv4.id) or layer (ipv4) to leave out of the --expect comparison. Repeatable.", valueName: "FIELD"))
+    @Option(
+        name: .customLong("ignore"),
+        help: ArgumentHelp("A field (ipv4.id) or layer (ipv4) to leave out of the --expect comparison. Repeatable.", valueName: "FIELD"))
     var ignored: [String] = []
 
     @Option(name: .customLong("batch-size"), help: "Packets per batch, 1 to 256.")
@@ -82,13 +88,15 @@ struct Replay: ParsableCommand {
             let parts = expectation.split(separator: "=", maxSplits: 1).map(String.init)
             let portIndex = parts.count == 2 ? ports.firstIndex { $0.name == parts[0] } : 1
             guard let portIndex else {
-                printError("--expect \(expectation): chain \(chainDescriptor.name) has no port \"\(parts[0])\" (ports: "
-                    + ports.map(\.name).joined(separator: ", ") + ")")
+                printError(
+                    "--expect \(expectation): chain \(chainDescriptor.name) has no port \"\(parts[0])\" (ports: "
+                        + ports.map(\.name).joined(separator: ", ") + ")")
                 throw ExitCode.failure
             }
             guard let written = ports[portIndex].transmitPath else {
-                printError("--expect \(expectation): port \(ports[portIndex].name) writes no capture; give it a tx file"
-                    + (portIndex == 1 ? " (or use --out FILE)" : ""))
+                printError(
+                    "--expect \(expectation): port \(ports[portIndex].name) writes no capture; give it a tx file"
+                        + (portIndex == 1 ? " (or use --out FILE)" : ""))
                 throw ExitCode.failure
             }
             checks.append((ports[portIndex].name, written, parts.last!))

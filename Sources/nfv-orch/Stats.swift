@@ -2,7 +2,8 @@ import ArgumentParser
 import Foundation
 
 struct Stats: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Show a chain's counters: per port, per stage with drops by reason, firewall rule hits.")
+    static let configuration = CommandConfiguration(
+        abstract: "Show a chain's counters: per port, per stage with drops by reason, firewall rule hits.")
 
     @Argument(help: "The chain's name.")
     var name: String
@@ -16,12 +17,15 @@ struct Stats: ParsableCommand {
         repeat {
             do {
                 try daemon.client.ensureDaemon(executable: DaemonOptions.executable)
-            let data = try daemon.client.request("GET", "/v1/chains/\(name)/stats")
+                let data = try daemon.client.request("GET", "/v1/chains/\(name)/stats")
                 print(Self.format(data))
             } catch {
                 throw fail(error)
             }
-            if watch { sleep(1); print("") }
+            if watch {
+                sleep(1)
+                print("")
+            }
         } while watch
     }
 
@@ -34,8 +38,10 @@ struct Stats: ParsableCommand {
         }
         var rows = [["PORT", "RX", "RX BYTES", "TX", "TX BYTES", "DROPS"]]
         for port in object["ports"] as? [[String: Any]] ?? [] {
-            rows.append([port["name"] as? String ?? "", "\(port["rxPackets"] as? Int ?? 0)", "\(port["rxBytes"] as? Int ?? 0)",
-                         "\(port["txPackets"] as? Int ?? 0)", "\(port["txBytes"] as? Int ?? 0)", drops(port["drops"])])
+            rows.append([
+                port["name"] as? String ?? "", "\(port["rxPackets"] as? Int ?? 0)", "\(port["rxBytes"] as? Int ?? 0)",
+                "\(port["txPackets"] as? Int ?? 0)", "\(port["txBytes"] as? Int ?? 0)", drops(port["drops"]),
+            ])
         }
         lines.append(tableText(rows))
         rows = [["STAGE", "KIND", "RX", "TX", "DROPS"]]

@@ -17,18 +17,22 @@ struct Status: ParsableCommand {
             print("chain:      \(status.name)")
             print("file:       \(status.file) (generation \(status.generation))")
             print("desired:    running")
-            print("actual:     \(status.phase)" + (status.running ? ", data plane pid \(status.pid.map(String.init) ?? "?")" : ", no data plane running"))
+            print(
+                "actual:     \(status.phase)"
+                    + (status.running ? ", data plane pid \(status.pid.map(String.init) ?? "?")" : ", no data plane running"))
             print("restarts:   \(status.restarts)")
             print("last error: \(status.lastError ?? "none")")
             print("ports:      " + status.ports.joined(separator: ", "))
             print("stages:     " + status.stages.joined(separator: " -> "))
             // Per stage, from the running data plane: what went in, out, and was dropped.
             if status.running, let data = try? daemon.client.request("GET", "/v1/chains/\(name)/stats"),
-               let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] {
+                let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+            {
                 for stage in object["stages"] as? [[String: Any]] ?? [] {
                     let drops = (stage["drops"] as? [String: Int] ?? [:]).values.reduce(0, +)
-                    print("  \(stage["name"] as? String ?? "") (\(stage["kind"] as? String ?? "")): running, "
-                          + "rx \(stage["rx"] as? Int ?? 0), tx \(stage["tx"] as? Int ?? 0), dropped \(drops)")
+                    print(
+                        "  \(stage["name"] as? String ?? "") (\(stage["kind"] as? String ?? "")): running, "
+                            + "rx \(stage["rx"] as? Int ?? 0), tx \(stage["tx"] as? Int ?? 0), dropped \(drops)")
                 }
             }
         } catch {

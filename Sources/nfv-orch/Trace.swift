@@ -4,7 +4,9 @@ import NFVSwitch
 struct Trace: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show which flows a packet would hit in a chain's switch (or path classifier) and what comes out (like ofproto/trace).",
-        discussion: "The packet is described with match fields: in_port=a,tcp,nw_src=10.0.0.1,nw_dst=10.0.0.2,tp_dst=80. Traces the flows of the chain's configuration (for a deployed chain, the files it was deployed from).")
+        discussion:
+            "The packet is described with match fields: in_port=a,tcp,nw_src=10.0.0.1,nw_dst=10.0.0.2,tp_dst=80. Traces the flows of the chain's configuration (for a deployed chain, the files it was deployed from)."
+    )
 
     @Argument(help: "A deployed chain's name, or a chain file.")
     var chain: String

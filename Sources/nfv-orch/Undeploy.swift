@@ -5,7 +5,9 @@ import NFVOrchestrator
 struct Undeploy: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Stop a chain and remove everything it created.",
-        discussion: "NAME is the chain's metadata.name, or a chain file naming it. --force always succeeds: it kills a data plane that does not stop, removes namespaces a killed one left, and forgets the chain whatever its state.")
+        discussion:
+            "NAME is the chain's metadata.name, or a chain file naming it. --force always succeeds: it kills a data plane that does not stop, removes namespaces a killed one left, and forgets the chain whatever its state."
+    )
 
     @Argument(help: "The chain's name, or its descriptor file.")
     var chain: String
@@ -26,8 +28,9 @@ struct Undeploy: ParsableCommand {
         }
         do {
             if force { try daemon.client.ensureDaemon(executable: DaemonOptions.executable) }
-            let answer = try daemon.client.post(OrchestratorServer.Message.self, "/v1/undeploy",
-                                                OrchestratorServer.UndeployRequest(name: name, force: force), timeoutSeconds: 60)
+            let answer = try daemon.client.post(
+                OrchestratorServer.Message.self, "/v1/undeploy",
+                OrchestratorServer.UndeployRequest(name: name, force: force), timeoutSeconds: 60)
             print(answer.message)
         } catch {
             throw fail(error)

@@ -1,14 +1,15 @@
 import ArgumentParser
 import Foundation
-import NFVDescriptors
 import NFVCatalog
+import NFVDescriptors
 import NFVReplay
 
 /// `nfv-orch validate FILE...`: checks chain descriptors offline.
 struct Validate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Check chain descriptors without running anything.",
-        discussion: "Checks each chain and every VNF configuration it references. Prints every problem as FILE:LINE:COLUMN: error: FIELD: problem; fix. Exit 0 when all files are valid, 1 otherwise."
+        discussion:
+            "Checks each chain and every VNF configuration it references. Prints every problem as FILE:LINE:COLUMN: error: FIELD: problem; fix. Exit 0 when all files are valid, 1 otherwise."
     )
 
     enum Output: String, ExpressibleByArgument, CaseIterable {
@@ -18,7 +19,9 @@ struct Validate: ParsableCommand {
     @Argument(help: "Chain descriptor files (YAML).")
     var files: [String]
 
-    @Option(help: "text (FILE:LINE:COLUMN: error: ...) or json (one object per file: file, valid, errors[] with file, line, column, field, message, fix).")
+    @Option(
+        help: "text (FILE:LINE:COLUMN: error: ...) or json (one object per file: file, valid, errors[] with file, line, column, field, message, fix)."
+    )
     var output: Output = .text
 
     struct FileResult: Encodable {
@@ -35,7 +38,9 @@ struct Validate: ParsableCommand {
                 let chain = try LoadedChain.load(path: file).descriptor
                 results.append(FileResult(file: file, valid: true, chain: chain.name, errors: []))
                 if output == .text {
-                    print("\(file): chain \(chain.name) is valid (\(Self.count(chain.ports.count, "port")), \(Self.count(chain.stages.count, "stage")))")
+                    print(
+                        "\(file): chain \(chain.name) is valid (\(Self.count(chain.ports.count, "port")), \(Self.count(chain.stages.count, "stage")))"
+                    )
                 }
             } catch {
                 results.append(FileResult(file: file, valid: false, chain: nil, errors: error.errors))

@@ -44,7 +44,8 @@ import Testing
         #expect(LoadedChain.descriptorLoader.knownVNFKinds == VNFKind.allCases.map(\.name))
         var messages: [String] = []
         do {
-            _ = try LoadedChain.descriptorLoader.parse("""
+            _ = try LoadedChain.descriptorLoader.parse(
+                """
                 apiVersion: nfv/v1
                 kind: Chain
                 metadata: { name: c }
@@ -55,9 +56,10 @@ import Testing
         } catch {
             messages = error.errors.map(\.description)
         }
-        #expect(messages.contains { message in
-            message.contains("policer") && VNFKind.allCases.allSatisfy { message.contains($0.name) }
-        }, "\(messages)")
+        #expect(
+            messages.contains { message in
+                message.contains("policer") && VNFKind.allCases.allSatisfy { message.contains($0.name) }
+            }, "\(messages)")
     }
 
     /// Stages that rewrite addresses refuse several workers, with the reason; the others run on any number.

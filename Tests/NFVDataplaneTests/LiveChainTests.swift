@@ -1,7 +1,7 @@
 import Foundation
+import NFVCatalog
 import NFVDataplane
 import NFVNetlink
-import NFVCatalog
 import NFVReplay
 import NFVTestSupport
 import Synchronization
@@ -41,16 +41,16 @@ import Testing
         defer { try? FileManager.default.removeItem(at: directory) }
         let chainFile = directory.appendingPathComponent("live.yaml")
         try """
-            apiVersion: nfv/v1
-            kind: Chain
-            metadata: { name: live-test }
-            spec:
-              ports:
-                - { name: inside,  type: tap, ifname: \(inside),  namespace: \(client), address: 10.217.0.1/24 }
-                - { name: outside, type: tap, ifname: \(outside), namespace: \(server), address: 10.217.0.2/24 }
-              stages:
-                - { name: fw, vnf: firewall, config: \(Fixtures.root.appendingPathComponent("vnf-configs/edge-firewall.yaml").path) }
-            """.write(to: chainFile, atomically: true, encoding: .utf8)
+        apiVersion: nfv/v1
+        kind: Chain
+        metadata: { name: live-test }
+        spec:
+          ports:
+            - { name: inside,  type: tap, ifname: \(inside),  namespace: \(client), address: 10.217.0.1/24 }
+            - { name: outside, type: tap, ifname: \(outside), namespace: \(server), address: 10.217.0.2/24 }
+          stages:
+            - { name: fw, vnf: firewall, config: \(Fixtures.root.appendingPathComponent("vnf-configs/edge-firewall.yaml").path) }
+        """.write(to: chainFile, atomically: true, encoding: .utf8)
         let live = try LiveChain(loaded: try LoadedChain.load(path: chainFile.path))
         let running = Running(live)
         var serverProcess: Process?
@@ -74,8 +74,10 @@ import Testing
         try blob.write(to: www.appendingPathComponent("blob"))
         let httpServer = Process()
         httpServer.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        httpServer.arguments = ["ip", "netns", "exec", server, "python3", "-m", "http.server", "8000", "--bind", "10.217.0.2",
-                                "--directory", www.path]
+        httpServer.arguments = [
+            "ip", "netns", "exec", server, "python3", "-m", "http.server", "8000", "--bind", "10.217.0.2",
+            "--directory", www.path,
+        ]
         httpServer.standardOutput = FileHandle.nullDevice
         httpServer.standardError = FileHandle.nullDevice
         try httpServer.run()
@@ -83,8 +85,10 @@ import Testing
         let received = directory.appendingPathComponent("received")
         var fetch = (status: Int32(1), output: "")
         for _ in 0..<50 where fetch.status != 0 {
-            fetch = try HostCommand.run(["ip", "netns", "exec", client, "curl", "-sS", "-m", "30", "-o", received.path,
-                                  "http://10.217.0.2:8000/blob"])
+            fetch = try HostCommand.run([
+                "ip", "netns", "exec", client, "curl", "-sS", "-m", "30", "-o", received.path,
+                "http://10.217.0.2:8000/blob",
+            ])
             if fetch.status != 0 { usleep(200_000) }
         }
         #expect(fetch.status == 0, "\(fetch.output)")
@@ -94,23 +98,29 @@ import Testing
         // UDP to port 53 and its answer, through the connection tracker.
         let echo = Process()
         echo.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        echo.arguments = ["ip", "netns", "exec", server, "python3", "-c",
-                          "import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(('10.217.0.2', 53)); "
-                          + "d, a = s.recvfrom(100); s.sendto(d.upper(), a)"]
+        echo.arguments = [
+            "ip", "netns", "exec", server, "python3", "-c",
+            "import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(('10.217.0.2', 53)); "
+                + "d, a = s.recvfrom(100); s.sendto(d.upper(), a)",
+        ]
         try echo.run()
         defer {
             HostCommand.kill(echo)
         }
         usleep(300_000)
-        let udp = try HostCommand.run(["ip", "netns", "exec", client, "python3", "-c",
-                                "import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(3); "
-                                + "s.sendto(b'query', ('10.217.0.2', 53)); print(s.recvfrom(100)[0].decode())"])
+        let udp = try HostCommand.run([
+            "ip", "netns", "exec", client, "python3", "-c",
+            "import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(3); "
+                + "s.sendto(b'query', ('10.217.0.2', 53)); print(s.recvfrom(100)[0].decode())",
+        ])
         #expect(udp.status == 0 && udp.output.contains("QUERY"), "\(udp.output)")
 
         // Telnet is dropped: the connect gets no answer.
         // (Python's own timeout: `timeout` cannot fire in a child that inherits a blocked signal mask.)
-        let telnet = try HostCommand.run(["ip", "netns", "exec", client, "python3", "-c",
-                                   "import socket; socket.create_connection(('10.217.0.2', 23), timeout=2)"])
+        let telnet = try HostCommand.run([
+            "ip", "netns", "exec", client, "python3", "-c",
+            "import socket; socket.create_connection(('10.217.0.2', 23), timeout=2)",
+        ])
         #expect(telnet.status != 0 && telnet.output.contains("timed out"), "\(telnet.output)")
 
         running.stop()
@@ -150,16 +160,16 @@ import Testing
         }
         let chainFile = directory.appendingPathComponent("kill.yaml")
         try """
-            apiVersion: nfv/v1
-            kind: Chain
-            metadata: { name: kill-test }
-            spec:
-              ports:
-                - { name: a, type: tap, ifname: \(device), namespace: \(namespace), address: 10.218.0.1/24 }
-                - { name: b, type: tap, ifname: \(device)b }
-              stages:
-                - { name: ttl, vnf: decrement-ttl }
-            """.write(to: chainFile, atomically: true, encoding: .utf8)
+        apiVersion: nfv/v1
+        kind: Chain
+        metadata: { name: kill-test }
+        spec:
+          ports:
+            - { name: a, type: tap, ifname: \(device), namespace: \(namespace), address: 10.218.0.1/24 }
+            - { name: b, type: tap, ifname: \(device)b }
+          stages:
+            - { name: ttl, vnf: decrement-ttl }
+        """.write(to: chainFile, atomically: true, encoding: .utf8)
         let binary = Fixtures.executablesDirectory.appendingPathComponent("nfv-dataplane")
         let ready = directory.appendingPathComponent("ready").path
 
@@ -221,16 +231,16 @@ import Testing
         defer { try? FileManager.default.removeItem(at: directory) }
         let chainFile = directory.appendingPathComponent("control.yaml")
         try """
-            apiVersion: nfv/v1
-            kind: Chain
-            metadata: { name: control-test }
-            spec:
-              ports:
-                - { name: a, type: tap, ifname: nfvtq\(suffix) }
-                - { name: b, type: tap, ifname: nfvtr\(suffix) }
-              stages:
-                - { name: noop, vnf: pass-through }
-            """.write(to: chainFile, atomically: true, encoding: .utf8)
+        apiVersion: nfv/v1
+        kind: Chain
+        metadata: { name: control-test }
+        spec:
+          ports:
+            - { name: a, type: tap, ifname: nfvtq\(suffix) }
+            - { name: b, type: tap, ifname: nfvtr\(suffix) }
+          stages:
+            - { name: noop, vnf: pass-through }
+        """.write(to: chainFile, atomically: true, encoding: .utf8)
         let socketPath = directory.appendingPathComponent("control.sock").path
         let ready = directory.appendingPathComponent("ready").path
         let process = Process()

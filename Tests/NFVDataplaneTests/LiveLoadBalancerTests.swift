@@ -1,6 +1,6 @@
 import Foundation
-import NFVDataplane
 import NFVCatalog
+import NFVDataplane
 import NFVReplay
 import NFVTestSupport
 import Testing
@@ -32,35 +32,35 @@ import Testing
         let directory = try Fixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         try """
-            apiVersion: nfv/v1
-            kind: LoadBalancerConfig
-            metadata: { name: live-lb }
-            spec:
-              clients: inside
-              backends: outside
-              tableSize: 65537
-              connections: { max: 4096 }
-              services:
-                - name: web
-                  vip: 10.219.0.100:80/tcp
-                  mode: nat
-                  backends:
-                    - { name: alive,  address: "10.219.0.2:8080" }
-                    - { name: silent, address: "10.219.0.3:8080" }
-                  healthCheck: { type: tcp, interval: 200ms, timeout: 100ms, fall: 2, rise: 2 }
-            """.write(to: directory.appendingPathComponent("lb.yaml"), atomically: true, encoding: .utf8)
+        apiVersion: nfv/v1
+        kind: LoadBalancerConfig
+        metadata: { name: live-lb }
+        spec:
+          clients: inside
+          backends: outside
+          tableSize: 65537
+          connections: { max: 4096 }
+          services:
+            - name: web
+              vip: 10.219.0.100:80/tcp
+              mode: nat
+              backends:
+                - { name: alive,  address: "10.219.0.2:8080" }
+                - { name: silent, address: "10.219.0.3:8080" }
+              healthCheck: { type: tcp, interval: 200ms, timeout: 100ms, fall: 2, rise: 2 }
+        """.write(to: directory.appendingPathComponent("lb.yaml"), atomically: true, encoding: .utf8)
         let chainFile = directory.appendingPathComponent("live-lb.yaml")
         try """
-            apiVersion: nfv/v1
-            kind: Chain
-            metadata: { name: live-lb-test }
-            spec:
-              ports:
-                - { name: inside,  type: tap, ifname: \(inside),  namespace: \(client), address: 10.219.0.1/24 }
-                - { name: outside, type: tap, ifname: \(outside), namespace: \(server), address: 10.219.0.2/24 }
-              stages:
-                - { name: lb, vnf: load-balancer, config: lb.yaml }
-            """.write(to: chainFile, atomically: true, encoding: .utf8)
+        apiVersion: nfv/v1
+        kind: Chain
+        metadata: { name: live-lb-test }
+        spec:
+          ports:
+            - { name: inside,  type: tap, ifname: \(inside),  namespace: \(client), address: 10.219.0.1/24 }
+            - { name: outside, type: tap, ifname: \(outside), namespace: \(server), address: 10.219.0.2/24 }
+          stages:
+            - { name: lb, vnf: load-balancer, config: lb.yaml }
+        """.write(to: chainFile, atomically: true, encoding: .utf8)
         let live = try LiveChain(loaded: try LoadedChain.load(path: chainFile.path))
         var serverProcess: Process?
         defer {
@@ -71,8 +71,10 @@ import Testing
         // server's MAC (the load balancer rewrites the address, not the MAC).
         try HostCommand.check(["ip", "netns", "exec", server, "ip", "addr", "add", "10.219.0.3/24", "dev", outside])
         let mac = try HostCommand.run(["ip", "netns", "exec", server, "cat", "/sys/class/net/\(outside)/address"])
-        try HostCommand.check(["ip", "netns", "exec", client, "ip", "neigh", "replace", "10.219.0.100", "lladdr",
-                               mac.output.trimmingCharacters(in: .whitespacesAndNewlines), "dev", inside])
+        try HostCommand.check([
+            "ip", "netns", "exec", client, "ip", "neigh", "replace", "10.219.0.100", "lladdr",
+            mac.output.trimmingCharacters(in: .whitespacesAndNewlines), "dev", inside,
+        ])
         // Each web server answers /who with its own name.
         func startServer(_ name: String, address: String, port: Int) throws -> Process {
             let root = directory.appendingPathComponent(name)
@@ -80,8 +82,10 @@ import Testing
             try name.write(to: root.appendingPathComponent("who"), atomically: true, encoding: .utf8)
             let process = Process()
             process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = ["ip", "netns", "exec", server, "python3", "-m", "http.server", "\(port)", "--bind", address,
-                                 "--directory", root.path]
+            process.arguments = [
+                "ip", "netns", "exec", server, "python3", "-m", "http.server", "\(port)", "--bind", address,
+                "--directory", root.path,
+            ]
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
             try process.run()

@@ -1,6 +1,6 @@
 import Foundation
-import NFVDataplane
 import NFVCatalog
+import NFVDataplane
 import NFVReplay
 import NFVTestSupport
 import Testing
@@ -22,16 +22,16 @@ import Testing
         try original.write(to: firewallFile, atomically: true, encoding: .utf8)
         let chainFile = directory.appendingPathComponent("reload.yaml")
         try """
-            apiVersion: nfv/v1
-            kind: Chain
-            metadata: { name: reload-test }
-            spec:
-              ports:
-                - { name: inside,  type: tap, ifname: \(inside),  namespace: \(client), address: 10.221.0.1/24 }
-                - { name: outside, type: tap, ifname: \(outside), namespace: \(server), address: 10.221.0.2/24 }
-              stages:
-                - { name: fw, vnf: firewall, config: firewall.yaml }
-            """.write(to: chainFile, atomically: true, encoding: .utf8)
+        apiVersion: nfv/v1
+        kind: Chain
+        metadata: { name: reload-test }
+        spec:
+          ports:
+            - { name: inside,  type: tap, ifname: \(inside),  namespace: \(client), address: 10.221.0.1/24 }
+            - { name: outside, type: tap, ifname: \(outside), namespace: \(server), address: 10.221.0.2/24 }
+          stages:
+            - { name: fw, vnf: firewall, config: firewall.yaml }
+        """.write(to: chainFile, atomically: true, encoding: .utf8)
         let live = try LiveChain(loaded: try LoadedChain.load(path: chainFile.path))
         let running = LiveChainTests.Running(live)
         var processes: [Process] = []
@@ -61,8 +61,10 @@ import Testing
         #expect(try TCPCounters.lostSegments(sender: client, receiver: server) == lostBefore, "no segment was lost to the update")
 
         // A new connection meets close-8000.
-        let refused = try HostCommand.run(["ip", "netns", "exec", client, "python3", "-c",
-                                           "import socket; socket.create_connection(('10.221.0.2', 8000), timeout=2)"])
+        let refused = try HostCommand.run([
+            "ip", "netns", "exec", client, "python3", "-c",
+            "import socket; socket.create_connection(('10.221.0.2', 8000), timeout=2)",
+        ])
         #expect(refused.status != 0 && refused.output.contains("timed out"), "\(refused.output)")
 
         running.stop()

@@ -1,6 +1,6 @@
 import Foundation
-import NFVDataplane
 import NFVCatalog
+import NFVDataplane
 import NFVReplay
 import NFVTestSupport
 import Testing
@@ -18,12 +18,16 @@ import Testing
 
     /// Runs the echo server in `namespace` on `address` and `ports`, the client in
     /// `clientNamespace` towards `target`, and returns the client's JSON report.
-    static func exchange(serverNamespace: String, address: String, ports: [Int], clientNamespace: String, target: String,
-                         targetPort: Int, beforeClient: () throws -> Void = {}) throws -> (status: Int32, report: String) {
+    static func exchange(
+        serverNamespace: String, address: String, ports: [Int], clientNamespace: String, target: String,
+        targetPort: Int, beforeClient: () throws -> Void = {}
+    ) throws -> (status: Int32, report: String) {
         let server = Process()
         server.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        server.arguments = ["ip", "netns", "exec", serverNamespace, "python3", helper, "server", address,
-                            ports.map(String.init).joined(separator: ",")]
+        server.arguments = [
+            "ip", "netns", "exec", serverNamespace, "python3", helper, "server", address,
+            ports.map(String.init).joined(separator: ","),
+        ]
         let serverOutput = Pipe()
         server.standardOutput = serverOutput
         server.standardError = FileHandle.nullDevice
@@ -32,8 +36,10 @@ import Testing
         // The server says "listening" once its sockets are bound.
         _ = serverOutput.fileHandleForReading.availableData
         try beforeClient()
-        let result = try HostCommand.run(["ip", "netns", "exec", clientNamespace, "python3", helper, "client", target,
-                                          String(targetPort), String(count)])
+        let result = try HostCommand.run([
+            "ip", "netns", "exec", clientNamespace, "python3", helper, "client", target,
+            String(targetPort), String(count),
+        ])
         print("many connections to \(target):\(targetPort): \(result.output)", terminator: "")
         return (result.status, result.output)
     }
@@ -56,7 +62,9 @@ import Testing
         defer { try? FileManager.default.removeItem(at: directory) }
         let configs = Fixtures.root.appendingPathComponent("vnf-configs").path
         // chains/edge-gateway.yaml with this test's own names.
-        let (live, running) = try Self.deploy("many-edge", """
+        let (live, running) = try Self.deploy(
+            "many-edge",
+            """
             spec:
               ports:
                 - { name: inside,  type: tap, ifname: nfvtmci\(suffix), namespace: \(lan), address: 10.0.1.10/24, gateway: 10.0.1.1 }
@@ -70,14 +78,16 @@ import Testing
             running.stop()
             live.tearDown()
         }
-        let (status, report) = try Self.exchange(serverNamespace: wan, address: "198.51.100.1", ports: [8000], clientNamespace: lan,
-                                                 target: "198.51.100.1", targetPort: 8000)
+        let (status, report) = try Self.exchange(
+            serverNamespace: wan, address: "198.51.100.1", ports: [8000], clientNamespace: lan,
+            target: "198.51.100.1", targetPort: 8000)
         #expect(status == 0, "\(Self.count) connections through firewall -> router -> NAT: \(report)")
         running.stop()
         let stages = live.counters().stages
         let firewall = try #require(stages.first { $0.name == "fw" })
-        #expect(firewall.drops[.conntrackTableFull, default: 0] == 0 && firewall.drops[.conntrackInvalid, default: 0] == 0,
-                "\(firewall.drops)")
+        #expect(
+            firewall.drops[.conntrackTableFull, default: 0] == 0 && firewall.drops[.conntrackInvalid, default: 0] == 0,
+            "\(firewall.drops)")
         let nat = try #require(stages.first { $0.name == "nat" })
         #expect(nat.drops[.natPortsExhausted, default: 0] == 0 && nat.drops[.natNoMapping, default: 0] == 0, "\(nat.drops)")
     }
@@ -93,7 +103,9 @@ import Testing
         let directory = try Fixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let configs = Fixtures.root.appendingPathComponent("vnf-configs").path
-        let (live, running) = try Self.deploy("many-two-workers", """
+        let (live, running) = try Self.deploy(
+            "many-two-workers",
+            """
             spec:
               ports:
                 - { name: inside,  type: tap, ifname: nfvtmqi\(suffix), namespace: \(lan), address: 10.0.1.10/24, gateway: 10.0.1.1, queues: 2 }
@@ -109,13 +121,15 @@ import Testing
         #expect(live.workerCount == 2)
         // No NAT: the server needs the way back to the LAN.
         try HostCommand.check(["ip", "-n", wan, "route", "add", "10.0.1.0/24", "via", "198.51.100.2"])
-        let (status, report) = try Self.exchange(serverNamespace: wan, address: "198.51.100.1", ports: [8000], clientNamespace: lan,
-                                                 target: "198.51.100.1", targetPort: 8000)
+        let (status, report) = try Self.exchange(
+            serverNamespace: wan, address: "198.51.100.1", ports: [8000], clientNamespace: lan,
+            target: "198.51.100.1", targetPort: 8000)
         #expect(status == 0, "\(Self.count) connections through firewall -> router on two workers: \(report)")
         running.stop()
         let firewall = try #require(live.counters().stages.first { $0.name == "fw" })
-        #expect(firewall.drops[.conntrackTableFull, default: 0] == 0 && firewall.drops[.conntrackInvalid, default: 0] == 0,
-                "\(firewall.drops)")
+        #expect(
+            firewall.drops[.conntrackTableFull, default: 0] == 0 && firewall.drops[.conntrackInvalid, default: 0] == 0,
+            "\(firewall.drops)")
     }
 
     @Test(.enabled(if: HostCommand.mayTouchTheKernel, "needs root: TAP devices and namespaces"))
@@ -128,7 +142,9 @@ import Testing
         defer { try? FileManager.default.removeItem(at: directory) }
         let configs = Fixtures.root.appendingPathComponent("vnf-configs").path
         // chains/web-front.yaml with this test's own names.
-        let (live, running) = try Self.deploy("many-web", """
+        let (live, running) = try Self.deploy(
+            "many-web",
+            """
             spec:
               ports:
                 - { name: clients, type: tap, ifname: \(clientDevice), namespace: \(clients), address: 10.20.0.1/24 }
@@ -146,8 +162,10 @@ import Testing
         let serverMAC = try HostCommand.check(["ip", "netns", "exec", servers, "cat", "/sys/class/net/\(serverDevice)/address"])
             .trimmingCharacters(in: .whitespacesAndNewlines)
         try HostCommand.check(["ip", "-n", clients, "neigh", "replace", "10.20.0.100", "dev", clientDevice, "lladdr", serverMAC])
-        let (status, report) = try Self.exchange(serverNamespace: servers, address: "10.20.0.2", ports: [8081, 8082],
-                                                 clientNamespace: clients, target: "10.20.0.100", targetPort: 80) {
+        let (status, report) = try Self.exchange(
+            serverNamespace: servers, address: "10.20.0.2", ports: [8081, 8082],
+            clientNamespace: clients, target: "10.20.0.100", targetPort: 80
+        ) {
             // The health checks (1 s apart, rise 2) bring both backends up first.
             Thread.sleep(forTimeInterval: 3)
         }
@@ -155,8 +173,9 @@ import Testing
         running.stop()
         let stages = live.counters().stages
         let firewall = try #require(stages.first { $0.name == "fw" })
-        #expect(firewall.drops[.conntrackTableFull, default: 0] == 0 && firewall.drops[.conntrackInvalid, default: 0] == 0,
-                "\(firewall.drops)")
+        #expect(
+            firewall.drops[.conntrackTableFull, default: 0] == 0 && firewall.drops[.conntrackInvalid, default: 0] == 0,
+            "\(firewall.drops)")
         let balancer = try #require(stages.first { $0.name == "lb" })
         #expect(balancer.drops.values.reduce(0, +) == 0, "\(balancer.drops)")
     }

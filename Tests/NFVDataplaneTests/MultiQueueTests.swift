@@ -1,6 +1,6 @@
 import Foundation
-import NFVDataplane
 import NFVCatalog
+import NFVDataplane
 import NFVReplay
 import NFVTestSupport
 import Testing
@@ -28,16 +28,16 @@ import Testing
         defer { try? FileManager.default.removeItem(at: directory) }
         let chainFile = directory.appendingPathComponent("multiqueue.yaml")
         try """
-            apiVersion: nfv/v1
-            kind: Chain
-            metadata: { name: multiqueue-test }
-            spec:
-              ports:
-                - { name: inside,  type: tap, ifname: \(inside),  namespace: \(client), address: 10.218.0.1/24, queues: 2 }
-                - { name: outside, type: tap, ifname: \(outside), namespace: \(server), address: 10.218.0.2/24, queues: 2 }
-              stages:
-                - { name: fw, vnf: firewall, config: \(Fixtures.root.appendingPathComponent("vnf-configs/edge-firewall.yaml").path) }
-            """.write(to: chainFile, atomically: true, encoding: .utf8)
+        apiVersion: nfv/v1
+        kind: Chain
+        metadata: { name: multiqueue-test }
+        spec:
+          ports:
+            - { name: inside,  type: tap, ifname: \(inside),  namespace: \(client), address: 10.218.0.1/24, queues: 2 }
+            - { name: outside, type: tap, ifname: \(outside), namespace: \(server), address: 10.218.0.2/24, queues: 2 }
+          stages:
+            - { name: fw, vnf: firewall, config: \(Fixtures.root.appendingPathComponent("vnf-configs/edge-firewall.yaml").path) }
+        """.write(to: chainFile, atomically: true, encoding: .utf8)
         let live = try LiveChain(loaded: try LoadedChain.load(path: chainFile.path))
         #expect(live.workerCount == 2)
         let queues = try String(contentsOfFile: "/proc/self/fdinfo/\(live.ports[0].fileDescriptor)", encoding: .utf8)
@@ -57,16 +57,20 @@ import Testing
         try blob.write(to: www.appendingPathComponent("blob"))
         let httpServer = Process()
         httpServer.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        httpServer.arguments = ["ip", "netns", "exec", server, "python3", "-m", "http.server", "8000", "--bind", "10.218.0.2",
-                                "--directory", www.path]
+        httpServer.arguments = [
+            "ip", "netns", "exec", server, "python3", "-m", "http.server", "8000", "--bind", "10.218.0.2",
+            "--directory", www.path,
+        ]
         httpServer.standardOutput = FileHandle.nullDevice
         httpServer.standardError = FileHandle.nullDevice
         try httpServer.run()
         serverProcess = httpServer
         var ready = (status: Int32(1), output: "")
         for _ in 0..<50 where ready.status != 0 {
-            ready = try HostCommand.run(["ip", "netns", "exec", client, "curl", "-sS", "-m", "5", "-o", "/dev/null",
-                                         "http://10.218.0.2:8000/blob"])
+            ready = try HostCommand.run([
+                "ip", "netns", "exec", client, "curl", "-sS", "-m", "5", "-o", "/dev/null",
+                "http://10.218.0.2:8000/blob",
+            ])
             if ready.status != 0 { usleep(200_000) }
         }
         try #require(ready.status == 0, "the server answers through the chain: \(ready.output)")
@@ -90,7 +94,9 @@ import Testing
         // namespace's ICMP rate limit is lifted so the kernel answers every one.
         let sysctl = try HostCommand.run(["ip", "netns", "exec", server, "sysctl", "-w", "net.ipv4.icmp_ratelimit=0"])
         #expect(sysctl.status == 0, "\(sysctl.output)")
-        let udp = try HostCommand.run(["ip", "netns", "exec", client, "python3", "-c", """
+        let udp = try HostCommand.run([
+            "ip", "netns", "exec", client, "python3", "-c",
+            """
             import socket
             refused = 0
             for _ in range(32):
@@ -106,7 +112,8 @@ import Testing
                     pass
                 s.close()
             print('refused', refused)
-            """])
+            """,
+        ])
         #expect(udp.output.contains("refused 32"), "every flow got its port unreachable back: \(udp.output)")
 
         running.stop()

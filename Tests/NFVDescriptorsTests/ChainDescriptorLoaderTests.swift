@@ -1,7 +1,7 @@
 import Foundation
+import NFVCatalog
 import NFVDescriptors
 import NFVFirewall
-import NFVCatalog
 import NFVReplay
 import NFVTestSupport
 import Testing
@@ -19,7 +19,8 @@ import Testing
     }
 
     @Test func readsAValidChain() throws {
-        let chain = try loader.parse("""
+        let chain = try loader.parse(
+            """
             apiVersion: nfv/v1
             kind: Chain
             metadata: { name: web-edge }
@@ -41,7 +42,8 @@ import Testing
     }
 
     @Test func misspeltVNFKindPointsAtTheValueAndSuggestsTheKind() {
-        let found = errors("""
+        let found = errors(
+            """
             apiVersion: nfv/v1
             kind: Chain
             metadata: { name: c }
@@ -51,12 +53,14 @@ import Testing
                 - { name: ttl, vnf: decrement-tll }
             """)
         #expect(found.count == 1)
-        #expect(found.first?.description
+        #expect(
+            found.first?.description
                 == "chains/test.yaml:7:25: error: spec.stages[0].vnf: unknown VNF kind \"decrement-tll\"; did you mean \"decrement-ttl\"?")
     }
 
     @Test func reportsEveryErrorAtOnce() {
-        let found = errors("""
+        let found = errors(
+            """
             apiVersion: nfv/v2
             kind: Chian
             metadata: { name: Bad_Name }
@@ -89,7 +93,8 @@ import Testing
     }
 
     @Test func capturePortNeedsAPathAndTypesAreChecked() {
-        let found = errors("""
+        let found = errors(
+            """
             apiVersion: nfv/v1
             kind: Chain
             metadata: { name: c }
@@ -98,14 +103,16 @@ import Testing
                 - { name: in, type: pcap-in }
                 - { name: out, type: pcap_out, path: o.pcap }
             """)
-        #expect(found.map(\.description) == [
-            "chains/test.yaml:6:7: error: spec.ports[0].path: a pcap-in port needs a capture file; add \"path: FILE.pcap\" (relative to the chain file)",
-            "chains/test.yaml:7:26: error: spec.ports[1].type: unknown port type \"pcap_out\"; did you mean \"pcap-out\"?",
-        ])
+        #expect(
+            found.map(\.description) == [
+                "chains/test.yaml:6:7: error: spec.ports[0].path: a pcap-in port needs a capture file; add \"path: FILE.pcap\" (relative to the chain file)",
+                "chains/test.yaml:7:26: error: spec.ports[1].type: unknown port type \"pcap_out\"; did you mean \"pcap-out\"?",
+            ])
     }
 
     @Test func pcapPortsTakeRxAndTx() throws {
-        let chain = try loader.parse("""
+        let chain = try loader.parse(
+            """
             apiVersion: nfv/v1
             kind: Chain
             metadata: { name: two-way }
@@ -116,7 +123,8 @@ import Testing
             """, file: "c/two.yaml")
         #expect(chain.ports.map(\.receivePath) == ["c/inside-rx.pcap", nil])
         #expect(chain.ports.map(\.transmitPath) == ["c/inside-tx.pcap", "c/outside-tx.pcap"])
-        let found = errors("""
+        let found = errors(
+            """
             apiVersion: nfv/v1
             kind: Chain
             metadata: { name: c }
@@ -126,11 +134,12 @@ import Testing
                 - { name: b, type: pcap, path: x.pcap, rx: y.pcap }
                 - { name: c, type: pcap-in, path: x.pcap, tx: z.pcap }
             """)
-        #expect(found.map(\.description) == [
-            "chains/test.yaml:6:7: error: spec.ports[0]: a pcap port needs \"rx\", \"tx\" or both; add \"rx: FILE.pcap\" (frames arriving) and/or \"tx: FILE.pcap\" (frames leaving)",
-            "chains/test.yaml:7:30: error: spec.ports[1].path: a pcap port takes \"rx\" and \"tx\", not \"path\"; write \"rx: FILE.pcap\" for arriving frames, \"tx: FILE.pcap\" for leaving ones",
-            "chains/test.yaml:8:47: error: spec.ports[2].tx: a pcap-in port takes \"path\", not \"tx\"; use \"path:\", or \"type: pcap\" with rx/tx",
-        ])
+        #expect(
+            found.map(\.description) == [
+                "chains/test.yaml:6:7: error: spec.ports[0]: a pcap port needs \"rx\", \"tx\" or both; add \"rx: FILE.pcap\" (frames arriving) and/or \"tx: FILE.pcap\" (frames leaving)",
+                "chains/test.yaml:7:30: error: spec.ports[1].path: a pcap port takes \"rx\" and \"tx\", not \"path\"; write \"rx: FILE.pcap\" for arriving frames, \"tx: FILE.pcap\" for leaving ones",
+                "chains/test.yaml:8:47: error: spec.ports[2].tx: a pcap-in port takes \"path\", not \"tx\"; use \"path:\", or \"type: pcap\" with rx/tx",
+            ])
     }
 
     @Test func missingFileIsAnError() {
@@ -182,7 +191,8 @@ import Testing
 
 @Suite struct ChainRestartAndWorkersTests {
     @Test func workersAndRestartPolicyAreRead() throws {
-        let chain = try LoadedChain.descriptorLoader.parse("""
+        let chain = try LoadedChain.descriptorLoader.parse(
+            """
             apiVersion: nfv/v1
             kind: Chain
             metadata: { name: c }
@@ -193,7 +203,8 @@ import Testing
             """, file: "chains/c.yaml")
         #expect(chain.workers == 2)
         #expect(chain.restart == ChainDescriptor.RestartPolicy(mode: .onFailure, limit: 3))
-        let defaults = try LoadedChain.descriptorLoader.parse("""
+        let defaults = try LoadedChain.descriptorLoader.parse(
+            """
             apiVersion: nfv/v1
             kind: Chain
             metadata: { name: c }

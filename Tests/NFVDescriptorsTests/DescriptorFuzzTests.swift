@@ -1,6 +1,6 @@
 import Foundation
-import NFVDescriptors
 import NFVCatalog
+import NFVDescriptors
 import NFVReplay
 import NFVTestSupport
 import Testing
@@ -14,8 +14,10 @@ import Testing
     typealias Generator = SeededGenerator
 
     static let punctuation = [":", "{", "}", "[", "]", "-", ",", "#", "'", "\"", "\t", " ", "&a", "*a", "!!str", "|", ">", "? ", "%", "@", "\\"]
-    static let values = ["", "-1", "99999999999999999999", "0x", "1e400", "~", "null", "[]", "{}", "::", "\u{0}", "é",
-                         String(repeating: "a", count: 5000), "10.0.0.1/33", "300.1.1.1", "fe80::/129", "true", "-", "\"unterminated"]
+    static let values = [
+        "", "-1", "99999999999999999999", "0x", "1e400", "~", "null", "[]", "{}", "::", "\u{0}", "é",
+        String(repeating: "a", count: 5000), "10.0.0.1/33", "300.1.1.1", "fe80::/129", "true", "-", "\"unterminated",
+    ]
 
     static func mutate(_ text: String, _ random: inout Generator) -> String {
         var lines = text.components(separatedBy: "\n")
@@ -81,7 +83,9 @@ import Testing
             for name in try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted() where name.hasSuffix(".yaml") {
                 let path = directory.appendingPathComponent(name).path
                 let text = try String(contentsOfFile: path, encoding: .utf8)
-                let kind = ["FirewallConfig", "RouterConfig", "NatConfig", "LoadBalancerConfig", "SwitchConfig"].first { text.contains("kind: \($0)") } ?? "Chain"
+                let kind =
+                    ["FirewallConfig", "RouterConfig", "NatConfig", "LoadBalancerConfig", "SwitchConfig"].first { text.contains("kind: \($0)") }
+                    ?? "Chain"
                 files.append((kind, path, text))
             }
         }
@@ -104,8 +108,9 @@ import Testing
         for round in 0..<1500 {
             let length = Int.random(in: 0...300, using: &random)
             let text = String((0..<length).map { _ in alphabet.randomElement(using: &random)! })
-            Self.check(text, kind: ["Chain", "FirewallConfig", "RouterConfig", "NatConfig", "LoadBalancerConfig", "SwitchConfig"][round % 6],
-                       file: "random.yaml")
+            Self.check(
+                text, kind: ["Chain", "FirewallConfig", "RouterConfig", "NatConfig", "LoadBalancerConfig", "SwitchConfig"][round % 6],
+                file: "random.yaml")
         }
     }
 }

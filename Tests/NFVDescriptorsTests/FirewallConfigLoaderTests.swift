@@ -1,8 +1,8 @@
 import Foundation
+import NFVCatalog
 import NFVDescriptors
 import NFVFirewall
 import NFVPacket
-import NFVCatalog
 import NFVReplay
 import NFVTestSupport
 import Testing
@@ -19,7 +19,8 @@ import Testing
     }
 
     @Test func readsRulesIntoTypedMatches() throws {
-        let loaded = try FirewallConfigLoader().parse("""
+        let loaded = try FirewallConfigLoader().parse(
+            """
             apiVersion: nfv/v1
             kind: FirewallConfig
             metadata: { name: t }
@@ -41,7 +42,8 @@ import Testing
     }
 
     @Test func everyMistakeIsReportedWithItsPlaceAndAFix() {
-        let found = errors("""
+        let found = errors(
+            """
               defaultAction: dorp
               rules:
                 - { name: a, match: { proto: tpc, dstPort: 80 }, action: allow }
@@ -62,7 +64,8 @@ import Testing
     }
 
     @Test func rejectFromTakesOneAddressPerFamily() throws {
-        let loaded = try FirewallConfigLoader().parse("""
+        let loaded = try FirewallConfigLoader().parse(
+            """
             apiVersion: nfv/v1
             kind: FirewallConfig
             metadata: { name: t }
@@ -71,13 +74,15 @@ import Testing
               rejectFrom: [192.0.2.1, "2001:db8::1"]
             """, file: "fw.yaml")
         #expect(loaded.configuration.rejectFrom == [IPv6Address(ipv4Mapped: IPv4Address(192, 0, 2, 1)), IPv6Address("2001:db8::1")!])
-        let found = errors("""
+        let found = errors(
+            """
               defaultAction: reject
               rejectFrom: [192.0.2.1, 192.0.2.2, gateway]
             """)
         #expect(found.contains { $0.hasPrefix("fw.yaml:6:27: error: spec.rejectFrom[1]: a second IPv4 address") }, "\(found)")
-        #expect(found.contains { $0.hasPrefix("fw.yaml:6:38: error: spec.rejectFrom[2]: \"gateway\" is not an IPv4 or IPv6 address") },
-                "\(found)")
+        #expect(
+            found.contains { $0.hasPrefix("fw.yaml:6:38: error: spec.rejectFrom[2]: \"gateway\" is not an IPv4 or IPv6 address") },
+            "\(found)")
     }
 
     /// A rule naming a port the chain does not have is an error of the configuration file,
@@ -85,21 +90,22 @@ import Testing
     @Test func unknownPortNamesAreCaughtAcrossFiles() throws {
         let directory = try Fixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        try "apiVersion: nfv/v1\nkind: FirewallConfig\nmetadata: { name: f }\nspec:\n  defaultAction: drop\n  rules:\n    - { name: r, match: { inPort: insde }, action: allow }\n"
+        try
+            "apiVersion: nfv/v1\nkind: FirewallConfig\nmetadata: { name: f }\nspec:\n  defaultAction: drop\n  rules:\n    - { name: r, match: { inPort: insde }, action: allow }\n"
             .write(to: directory.appendingPathComponent("fw.yaml"), atomically: true, encoding: .utf8)
         try """
-            apiVersion: nfv/v1
-            kind: Chain
-            metadata: { name: c }
-            spec:
-              ports:
-                - { name: inside, type: pcap-in, path: a.pcap }
-                - { name: outside, type: pcap-out, path: b.pcap }
-              stages:
-                - { name: fw, vnf: firewall, config: fw.yaml }
-                - { name: fw2, vnf: firewall }
-                - { name: ttl, vnf: decrement-ttl, config: fw.yaml }
-            """.write(to: directory.appendingPathComponent("chain.yaml"), atomically: true, encoding: .utf8)
+        apiVersion: nfv/v1
+        kind: Chain
+        metadata: { name: c }
+        spec:
+          ports:
+            - { name: inside, type: pcap-in, path: a.pcap }
+            - { name: outside, type: pcap-out, path: b.pcap }
+          stages:
+            - { name: fw, vnf: firewall, config: fw.yaml }
+            - { name: fw2, vnf: firewall }
+            - { name: ttl, vnf: decrement-ttl, config: fw.yaml }
+        """.write(to: directory.appendingPathComponent("chain.yaml"), atomically: true, encoding: .utf8)
         #expect { try LoadedChain.load(path: directory.appendingPathComponent("chain.yaml").path) } throws: { error in
             let text = "\(error)"
             return text.contains("fw.yaml:7:35: error: spec.rules[0].match.inPort: chain c has no port \"insde\"; did you mean \"inside\"?")

@@ -1,5 +1,5 @@
-import NFVDescriptors
 import NFVCatalog
+import NFVDescriptors
 import NFVReplay
 import Testing
 
@@ -9,7 +9,8 @@ import Testing
     let loader = LoadedChain.descriptorLoader
 
     @Test func readsTheKernelSideOfTapPorts() throws {
-        let chain = try loader.parse("""
+        let chain = try loader.parse(
+            """
             apiVersion: nfv/v1
             kind: Chain
             metadata: { name: live }
@@ -21,17 +22,24 @@ import Testing
                 - { name: ttl, vnf: decrement-ttl }
             """, file: "chains/live.yaml")
         #expect(chain.ports.map(\.kind) == [.tap, .tap])
-        #expect(chain.ports[0].tap == .init(interfaceName: "nfv-in0", namespace: "nfv-client", address: "10.0.1.2/24",
-                                             gateway: "10.0.1.1", mtu: 1500, queues: 1))
-        #expect(chain.ports[1].tap == .init(interfaceName: "nfv-out0", namespace: "nfv-server", address: "2001:db8::2/64",
-                                             gateway: nil, mtu: 9000, queues: 2))
+        #expect(
+            chain.ports[0].tap
+                == .init(
+                    interfaceName: "nfv-in0", namespace: "nfv-client", address: "10.0.1.2/24",
+                    gateway: "10.0.1.1", mtu: 1500, queues: 1))
+        #expect(
+            chain.ports[1].tap
+                == .init(
+                    interfaceName: "nfv-out0", namespace: "nfv-server", address: "2001:db8::2/64",
+                    gateway: nil, mtu: 9000, queues: 2))
         #expect(chain.ports[0].receivePath == nil && chain.ports[0].transmitPath == nil)
     }
 
     @Test func everyMistakeNamesItsPlaceAndAFix() {
         var found: [String] = []
         do {
-            _ = try loader.parse("""
+            _ = try loader.parse(
+                """
                 apiVersion: nfv/v1
                 kind: Chain
                 metadata: { name: live }

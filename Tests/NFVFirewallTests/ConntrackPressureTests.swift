@@ -56,8 +56,10 @@ final class GeneratedSource: PacketSource {
             } else {
                 frame.storeNetworkUInt16(8, at: 38)
             }
-            _ = batch.append(PacketMetadata(id: id, dataOffset: UInt16(batch.pool.headroom), length: UInt16(length),
-                                            inPort: 0, timestamp: UInt64(next) * 1_000))
+            _ = batch.append(
+                PacketMetadata(
+                    id: id, dataOffset: UInt16(batch.pool.headroom), length: UInt16(length),
+                    inPort: 0, timestamp: UInt64(next) * 1_000))
             next += 1
             appended += 1
         }
@@ -95,20 +97,25 @@ final class CountingSink: PacketSink {
         // 1,000 connections opened with SYN and made established by hand (the reply side is not
         // needed for this test): find each entry and walk it through the handshake.
         let opening = GeneratedSource(total: 1000) {
-            GeneratedSource.Packet(source: 0x0A01_0000 + UInt32($0), sourcePort: 30000, destinationPort: 443,
-                                   ipProtocol: IPProtocol.tcp, tcpFlags: TCPFlags.syn.rawValue)
+            GeneratedSource.Packet(
+                source: 0x0A01_0000 + UInt32($0), sourcePort: 30000, destinationPort: 443,
+                ipProtocol: IPProtocol.tcp, tcpFlags: TCPFlags.syn.rawValue)
         }
         try Pipeline(sources: [opening], chain: chain, sinks: [CountingSink(), CountingSink()], batch: PacketBatch(pool: pool))
             .runUntilExhausted()
         for index in 0..<1000 {
-            let key = TrackingKey(FlowKey(source: IPv6Address(ipv4Mapped: IPv4Address(rawValue: 0x0A01_0000 + UInt32(index))),
-                                          destination: IPv6Address(ipv4Mapped: IPv4Address(203, 0, 113, 10)),
-                                          sourcePort: 30000, destinationPort: 443, ipProtocol: IPProtocol.tcp))
+            let key = TrackingKey(
+                FlowKey(
+                    source: IPv6Address(ipv4Mapped: IPv4Address(rawValue: 0x0A01_0000 + UInt32(index))),
+                    destination: IPv6Address(ipv4Mapped: IPv4Address(203, 0, 113, 10)),
+                    sourcePort: 30000, destinationPort: 443, ipProtocol: IPProtocol.tcp))
             let slot = tracker.find(key, now: 1_000_000)
             try #require(slot >= 0)
-            let reply = TrackingKey(FlowKey(source: IPv6Address(ipv4Mapped: IPv4Address(203, 0, 113, 10)),
-                                            destination: IPv6Address(ipv4Mapped: IPv4Address(rawValue: 0x0A01_0000 + UInt32(index))),
-                                            sourcePort: 443, destinationPort: 30000, ipProtocol: IPProtocol.tcp))
+            let reply = TrackingKey(
+                FlowKey(
+                    source: IPv6Address(ipv4Mapped: IPv4Address(203, 0, 113, 10)),
+                    destination: IPv6Address(ipv4Mapped: IPv4Address(rawValue: 0x0A01_0000 + UInt32(index))),
+                    sourcePort: 443, destinationPort: 30000, ipProtocol: IPProtocol.tcp))
             #expect(tracker.update(slot, key: reply, tcpFlags: [.syn, .ack], now: 1_000_000))
             #expect(tracker.update(slot, key: key, tcpFlags: [.ack], now: 1_000_000))
         }
@@ -116,12 +123,14 @@ final class CountingSink: PacketSink {
         let sink = CountingSink()
         let flood = GeneratedSource(total: 1_010_000) { index in
             if index % 101 == 100 {  // an ACK of an established connection
-                return GeneratedSource.Packet(source: 0x0A01_0000 + UInt32(index / 101 % 1000), sourcePort: 30000,
-                                              destinationPort: 443, ipProtocol: IPProtocol.tcp, tcpFlags: TCPFlags.ack.rawValue)
+                return GeneratedSource.Packet(
+                    source: 0x0A01_0000 + UInt32(index / 101 % 1000), sourcePort: 30000,
+                    destinationPort: 443, ipProtocol: IPProtocol.tcp, tcpFlags: TCPFlags.ack.rawValue)
             }
             let flow = index - index / 101
-            return GeneratedSource.Packet(source: 0x0B00_0000 + UInt32(flow >> 8), sourcePort: UInt16(1024 + flow & 0xFF),
-                                          destinationPort: 53, ipProtocol: IPProtocol.udp, tcpFlags: 0)
+            return GeneratedSource.Packet(
+                source: 0x0B00_0000 + UInt32(flow >> 8), sourcePort: UInt16(1024 + flow & 0xFF),
+                destinationPort: 53, ipProtocol: IPProtocol.udp, tcpFlags: 0)
         }
         try Pipeline(sources: [flood], chain: chain, sinks: [sink, sink], batch: PacketBatch(pool: pool)).runUntilExhausted()
         let established = 1_010_000 / 101

@@ -11,8 +11,9 @@ import Testing
 /// unreachable the firewall sends, and the drops must be the ones the scenario names.
 @Suite struct FirewallReplayTests {
     static func run(batchSize: Int) throws -> (report: ReplayReport, inside: [MemoryPort.Frame], outside: [MemoryPort.Frame]) {
-        let result = try TwoPortReplay.run(fixture: "firewall", stage: "fw", vnf: "firewall", config: "vnf-configs/edge-firewall.yaml",
-                                           batchSize: batchSize)
+        let result = try TwoPortReplay.run(
+            fixture: "firewall", stage: "fw", vnf: "firewall", config: "vnf-configs/edge-firewall.yaml",
+            batchSize: batchSize)
         return (result.report, result.inside, result.outside)
     }
 

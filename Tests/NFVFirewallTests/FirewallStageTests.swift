@@ -1,10 +1,10 @@
+import NFVDescriptors
 import NFVFirewall
 import NFVFlow
 import NFVIO
 import NFVPacket
 import NFVPipeline
 import NFVTestSupport
-import NFVDescriptors
 import Testing
 
 @Suite struct FirewallStageTests {
@@ -17,8 +17,10 @@ import Testing
         let inside = try PcapFileSource(path: Fixtures.path("firewall-inside-rx.pcap"), portNumber: 0)
         let outside = try PcapFileSource(path: Fixtures.path("firewall-outside-rx.pcap"), portNumber: 1)
         let sinks = [MemoryPort(portNumber: 0), MemoryPort(portNumber: 1)]
-        try Pipeline(sources: [TimeOrderedSource(sources: [inside, outside])], chain: chain, sinks: sinks,
-                     batch: PacketBatch(pool: pool)).runUntilExhausted()
+        try Pipeline(
+            sources: [TimeOrderedSource(sources: [inside, outside])], chain: chain, sinks: sinks,
+            batch: PacketBatch(pool: pool)
+        ).runUntilExhausted()
         #expect(pool.availableCount == 1024)
         return stage
     }
@@ -28,7 +30,7 @@ import Testing
         let stage = try Self.runScenario()
         let names = stage.configuration.rules.map(\.name)
         func hits(_ name: String) -> UInt64 { stage.counters.hits(rule: names.firstIndex(of: name)!).packets }
-        #expect(hits("allow-web") == 8 + 3)    // the IPv4 session (8) and the IPv6 handshake (3)
+        #expect(hits("allow-web") == 8 + 3)  // the IPv4 session (8) and the IPv6 handshake (3)
         #expect(hits("allow-dns") == 2)
         #expect(hits("allow-ping") == 2)
         #expect(hits("allow-ping6") == 2)
@@ -57,8 +59,9 @@ enum FirewallConfigLoaderAccess {
     /// Runs the scenario one packet per round, calling `update` before packet `at`.
     static func run(updateAt at: Int, _ update: (FirewallStage) throws -> Void) throws -> (FirewallStage, [MemoryPort]) {
         let pool = PacketPool(slotCount: 1024)
-        let stage = FirewallStage(name: "fw", configuration: try FirewallConfigLoaderAccess.edgeFirewall(),
-                                  portIndex: ["inside": 0, "outside": 1])
+        let stage = FirewallStage(
+            name: "fw", configuration: try FirewallConfigLoaderAccess.edgeFirewall(),
+            portIndex: ["inside": 0, "outside": 1])
         let chain = Chain(stages: [ParseStage(), stage], pool: pool, ingressStageCount: 1)
         let inside = try PcapFileSource(path: Fixtures.path("firewall-inside-rx.pcap"), portNumber: 0)
         let outside = try PcapFileSource(path: Fixtures.path("firewall-outside-rx.pcap"), portNumber: 1)

@@ -5,11 +5,14 @@ import Testing
 @Suite struct ConnectionTrackerTests {
     static let second: UInt64 = 1_000_000_000
 
-    static func key(_ client: UInt32, _ clientPort: UInt16, _ server: UInt32 = 0xC000_0201, _ serverPort: UInt16 = 80,
-                    proto: UInt8 = IPProtocol.tcp) -> FlowKey {
-        FlowKey(source: IPv6Address(ipv4Mapped: IPv4Address(rawValue: client)),
-                destination: IPv6Address(ipv4Mapped: IPv4Address(rawValue: server)),
-                sourcePort: clientPort, destinationPort: serverPort, ipProtocol: proto)
+    static func key(
+        _ client: UInt32, _ clientPort: UInt16, _ server: UInt32 = 0xC000_0201, _ serverPort: UInt16 = 80,
+        proto: UInt8 = IPProtocol.tcp
+    ) -> FlowKey {
+        FlowKey(
+            source: IPv6Address(ipv4Mapped: IPv4Address(rawValue: client)),
+            destination: IPv6Address(ipv4Mapped: IPv4Address(rawValue: server)),
+            sourcePort: clientPort, destinationPort: serverPort, ipProtocol: proto)
     }
 
     @Test func bothDirectionsFindTheSameEntryAndKnowTheirDirection() {
@@ -37,8 +40,10 @@ import Testing
         #expect(tracker.find(key, now: 30 * Self.second) == -1, "netfilter's 30 s for unreplied UDP")
         #expect(tracker.count == 0 && tracker.counters.expired == 1)
         let again = tracker.insert(key, state: .udpUnreplied, now: 40 * Self.second)
-        #expect(tracker.update(again, key: TrackingKey(Self.key(0x0A00_0002, 5353, proto: IPProtocol.udp).reversed),
-                               tcpFlags: [], now: 41 * Self.second))
+        #expect(
+            tracker.update(
+                again, key: TrackingKey(Self.key(0x0A00_0002, 5353, proto: IPProtocol.udp).reversed),
+                tcpFlags: [], now: 41 * Self.second))
         #expect(tracker.entries[again].state == .udpReplied)
         #expect(tracker.find(key, now: 160 * Self.second) == again, "replied UDP lives 120 s after the last packet")
     }

@@ -10,10 +10,14 @@ import Testing
 @Suite struct HashedTableTests {
     static func ipv4(_ value: UInt32) -> IPv6Address { IPv6Address(ipv4Mapped: IPv4Address(rawValue: value)) }
 
-    static func key(_ client: UInt32, _ clientPort: UInt16, _ server: UInt32 = 0xC000_0201, _ serverPort: UInt16 = 443,
-                    proto: UInt8 = IPProtocol.tcp, vlan: UInt16 = 0) -> TrackingKey {
-        TrackingKey(FlowKey(source: ipv4(client), destination: ipv4(server), sourcePort: clientPort, destinationPort: serverPort,
-                            ipProtocol: proto, vlanID: vlan))
+    static func key(
+        _ client: UInt32, _ clientPort: UInt16, _ server: UInt32 = 0xC000_0201, _ serverPort: UInt16 = 443,
+        proto: UInt8 = IPProtocol.tcp, vlan: UInt16 = 0
+    ) -> TrackingKey {
+        TrackingKey(
+            FlowKey(
+                source: ipv4(client), destination: ipv4(server), sourcePort: clientPort, destinationPort: serverPort,
+                ipProtocol: proto, vlanID: vlan))
     }
 
     /// Every input bit reaches every one of the low 16 output bits (the bits a table of up to
@@ -47,7 +51,8 @@ import Testing
     @Test func precomputedZeroPairIsTheSameHash() {
         let hasher = TableHash(seed: 99)
         for value in [UInt64(0), 1, 0xFFFF_0A00_0001, .max] {
-            #expect(hasher.hash(value, ~value, 0, 0, value &* 31) == hasher.hash(value, ~value, precomputedPair: hasher.secondPair(0, 0), value &* 31))
+            #expect(
+                hasher.hash(value, ~value, 0, 0, value &* 31) == hasher.hash(value, ~value, precomputedPair: hasher.secondPair(0, 0), value &* 31))
         }
     }
 
@@ -152,8 +157,9 @@ import Testing
         fill((0..<32_768).map { (tcp | UInt64(1024 + $0) << 32 | 0xC633_6401, 0) }, capacity: 65_536, "ports")
         fill((0..<256).map { (tcp | UInt64(40000) << 32 | 0x0A00_0000 | UInt64($0), 0) }, capacity: 512, "address byte")
         // Load-balancer keys: client address and port, VIP.
-        fill((0..<32_768).map { (UInt64(0x0A00_0001) << 32 | UInt64(1024 + $0), 0xC000_0264_0050) }, capacity: 65_536,
-             "client ports to one VIP")
+        fill(
+            (0..<32_768).map { (UInt64(0x0A00_0001) << 32 | UInt64(1024 + $0), 0xC000_0264_0050) }, capacity: 65_536,
+            "client ports to one VIP")
         // A full index refuses only at its capacity.
         let full = IndexTable(capacity: 100)
         for index in 0..<100 { #expect(full.insert(UInt64(index), 0, value: 0)) }

@@ -23,13 +23,16 @@ import Testing
     }
 
     @Test func handshakeDataAndActiveCloseByTheClient() {
-        let trail = Self.walk([([.syn], true), ([.syn, .ack], false), ([.ack], true), ([.psh, .ack], true),
-                               ([.ack], false), ([.fin, .ack], true), ([.ack], false), ([.fin, .ack], false), ([.ack], true)])
+        let trail = Self.walk([
+            ([.syn], true), ([.syn, .ack], false), ([.ack], true), ([.psh, .ack], true),
+            ([.ack], false), ([.fin, .ack], true), ([.ack], false), ([.fin, .ack], false), ([.ack], true),
+        ])
         #expect(trail == ["SYN_RECV", "ESTABLISHED", "ESTABLISHED", "ESTABLISHED", "FIN_WAIT", "CLOSE_WAIT", "LAST_ACK", "TIME_WAIT"])
     }
 
     @Test func closeByTheServerAndSimultaneousFins() {
-        #expect(Self.walk([([.syn], true), ([.syn, .ack], false), ([.ack], true), ([.fin, .ack], false), ([.fin, .ack], true), ([.ack], false)])
+        #expect(
+            Self.walk([([.syn], true), ([.syn, .ack], false), ([.ack], true), ([.fin, .ack], false), ([.fin, .ack], true), ([.ack], false)])
                 == ["SYN_RECV", "ESTABLISHED", "FIN_WAIT", "LAST_ACK", "TIME_WAIT"])
     }
 
@@ -38,13 +41,15 @@ import Testing
         // established connection.
         #expect(Self.walk([([.syn], true), ([.ack], true)]) == ["INVALID"])
         #expect(Self.walk([([.syn], true), ([.syn, .ack], true)]) == ["INVALID"])
-        #expect(Self.walk([([.syn], true), ([.syn, .ack], false), ([.ack], true), ([.syn], true)])
+        #expect(
+            Self.walk([([.syn], true), ([.syn, .ack], false), ([.ack], true), ([.syn], true)])
                 == ["SYN_RECV", "ESTABLISHED", "INVALID"])
         #expect(Self.walk([([.syn], true), ([.syn, .fin], false)]) == ["INVALID"])
     }
 
     @Test func resetClosesAndASynReopensTimeWait() {
-        #expect(Self.walk([([.syn], true), ([.syn, .ack], false), ([.ack], true), ([.rst], false)])
+        #expect(
+            Self.walk([([.syn], true), ([.syn, .ack], false), ([.ack], true), ([.rst], false)])
                 == ["SYN_RECV", "ESTABLISHED", "CLOSE"])
         let step = TCPStateMachine.next(.tcpTimeWait, flags: [.syn], isOriginal: false, finFromOrigin: true)
         #expect(step == TCPStateMachine.Step(state: .tcpSynSent, isValid: true, reopens: true))

@@ -3,8 +3,8 @@ import NFVIO
 import NFVNetlink
 import NFVPacket
 import NFVPipeline
-import Synchronization
 import NFVTestSupport
+import Synchronization
 import Testing
 
 /// Real traffic through the live loop: two namespaces, each holding the kernel side of one of
@@ -24,8 +24,9 @@ import Testing
         }
         func start() {
             Thread {
-                try? self.pipeline.run(until: { self.stopping.load(ordering: .acquiring) },
-                                       idle: { TapPort.waitReadable(self.ports, timeoutMilliseconds: 20) })
+                try? self.pipeline.run(
+                    until: { self.stopping.load(ordering: .acquiring) },
+                    idle: { TapPort.waitReadable(self.ports, timeoutMilliseconds: 20) })
                 self.finished.signal()
             }.start()
         }
@@ -57,8 +58,9 @@ import Testing
 
         let pool = PacketPool(slotCount: 2048)
         let chain = Chain(stages: [ParseStage(), DecrementTTLStage()], pool: pool, ingressStageCount: 1)
-        let pipeline = Pipeline(sources: [clientPort, serverPort], chain: chain, sinks: [clientPort, serverPort],
-                                batch: PacketBatch(pool: pool))
+        let pipeline = Pipeline(
+            sources: [clientPort, serverPort], chain: chain, sinks: [clientPort, serverPort],
+            batch: PacketBatch(pool: pool))
         let dataPlane = DataPlane(pipeline: pipeline, ports: [clientPort, serverPort])
         dataPlane.start()
         let ping = try HostCommand.run(["ip", "netns", "exec", client.name, "ping", "-c", "3", "-i", "0.2", "-W", "2", "10.216.0.2"])

@@ -86,7 +86,13 @@ import Testing
         var header = Data()
         func append32(_ value: UInt32) { withUnsafeBytes(of: value.littleEndian) { header.append(contentsOf: $0) } }
         func append16(_ value: UInt16) { withUnsafeBytes(of: value.littleEndian) { header.append(contentsOf: $0) } }
-        append32(0xA1B2_C3D4); append16(2); append16(4); append32(0); append32(0); append32(65535); append32(101)  // LINKTYPE_RAW
+        append32(0xA1B2_C3D4)
+        append16(2)
+        append16(4)
+        append32(0)
+        append32(0)
+        append32(65535)
+        append32(101)  // LINKTYPE_RAW
         let path = directory.appendingPathComponent("raw.pcap").path
         try header.write(to: URL(fileURLWithPath: path))
         #expect { try PcapFileSource(path: path) } throws: { error in
@@ -95,9 +101,11 @@ import Testing
     }
 
     @Test func framesLargerThanABufferAreCountedNotTruncated() throws {
-        let frames = [MemoryPort.Frame(bytes: [UInt8](repeating: 1, count: 100)),
-                      MemoryPort.Frame(bytes: [UInt8](repeating: 2, count: 2000)),
-                      MemoryPort.Frame(bytes: [UInt8](repeating: 3, count: 60))]
+        let frames = [
+            MemoryPort.Frame(bytes: [UInt8](repeating: 1, count: 100)),
+            MemoryPort.Frame(bytes: [UInt8](repeating: 2, count: 2000)),
+            MemoryPort.Frame(bytes: [UInt8](repeating: 3, count: 60)),
+        ]
         let port = MemoryPort(frames: frames)
         let batch = PacketBatch(pool: PacketPool(slotCount: 8, slotByteCount: 1024))
         #expect(try port.receive(into: batch, limit: 8) == 2)

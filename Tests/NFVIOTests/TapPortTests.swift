@@ -57,8 +57,11 @@ import Testing
                 try HostCommand.check(inside + ["link", "set", port.name, "address", TapPortTests.kernelMAC.description])
                 try HostCommand.check(inside + ["addr", "add", "\(TapPortTests.kernelAddress)/24", "dev", port.name])
                 try HostCommand.check(inside + ["link", "set", port.name, "up"])
-                try HostCommand.check(inside + ["neigh", "add", TapPortTests.ourAddress.description, "lladdr",
-                                               TapPortTests.ourMAC.description, "dev", port.name, "nud", "permanent"])
+                try HostCommand.check(
+                    inside + [
+                        "neigh", "add", TapPortTests.ourAddress.description, "lladdr",
+                        TapPortTests.ourMAC.description, "dev", port.name, "nud", "permanent",
+                    ])
             } catch {
                 close()
                 throw error

@@ -3,8 +3,9 @@ import NFVDescriptors
 import NFVLoadBalancer
 import NFVPacket
 import Testing
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A TCP listener on 127.0.0.1, on `port` or an ephemeral port; closed on deinit.
@@ -61,7 +62,8 @@ final class LoopbackListener {
 
     /// The loopback answers an ICMP echo (datagram socket or, as root, raw socket).
     @Test func icmpProbeGetsAnEchoReplyFromLoopback() {
-        let canProbe = getuid() == 0 || ProcessInfo.processInfo.environment["CI"] != nil
+        let canProbe =
+            getuid() == 0 || ProcessInfo.processInfo.environment["CI"] != nil
             || (try? String(contentsOfFile: "/proc/sys/net/ipv4/ping_group_range", encoding: .utf8))
                 .map { $0.split(whereSeparator: \.isWhitespace).compactMap { Int($0) } }
                 .map { $0.count == 2 && $0[0] <= Int(getgid()) && Int(getgid()) <= $0[1] } == true
@@ -73,10 +75,14 @@ final class LoopbackListener {
         let backends = ports.enumerated().map {
             LoadBalancerConfiguration.Backend(name: "b\($0.offset + 1)", address: IPv4Address(127, 0, 0, 1), port: $0.element)
         }
-        return LoadBalancerConfiguration(name: "t", clientPort: "outside", backendPort: "inside",
-                                         services: [.init(name: "web", vip: LoadBalancerStageTests.vip, port: 80,
-                                                          ipProtocol: IPProtocol.tcp, mode: .nat, backends: backends,
-                                                          healthCheck: check)])
+        return LoadBalancerConfiguration(
+            name: "t", clientPort: "outside", backendPort: "inside",
+            services: [
+                .init(
+                    name: "web", vip: LoadBalancerStageTests.vip, port: 80,
+                    ipProtocol: IPProtocol.tcp, mode: .nat, backends: backends,
+                    healthCheck: check)
+            ])
     }
 
     /// Waits (up to 5 s) until `condition` holds.
@@ -98,8 +104,9 @@ final class LoopbackListener {
         let failingPort = failing!.port
         failing = nil
         let check = LoadBalancerConfiguration.HealthCheck(kind: .tcp, intervalMilliseconds: 50, timeoutMilliseconds: 50, fall: 2, rise: 2)
-        let stage = LoadBalancerStage(name: "lb", configuration: Self.configuration(ports: [healthy.port, failingPort], check: check),
-                                      portIndex: ["inside": 0, "outside": 1])
+        let stage = LoadBalancerStage(
+            name: "lb", configuration: Self.configuration(ports: [healthy.port, failingPort], check: check),
+            portIndex: ["inside": 0, "outside": 1])
         let monitor = HealthMonitor(stage: stage)
         defer { monitor.stop() }
         #expect(Self.wait { stage.backendStates(service: "web")["b2"] == .down })
@@ -114,8 +121,11 @@ final class LoopbackListener {
         _ = try LoadBalancerStageTests.send(stage, clients: 1000..<2000, time: 2)
         #expect((stage.assignments["web"]?["b2"] ?? 0) > 300, "the revived backend takes about half of the new flows")
         monitor.stop()
-        #expect(monitor.history == [.init(service: "web", backend: "b2", healthy: false),
-                                    .init(service: "web", backend: "b2", healthy: true)])
+        #expect(
+            monitor.history == [
+                .init(service: "web", backend: "b2", healthy: false),
+                .init(service: "web", backend: "b2", healthy: true),
+            ])
         #expect(monitor.probesRun >= 8)
         _ = revived
     }
@@ -137,20 +147,28 @@ final class LoopbackListener {
                   healthCheck: \(check)
             """
         }
-        let loaded = try LoadBalancerConfigLoader().parse(document("{ type: icmp, interval: 500ms, timeout: 200ms, fall: 4, rise: 3 }"),
-                                                          file: "l.yaml")
-        #expect(loaded.configuration.services[0].healthCheck
+        let loaded = try LoadBalancerConfigLoader().parse(
+            document("{ type: icmp, interval: 500ms, timeout: 200ms, fall: 4, rise: 3 }"),
+            file: "l.yaml")
+        #expect(
+            loaded.configuration.services[0].healthCheck
                 == .init(kind: .icmp, intervalMilliseconds: 500, timeoutMilliseconds: 200, fall: 4, rise: 3))
         var found: [String] = []
         do { _ = try LoadBalancerConfigLoader().parse(document("{ type: http, interval: 1s, timeout: 2s, fall: 0 }"), file: "l.yaml") } catch {
             found = error.errors.map(\.description)
         }
-        #expect(found.contains { $0.hasPrefix("l.yaml:11:28: error: spec.services[0].healthCheck.type: unknown health check type \"http\"; use \"tcp\" or \"icmp\"") })
+        #expect(
+            found.contains {
+                $0.hasPrefix("l.yaml:11:28: error: spec.services[0].healthCheck.type: unknown health check type \"http\"; use \"tcp\" or \"icmp\"")
+            })
         #expect(found.contains { $0.hasPrefix("l.yaml:11:67: error: spec.services[0].healthCheck.fall:") })
         found = []
         do { _ = try LoadBalancerConfigLoader().parse(document("{ interval: 1s, timeout: 2s }"), file: "l.yaml") } catch {
             found = error.errors.map(\.description)
         }
-        #expect(found == ["l.yaml:11:45: error: spec.services[0].healthCheck.timeout: the timeout (2000ms) is longer than the interval (1000ms); a probe must end before the next starts: make the timeout at most the interval"])
+        #expect(
+            found == [
+                "l.yaml:11:45: error: spec.services[0].healthCheck.timeout: the timeout (2000ms) is longer than the interval (1000ms); a probe must end before the next starts: make the timeout at most the interval"
+            ])
     }
 }

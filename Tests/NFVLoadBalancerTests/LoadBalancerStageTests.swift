@@ -11,8 +11,9 @@ import Testing
 @Suite struct LoadBalancerStageTests {
     /// The scapy scenario: NAT mode both ways, DSR, traffic for no service.
     @Test func natAndDSRModesMatchScapy() throws {
-        let result = try TwoPortReplay.run(fixture: "lb", stage: "lb", vnf: "load-balancer", config: "Tests/Fixtures/lb/lb.yaml",
-                                           batchSize: 256)
+        let result = try TwoPortReplay.run(
+            fixture: "lb", stage: "lb", vnf: "load-balancer", config: "Tests/Fixtures/lb/lb.yaml",
+            batchSize: 256)
         let inside = CaptureComparison(actual: result.inside, expected: try Fixtures.frames("lb-inside-tx-expected.pcap"))
         let outside = CaptureComparison(actual: result.outside, expected: try Fixtures.frames("lb-outside-tx-expected.pcap"))
         #expect(inside.matches, "\(inside.text(expectedPath: "inside"))")
@@ -25,10 +26,14 @@ import Testing
         let backends = (1...count).map {
             LoadBalancerConfiguration.Backend(name: "web\($0)", address: IPv4Address(10, 0, 2, UInt8(10 + $0)), port: 8080)
         }
-        return LoadBalancerConfiguration(name: "t", clientPort: "outside", backendPort: "inside",
-                                         services: [.init(name: "web", vip: vip, port: 80, ipProtocol: IPProtocol.tcp,
-                                                          mode: .nat, backends: backends,
-                                                          fallback: .init(name: "sorry", address: IPv4Address(10, 0, 2, 99), port: 8080))])
+        return LoadBalancerConfiguration(
+            name: "t", clientPort: "outside", backendPort: "inside",
+            services: [
+                .init(
+                    name: "web", vip: vip, port: 80, ipProtocol: IPProtocol.tcp,
+                    mode: .nat, backends: backends,
+                    fallback: .init(name: "sorry", address: IPv4Address(10, 0, 2, 99), port: 8080))
+            ])
     }
 
     /// A TCP ACK from client `index` to the VIP (hand-built; only the chosen backend is checked).
@@ -166,8 +171,13 @@ import Testing
             }
         }
         let fresh = Set(try Stages.send(stage, clients: 2000..<6000, time: 3))
-        #expect(fresh == Set([IPv4Address(10, 0, 2, 22), IPv4Address(10, 0, 2, 13), IPv4Address(10, 0, 2, 14),
-                              IPv4Address(10, 0, 2, 15)].map(\.rawValue)), "new flows reach exactly the new backend set")
+        #expect(
+            fresh
+                == Set(
+                    [
+                        IPv4Address(10, 0, 2, 22), IPv4Address(10, 0, 2, 13), IPv4Address(10, 0, 2, 14),
+                        IPv4Address(10, 0, 2, 15),
+                    ].map(\.rawValue)), "new flows reach exactly the new backend set")
         #expect(stage.backendStates(service: "web")["web1"] == .down)
 
         // A VIP change is not a backend change: it needs a new stage.

@@ -40,8 +40,9 @@ import Testing
             #expect(new != 3)
         }
         let share = Double(moved) / 100_000
-        print("Maglev disruption: removing 1 of 10 backends reassigned \(String(format: "%.2f", share * 100)) % of 100,000 flows "
-              + "(\(String(format: "%.2f", Double(movedFromOthers) / 1000)) % from backends that stayed)")
+        print(
+            "Maglev disruption: removing 1 of 10 backends reassigned \(String(format: "%.2f", share * 100)) % of 100,000 flows "
+                + "(\(String(format: "%.2f", Double(movedFromOthers) / 1000)) % from backends that stayed)")
         #expect(share > 0.09 && share < 0.13)
         #expect(Double(movedFromOthers) / 100_000 < 0.03)
     }

@@ -1,8 +1,8 @@
+import NFVCatalog
 import NFVIO
 import NFVNAT
 import NFVPacket
 import NFVPipeline
-import NFVCatalog
 import NFVReplay
 import NFVTestSupport
 import Testing
@@ -15,8 +15,9 @@ import Testing
     /// A later fragment (offset 64 bytes, the last) of datagram `identification` from the LAN
     /// host 10.0.1.10 to 203.0.113.53, or a whole UDP datagram when `whole`.
     static func frame(identification: UInt16, time: UInt64, whole: Bool = false) -> MemoryPort.Frame {
-        TestFrame.ipv4(from: IPv4Address(10, 0, 1, 10), to: IPv4Address(203, 0, 113, 53), ipProtocol: IPProtocol.udp,
-                       destinationPort: 53, identification: identification, fragment: whole ? 0 : 8, transportBytes: 24, time: time)
+        TestFrame.ipv4(
+            from: IPv4Address(10, 0, 1, 10), to: IPv4Address(203, 0, 113, 53), ipProtocol: IPProtocol.udp,
+            destinationPort: 53, identification: identification, fragment: whole ? 0 : 8, transportBytes: 24, time: time)
     }
 
     static func natStage() throws -> any Stage {

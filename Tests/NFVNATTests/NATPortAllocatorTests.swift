@@ -1,7 +1,8 @@
-@testable import NFVNAT
 import NFVPacket
 import NFVTestSupport
 import Testing
+
+@testable import NFVNAT
 
 /// The constant-time port allocator against the rule it replaces, a linear scan: the preferred
 /// port when free, else the next free one after it, wrapping within the range, never a reserved
@@ -24,8 +25,10 @@ import Testing
         }
     }
 
-    @Test(arguments: [PortRange(1024, 65535), PortRange(1, 65535), PortRange(0, 65535), PortRange(5000, 5100),
-                      PortRange(60000, 60063), PortRange(4097, 4159), PortRange(7, 7)])
+    @Test(arguments: [
+        PortRange(1024, 65535), PortRange(1, 65535), PortRange(0, 65535), PortRange(5000, 5100),
+        PortRange(60000, 60063), PortRange(4097, 4159), PortRange(7, 7),
+    ])
     func agreesWithALinearScan(range: PortRange) {
         var generator = SeededGenerator(seed: UInt64(range.lower) << 16 | UInt64(range.upper))
         let allocator = NATPortAllocator(poolCount: 2)
@@ -38,7 +41,9 @@ import Testing
             // Mostly allocations until the range is nearly or fully exhausted, then churn.
             if live.isEmpty || Int.random(in: 0..<100, using: &generator) < (step < range.count ? 80 : 50) {
                 // Preferred ports cluster, as many hosts behind the NAT use the same source ports.
-                let preferred = Bool.random(using: &generator) ? UInt16(40000 + step % 7)
+                let preferred =
+                    Bool.random(using: &generator)
+                    ? UInt16(40000 + step % 7)
                     : UInt16(Int(range.lower) + Int.random(in: 0..<range.count, using: &generator))
                 let got = allocator.allocate(pool: 1, protocolIndex: 0, preferred: preferred, range: range)
                 let expected = reference.allocate(preferred: preferred, range: range)

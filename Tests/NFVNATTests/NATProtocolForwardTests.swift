@@ -31,8 +31,10 @@ import Testing
 
     /// An IPv4 packet from `source` to `destination`: ICMP echo (type 8 or 0) with identifier
     /// 0x4242, or UDP / TCP to `port`.
-    static func frame(_ source: IPv4Address, _ destination: IPv4Address, ipProtocol: UInt8, icmpType: UInt8 = 8,
-                      port: UInt16 = 0) -> MemoryPort.Frame {
+    static func frame(
+        _ source: IPv4Address, _ destination: IPv4Address, ipProtocol: UInt8, icmpType: UInt8 = 8,
+        port: UInt16 = 0
+    ) -> MemoryPort.Frame {
         TestFrame.ipv4(from: source, to: destination, ipProtocol: ipProtocol, destinationPort: port, icmpType: icmpType)
     }
 
@@ -65,8 +67,9 @@ import Testing
         #expect(Self.address(request, at: 30) == [10, 0, 1, 53])
         #expect(request.bytes[38] == 0x42 && request.bytes[39] == 0x42, "the identifier is kept")
         #expect(Self.checksumsVerify(request))
-        let (outbound, _) = try Self.run(stage, [Self.frame(IPv4Address(10, 0, 1, 53), remote, ipProtocol: IPProtocol.icmp, icmpType: 0)],
-                                         from: 0)
+        let (outbound, _) = try Self.run(
+            stage, [Self.frame(IPv4Address(10, 0, 1, 53), remote, ipProtocol: IPProtocol.icmp, icmpType: 0)],
+            from: 0)
         let reply = try #require(outbound.first)
         #expect(Self.address(reply, at: 26) == [198, 51, 100, 3], "the reply comes from the forward's address")
         #expect(Self.checksumsVerify(reply))
@@ -76,8 +79,12 @@ import Testing
         let stage = try Self.stage()
         let remote = IPv4Address(203, 0, 113, 9)
         let public3 = IPv4Address(198, 51, 100, 3)
-        let (udp, _) = try Self.run(stage, [Self.frame(remote, public3, ipProtocol: IPProtocol.udp, port: 5353),
-                                            Self.frame(remote, public3, ipProtocol: IPProtocol.udp, port: 53)], from: 1)
+        let (udp, _) = try Self.run(
+            stage,
+            [
+                Self.frame(remote, public3, ipProtocol: IPProtocol.udp, port: 5353),
+                Self.frame(remote, public3, ipProtocol: IPProtocol.udp, port: 53),
+            ], from: 1)
         #expect(udp.count == 2 && udp.allSatisfy { Self.address($0, at: 30) == [10, 0, 1, 53] && Self.checksumsVerify($0) })
         #expect(udp.map { UInt16($0.bytes[36]) << 8 | UInt16($0.bytes[37]) } == [5353, 53], "ports unchanged")
         let (tcp, drops) = try Self.run(stage, [Self.frame(remote, public3, ipProtocol: IPProtocol.tcp, port: 22)], from: 1)
@@ -95,9 +102,10 @@ import Testing
             }
         }
         #expect(errors("{ name: a, proto: icmp, external: 198.51.100.3:7, internal: 10.0.1.53:7 }").contains { $0.contains("ICMP has no ports") })
-        #expect(errors("{ name: a, proto: tcp, external: 198.51.100.3:80, internal: 10.0.1.53 }").contains {
-            $0.contains("a port forward needs ports on both sides")
-        })
+        #expect(
+            errors("{ name: a, proto: tcp, external: 198.51.100.3:80, internal: 10.0.1.53 }").contains {
+                $0.contains("a port forward needs ports on both sides")
+            })
         #expect(errors("{ name: a, external: 198.51.100.3, internal: 10.0.1.53, out2in-only: true }").contains { $0.contains("out2in-only") })
         #expect(errors("{ name: a, proto: udp, external: 198.51.100.3, internal: 10.0.1.53 }").isEmpty)
     }

@@ -57,8 +57,9 @@ import Testing
                     #expect(InternetChecksum.sum(UnsafeRawPointer(l4), byteCount: length) == 0xFFFF)
                 case IPProtocol.tcp, IPProtocol.udp:
                     if ip.protocol == IPProtocol.udp && l4.loadNetworkUInt16(at: 6) == 0 { return }
-                    let pseudo = InternetChecksum.pseudoHeaderSum(source: ip.source, destination: ip.destination,
-                                                                  protocol: ip.protocol, length: length)
+                    let pseudo = InternetChecksum.pseudoHeaderSum(
+                        source: ip.source, destination: ip.destination,
+                        protocol: ip.protocol, length: length)
                     #expect(InternetChecksum.sum(UnsafeRawPointer(l4), byteCount: length, initial: pseudo) == 0xFFFF)
                 default: break
                 }
@@ -90,11 +91,14 @@ import Testing
         #expect(found.contains { $0.contains("spec.snat[0].match.srcPrefix: \"2001:db8::/32\" is not an IPv4 prefix") })
         #expect(found.contains { $0.contains("spec.snat[0].ports: \"9-1\" is not a port range") })
         #expect(found.contains { $0.contains("spec.dnat[0]: a port forward needs ports on both sides") })
-        #expect(found.contains { $0.contains("spec.filtering: unknown filtering behaviour \"adress-dependent\"; did you mean \"address-dependent\"?") })
+        #expect(
+            found.contains { $0.contains("spec.filtering: unknown filtering behaviour \"adress-dependent\"; did you mean \"address-dependent\"?") })
         #expect(found.contains { $0.contains("spec.sessions.udpTimeout: 30s is below the 120s the RFCs require; use at least 120s") })
-        #expect(found.contains {
-            $0.hasPrefix("n.yaml:12:17: error: spec.onExhaustion: unknown exhaustion behaviour \"icmp-unreachble\"; did you mean \"icmp-unreachable\"?")
-        }, "\(found)")
+        #expect(
+            found.contains {
+                $0.hasPrefix(
+                    "n.yaml:12:17: error: spec.onExhaustion: unknown exhaustion behaviour \"icmp-unreachble\"; did you mean \"icmp-unreachable\"?")
+            }, "\(found)")
     }
 }
 

@@ -16,7 +16,8 @@ import Testing
         let socket = try NetlinkSocket()
         let loopback = try socket.link(named: "lo")
         #expect(loopback.name == "lo")
-        #expect(loopback.statistics.receivedPackets == loopback.statistics.transmittedPackets
+        #expect(
+            loopback.statistics.receivedPackets == loopback.statistics.transmittedPackets
                 || loopback.statistics.receivedPackets > 0 || !loopback.isUp)
     }
 

@@ -1,6 +1,6 @@
 import Foundation
-import NFVOrchestrator
 import NFVCatalog
+import NFVOrchestrator
 import NFVReplay
 import NFVTestSupport
 import Testing
@@ -57,7 +57,8 @@ import Testing
 
         // A firewall rule: applied live.
         files.firewall = files.firewall.replacingOccurrences(
-            of: "    - { name: allow-web,", with: "    - { name: block-8080,     match: { proto: tcp, dstPort: 8080 }, action: drop }\n    - { name: allow-web,")
+            of: "    - { name: allow-web,",
+            with: "    - { name: block-8080,     match: { proto: tcp, dstPort: 8080 }, action: drop }\n    - { name: allow-web,")
         let rule = DeploymentPlan.make(desired: try files.load(), current: deployed)
         #expect(rule.action == .updateInPlace && rule.exitCode == 2)
         #expect(rule.changes == ["stage fw (firewall): rules added: block-8080 (applied live, connections kept)"])
@@ -73,7 +74,9 @@ import Testing
         files.firewall = try String(contentsOf: Fixtures.root.appendingPathComponent("vnf-configs/edge-firewall.yaml"), encoding: .utf8)
         files.nat = files.nat.replacingOccurrences(of: "udpTimeout: 300s", with: "udpTimeout: 600s")
         let nat = DeploymentPlan.make(desired: try files.load(), current: deployed)
-        #expect(nat.action == .updateWithRestart && nat.changes.count == 1 && nat.changes[0].hasPrefix("stage nat (nat): ports, filtering, hairpinning, the mapping table size, timeouts"))
+        #expect(
+            nat.action == .updateWithRestart && nat.changes.count == 1
+                && nat.changes[0].hasPrefix("stage nat (nat): ports, filtering, hairpinning, the mapping table size, timeouts"))
         files.nat = try String(contentsOf: Fixtures.root.appendingPathComponent("vnf-configs/edge-nat.yaml"), encoding: .utf8)
         // A NAT forward: applied live.
         let forwardLine = "    - { name: web-in, proto: tcp, external: \"198.51.100.2:8080\", internal: \"10.0.1.10:80\" }\n"
@@ -86,7 +89,10 @@ import Testing
         files.nat = try String(contentsOf: Fixtures.root.appendingPathComponent("vnf-configs/edge-nat.yaml"), encoding: .utf8)
         files.chain = files.chain.replacingOccurrences(of: "address: 198.51.100.1/30", with: "address: 198.51.100.2/30")
         let port = DeploymentPlan.make(desired: try files.load(), current: deployed)
-        #expect(port.changes == ["port outside: tap pl-out0 netns pl-server 198.51.100.1/30 mtu 1500 -> tap pl-out0 netns pl-server 198.51.100.2/30 mtu 1500 (restart)"])
+        #expect(
+            port.changes == [
+                "port outside: tap pl-out0 netns pl-server 198.51.100.1/30 mtu 1500 -> tap pl-out0 netns pl-server 198.51.100.2/30 mtu 1500 (restart)"
+            ])
         files.chain += "    - { name: ttl, vnf: decrement-ttl }\n"
         let stage = DeploymentPlan.make(desired: try files.load(), current: deployed)
         #expect(stage.action == .updateWithRestart && stage.changes.contains { $0.hasPrefix("stages: fw (firewall) -> nat (nat) => ") })
@@ -101,25 +107,27 @@ import Testing
         defer { try? FileManager.default.removeItem(at: directory) }
         let chainPath = directory.appendingPathComponent("chain.yaml").path
         try """
-            apiVersion: nfv/v1
-            kind: Chain
-            metadata: { name: routed }
-            spec:
-              ports:
-                - { name: inside,  type: tap, ifname: rt-in0 }
-                - { name: outside, type: tap, ifname: rt-out0 }
-              stages:
-                - { name: rtr, vnf: router, config: router.yaml }
+        apiVersion: nfv/v1
+        kind: Chain
+        metadata: { name: routed }
+        spec:
+          ports:
+            - { name: inside,  type: tap, ifname: rt-in0 }
+            - { name: outside, type: tap, ifname: rt-out0 }
+          stages:
+            - { name: rtr, vnf: router, config: router.yaml }
 
-            """.write(toFile: chainPath, atomically: true, encoding: .utf8)
+        """.write(toFile: chainPath, atomically: true, encoding: .utf8)
         let original = try String(contentsOf: Fixtures.root.appendingPathComponent("vnf-configs/edge-router.yaml"), encoding: .utf8)
         func load(_ router: String) throws -> LoadedChain {
             try router.write(to: directory.appendingPathComponent("router.yaml"), atomically: true, encoding: .utf8)
             return try LoadedChain.load(path: chainPath)
         }
         let deployed = try load(original)
-        let routes = DeploymentPlan.make(desired: try load(original.replacingOccurrences(
-            of: "    - { dst: 192.0.2.0/24, via: 10.0.1.254 }\n", with: "")), current: deployed)
+        let routes = DeploymentPlan.make(
+            desired: try load(
+                original.replacingOccurrences(
+                    of: "    - { dst: 192.0.2.0/24, via: 10.0.1.254 }\n", with: "")), current: deployed)
         #expect(routes.action == .updateInPlace)
         #expect(routes.changes == ["stage rtr (router): routes removed: 192.0.2.0/24 via 10.0.1.254 (applied live, neighbours kept)"])
         let mtu = DeploymentPlan.make(desired: try load(original.replacingOccurrences(of: "mtu: 1500", with: "mtu: 1400")), current: deployed)
@@ -132,9 +140,11 @@ import Testing
         let files = try Files()
         defer { try? FileManager.default.removeItem(at: files.directory) }
         _ = try files.load()
-        let environment = ["NFV_ORCH_STATE_DIR": files.directory.appendingPathComponent("state").path,
-                           "NFV_ORCH_SOCKET": files.directory.appendingPathComponent("none.sock").path,
-                           "NFV_ORCH_RUN_DIR": files.directory.path]
+        let environment = [
+            "NFV_ORCH_STATE_DIR": files.directory.appendingPathComponent("state").path,
+            "NFV_ORCH_SOCKET": files.directory.appendingPathComponent("none.sock").path,
+            "NFV_ORCH_RUN_DIR": files.directory.path,
+        ]
         let create = try CommandRunner.run("nfv-orch", ["plan", files.chainPath], environment: environment)
         #expect(create.status == 2 && create.standardOutput.contains("chain planned: create"), "\(create)")
         let diff = try CommandRunner.run("nfv-orch", ["diff", files.chainPath], environment: environment)
@@ -168,12 +178,13 @@ import Testing
     @Test func traceShowsTheFlowAndTheOutcome() throws {
         let telnet = try CommandRunner.run("nfv-orch", ["trace", "chains/lab-switch.yaml", "in_port=a,tcp,nw_dst=10.224.0.2,tp_dst=23"])
         #expect(telnet.status == 0)
-        #expect(telnet.standardOutput == """
-            packet: tcp,in_port=a,nw_dst=10.224.0.2,tp_dst=23
-            table 0: matched cookie=0x0, table=0, priority=100,tcp,tp_dst=23 actions=drop
-              dropped by the flow (switch_flow_drop)
+        #expect(
+            telnet.standardOutput == """
+                packet: tcp,in_port=a,nw_dst=10.224.0.2,tp_dst=23
+                table 0: matched cookie=0x0, table=0, priority=100,tcp,tp_dst=23 actions=drop
+                  dropped by the flow (switch_flow_drop)
 
-            """)
+                """)
         let dns = try CommandRunner.run("nfv-orch", ["trace", "chains/lab-switch.yaml", "in_port=b,udp,tp_dst=53"])
         #expect(dns.standardOutput.contains("priority=0 actions=NORMAL") && dns.standardOutput.contains("L2 switching (NORMAL)"))
         let typo = try CommandRunner.run("nfv-orch", ["trace", "chains/lab-switch.yaml", "in_port=a,tcp,tp_dts=23"])
@@ -184,6 +195,8 @@ import Testing
         let reply = try CommandRunner.run("nfv-orch", ["trace", "chains/edge-paths.yaml", "in_port=outside,udp,tp_src=53"])
         #expect(reply.standardOutput.contains("stages: nat -> router -> ttl -> fw"), "\(reply)")
         let flows = try CommandRunner.run("nfv-orch", ["flows", "chains/lab-switch.yaml"])
-        #expect(flows.standardOutput == " cookie=0x0, table=0, priority=100,tcp,tp_dst=23 actions=drop\n cookie=0x0, table=0, priority=0 actions=NORMAL\n")
+        #expect(
+            flows.standardOutput == " cookie=0x0, table=0, priority=100,tcp,tp_dst=23 actions=drop\n cookie=0x0, table=0, priority=0 actions=NORMAL\n"
+        )
     }
 }

@@ -26,7 +26,9 @@ import Testing
         }
 
         var pid: pid_t? {
-            (try? String(contentsOfFile: state + "/daemon.pid", encoding: .utf8)).flatMap { pid_t($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+            (try? String(contentsOfFile: state + "/daemon.pid", encoding: .utf8)).flatMap {
+                pid_t($0.trimmingCharacters(in: .whitespacesAndNewlines))
+            }
         }
 
         /// Kills the daemon (if one started) and removes the folder.
@@ -65,16 +67,16 @@ import Testing
         let chainFile = directory.appendingPathComponent("chain.yaml")
         func writeChain(mtu: Int) throws {
             try """
-                apiVersion: nfv/v1
-                kind: Chain
-                metadata: { name: \(name) }
-                spec:
-                  ports:
-                    - { name: inside,  type: tap, ifname: \(inside),  namespace: \(client), address: 10.222.0.1/24, mtu: \(mtu) }
-                    - { name: outside, type: tap, ifname: \(outside), namespace: \(server), address: 10.222.0.2/24, mtu: \(mtu) }
-                  stages:
-                    - { name: fw, vnf: firewall, config: firewall.yaml }
-                """.write(to: chainFile, atomically: true, encoding: .utf8)
+            apiVersion: nfv/v1
+            kind: Chain
+            metadata: { name: \(name) }
+            spec:
+              ports:
+                - { name: inside,  type: tap, ifname: \(inside),  namespace: \(client), address: 10.222.0.1/24, mtu: \(mtu) }
+                - { name: outside, type: tap, ifname: \(outside), namespace: \(server), address: 10.222.0.2/24, mtu: \(mtu) }
+              stages:
+                - { name: fw, vnf: firewall, config: firewall.yaml }
+            """.write(to: chainFile, atomically: true, encoding: .utf8)
         }
         try writeChain(mtu: 1500)
         func ping() throws -> Bool {
@@ -93,7 +95,8 @@ import Testing
         try String(contentsOf: chainFile, encoding: .utf8).replacingOccurrences(of: "vnf: firewall", with: "vnf: firewal")
             .write(to: broken, atomically: true, encoding: .utf8)
         let brokenPlan = try orch("plan", broken.path)
-        #expect(brokenPlan.status == 1 && brokenPlan.standardError.contains("broken.yaml:9:")
+        #expect(
+            brokenPlan.status == 1 && brokenPlan.standardError.contains("broken.yaml:9:")
                 && brokenPlan.standardError.contains("did you mean \"firewall\"?"), "\(brokenPlan)")
         #expect(try orch("deploy", broken.path).status == 1)
 
@@ -111,10 +114,12 @@ import Testing
         usleep(800_000)
         try original.replacingOccurrences(
             of: "    - { name: allow-web,",
-            with: "    - { name: close-8000,     match: { proto: tcp, dstPort: 8000 }, action: drop }\n    - { name: allow-web,")
-            .write(to: firewallFile, atomically: true, encoding: .utf8)
+            with: "    - { name: close-8000,     match: { proto: tcp, dstPort: 8000 }, action: drop }\n    - { name: allow-web,"
+        )
+        .write(to: firewallFile, atomically: true, encoding: .utf8)
         let livePlan = try orch("plan", chainFile.path)
-        #expect(livePlan.status == 2 && livePlan.standardOutput.contains("update-in-place")
+        #expect(
+            livePlan.status == 2 && livePlan.standardOutput.contains("update-in-place")
                 && livePlan.standardOutput.contains("rules added: close-8000"), "\(livePlan)")
         let update = try orch("deploy", chainFile.path)
         #expect(update.status == 0 && update.standardOutput.contains("updated in place"), "\(update)")
@@ -145,7 +150,10 @@ import Testing
         let killedAt = Date()
         var restored = false
         while Date().timeIntervalSince(killedAt) < 2 {
-            if try ping() { restored = true; break }
+            if try ping() {
+                restored = true
+                break
+            }
             usleep(50_000)
         }
         let took = Date().timeIntervalSince(killedAt)
@@ -169,7 +177,9 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: "/run/netns/\(client)"))
         #expect(!FileManager.default.fileExists(atPath: "/run/netns/\(server)"))
         #expect(!FileManager.default.fileExists(atPath: "/sys/class/net/\(inside)"))
-        if let running { #expect(kill(running, 0) != 0 || (try? String(contentsOfFile: "/proc/\(running)/stat", encoding: .utf8))?.contains(") Z") == true) }
+        if let running {
+            #expect(kill(running, 0) != 0 || (try? String(contentsOfFile: "/proc/\(running)/stat", encoding: .utf8))?.contains(") Z") == true)
+        }
         #expect(!(try orch("list").standardOutput.contains(name)))
     }
 
@@ -189,17 +199,17 @@ import Testing
         }
         let never = directory.appendingPathComponent("never.yaml")
         try """
-            apiVersion: nfv/v1
-            kind: Chain
-            metadata: { name: never-\(suffix) }
-            spec:
-              ports:
-                - { name: a, type: tap, ifname: nfvtpa\(suffix), namespace: nfvt-pa\(suffix), address: 10.223.0.1/24 }
-                - { name: b, type: tap, ifname: nfvtpb\(suffix), namespace: nfvt-pb\(suffix), address: 10.223.0.2/24 }
-              stages:
-                - { name: pass, vnf: pass-through }
-              restart: { policy: never }
-            """.write(to: never, atomically: true, encoding: .utf8)
+        apiVersion: nfv/v1
+        kind: Chain
+        metadata: { name: never-\(suffix) }
+        spec:
+          ports:
+            - { name: a, type: tap, ifname: nfvtpa\(suffix), namespace: nfvt-pa\(suffix), address: 10.223.0.1/24 }
+            - { name: b, type: tap, ifname: nfvtpb\(suffix), namespace: nfvt-pb\(suffix), address: 10.223.0.2/24 }
+          stages:
+            - { name: pass, vnf: pass-through }
+          restart: { policy: never }
+        """.write(to: never, atomically: true, encoding: .utf8)
         #expect(try orch("deploy", never.path, "--wait").status == 0)
         // A second chain that claims one of its TAPs is refused, naming the owner.
         let thief = directory.appendingPathComponent("thief.yaml")
@@ -207,8 +217,9 @@ import Testing
             .replacingOccurrences(of: "ifname: nfvtpb\(suffix)", with: "ifname: nfvtpt\(suffix)")
             .write(to: thief, atomically: true, encoding: .utf8)
         let stolen = try orch("deploy", thief.path)
-        #expect(stolen.status == 1 && stolen.standardError.contains("TAP nfvtpa\(suffix) belongs to deployed chain never-\(suffix)"),
-                "\(stolen)")
+        #expect(
+            stolen.status == 1 && stolen.standardError.contains("TAP nfvtpa\(suffix) belongs to deployed chain never-\(suffix)"),
+            "\(stolen)")
         let status = try orch("status", "never-\(suffix)").standardOutput
         let pid = try #require(status.range(of: "data plane pid ").map { pid_t(status[$0.upperBound...].prefix { $0.isNumber })! })
         kill(pid, SIGKILL)
@@ -226,17 +237,17 @@ import Testing
         // "lo" is not a TAP: every start fails; the second start within a minute is the limit.
         let broken = directory.appendingPathComponent("broken.yaml")
         try """
-            apiVersion: nfv/v1
-            kind: Chain
-            metadata: { name: broken-\(suffix) }
-            spec:
-              ports:
-                - { name: a, type: tap, ifname: lo }
-                - { name: b, type: tap, ifname: nfvtpc\(suffix) }
-              stages:
-                - { name: pass, vnf: pass-through }
-              restart: { limit: 2 }
-            """.write(to: broken, atomically: true, encoding: .utf8)
+        apiVersion: nfv/v1
+        kind: Chain
+        metadata: { name: broken-\(suffix) }
+        spec:
+          ports:
+            - { name: a, type: tap, ifname: lo }
+            - { name: b, type: tap, ifname: nfvtpc\(suffix) }
+          stages:
+            - { name: pass, vnf: pass-through }
+          restart: { limit: 2 }
+        """.write(to: broken, atomically: true, encoding: .utf8)
         let failed = try orch("deploy", broken.path, "--wait")
         #expect(failed.status == 1 && failed.standardError.contains("did not come up"), "\(failed)")
         var looped = ""
@@ -269,9 +280,11 @@ import Testing
         let binary = directory.appendingPathComponent("nfv-orch").path
         try FileManager.default.copyItem(atPath: Fixtures.executablesDirectory.appendingPathComponent("nfv-orch").path, toPath: binary)
         chmod(binary, 0o755)
-        let asNobody = try HostCommand.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
-                                            "env", "NFV_ORCH_STATE_DIR=\(state)", "NFV_ORCH_SOCKET=\(socketPath)",
-                                            "NFV_ORCH_RUN_DIR=\(directory.appendingPathComponent("run").path)", binary, "list"])
+        let asNobody = try HostCommand.run([
+            "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+            "env", "NFV_ORCH_STATE_DIR=\(state)", "NFV_ORCH_SOCKET=\(socketPath)",
+            "NFV_ORCH_RUN_DIR=\(directory.appendingPathComponent("run").path)", binary, "list",
+        ])
         #expect(asNobody.status != 0 && asNobody.output.contains("permission denied"), "\(asNobody.output)")
     }
 }

@@ -43,7 +43,8 @@ import Testing
             var bytes = cases.randomElement(using: &generator)!.bytes
             guard !bytes.isEmpty else { continue }
             for _ in 0..<Int.random(in: 1...3, using: &generator) {
-                let offset = Bool.random(using: &generator)
+                let offset =
+                    Bool.random(using: &generator)
                     ? hotOffsets.randomElement(using: &generator)! : Int.random(in: 0..<bytes.count, using: &generator)
                 if offset < bytes.count { bytes[offset] = UInt8.random(in: 0...255, using: &generator) }
             }

@@ -43,9 +43,10 @@ import Testing
         var buckets = [Int](repeating: 0, count: 64)
         var seen = Set<UInt32>()
         for index in 0..<64_000 {
-            let key = FlowKey(source: IPv6Address(ipv4Mapped: IPv4Address(rawValue: 0x0A00_0000 | UInt32(index % 250))),
-                              destination: IPv6Address(ipv4Mapped: IPv4Address(192, 0, 2, 1)),
-                              sourcePort: UInt16(1024 + index / 250), destinationPort: 80, ipProtocol: IPProtocol.tcp)
+            let key = FlowKey(
+                source: IPv6Address(ipv4Mapped: IPv4Address(rawValue: 0x0A00_0000 | UInt32(index % 250))),
+                destination: IPv6Address(ipv4Mapped: IPv4Address(192, 0, 2, 1)),
+                sourcePort: UInt16(1024 + index / 250), destinationPort: 80, ipProtocol: IPProtocol.tcp)
             let hash = key.symmetricHash(with: .process)
             seen.insert(hash)
             buckets[Int(hash % 64)] += 1

@@ -67,7 +67,8 @@ import Testing
                 #expect(Int(tcp.flags.rawValue) == testCase.int("tcp_flags"))
                 #expect(tcp.headerByteCount == testCase.int("tcp_header_length"))
                 #expect(Int(tcp.checksum) == testCase.int("l4_checksum"))
-                #expect(Int(Self.transportChecksum(frame: frame, metadata: metadata, checksumOffset: 16))
+                #expect(
+                    Int(Self.transportChecksum(frame: frame, metadata: metadata, checksumOffset: 16))
                         == testCase.int("l4_checksum"), "pseudo-header checksum equals scapy's")
             } else if metadata.ipProtocol == IPProtocol.udp {
                 let udp = UDPHeader(header)
@@ -75,7 +76,8 @@ import Testing
                 #expect(Int(udp.destinationPort) == testCase.int("dport"))
                 #expect(Int(udp.checksum) == testCase.int("l4_checksum"))
                 if udp.checksum != 0, !metadata.flags.contains(.fragment) {
-                    #expect(Int(Self.transportChecksum(frame: frame, metadata: metadata, checksumOffset: 6))
+                    #expect(
+                        Int(Self.transportChecksum(frame: frame, metadata: metadata, checksumOffset: 6))
                             == testCase.int("l4_checksum"))
                 }
             } else if metadata.ipProtocol == IPProtocol.icmp {
@@ -99,13 +101,15 @@ import Testing
         if metadata.flags.contains(.ipv4) {
             let ip = IPv4Header(l3)
             segmentLength = Int(ip.totalLength) - ip.headerByteCount
-            pseudo = InternetChecksum.pseudoHeaderSum(source: ip.source, destination: ip.destination,
-                                                      protocol: metadata.ipProtocol, length: segmentLength)
+            pseudo = InternetChecksum.pseudoHeaderSum(
+                source: ip.source, destination: ip.destination,
+                protocol: metadata.ipProtocol, length: segmentLength)
         } else {
             let ip = IPv6Header(l3)
             segmentLength = Int(metadata.l3Offset) + 40 + Int(ip.payloadLength) - Int(metadata.l4Offset)
-            pseudo = InternetChecksum.pseudoHeaderSum(source: ip.source, destination: ip.destination,
-                                                      nextHeader: metadata.ipProtocol, length: segmentLength)
+            pseudo = InternetChecksum.pseudoHeaderSum(
+                source: ip.source, destination: ip.destination,
+                nextHeader: metadata.ipProtocol, length: segmentLength)
         }
         let stored = l4.loadNetworkUInt16(at: checksumOffset)
         l4.storeNetworkUInt16(0, at: checksumOffset)
@@ -119,8 +123,10 @@ import Testing
     @Test(arguments: HeaderCase.malformed)
     func malformedFrameIsClassified(_ testCase: HeaderCase) throws {
         let (reason, metadata, _) = Self.parse(testCase.bytes)
-        let transportReasons: Set<DropReason> = [.truncatedTCP, .badTCPDataOffset, .truncatedUDP, .badUDPLength, .truncatedICMP,
-                                                 .truncatedICMPv6]
+        let transportReasons: Set<DropReason> = [
+            .truncatedTCP, .badTCPDataOffset, .truncatedUDP, .badUDPLength, .truncatedICMP,
+            .truncatedICMPv6,
+        ]
         if reason == .none {
             #expect(transportReasons.contains(metadata.transportProblem) && !metadata.flags.contains(.hasL4))
             #expect(metadata.flags.contains(.ipv4) || metadata.flags.contains(.ipv6))

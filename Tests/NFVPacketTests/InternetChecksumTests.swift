@@ -33,8 +33,9 @@ import Testing
             }
             while reference > 0xFFFF { reference = (reference & 0xFFFF) + (reference >> 16) }
             let sum = bytes.withUnsafeBytes { InternetChecksum.sum($0.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!, byteCount: length) }
-            #expect(sum == UInt16(reference) || (sum == 0xFFFF && reference == 0) || (sum == 0 && reference == 0xFFFF),
-                    "length \(length)")
+            #expect(
+                sum == UInt16(reference) || (sum == 0xFFFF && reference == 0) || (sum == 0 && reference == 0xFFFF),
+                "length \(length)")
         }
     }
 

@@ -110,8 +110,11 @@ struct SeededGenerator: RandomNumberGenerator {
     /// Runs parse -> ttl -> two pass-through stages over the scapy-built mixed capture.
     static func runTTLChain(splitting sizes: @escaping () -> Int) throws -> (frames: [MemoryPort.Frame], counters: [String]) {
         let pool = PacketPool(slotCount: 1024, slotByteCount: 2048)
-        let chain = Chain(stages: [ParseStage(name: "parse"), DecrementTTLStage(name: "ttl"),
-                                   PassThroughStage(name: "a"), PassThroughStage(name: "b")], pool: pool)
+        let chain = Chain(
+            stages: [
+                ParseStage(name: "parse"), DecrementTTLStage(name: "ttl"),
+                PassThroughStage(name: "a"), PassThroughStage(name: "b"),
+            ], pool: pool)
         let input = MemoryPort(frames: try Fixtures.frames("ttl-in.pcap"))
         let output = MemoryPort()
         try Pipeline(source: input, chain: chain, sink: output, batch: PacketBatch(pool: pool)).runUntilExhausted(nextBatchSize: sizes)

@@ -1,8 +1,8 @@
+import NFVCatalog
 import NFVDescriptors
 import NFVIO
 import NFVPacket
 import NFVPipeline
-import NFVCatalog
 import NFVReplay
 import NFVTestSupport
 import Testing
@@ -17,10 +17,12 @@ import Testing
         (0..<8).map { index in
             let time = UInt64(1 + index) * 1_000_000
             return index % 2 == 0
-                ? TestFrame.ipv4(from: IPv4Address(10, 0, 1, 10), to: IPv4Address(198, 51, 100, 1), ipProtocol: IPProtocol.udp,
-                                 sourcePort: UInt16(40000 + index), destinationPort: 53, time: time)
-                : TestFrame.ipv4(from: IPv4Address(10, 20, 0, 1), to: IPv4Address(10, 20, 0, 100), ipProtocol: IPProtocol.tcp,
-                                 sourcePort: UInt16(40000 + index), destinationPort: 80, time: time)
+                ? TestFrame.ipv4(
+                    from: IPv4Address(10, 0, 1, 10), to: IPv4Address(198, 51, 100, 1), ipProtocol: IPProtocol.udp,
+                    sourcePort: UInt16(40000 + index), destinationPort: 53, time: time)
+                : TestFrame.ipv4(
+                    from: IPv4Address(10, 20, 0, 1), to: IPv4Address(10, 20, 0, 100), ipProtocol: IPProtocol.tcp,
+                    sourcePort: UInt16(40000 + index), destinationPort: 80, time: time)
         }
     }
 

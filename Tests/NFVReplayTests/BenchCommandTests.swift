@@ -9,9 +9,12 @@ import Testing
     static let binary = Fixtures.root.appendingPathComponent(".build/release/nfv-bench")
 
     @Test func measuredRunAllocatesNothingAndForwardsEverything() throws {
-        try #require(FileManager.default.isExecutableFile(atPath: Self.binary.path),
-                     "build it first: swift build -c release --product nfv-bench (make test does)")
-        for arguments in [["--packets", "100000"], ["--packets", "100000", "--flows", "100", "--expired-percent", "3", "--flow-hash", "--batch-size", "37"]] {
+        try #require(
+            FileManager.default.isExecutableFile(atPath: Self.binary.path),
+            "build it first: swift build -c release --product nfv-bench (make test does)")
+        for arguments in [
+            ["--packets", "100000"], ["--packets", "100000", "--flows", "100", "--expired-percent", "3", "--flow-hash", "--batch-size", "37"],
+        ] {
             let process = Process()
             process.executableURL = Self.binary
             process.arguments = arguments

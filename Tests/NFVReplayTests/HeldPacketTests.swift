@@ -1,7 +1,7 @@
+import NFVCatalog
 import NFVIO
 import NFVPacket
 import NFVPipeline
-import NFVCatalog
 import NFVReplay
 import NFVTestSupport
 import Testing
@@ -60,9 +60,12 @@ import Testing
     @Test func aBlockedSYNHeldForARPStillMeetsTheFirewall() throws {
         let host = IPv4Address(10, 0, 1, 50)
         let hostMAC = MACAddress(0x02, 0, 0, 0, 0x01, 0x32)
-        let telnet = TestFrame.ipv4(from: IPv4Address(203, 0, 113, 5), to: host, ipProtocol: IPProtocol.tcp, sourcePort: 5555,
-                                    destinationPort: 23, sourceMAC: MACAddress(0x02, 0, 0, 0, 0x02, 0xFE), destinationMAC: Self.wanMAC)
-        let (inside, _, chain) = try Self.run([(1, [telnet]), (0, [Self.arpReply(from: host, at: hostMAC, to: Self.lanMAC, IPv4Address(10, 0, 1, 1))])])
+        let telnet = TestFrame.ipv4(
+            from: IPv4Address(203, 0, 113, 5), to: host, ipProtocol: IPProtocol.tcp, sourcePort: 5555,
+            destinationPort: 23, sourceMAC: MACAddress(0x02, 0, 0, 0, 0x02, 0xFE), destinationMAC: Self.wanMAC)
+        let (inside, _, chain) = try Self.run([
+            (1, [telnet]), (0, [Self.arpReply(from: host, at: hostMAC, to: Self.lanMAC, IPv4Address(10, 0, 1, 1))]),
+        ])
         #expect(inside.transmitted.contains { $0.bytes[12] == 0x08 && $0.bytes[13] == 0x06 }, "the router asked for the host")
         #expect(Self.ipFrames(inside).isEmpty, "the telnet SYN never reached the inside")
         let firewall = try #require(chain.stages.firstIndex { $0.name == "fw" })
@@ -72,10 +75,20 @@ import Testing
     @Test func aQueryHeldForARPStillLeavesTranslated() throws {
         let gateway = IPv4Address(198, 51, 100, 1)
         let gatewayMAC = MACAddress(0x02, 0, 0, 0, 0x02, 0xFE)
-        let query = TestFrame.ipv4(from: IPv4Address(10, 0, 1, 10), to: IPv4Address(203, 0, 113, 53), ipProtocol: IPProtocol.udp,
-                                   destinationPort: 53, destinationMAC: Self.lanMAC)
-        let (_, outside, _) = try Self.run([(0, [query]), (1, [Self.arpReply(from: gateway, at: gatewayMAC, to: Self.wanMAC,
-                                                                            IPv4Address(198, 51, 100, 2))])])
+        let query = TestFrame.ipv4(
+            from: IPv4Address(10, 0, 1, 10), to: IPv4Address(203, 0, 113, 53), ipProtocol: IPProtocol.udp,
+            destinationPort: 53, destinationMAC: Self.lanMAC)
+        let (_, outside, _) = try Self.run([
+            (0, [query]),
+            (
+                1,
+                [
+                    Self.arpReply(
+                        from: gateway, at: gatewayMAC, to: Self.wanMAC,
+                        IPv4Address(198, 51, 100, 2))
+                ]
+            ),
+        ])
         let left = try #require(Self.ipFrames(outside).first, "the query left once the next hop answered")
         #expect(Array(left.bytes[26..<30]) == [198, 51, 100, 2], "its source is the NAT's address, not 10.0.1.10")
         #expect(Array(left.bytes[0..<6]) == [0x02, 0, 0, 0, 0x02, 0xFE], "to the next hop's MAC")

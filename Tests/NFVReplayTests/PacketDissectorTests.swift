@@ -1,5 +1,5 @@
-import NFVReplay
 import NFVPacket
+import NFVReplay
 import NFVTestSupport
 import Testing
 

@@ -14,10 +14,12 @@ import Testing
         let directory = try Fixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let output = directory.appendingPathComponent("out.pcap").path
-        let result = try CommandRunner.run("nfv-orch", [
-            "replay", chain, "--in", Fixtures.path("ttl-in.pcap"), "--out", output,
-            "--expect", Fixtures.path("ttl-expected.pcap"),
-        ])
+        let result = try CommandRunner.run(
+            "nfv-orch",
+            [
+                "replay", chain, "--in", Fixtures.path("ttl-in.pcap"), "--out", output,
+                "--expect", Fixtures.path("ttl-expected.pcap"),
+            ])
         #expect(result.status == 0, "\(result.standardError)")
         let lines = result.standardOutput.split(separator: "\n").map(String.init)
         #expect(lines.first == "chain ttl-decrement: 34 packets in, 28 packets out")
@@ -33,9 +35,11 @@ import Testing
     @Test func oneChangedFieldFailsAndIsNamed() throws {
         let directory = try Fixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let arguments = ["replay", chain, "--in", Fixtures.path("ttl-in.pcap"),
-                         "--out", directory.appendingPathComponent("out.pcap").path,
-                         "--expect", Fixtures.path("ttl-expected-one-field-changed.pcap")]
+        let arguments = [
+            "replay", chain, "--in", Fixtures.path("ttl-in.pcap"),
+            "--out", directory.appendingPathComponent("out.pcap").path,
+            "--expect", Fixtures.path("ttl-expected-one-field-changed.pcap"),
+        ]
         let failing = try CommandRunner.run("nfv-orch", arguments)
         #expect(failing.status == 1)
         let lines = failing.standardOutput.split(separator: "\n").map(String.init)
@@ -53,10 +57,12 @@ import Testing
         let rx = directory.appendingPathComponent("rx.pcap").path
         let parsed = directory.appendingPathComponent("parse.pcap").path
         let output = directory.appendingPathComponent("out.pcap").path
-        let result = try CommandRunner.run("nfv-orch", [
-            "replay", chain, "--in", Fixtures.path("ttl-in.pcapng"), "--out", output,
-            "--trace", "rx=\(rx)", "--trace", "parse=\(parsed)", "--batch-size", "5",
-        ])
+        let result = try CommandRunner.run(
+            "nfv-orch",
+            [
+                "replay", chain, "--in", Fixtures.path("ttl-in.pcapng"), "--out", output,
+                "--trace", "rx=\(rx)", "--trace", "parse=\(parsed)", "--batch-size", "5",
+            ])
         #expect(result.status == 0, "\(result.standardError)")
         let input = try Fixtures.frames("ttl-in.pcap")
         #expect(try PcapFileSource.readAll(path: rx).map(\.bytes) == input.map(\.bytes))
@@ -76,7 +82,9 @@ import Testing
             .write(to: broken, atomically: true, encoding: .utf8)
         let badChain = try CommandRunner.run("nfv-orch", ["replay", broken.path, "--in", Fixtures.path("ttl-in.pcap"), "--out", "/dev/null"])
         #expect(badChain.status == 1)
-        #expect(badChain.standardError.contains("\(broken.path):7:23: error: spec.stages[0].vnf: unknown VNF kind \"decrement-tll\"; did you mean \"decrement-ttl\"?"))
+        #expect(
+            badChain.standardError.contains(
+                "\(broken.path):7:23: error: spec.stages[0].vnf: unknown VNF kind \"decrement-tll\"; did you mean \"decrement-ttl\"?"))
 
         let notACapture = try CommandRunner.run("nfv-orch", ["replay", chain, "--in", chain, "--out", "/dev/null"])
         #expect(notACapture.status == 1)

@@ -1,8 +1,8 @@
 import Foundation
+import NFVCatalog
 import NFVIO
 import NFVPacket
 import NFVPipeline
-import NFVCatalog
 import NFVReplay
 import NFVTestSupport
 import Testing
@@ -11,8 +11,10 @@ import Testing
 /// else takes pass-through; replies (from the second port) take the same stage as their path,
 /// in reverse. The TTL of what comes out says which stage a packet passed.
 @Suite struct ServicePathTests {
-    static func udp(sourcePort: UInt16, destinationPort: UInt16, ttl: UInt8, source: UInt32 = 0x0A00_0001,
-                    destination: UInt32 = 0x0A00_0002) -> MemoryPort.Frame {
+    static func udp(
+        sourcePort: UInt16, destinationPort: UInt16, ttl: UInt8, source: UInt32 = 0x0A00_0001,
+        destination: UInt32 = 0x0A00_0002
+    ) -> MemoryPort.Frame {
         var bytes = [UInt8](repeating: 0, count: 46)
         bytes.withUnsafeMutableBytes { buffer in
             let frame = buffer.baseAddress!
@@ -36,29 +38,35 @@ import Testing
         defer { try? FileManager.default.removeItem(at: directory) }
         let file = directory.appendingPathComponent("paths.yaml")
         try """
-            apiVersion: nfv/v1
-            kind: Chain
-            metadata: { name: paths-test }
-            spec:
-              ports:
-                - { name: clients, type: tap, ifname: pt-c0 }
-                - { name: servers, type: tap, ifname: pt-s0 }
-              stages:
-                - { name: ttl,  vnf: decrement-ttl }
-                - { name: pass, vnf: pass-through }
-              paths:
-                - { name: web,   from: clients, to: servers, match: "udp,tp_dst=80", through: [ttl], priority: 100 }
-                - { name: other, from: clients, to: servers, through: [pass], priority: 10 }
-            """.write(to: file, atomically: true, encoding: .utf8)
+        apiVersion: nfv/v1
+        kind: Chain
+        metadata: { name: paths-test }
+        spec:
+          ports:
+            - { name: clients, type: tap, ifname: pt-c0 }
+            - { name: servers, type: tap, ifname: pt-s0 }
+          stages:
+            - { name: ttl,  vnf: decrement-ttl }
+            - { name: pass, vnf: pass-through }
+          paths:
+            - { name: web,   from: clients, to: servers, match: "udp,tp_dst=80", through: [ttl], priority: 100 }
+            - { name: other, from: clients, to: servers, through: [pass], priority: 10 }
+        """.write(to: file, atomically: true, encoding: .utf8)
         let loaded = try LoadedChain.load(path: file.path)
         #expect(loaded.descriptor.paths.map(\.name) == ["web", "other"])
         let pool = PacketPool(slotCount: 256)
         let chain = ChainAssembly.makeChain(loaded, pool: pool)
         #expect(chain.stages.map(\.name) == ["parse", "paths", "ttl", "pass", "paths-egress"])
-        let clients = MemoryPort(frames: [Self.udp(sourcePort: 40000, destinationPort: 80, ttl: 64),
-                                          Self.udp(sourcePort: 40001, destinationPort: 53, ttl: 64)], portNumber: 0)
-        let servers = MemoryPort(frames: [Self.udp(sourcePort: 80, destinationPort: 40000, ttl: 64),
-                                          Self.udp(sourcePort: 53, destinationPort: 40001, ttl: 64)], portNumber: 1)
+        let clients = MemoryPort(
+            frames: [
+                Self.udp(sourcePort: 40000, destinationPort: 80, ttl: 64),
+                Self.udp(sourcePort: 40001, destinationPort: 53, ttl: 64),
+            ], portNumber: 0)
+        let servers = MemoryPort(
+            frames: [
+                Self.udp(sourcePort: 80, destinationPort: 40000, ttl: 64),
+                Self.udp(sourcePort: 53, destinationPort: 40001, ttl: 64),
+            ], portNumber: 1)
         let clientsOut = MemoryPort(portNumber: 0)
         let serversOut = MemoryPort(portNumber: 1)
         try Pipeline(sources: [clients, servers], chain: chain, sinks: [clientsOut, serversOut], batch: PacketBatch(pool: pool))
@@ -82,34 +90,39 @@ import Testing
         defer { try? FileManager.default.removeItem(at: directory) }
         let file = directory.appendingPathComponent("nat-paths.yaml")
         try """
-            apiVersion: nfv/v1
-            kind: Chain
-            metadata: { name: nat-paths }
-            spec:
-              ports:
-                - { name: inside,  type: tap, ifname: np-i0 }
-                - { name: outside, type: tap, ifname: np-o0 }
-              stages:
-                - { name: ttl, vnf: decrement-ttl }
-                - { name: nat, vnf: nat, config: \(Fixtures.root.appendingPathComponent("vnf-configs/edge-nat.yaml").path) }
-              paths:
-                - { name: client, from: inside, to: outside, match: "udp,nw_src=10.0.1.10", through: [ttl, nat], priority: 100 }
-                - { name: other,  from: inside, to: outside, through: [nat], priority: 10 }
-            """.write(to: file, atomically: true, encoding: .utf8)
+        apiVersion: nfv/v1
+        kind: Chain
+        metadata: { name: nat-paths }
+        spec:
+          ports:
+            - { name: inside,  type: tap, ifname: np-i0 }
+            - { name: outside, type: tap, ifname: np-o0 }
+          stages:
+            - { name: ttl, vnf: decrement-ttl }
+            - { name: nat, vnf: nat, config: \(Fixtures.root.appendingPathComponent("vnf-configs/edge-nat.yaml").path) }
+          paths:
+            - { name: client, from: inside, to: outside, match: "udp,nw_src=10.0.1.10", through: [ttl, nat], priority: 100 }
+            - { name: other,  from: inside, to: outside, through: [nat], priority: 10 }
+        """.write(to: file, atomically: true, encoding: .utf8)
         let loaded = try LoadedChain.load(path: file.path)
         let pool = PacketPool(slotCount: 256)
         let chain = ChainAssembly.makeChain(loaded, pool: pool)
         let client: UInt32 = 0x0A00_010A  // 10.0.1.10
         let server: UInt32 = 0xCB00_7105  // 203.0.113.5
-        let insideIn = MemoryPort(frames: [Self.udp(sourcePort: 40000, destinationPort: 5000, ttl: 64, source: client, destination: server)],
-                                  portNumber: 0)
+        let insideIn = MemoryPort(
+            frames: [Self.udp(sourcePort: 40000, destinationPort: 5000, ttl: 64, source: client, destination: server)],
+            portNumber: 0)
         let insideOut = MemoryPort(portNumber: 0)
         let outsideOut = MemoryPort(portNumber: 1)
         try Pipeline(sources: [insideIn], chain: chain, sinks: [insideOut, outsideOut], batch: PacketBatch(pool: pool)).runUntilExhausted()
         let sent = try #require(outsideOut.transmitted.first)
         #expect(sent.bytes[22] == 63, "the client's path has the TTL stage")
-        let translated = sent.bytes.withUnsafeBytes { (UInt32(bigEndian: $0.loadUnaligned(fromByteOffset: 26, as: UInt32.self)),
-                                                       UInt16(bigEndian: $0.loadUnaligned(fromByteOffset: 34, as: UInt16.self))) }
+        let translated = sent.bytes.withUnsafeBytes {
+            (
+                UInt32(bigEndian: $0.loadUnaligned(fromByteOffset: 26, as: UInt32.self)),
+                UInt16(bigEndian: $0.loadUnaligned(fromByteOffset: 34, as: UInt16.self))
+            )
+        }
         #expect(translated.0 == 0xC633_6402, "SNAT to 198.51.100.2")
         // The server answers the NAT's address and port.
         let reply = Self.udp(sourcePort: 5000, destinationPort: translated.1, ttl: 64, source: server, destination: translated.0)
@@ -140,12 +153,13 @@ import Testing
             """
         var messages: [String] = []
         do { _ = try LoadedChain.descriptorLoader.parse(base, file: "p.yaml") } catch { messages = error.errors.map(\.description) }
-        #expect(messages == [
-            #"p.yaml:12:49: error: spec.paths[0].through[1]: stage "one" comes before "two" in spec.stages; list a path's stages in the chain's order (one pass over the stages serves every path)"#,
-            #"p.yaml:13:31: error: spec.paths[1].to: no port "c"; did you mean "a"?"#,
-            #"p.yaml:13:24: error: spec.paths[1].from: a path enters on the chain's first port (a), the direction its stages run forward; list "b" first among the ports, or use "to:" with symmetric"#,
-            #"p.yaml:13:68: error: spec.paths[1].through[0]: no stage "tow"; did you mean "two"?"#,
-            #"p.yaml:13:41: error: spec.paths[1].match: unknown field tp_dts; did you mean tp_dst?"#,
-        ])
+        #expect(
+            messages == [
+                #"p.yaml:12:49: error: spec.paths[0].through[1]: stage "one" comes before "two" in spec.stages; list a path's stages in the chain's order (one pass over the stages serves every path)"#,
+                #"p.yaml:13:31: error: spec.paths[1].to: no port "c"; did you mean "a"?"#,
+                #"p.yaml:13:24: error: spec.paths[1].from: a path enters on the chain's first port (a), the direction its stages run forward; list "b" first among the ports, or use "to:" with symmetric"#,
+                #"p.yaml:13:68: error: spec.paths[1].through[0]: no stage "tow"; did you mean "two"?"#,
+                #"p.yaml:13:41: error: spec.paths[1].match: unknown field tp_dts; did you mean tp_dst?"#,
+            ])
     }
 }

@@ -1,6 +1,6 @@
 import Foundation
-import NFVIO
 import NFVCatalog
+import NFVIO
 import NFVReplay
 import NFVTestSupport
 import Testing
@@ -14,31 +14,31 @@ import Testing
         let directory = try Fixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         try """
-            apiVersion: nfv/v1
-            kind: SwitchConfig
-            metadata: { name: replay-switch }
-            spec:
-              ports:
-                - { port: a, vlan: 10 }
-                - { port: b, vlan: 10 }
-                - { port: c, vlan: 20 }
-                - { port: t, trunk: [10, 20] }
-            """.write(to: directory.appendingPathComponent("switch.yaml"), atomically: true, encoding: .utf8)
+        apiVersion: nfv/v1
+        kind: SwitchConfig
+        metadata: { name: replay-switch }
+        spec:
+          ports:
+            - { port: a, vlan: 10 }
+            - { port: b, vlan: 10 }
+            - { port: c, vlan: 20 }
+            - { port: t, trunk: [10, 20] }
+        """.write(to: directory.appendingPathComponent("switch.yaml"), atomically: true, encoding: .utf8)
         let ports = ["a", "b", "c", "t"]
         let portLines = ports.map {
             "    - { name: \($0), type: pcap, rx: \(Fixtures.path("switch-\($0)-rx.pcap")), tx: \($0)-tx.pcap }"
         }.joined(separator: "\n")
         let chainFile = directory.appendingPathComponent("chain.yaml")
         try """
-            apiVersion: nfv/v1
-            kind: Chain
-            metadata: { name: switch-replay }
-            spec:
-              ports:
-            \(portLines)
-              stages:
-                - { name: sw, vnf: switch, config: switch.yaml }
-            """.write(to: chainFile, atomically: true, encoding: .utf8)
+        apiVersion: nfv/v1
+        kind: Chain
+        metadata: { name: switch-replay }
+        spec:
+          ports:
+        \(portLines)
+          stages:
+            - { name: sw, vnf: switch, config: switch.yaml }
+        """.write(to: chainFile, atomically: true, encoding: .utf8)
         for batchSize in [256, 1] {
             let report = try Replayer.run(try LoadedChain.load(path: chainFile.path), options: Replayer.Options(batchSize: batchSize))
             for port in ports {

@@ -1,7 +1,7 @@
+import NFVCatalog
 import NFVIO
 import NFVPacket
 import NFVPipeline
-import NFVCatalog
 import NFVReplay
 import NFVTestSupport
 import Testing
@@ -13,8 +13,9 @@ import Testing
 @Suite struct TinyFragmentTests {
     /// 10.0.1.10 -> 203.0.113.10, first fragment (MF, offset 0) holding 8 bytes of a TCP header.
     static var tinyFirstFragment: MemoryPort.Frame {
-        TestFrame.ipv4(from: IPv4Address(10, 0, 1, 10), to: IPv4Address(203, 0, 113, 10), ipProtocol: IPProtocol.tcp,
-                       destinationPort: 23, identification: 0x1234, fragment: 0x2000, transportBytes: 8)
+        TestFrame.ipv4(
+            from: IPv4Address(10, 0, 1, 10), to: IPv4Address(203, 0, 113, 10), ipProtocol: IPProtocol.tcp,
+            destinationPort: 23, identification: 0x1234, fragment: 0x2000, transportBytes: 8)
     }
 
     static func run(_ stages: [any Stage]) throws -> (out: [MemoryPort.Frame], chain: Chain) {

@@ -1,7 +1,7 @@
 import Foundation
+import NFVCatalog
 import NFVIO
 import NFVPacket
-import NFVCatalog
 import NFVReplay
 import NFVTestSupport
 import Testing
@@ -18,9 +18,11 @@ import Testing
 
     /// Runs the kernel side of `scenario` and then our chain of `stages` (name, vnf, config file
     /// under Tests/Fixtures/differential) over the same captures; compares both ports.
-    func compare(scenario: String, stages: [(String, String, String)],
-                 normalize: (MemoryPort.Frame) -> MemoryPort.Frame = { $0 },
-                 batchSize: Int = PacketBatch.defaultCapacity) throws -> ReplayReport {
+    func compare(
+        scenario: String, stages: [(String, String, String)],
+        normalize: (MemoryPort.Frame) -> MemoryPort.Frame = { $0 },
+        batchSize: Int = PacketBatch.defaultCapacity
+    ) throws -> ReplayReport {
         try #require(HostCommand.isRoot, "CI must run this test as root")
         let directory = try Fixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -42,16 +44,16 @@ import Testing
             "    - { name: \(name), vnf: \(vnf), config: \(configs.appendingPathComponent(config).path) }"
         }.joined(separator: "\n")
         try """
-            apiVersion: nfv/v1
-            kind: Chain
-            metadata: { name: differential }
-            spec:
-              ports:
-                - { name: inside,  type: pcap, rx: inside-rx.pcap,  tx: ours-inside-tx.pcap }
-                - { name: outside, type: pcap, rx: outside-rx.pcap, tx: ours-outside-tx.pcap }
-              stages:
-            \(stageLines)
-            """.write(to: chain, atomically: true, encoding: .utf8)
+        apiVersion: nfv/v1
+        kind: Chain
+        metadata: { name: differential }
+        spec:
+          ports:
+            - { name: inside,  type: pcap, rx: inside-rx.pcap,  tx: ours-inside-tx.pcap }
+            - { name: outside, type: pcap, rx: outside-rx.pcap, tx: ours-outside-tx.pcap }
+          stages:
+        \(stageLines)
+        """.write(to: chain, atomically: true, encoding: .utf8)
         let report = try Replayer.run(try LoadedChain.load(path: chain.path), options: Replayer.Options(batchSize: batchSize))
         for side in ["inside", "outside"] {
             let ours = try PcapFileSource.readAll(path: directory.appendingPathComponent("ours-\(side)-tx.pcap").path).map(normalize)
@@ -79,8 +81,9 @@ import Testing
     /// soon as its translation is known.
     @Test(.enabled(if: HostCommand.mayTouchTheKernel, "needs root: network namespaces and nftables"))
     func natTranslatesFragmentsAsTheKernelDoes() throws {
-        let report = try compare(scenario: "natfrag", stages: [("rtr", "router", "router.yaml"), ("nat", "nat", "nat.yaml")],
-                                 normalize: { MemoryPort.Frame(bytes: $0.bytes, timestamp: 0) })
+        let report = try compare(
+            scenario: "natfrag", stages: [("rtr", "router", "router.yaml"), ("nat", "nat", "nat.yaml")],
+            normalize: { MemoryPort.Frame(bytes: $0.bytes, timestamp: 0) })
         let nat = try #require(report.stages.first { $0.name == "nat" })
         #expect(nat.dropped == 0)
         #expect(nat.held == 2, "the second datagram's later fragments waited for its first")
@@ -96,8 +99,9 @@ import Testing
     /// position.
     @Test(.enabled(if: HostCommand.mayTouchTheKernel, "needs root: network namespaces and nftables"))
     func icmpErrorsAgreeWithTheKernel() throws {
-        let report = try compare(scenario: "icmp", stages: [("fw", "firewall", "firewall-icmp.yaml"), ("rtr", "router", "router-icmp.yaml")],
-                                 normalize: Self.withoutICMPErrorIdentification, batchSize: 1)
+        let report = try compare(
+            scenario: "icmp", stages: [("fw", "firewall", "firewall-icmp.yaml"), ("rtr", "router", "router-icmp.yaml")],
+            normalize: Self.withoutICMPErrorIdentification, batchSize: 1)
         let router = try #require(report.stages.first { $0.name == "rtr" })
         #expect(router.dropped == 3, "time exceeded, fragmentation needed and no route")
         let firewall = try #require(report.stages.first { $0.name == "fw" })

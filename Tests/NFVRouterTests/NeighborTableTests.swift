@@ -21,20 +21,24 @@ import Testing
 
     @Test func neighboursThatDifferInOneByteFillHalfTheTable() {
         for byte in 0..<4 {
-            fill((0..<256).map { IPv6Address(ipv4Mapped: IPv4Address(rawValue: 0x0A00_0000 ^ UInt32($0) << UInt32(8 * byte))) },
-                 capacity: 512, "IPv4 address byte \(byte)")
+            fill(
+                (0..<256).map { IPv6Address(ipv4Mapped: IPv4Address(rawValue: 0x0A00_0000 ^ UInt32($0) << UInt32(8 * byte))) },
+                capacity: 512, "IPv4 address byte \(byte)")
         }
         for byte in 0..<8 {
-            fill((0..<256).map { IPv6Address(high: 0xFE80_0000_0000_0000, low: 0x0200_5EFF_FE00_0001 ^ UInt64($0) << UInt64(8 * byte)) },
-                 capacity: 512, "IPv6 interface identifier byte \(byte)")
+            fill(
+                (0..<256).map { IPv6Address(high: 0xFE80_0000_0000_0000, low: 0x0200_5EFF_FE00_0001 ^ UInt64($0) << UInt64(8 * byte)) },
+                capacity: 512, "IPv6 interface identifier byte \(byte)")
         }
     }
 
     @Test func aFullTableReusesStaleEntriesAndCountsIt() {
         let table = NeighborTable(capacity: 64, queueDepth: 1, hasher: TableHash(seed: 3))
         for host in 0..<64 {
-            #expect(table.findOrCreate(IPv6Address(ipv4Mapped: IPv4Address(rawValue: 0x0A00_0000 + UInt32(host))), interface: 0,
-                                       now: 10) >= 0)
+            #expect(
+                table.findOrCreate(
+                    IPv6Address(ipv4Mapped: IPv4Address(rawValue: 0x0A00_0000 + UInt32(host))), interface: 0,
+                    now: 10) >= 0)
         }
         #expect(table.count == 64 && table.reused == 0)
         // Every entry is unresolved and stale (reachableUntil 0 < now): newcomers take stale

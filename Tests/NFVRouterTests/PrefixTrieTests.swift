@@ -14,11 +14,13 @@ import Testing
     static func reference(_ routes: [Route], high: UInt64, low: UInt64, keyBits: Int) -> UInt32? {
         var best: Route?
         for route in routes {
-            let prefix = IPPrefix(network: IPv6Address(high: route.high, low: route.low),
-                                  length: route.length + (128 - keyBits), isIPv4: keyBits == 32)
+            let prefix = IPPrefix(
+                network: IPv6Address(high: route.high, low: route.low),
+                length: route.length + (128 - keyBits), isIPv4: keyBits == 32)
             let address = IPv6Address(high: high, low: low)
             if prefix.contains(keyBits == 32 ? IPv6Address(high: 0, low: low & 0xFFFF_FFFF) : address),
-               best == nil || route.length >= best!.length {
+                best == nil || route.length >= best!.length
+            {
                 best = route
             }
         }
@@ -44,8 +46,9 @@ import Testing
                 let hostBits = UInt64.random(in: 0...UInt64(UInt32.max), using: &generator) >> UInt64(route.length)
                 address = UInt32(route.low) | UInt32(truncatingIfNeeded: hostBits)
             }
-            #expect(trie.lookup(ipv4: address) == Self.reference(routes, high: 0, low: UInt64(address), keyBits: 32),
-                    "\(IPv4Address(rawValue: address))")
+            #expect(
+                trie.lookup(ipv4: address) == Self.reference(routes, high: 0, low: UInt64(address), keyBits: 32),
+                "\(IPv4Address(rawValue: address))")
         }
     }
 
@@ -64,8 +67,9 @@ import Testing
         let trie = PrefixTrie(keyBits: 128, routes: routes.map { (($0.high, $0.low), $0.length, $0.value) })
         for _ in 0..<5_000 {
             let base = routes.randomElement(using: &generator)!
-            let address = IPv6Address(high: base.high | (Bool.random(using: &generator) ? UInt64.random(in: 0...0xFF, using: &generator) : 0),
-                                      low: base.low ^ UInt64.random(in: 0...0xFFFF, using: &generator))
+            let address = IPv6Address(
+                high: base.high | (Bool.random(using: &generator) ? UInt64.random(in: 0...0xFF, using: &generator) : 0),
+                low: base.low ^ UInt64.random(in: 0...0xFFFF, using: &generator))
             #expect(trie.lookup(ipv6: address) == Self.reference(routes, high: address.high, low: address.low, keyBits: 128), "\(address)")
         }
         #expect(trie.lookup(ipv6: IPv6Address("fe80::1")!) == nil)

@@ -14,8 +14,9 @@ import Testing
 /// quoting the packet as it arrived).
 @Suite struct RouterReplayTests {
     static func run(batchSize: Int) throws -> (report: ReplayReport, inside: [MemoryPort.Frame], outside: [MemoryPort.Frame]) {
-        let result = try TwoPortReplay.run(fixture: "router", stage: "rtr", vnf: "router", config: "vnf-configs/edge-router.yaml",
-                                           batchSize: batchSize)
+        let result = try TwoPortReplay.run(
+            fixture: "router", stage: "rtr", vnf: "router", config: "vnf-configs/edge-router.yaml",
+            batchSize: batchSize)
         return (result.report, result.inside, result.outside)
     }
 
@@ -49,7 +50,8 @@ import Testing
 
     static func router(rate: Int = 100) throws -> RouterStage {
         var configuration = try RouterConfigLoader().load(
-            path: Fixtures.root.appendingPathComponent("vnf-configs/edge-router.yaml").path).configuration
+            path: Fixtures.root.appendingPathComponent("vnf-configs/edge-router.yaml").path
+        ).configuration
         configuration.icmpErrorsPerSecond = rate
         return RouterStage(name: "rtr", configuration: configuration, portIndex: ["inside": 0, "outside": 1])
     }
@@ -77,7 +79,8 @@ import Testing
     }
 
     static func run(_ stage: RouterStage, frames: [MemoryPort.Frame], batchSize: Int = 256) throws
-        -> (chain: Chain, inside: MemoryPort, outside: MemoryPort, pool: PacketPool) {
+        -> (chain: Chain, inside: MemoryPort, outside: MemoryPort, pool: PacketPool)
+    {
         let pool = PacketPool(slotCount: 512)
         let chain = Chain(stages: [ParseStage(), stage], pool: pool, ingressStageCount: 1)
         let inside = MemoryPort(frames: frames, portNumber: 0)
@@ -147,15 +150,21 @@ import Testing
         let chain = Chain(stages: [ParseStage(), stage], pool: pool, ingressStageCount: 1)
         let first = MACAddress("02:00:00:00:02:aa")!
         let second = MACAddress("02:00:00:00:02:bb")!
-        let inside = MemoryPort(frames: [Self.udp(to: IPv4Address(203, 0, 113, 7), time: 1),
-                                         Self.udp(to: IPv4Address(203, 0, 113, 7), time: 3),
-                                         Self.udp(to: IPv4Address(203, 0, 113, 8), time: 5)], portNumber: 0)
-        let outside = MemoryPort(frames: [Self.gatewayARP(mac: first, time: 2), Self.gatewayARP(mac: second, time: 4)],
-                                 portNumber: 1)
+        let inside = MemoryPort(
+            frames: [
+                Self.udp(to: IPv4Address(203, 0, 113, 7), time: 1),
+                Self.udp(to: IPv4Address(203, 0, 113, 7), time: 3),
+                Self.udp(to: IPv4Address(203, 0, 113, 8), time: 5),
+            ], portNumber: 0)
+        let outside = MemoryPort(
+            frames: [Self.gatewayARP(mac: first, time: 2), Self.gatewayARP(mac: second, time: 4)],
+            portNumber: 1)
         // Feed in time order, one packet per batch, each from its own port.
         let sinks = [MemoryPort(portNumber: 0), MemoryPort(portNumber: 1)]
-        let order: [(MemoryPort.Frame, UInt16)] = [(inside.pending[0], 0), (outside.pending[0], 1), (inside.pending[1], 0),
-                                                   (outside.pending[1], 1), (inside.pending[2], 0)]
+        let order: [(MemoryPort.Frame, UInt16)] = [
+            (inside.pending[0], 0), (outside.pending[0], 1), (inside.pending[1], 0),
+            (outside.pending[1], 1), (inside.pending[2], 0),
+        ]
         for (frame, port) in order {
             let source = MemoryPort(frames: [frame], portNumber: port)
             try Pipeline(sources: [source], chain: chain, sinks: sinks, batch: PacketBatch(pool: pool)).runUntilExhausted()
@@ -184,7 +193,8 @@ import Testing
     }
 
     @Test func mistakesAreReportedWithPlaceAndFix() {
-        let found = errors("""
+        let found = errors(
+            """
               interfaces:
                 - { name: lan, port: inside, mac: 02:00:00:00:01:01, addresses: [10.0.1.1/24, 10.0.2.1/33] }
                 - { name: wan, port: inside, mac: 01:00:00:00:02:01, addresses: [198.51.100.2/30] }

@@ -19,8 +19,9 @@ import Testing
             match.setEthType(EtherType.ipv4)
             if Bool.random(using: &random) { match.setIPProtocol([IPProtocol.tcp, IPProtocol.udp].randomElement(using: &random)!) }
             let length = [8, 16, 24, 32].randomElement(using: &random)!
-            let address = IPv4Address(10, UInt8.random(in: 0...3, using: &random), UInt8.random(in: 0...3, using: &random),
-                                      UInt8.random(in: 0...3, using: &random))
+            let address = IPv4Address(
+                10, UInt8.random(in: 0...3, using: &random), UInt8.random(in: 0...3, using: &random),
+                UInt8.random(in: 0...3, using: &random))
             match.setIPDestination(IPPrefix(network: IPv6Address(ipv4Mapped: address), length: 96 + length, isIPv4: true))
             if match.mask.ipProtocol != 0, Bool.random(using: &random) {
                 match.setTransportDestination(UInt16.random(in: 79...81, using: &random))
@@ -35,8 +36,10 @@ import Testing
         key.ethDst = UInt64.random(in: 1...8, using: &random)
         key.ethType = Bool.random(using: &random) ? EtherType.ipv4 : EtherType.arp
         key.ipProtocol = [IPProtocol.tcp, IPProtocol.udp].randomElement(using: &random)!
-        key.ipDestination = IPv6Address(ipv4Mapped: IPv4Address(10, UInt8.random(in: 0...3, using: &random),
-                                                                UInt8.random(in: 0...3, using: &random), UInt8.random(in: 0...3, using: &random)))
+        key.ipDestination = IPv6Address(
+            ipv4Mapped: IPv4Address(
+                10, UInt8.random(in: 0...3, using: &random),
+                UInt8.random(in: 0...3, using: &random), UInt8.random(in: 0...3, using: &random)))
         key.transportDestination = UInt16.random(in: 79...81, using: &random)
         return key
     }

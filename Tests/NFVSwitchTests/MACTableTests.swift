@@ -1,7 +1,7 @@
-import NFVPacket
-import NFVSwitch
 import NFVIO
+import NFVPacket
 import NFVPipeline
+import NFVSwitch
 import NFVTestSupport
 import Testing
 
@@ -94,20 +94,23 @@ import Testing
 
     @Test func flowsThatDifferOnlyInPortsAddressBytesOrVLANsSpread() throws {
         let ports = (0..<4096).map {
-            TestFrame.ipv4(from: IPv4Address(10, 0, 0, 1), to: IPv4Address(192, 0, 2, 1), ipProtocol: IPProtocol.udp,
-                           sourcePort: UInt16(1024 + $0), destinationPort: 53)
+            TestFrame.ipv4(
+                from: IPv4Address(10, 0, 0, 1), to: IPv4Address(192, 0, 2, 1), ipProtocol: IPProtocol.udp,
+                sourcePort: UInt16(1024 + $0), destinationPort: 53)
         }
         let bytes = (0..<4096).map {
-            TestFrame.ipv4(from: IPv4Address(10, 0, UInt8($0 >> 8), UInt8($0 & 0xFF)), to: IPv4Address(192, 0, 2, 1),
-                           ipProtocol: IPProtocol.udp, destinationPort: 53)
+            TestFrame.ipv4(
+                from: IPv4Address(10, 0, UInt8($0 >> 8), UInt8($0 & 0xFF)), to: IPv4Address(192, 0, 2, 1),
+                ipProtocol: IPProtocol.udp, destinationPort: 53)
         }
         let vlans = (1...4094).map { SwitchStageTests.udp(from: 0x0200_0000_0001, to: 0x0200_0000_0002, vlan: UInt16($0), time: 1) }
         var generator = SeededGenerator(seed: 5)
         let random = (0..<4096).map { _ in
-            TestFrame.ipv4(from: IPv4Address(rawValue: UInt32.random(in: .min ... .max, using: &generator)),
-                           to: IPv4Address(rawValue: UInt32.random(in: .min ... .max, using: &generator)), ipProtocol: IPProtocol.udp,
-                           sourcePort: UInt16.random(in: 1 ... .max, using: &generator),
-                           destinationPort: UInt16.random(in: 1 ... .max, using: &generator))
+            TestFrame.ipv4(
+                from: IPv4Address(rawValue: UInt32.random(in: .min ... .max, using: &generator)),
+                to: IPv4Address(rawValue: UInt32.random(in: .min ... .max, using: &generator)), ipProtocol: IPProtocol.udp,
+                sourcePort: UInt16.random(in: 1 ... .max, using: &generator),
+                destinationPort: UInt16.random(in: 1 ... .max, using: &generator))
         }
         let baseline = try Self.hitsOnSecondPass(random)
         #expect(baseline > 0.8, "random flows: \(baseline)")

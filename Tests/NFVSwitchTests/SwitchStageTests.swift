@@ -10,8 +10,10 @@ import Testing
     static let second: UInt64 = 1_000_000_000
 
     /// An Ethernet/IPv4/UDP frame (valid IPv4 and UDP checksums, computed here from RFC 768/791).
-    static func udp(from source: UInt64, to destination: UInt64, vlan: UInt16? = nil, dstIP: IPv4Address = IPv4Address(10, 0, 0, 2),
-                    dstPort: UInt16 = 53, time: UInt64) -> MemoryPort.Frame {
+    static func udp(
+        from source: UInt64, to destination: UInt64, vlan: UInt16? = nil, dstIP: IPv4Address = IPv4Address(10, 0, 0, 2),
+        dstPort: UInt16 = 53, time: UInt64
+    ) -> MemoryPort.Frame {
         let tag = vlan == nil ? 0 : 4
         var bytes = [UInt8](repeating: 0, count: 14 + tag + 28 + 4)
         bytes.withUnsafeMutableBytes { buffer in
@@ -74,24 +76,28 @@ import Testing
     static let (a, b, c, d): (UInt64, UInt64, UInt64, UInt64) = (0x0200_0000_000A, 0x0200_0000_000B, 0x0200_0000_000C, 0x0200_0000_000D)
 
     static func l2Switch() throws -> SwitchStage {
-        SwitchStage(name: "sw", ports: [
-            .init(name: "p1", number: 1, mode: .access(vlan: 10)),
-            .init(name: "p2", number: 2, mode: .access(vlan: 10)),
-            .init(name: "p3", number: 3, mode: .access(vlan: 10)),
-            .init(name: "p4", number: 4, mode: .access(vlan: 20)),
-            .init(name: "trunk", number: 5, mode: .trunk(vlans: [10, 20], native: nil)),
-        ], flows: [try FlowSyntax.parse("priority=0,actions=normal")])
+        SwitchStage(
+            name: "sw",
+            ports: [
+                .init(name: "p1", number: 1, mode: .access(vlan: 10)),
+                .init(name: "p2", number: 2, mode: .access(vlan: 10)),
+                .init(name: "p3", number: 3, mode: .access(vlan: 10)),
+                .init(name: "p4", number: 4, mode: .access(vlan: 20)),
+                .init(name: "trunk", number: 5, mode: .trunk(vlans: [10, 20], native: nil)),
+            ], flows: [try FlowSyntax.parse("priority=0,actions=normal")])
     }
 
     @Test func learnsFloodsWithinTheVLANAndNeverReflects() throws {
         let stage = try Self.l2Switch()
-        let out = try Self.run(stage, [
-            (1, Self.udp(from: Self.a, to: Self.b, time: 1 * Self.second)),  // B unknown: flood VLAN 10
-            (2, Self.udp(from: Self.b, to: Self.a, time: 2 * Self.second)),  // A learnt on p1
-            (1, Self.udp(from: Self.a, to: Self.b, time: 3 * Self.second)),  // B learnt on p2
-            (3, Self.udp(from: Self.c, to: 0xFFFF_FFFF_FFFF, time: 4 * Self.second)),  // broadcast
-            (1, Self.udp(from: Self.d, to: Self.a, time: 5 * Self.second)),  // A is on p1 itself: not reflected
-        ])
+        let out = try Self.run(
+            stage,
+            [
+                (1, Self.udp(from: Self.a, to: Self.b, time: 1 * Self.second)),  // B unknown: flood VLAN 10
+                (2, Self.udp(from: Self.b, to: Self.a, time: 2 * Self.second)),  // A learnt on p1
+                (1, Self.udp(from: Self.a, to: Self.b, time: 3 * Self.second)),  // B learnt on p2
+                (3, Self.udp(from: Self.c, to: 0xFFFF_FFFF_FFFF, time: 4 * Self.second)),  // broadcast
+                (1, Self.udp(from: Self.d, to: Self.a, time: 5 * Self.second)),  // A is on p1 itself: not reflected
+            ])
         #expect(out[1].count == 2, "p1: B's reply and C's broadcast")
         #expect(out[2].count == 3, "p2: the first flood, A's second frame and C's broadcast")
         #expect(out[3].count == 1, "p3: only the first flood")
@@ -99,22 +105,26 @@ import Testing
         #expect(out[5].count == 2, "the trunk carries VLAN 10 floods")
         for frame in out[1] + out[2] + out[3] { #expect(frame.bytes[12] == 0x08 && frame.bytes[13] == 0x00, "access ports get untagged frames") }
         for frame in out[5] {
-            #expect(frame.bytes[12] == 0x81 && frame.bytes[13] == 0x00 && (UInt16(frame.bytes[14]) << 8 | UInt16(frame.bytes[15])) & 0x0FFF == 10,
-                    "the trunk gets VLAN 10 tags")
+            #expect(
+                frame.bytes[12] == 0x81 && frame.bytes[13] == 0x00 && (UInt16(frame.bytes[14]) << 8 | UInt16(frame.bytes[15])) & 0x0FFF == 10,
+                "the trunk gets VLAN 10 tags")
             #expect(frame.bytes[16] == 0x08 && frame.bytes[17] == 0x00)
         }
         let table = stage.macTable(now: 6 * Self.second)
-        #expect(Set(table.map { "\($0.mac)@\($0.vlan)->\($0.port)" })
+        #expect(
+            Set(table.map { "\($0.mac)@\($0.vlan)->\($0.port)" })
                 == ["\(Self.a)@10->1", "\(Self.b)@10->2", "\(Self.c)@10->3", "\(Self.d)@10->1"])
     }
 
     @Test func trunkTagsInAndAccessUntagsOut() throws {
         let stage = try Self.l2Switch()
-        let out = try Self.run(stage, [
-            (5, Self.udp(from: Self.a, to: 0xFFFF_FFFF_FFFF, vlan: 20, time: Self.second)),  // VLAN 20 broadcast from the trunk
-            (5, Self.udp(from: Self.a, to: Self.b, vlan: 30, time: 2 * Self.second)),  // VLAN 30: not carried
-            (4, Self.udp(from: Self.b, to: Self.a, vlan: 20, time: 3 * Self.second)),  // a tagged frame on an access port
-        ])
+        let out = try Self.run(
+            stage,
+            [
+                (5, Self.udp(from: Self.a, to: 0xFFFF_FFFF_FFFF, vlan: 20, time: Self.second)),  // VLAN 20 broadcast from the trunk
+                (5, Self.udp(from: Self.a, to: Self.b, vlan: 30, time: 2 * Self.second)),  // VLAN 30: not carried
+                (4, Self.udp(from: Self.b, to: Self.a, vlan: 20, time: 3 * Self.second)),  // a tagged frame on an access port
+            ])
         #expect(out[4].count == 1 && out[4][0].bytes[12] == 0x08, "VLAN 20 reaches p4 untagged")
         #expect(out[1].isEmpty && out[2].isEmpty && out[3].isEmpty && out[5].isEmpty)
         // The untagged copy is the tagged frame minus its 4-byte tag, byte for byte.
@@ -138,9 +148,11 @@ import Testing
     }
 
     @Test func rewritesKeepChecksumsValid() throws {
-        let stage = SwitchStage(name: "sw", ports: [], flows: [
-            try FlowSyntax.parse("udp,tp_dst=53,actions=mod_nw_dst:192.0.2.53,mod_tp_dst:5353,mod_dl_dst:02:00:00:00:00:35,output:2"),
-        ])
+        let stage = SwitchStage(
+            name: "sw", ports: [],
+            flows: [
+                try FlowSyntax.parse("udp,tp_dst=53,actions=mod_nw_dst:192.0.2.53,mod_tp_dst:5353,mod_dl_dst:02:00:00:00:00:35,output:2")
+            ])
         let out = try Self.run(stage, [(1, Self.udp(from: Self.a, to: Self.b, time: Self.second))])
         let frame = try #require(out[2].first)
         var rebuilt = Self.udp(from: Self.a, to: 0x0200_0000_0035, dstIP: IPv4Address(192, 0, 2, 53), dstPort: 5353, time: Self.second)
@@ -150,9 +162,11 @@ import Testing
 
     /// A rewrite never patches a corrupt header into one that looks valid (RFC 1812 5.2.2).
     @Test func anAddressRewriteDropsABadHeaderChecksum() throws {
-        let stage = SwitchStage(name: "sw", ports: [], flows: [
-            try FlowSyntax.parse("udp,tp_dst=53,actions=mod_nw_dst:192.0.2.53,output:2"),
-        ])
+        let stage = SwitchStage(
+            name: "sw", ports: [],
+            flows: [
+                try FlowSyntax.parse("udp,tp_dst=53,actions=mod_nw_dst:192.0.2.53,output:2")
+            ])
         var corrupt = Self.udp(from: Self.a, to: Self.b, time: Self.second)
         corrupt.bytes[25] &+= 1  // the IPv4 header checksum, off by one
         let out = try Self.run(stage, [(1, corrupt), (1, Self.udp(from: Self.a, to: Self.b, time: Self.second))])
@@ -160,15 +174,19 @@ import Testing
     }
 
     @Test func flowTimeoutsRemoveFlows() throws {
-        let stage = SwitchStage(name: "sw", ports: [], flows: [
-            try FlowSyntax.parse("priority=10,ip,idle_timeout=2,actions=output:2"),
-            try FlowSyntax.parse("priority=0,actions=output:3"),
-        ])
-        let out = try Self.run(stage, [
-            (1, Self.udp(from: Self.a, to: Self.b, time: 1 * Self.second)),
-            (1, Self.udp(from: Self.a, to: Self.b, time: 2 * Self.second)),
-            (1, Self.udp(from: Self.a, to: Self.b, time: 5 * Self.second)),  // idle since 2 s: gone
-        ])
+        let stage = SwitchStage(
+            name: "sw", ports: [],
+            flows: [
+                try FlowSyntax.parse("priority=10,ip,idle_timeout=2,actions=output:2"),
+                try FlowSyntax.parse("priority=0,actions=output:3"),
+            ])
+        let out = try Self.run(
+            stage,
+            [
+                (1, Self.udp(from: Self.a, to: Self.b, time: 1 * Self.second)),
+                (1, Self.udp(from: Self.a, to: Self.b, time: 2 * Self.second)),
+                (1, Self.udp(from: Self.a, to: Self.b, time: 5 * Self.second)),  // idle since 2 s: gone
+            ])
         #expect(out[2].count == 2 && out[3].count == 1)
         #expect(stage.flowsExpired == 1 && stage.flows.count == 1)
     }

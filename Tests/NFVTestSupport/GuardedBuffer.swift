@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Bytes placed so that they end exactly where an inaccessible page begins: any read past the
@@ -18,7 +18,8 @@ public final class GuardedBuffer {
         let dataPages = (bytes.count + pageSize - 1) / pageSize + 1
         mappingByteCount = (dataPages + 1) * pageSize
         guard let raw = mmap(nil, mappingByteCount, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
-              raw != MAP_FAILED else { fatalError("mmap failed") }
+            raw != MAP_FAILED
+        else { fatalError("mmap failed") }
         mapping = raw
         let guardPage = raw + dataPages * pageSize
         precondition(mprotect(guardPage, pageSize, PROT_NONE) == 0, "mprotect failed")

@@ -11,17 +11,17 @@ public struct HeaderCase: CustomTestStringConvertible, Sendable {
     public var testDescription: String { name }
 
     public func int(_ key: String) -> Int? {
-        if case let .number(value) = expectation[key] { return value }
+        if case .number(let value) = expectation[key] { return value }
         return nil
     }
 
     public func string(_ key: String) -> String? {
-        if case let .text(value) = expectation[key] { return value }
+        if case .text(let value) = expectation[key] { return value }
         return nil
     }
 
     public func bool(_ key: String) -> Bool? {
-        if case let .flag(value) = expectation[key] { return value }
+        if case .flag(let value) = expectation[key] { return value }
         return nil
     }
 
@@ -34,7 +34,7 @@ public struct HeaderCase: CustomTestStringConvertible, Sendable {
         }
         return zip(frames, list).map { frame, values in
             var name = "?"
-            if case let .text(text) = values["name"] { name = text }
+            if case .text(let text) = values["name"] { name = text }
             return HeaderCase(name: name, bytes: frame.bytes, expectation: values)
         }
     }

@@ -12,7 +12,9 @@ public final class PacedTransfer {
     public init(client: String, server: String, address: String, port: Int) throws {
         receiver = Process()
         receiver.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        receiver.arguments = ["ip", "netns", "exec", server, "python3", "-c", """
+        receiver.arguments = [
+            "ip", "netns", "exec", server, "python3", "-c",
+            """
             import hashlib, socket
             listener = socket.create_server(('\(address)', \(port)))
             connection, _ = listener.accept()
@@ -24,12 +26,15 @@ public final class PacedTransfer {
                 digest.update(chunk)
             connection.sendall(digest.hexdigest().encode())
             connection.close()
-            """]
+            """,
+        ]
         try receiver.run()
         usleep(400_000)
         sender = Process()
         sender.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        sender.arguments = ["ip", "netns", "exec", client, "python3", "-c", """
+        sender.arguments = [
+            "ip", "netns", "exec", client, "python3", "-c",
+            """
             import hashlib, os, socket, time
             data = os.urandom(4 * 1024 * 1024)
             connection = socket.create_connection(('\(address)', \(port)), timeout=10)
@@ -39,7 +44,8 @@ public final class PacedTransfer {
             connection.shutdown(socket.SHUT_WR)
             answer = connection.recv(100).decode()
             print('intact' if answer == hashlib.sha256(data).hexdigest() else 'damaged ' + answer)
-            """]
+            """,
+        ]
         sender.standardOutput = output
         sender.standardError = output
         do { try sender.run() } catch {

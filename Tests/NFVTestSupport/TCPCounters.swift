@@ -9,7 +9,8 @@ public enum TCPCounters {
     /// D-SACKed, so it does not count; a segment the path really lost does. Lower bound 0.
     public static func lostSegments(sender: String, receiver: String) throws -> Int {
         let retransmitted = try counter(sender, file: "snmp", table: "Tcp:", name: "RetransSegs")
-        let duplicates = try counter(receiver, file: "netstat", table: "TcpExt:", name: "TCPDSACKOldSent")
+        let duplicates =
+            try counter(receiver, file: "netstat", table: "TcpExt:", name: "TCPDSACKOldSent")
             + counter(receiver, file: "netstat", table: "TcpExt:", name: "TCPDSACKOfoSent")
         return retransmitted - duplicates
     }

@@ -13,13 +13,15 @@ public enum TestFrame {
     /// (0x2000: more fragments; 8: offset 64 bytes); a later fragment (non-zero offset) carries
     /// `transportBytes` of payload instead of a transport header. `transportBytes` cuts the
     /// transport header (or payload) short.
-    public static func ipv4(from source: IPv4Address, to destination: IPv4Address, ipProtocol: UInt8,
-                            sourcePort: UInt16 = 40000, destinationPort: UInt16 = 0, tcpFlags: TCPFlags = .syn,
-                            icmpType: UInt8 = 8, identifier: UInt16 = 0x4242,
-                            identification: UInt16 = 0, fragment: UInt16 = 0, ttl: UInt8 = 64,
-                            transportBytes: Int? = nil,
-                            sourceMAC: MACAddress = clientMAC, destinationMAC: MACAddress = routerMAC,
-                            time: UInt64 = 1_000_000_000) -> MemoryPort.Frame {
+    public static func ipv4(
+        from source: IPv4Address, to destination: IPv4Address, ipProtocol: UInt8,
+        sourcePort: UInt16 = 40000, destinationPort: UInt16 = 0, tcpFlags: TCPFlags = .syn,
+        icmpType: UInt8 = 8, identifier: UInt16 = 0x4242,
+        identification: UInt16 = 0, fragment: UInt16 = 0, ttl: UInt8 = 64,
+        transportBytes: Int? = nil,
+        sourceMAC: MACAddress = clientMAC, destinationMAC: MACAddress = routerMAC,
+        time: UInt64 = 1_000_000_000
+    ) -> MemoryPort.Frame {
         let headerBytes = ipProtocol == IPProtocol.tcp ? 20 : 8
         let l4Bytes = transportBytes ?? headerBytes
         var bytes = [UInt8](repeating: 0, count: 14 + 20 + l4Bytes)

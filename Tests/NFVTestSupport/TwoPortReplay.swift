@@ -1,6 +1,6 @@
 import Foundation
-import NFVIO
 import NFVCatalog
+import NFVIO
 import NFVReplay
 
 /// Replays a scapy scenario through a one-stage chain with an `inside` and an `outside` port:
@@ -20,19 +20,20 @@ public enum TwoPortReplay {
         defer { try? FileManager.default.removeItem(at: directory) }
         let file = directory.appendingPathComponent("chain.yaml")
         try """
-            apiVersion: nfv/v1
-            kind: Chain
-            metadata: { name: \(prefix)-test }
-            spec:
-              ports:
-                - { name: inside,  type: pcap, rx: \(Fixtures.path("\(prefix)-inside-rx.pcap")), tx: inside-tx.pcap }
-                - { name: outside, type: pcap, rx: \(Fixtures.path("\(prefix)-outside-rx.pcap")), tx: outside-tx.pcap }
-              stages:
-                - { name: \(stage), vnf: \(vnf), config: \(Fixtures.root.appendingPathComponent(config).path) }
-            """.write(to: file, atomically: true, encoding: .utf8)
+        apiVersion: nfv/v1
+        kind: Chain
+        metadata: { name: \(prefix)-test }
+        spec:
+          ports:
+            - { name: inside,  type: pcap, rx: \(Fixtures.path("\(prefix)-inside-rx.pcap")), tx: inside-tx.pcap }
+            - { name: outside, type: pcap, rx: \(Fixtures.path("\(prefix)-outside-rx.pcap")), tx: outside-tx.pcap }
+          stages:
+            - { name: \(stage), vnf: \(vnf), config: \(Fixtures.root.appendingPathComponent(config).path) }
+        """.write(to: file, atomically: true, encoding: .utf8)
         let report = try Replayer.run(try LoadedChain.load(path: file.path), options: Replayer.Options(batchSize: batchSize))
-        return Result(report: report,
-                      inside: try PcapFileSource.readAll(path: directory.appendingPathComponent("inside-tx.pcap").path),
-                      outside: try PcapFileSource.readAll(path: directory.appendingPathComponent("outside-tx.pcap").path))
+        return Result(
+            report: report,
+            inside: try PcapFileSource.readAll(path: directory.appendingPathComponent("inside-tx.pcap").path),
+            outside: try PcapFileSource.readAll(path: directory.appendingPathComponent("outside-tx.pcap").path))
     }
 }
