@@ -12,7 +12,7 @@ APT_PACKAGES := libpcap-dev libnl-3-dev libnl-route-3-dev libsqlite3-dev pkg-con
 BENCH_APT_PACKAGES := valgrind binutils
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps bench-deps build test demo bench bench-tap fixtures check-fixtures fuzz fuzz-build fuzz-smoke clean help
+.PHONY: all deps bench-deps build test demo bench bench-tap fixtures check-fixtures format format-check fuzz fuzz-build fuzz-smoke clean help
 
 all: build
 
@@ -22,6 +22,7 @@ help:
 	@echo "make bench    throughput, instructions per packet (callgrind) and allocation checks"
 	@echo "make bench-tap  the TAP-pair benchmark (live chains vs bare TAP forwarder vs kernel veth), as root"
 	@echo "make fixtures regenerate the scapy-built test captures"
+	@echo "make format   format the Swift sources to .swift-format (make test checks it)"
 	@echo "make fuzz     libFuzzer on every nfv-fuzz target, FUZZ_SECONDS each (default 60); make test runs 5 s each"
 
 # apt-get can fail once with a dpkg "cannot stat" error on these machines; a retry works.
@@ -58,7 +59,16 @@ check-fixtures: deps
 fixtures: deps
 	$(PYTHON) Tests/Fixtures/generate.py
 
-test: deps check-fixtures
+# The code follows .swift-format (swift-format ships with the toolchain): `make format`
+# rewrites, `make format-check` (part of make test) fails on any difference.
+SWIFT_FORMAT_PATHS := Package.swift Sources Tests
+format:
+	swift format format --in-place --recursive $(SWIFT_FORMAT_PATHS)
+
+format-check:
+	swift format lint --strict --recursive $(SWIFT_FORMAT_PATHS)
+
+test: deps check-fixtures format-check
 	swift build --build-tests
 	swift build -c release --product nfv-bench
 	swift test --skip-build
