@@ -15,7 +15,7 @@ public enum ServicePaths {
     /// The switch stage that puts packets on their paths: per path a flow from `from` with its
     /// match, and with `symmetric` one from `to` with the reversed match; then the unmatched rule.
     public static func classifier(_ descriptor: ChainDescriptor, affinity: PathAffinity? = nil) -> SwitchStage {
-        let ports = Dictionary(descriptor.ports.enumerated().map { ($1.name, UInt16($0)) }, uniquingKeysWith: { first, _ in first })
+        let ports = descriptor.portNumbers
         var flows: [FlowEntry] = []
         var targets: [SwitchStage.PathTarget] = []
         for (index, path) in descriptor.paths.enumerated() {

@@ -16,9 +16,7 @@ public struct SwitchFlowTable: Sendable {
         guard let stage = chain.descriptor.stages.first(where: { $0.vnf == VNFKind.switch.name }),
             case .switch(let configuration) = chain.configurations[stage.name]
         else { return nil }
-        let ports = Dictionary(
-            chain.descriptor.ports.enumerated().map { ($1.name, UInt16($0)) },
-            uniquingKeysWith: { first, _ in first })
+        let ports = chain.descriptor.portNumbers
         self.stageName = stage.name
         self.ports = ports
         self.flows = configuration.flows.compactMap { try? FlowSyntax.parse($0, ports: ports) }

@@ -21,8 +21,6 @@ public struct StageContext: Sendable {
 
     /// The context of `chain`'s stages.
     public init(chain: LoadedChain) {
-        var index: [String: UInt16] = [:]
-        for (number, port) in chain.descriptor.ports.enumerated() { index[port.name] = UInt16(number) }
         var addresses: [String: [IPv6Address]] = [:]
         for stage in chain.descriptor.stages {
             guard case .router(let router) = chain.configurations[stage.name] else { continue }
@@ -30,7 +28,7 @@ public struct StageContext: Sendable {
                 addresses[interface.port] = interface.addresses.map(\.address)
             }
         }
-        self.init(portIndex: index, routerAddresses: addresses)
+        self.init(portIndex: chain.descriptor.portNumbers, routerAddresses: addresses)
     }
 }
 

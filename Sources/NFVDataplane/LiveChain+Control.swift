@@ -5,7 +5,7 @@ extension LiveChain {
     /// The chain's switch stages' flows in `ovs-ofctl dump-flows` form, counters summed over
     /// the workers (ports by chain port name).
     public func dumpFlows() -> String {
-        let names = Dictionary(loaded.descriptor.ports.enumerated().map { ($1.name, UInt16($0)) }, uniquingKeysWith: { first, _ in first })
+        let names = loaded.descriptor.portNumbers
         let stages = counters().stages.filter { $0.kind == VNFKind.switch.name }
         guard !stages.isEmpty else { return "error: chain \(loaded.descriptor.name) has no switch stage" }
         return stages.map { stage in

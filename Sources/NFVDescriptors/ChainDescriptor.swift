@@ -24,6 +24,12 @@ public struct ChainDescriptor: Sendable, Equatable {
     /// `spec.unmatched`: what happens to traffic no path takes: dropped, or switched at L2.
     public var unmatched: Unmatched = .drop
 
+    /// Chain port numbers by port name: a port's number is its position in `ports` (the data
+    /// plane, replay and flows all number ports this way).
+    public var portNumbers: [String: UInt16] {
+        Dictionary(ports.enumerated().map { ($1.name, UInt16($0)) }, uniquingKeysWith: { first, _ in first })
+    }
+
     public enum Unmatched: String, Sendable, CaseIterable {
         case drop
         case `switch`

@@ -7,7 +7,7 @@ import NFVSwitch
 /// The configured flows of a chain's first switch stage, with its chain port names; for a
 /// chain with `paths:`, the flows of its generated path classifier (and each path's stages).
 func configuredFlows(_ loaded: LoadedChain) throws -> (flows: [FlowEntry], ports: FlowSyntax.PortNames, paths: [String: [String]]) {
-    let ports = Dictionary(loaded.descriptor.ports.enumerated().map { ($1.name, UInt16($0)) }, uniquingKeysWith: { first, _ in first })
+    let ports = loaded.descriptor.portNumbers
     if !loaded.descriptor.paths.isEmpty {
         let classifier = ServicePaths.classifier(loaded.descriptor)
         var stages: [String: [String]] = [:]
