@@ -148,6 +148,18 @@ import Testing
         }
     }
 
+    /// Every benchmark chain in bench/workloads/ loads with its configurations (nfv-bench and
+    /// bench/callgrind.sh run them).
+    @Test func everyBenchmarkChainLoads() throws {
+        let directory = Fixtures.root.appendingPathComponent("bench/workloads")
+        let files = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix("-chain.yaml") }
+        #expect(files.count >= 5)
+        for file in files {
+            let loaded = try LoadedChain.load(path: directory.appendingPathComponent(file).path)
+            #expect(loaded.configurations.count == loaded.descriptor.stages.count, "\(file)")
+        }
+    }
+
     /// Every chain shipped in chains/ must validate with the configurations it references, its
     /// captures present; every configuration in vnf-configs/ must validate by its kind.
     @Test func everyShippedFileValidates() throws {
