@@ -74,18 +74,20 @@ public struct IPv4Header {
     /// True when the header checksum verifies (the sum over the header is 0xFFFF). A header
     /// without options (the usual case) is summed as five 32-bit words without a loop.
     @inlinable public var isChecksumValid: Bool {
-        guard pointer.loadByte(at: 0) == 0x45 else {
-            return InternetChecksum.sum(UnsafeRawPointer(pointer), byteCount: headerByteCount) == 0xFFFF
+        @inline(__always) get {
+            guard pointer.loadByte(at: 0) == 0x45 else {
+                return InternetChecksum.sum(UnsafeRawPointer(pointer), byteCount: headerByteCount) == 0xFFFF
+            }
+            var sum = UInt64(pointer.loadUnaligned(fromByteOffset: 0, as: UInt32.self))
+            sum &+= UInt64(pointer.loadUnaligned(fromByteOffset: 4, as: UInt32.self))
+            sum &+= UInt64(pointer.loadUnaligned(fromByteOffset: 8, as: UInt32.self))
+            sum &+= UInt64(pointer.loadUnaligned(fromByteOffset: 12, as: UInt32.self))
+            sum &+= UInt64(pointer.loadUnaligned(fromByteOffset: 16, as: UInt32.self))
+            // The ones'-complement sum is all ones exactly when the plain sum is a non-zero multiple
+            // of 0xFFFF (65536 = 1 modulo 65535, so 32-bit words may be added whole, in either byte
+            // order); the first word (0x45..) makes the sum non-zero.
+            return sum % 0xFFFF == 0
         }
-        var sum = UInt64(pointer.loadUnaligned(fromByteOffset: 0, as: UInt32.self))
-        sum &+= UInt64(pointer.loadUnaligned(fromByteOffset: 4, as: UInt32.self))
-        sum &+= UInt64(pointer.loadUnaligned(fromByteOffset: 8, as: UInt32.self))
-        sum &+= UInt64(pointer.loadUnaligned(fromByteOffset: 12, as: UInt32.self))
-        sum &+= UInt64(pointer.loadUnaligned(fromByteOffset: 16, as: UInt32.self))
-        // The ones'-complement sum is all ones exactly when the plain sum is a non-zero multiple
-        // of 0xFFFF (65536 = 1 modulo 65535, so 32-bit words may be added whole, in either byte
-        // order); the first word (0x45..) makes the sum non-zero.
-        return sum % 0xFFFF == 0
     }
 
     /// Recomputes and stores the header checksum.

@@ -40,6 +40,15 @@ public final class PrefixTrie {
     /// The value of the longest prefix containing the IPv4 address `address`, or nil.
     @inlinable @inline(__always)
     public func lookup(ipv4 address: UInt32) -> UInt32? {
+        let entry = lookupEntry(ipv4: address)
+        return entry == 0 ? nil : entry &- 1
+    }
+
+    /// The value + 1 of the longest prefix containing `address`, or 0 when none does: what
+    /// `lookup(ipv4:)` returns, without the optional (a hot path folds its checks into one
+    /// comparison).
+    @inlinable @inline(__always)
+    public func lookupEntry(ipv4 address: UInt32) -> UInt32 {
         var entry = nodes[Int(address >> 16)]
         var best = entry
         var shift: UInt32 = 8
@@ -49,7 +58,7 @@ public final class PrefixTrie {
             if shift == 0 { break }
             shift &-= 8
         }
-        return best & 0xFFFF_FFFF == 0 ? nil : UInt32(truncatingIfNeeded: best) &- 1
+        return UInt32(truncatingIfNeeded: best)
     }
 
     /// The value of the longest prefix containing the IPv6 address, or nil.

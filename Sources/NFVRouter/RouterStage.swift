@@ -59,6 +59,10 @@ public final class RouterStage: Stage {
         /// The gateway's MAC in wire order, valid while `resolvedEpoch` is the table's epoch
         /// and until `resolvedUntil`.
         var gatewayWireMAC: UInt64
+        /// The Ethernet addresses as the packet carries them (gateway, then the interface), as
+        /// an 8-byte and a 4-byte store on a little-endian host: set with `gatewayWireMAC`.
+        var addressesHead: UInt64 = 0
+        var addressesTail: UInt32 = 0
         var resolvedUntil: UInt64
         var resolvedEpoch: UInt64
         /// The egress chain port.
@@ -269,6 +273,7 @@ public final class RouterStage: Stage {
             }
             let flags = packet.pointee.flags
             if flags.contains(.ipv4) {
+                if forwardIPv4Quickly(packet: packet, frame: frame, routes: routes) { continue }
                 routeIPv4(index, packet: packet, frame: frame, interface: interface, routes: routes, batch: batch, emit: emit)
             } else if flags.contains(.ipv6) {
                 routeIPv6(index, packet: packet, frame: frame, interface: interface, routes: routes, batch: batch, emit: emit)
@@ -282,6 +287,32 @@ public final class RouterStage: Stage {
     }
 
     // MARK: IPv4
+
+    /// The common case, inline: a valid unicast IPv4 packet routed through a gateway whose MAC
+    /// the route has cached, that fits the egress MTU and has TTL to spare. Returns false
+    /// without touching the packet when anything else applies; `routeIPv4` then decides.
+    @inline(__always)
+    func forwardIPv4Quickly(packet: UnsafeMutablePointer<PacketMetadata>, frame: UnsafeMutableRawPointer, routes: Routes) -> Bool {
+        let l3 = frame + Int(packet.pointee.l3Offset)
+        let ip = IPv4Header(l3)
+        let destination = l3.loadNetworkUInt32(at: 16)
+        // `entry` is the route's value + 1 (0: none); below 1 << 30 after the subtraction it is
+        // neither missing nor local nor never-forwarded.
+        let entry = routes.ipv4.lookupEntry(ipv4: destination)
+        guard destination >> 28 < 0xE, !martianFirstOctet[Int(l3.loadByte(at: 12))], ip.ttl > 1, ip.isChecksumValid,
+            entry &- 1 < Self.noForwardFlag
+        else { return false }
+        let value = entry &- 1
+        let hop = routes.nextHops[Int(value)]  // a copy: its fields stay in registers
+        guard hop.hasGateway, hop.resolvedEpoch == neighborEpoch, hop.resolvedUntil > packet.pointee.timestamp,
+            Int(ip.totalLength) <= hop.mtu
+        else { return false }
+        ip.decrementTTL()
+        frame.storeBytes(of: hop.addressesHead, as: UInt64.self)
+        frame.storeBytes(of: hop.addressesTail, toByteOffset: 8, as: UInt32.self)
+        packet.pointee.outPort = hop.port
+        return true
+    }
 
     @inline(__always)
     func routeIPv4(
@@ -438,6 +469,8 @@ public final class RouterStage: Stage {
         if slot >= 0 {
             let entry = neighbors[slot]
             hop.pointee.gatewayWireMAC = entry.wireMAC
+            hop.pointee.addressesHead = entry.wireMAC & 0xFFFF_FFFF_FFFF | hop.pointee.sourceWireMAC << 48
+            hop.pointee.addressesTail = UInt32(truncatingIfNeeded: hop.pointee.sourceWireMAC >> 16)
             hop.pointee.resolvedUntil = entry.reachableUntil
             hop.pointee.resolvedEpoch = neighborEpoch
         }

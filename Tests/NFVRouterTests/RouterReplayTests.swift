@@ -174,6 +174,61 @@ import Testing
         #expect(routed.map { MACAddress(rawValue: $0.bytes[0..<6].reduce(0) { $0 << 8 | UInt64($1) }) } == [first, first, second])
     }
 
+    /// The RFC 1071 checksum over `bytes`, computed here the plain way (not with the product's
+    /// InternetChecksum): 0 for a header whose checksum is right.
+    static func plainChecksum(_ bytes: ArraySlice<UInt8>) -> UInt16 {
+        var sum: UInt32 = 0
+        var index = bytes.startIndex
+        while index + 1 < bytes.endIndex {
+            sum += UInt32(bytes[index]) << 8 | UInt32(bytes[index + 1])
+            index += 2
+        }
+        while sum > 0xFFFF { sum = (sum & 0xFFFF) + (sum >> 16) }
+        return ~UInt16(sum)
+    }
+
+    /// A batch of packets through a gateway route whose MAC is cached (the router's inline fast
+    /// path): each leaves with the gateway's MAC, the outside interface's MAC, TTL one less and a
+    /// header checksum that verifies; the ones the fast path must not take (TTL 1, a bad
+    /// checksum) get what the RFC says; after the gateway's MAC changes, the next packet follows.
+    @Test func cachedGatewayRoutesForwardEveryPacketOfABatch() throws {
+        let stage = try Self.router()
+        let pool = PacketPool(slotCount: 256)
+        let chain = Chain(stages: [ParseStage(), stage], pool: pool, ingressStageCount: 1)
+        let first = MACAddress("02:00:00:00:02:aa")!
+        let second = MACAddress("02:00:00:00:02:bb")!
+        var batch = (0..<6).map { Self.udp(to: IPv4Address(203, 0, 113, UInt8(7 + $0 % 3)), ttl: UInt8(64 - $0), time: 3) }
+        batch.append(Self.udp(to: IPv4Address(203, 0, 113, 7), ttl: 1, time: 3))
+        var corrupt = Self.udp(to: IPv4Address(203, 0, 113, 7), time: 3)
+        corrupt.bytes[24] ^= 0x40  // the header checksum's high byte
+        batch.append(corrupt)
+        batch += (0..<3).map { _ in Self.udp(to: IPv4Address(203, 0, 113, 9), time: 3) }
+        let sinks = [MemoryPort(portNumber: 0), MemoryPort(portNumber: 1)]
+        let feeds: [([MemoryPort.Frame], UInt16)] = [
+            ([Self.udp(to: IPv4Address(203, 0, 113, 7), time: 1)], 0), ([Self.gatewayARP(mac: first, time: 2)], 1),
+            (batch, 0), ([Self.gatewayARP(mac: second, time: 4)], 1), ([Self.udp(to: IPv4Address(203, 0, 113, 7), time: 5)], 0),
+        ]
+        for (frames, port) in feeds {
+            let source = MemoryPort(frames: frames, portNumber: port)
+            try Pipeline(sources: [source], chain: chain, sinks: sinks, batch: PacketBatch(pool: pool)).runUntilExhausted()
+        }
+        let routed = sinks[1].transmitted.filter { $0.bytes[12] == 0x08 && $0.bytes[13] == 0x00 }
+        let sent =
+            [Self.udp(to: IPv4Address(203, 0, 113, 7), time: 1)] + batch.filter { $0.bytes[22] > 1 && $0 != corrupt }
+            + [Self.udp(to: IPv4Address(203, 0, 113, 7), time: 5)]
+        #expect(routed.count == sent.count)
+        for (index, (output, input)) in zip(routed, sent).enumerated() {
+            let destination = index == sent.count - 1 ? second : first
+            func mac(_ bytes: ArraySlice<UInt8>) -> MACAddress { MACAddress(rawValue: bytes.reduce(0) { $0 << 8 | UInt64($1) }) }
+            #expect(mac(output.bytes[0..<6]) == destination, "packet \(index): to the gateway")
+            #expect(mac(output.bytes[6..<12]) == MACAddress("02:00:00:00:02:01")!, "packet \(index): from the outside interface")
+            #expect(output.bytes[22] == input.bytes[22] - 1, "packet \(index): TTL")
+            #expect(Self.plainChecksum(output.bytes[14..<34]) == 0, "packet \(index): header checksum")
+            #expect(Array(output.bytes[34...]) == Array(input.bytes[34...]) && Array(output.bytes[12..<22]) == Array(input.bytes[12..<22]))
+        }
+        #expect(chain.counters[1].drops[.ttlExpired] == 1 && chain.counters[1].drops[.badIPv4Checksum] == 1)
+    }
+
     @Test func linkLocalAddressFollowsModifiedEUI64() {
         let interface = RouterInterface(name: "lan", port: "inside", mac: MACAddress("02:00:00:00:01:01")!, addresses: [])
         #expect("\(interface.linkLocal)" == "fe80::ff:fe00:101")
