@@ -288,9 +288,10 @@ public final class RouterStage: Stage {
 
     // MARK: IPv4
 
-    /// The common case, inline: a valid unicast IPv4 packet routed through a gateway whose MAC
-    /// the route has cached, that fits the egress MTU and has TTL to spare. Returns false
-    /// without touching the packet when anything else applies; `routeIPv4` then decides.
+    /// The common case, inline: a valid unicast IPv4 packet with TTL to spare that fits the
+    /// egress MTU, routed through a gateway whose MAC the route has cached or to an on-link
+    /// neighbour that is reachable. Returns false without touching the packet when anything
+    /// else applies; `routeIPv4` then decides.
     @inline(__always)
     func forwardIPv4Quickly(packet: UnsafeMutablePointer<PacketMetadata>, frame: UnsafeMutableRawPointer, routes: Routes) -> Bool {
         let l3 = frame + Int(packet.pointee.l3Offset)
@@ -304,12 +305,22 @@ public final class RouterStage: Stage {
         else { return false }
         let value = entry &- 1
         let hop = routes.nextHops[Int(value)]  // a copy: its fields stay in registers
-        guard hop.hasGateway, hop.resolvedEpoch == neighborEpoch, hop.resolvedUntil > packet.pointee.timestamp,
-            Int(ip.totalLength) <= hop.mtu
-        else { return false }
-        ip.decrementTTL()
-        frame.storeBytes(of: hop.addressesHead, as: UInt64.self)
-        frame.storeBytes(of: hop.addressesTail, toByteOffset: 8, as: UInt32.self)
+        let now = packet.pointee.timestamp
+        guard Int(ip.totalLength) <= hop.mtu else { return false }
+        if hop.hasGateway {
+            guard hop.resolvedEpoch == neighborEpoch, hop.resolvedUntil > now else { return false }
+            ip.decrementTTL()
+            frame.storeBytes(of: hop.addressesHead, as: UInt64.self)
+            frame.storeBytes(of: hop.addressesTail, toByteOffset: 8, as: UInt32.self)
+        } else {
+            let slot = neighbors.find(IPv6Address(ipv4Mapped: IPv4Address(rawValue: destination)))
+            guard slot >= 0 else { return false }
+            let neighbor = neighbors.entries + slot
+            guard neighbor.pointee.reachableUntil > now else { return false }
+            ip.decrementTTL()
+            MACAddress.storeWire(neighbor.pointee.wireMAC, to: frame, at: 0)
+            MACAddress.storeWire(hop.sourceWireMAC, to: frame, at: 6)
+        }
         packet.pointee.outPort = hop.port
         return true
     }

@@ -187,8 +187,8 @@ import Testing
         return ~UInt16(sum)
     }
 
-    /// A batch of packets through a gateway route whose MAC is cached (the router's inline fast
-    /// path): each leaves with the gateway's MAC, the outside interface's MAC, TTL one less and a
+    /// A batch of packets through a gateway route whose MAC is cached and to an on-link
+    /// neighbour (the router's inline fast path): each leaves with the gateway's MAC, the outside interface's MAC, TTL one less and a
     /// header checksum that verifies; the ones the fast path must not take (TTL 1, a bad
     /// checksum) get what the RFC says; after the gateway's MAC changes, the next packet follows.
     @Test func cachedGatewayRoutesForwardEveryPacketOfABatch() throws {
@@ -197,7 +197,9 @@ import Testing
         let chain = Chain(stages: [ParseStage(), stage], pool: pool, ingressStageCount: 1)
         let first = MACAddress("02:00:00:00:02:aa")!
         let second = MACAddress("02:00:00:00:02:bb")!
-        var batch = (0..<6).map { Self.udp(to: IPv4Address(203, 0, 113, UInt8(7 + $0 % 3)), ttl: UInt8(64 - $0), time: 3) }
+        // Through the gateway (203.0.113.x) and to the gateway itself, an on-link neighbour.
+        let destinations = [IPv4Address(203, 0, 113, 7), IPv4Address(198, 51, 100, 1), IPv4Address(203, 0, 113, 9)]
+        var batch = (0..<6).map { Self.udp(to: destinations[$0 % 3], ttl: UInt8(64 - $0), time: 3) }
         batch.append(Self.udp(to: IPv4Address(203, 0, 113, 7), ttl: 1, time: 3))
         var corrupt = Self.udp(to: IPv4Address(203, 0, 113, 7), time: 3)
         corrupt.bytes[24] ^= 0x40  // the header checksum's high byte
