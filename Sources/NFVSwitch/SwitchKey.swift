@@ -102,7 +102,7 @@ public struct SwitchKey: Hashable, Sendable {
     public static let vlanPresent: UInt16 = 0x1000
 
     /// The key of a parsed frame arriving on `inPort`.
-    @inlinable
+    @inlinable @inline(__always)
     public init(frame: UnsafeMutableRawPointer, metadata: PacketMetadata) {
         self.init()
         let flags = metadata.flags

@@ -78,6 +78,9 @@ public final class SwitchStage: Stage {
         let actionStart: UnsafeMutablePointer<Int32>
         /// packets, bytes, last hit, installed: four words per flow.
         let counters: UnsafeMutablePointer<UInt64>
+        /// Per flow: its output port when its actions are exactly one `output:PORT`, else -1
+        /// (what the inline path of `process` can finish without running the actions).
+        let singleOutput: UnsafeMutablePointer<Int32>
         let version: UInt64
         /// True when some flow has an idle or hard timeout (otherwise nothing is ever scanned).
         let hasTimeouts: Bool
@@ -120,6 +123,10 @@ public final class SwitchStage: Stage {
                 }
             }
             actionStart[sorted.count] = Int32(position)
+            singleOutput = .allocate(capacity: max(sorted.count, 1))
+            for (index, list) in compiled.enumerated() {
+                singleOutput[index] = list.count == 1 && list[0].kind == .output ? Int32(truncatingIfNeeded: list[0].operand) : -1
+            }
             counters = .allocate(capacity: max(sorted.count, 1) * 4)
             for (index, flow) in sorted.enumerated() {
                 let previous = carried[flow] ?? (0, 0, now, now)
@@ -134,6 +141,7 @@ public final class SwitchStage: Stage {
             actions.deallocate()
             actionStart.deallocate()
             counters.deallocate()
+            singleOutput.deallocate()
         }
     }
 
@@ -306,8 +314,49 @@ public final class SwitchStage: Stage {
                 batch.drop(index, reason: .notParsed)
                 continue
             }
+            if affinity == nil && forwardQuickly(index, batch: batch, now: now, tables: current) { continue }
             switchPacket(index, batch: batch, emit: emit, now: now, tables: current)
         }
+    }
+
+    /// The common case, inline: an exact-match cache hit on a table-0 flow whose only action
+    /// is one output, where neither port changes the frame's VLAN tagging (not switch ports, or
+    /// access ports of one VLAN with an untagged frame). Returns false without touching
+    /// anything otherwise; `switchPacket` then runs the whole pipeline (and fills the cache).
+    @inline(__always)
+    func forwardQuickly(_ index: Int, batch: PacketBatch, now: UInt64, tables: Tables) -> Bool {
+        let entry = batch.metadata + index
+        let frame = batch.pool.slot(entry.pointee.id) + Int(entry.pointee.dataOffset)
+        let key = SwitchKey(frame: frame, metadata: entry.pointee)
+        let inSlot = slot(of: entry.pointee.inPort)
+        var vlan: UInt16 = key.vlanTCI & SwitchKey.vlanPresent != 0 ? key.vlanTCI & 0x0FFF : 0
+        if inSlot >= 0 {
+            let access = accessVLAN[inSlot]
+            guard access >= 0, key.vlanTCI == 0 else { return false }
+            vlan = UInt16(truncatingIfNeeded: access)
+        }
+        let hash = key.hash(with: hasher)
+        var cached = cache + (Int(truncatingIfNeeded: hash) & cacheMask)
+        if !(cached.pointee.version == tables.version && cached.pointee.key == key) {
+            cached = cache + (Int(truncatingIfNeeded: hash >> 32) & cacheMask)
+            guard cached.pointee.version == tables.version && cached.pointee.key == key else { return false }
+        }
+        let flow = Int(cached.pointee.flow)
+        guard flow >= 0 else { return false }
+        let port = tables.singleOutput[flow]
+        guard port >= 0 else { return false }
+        let outSlot = slot(of: UInt16(truncatingIfNeeded: port))
+        if outSlot >= 0 {
+            // Leaves unchanged only from an access port of this VLAN to an untagged frame.
+            guard accessVLAN[outSlot] == Int32(vlan), key.vlanTCI == 0 else { return false }
+        }
+        statistics[0] &+= 1
+        let counters = tables.counters + 4 &* flow
+        counters[0] &+= 1
+        counters[1] &+= UInt64(entry.pointee.length)
+        counters[2] = now
+        entry.pointee.outPort = UInt16(truncatingIfNeeded: port)
+        return true
     }
 
     /// Table 0 through the exact-match cache: two candidate slots per key (from two halves of

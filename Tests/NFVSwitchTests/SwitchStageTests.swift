@@ -132,6 +132,47 @@ import Testing
         #expect(out[4][0].bytes == sent)
     }
 
+    /// Repeated frames of one flow hit the exact-match cache (the stage's inline path): each
+    /// still follows 802.1Q as the first did. Same VLAN access to access: unchanged; access to
+    /// an access port of another VLAN: dropped; access to a trunk: tagged; a tagged frame on an
+    /// access port: dropped; counters count every packet.
+    @Test func cachedFlowsKeepVLANRules() throws {
+        let stage = SwitchStage(
+            name: "sw",
+            ports: [
+                .init(name: "p1", number: 1, mode: .access(vlan: 10)),
+                .init(name: "p2", number: 2, mode: .access(vlan: 10)),
+                .init(name: "p4", number: 4, mode: .access(vlan: 20)),
+                .init(name: "trunk", number: 5, mode: .trunk(vlans: [10, 20], native: nil)),
+            ],
+            flows: [
+                try FlowSyntax.parse("in_port=1,actions=output:2"), try FlowSyntax.parse("in_port=2,actions=output:4"),
+                try FlowSyntax.parse("in_port=4,actions=output:5"), try FlowSyntax.parse("in_port=3,actions=output:0"),
+            ])
+        let frame = Self.udp(from: Self.a, to: Self.b, time: Self.second)
+        var frames: [(port: UInt16, frame: MemoryPort.Frame)] = []
+        for _ in 0..<4 { frames += [(1, frame), (2, frame), (4, frame), (1, Self.udp(from: Self.a, to: Self.b, vlan: 10, time: Self.second))] }
+        frames += (0..<3).map { _ in (3, frame) }  // ports 3 and 0 are not switch ports: frames pass as they are
+        let pool = PacketPool(slotCount: 512)
+        let chain = Chain(stages: [ParseStage(), stage], pool: pool, ingressStageCount: 1)
+        let sinks = (0..<6).map { MemoryPort(portNumber: UInt16($0)) }
+        for (port, frame) in frames {
+            try Pipeline(sources: [MemoryPort(frames: [frame], portNumber: port)], chain: chain, sinks: sinks, batch: PacketBatch(pool: pool))
+                .runUntilExhausted()
+        }
+        #expect(sinks[2].transmitted.count == 4 && sinks[2].transmitted.allSatisfy { $0.bytes == frame.bytes }, "p1 -> p2 unchanged")
+        #expect(sinks[0].transmitted.count == 3 && sinks[0].transmitted.allSatisfy { $0.bytes == frame.bytes }, "3 -> 0 unchanged")
+        #expect(sinks[4].transmitted.isEmpty, "p2 (VLAN 10) -> p4 (VLAN 20) never")
+        #expect(sinks[5].transmitted.count == 4, "p4 -> trunk")
+        for tagged in sinks[5].transmitted {
+            #expect(tagged.bytes[12] == 0x81 && tagged.bytes[13] == 0x00 && tagged.bytes[15] == 20, "tagged with VLAN 20")
+            #expect(Array(tagged.bytes[0..<12] + tagged.bytes[16...]) == frame.bytes)
+        }
+        #expect(chain.counters[1].drops[.switchVLANNotAllowed] == 8, "4 to the wrong VLAN, 4 tagged frames on an access port")
+        let packets = stage.flowStatistics(now: 2 * Self.second).map(\.packets)
+        #expect(packets == [4, 4, 4, 3], "every packet counted on its flow: \(packets)")
+    }
+
     @Test func aHigherPriorityFlowAddedLaterWinsOverTheCache() throws {
         let low = try FlowSyntax.parse("priority=10,ip,actions=output:2")
         let stage = SwitchStage(name: "sw", ports: [], flows: [low])
