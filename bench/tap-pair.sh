@@ -3,13 +3,15 @@
 # namespace sends 64-byte UDP frames through
 #   bare         bench/tools/tapfwd.c: copies frames between the two TAP fds, no stages
 #                (the limit of the TAP path: the same read/write system calls per frame)
+#   bare-vnet    bench/tools/tapfwd-vnet.c: the same with IFF_VNET_HDR and the offloads on,
+#                passing GSO super-frames through as they come (the limit with offloads)
 #   passthrough  nfv-dataplane running chains/bench-passthrough.yaml (parse + pass-through)
 #   four-vnf     nfv-dataplane running chains/four-vnf.yaml (firewall, LB, router, NAT)
 #   veth         the Linux kernel forwarding between the namespaces over veth pairs
 #   veth-nat     the same with an nftables masquerade (conntrack + NAT) in the router namespace
 # and the TCP throughput of iperf3 over the same paths. Delivered packets are read from the
 # sink interface's rx_packets counter; the generator (bench/tools/udpgen.c, AF_PACKET +
-# sendmmsg) runs on CPU 0, the forwarder (tapfwd or the nfv-dataplane worker) on CPU 1.
+# sendmmsg) runs on CPU 0, the forwarder (tapfwd, tapfwd-vnet or the nfv-dataplane worker) on CPU 1.
 #
 # usage: bench/tap-pair.sh [--seconds S] [--repeat R] [--flows N] [--results FILE.md]
 # Needs root. Creates namespaces nfvb-gen, nfvb-sink, nfvb-rtr and removes them on exit.
@@ -45,6 +47,7 @@ tools=.build/bench-tools
 mkdir -p "$tools"
 gcc -O2 -Wall -o "$tools/udpgen" bench/tools/udpgen.c
 gcc -O2 -Wall -o "$tools/tapfwd" bench/tools/tapfwd.c
+gcc -O2 -Wall -o "$tools/tapfwd-vnet" bench/tools/tapfwd-vnet.c
 swift build -c release --product nfv-dataplane >/dev/null
 dataplane=$(swift build -c release --show-bin-path)/nfv-dataplane
 
@@ -72,8 +75,10 @@ setup() {
     ip netns add nfvb-sink
     gen_if=nfvb-in; sink_ns=nfvb-sink; sink_if=nfvb-out
     case "$1" in
-        bare)
-            taskset -c 1 "$tools/tapfwd" nfvb-in nfvb-out --ready "$work/ready" >"$work/tapfwd.log" &
+        bare|bare-vnet)
+            rm -f "$work/ready"
+            forwarder=$tools/tapfwd; [ "$1" = bare-vnet ] && forwarder=$tools/tapfwd-vnet
+            taskset -c 1 "$forwarder" nfvb-in nfvb-out --ready "$work/ready" >"$work/tapfwd.log" &
             pids+=($!)
             wait_for "$work/ready"
             ip link set nfvb-in netns nfvb-gen
@@ -165,7 +170,7 @@ except Exception:
     print("n/a")')
 }
 
-configs=(bare passthrough four-vnf veth veth-nat)
+configs=(bare bare-vnet passthrough four-vnf veth veth-nat)
 declare -A samples offered tcp held cpus
 for round in $(seq "$repeat"); do
     for config in "${configs[@]}"; do
@@ -213,7 +218,7 @@ if [ -n "$results" ]; then
         echo "Machine: $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), kernel $(uname -r)."
         echo "Command: \`bench/tap-pair.sh --seconds $seconds --repeat $repeat --flows $flows --results $results\`"
         echo "(generator: bench/tools/udpgen.c pinned to CPU 0, $flows flows, sendmmsg batches of 64;"
-        echo "forwarder: tapfwd or the nfv-dataplane worker pinned to CPU 1 with \`--cpus 1\`, release build)."
+        echo "forwarder: tapfwd, tapfwd-vnet or the nfv-dataplane worker pinned to CPU 1 with \`--cpus 1\`, release build)."
         echo
         echo "$table"
         echo
