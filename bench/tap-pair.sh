@@ -3,6 +3,8 @@
 # namespace sends 64-byte UDP frames through
 #   bare         bench/tools/tapfwd.c: copies frames between the two TAP fds, no stages
 #                (the limit of the TAP path: the same read/write system calls per frame)
+#   bare-uring   bench/tools/tapfwd-uring.c: the same copy through one io_uring (many frames
+#                per io_uring_enter instead of a read and a write system call each)
 #   bare-vnet    bench/tools/tapfwd-vnet.c: the same with IFF_VNET_HDR and the offloads on,
 #                passing GSO super-frames through as they come (the limit with offloads)
 #   passthrough  nfv-dataplane running chains/bench-passthrough.yaml (parse + pass-through)
@@ -11,7 +13,7 @@
 #   veth-nat     the same with an nftables masquerade (conntrack + NAT) in the router namespace
 # and the TCP throughput of iperf3 over the same paths. Delivered packets are read from the
 # sink interface's rx_packets counter; the generator (bench/tools/udpgen.c, AF_PACKET +
-# sendmmsg) runs on CPU 0, the forwarder (tapfwd, tapfwd-vnet or the nfv-dataplane worker) on CPU 1.
+# sendmmsg) runs on CPU 0, the forwarder (a tapfwd or the nfv-dataplane worker) on CPU 1.
 #
 # usage: bench/tap-pair.sh [--seconds S] [--repeat R] [--flows N] [--results FILE.md]
 # Needs root. Creates namespaces nfvb-gen, nfvb-sink, nfvb-rtr and removes them on exit.
@@ -28,7 +30,7 @@ while [ $# -gt 0 ]; do
         --repeat) repeat=$2; shift 2 ;;
         --flows) flows=$2; shift 2 ;;
         --results) results=$2; shift 2 ;;
-        -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "tap-pair.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -38,6 +40,7 @@ missing=""
 command -v iperf3 >/dev/null || missing="$missing iperf3"
 command -v nft >/dev/null || missing="$missing nftables"
 command -v gcc >/dev/null || missing="$missing gcc"
+[ -e /usr/include/liburing.h ] || missing="$missing liburing-dev"
 if [ -n "$missing" ]; then
     echo "installing:$missing"
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
@@ -48,6 +51,7 @@ mkdir -p "$tools"
 gcc -O2 -Wall -o "$tools/udpgen" bench/tools/udpgen.c
 gcc -O2 -Wall -o "$tools/tapfwd" bench/tools/tapfwd.c
 gcc -O2 -Wall -o "$tools/tapfwd-vnet" bench/tools/tapfwd-vnet.c
+gcc -O2 -Wall -o "$tools/tapfwd-uring" bench/tools/tapfwd-uring.c -luring
 swift build -c release --product nfv-dataplane >/dev/null
 dataplane=$(swift build -c release --show-bin-path)/nfv-dataplane
 
@@ -75,9 +79,9 @@ setup() {
     ip netns add nfvb-sink
     gen_if=nfvb-in; sink_ns=nfvb-sink; sink_if=nfvb-out
     case "$1" in
-        bare|bare-vnet)
+        bare|bare-uring|bare-vnet)
             rm -f "$work/ready"
-            forwarder=$tools/tapfwd; [ "$1" = bare-vnet ] && forwarder=$tools/tapfwd-vnet
+            forwarder=$tools/tapfwd${1#bare}
             taskset -c 1 "$forwarder" nfvb-in nfvb-out --ready "$work/ready" >"$work/tapfwd.log" &
             pids+=($!)
             wait_for "$work/ready"
@@ -170,7 +174,7 @@ except Exception:
     print("n/a")')
 }
 
-configs=(bare bare-vnet passthrough four-vnf veth veth-nat)
+configs=(bare bare-uring bare-vnet passthrough four-vnf veth veth-nat)
 declare -A samples offered tcp held cpus
 for round in $(seq "$repeat"); do
     for config in "${configs[@]}"; do
@@ -195,15 +199,17 @@ done
 
 median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 bare=$(echo "${samples[bare]}" | median)
+uring=$(echo "${samples[bare-uring]}" | median)
+ratio() { awk -v v="$1" -v b="$2" 'BEGIN { if (v == "n/a" || b == "n/a" || b == 0) print "n/a"; else printf "%.2fx", v / b }'; }
 table=$(
-    printf '| path | delivered 64-byte UDP (Mpps, median of %s) | runs (pps) | vs bare TAP forwarder | generator held back (ENOBUFS calls, median) | CPU busy (last run) | iperf3 TCP (Gbit/s) |\n' "$repeat"
-    printf '|---|---:|---|---:|---:|---|---:|\n'
+    printf '| path | delivered 64-byte UDP (Mpps, median of %s) | runs (pps) | vs read/write forwarder | vs io_uring forwarder | generator held back (ENOBUFS calls, median) | CPU busy (last run) | iperf3 TCP (Gbit/s) | TCP vs vnet-hdr forwarder |\n' "$repeat"
+    printf '|---|---:|---|---:|---:|---:|---|---:|---:|\n'
     for config in "${configs[@]}"; do
         value=$(echo "${samples[$config]}" | median)
-        printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$config" \
+        printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$config" \
             "$(awk -v v="$value" 'BEGIN { printf "%.3f", v / 1e6 }')" "$(echo ${samples[$config]} | tr ' ' ',')" \
-            "$(awk -v v="$value" -v b="$bare" 'BEGIN { printf "%.1f%%", 100 * v / b }')" \
-            "$(echo "${held[$config]}" | median)" "${cpus[$config]}" "${tcp[$config]}"
+            "$(ratio "$value" "$bare")" "$(ratio "$value" "$uring")" \
+            "$(echo "${held[$config]}" | median)" "${cpus[$config]}" "${tcp[$config]}" "$(ratio "${tcp[$config]}" "${tcp[bare-vnet]}")"
     done
 )
 echo "$table"
@@ -218,7 +224,7 @@ if [ -n "$results" ]; then
         echo "Machine: $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), kernel $(uname -r)."
         echo "Command: \`bench/tap-pair.sh --seconds $seconds --repeat $repeat --flows $flows --results $results\`"
         echo "(generator: bench/tools/udpgen.c pinned to CPU 0, $flows flows, sendmmsg batches of 64;"
-        echo "forwarder: tapfwd, tapfwd-vnet or the nfv-dataplane worker pinned to CPU 1 with \`--cpus 1\`, release build)."
+        echo "forwarder: tapfwd, tapfwd-uring, tapfwd-vnet or the nfv-dataplane worker pinned to CPU 1 with \`--cpus 1\`, release build)."
         echo
         echo "$table"
         echo
