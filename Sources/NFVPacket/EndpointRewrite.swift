@@ -1,4 +1,5 @@
-/// Rewrites one end (source or destination) of a parsed IPv4 packet in place: its address, its
+/// Rewrites one end (source or destination) of a parsed IPv4 packet in place, through the
+/// header views (`IPv4Header`, `TCPHeader`, `UDPHeader`, `ICMPHeader`): its address, its
 /// TCP/UDP port or ICMP query identifier, or both, with every checksum patched incrementally
 /// (RFC 1624) rather than recomputed:
 ///
@@ -31,26 +32,37 @@ public enum EndpointRewrite {
         _ end: End, of frame: UnsafeMutableRawPointer, packet: PacketMetadata, ipProtocol: UInt8,
         address: UInt32, port: UInt16
     ) {
-        let l3 = frame + Int(packet.l3Offset)
+        let oldAddress = swapAddress(end, of: IPv4Header(frame + Int(packet.l3Offset)), to: address)
         let l4 = frame + Int(packet.l4Offset)
-        let oldAddress = l3.loadNetworkUInt32(at: end.addressOffset)
-        l3.storeNetworkUInt32(address, at: end.addressOffset)
-        l3.storeNetworkUInt16(InternetChecksum.updated(l3.loadNetworkUInt16(at: 10), old: oldAddress, new: address), at: 10)
         switch ipProtocol {
-        case IPProtocol.tcp, IPProtocol.udp:
-            let oldPort = l4.loadNetworkUInt16(at: end.portOffset)
-            l4.storeNetworkUInt16(port, at: end.portOffset)
-            let checksumOffset = ipProtocol == IPProtocol.tcp ? 16 : 6
-            let checksum = l4.loadNetworkUInt16(at: checksumOffset)
-            if ipProtocol == IPProtocol.udp && checksum == 0 { return }
+        case IPProtocol.tcp:
+            let tcp = TCPHeader(l4)
+            let oldPort = end == .source ? tcp.sourcePort : tcp.destinationPort
+            if end == .source { tcp.sourcePort = port } else { tcp.destinationPort = port }
             // The address is in the pseudo-header, the port in the segment: one update for both.
-            let patched = InternetChecksum.updated(checksum, oldAddress: oldAddress, newAddress: address, oldPort: oldPort, newPort: port)
-            l4.storeNetworkUInt16(ipProtocol == IPProtocol.udp && patched == 0 ? 0xFFFF : patched, at: checksumOffset)
+            tcp.checksum = InternetChecksum.updated(tcp.checksum, oldAddress: oldAddress, newAddress: address, oldPort: oldPort, newPort: port)
+        case IPProtocol.udp:
+            let udp = UDPHeader(l4)
+            let oldPort = end == .source ? udp.sourcePort : udp.destinationPort
+            if end == .source { udp.sourcePort = port } else { udp.destinationPort = port }
+            guard udp.checksum != 0 else { return }
+            let patched = InternetChecksum.updated(udp.checksum, oldAddress: oldAddress, newAddress: address, oldPort: oldPort, newPort: port)
+            udp.checksum = patched == 0 ? 0xFFFF : patched
         default:
-            let oldIdentifier = l4.loadNetworkUInt16(at: icmpIdentifierOffset)
-            l4.storeNetworkUInt16(port, at: icmpIdentifierOffset)
-            l4.storeNetworkUInt16(InternetChecksum.updated(l4.loadNetworkUInt16(at: 2), old: oldIdentifier, new: port), at: 2)
+            let icmp = ICMPHeader(l4)
+            let oldIdentifier = icmp.identifier
+            icmp.identifier = port
+            icmp.checksum = InternetChecksum.updated(icmp.checksum, old: oldIdentifier, new: port)
         }
+    }
+
+    /// Writes `address` at `end` of `ip` with the header checksum updated; returns the old one.
+    @inlinable @inline(__always)
+    static func swapAddress(_ end: End, of ip: IPv4Header, to address: UInt32) -> UInt32 {
+        let old = end == .source ? ip.source.rawValue : ip.destination.rawValue
+        if end == .source { ip.source = IPv4Address(rawValue: address) } else { ip.destination = IPv4Address(rawValue: address) }
+        ip.checksum = InternetChecksum.updated(ip.checksum, old: old, new: address)
+        return old
     }
 
     /// Replaces the address and the TCP/UDP port at `end` with values in packet byte order,
@@ -79,10 +91,7 @@ public enum EndpointRewrite {
     /// checksum when the packet carries that header (ICMP's does not cover addresses).
     @inlinable @inline(__always)
     public static func rewriteAddress(_ end: End, of frame: UnsafeMutableRawPointer, packet: PacketMetadata, address: UInt32) {
-        let l3 = frame + Int(packet.l3Offset)
-        let old = l3.loadNetworkUInt32(at: end.addressOffset)
-        l3.storeNetworkUInt32(address, at: end.addressOffset)
-        l3.storeNetworkUInt16(InternetChecksum.updated(l3.loadNetworkUInt16(at: 10), old: old, new: address), at: 10)
+        let old = swapAddress(end, of: IPv4Header(frame + Int(packet.l3Offset)), to: address)
         guard packet.flags.contains(.hasL4) else { return }
         patchTransportChecksum(of: frame, packet: packet) { InternetChecksum.updated($0, old: old, new: address) }
     }
@@ -91,9 +100,10 @@ public enum EndpointRewrite {
     @inlinable @inline(__always)
     public static func rewritePort(_ end: End, of frame: UnsafeMutableRawPointer, packet: PacketMetadata, port: UInt16) {
         guard packet.flags.contains(.hasL4), packet.ipProtocol == IPProtocol.tcp || packet.ipProtocol == IPProtocol.udp else { return }
-        let l4 = frame + Int(packet.l4Offset)
-        let old = l4.loadNetworkUInt16(at: end.portOffset)
-        l4.storeNetworkUInt16(port, at: end.portOffset)
+        // TCP and UDP both start with the source and destination ports.
+        let ports = UDPHeader(frame + Int(packet.l4Offset))
+        let old = end == .source ? ports.sourcePort : ports.destinationPort
+        if end == .source { ports.sourcePort = port } else { ports.destinationPort = port }
         patchTransportChecksum(of: frame, packet: packet) { InternetChecksum.updated($0, old: old, new: port) }
     }
 
@@ -103,12 +113,13 @@ public enum EndpointRewrite {
         let l4 = frame + Int(packet.l4Offset)
         switch packet.ipProtocol {
         case IPProtocol.tcp:
-            l4.storeNetworkUInt16(update(l4.loadNetworkUInt16(at: 16)), at: 16)
+            let tcp = TCPHeader(l4)
+            tcp.checksum = update(tcp.checksum)
         case IPProtocol.udp:
-            let checksum = l4.loadNetworkUInt16(at: 6)
-            guard checksum != 0 else { return }
-            let patched = update(checksum)
-            l4.storeNetworkUInt16(patched == 0 ? 0xFFFF : patched, at: 6)
+            let udp = UDPHeader(l4)
+            guard udp.checksum != 0 else { return }
+            let patched = update(udp.checksum)
+            udp.checksum = patched == 0 ? 0xFFFF : patched
         default:
             break
         }
