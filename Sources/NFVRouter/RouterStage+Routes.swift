@@ -64,7 +64,7 @@ extension RouterStage {
             let interface = interfaces[hop.interface]
             return NextHop(
                 gateway: hop.gateway ?? .unspecified, sourceWireMAC: interface.mac.wireValue, mtu: interface.mtu,
-                interface: Int32(hop.interface), gatewayWireMAC: 0, resolvedUntil: 0, resolvedEpoch: 0,
+                interface: Int32(hop.interface), resolvedUntil: 0, resolvedEpoch: 0,
                 port: portIndex[interface.port] ?? UInt16.max,
                 hasGateway: hop.gateway != nil)
         }

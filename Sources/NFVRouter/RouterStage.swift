@@ -56,11 +56,9 @@ public final class RouterStage: Stage {
         var mtu: Int
         /// The egress interface.
         var interface: Int32
-        /// The gateway's MAC in wire order, valid while `resolvedEpoch` is the table's epoch
-        /// and until `resolvedUntil`.
-        var gatewayWireMAC: UInt64
-        /// The Ethernet addresses as the packet carries them (gateway, then the interface), as
-        /// an 8-byte and a 4-byte store on a little-endian host: set with `gatewayWireMAC`.
+        /// The Ethernet addresses as the packet carries them (the gateway's MAC, then the
+        /// interface's), as one 8-byte and one 4-byte store on a little-endian host; valid while
+        /// `resolvedEpoch` is the table's epoch and until `resolvedUntil`.
         var addressesHead: UInt64 = 0
         var addressesTail: UInt32 = 0
         var resolvedUntil: UInt64
@@ -374,8 +372,8 @@ public final class RouterStage: Stage {
         frame: UnsafeMutableRawPointer, batch: PacketBatch, emit: PacketBatch
     ) {
         if hop.pointee.resolvedEpoch == neighborEpoch && hop.pointee.resolvedUntil > packet.pointee.timestamp {
-            MACAddress.storeWire(hop.pointee.sourceWireMAC, to: frame, at: 6)
-            MACAddress.storeWire(hop.pointee.gatewayWireMAC, to: frame, at: 0)
+            frame.storeBytes(of: hop.pointee.addressesHead, as: UInt64.self)
+            frame.storeBytes(of: hop.pointee.addressesTail, toByteOffset: 8, as: UInt32.self)
             packet.pointee.outPort = hop.pointee.port
             return
         }
@@ -383,7 +381,6 @@ public final class RouterStage: Stage {
         let slot = neighbors.find(gateway)
         if slot >= 0 {
             let entry = neighbors[slot]
-            hop.pointee.gatewayWireMAC = entry.wireMAC
             hop.pointee.addressesHead = entry.wireMAC & 0xFFFF_FFFF_FFFF | hop.pointee.sourceWireMAC << 48
             hop.pointee.addressesTail = UInt32(truncatingIfNeeded: hop.pointee.sourceWireMAC >> 16)
             hop.pointee.resolvedUntil = entry.reachableUntil

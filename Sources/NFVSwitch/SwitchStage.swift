@@ -200,12 +200,14 @@ public final class SwitchStage: Stage {
         if !tables.clockStarted { startClock(now) }
         if now >= nextExpiryCheck { expireFlows(now: now) }
         let current = tables
+        // Chains with paths remember each connection's path: the full path does that.
+        let quickPathAllowed = affinity == nil
         for index in 0..<count {
             guard batch.metadata[index].flags.contains(.parsed) else {
                 batch.drop(index, reason: .notParsed)
                 continue
             }
-            if affinity == nil && forwardQuickly(index, batch: batch, now: now, tables: current) { continue }
+            if quickPathAllowed && forwardQuickly(index, batch: batch, now: now, tables: current) { continue }
             switchPacket(index, batch: batch, emit: emit, now: now, tables: current)
         }
     }
