@@ -14,37 +14,16 @@
 // then prints its counters. The TAPs are not persistent: the kernel removes them on exit.
 //
 // usage: tapfwd-uring IFNAME_A IFNAME_B [--ready FILE]   (link with -luring)
-#define _GNU_SOURCE
+#include "tap.h"  // first: it defines _GNU_SOURCE
+
 #include <errno.h>
-#include <fcntl.h>
 #include <liburing.h>
-#include <linux/if_tun.h>
-#include <net/if.h>
-#include <signal.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <unistd.h>
 
 // The kernel's opcode for a multishot read (after IORING_OP_SENDMSG_ZC).
 #define OP_READ_MULTISHOT (IORING_OP_SENDMSG_ZC + 1)
 _Static_assert(IORING_OP_SENDMSG_ZC == 48, "io_uring opcode numbering");
-
-static volatile sig_atomic_t stopping = 0;
-static void on_signal(int signal) { (void)signal; stopping = 1; }
-
-static int tap_open(const char *name) {
-    int fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
-    if (fd < 0) return -1;
-    struct ifreq request;
-    memset(&request, 0, sizeof request);
-    request.ifr_flags = IFF_TAP | IFF_NO_PI;
-    strncpy(request.ifr_name, name, IFNAMSIZ - 1);
-    if (ioctl(fd, TUNSETIFF, &request) < 0) { close(fd); return -1; }
-    return fd;
-}
 
 #define BUFFERS 256  // per side, a power of two
 #define FRAME_CAPACITY 2048
@@ -86,8 +65,8 @@ static int setup_buffers(struct io_uring *ring, int side) {
 
 int main(int argc, char **argv) {
     if (argc < 3) { fprintf(stderr, "usage: tapfwd-uring IFNAME_A IFNAME_B [--ready FILE]\n"); return 2; }
-    fds[0] = tap_open(argv[1]);
-    fds[1] = tap_open(argv[2]);
+    fds[0] = tap_open(argv[1], 0, 1);
+    fds[1] = tap_open(argv[2], 0, 1);
     if (fds[0] < 0 || fds[1] < 0) { perror("tapfwd-uring: TAP"); return 1; }
     struct io_uring ring;
     int status = io_uring_queue_init(4 * BUFFERS, &ring, 0);
@@ -98,9 +77,7 @@ int main(int argc, char **argv) {
         arm_read(&ring, side);
     }
     io_uring_submit(&ring);
-    signal(SIGINT, on_signal);
-    signal(SIGTERM, on_signal);
-    if (argc >= 5 && !strcmp(argv[3], "--ready")) { FILE *ready = fopen(argv[4], "w"); if (ready) fclose(ready); }
+    started(argc, argv);
     struct __kernel_timespec timeout = {.tv_sec = 0, .tv_nsec = 50 * 1000 * 1000};
     while (!stopping) {
         struct io_uring_cqe *cqe;

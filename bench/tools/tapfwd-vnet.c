@@ -10,35 +10,21 @@
 // Runs until SIGINT/SIGTERM, then prints its counters (frames and GSO frames forwarded).
 //
 // usage: tapfwd-vnet IFNAME_A IFNAME_B [--ready FILE]
-#define _GNU_SOURCE
+#include "tap.h"  // first: it defines _GNU_SOURCE
+
 #include <errno.h>
-#include <fcntl.h>
-#include <linux/if_tun.h>
 #include <linux/virtio_net.h>
-#include <net/if.h>
 #include <poll.h>
-#include <signal.h>
-#include <stdio.h>
-#include <string.h>
-#include <sys/ioctl.h>
-#include <unistd.h>
 
 #ifndef TUN_F_USO4
 #define TUN_F_USO4 0x20
 #define TUN_F_USO6 0x40
 #endif
 
-static volatile sig_atomic_t stopping = 0;
-static void on_signal(int signal) { (void)signal; stopping = 1; }
-
-static int tap_open(const char *name) {
-    int fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+// A TAP with IFF_VNET_HDR and every offload the kernel takes.
+static int vnet_tap_open(const char *name) {
+    int fd = tap_open(name, IFF_VNET_HDR, 1);
     if (fd < 0) return -1;
-    struct ifreq request;
-    memset(&request, 0, sizeof request);
-    request.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
-    strncpy(request.ifr_name, name, IFNAMSIZ - 1);
-    if (ioctl(fd, TUNSETIFF, &request) < 0) { close(fd); return -1; }
     unsigned long offloads = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 | TUN_F_TSO_ECN;
     // USO (UDP segmentation) exists from Linux 6.2; older kernels refuse the flag.
     if (ioctl(fd, TUNSETOFFLOAD, offloads | TUN_F_USO4 | TUN_F_USO6) < 0 && ioctl(fd, TUNSETOFFLOAD, offloads) < 0) {
@@ -82,11 +68,9 @@ static int burst(int from, int to, int direction) {
 
 int main(int argc, char **argv) {
     if (argc < 3) { fprintf(stderr, "usage: tapfwd-vnet IFNAME_A IFNAME_B [--ready FILE]\n"); return 2; }
-    int a = tap_open(argv[1]), b = tap_open(argv[2]);
+    int a = vnet_tap_open(argv[1]), b = vnet_tap_open(argv[2]);
     if (a < 0 || b < 0) { perror("tapfwd-vnet: TAP"); return 1; }
-    signal(SIGINT, on_signal);
-    signal(SIGTERM, on_signal);
-    if (argc >= 5 && !strcmp(argv[3], "--ready")) { FILE *ready = fopen(argv[4], "w"); if (ready) fclose(ready); }
+    started(argc, argv);
     struct pollfd pollers[2] = {{a, POLLIN, 0}, {b, POLLIN, 0}};
     while (!stopping) {
         int moved = burst(a, b, 0) + burst(b, a, 1);

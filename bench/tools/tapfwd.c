@@ -7,31 +7,10 @@
 // removes them when tapfwd exits.
 //
 // usage: tapfwd IFNAME_A IFNAME_B [--ready FILE]
-#define _GNU_SOURCE
+#include "tap.h"  // first: it defines _GNU_SOURCE
+
 #include <errno.h>
-#include <fcntl.h>
-#include <linux/if_tun.h>
-#include <net/if.h>
 #include <poll.h>
-#include <signal.h>
-#include <stdio.h>
-#include <string.h>
-#include <sys/ioctl.h>
-#include <unistd.h>
-
-static volatile sig_atomic_t stopping = 0;
-static void on_signal(int signal) { (void)signal; stopping = 1; }
-
-static int tap_open(const char *name) {
-    int fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
-    if (fd < 0) return -1;
-    struct ifreq request;
-    memset(&request, 0, sizeof request);
-    request.ifr_flags = IFF_TAP | IFF_NO_PI;
-    strncpy(request.ifr_name, name, IFNAMSIZ - 1);
-    if (ioctl(fd, TUNSETIFF, &request) < 0) { close(fd); return -1; }
-    return fd;
-}
 
 static unsigned long long forwarded[2], refused[2];
 
@@ -66,11 +45,9 @@ static int burst(int from, int to, int direction) {
 
 int main(int argc, char **argv) {
     if (argc < 3) { fprintf(stderr, "usage: tapfwd IFNAME_A IFNAME_B [--ready FILE]\n"); return 2; }
-    int a = tap_open(argv[1]), b = tap_open(argv[2]);
+    int a = tap_open(argv[1], 0, 1), b = tap_open(argv[2], 0, 1);
     if (a < 0 || b < 0) { perror("tapfwd: TAP"); return 1; }
-    signal(SIGINT, on_signal);
-    signal(SIGTERM, on_signal);
-    if (argc >= 5 && !strcmp(argv[3], "--ready")) { FILE *ready = fopen(argv[4], "w"); if (ready) fclose(ready); }
+    started(argc, argv);
     struct pollfd pollers[2] = {{a, POLLIN, 0}, {b, POLLIN, 0}};
     while (!stopping) {
         int moved = burst(a, b, 0) + burst(b, a, 1);
