@@ -22,9 +22,6 @@ public struct SwitchFlowTable: Sendable {
         self.flows = configuration.flows.compactMap { try? FlowSyntax.parse($0, ports: ports) }
     }
 
-    /// How many flows the table holds.
-    public var count: Int { flows.count }
-
     /// Adds a flow in `ovs-ofctl add-flow` syntax, replacing one with the same table,
     /// priority and match as ovs-ofctl does; says which it did.
     public mutating func add(_ text: String) throws(LiveUpdateError) -> String {

@@ -23,9 +23,6 @@ public enum EndpointRewrite {
         @inlinable public var portOffset: Int { self == .source ? 0 : 2 }
     }
 
-    /// The ICMP query identifier's offset in the ICMP header (echo, timestamp: RFC 792).
-    public static let icmpIdentifierOffset = 4
-
     /// Replaces the address and the port (TCP, UDP) or query identifier (ICMP) at `end`.
     @inlinable @inline(__always)
     public static func rewrite(
