@@ -16,12 +16,12 @@
 #include <sys/eventfd.h>
 #include <spawn.h>
 
-int nfv_tap_open(const char *name, int multiQueue) {
+int nfv_tap_open(const char *name, int multiQueue, int virtioHeader) {
     int fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0) return -errno;
     struct ifreq request;
     memset(&request, 0, sizeof request);
-    request.ifr_flags = IFF_TAP | IFF_NO_PI | (multiQueue ? IFF_MULTI_QUEUE : 0);
+    request.ifr_flags = IFF_TAP | IFF_NO_PI | (multiQueue ? IFF_MULTI_QUEUE : 0) | (virtioHeader ? IFF_VNET_HDR : 0);
     strncpy(request.ifr_name, name, IFNAMSIZ - 1);
     if (ioctl(fd, TUNSETIFF, &request) < 0) {
         int error = errno;
@@ -29,6 +29,18 @@ int nfv_tap_open(const char *name, int multiQueue) {
         return -error;
     }
     return fd;
+}
+
+// Debian 12's linux/if_tun.h predates USO (Linux 6.2).
+#ifndef TUN_F_USO4
+#define TUN_F_USO4 0x20
+#define TUN_F_USO6 0x40
+#endif
+
+int nfv_tap_set_offloads(int fd, int udpSegmentation) {
+    unsigned long flags = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 | TUN_F_TSO_ECN;
+    if (udpSegmentation) flags |= TUN_F_USO4 | TUN_F_USO6;
+    return ioctl(fd, TUNSETOFFLOAD, flags) < 0 ? -errno : 0;
 }
 
 int nfv_tap_set_persist(int fd, int persist) {

@@ -17,6 +17,8 @@ public final class HandoffRing: @unchecked Sendable {
     public let slotByteCount: Int
     let storage: UnsafeMutableRawPointer
     let lengths: UnsafeMutablePointer<UInt32>  // frame length << 16 | in port
+    /// Each slot's offload as the TAP reported it (the receiving worker's parse stage checks it).
+    let offloads: UnsafeMutablePointer<PacketOffload>
     /// Next slot to read (written by the consumer only).
     let head = Atomic<Int>(0)
     /// Next slot to write (written by the producer only).
@@ -31,17 +33,20 @@ public final class HandoffRing: @unchecked Sendable {
         storage = .allocate(byteCount: capacity * slotByteCount, alignment: 64)
         lengths = .allocate(capacity: capacity)
         lengths.initialize(repeating: 0, count: capacity)
+        offloads = .allocate(capacity: capacity)
+        offloads.initialize(repeating: PacketOffload(), count: capacity)
     }
 
     deinit {
         storage.deallocate()
         lengths.deallocate()
+        offloads.deallocate()
     }
 
-    /// Producer side: copies `frame` (arrived on `inPort`) into the ring; false when the ring is
-    /// full or the frame does not fit a slot.
+    /// Producer side: copies `frame` (arrived on `inPort`, with `offload`) into the ring; false
+    /// when the ring is full or the frame does not fit a slot.
     @inline(__always)
-    public func push(_ frame: UnsafeRawBufferPointer, inPort: UInt16) -> Bool {
+    public func push(_ frame: UnsafeRawBufferPointer, inPort: UInt16, offload: PacketOffload = PacketOffload()) -> Bool {
         guard frame.count <= slotByteCount, frame.count <= 0xFFFF else { return false }
         let position = tail.load(ordering: .relaxed)
         if position &- cachedHead >= capacity {
@@ -53,6 +58,7 @@ public final class HandoffRing: @unchecked Sendable {
             (storage + slot * slotByteCount).copyMemory(from: source, byteCount: frame.count)
         }
         lengths[slot] = UInt32(frame.count) << 16 | UInt32(inPort)
+        offloads[slot] = offload
         tail.store(position &+ 1, ordering: .sequentiallyConsistent)
         return true
     }
@@ -76,6 +82,7 @@ public final class HandoffRing: @unchecked Sendable {
             if UInt16(truncatingIfNeeded: word) != batchPort { break }
             let frame = UnsafeRawBufferPointer(start: storage + slot * slotByteCount, count: Int(word >> 16))
             guard batch.appendCopy(of: frame, inPort: UInt16(truncatingIfNeeded: word), timestamp: timestamp) == .appended else { break }
+            batch.metadata[batch.count - 1].offload = offloads[slot]
             position &+= 1
             taken += 1
         }

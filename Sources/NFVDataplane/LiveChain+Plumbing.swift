@@ -45,7 +45,7 @@ extension LiveChain {
                     portQueues.append(
                         try TapPort(
                             name: tap.interfaceName, portNumber: UInt16(index), mtu: tap.mtu,
-                            multiQueue: queueCount > 1))
+                            multiQueue: queueCount > 1, offloads: tap.offloads))
                 }
                 queues.append(portQueues)
                 try host.setLink(tap.interfaceName, mtu: UInt32(tap.mtu))

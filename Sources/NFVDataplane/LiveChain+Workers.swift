@@ -17,8 +17,11 @@ extension LiveChain {
             (0..<queueCount).map { to in from == to ? nil : HandoffRing(capacity: 1024, slotByteCount: frameByteCount) }
         }
         let names = loaded.descriptor.ports.map(\.name)
+        // TAPs with offloads hand over super-frames of up to 64 KiB.
+        let takesSuperFrames = loaded.descriptor.ports.contains { $0.tap?.offloads == true }
+        let slotByteCount = takesSuperFrames ? PacketPool.superFrameSlotByteCount : 10_240
         for index in 0..<queueCount {
-            let pool = PacketPool(slotCount: 8 * PacketBatch.defaultCapacity, slotByteCount: 10_240)
+            let pool = PacketPool(slotCount: 8 * PacketBatch.defaultCapacity, slotByteCount: slotByteCount)
             workers.append(
                 Worker(
                     index: index, pool: pool, chain: ChainAssembly.makeChain(loaded, pool: pool),

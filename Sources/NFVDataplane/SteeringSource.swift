@@ -7,6 +7,10 @@ import NFVPipeline
 /// hand-off ring and its buffer freed here; ARP replies and neighbour advertisements are kept
 /// and copied to every other worker. A full ring drops the frame, counted on the port as
 /// `handoff_ring_full`. With one worker nothing is steered.
+///
+/// A frame keeps its offload (`PacketOffload`) across the ring. A GSO super-frame larger than a
+/// ring slot is parsed and cut into segments here (`SoftwareOffload.segment`), each handed over
+/// as a plain frame; one that cannot be cut is dropped as `segmentation_failed`.
 final class SteeringSource: PacketSource {
     let queue: TapPort
     let workerIndex: Int
@@ -18,6 +22,8 @@ final class SteeringSource: PacketSource {
     var handedOff: UInt64 = 0
     /// The steering hash, the same in every worker of the process.
     let hasher = TableHash.process
+    /// Where a super-frame too large for a ring slot is cut into segments.
+    let segmentScratch = UnsafeMutableRawPointer.allocate(byteCount: 65_536, alignment: 64)
 
     var counters: PortCounters { queue.counters }
     var isExhausted: Bool { false }
@@ -28,6 +34,8 @@ final class SteeringSource: PacketSource {
         self.outbound = outbound
         self.wakes = wakes
     }
+
+    deinit { segmentScratch.deallocate() }
 
     func receive(into batch: PacketBatch, limit: Int) throws(PortError) -> Int {
         let before = batch.count
@@ -46,12 +54,12 @@ final class SteeringSource: PacketSource {
             case .worker(let owner):
                 if owner != workerIndex {
                     keep = false
-                    hand(batch.bytes(index), inPort: entry.inPort, to: owner)
+                    hand(batch.frame(index), entry, to: owner)
                     woken |= 1 << UInt64(owner & 63)
                 }
             case .everyWorker:
                 for owner in 0..<workerCount where owner != workerIndex {
-                    hand(batch.bytes(index), inPort: entry.inPort, to: owner)
+                    hand(batch.frame(index), entry, to: owner)
                     woken |= 1 << UInt64(owner & 63)
                 }
             }
@@ -68,11 +76,38 @@ final class SteeringSource: PacketSource {
     }
 
     @inline(__always)
-    func hand(_ frame: UnsafeRawBufferPointer, inPort: UInt16, to owner: Int) {
-        if outbound[owner]!.push(frame, inPort: inPort) {
+    func hand(_ frame: UnsafeMutableRawPointer, _ entry: PacketMetadata, to owner: Int) {
+        let ring = outbound[owner]!
+        if Int(entry.length) > ring.slotByteCount && entry.offload.isSuperFrame {
+            handSegments(frame, entry, to: ring)
+            return
+        }
+        let bytes = UnsafeRawBufferPointer(start: frame, count: Int(entry.length))
+        if ring.push(bytes, inPort: entry.inPort, offload: entry.offload) {
             handedOff &+= 1
         } else {
             queue.counters.drops.increment(.handoffRingFull)
+        }
+    }
+
+    /// Cuts a super-frame that no ring slot holds into plain segments and hands each over.
+    func handSegments(_ frame: UnsafeMutableRawPointer, _ entry: PacketMetadata, to ring: HandoffRing) {
+        var parsed = entry
+        guard PacketParser.parse(frame, metadata: &parsed) == .none,
+            SoftwareOffload.normalize(frame, metadata: &parsed) == .none,
+            SoftwareOffload.segment(
+                frame, metadata: parsed, segmentSize: Int(parsed.offload.segmentSize), into: segmentScratch,
+                scratchCapacity: 65_536,
+                { segment in
+                    if ring.push(segment, inPort: entry.inPort) {
+                        handedOff &+= 1
+                    } else {
+                        queue.counters.drops.increment(.handoffRingFull)
+                    }
+                })
+        else {
+            queue.counters.drops.increment(.segmentationFailed)
+            return
         }
     }
 }

@@ -306,7 +306,7 @@ public struct ChainDescriptorLoader: Sendable {
         return ports
     }
 
-    static let tapKeys = ["ifname", "namespace", "address", "gateway", "mtu", "queues"]
+    static let tapKeys = ["ifname", "namespace", "address", "gateway", "mtu", "queues", "offloads"]
 
     /// The kernel side of a TAP port, checked: a valid device and namespace name, an address
     /// with a prefix length, a gateway inside that subnet, an MTU and a queue count in range.
@@ -370,6 +370,7 @@ public struct ChainDescriptorLoader: Sendable {
         }
         if let value = fields["mtu"].flatMap({ decoder.integer($0, field: "\(field).mtu", range: 68...9000) }) { settings.mtu = value }
         if let value = fields["queues"].flatMap({ decoder.integer($0, field: "\(field).queues", range: 1...16) }) { settings.queues = value }
+        if let value = fields["offloads"].flatMap({ decoder.boolean($0, field: "\(field).offloads") }) { settings.offloads = value }
         return decoder.errors.count == errorsBefore ? settings : nil
     }
 

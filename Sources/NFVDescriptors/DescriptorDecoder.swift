@@ -132,6 +132,15 @@ public final class DescriptorDecoder {
         return value
     }
 
+    /// A YAML boolean (`true` / `false`).
+    public func boolean(_ node: Node, field: String) -> Bool? {
+        guard case .scalar = node, let value = node.bool else {
+            report(node, field: field, "expected true or false, found \(kindName(node))", fix: "write true or false")
+            return nil
+        }
+        return value
+    }
+
     /// A text value that must be one of `choices`.
     public func choice(_ node: Node, field: String, choices: [String], what: String) -> String? {
         guard let value = string(node, field: field) else { return nil }

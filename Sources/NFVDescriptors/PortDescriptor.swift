@@ -30,9 +30,12 @@ public struct PortDescriptor: Sendable, Equatable {
         public var mtu: Int
         /// Queues of a multi-queue TAP (one worker each).
         public var queues: Int
+        /// Whether the TAP takes the kernel's offloads (virtio-net header, partial checksums,
+        /// TSO/USO super-frames); on unless the descriptor says `offloads: false`.
+        public var offloads: Bool
         public init(
             interfaceName: String, namespace: String? = nil, address: String? = nil, gateway: String? = nil,
-            mtu: Int = 1500, queues: Int = 1
+            mtu: Int = 1500, queues: Int = 1, offloads: Bool = true
         ) {
             self.interfaceName = interfaceName
             self.namespace = namespace
@@ -40,6 +43,7 @@ public struct PortDescriptor: Sendable, Equatable {
             self.gateway = gateway
             self.mtu = mtu
             self.queues = queues
+            self.offloads = offloads
         }
     }
 

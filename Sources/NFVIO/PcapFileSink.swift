@@ -5,6 +5,10 @@ import NFVPipeline
 /// A port that writes frames into a pcap file (libpcap `pcap_dump`), Ethernet link type.
 /// As a sink it takes the packets and frees their buffers; as a recorder (a trace point) it
 /// writes copies and leaves the batch alone.
+///
+/// A capture is a receiver without offloads: as a sink the port finishes partial checksums and
+/// cuts GSO super-frames into segments (`SoftwareOffload`), so the file holds the frames a wire
+/// would carry. As a recorder it writes what the chain holds at that point, super-frames too.
 public final class PcapFileSink: PacketSink, PacketRecorder {
     /// The file being written.
     public let path: String
@@ -31,8 +35,13 @@ public final class PcapFileSink: PacketSink, PacketRecorder {
     }
 
     private let nanosecond: Bool
+    /// Where segments of a super-frame are built (allocated on the first one).
+    private var segmentScratch: UnsafeMutableRawPointer?
 
-    deinit { close() }
+    deinit {
+        close()
+        segmentScratch?.deallocate()
+    }
 
     /// Flushes and closes the file. Writing afterwards does nothing.
     public func close() {
@@ -72,7 +81,23 @@ public final class PcapFileSink: PacketSink, PacketRecorder {
     }
 
     public func transmit(_ batch: PacketBatch) throws(PortError) {
-        try record(batch)
+        for index in 0..<batch.count {
+            var entry = batch.metadata[index]
+            if entry.offload.isNone {
+                write(batch.bytes(index), timestamp: entry.timestamp)
+            } else if entry.offload.isSuperFrame {
+                let scratch = segmentScratch ?? .allocate(byteCount: 65_536, alignment: 64)
+                segmentScratch = scratch
+                let cut = SoftwareOffload.segment(
+                    batch.frame(index), metadata: entry, segmentSize: Int(entry.offload.segmentSize), into: scratch,
+                    scratchCapacity: 65_536
+                ) { write($0, timestamp: entry.timestamp) }
+                if !cut { counters.drops.increment(.segmentationFailed) }
+            } else {
+                SoftwareOffload.finishChecksum(batch.frame(index), metadata: &entry)
+                write(batch.bytes(index), timestamp: entry.timestamp)
+            }
+        }
         batch.releaseAll()
     }
 }

@@ -6,7 +6,13 @@ import NFVPipeline
 /// `pcap_open_offline`). Timestamps are kept at nanosecond precision.
 ///
 /// Only Ethernet captures (link type EN10MB) are accepted. Frames larger than a pool buffer
-/// are dropped at the port as `frame_too_large`. A damaged file ends the run with a
+/// are dropped at the port as `frame_too_large`.
+///
+/// A capture taken where the kernel offloads (tcpdump on a TAP or veth with TSO, a test that
+/// records what a TAP read returned) holds TCP super-frames: IP packets longer than the MTU,
+/// with a partial checksum. Such a frame (TCP, its IP packet longer than `superFrameMTU`)
+/// enters the chain as a GSO super-frame whose segments fit that MTU, so a port that does not
+/// take offloads (a capture written by the replay) gets them segmented with complete checksums. A damaged file ends the run with a
 /// `PortError` naming the file, the packet number and libpcap's description.
 public final class PcapFileSource: PacketSource {
     /// The file being read.
@@ -19,12 +25,15 @@ public final class PcapFileSource: PacketSource {
     public private(set) var isExhausted = false
     private var handle: OpaquePointer?
     private var packetNumber = 0
+    /// The IP MTU above which a TCP frame is taken as a super-frame (nil: never).
+    public let superFrameMTU: Int?
 
     /// Opens `path`. Throws a `PortError` naming the file when it cannot be read or is not an
     /// Ethernet capture.
-    public init(path: String, portNumber: UInt16 = 0) throws(PortError) {
+    public init(path: String, portNumber: UInt16 = 0, superFrameMTU: Int? = 1500) throws(PortError) {
         self.path = path
         self.portNumber = portNumber
+        self.superFrameMTU = superFrameMTU
         var errorBuffer = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE) + 1)
         guard
             let opened = pcap_open_offline_with_tstamp_precision(
@@ -85,6 +94,9 @@ public final class PcapFileSource: PacketSource {
             switch batch.appendCopy(of: frame.bytes, inPort: portNumber, timestamp: frame.timestamp) {
             case .appended:
                 appended += 1
+                if let superFrameMTU, frame.bytes.count > superFrameMTU + 14 {
+                    markSuperFrame(batch, index: batch.count - 1, mtu: superFrameMTU)
+                }
             case .frameTooLarge:
                 counters.drops.increment(.frameTooLarge)
             case .poolExhausted:
@@ -98,9 +110,25 @@ public final class PcapFileSource: PacketSource {
 }
 
 extension PcapFileSource {
+    /// Marks packet `index` a TSO super-frame with a partial checksum when it is TCP and its IP
+    /// packet is longer than `mtu`; its segments carry what the MTU leaves after the headers.
+    func markSuperFrame(_ batch: PacketBatch, index: Int, mtu: Int) {
+        var parsed = batch.metadata[index]
+        let frame = batch.frame(index)
+        guard PacketParser.parse(frame, metadata: &parsed) == .none, parsed.flags.contains(.hasL4),
+            parsed.ipProtocol == IPProtocol.tcp, !parsed.flags.contains(.fragment)
+        else { return }
+        let ipLength = SoftwareOffload.ipPacketEnd(frame, metadata: parsed) - Int(parsed.l3Offset)
+        let segmentSize = mtu - (Int(parsed.l4Offset) - Int(parsed.l3Offset)) - TCPHeader(frame + Int(parsed.l4Offset)).headerByteCount
+        guard ipLength > mtu, segmentSize > 0 else { return }
+        batch.metadata[index].offload = PacketOffload(
+            segmentation: parsed.flags.contains(.ipv4) ? .tcpIPv4 : .tcpIPv6, segmentSize: UInt16(segmentSize),
+            checksumStart: parsed.l4Offset, checksumOffset: 16, flags: .checksumPartial)
+    }
+
     /// Every frame of the capture at `path`, in order, with its timestamp.
     public static func readAll(path: String) throws(PortError) -> [MemoryPort.Frame] {
-        let source = try PcapFileSource(path: path)
+        let source = try PcapFileSource(path: path, superFrameMTU: nil)
         let pool = PacketPool(slotCount: PacketBatch.defaultCapacity, slotByteCount: 65_536)
         let batch = PacketBatch(pool: pool)
         var frames: [MemoryPort.Frame] = []

@@ -18,6 +18,17 @@ import NFVPipeline
 /// write), `port_down` (the device is gone: EIO, EBADFD, ENODEV, ENXIO; `isDown` turns true,
 /// `downEvents` counts it, the chain keeps running). EINTR is retried.
 ///
+/// Offloads (`offloads: true`): the TAP is opened with `IFF_VNET_HDR` and told (TUNSETOFFLOAD)
+/// that the reader takes partial checksums, TSO4/TSO6 with ECN and, where the kernel has it,
+/// USO. Every frame then comes with a virtio-net header (`VirtioNetHeader`), read into the
+/// buffer's headroom in the same `read`, and the kernel hands over GSO super-frames of up to
+/// 64 KiB (the pool needs slots that hold them, `PacketPool.superFrameSlotByteCount`). On
+/// transmit the header is rebuilt from the packet's current headers: a super-frame whose
+/// segments fit the MTU leaves whole, a TCP one whose segments do not is cut in software to
+/// fit (`SoftwareOffload.segment`), any other is dropped as `segmentation_failed`. Without
+/// offloads, super-frames from other ports are segmented and partial checksums finished here,
+/// so every frame leaves with complete checksums.
+///
 /// A TAP the port creates is not persistent: the kernel removes it when the last fd closes,
 /// including when the process is killed, so nothing is left behind.
 public final class TapPort: PacketSource, PacketSink {
@@ -35,14 +46,23 @@ public final class TapPort: PacketSource, PacketSink {
     public private(set) var isDown = false
     /// How many times the port found its device gone.
     public private(set) var downEvents = 0
+    /// Whether frames carry a virtio-net header and the kernel may send super-frames and
+    /// partial checksums.
+    public let takesOffloads: Bool
+    /// Whether the kernel agreed to UDP segmentation offload (USO, Linux 6.2 and later).
+    public private(set) var takesUDPSegmentation = false
+    /// Where segments are built when a super-frame must be cut (virtio header + one segment).
+    let segmentScratch: UnsafeMutableRawPointer
+    static let segmentScratchByteCount = 65_536 + 64
 
     /// Attaches to TAP `name`, creating it if it does not exist (names are at most 15 bytes).
-    /// `multiQueue` opens one queue of a multi-queue TAP (open once per queue).
-    public init(name: String, portNumber: UInt16, mtu: Int = 1500, multiQueue: Bool = false) throws(PortError) {
+    /// `multiQueue` opens one queue of a multi-queue TAP (open once per queue); `offloads`
+    /// turns on the virtio-net header and the kernel's offloads toward the port.
+    public init(name: String, portNumber: UInt16, mtu: Int = 1500, multiQueue: Bool = false, offloads: Bool = false) throws(PortError) {
         guard !name.isEmpty, name.utf8.count <= 15 else {
             throw PortError("TAP \(name): a device name has 1 to 15 bytes")
         }
-        let descriptor = nfv_tap_open(name, multiQueue ? 1 : 0)
+        let descriptor = nfv_tap_open(name, multiQueue ? 1 : 0, offloads ? 1 : 0)
         guard descriptor >= 0 else {
             throw PortError(
                 "TAP \(name): \(String(cString: strerror(-descriptor)))"
@@ -52,9 +72,26 @@ public final class TapPort: PacketSource, PacketSink {
         self.portNumber = portNumber
         self.mtu = mtu
         fileDescriptor = descriptor
+        takesOffloads = offloads
+        segmentScratch = .allocate(byteCount: Self.segmentScratchByteCount, alignment: 64)
+        if offloads {
+            if nfv_tap_set_offloads(descriptor, 1) == 0 {
+                takesUDPSegmentation = true
+            } else {
+                let result = nfv_tap_set_offloads(descriptor, 0)
+                guard result == 0 else {
+                    close(descriptor)
+                    segmentScratch.deallocate()
+                    throw PortError("TAP \(name): TUNSETOFFLOAD: \(String(cString: strerror(-result)))")
+                }
+            }
+        }
     }
 
-    deinit { close(fileDescriptor) }
+    deinit {
+        close(fileDescriptor)
+        segmentScratch.deallocate()
+    }
 
     /// A live port never runs out.
     public var isExhausted: Bool { false }
@@ -66,6 +103,9 @@ public final class TapPort: PacketSource, PacketSink {
         guard !isDown else { return 0 }
         let pool = batch.pool
         let capacity = pool.maximumFrameByteCount
+        // With offloads the virtio-net header lands in the headroom, right before the frame.
+        let headerBytes = takesOffloads ? VirtioNetHeader.byteCount : 0
+        precondition(pool.headroom >= headerBytes, "the pool's headroom must hold a virtio-net header")
         var now = timespec()
         clock_gettime(CLOCK_REALTIME, &now)
         let timestamp = UInt64(now.tv_sec) &* 1_000_000_000 &+ UInt64(now.tv_nsec)
@@ -79,7 +119,7 @@ public final class TapPort: PacketSource, PacketSink {
                 break
             }
             let start = pool.slot(id) + pool.headroom
-            let count = read(fileDescriptor, start, capacity)
+            let count = read(fileDescriptor, start - headerBytes, capacity + headerBytes)
             if count < 0 {
                 pool.release(id)
                 let error = errno
@@ -88,21 +128,31 @@ public final class TapPort: PacketSource, PacketSink {
                 noteFailure(error)
                 break
             }
-            if count == 0 {
+            let frameLength = count - headerBytes
+            if frameLength <= 0 {
                 pool.release(id)
-                break
+                if count == 0 { break }
+                continue
             }
             counters.receivedPackets &+= 1
-            counters.receivedBytes &+= UInt64(count)
-            if count >= capacity {  // filled the buffer: the frame may have been cut
+            counters.receivedBytes &+= UInt64(frameLength)
+            if frameLength >= capacity {  // filled the buffer: the frame may have been cut
                 pool.release(id)
                 counters.drops.increment(.frameTooLarge)
                 continue
             }
-            _ = batch.append(
-                PacketMetadata(
-                    id: id, dataOffset: UInt16(pool.headroom), length: UInt16(count),
-                    inPort: portNumber, timestamp: timestamp))
+            var entry = PacketMetadata(
+                id: id, dataOffset: UInt16(pool.headroom), length: UInt16(frameLength),
+                inPort: portNumber, timestamp: timestamp)
+            if takesOffloads {
+                guard let offload = VirtioNetHeader.load(from: start - headerBytes) else {
+                    pool.release(id)
+                    counters.drops.increment(.badOffload)
+                    continue
+                }
+                entry.offload = offload
+            }
+            _ = batch.append(entry)
             received += 1
         }
         return received
@@ -111,34 +161,121 @@ public final class TapPort: PacketSource, PacketSink {
     public func transmit(_ batch: PacketBatch) throws(PortError) {
         let limit = maximumFrameByteCount
         for index in 0..<batch.count {
-            let frame = batch.bytes(index)
             if isDown {
                 counters.drops.increment(.portDown)
                 continue
             }
-            if frame.count > limit {
+            let entry = batch.metadata[index]
+            let frame = batch.frame(index)
+            if !entry.offload.isNone {
+                transmitOffloaded(frame, entry: entry)
+                continue
+            }
+            let length = Int(entry.length)
+            if length > limit {
                 counters.drops.increment(.frameAboveMTU)
                 continue
             }
-            while true {
-                let written = write(fileDescriptor, frame.baseAddress, frame.count)
-                if written >= 0 {
-                    counters.transmittedPackets &+= 1
-                    counters.transmittedBytes &+= UInt64(frame.count)
-                    break
-                }
-                let error = errno
-                if error == EINTR { continue }
-                if error == EAGAIN || error == EWOULDBLOCK || error == ENOBUFS {
-                    counters.drops.increment(.transmitQueueFull)
-                } else {
-                    noteFailure(error)
-                    counters.drops.increment(.portDown)
-                }
-                break
+            if takesOffloads {
+                sendWithHeader(frame, entry: entry)
+            } else {
+                send(frame, byteCount: length, frameBytes: length)
             }
         }
         batch.releaseAll()
+    }
+
+    /// A frame with a partial checksum or a super-frame: handed over as it is where the kernel
+    /// takes it, else finished or segmented here.
+    func transmitOffloaded(_ frame: UnsafeMutableRawPointer, entry: PacketMetadata) {
+        var entry = entry
+        let length = Int(entry.length)
+        if entry.offload.isSuperFrame {
+            let ipLength = SoftwareOffload.ipPacketEnd(frame, metadata: entry) - Int(entry.l3Offset)
+            if takesOffloads && SoftwareOffload.segmentIPLength(frame, metadata: entry, ipLength: ipLength) <= mtu {
+                sendWithHeader(frame, entry: entry)
+                return
+            }
+            // Segments must fit the MTU: TCP may be cut smaller than the sender asked, UDP not.
+            let size = SoftwareOffload.segmentSize(frame, metadata: entry, mtu: mtu)
+            guard size > 0, size == Int(entry.offload.segmentSize) || entry.ipProtocol == IPProtocol.tcp else {
+                counters.drops.increment(.segmentationFailed)
+                return
+            }
+            let headerBytes = takesOffloads ? VirtioNetHeader.byteCount : 0
+            // Segments are plain frames with complete checksums: a zero virtio-net header.
+            segmentScratch.initializeMemory(as: UInt8.self, repeating: 0, count: headerBytes)
+            let cut = SoftwareOffload.segment(
+                frame, metadata: entry, segmentSize: size, into: segmentScratch + headerBytes,
+                scratchCapacity: Self.segmentScratchByteCount - headerBytes
+            ) { segment in
+                send(segmentScratch, byteCount: segment.count + headerBytes, frameBytes: segment.count)
+            }
+            if !cut { counters.drops.increment(.segmentationFailed) }
+            return
+        }
+        if length > maximumFrameByteCount {
+            counters.drops.increment(.frameAboveMTU)
+            return
+        }
+        if takesOffloads {
+            sendWithHeader(frame, entry: entry)
+        } else {
+            SoftwareOffload.finishChecksum(frame, metadata: &entry)
+            send(frame, byteCount: length, frameBytes: length)
+        }
+    }
+
+    /// Writes the virtio-net header for `entry` in front of the frame (in the headroom, or with
+    /// two iovecs when a pushed header left too little of it) and the frame, in one syscall.
+    func sendWithHeader(_ frame: UnsafeMutableRawPointer, entry: PacketMetadata) {
+        let length = Int(entry.length)
+        if entry.dataOffset >= UInt16(VirtioNetHeader.byteCount) {
+            let start = frame - VirtioNetHeader.byteCount
+            VirtioNetHeader.store(for: entry, frame: frame, to: start)
+            send(start, byteCount: length + VirtioNetHeader.byteCount, frameBytes: length)
+            return
+        }
+        // The scratch is free between segmentations: header there, frame from its buffer.
+        VirtioNetHeader.store(for: entry, frame: frame, to: segmentScratch)
+        var vectors = (
+            iovec(iov_base: segmentScratch, iov_len: VirtioNetHeader.byteCount), iovec(iov_base: frame, iov_len: length)
+        )
+        withUnsafeMutableBytes(of: &vectors) { vectorBytes in
+            let pointer = vectorBytes.baseAddress!.assumingMemoryBound(to: iovec.self)
+            while true {
+                let written = writev(fileDescriptor, pointer, 2)
+                if noteWrite(written, frameBytes: length) { break }
+            }
+        }
+    }
+
+    /// Writes `byteCount` bytes (header included) once, counting `frameBytes` of frame.
+    @inline(__always)
+    func send(_ start: UnsafeRawPointer, byteCount: Int, frameBytes: Int) {
+        while true {
+            let written = write(fileDescriptor, start, byteCount)
+            if noteWrite(written, frameBytes: frameBytes) { break }
+        }
+    }
+
+    /// Counts the outcome of one write; false when it should be retried (EINTR).
+    @inline(__always)
+    func noteWrite(_ written: Int, frameBytes: Int) -> Bool {
+        if written >= 0 {
+            counters.transmittedPackets &+= 1
+            counters.transmittedBytes &+= UInt64(frameBytes)
+            return true
+        }
+        let error = errno
+        if error == EINTR { return false }
+        if error == EAGAIN || error == EWOULDBLOCK || error == ENOBUFS {
+            counters.drops.increment(.transmitQueueFull)
+        } else {
+            noteFailure(error)
+            counters.drops.increment(.portDown)
+        }
+        return true
     }
 
     /// Waits until the TAP has a frame to read or `timeoutMilliseconds` pass; true when readable.

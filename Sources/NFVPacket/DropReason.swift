@@ -47,6 +47,10 @@ public enum DropReason: UInt8, CaseIterable, Sendable, CustomStringConvertible {
     case truncatedICMP
     /// Shorter than an ICMPv6 header (4 bytes).
     case truncatedICMPv6
+    /// The sender's offload description (virtio-net header) does not fit the packet: a
+    /// checksum position outside the frame, a super-frame that is not TCP or UDP of the kind
+    /// it claims, a GSO type the platform does not take (UFO), a segment size of 0.
+    case badOffload
 
     // Forwarding basics
     /// IPv4 TTL was 0 or 1 on arrival at a hop that decrements it.
@@ -126,6 +130,10 @@ public enum DropReason: UInt8, CaseIterable, Sendable, CustomStringConvertible {
     /// A worker could not hand a frame to the worker that owns its flow: that worker's
     /// hand-off ring was full (it is behind).
     case handoffRingFull
+    /// A super-frame could not be segmented for a port that does not take it (a segment
+    /// would not fit the port's MTU and the packet is not TCP, whose segments can be cut
+    /// smaller).
+    case segmentationFailed
 
     // Switch
     /// No flow of the switch table matched (OpenFlow's table miss: drop).
@@ -163,6 +171,7 @@ public enum DropReason: UInt8, CaseIterable, Sendable, CustomStringConvertible {
         case .badUDPLength: "bad_udp_length"
         case .truncatedICMP: "truncated_icmp"
         case .truncatedICMPv6: "truncated_icmpv6"
+        case .badOffload: "bad_offload"
         case .ttlExpired: "ttl_expired"
         case .hopLimitExpired: "hop_limit_expired"
         case .notParsed: "not_parsed"
@@ -194,6 +203,7 @@ public enum DropReason: UInt8, CaseIterable, Sendable, CustomStringConvertible {
         case .transmitQueueFull: "transmit_queue_full"
         case .portDown: "port_down"
         case .handoffRingFull: "handoff_ring_full"
+        case .segmentationFailed: "segmentation_failed"
         case .switchTableMiss: "switch_table_miss"
         case .switchFlowDrop: "switch_flow_drop"
         case .switchSamePort: "switch_same_port"

@@ -7,7 +7,10 @@
 /// - a TCP or UDP checksum covers the address (in the pseudo-header) and the port;
 /// - an ICMP checksum covers the identifier, not the addresses;
 /// - a UDP checksum of 0 means none and stays 0; one that comes out 0 is sent as 0xFFFF
-///   (RFC 768).
+///   (RFC 768);
+/// - a partial TCP or UDP checksum (`PacketOffload.isChecksumPartial`: the field holds the
+///   pseudo-header sum, the port is summed later by whoever finishes it) follows an address
+///   change and ignores a port change, as the kernel's inet_proto_csum_replace4 does.
 ///
 /// The one place NAT, the load balancer and the switch's set_field actions rewrite endpoints.
 /// Callers have checked that the packet is IPv4 with the transport header they rewrite, and
@@ -36,12 +39,20 @@ public enum EndpointRewrite {
             let tcp = TCPHeader(l4)
             let oldPort = end == .source ? tcp.sourcePort : tcp.destinationPort
             if end == .source { tcp.sourcePort = port } else { tcp.destinationPort = port }
+            if packet.offload.isChecksumPartial {
+                tcp.checksum = ~InternetChecksum.updated(~tcp.checksum, old: oldAddress, new: address)
+                return
+            }
             // The address is in the pseudo-header, the port in the segment: one update for both.
             tcp.checksum = InternetChecksum.updated(tcp.checksum, oldAddress: oldAddress, newAddress: address, oldPort: oldPort, newPort: port)
         case IPProtocol.udp:
             let udp = UDPHeader(l4)
             let oldPort = end == .source ? udp.sourcePort : udp.destinationPort
             if end == .source { udp.sourcePort = port } else { udp.destinationPort = port }
+            if packet.offload.isChecksumPartial {
+                udp.checksum = ~InternetChecksum.updated(~udp.checksum, old: oldAddress, new: address)
+                return
+            }
             guard udp.checksum != 0 else { return }
             let patched = InternetChecksum.updated(udp.checksum, oldAddress: oldAddress, newAddress: address, oldPort: oldPort, newPort: port)
             udp.checksum = patched == 0 ? 0xFFFF : patched
@@ -79,6 +90,11 @@ public enum EndpointRewrite {
         l4.storeBytes(of: portWire, toByteOffset: end.portOffset, as: UInt16.self)
         let checksumOffset = isUDP ? 6 : 16
         let checksum = l4.loadUnaligned(fromByteOffset: checksumOffset, as: UInt16.self)
+        if packet.offload.isChecksumPartial {
+            // The pseudo-header moves by the address change alone, the same as the IP header.
+            l4.storeBytes(of: ~InternetChecksum.adjusted(~checksum, by: ipAdjustment), toByteOffset: checksumOffset, as: UInt16.self)
+            return
+        }
         if isUDP && checksum == 0 { return }
         let patched = InternetChecksum.adjusted(checksum, by: transportAdjustment)
         l4.storeBytes(of: isUDP && patched == 0 ? 0xFFFF : patched, toByteOffset: checksumOffset, as: UInt16.self)
@@ -90,6 +106,10 @@ public enum EndpointRewrite {
     public static func rewriteAddress(_ end: End, of frame: UnsafeMutableRawPointer, packet: PacketMetadata, address: UInt32) {
         let old = swapAddress(end, of: IPv4Header(frame + Int(packet.l3Offset)), to: address)
         guard packet.flags.contains(.hasL4) else { return }
+        if packet.offload.isChecksumPartial {
+            patchPartialChecksum(of: frame, packet: packet) { ~InternetChecksum.updated(~$0, old: old, new: address) }
+            return
+        }
         patchTransportChecksum(of: frame, packet: packet) { InternetChecksum.updated($0, old: old, new: address) }
     }
 
@@ -101,6 +121,8 @@ public enum EndpointRewrite {
         let ports = UDPHeader(frame + Int(packet.l4Offset))
         let old = end == .source ? ports.sourcePort : ports.destinationPort
         if end == .source { ports.sourcePort = port } else { ports.destinationPort = port }
+        // A partial checksum does not cover the port yet: whoever finishes it will.
+        guard !packet.offload.isChecksumPartial else { return }
         patchTransportChecksum(of: frame, packet: packet) { InternetChecksum.updated($0, old: old, new: port) }
     }
 
@@ -119,6 +141,18 @@ public enum EndpointRewrite {
             udp.checksum = patched == 0 ? 0xFFFF : patched
         default:
             break
+        }
+    }
+
+    /// Applies `update` to a partial TCP or UDP checksum (the pseudo-header sum; 0 is a sum
+    /// like any other here).
+    @inlinable @inline(__always)
+    static func patchPartialChecksum(of frame: UnsafeMutableRawPointer, packet: PacketMetadata, _ update: (UInt16) -> UInt16) {
+        let l4 = frame + Int(packet.l4Offset)
+        switch packet.ipProtocol {
+        case IPProtocol.tcp: TCPHeader(l4).checksum = update(TCPHeader(l4).checksum)
+        case IPProtocol.udp: UDPHeader(l4).checksum = update(UDPHeader(l4).checksum)
+        default: break
         }
     }
 }

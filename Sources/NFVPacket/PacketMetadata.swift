@@ -35,8 +35,7 @@ public struct PacketMetadata: Sendable {
     public var verdict: Verdict
     /// Why it was dropped, when `verdict == .drop`.
     public var dropReason: DropReason
-    /// The service path the switch classified the packet into (0: none). Fits the struct's
-    /// padding: the metadata stays 40 bytes.
+    /// The service path the switch classified the packet into (0: none).
     public var path: UInt8
     /// Why the transport header cannot be used although the IP header is valid (a first
     /// fragment or a packet cut short inside its TCP, UDP or ICMP header: `truncated_tcp`,
@@ -44,6 +43,9 @@ public struct PacketMetadata: Sendable {
     /// `hasL4`): a router forwards it as Linux does, a stage that needs its ports drops it with
     /// this reason.
     public var transportProblem: DropReason
+    /// What the sender left unfinished: a partial transport checksum, a GSO super-frame
+    /// (`PacketOffload`); zero for a plain frame.
+    public var offload: PacketOffload
 
     /// Metadata for a freshly received frame: nothing parsed, verdict forward, out port the
     /// linear default.
@@ -66,5 +68,6 @@ public struct PacketMetadata: Sendable {
         self.dropReason = .none
         self.path = 0
         self.transportProblem = .none
+        self.offload = PacketOffload()
     }
 }

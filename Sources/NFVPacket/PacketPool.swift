@@ -15,6 +15,12 @@ public final class PacketPool {
     @usableFromInline let freeIds: UnsafeMutablePointer<UInt32>
     @usableFromInline let freeCountStorage: UnsafeMutablePointer<Int>
 
+    /// A slot size for GSO super-frames: 64 KiB frames (an IP packet of up to 65,458 bytes
+    /// with its Ethernet and VLAN headers) after the default headroom. Memory is reserved, not
+    /// touched: a slot costs only the pages its frames reach, so small frames in big slots stay
+    /// cheap (the buffers are recycled last-in first-out).
+    @inlinable public static var superFrameSlotByteCount: Int { 65_600 }
+
     /// Creates a pool of `slotCount` buffers of `slotByteCount` bytes each.
     /// - Precondition: `slotByteCount` is a multiple of 64 and larger than `headroom`;
     ///   `slotByteCount - headroom` fits in 16 bits.

@@ -9,6 +9,10 @@ import NFVPacket
 /// describe, including non-IP frames, is forwarded; so is an IP packet whose transport header
 /// is cut short (a tiny first fragment): its reason travels in `transportProblem` for the
 /// stages that need ports, and a router forwards it as Linux does.
+///
+/// A frame with an offload (a partial checksum or a GSO super-frame, `PacketOffload`) is checked
+/// against its headers (`SoftwareOffload.normalize`): one whose description does not fit is
+/// dropped as `bad_offload`; a partial checksum outside TCP or UDP is finished here.
 public final class ParseStage: Stage {
     public let name: String
     public var kind: String { "parse" }
@@ -37,7 +41,10 @@ public final class ParseStage: Stage {
         let pool = batch.pool
         for index in 0..<batch.count {
             let frame = pool.slot(metadata[index].id) + Int(metadata[index].dataOffset)
-            let reason = PacketParser.parse(frame, metadata: &metadata[index])
+            var reason = PacketParser.parse(frame, metadata: &metadata[index])
+            if reason == .none && !metadata[index].offload.isNone {
+                reason = SoftwareOffload.normalize(frame, metadata: &metadata[index])
+            }
             if reason != .none {
                 batch.drop(index, reason: reason)
                 continue

@@ -60,7 +60,8 @@ public enum Replayer {
             if let input = port.receivePath { try checkDistinct(input: input, outputs: outputs) }
         }
         try checkDistinct(input: nil, outputs: outputs)
-        let pool = PacketPool(slotCount: 8 * PacketBatch.defaultCapacity, slotByteCount: 10_240)
+        // Slots hold super-frames: captures taken where the kernel offloads have them.
+        let pool = PacketPool(slotCount: 8 * PacketBatch.defaultCapacity, slotByteCount: PacketPool.superFrameSlotByteCount)
         let chain = ChainAssembly.makeChain(loaded, pool: pool)
         var recorders: [PcapFileSink] = []
         do {

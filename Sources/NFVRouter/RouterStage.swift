@@ -16,7 +16,8 @@ import NFVPipeline
 /// never be real); `not_routed_multicast` (multicast, limited or directed broadcast, foreign
 /// link-local destinations); `no_route` (ICMP destination unreachable, network); `ttl_expired`
 /// / `hop_limit_expired` (ICMP time exceeded); `needs_fragmentation` (DF set or IPv6, larger
-/// than the egress MTU: ICMP fragmentation needed / packet too big with the MTU);
+/// than the egress MTU: ICMP fragmentation needed / packet too big with the MTU; a GSO
+/// super-frame is checked per segment, IP and transport headers plus its segment size);
 /// `fragmentation_not_supported` (larger than the MTU without DF: this router does not
 /// fragment); `neighbor_unresolved` (the next hop's queue is full or the table has no room);
 /// `consumed` (ARP, ND, echo requests and other traffic for the router itself);
@@ -208,7 +209,10 @@ public final class RouterStage: Stage {
         let value = entry &- 1
         let hop = routes.nextHops[Int(value)]  // a copy: its fields stay in registers
         let now = packet.pointee.timestamp
-        guard Int(ip.totalLength) <= hop.mtu else { return false }
+        let ipLength = Int(ip.totalLength)
+        // A super-frame fits when each of its segments does (skb_gso_validate_network_len).
+        guard ipLength <= hop.mtu || SoftwareOffload.segmentIPLength(frame, metadata: packet.pointee, ipLength: ipLength) <= hop.mtu
+        else { return false }
         if hop.hasGateway {
             guard hop.resolvedEpoch == neighborEpoch, hop.resolvedUntil > now else { return false }
             ip.decrementTTL()
@@ -263,7 +267,8 @@ public final class RouterStage: Stage {
         }
         let hop = routes.nextHops + Int(value)
         let mtu = hop.pointee.mtu
-        if Int(ip.totalLength) > mtu {
+        let ipLength = Int(ip.totalLength)
+        if ipLength > mtu && SoftwareOffload.segmentIPLength(frame, metadata: packet.pointee, ipLength: ipLength) > mtu {
             if ip.dontFragment {
                 sendICMPError(type: 3, code: 4, rest: UInt32(mtu), packet: packet.pointee, frame: frame, interface: interface, emit: emit)
                 batch.drop(index, reason: .needsFragmentation)
@@ -326,7 +331,8 @@ public final class RouterStage: Stage {
         }
         let hop = routes.nextHops + Int(value)
         let mtu = hop.pointee.mtu
-        if 40 + Int(ip.payloadLength) > mtu {
+        let ipLength = 40 + Int(ip.payloadLength)
+        if ipLength > mtu && SoftwareOffload.segmentIPLength(frame, metadata: packet.pointee, ipLength: ipLength) > mtu {
             sendICMPError(type: 2, code: 0, rest: UInt32(mtu), packet: packet.pointee, frame: frame, interface: interface, emit: emit)
             batch.drop(index, reason: .needsFragmentation)
             return

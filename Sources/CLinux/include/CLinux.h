@@ -4,9 +4,16 @@
 // (TUNSETIFF, TUNSETPERSIST), so they are wrapped here as functions.
 
 /// Opens /dev/net/tun and attaches the fd to TAP device `name` (created if it does not exist),
-/// with IFF_TAP | IFF_NO_PI, plus IFF_MULTI_QUEUE when `multiQueue` is non-zero. The fd is
-/// non-blocking and close-on-exec. Returns the fd, or -errno.
-int nfv_tap_open(const char *name, int multiQueue);
+/// with IFF_TAP | IFF_NO_PI, plus IFF_MULTI_QUEUE when `multiQueue` is non-zero and
+/// IFF_VNET_HDR when `virtioHeader` is non-zero (every frame then carries a 10-byte
+/// struct virtio_net_hdr in front). The fd is non-blocking and close-on-exec. Returns the fd,
+/// or -errno.
+int nfv_tap_open(const char *name, int multiQueue, int virtioHeader);
+
+/// Tells the kernel which offloads the reader takes (TUNSETOFFLOAD): partial checksums, TSO
+/// for IPv4 and IPv6 with ECN, and UDP segmentation (USO) when `udpSegmentation` is non-zero.
+/// Returns 0 or -errno (EINVAL from a kernel without USO).
+int nfv_tap_set_offloads(int fd, int udpSegmentation);
 
 /// Makes the device outlive its fds (persist = 1) or not (0). Returns 0 or -errno.
 int nfv_tap_set_persist(int fd, int persist);
