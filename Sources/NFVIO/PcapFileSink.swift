@@ -8,7 +8,8 @@ import NFVPipeline
 ///
 /// A capture is a receiver without offloads: as a sink the port finishes partial checksums and
 /// cuts GSO super-frames into segments (`SoftwareOffload`), so the file holds the frames a wire
-/// would carry. As a recorder it writes what the chain holds at that point, super-frames too.
+/// would carry. As a recorder it writes what the chain holds at that point, super-frames whole
+/// (as tcpdump shows them) and partial checksums of other frames finished.
 public final class PcapFileSink: PacketSink, PacketRecorder {
     /// The file being written.
     public let path: String
@@ -76,8 +77,26 @@ public final class PcapFileSink: PacketSink, PacketRecorder {
 
     public func record(_ batch: PacketBatch) throws(PortError) {
         for index in 0..<batch.count {
-            write(batch.bytes(index), timestamp: batch.metadata[index].timestamp)
+            let entry = batch.metadata[index]
+            if entry.offload.isChecksumPartial && !entry.offload.isSuperFrame {
+                writeFinished(batch.bytes(index), entry: entry)
+            } else {
+                write(batch.bytes(index), timestamp: entry.timestamp)
+            }
         }
+    }
+
+    /// Records a copy of a frame whose checksum is still partial with the checksum finished, as
+    /// the receiver will get it (the packet in the batch keeps its partial checksum). A
+    /// super-frame is recorded whole, as tcpdump shows one, since no receiver gets it as such.
+    func writeFinished(_ frame: UnsafeRawBufferPointer, entry: PacketMetadata) {
+        let scratch = segmentScratch ?? .allocate(byteCount: 65_536, alignment: 64)
+        segmentScratch = scratch
+        guard let base = frame.baseAddress, frame.count <= 65_536 else { return }
+        scratch.copyMemory(from: base, byteCount: frame.count)
+        var copy = entry
+        SoftwareOffload.finishChecksum(scratch, metadata: &copy)
+        write(UnsafeRawBufferPointer(start: scratch, count: frame.count), timestamp: entry.timestamp)
     }
 
     public func transmit(_ batch: PacketBatch) throws(PortError) {

@@ -91,12 +91,9 @@ public final class PcapFileSource: PacketSource {
     public func receive(into batch: PacketBatch, limit: Int) throws(PortError) -> Int {
         var appended = 0
         while appended < limit && !batch.isFull, let frame = try readFrame() {
-            switch batch.appendCopy(of: frame.bytes, inPort: portNumber, timestamp: frame.timestamp) {
+            switch append(frame.bytes, timestamp: frame.timestamp, to: batch) {
             case .appended:
                 appended += 1
-                if let superFrameMTU, frame.bytes.count > superFrameMTU + 14 {
-                    markSuperFrame(batch, index: batch.count - 1, mtu: superFrameMTU)
-                }
             case .frameTooLarge:
                 counters.drops.increment(.frameTooLarge)
             case .poolExhausted:
@@ -110,6 +107,16 @@ public final class PcapFileSource: PacketSource {
 }
 
 extension PcapFileSource {
+    /// Copies a frame read from the capture into `batch` as a packet of this port, marked a
+    /// super-frame when it is one (see the type's notes).
+    public func append(_ frame: UnsafeRawBufferPointer, timestamp: UInt64, to batch: PacketBatch) -> PacketBatch.AppendResult {
+        let result = batch.appendCopy(of: frame, inPort: portNumber, timestamp: timestamp)
+        if result == .appended, let superFrameMTU, frame.count > superFrameMTU + 14 {
+            markSuperFrame(batch, index: batch.count - 1, mtu: superFrameMTU)
+        }
+        return result
+    }
+
     /// Marks packet `index` a TSO super-frame with a partial checksum when it is TCP and its IP
     /// packet is longer than `mtu`; its segments carry what the MTU leaves after the headers.
     func markSuperFrame(_ batch: PacketBatch, index: Int, mtu: Int) {

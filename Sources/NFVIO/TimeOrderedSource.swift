@@ -62,7 +62,7 @@ public final class TimeOrderedSource: PacketSource {
             let frame = UnsafeRawBufferPointer(start: staged[chosen], count: stagedLength[chosen])
             counters.receivedPackets &+= 1
             counters.receivedBytes &+= UInt64(frame.count)
-            switch batch.appendCopy(of: frame, inPort: port, timestamp: stagedTimestamp[chosen]) {
+            switch sources[chosen].append(frame, timestamp: stagedTimestamp[chosen], to: batch) {
             case .appended: appended += 1
             case .frameTooLarge: counters.drops.increment(.frameTooLarge)
             case .poolExhausted: counters.drops.increment(.poolExhausted)

@@ -709,6 +709,126 @@ def write_nat(directory, demo_directory):
         handle.write("\n")
 
 
+def partial_checksum(packet):
+    """`packet` (Ether/IP/TCP) with its TCP checksum left as a sender with checksum offload
+    leaves it (Linux CHECKSUM_PARTIAL): the folded pseudo-header sum, not complemented."""
+    packet = Ether(raw(packet))
+    ip = packet[IP]
+    length = len(raw(ip[TCP]))
+    words = [int(part) for part in ip.src.split(".")] + [int(part) for part in ip.dst.split(".")]
+    total = (words[0] << 8 | words[1]) + (words[2] << 8 | words[3]) + (words[4] << 8 | words[5]) + (words[6] << 8 | words[7])
+    total += 6 + length
+    while total >> 16:
+        total = (total & 0xFFFF) + (total >> 16)
+    packet[TCP].chksum = total
+    return Ether(raw(packet))
+
+
+def tso_segments(packet, mss, **changes):
+    """What tcp_gso_segment makes of a TSO super-frame: `mss`-byte segments with the sequence
+    number advanced, IP identifications counting up, FIN/PSH only on the last segment, CWR only
+    on the first, every checksum computed by scapy; `changes` rewrite addresses and ports."""
+    time = packet.time
+    packet = Ether(raw(packet))
+    payload = raw(packet[TCP].payload)
+    segments = []
+    for index, offset in enumerate(range(0, len(payload), mss)):
+        chunk = payload[offset:offset + mss]
+        segment = Ether(raw(packet))
+        segment[TCP].remove_payload()
+        ip, tcp = segment[IP], segment[TCP]
+        ip.id = (packet[IP].id + index) & 0xFFFF
+        ip.len = None
+        ip.chksum = None
+        tcp.seq = (packet[TCP].seq + offset) & 0xFFFFFFFF
+        flags = int(packet[TCP].flags)
+        if offset + mss < len(payload):
+            flags &= ~(0x01 | 0x08)
+        if index > 0:
+            flags &= ~0x80
+        tcp.flags = flags
+        tcp.chksum = None
+        for field in ("src", "dst"):
+            if field in changes:
+                setattr(ip, field, changes[field])
+        for field in ("sport", "dport"):
+            if field in changes:
+                setattr(tcp, field, changes[field])
+        segment = Ether(raw(segment / Raw(chunk)))
+        segment.time = time
+        segments.append(segment)
+    return segments
+
+
+def offload_traffic():
+    """TSO super-frames as a capture on an offloading TAP holds them (IP packets up to 64 KiB,
+    partial checksums) through the NAT of nat_traffic, and the segments that must leave: cut at
+    1448 bytes (MTU 1500 less the IP header and a TCP header with timestamps), translated, with
+    complete checksums."""
+    inside_rx, outside_rx, inside_tx, outside_tx = [], [], [], []
+    clock = [Decimal(T0 + 500)]
+    public, a, r1 = "198.51.100.2", "10.0.1.10", "203.0.113.5"
+    timestamps = [("NOP", None), ("NOP", None), ("Timestamp", (1000, 2000))]
+
+    def at(packet):
+        clock[0] += Decimal(1) / 1000
+        packet = Ether(raw(packet))
+        packet.time = clock[0]
+        return packet
+
+    def out(packet, **changes):
+        expected = Ether(raw(packet))
+        for field in ("src", "dst"):
+            if field in changes:
+                setattr(expected[IP], field, changes[field])
+        for field in ("sport", "dport"):
+            if field in changes:
+                setattr(expected[TCP], field, changes[field])
+        expected[IP].chksum = None
+        expected[TCP].chksum = None
+        expected = Ether(raw(expected))
+        expected.time = packet.time
+        return expected
+
+    def inside(ip, tcp, payload=b""):
+        return Ether(src=CLIENT_MAC, dst=LAN_MAC) / ip / tcp / Raw(payload)
+
+    def outside(ip, tcp, payload=b""):
+        return Ether(src=UPSTREAM_MAC, dst=WAN_MAC) / ip / tcp / Raw(payload)
+
+    # The handshake (plain frames) makes the mapping 10.0.1.10:45000 -> 198.51.100.2:45000.
+    syn = at(inside(IP(src=a, dst=r1, id=100, flags="DF"), TCP(sport=45000, dport=80, flags="S", seq=1000, options=timestamps)))
+    inside_rx.append(syn)
+    outside_tx.append(out(syn, src=public))
+    synack = at(outside(IP(src=r1, dst=public, id=200, flags="DF"), TCP(sport=80, dport=45000, flags="SA", seq=5000, ack=1001, options=timestamps)))
+    outside_rx.append(synack)
+    inside_tx.append(out(synack, dst=a))
+    # Super-frames from the client: 20,000 bytes with CWR (ECN), then 4,000 bytes ending in FIN.
+    sequence = 1001
+    for payload_length, flags, ident in ((20_000, "PA" + "C", 101), (4_000, "FPA", 115)):
+        payload = bytes((index * 7 + payload_length) & 0xFF for index in range(payload_length))
+        frame = at(partial_checksum(inside(IP(src=a, dst=r1, id=ident, flags="DF"),
+                                           TCP(sport=45000, dport=80, flags=flags, seq=sequence, ack=5001, options=timestamps), payload)))
+        inside_rx.append(frame)
+        outside_tx.extend(tso_segments(frame, 1448, src=public))
+        sequence += payload_length
+    # A super-frame the other way: 9,000 bytes from the server to the client's mapping.
+    payload = bytes((index * 13) & 0xFF for index in range(9_000))
+    frame = at(partial_checksum(outside(IP(src=r1, dst=public, id=201, flags="DF"),
+                                        TCP(sport=80, dport=45000, flags="PA", seq=5001, ack=sequence, options=timestamps), payload)))
+    outside_rx.append(frame)
+    inside_tx.extend(tso_segments(frame, 1448, dst=a))
+    return inside_rx, outside_rx, inside_tx, outside_tx
+
+
+def write_offload(directory):
+    inside_rx, outside_rx, inside_tx, outside_tx = offload_traffic()
+    wrpcap(os.path.join(directory, "offload-inside-rx.pcap"), inside_rx, linktype=1)
+    wrpcap(os.path.join(directory, "offload-outside-rx.pcap"), outside_rx, linktype=1)
+    wrpcap(os.path.join(directory, "offload-inside-tx-expected.pcap"), inside_tx, linktype=1)
+    wrpcap(os.path.join(directory, "offload-outside-tx-expected.pcap"), outside_tx, linktype=1)
+
+
 def lb_traffic():
     """Clients and backends of the load balancer (Tests/Fixtures/lb/lb.yaml): NAT mode with the
     replies going back from the VIP, DSR with only the MAC rewritten, and traffic for no service."""
@@ -892,6 +1012,7 @@ def write_all(directory, demo_directory):
     write_firewall(directory, demo_directory)
     write_router(directory, demo_directory)
     write_nat(directory, demo_directory)
+    write_offload(directory)
     write_lb(directory)
     write_switch(directory)
     write_paths(directory)
