@@ -209,10 +209,8 @@ public final class RouterStage: Stage {
         let value = entry &- 1
         let hop = routes.nextHops[Int(value)]  // a copy: its fields stay in registers
         let now = packet.pointee.timestamp
-        let ipLength = Int(ip.totalLength)
-        // A super-frame fits when each of its segments does (skb_gso_validate_network_len).
-        guard ipLength <= hop.mtu || SoftwareOffload.segmentIPLength(frame, metadata: packet.pointee, ipLength: ipLength) <= hop.mtu
-        else { return false }
+        // A super-frame longer than the MTU takes routeIPv4, which checks it per segment.
+        guard Int(ip.totalLength) <= hop.mtu else { return false }
         if hop.hasGateway {
             guard hop.resolvedEpoch == neighborEpoch, hop.resolvedUntil > now else { return false }
             ip.decrementTTL()

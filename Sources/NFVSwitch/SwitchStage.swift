@@ -433,6 +433,7 @@ public final class SwitchStage: Stage {
             copy.l4Offset = entry.l4Offset
             copy.etherType = entry.etherType
             copy.ipProtocol = entry.ipProtocol
+            copy.offload = entry.offload  // a flooded super-frame stays one, its checksum partial
             var copyFrame = emit.pool.slot(copy.id) + Int(copy.dataOffset)
             let allowed = egress(port, &copy, &copyFrame, vlan: vlan)
             copy.outPort = port
