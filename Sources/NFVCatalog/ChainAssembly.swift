@@ -32,9 +32,10 @@ public enum ChainAssembly {
     /// and each stage only takes the paths that list it.
     public static func makeChain(
         _ loaded: LoadedChain, pool: PacketPool,
-        batchCapacity: Int = PacketBatch.defaultCapacity
+        batchCapacity: Int = PacketBatch.defaultCapacity, worker: WorkerShare = WorkerShare()
     ) -> Chain {
-        let context = StageContext(chain: loaded)
+        var context = StageContext(chain: loaded)
+        context.worker = worker
         let stages = loaded.descriptor.stages.map { makeStage($0, chain: loaded, context: context) }
         if !loaded.descriptor.paths.isEmpty {
             return ServicePaths.makeChain(loaded.descriptor, stages: stages, pool: pool, batchCapacity: batchCapacity)

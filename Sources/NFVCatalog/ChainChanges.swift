@@ -62,6 +62,11 @@ public struct ChainChanges: Sendable {
                 changes.live.append(LiveUpdate(stage: stage.name, before: before, after: after))
             }
         }
+        let workers = desired.descriptor.workers ?? desired.descriptor.ports.first?.tap?.queues ?? 1
+        if workers > 1 && changes.restart.isEmpty && WorkerSteering(chain: current) != WorkerSteering(chain: desired) {
+            changes.restart.append(
+                "NAT pool or forwards: changed (restart: on several workers, every worker steers packets by them)")
+        }
         return changes
     }
 

@@ -13,6 +13,9 @@ public struct StageContext: Sendable {
     /// The addresses of the chain's router interfaces by chain port name (the first router's,
     /// in stage order, where two serve one port): the source of ICMP errors other stages send.
     public var routerAddresses: [String: [IPv6Address]]
+    /// Which worker of how many the stage runs on (state a stage hands out, such as NAT ports,
+    /// is split between the workers: `WorkerSteering`).
+    public var worker = WorkerShare()
 
     public init(portIndex: [String: UInt16], routerAddresses: [String: [IPv6Address]] = [:]) {
         self.portIndex = portIndex
@@ -49,7 +52,7 @@ extension VNFConfiguration {
         case .nat(let configuration):
             NATStage(
                 name: name, configuration: configuration, portIndex: context.portIndex,
-                routerAddresses: context.routerAddresses)
+                routerAddresses: context.routerAddresses, portShare: (context.worker.index, context.worker.count))
         case .switch(let configuration):
             // The loader parsed every flow against the switch's ports, which the chain has.
             try! configuration.makeStage(name: name, portIndex: context.portIndex)

@@ -28,16 +28,6 @@ public enum VNFKind: String, CaseIterable, Sendable {
     /// Whether a stage of this kind needs a `config:` file.
     public var needsConfiguration: Bool { builtInConfiguration == nil }
 
-    /// Why a stage of this kind cannot run on several workers, or nil when it can. Workers
-    /// split traffic by a symmetric flow hash; a stage that rewrites the tuple (NAT, the load
-    /// balancer) would see a reply hash to another worker than the one holding its state.
-    public var severalWorkersProblem: String? {
-        switch self {
-        case .nat, .loadBalancer: "it rewrites addresses, so a reply's flow hash no longer names the worker holding its state"
-        case .decrementTTL, .firewall, .passThrough, .router, .switch: nil
-        }
-    }
-
     /// Loads this kind's configuration file, with the chain ports it names (which the chain
     /// must have). Kinds without a file return their built-in configuration.
     public func loadConfiguration(path: String) throws(DescriptorErrorList)

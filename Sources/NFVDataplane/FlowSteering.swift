@@ -1,3 +1,4 @@
+import NFVCatalog
 import NFVPacket
 
 /// Which worker owns a received frame when a chain runs on several workers.
@@ -14,6 +15,9 @@ import NFVPacket
 /// redirects go to every worker (`.everyWorker`), so each worker's router learns the next hop
 /// its own ARP request asked for. A frame the parser rejects stays local; the chain's parse
 /// stage drops it and counts the reason.
+///
+/// A chain with a NAT or a load balancer steers IPv4 on their ports by endpoint instead
+/// (`WorkerSteering`): the inside endpoint, or the owner of a NAT port.
 public enum FlowSteering {
     public enum Target: Equatable, Sendable {
         case local
@@ -25,11 +29,12 @@ public enum FlowSteering {
     /// every worker of a chain passes the same `hasher`.
     public static func target(
         frame: UnsafeMutableRawPointer, metadata: PacketMetadata, workerCount: Int,
-        hasher: TableHash
+        hasher: TableHash, rules: WorkerSteering = WorkerSteering()
     ) -> Target {
         var parsed = metadata
         guard PacketParser.parse(frame, metadata: &parsed) == .none else { return .local }
         let flags = parsed.flags
+        let side = rules.isEmpty || !flags.contains(.ipv4) ? nil : rules.sides[metadata.inPort]
         if flags.contains(.ipv4) || flags.contains(.ipv6) {
             if flags.contains(.hasL4) {
                 let l4 = Int(parsed.l4Offset)
@@ -38,6 +43,10 @@ public enum FlowSteering {
                     let isError = parsed.ipProtocol == IPProtocol.icmp ? ICMPQuote.isErrorV4(type: type) : ICMPQuote.isErrorV6(type: type)
                     if isError {
                         guard let quote = ICMPQuote(frame: frame, metadata: parsed) else { return .local }
+                        if let side {
+                            // As the quoted packet's answer would come in on this side.
+                            return .worker(owner(of: quote.key.reversed, side: side, rules: rules, workerCount: workerCount, hasher: hasher))
+                        }
                         return .worker(Int(quote.key.symmetricHash(with: hasher) % UInt32(workerCount)))
                     }
                     // Neighbour discovery (RFC 4861): advertisements and redirects teach every
@@ -47,11 +56,44 @@ public enum FlowSteering {
                     }
                 }
             }
+            if let side, let key = FlowKey(frame: frame, metadata: parsed) {
+                return .worker(owner(of: key, side: side, rules: rules, workerCount: workerCount, hasher: hasher))
+            }
             return .worker(Int(FlowHash.symmetric(frame: frame, metadata: parsed, hasher: hasher) % UInt32(workerCount)))
         }
         if parsed.etherType == EtherType.arp, Int(parsed.l3Offset) + ARPHeader.byteCount <= Int(parsed.length) {
             return ARPHeader(frame + Int(parsed.l3Offset)).operation == ARPHeader.reply ? .everyWorker : .local
         }
         return .local
+    }
+
+    /// The worker of an IPv4 packet with `key` arriving on a port on `side` (`WorkerSteering`).
+    static func owner(of key: FlowKey, side: WorkerSteering.Side, rules: WorkerSteering, workerCount: Int, hasher: TableHash) -> Int {
+        let source = key.source.ipv4Mapped?.rawValue ?? 0
+        let destination = key.destination.ipv4Mapped?.rawValue ?? 0
+        switch side {
+        case .inside:
+            return endpointOwner(source, key.sourcePort, key.ipProtocol, workerCount: workerCount, hasher: hasher)
+        case .outside:
+            guard rules.poolAddresses.contains(destination) || rules.forwards.contains(where: { $0.externalAddress == destination }) else {
+                return endpointOwner(destination, key.destinationPort, key.ipProtocol, workerCount: workerCount, hasher: hasher)
+            }
+            for forward in rules.forwards
+            where forward.externalAddress == destination && (forward.ipProtocol == nil || forward.ipProtocol == key.ipProtocol)
+                && (forward.externalPort == nil || forward.externalPort == key.destinationPort)
+            {
+                return endpointOwner(
+                    forward.internalAddress, forward.internalPort ?? key.destinationPort, key.ipProtocol,
+                    workerCount: workerCount, hasher: hasher)
+            }
+            // Each worker's NAT hands out the ports (and ICMP identifiers) it owns.
+            return Int(key.destinationPort) % workerCount
+        }
+    }
+
+    /// The worker of an inside endpoint.
+    @inline(__always)
+    static func endpointOwner(_ address: UInt32, _ port: UInt16, _ ipProtocol: UInt8, workerCount: Int, hasher: TableHash) -> Int {
+        Int(hasher.hash(UInt64(address) << 16 | UInt64(port), UInt64(ipProtocol)) % UInt64(workerCount))
     }
 }

@@ -3,9 +3,9 @@ import NFVIO
 import NFVNetlink
 
 extension LiveChain {
-    /// The chain's queue (worker) count: every TAP port has the same `queues:`. Stages whose
-    /// state a symmetric flow hash cannot partition (NAT and the load balancer rewrite the
-    /// tuple, so a reply hashes elsewhere) need one queue.
+    /// The chain's queue (worker) count: every TAP port has the same `queues:`. A chain whose
+    /// NAT and load balancer disagree about which side a port is on (`WorkerSteering.conflict`)
+    /// needs one queue.
     static func queueCount(_ loaded: LoadedChain) throws(LiveChainError) -> Int {
         let ports = loaded.descriptor.ports
         // spec.workers sets the queues of every port; a port's own queues: must then agree.
@@ -18,13 +18,8 @@ extension LiveChain {
                     + (loaded.descriptor.workers != nil ? "spec.workers: \(count)" : "port \(ports[0].name)'s \(count)")
                     + "; every port of a chain has the same number of queues (one worker per queue)")
         }
-        if count > 1 {
-            for stage in loaded.descriptor.stages {
-                guard let problem = VNFKind(rawValue: stage.vnf)?.severalWorkersProblem else { continue }
-                throw LiveChainError(
-                    "\(stage.location): stage \(stage.name) (\(stage.vnf)) needs queues: 1: \(problem); "
-                        + "set queues: 1 on the ports")
-            }
+        if count > 1, let conflict = WorkerSteering(chain: loaded).conflict {
+            throw LiveChainError("\(loaded.descriptor.file): \(conflict); set queues: 1 on the ports")
         }
         return count
     }

@@ -17,6 +17,7 @@ extension LiveChain {
             (0..<queueCount).map { to in from == to ? nil : HandoffRing(capacity: 1024, slotByteCount: frameByteCount) }
         }
         let names = loaded.descriptor.ports.map(\.name)
+        let rules = WorkerSteering(chain: loaded)
         // TAPs with offloads hand over super-frames of up to 64 KiB.
         let takesSuperFrames = loaded.descriptor.ports.contains { $0.tap?.offloads == true }
         let slotByteCount = takesSuperFrames ? PacketPool.superFrameSlotByteCount : 10_240
@@ -24,9 +25,10 @@ extension LiveChain {
             let pool = PacketPool(slotCount: 8 * PacketBatch.defaultCapacity, slotByteCount: slotByteCount)
             workers.append(
                 Worker(
-                    index: index, pool: pool, chain: ChainAssembly.makeChain(loaded, pool: pool),
+                    index: index, pool: pool,
+                    chain: ChainAssembly.makeChain(loaded, pool: pool, worker: WorkerShare(index: index, count: queueCount)),
                     queues: queues.map { $0[index] }, portNames: names, outbound: rings[index],
-                    inbound: rings.compactMap { $0[index] }, wakes: wakes))
+                    inbound: rings.compactMap { $0[index] }, wakes: wakes, rules: rules))
         }
     }
 

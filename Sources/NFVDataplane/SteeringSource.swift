@@ -1,3 +1,4 @@
+import NFVCatalog
 import NFVIO
 import NFVPacket
 import NFVPipeline
@@ -22,13 +23,16 @@ final class SteeringSource: PacketSource {
     var handedOff: UInt64 = 0
     /// The steering hash, the same in every worker of the process.
     let hasher = TableHash.process
+    /// Endpoint steering for chains with a NAT or a load balancer.
+    let rules: WorkerSteering
     /// Where a super-frame too large for a ring slot is cut into segments.
     let segmentScratch = UnsafeMutableRawPointer.allocate(byteCount: 65_536, alignment: 64)
 
     var counters: PortCounters { queue.counters }
     var isExhausted: Bool { false }
 
-    init(queue: TapPort, workerIndex: Int, outbound: [HandoffRing?], wakes: [WakeSignal]) {
+    init(queue: TapPort, workerIndex: Int, outbound: [HandoffRing?], wakes: [WakeSignal], rules: WorkerSteering) {
+        self.rules = rules
         self.queue = queue
         self.workerIndex = workerIndex
         self.outbound = outbound
@@ -48,7 +52,9 @@ final class SteeringSource: PacketSource {
         for index in before..<batch.count {
             let entry = metadata[index]
             var keep = true
-            switch FlowSteering.target(frame: batch.frame(index), metadata: entry, workerCount: workerCount, hasher: hasher) {
+            switch FlowSteering.target(
+                frame: batch.frame(index), metadata: entry, workerCount: workerCount, hasher: hasher, rules: rules)
+            {
             case .local:
                 break
             case .worker(let owner):

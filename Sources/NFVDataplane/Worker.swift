@@ -1,4 +1,5 @@
 import CLinux
+import NFVCatalog
 import NFVIO
 import NFVPacket
 import NFVPipeline
@@ -34,14 +35,14 @@ final class Worker: @unchecked Sendable {
 
     init(
         index: Int, pool: PacketPool, chain: Chain, queues: [TapPort], portNames: [String],
-        outbound: [HandoffRing?], inbound: [HandoffRing], wakes: [WakeSignal]
+        outbound: [HandoffRing?], inbound: [HandoffRing], wakes: [WakeSignal], rules: WorkerSteering
     ) {
         self.index = index
         self.pool = pool
         self.chain = chain
         self.queues = queues
         self.portNames = portNames
-        steering = queues.map { SteeringSource(queue: $0, workerIndex: index, outbound: outbound, wakes: wakes) }
+        steering = queues.map { SteeringSource(queue: $0, workerIndex: index, outbound: outbound, wakes: wakes, rules: rules) }
         self.inbound = inbound.map(HandoffSource.init)
         wake = wakes[index]
         pipeline = Pipeline(sources: steering + self.inbound, chain: chain, sinks: queues, batch: PacketBatch(pool: pool))

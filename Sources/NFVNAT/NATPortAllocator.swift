@@ -18,8 +18,18 @@ final class NATPortAllocator {
     let reserved: UnsafeMutablePointer<UInt64>
     /// Bit `w` of a map's summary is set when its word `w` is full.
     let full: UnsafeMutablePointer<UInt64>
+    /// Ports other workers own (port modulo the worker count is not this worker's index), one
+    /// bit per port: reserved like a forward's, so they are never handed out here.
+    let foreign: [UInt64]
 
-    init(poolCount: Int) {
+    /// An allocator for `poolCount` addresses that hands out only the ports of worker
+    /// `share.index` of `share.count`.
+    init(poolCount: Int, share: (index: Int, count: Int) = (0, 1)) {
+        var foreign = [UInt64](repeating: 0, count: Self.wordsPerMap)
+        if share.count > 1 {
+            for port in 0..<65_536 where port % share.count != share.index { foreign[port >> 6] |= UInt64(1) << UInt64(port & 63) }
+        }
+        self.foreign = foreign
         mapCount = max(poolCount, 1) * Self.protocolCount
         taken = .allocate(capacity: mapCount * Self.wordsPerMap)
         taken.initialize(repeating: 0, count: mapCount * Self.wordsPerMap)
@@ -75,6 +85,7 @@ final class NATPortAllocator {
                     fresh = [UInt64](repeating: .max, count: Self.wordsPerMap)
                 }
                 for word in 0..<Self.wordsPerMap {
+                    fresh[word] |= foreign[word]
                     taken[words + word] = taken[words + word] & ~reserved[words + word] | fresh[word]
                     reserved[words + word] = fresh[word]
                     let summary = map * Self.summaryWords + word >> 6

@@ -94,10 +94,12 @@ public final class NATStage: Stage {
 
     /// A NAT stage; `portIndex` maps chain port names to numbers; `routerAddresses` are the
     /// addresses of the chain router's interfaces by chain port name (the source of the ICMP
-    /// errors the NAT sends inside).
+    /// errors the NAT sends inside). `portShare` is this stage's worker among the chain's: it
+    /// hands out only the ports (and ICMP identifiers) that are that worker's, those equal to
+    /// its index modulo the worker count, so a reply's port names the worker that mapped it.
     public init(
         name: String, configuration: NATConfiguration, portIndex: [String: UInt16],
-        routerAddresses: [String: [IPv6Address]] = [:]
+        routerAddresses: [String: [IPv6Address]] = [:], portShare: (index: Int, count: Int) = (0, 1)
     ) {
         insideErrorSource = routerAddresses[configuration.insidePort]?.first { $0.ipv4Mapped != nil }
         self.name = name
@@ -118,7 +120,7 @@ public final class NATStage: Stage {
         freeSlots = (0..<Int32(capacity)).reversed()
         byInside = IndexTable(capacity: capacity)
         byOutside = IndexTable(capacity: capacity)
-        ports = NATPortAllocator(poolCount: pool.count)
+        ports = NATPortAllocator(poolCount: pool.count, share: portShare)
         (forwardsByExternal, forwardsByInternal) = Self.index(configuration.forwards)
         let owned = Array(Set(configuration.pool.map(\.rawValue) + configuration.forwards.map(\.externalAddress.rawValue)))
         ownAddresses = .allocate(capacity: max(owned.count, 1))

@@ -61,9 +61,4 @@ import Testing
                 message.contains("policer") && VNFKind.allCases.allSatisfy { message.contains($0.name) }
             }, "\(messages)")
     }
-
-    /// Stages that rewrite addresses refuse several workers, with the reason; the others run on any number.
-    @Test func severalWorkers() {
-        #expect(VNFKind.allCases.filter { $0.severalWorkersProblem != nil } == [.loadBalancer, .nat])
-    }
 }

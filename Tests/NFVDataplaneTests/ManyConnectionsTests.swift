@@ -53,8 +53,10 @@ import Testing
         return (live, LiveChainTests.Running(live))
     }
 
-    @Test(.enabled(if: HostCommand.mayTouchTheKernel, "needs root: TAP devices and namespaces"))
-    func edgeGatewayFirewallRouterNAT() throws {
+    /// On one worker and on two: with two, each worker's NAT hands out only its own ports and
+    /// a reply is steered to the worker owning its port (`WorkerSteering`).
+    @Test(.enabled(if: HostCommand.mayTouchTheKernel, "needs root: TAP devices and namespaces"), arguments: [1, 2])
+    func edgeGatewayFirewallRouterNAT(workers: Int) throws {
         try #require(HostCommand.isRoot, "CI must run this test as root")
         let suffix = String(getpid() % 100_000)
         let (lan, wan) = ("nfvt-mcl\(suffix)", "nfvt-mcw\(suffix)")
@@ -67,8 +69,8 @@ import Testing
             """
             spec:
               ports:
-                - { name: inside,  type: tap, ifname: nfvtmci\(suffix), namespace: \(lan), address: 10.0.1.10/24, gateway: 10.0.1.1 }
-                - { name: outside, type: tap, ifname: nfvtmco\(suffix), namespace: \(wan), address: 198.51.100.1/30 }
+                - { name: inside,  type: tap, ifname: nfvtmci\(suffix), namespace: \(lan), address: 10.0.1.10/24, gateway: 10.0.1.1, queues: \(workers) }
+                - { name: outside, type: tap, ifname: nfvtmco\(suffix), namespace: \(wan), address: 198.51.100.1/30, queues: \(workers) }
               stages:
                 - { name: fw,     vnf: firewall, config: \(configs)/edge-firewall.yaml }
                 - { name: router, vnf: router,   config: \(configs)/edge-router.yaml }
@@ -81,8 +83,10 @@ import Testing
         let (status, report) = try Self.exchange(
             serverNamespace: wan, address: "198.51.100.1", ports: [8000], clientNamespace: lan,
             target: "198.51.100.1", targetPort: 8000)
-        #expect(status == 0, "\(Self.count) connections through firewall -> router -> NAT: \(report)")
+        #expect(status == 0, "\(Self.count) connections through firewall -> router -> NAT on \(workers) worker(s): \(report)")
         running.stop()
+        #expect(live.workerCount == workers)
+        Self.expectEveryWorkerTook(live, stage: "nat")
         let stages = live.counters().stages
         let firewall = try #require(stages.first { $0.name == "fw" })
         #expect(
@@ -132,8 +136,10 @@ import Testing
             "\(firewall.drops)")
     }
 
-    @Test(.enabled(if: HostCommand.mayTouchTheKernel, "needs root: TAP devices and namespaces"))
-    func webFrontFirewallLoadBalancer() throws {
+    /// On one worker and on two: with two, packets are steered by the client's endpoint, so a
+    /// backend's reply meets the worker whose load balancer tracked the connection.
+    @Test(.enabled(if: HostCommand.mayTouchTheKernel, "needs root: TAP devices and namespaces"), arguments: [1, 2])
+    func webFrontFirewallLoadBalancer(workers: Int) throws {
         try #require(HostCommand.isRoot, "CI must run this test as root")
         let suffix = String(getpid() % 100_000)
         let (clients, servers) = ("nfvt-mcc\(suffix)", "nfvt-mcs\(suffix)")
@@ -147,8 +153,8 @@ import Testing
             """
             spec:
               ports:
-                - { name: clients, type: tap, ifname: \(clientDevice), namespace: \(clients), address: 10.20.0.1/24 }
-                - { name: servers, type: tap, ifname: \(serverDevice), namespace: \(servers), address: 10.20.0.2/24 }
+                - { name: clients, type: tap, ifname: \(clientDevice), namespace: \(clients), address: 10.20.0.1/24, queues: \(workers) }
+                - { name: servers, type: tap, ifname: \(serverDevice), namespace: \(servers), address: 10.20.0.2/24, queues: \(workers) }
               stages:
                 - { name: fw, vnf: firewall,      config: \(configs)/web-front-firewall.yaml }
                 - { name: lb, vnf: load-balancer, config: \(configs)/web-front-lb.yaml }
@@ -169,8 +175,10 @@ import Testing
             // The health checks (1 s apart, rise 2) bring both backends up first.
             Thread.sleep(forTimeInterval: 3)
         }
-        #expect(status == 0, "\(Self.count) connections through firewall -> load balancer: \(report)")
+        #expect(status == 0, "\(Self.count) connections through firewall -> load balancer on \(workers) worker(s): \(report)")
         running.stop()
+        #expect(live.workerCount == workers)
+        Self.expectEveryWorkerTook(live, stage: "lb")
         let stages = live.counters().stages
         let firewall = try #require(stages.first { $0.name == "fw" })
         #expect(
@@ -178,5 +186,13 @@ import Testing
             "\(firewall.drops)")
         let balancer = try #require(stages.first { $0.name == "lb" })
         #expect(balancer.drops.values.reduce(0, +) == 0, "\(balancer.drops)")
+    }
+
+    /// Every worker's copy of `stage` carried part of the connections (with one worker, it).
+    static func expectEveryWorkerTook(_ live: LiveChain, stage name: String) {
+        for (index, worker) in live.workerCounters().enumerated() {
+            let stage = worker.stages.first { $0.name == name }
+            #expect((stage?.transmitted ?? 0) > UInt64(count), "worker \(index)'s \(name) forwarded its share: \(stage?.transmitted ?? 0)")
+        }
     }
 }
