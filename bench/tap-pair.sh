@@ -9,6 +9,8 @@
 #                passing GSO super-frames through as they come (the limit with offloads)
 #   passthrough  nfv-dataplane running chains/bench-passthrough.yaml (parse + pass-through)
 #   four-vnf     nfv-dataplane running chains/four-vnf.yaml (firewall, LB, router, NAT)
+#   four-vnf-2w  the same chain on two workers (spec.workers: 2; worker 1 shares CPU 0 with
+#                the generator: the machine has two cores)
 #   veth         the Linux kernel forwarding between the namespaces over veth pairs
 #   veth-nat     the same with an nftables masquerade (conntrack + NAT) in the router namespace
 # and the TCP throughput of iperf3 over the same paths. Delivered packets are read from the
@@ -93,10 +95,15 @@ setup() {
             in_ns nfvb-gen ip link set nfvb-in up
             in_ns nfvb-sink ip link set nfvb-out up
             dst_mac=$(mac_of nfvb-sink nfvb-out); dst_ip=10.250.1.3; tcp_target=10.250.1.3 ;;
-        passthrough|four-vnf)
+        passthrough|four-vnf|four-vnf-2w)
             rm -f "$work/ready"
             chain_file=chains/four-vnf.yaml; [ "$1" = passthrough ] && chain_file=chains/bench-passthrough.yaml
-            "$dataplane" "$chain_file" --cpus 1 --ready-file "$work/ready" --control "$work/control.sock" \
+            worker_cpus=1
+            if [ "$1" = four-vnf-2w ]; then
+                chain_file=$work/four-vnf-2w.yaml; worker_cpus=1,0
+                sed -e "s#^spec:\$#spec:\n  workers: 2#" -e "s#\.\./vnf-configs#$PWD/vnf-configs#" chains/four-vnf.yaml >"$chain_file"
+            fi
+            "$dataplane" "$chain_file" --cpus "$worker_cpus" --ready-file "$work/ready" --control "$work/control.sock" \
                 >"$work/dataplane-$1.log" 2>&1 &
             pids+=($!)
             wait_for "$work/ready"
@@ -174,7 +181,7 @@ except Exception:
     print("n/a")')
 }
 
-configs=(bare bare-uring bare-vnet passthrough four-vnf veth veth-nat)
+configs=(bare bare-uring bare-vnet passthrough four-vnf four-vnf-2w veth veth-nat)
 declare -A samples offered tcp held cpus
 for round in $(seq "$repeat"); do
     for config in "${configs[@]}"; do
@@ -188,7 +195,7 @@ for round in $(seq "$repeat"); do
             measure_tcp
             tcp[$config]=$tcp_gbps
         fi
-        if [ "$config" = passthrough ] || [ "$config" = four-vnf ]; then
+        if [ "$config" = passthrough ] || [ "$config" = four-vnf ] || [ "$config" = four-vnf-2w ]; then
             kill -INT "${pids[-1]}"; wait "${pids[-1]}" || true
             cp "$work/dataplane-$config.log" "$work/last-$config.log"
         fi
@@ -213,7 +220,7 @@ table=$(
     done
 )
 echo "$table"
-for config in passthrough four-vnf; do
+for config in passthrough four-vnf four-vnf-2w; do
     echo; echo "nfv-dataplane counters at the end of the last $config run:"; sed -n '/^port /,$p' "$work/last-$config.log"
 done | tee "$work/counters.txt"
 
