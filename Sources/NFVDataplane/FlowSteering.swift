@@ -27,12 +27,39 @@ public enum FlowSteering {
 
     /// The worker for the frame at `frame` with (unparsed) `metadata`, among `workerCount`;
     /// every worker of a chain passes the same `hasher`.
+    ///
+    /// With `fragments`, the later fragments of an IPv4 datagram go where its first fragment
+    /// went (they carry no ports to steer by): the first records its owner there.
     public static func target(
         frame: UnsafeMutableRawPointer, metadata: PacketMetadata, workerCount: Int,
-        hasher: TableHash, rules: WorkerSteering = WorkerSteering()
+        hasher: TableHash, rules: WorkerSteering = WorkerSteering(), fragments: FragmentOwners? = nil
     ) -> Target {
         var parsed = metadata
         guard PacketParser.parse(frame, metadata: &parsed) == .none else { return .local }
+        guard let fragments, parsed.flags.contains(.fragment), parsed.flags.contains(.ipv4) else {
+            return target(parsed: parsed, frame: frame, workerCount: workerCount, hasher: hasher, rules: rules)
+        }
+        let l3 = Int(parsed.l3Offset)
+        let source = frame.loadNetworkUInt32(at: l3 + 12)
+        let destination = frame.loadNetworkUInt32(at: l3 + 16)
+        let identification = frame.loadNetworkUInt16(at: l3 + 4)
+        if parsed.flags.contains(.laterFragment),
+            let owner = fragments.owner(source: source, destination: destination, identification: identification, ipProtocol: parsed.ipProtocol)
+        {
+            return .worker(owner % workerCount)
+        }
+        let found = target(parsed: parsed, frame: frame, workerCount: workerCount, hasher: hasher, rules: rules)
+        if !parsed.flags.contains(.laterFragment), case .worker(let owner) = found {
+            fragments.record(source: source, destination: destination, identification: identification, ipProtocol: parsed.ipProtocol, owner: owner)
+        }
+        return found
+    }
+
+    /// The owner of a parsed frame, by its own headers.
+    static func target(
+        parsed: PacketMetadata, frame: UnsafeMutableRawPointer, workerCount: Int, hasher: TableHash, rules: WorkerSteering
+    ) -> Target {
+        let metadata = parsed
         let flags = parsed.flags
         let side = rules.isEmpty || !flags.contains(.ipv4) ? nil : rules.sides[metadata.inPort]
         if flags.contains(.ipv4) || flags.contains(.ipv6) {

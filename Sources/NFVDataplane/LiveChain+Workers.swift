@@ -18,6 +18,7 @@ extension LiveChain {
         }
         let names = loaded.descriptor.ports.map(\.name)
         let rules = WorkerSteering(chain: loaded)
+        let fragments = FragmentOwners()
         // TAPs with offloads hand over super-frames of up to 64 KiB.
         let takesSuperFrames = loaded.descriptor.ports.contains { $0.tap?.offloads == true }
         let slotByteCount = takesSuperFrames ? PacketPool.superFrameSlotByteCount : 10_240
@@ -28,7 +29,7 @@ extension LiveChain {
                     index: index, pool: pool,
                     chain: ChainAssembly.makeChain(loaded, pool: pool, worker: WorkerShare(index: index, count: queueCount)),
                     queues: queues.map { $0[index] }, portNames: names, outbound: rings[index],
-                    inbound: rings.compactMap { $0[index] }, wakes: wakes, rules: rules))
+                    inbound: rings.compactMap { $0[index] }, wakes: wakes, rules: rules, fragments: fragments))
         }
     }
 

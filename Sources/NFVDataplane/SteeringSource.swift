@@ -25,14 +25,20 @@ final class SteeringSource: PacketSource {
     let hasher = TableHash.process
     /// Endpoint steering for chains with a NAT or a load balancer.
     let rules: WorkerSteering
+    /// Where the first fragments of datagrams went (shared by every worker of the chain).
+    let fragments: FragmentOwners
     /// Where a super-frame too large for a ring slot is cut into segments.
     let segmentScratch = UnsafeMutableRawPointer.allocate(byteCount: 65_536, alignment: 64)
 
     var counters: PortCounters { queue.counters }
     var isExhausted: Bool { false }
 
-    init(queue: TapPort, workerIndex: Int, outbound: [HandoffRing?], wakes: [WakeSignal], rules: WorkerSteering) {
+    init(
+        queue: TapPort, workerIndex: Int, outbound: [HandoffRing?], wakes: [WakeSignal], rules: WorkerSteering,
+        fragments: FragmentOwners
+    ) {
         self.rules = rules
+        self.fragments = fragments
         self.queue = queue
         self.workerIndex = workerIndex
         self.outbound = outbound
@@ -53,7 +59,8 @@ final class SteeringSource: PacketSource {
             let entry = metadata[index]
             var keep = true
             switch FlowSteering.target(
-                frame: batch.frame(index), metadata: entry, workerCount: workerCount, hasher: hasher, rules: rules)
+                frame: batch.frame(index), metadata: entry, workerCount: workerCount, hasher: hasher, rules: rules,
+                fragments: fragments)
             {
             case .local:
                 break

@@ -35,14 +35,15 @@ final class Worker: @unchecked Sendable {
 
     init(
         index: Int, pool: PacketPool, chain: Chain, queues: [TapPort], portNames: [String],
-        outbound: [HandoffRing?], inbound: [HandoffRing], wakes: [WakeSignal], rules: WorkerSteering
+        outbound: [HandoffRing?], inbound: [HandoffRing], wakes: [WakeSignal], rules: WorkerSteering,
+        fragments: FragmentOwners
     ) {
         self.index = index
         self.pool = pool
         self.chain = chain
         self.queues = queues
         self.portNames = portNames
-        steering = queues.map { SteeringSource(queue: $0, workerIndex: index, outbound: outbound, wakes: wakes, rules: rules) }
+        steering = queues.map { SteeringSource(queue: $0, workerIndex: index, outbound: outbound, wakes: wakes, rules: rules, fragments: fragments) }
         self.inbound = inbound.map(HandoffSource.init)
         wake = wakes[index]
         pipeline = Pipeline(sources: steering + self.inbound, chain: chain, sinks: queues, batch: PacketBatch(pool: pool))
