@@ -12,11 +12,12 @@ import NFVPacket
 ///
 /// - **inside** (a NAT's inside port, a load balancer's client port): a packet is keyed by its
 ///   source endpoint (address, TCP/UDP port or ICMP query identifier, protocol);
-/// - **outside** (a NAT's outside port, a load balancer's backend port): a packet to one of the
-///   NAT's pool addresses belongs to the worker that owns its destination port (port modulo the
-///   worker count: each worker's NAT hands out only the ports it owns, as VPP's NAT does), or,
-///   for a static forward, to the forward's internal endpoint; any other packet is keyed by its
-///   destination endpoint, the inside endpoint it returns to.
+/// - **outside** (a NAT's outside port, a load balancer's backend port): a packet is keyed by
+///   its destination endpoint, the inside endpoint it returns to;
+/// - on either side, a packet to one of the NAT's own addresses belongs to the worker that owns
+///   its destination port (port modulo the worker count: each worker's NAT hands out only the
+///   ports it owns, as VPP's NAT does), or, for a static forward, to the forward's internal
+///   endpoint (so a hairpinned connection, translated twice, stays on one worker).
 ///
 /// Ports with no side keep the symmetric flow hash. An ICMP error is steered as the packet it
 /// quotes would be coming back. Two stages that give one port both sides (a load balancer

@@ -98,13 +98,15 @@ public enum FlowSteering {
     static func owner(of key: FlowKey, side: WorkerSteering.Side, rules: WorkerSteering, workerCount: Int, hasher: TableHash) -> Int {
         let source = key.source.ipv4Mapped?.rawValue ?? 0
         let destination = key.destination.ipv4Mapped?.rawValue ?? 0
+        let toNAT = rules.poolAddresses.contains(destination) || rules.forwards.contains { $0.externalAddress == destination }
         switch side {
-        case .inside:
+        case .inside where !toNAT:
             return endpointOwner(source, key.sourcePort, key.ipProtocol, workerCount: workerCount, hasher: hasher)
-        case .outside:
-            guard rules.poolAddresses.contains(destination) || rules.forwards.contains(where: { $0.externalAddress == destination }) else {
-                return endpointOwner(destination, key.destinationPort, key.ipProtocol, workerCount: workerCount, hasher: hasher)
-            }
+        case .outside where !toNAT:
+            return endpointOwner(destination, key.destinationPort, key.ipProtocol, workerCount: workerCount, hasher: hasher)
+        default:
+            // To the NAT's own addresses, from either side (an inside host reaching a forward
+            // or answering a hairpinned connection is translated twice by the NAT).
             for forward in rules.forwards
             where forward.externalAddress == destination && (forward.ipProtocol == nil || forward.ipProtocol == key.ipProtocol)
                 && (forward.externalPort == nil || forward.externalPort == key.destinationPort)

@@ -54,6 +54,15 @@ import Testing
             let client = IPv4Address(203, 0, 113, 9)
             #expect(Self.owner(Self.tcp(client, port, poolAddress, 8080), inPort: 1) == Self.owner(Self.tcp(host, 80, client, port), inPort: 0))
         }
+        // Hairpinning: another inside host reaches the forward; the NAT translates both ends,
+        // so the request goes to the forward's worker and the answer (to the NAT port that
+        // worker gave the client) to the port's owner, the same worker.
+        let forwardOwner = Self.owner(Self.tcp(host, 80, IPv4Address(203, 0, 113, 9), 50000), inPort: 0)
+        for port in UInt16(41000)..<41016 {
+            let request = Self.owner(Self.tcp(IPv4Address(10, 0, 1, 20), port, poolAddress, 8080), inPort: 0)
+            #expect(request == forwardOwner)
+            #expect(Self.owner(Self.tcp(host, 80, poolAddress, port), inPort: 0) == Int(port) % 2)
+        }
     }
 
     @Test func laterFragmentsFollowTheFirst() {
