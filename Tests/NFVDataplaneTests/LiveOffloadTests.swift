@@ -141,4 +141,35 @@ import Testing
         #expect(router.drops[.needsFragmentation, default: 0] >= 1, "\(router.drops)")
         #expect(router.emitted >= 1, "the ICMP fragmentation-needed went back")
     }
+
+    /// TSO6: IPv6 super-frames through the same firewall and router (the NAT passes IPv6),
+    /// each way; the hop limit is decremented once per super-frame and every segment the
+    /// kernels get verifies.
+    @Test(.enabled(if: HostCommand.mayTouchTheKernel, "needs root: TAP devices and namespaces"))
+    func ipv6SuperFramesCrossTheRouter() throws {
+        try #require(HostCommand.isRoot, "CI must run this test as root")
+        let gateway = try Gateway()
+        defer { gateway.tearDown() }
+        let lanDevice = try HostCommand.check(["ip", "-n", gateway.lan, "-o", "link", "show", "type", "tun"])
+            .split(separator: ":")[1].trimmingCharacters(in: .whitespaces)
+        try HostCommand.check(["ip", "-n", gateway.lan, "addr", "add", "fd00:1::10/64", "dev", lanDevice, "nodad"])
+        try HostCommand.check(["ip", "-n", gateway.lan, "route", "add", "default", "via", "fd00:1::1"])
+        try HostCommand.check(["ip", "-n", gateway.wan, "addr", "add", "2001:db8:ffff::1/64", "dev", gateway.wanInterface, "nodad"])
+        try HostCommand.check(["ip", "-n", gateway.wan, "route", "add", "fd00:1::/64", "via", "2001:db8:ffff::2"])
+        let upload = try BulkTransfer.run(
+            client: gateway.lan, server: gateway.wan, address: "2001:db8:ffff::1", port: 8082, megabytes: 50, upload: true)
+        #expect(upload.contains("intact"), "50 MB LAN -> WAN over IPv6: \(upload)")
+        let download = try BulkTransfer.run(
+            client: gateway.lan, server: gateway.wan, address: "2001:db8:ffff::1", port: 8083, megabytes: 50, upload: false)
+        #expect(download.contains("intact"), "50 MB WAN -> LAN over IPv6: \(download)")
+        #expect(try gateway.checksumErrors(gateway.lan) == 0)
+        #expect(try gateway.checksumErrors(gateway.wan) == 0)
+        gateway.running.stop()
+        let counters = gateway.live.counters()
+        for port in counters.ports {
+            #expect(port.receivedBytes / max(port.receivedPackets, 1) > 3000, "\(port.name): super-frames arrived")
+        }
+        let router = try #require(counters.stages.first { $0.name == "router" })
+        #expect(router.dropCount < 20, "\(router.drops)")
+    }
 }

@@ -5,7 +5,7 @@ import Foundation
 /// and answers with the SHA-256, and the sender prints "intact" when it matches its own.
 /// `upload` sends from the client (which connects) to the server (which listens); otherwise the
 /// server sends to the client over the connection the client opened (what a download through
-/// a NAT looks like).
+/// a NAT looks like). The listener takes IPv4 and IPv6.
 public enum BulkTransfer {
     /// Runs one transfer and returns what the sending side printed.
     public static func run(client: String, server: String, address: String, port: Int, megabytes: Int, upload: Bool) throws -> String {
@@ -38,7 +38,7 @@ public enum BulkTransfer {
             "ip", "netns", "exec", server, "python3", "-c",
             "import hashlib, os, socket\n" + (upload ? receive : send) + """
 
-                listener = socket.create_server(('0.0.0.0', \(port)))
+                listener = socket.create_server(('', \(port)), family=socket.AF_INET6, dualstack_ipv6=True)
                 listener.settimeout(60)
                 connection, _ = listener.accept()
                 connection.settimeout(60)
