@@ -67,6 +67,20 @@ public struct LoadedChain: Sendable {
             }
         }
         guard errors.isEmpty else { throw DescriptorErrorList(errors) }
-        return LoadedChain(descriptor: descriptor, configurations: configurations)
+        let loaded = LoadedChain(descriptor: descriptor, configurations: configurations)
+        // What the data plane would refuse at start is an error here already.
+        let workers = descriptor.workers ?? descriptor.ports.first?.tap?.queues ?? 1
+        let steering = WorkerSteering(chain: loaded)
+        if workers > 1, let conflict = steering.conflict,
+            let stage = descriptor.stages.first(where: { $0.name == steering.conflictingStage })
+        {
+            throw DescriptorErrorList([
+                DescriptorError(
+                    location: stage.location, field: "spec.stages[\(descriptor.stages.firstIndex { $0.name == stage.name } ?? 0)]",
+                    message: "\(conflict), and the chain runs on \(workers) workers",
+                    fix: "give the stages the same inside and outside ports, or run one worker (queues: 1 on the ports)")
+            ])
+        }
+        return loaded
     }
 }

@@ -47,6 +47,8 @@ public struct WorkerSteering: Sendable, Equatable {
     public var forwards: [Forward] = []
     /// Why the chain's stages cannot share their state out this way, or nil.
     public var conflict: String?
+    /// The stage whose sides contradict an earlier stage's, when there is a conflict.
+    public var conflictingStage: String?
 
     /// True when no stage rewrites the tuple: the symmetric flow hash steers everything.
     public var isEmpty: Bool { sides.isEmpty }
@@ -65,6 +67,7 @@ public struct WorkerSteering: Sendable, Equatable {
                     "port \(portName) is on the \(earlier.side == .inside ? "inside" : "outside") of stage \(earlier.stage) "
                     + "and on the \(side == .inside ? "inside" : "outside") of stage \(stage), so no endpoint names "
                     + "one worker for both"
+                conflictingStage = conflictingStage ?? stage
                 return
             }
             claimed[port] = (side, stage)
