@@ -217,7 +217,7 @@ public final class LoadBalancerStage: Stage, @unchecked Sendable {
                 // IPv4 TCP or UDP with its transport header (not a later fragment).
                 guard packet.pointee.flags.rawValue & (wanted | unwanted) == wanted else { continue }
                 let frame = pool.slot(packet.pointee.id) + Int(packet.pointee.dataOffset)
-                guard IPv4Header(frame + Int(packet.pointee.l3Offset)).isChecksumValid else {
+                guard packet.pointee.hasValidIPv4HeaderChecksum(frame) else {
                     batch.drop(index, reason: .badIPv4Checksum)
                     continue
                 }
@@ -239,7 +239,7 @@ public final class LoadBalancerStage: Stage, @unchecked Sendable {
                     ipProtocol == IPProtocol.tcp || ipProtocol == IPProtocol.udp
                 else { continue }
                 let frame = pool.slot(packet.pointee.id) + Int(packet.pointee.dataOffset)
-                guard IPv4Header(frame + Int(packet.pointee.l3Offset)).isChecksumValid else {
+                guard packet.pointee.hasValidIPv4HeaderChecksum(frame) else {
                     batch.drop(index, reason: .badIPv4Checksum)
                     continue
                 }

@@ -208,7 +208,7 @@ public final class NATStage: Stage {
             let flags = packet.pointee.flags
             guard flags.contains(.ipv4) else { continue }  // NAT44: everything else passes
             let frame = pool.slot(packet.pointee.id) + Int(packet.pointee.dataOffset)
-            guard IPv4Header(frame + Int(packet.pointee.l3Offset)).isChecksumValid else {
+            guard packet.pointee.hasValidIPv4HeaderChecksum(frame) else {
                 batch.drop(index, reason: .badIPv4Checksum)
                 continue
             }

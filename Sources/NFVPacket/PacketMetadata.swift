@@ -46,6 +46,9 @@ public struct PacketMetadata: Sendable {
     /// What the sender left unfinished: a partial transport checksum, a GSO super-frame
     /// (`PacketOffload`); zero for a plain frame.
     public var offload: PacketOffload
+    /// Checksums a stage has verified and every stage since has kept right (incremental updates
+    /// keep a right checksum right), so later stages need not sum them again.
+    public var verifiedChecksums: VerifiedChecksums
 
     /// Metadata for a freshly received frame: nothing parsed, verdict forward, out port the
     /// linear default.
@@ -69,5 +72,16 @@ public struct PacketMetadata: Sendable {
         self.path = 0
         self.transportProblem = .none
         self.offload = PacketOffload()
+        self.verifiedChecksums = []
+    }
+
+    /// Whether the IPv4 header checksum of the packet at `frame` is right (RFC 1812 5.2.2),
+    /// summed at most once per packet: the first stage to find it right marks the packet.
+    @inlinable @inline(__always)
+    public mutating func hasValidIPv4HeaderChecksum(_ frame: UnsafeMutableRawPointer) -> Bool {
+        if verifiedChecksums.contains(.ipv4Header) { return true }
+        guard IPv4Header(frame + Int(l3Offset)).isChecksumValid else { return false }
+        verifiedChecksums.insert(.ipv4Header)
+        return true
     }
 }

@@ -24,7 +24,7 @@ public final class DecrementTTLStage: Stage {
             let l3 = frame + Int(metadata[index].l3Offset)
             if flags.contains(.ipv4) {
                 let header = IPv4Header(l3)
-                if !header.isChecksumValid {
+                if !metadata[index].hasValidIPv4HeaderChecksum(frame) {
                     batch.drop(index, reason: .badIPv4Checksum)
                 } else if header.ttl <= 1 {
                     batch.drop(index, reason: .ttlExpired)

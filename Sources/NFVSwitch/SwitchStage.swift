@@ -383,7 +383,7 @@ public final class SwitchStage: Stage {
                     key.vlanTCI = 0
                 case .setIPv4Source, .setIPv4Destination:
                     // RFC 1812 5.2.2: an incremental update would make a corrupt header look valid.
-                    if entry.flags.contains(.ipv4) && !IPv4Header(frame + Int(entry.l3Offset)).isChecksumValid {
+                    if entry.flags.contains(.ipv4) && !entry.hasValidIPv4HeaderChecksum(frame) {
                         batch.metadata[index] = entry
                         batch.drop(index, reason: .badIPv4Checksum)
                         return
