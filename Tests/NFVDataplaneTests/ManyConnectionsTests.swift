@@ -188,6 +188,63 @@ import Testing
         #expect(balancer.drops.values.reduce(0, +) == 0, "\(balancer.drops)")
     }
 
+    /// The firewall -> load balancer -> router -> NAT chain on two workers: clients reach a TCP
+    /// VIP whose backend is beyond the NAT, so each connection is rewritten twice (destination
+    /// by the load balancer, source by the NAT) and both rewrites' state must be on the worker
+    /// that the reply reaches.
+    @Test(.enabled(if: HostCommand.mayTouchTheKernel, "needs root: TAP devices and namespaces"))
+    func loadBalancerAndNATOnTwoWorkers() throws {
+        try #require(HostCommand.isRoot, "CI must run this test as root")
+        let suffix = String(getpid() % 100_000)
+        let (lan, wan) = ("nfvt-m4l\(suffix)", "nfvt-m4w\(suffix)")
+        let directory = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let configs = Fixtures.root.appendingPathComponent("vnf-configs").path
+        try """
+        apiVersion: nfv/v1
+        kind: LoadBalancerConfig
+        metadata: { name: vip }
+        spec:
+          clients: inside
+          backends: outside
+          services:
+            - { name: web, vip: "198.51.100.100:80/tcp", mode: nat, backends: [{ name: wan-host, address: "198.51.100.1:8000" }] }
+        """.write(to: directory.appendingPathComponent("lb.yaml"), atomically: true, encoding: .utf8)
+        let (live, running) = try Self.deploy(
+            "many-four",
+            """
+            spec:
+              workers: 2
+              ports:
+                - { name: inside,  type: tap, ifname: nfvtm4i\(suffix), namespace: \(lan), address: 10.0.1.10/24, gateway: 10.0.1.1 }
+                - { name: outside, type: tap, ifname: nfvtm4o\(suffix), namespace: \(wan), address: 198.51.100.1/30 }
+              stages:
+                - { name: fw,     vnf: firewall,      config: \(configs)/edge-firewall.yaml }
+                - { name: lb,     vnf: load-balancer, config: lb.yaml }
+                - { name: router, vnf: router,        config: \(configs)/edge-router.yaml }
+                - { name: nat,    vnf: nat,           config: \(configs)/edge-nat.yaml }
+            """, in: directory)
+        defer {
+            running.stop()
+            live.tearDown()
+        }
+        let (status, report) = try Self.exchange(
+            serverNamespace: wan, address: "198.51.100.1", ports: [8000], clientNamespace: lan,
+            target: "198.51.100.100", targetPort: 80)
+        #expect(status == 0, "\(Self.count) connections to a VIP through firewall -> LB -> router -> NAT on two workers: \(report)")
+        running.stop()
+        #expect(live.workerCount == 2)
+        Self.expectEveryWorkerTook(live, stage: "lb")
+        Self.expectEveryWorkerTook(live, stage: "nat")
+        let stages = live.counters().stages
+        for name in ["fw", "lb", "nat"] {
+            let stage = try #require(stages.first { $0.name == name })
+            #expect(
+                stage.drops[.conntrackInvalid, default: 0] == 0 && stage.drops[.natNoMapping, default: 0] == 0
+                    && stage.drops[.lbNoBackend, default: 0] == 0, "\(name): \(stage.drops)")
+        }
+    }
+
     /// Every worker's copy of `stage` carried part of the connections (with one worker, it).
     static func expectEveryWorkerTook(_ live: LiveChain, stage name: String) {
         for (index, worker) in live.workerCounters().enumerated() {
