@@ -255,7 +255,7 @@ public struct ChainDescriptorLoader: Sendable {
             var transmit: String?
             var tap: PortDescriptor.TapSettings?
             if kind != .tap {
-                for key in Self.tapKeys where fields[key] != nil {
+                for key in Self.tapKeys where fields[key] != nil && key != "mtu" {
                     decoder.report(
                         fields.keys[key]!, field: "\(field).\(key)", "\"\(key)\" belongs to TAP ports",
                         fix: "remove it, or make the port \"type: tap\"")
@@ -298,10 +298,12 @@ public struct ChainDescriptorLoader: Sendable {
                     continue
                 }
             }
-            ports.append(
-                PortDescriptor(
-                    name: name, kind: kind, receivePath: receive, transmitPath: transmit, tap: tap,
-                    location: location))
+            var port = PortDescriptor(
+                name: name, kind: kind, receivePath: receive, transmitPath: transmit, tap: tap, location: location)
+            if kind != .tap, let node = fields["mtu"], let mtu = decoder.integer(node, field: "\(field).mtu", range: 68...65_000) {
+                port.captureMTU = mtu
+            }
+            ports.append(port)
         }
         return ports
     }

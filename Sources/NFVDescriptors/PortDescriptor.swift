@@ -57,6 +57,10 @@ public struct PortDescriptor: Sendable, Equatable {
     public var transmitPath: String?
     /// The kernel side of a `tap` port.
     public var tap: TapSettings?
+    /// For a capture port, the MTU of the link its capture stands for (`mtu:`, 1500 unless
+    /// set): a TCP frame in `rx` whose IP packet is longer was taken where the kernel offloads
+    /// segmentation, and enters the chain as a super-frame cut to fit this MTU.
+    public var captureMTU = 1500
     /// Where the port is declared.
     public var location: SourceLocation
 
@@ -79,6 +83,6 @@ extension PortDescriptor {
     /// either was written: two versions of a chain differ in a port only if this is false.
     public func hasSameSettings(as other: PortDescriptor) -> Bool {
         name == other.name && kind == other.kind && receivePath == other.receivePath
-            && transmitPath == other.transmitPath && tap == other.tap
+            && transmitPath == other.transmitPath && tap == other.tap && captureMTU == other.captureMTU
     }
 }

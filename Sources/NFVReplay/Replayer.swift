@@ -78,7 +78,9 @@ public enum Replayer {
             }
             var readers: [PcapFileSource] = []
             for (index, port) in ports.enumerated() {
-                if let path = port.receivePath { readers.append(try PcapFileSource(path: path, portNumber: UInt16(index))) }
+                guard let path = port.receivePath else { continue }
+                let mtu = loaded.descriptor.ports[index].captureMTU
+                readers.append(try PcapFileSource(path: path, portNumber: UInt16(index), superFrameMTU: mtu))
             }
             var writers: [PcapFileSink?] = []
             for port in ports {

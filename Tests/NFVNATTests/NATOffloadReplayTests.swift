@@ -31,4 +31,15 @@ import Testing
             #expect(split.inside == whole.inside && split.outside == whole.outside, "batch size \(size)")
         }
     }
+
+    /// The same capture declared as taken on a link of MTU 9000 (`mtu: 9000` on the capture
+    /// ports): the 20,000-byte super-frame is cut at 9000 - 20 - 32 = 8,948 bytes of payload;
+    /// the 4,000-byte frame fits that link and passes whole.
+    @Test func aCapturePortsMTUSetsTheSegmentSize() throws {
+        let result = try TwoPortReplay.run(
+            fixture: "offload", stage: "nat", vnf: "nat", config: "Tests/Fixtures/nat/nat.yaml", batchSize: 256, captureMTU: 9000)
+        let lengths = result.outside.map(\.bytes.count)
+        #expect(lengths.count == 5, "the SYN, three segments, the 4,000-byte frame: \(lengths)")
+        #expect(Array(lengths.dropFirst().prefix(3)) == [66 + 8948, 66 + 8948, 66 + 20_000 - 2 * 8948], "\(lengths)")
+    }
 }

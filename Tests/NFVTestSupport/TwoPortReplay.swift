@@ -14,8 +14,12 @@ public enum TwoPortReplay {
         public var outside: [MemoryPort.Frame]
     }
 
-    /// Runs stage `stage` of kind `vnf` configured by `config` (a path under the repository).
-    public static func run(fixture prefix: String, stage: String, vnf: String, config: String, batchSize: Int) throws -> Result {
+    /// Runs stage `stage` of kind `vnf` configured by `config` (a path under the repository);
+    /// `captureMTU` sets both ports' `mtu:`.
+    public static func run(
+        fixture prefix: String, stage: String, vnf: String, config: String, batchSize: Int, captureMTU: Int? = nil
+    ) throws -> Result {
+        let mtu = captureMTU.map { ", mtu: \($0)" } ?? ""
         let directory = try Fixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let file = directory.appendingPathComponent("chain.yaml")
@@ -25,8 +29,8 @@ public enum TwoPortReplay {
         metadata: { name: \(prefix)-test }
         spec:
           ports:
-            - { name: inside,  type: pcap, rx: \(Fixtures.path("\(prefix)-inside-rx.pcap")), tx: inside-tx.pcap }
-            - { name: outside, type: pcap, rx: \(Fixtures.path("\(prefix)-outside-rx.pcap")), tx: outside-tx.pcap }
+            - { name: inside,  type: pcap, rx: \(Fixtures.path("\(prefix)-inside-rx.pcap")), tx: inside-tx.pcap\(mtu) }
+            - { name: outside, type: pcap, rx: \(Fixtures.path("\(prefix)-outside-rx.pcap")), tx: outside-tx.pcap\(mtu) }
           stages:
             - { name: \(stage), vnf: \(vnf), config: \(Fixtures.root.appendingPathComponent(config).path) }
         """.write(to: file, atomically: true, encoding: .utf8)
