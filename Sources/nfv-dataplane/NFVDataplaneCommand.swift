@@ -21,7 +21,8 @@ struct NFVDataplaneCommand: ParsableCommand {
             Plumbs what the chain's TAP ports declare (namespaces, TAP devices, addresses, MTU, \
             default routes), forwards packets through the chain's stages on one worker per TAP \
             queue (spec.workers or the ports' queues:; a worker's flows go to it by a symmetric \
-            flow hash), and on SIGINT/SIGTERM, a "stop" on the control socket, or after --duration \
+            flow hash, or by the inside endpoint on a NAT's or load balancer's ports; TAPs take \
+            the kernel's offloads unless a port says offloads: false), and on SIGINT/SIGTERM, a "stop" on the control socket, or after --duration \
             stops, prints the counters and removes what it created. The control socket also answers \
             "counters" ("counters json" for programs) and "reload [CHAIN] [NAME=FILE...]", which \
             applies changed firewall rules and default actions, router static routes, load-balancer \
