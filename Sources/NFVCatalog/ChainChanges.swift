@@ -62,7 +62,7 @@ public struct ChainChanges: Sendable {
                 changes.live.append(LiveUpdate(stage: stage.name, before: before, after: after))
             }
         }
-        let workers = desired.descriptor.workers ?? desired.descriptor.ports.first?.tap?.queues ?? 1
+        let workers = desired.descriptor.workerCount
         if workers > 1 && changes.restart.isEmpty && WorkerSteering(chain: current) != WorkerSteering(chain: desired) {
             changes.restart.append(
                 "NAT pool or forwards: changed (restart: on several workers, every worker steers packets by them)")

@@ -69,7 +69,7 @@ public struct LoadedChain: Sendable {
         guard errors.isEmpty else { throw DescriptorErrorList(errors) }
         let loaded = LoadedChain(descriptor: descriptor, configurations: configurations)
         // What the data plane would refuse at start is an error here already.
-        let workers = descriptor.workers ?? descriptor.ports.first?.tap?.queues ?? 1
+        let workers = descriptor.workerCount
         let steering = WorkerSteering(chain: loaded)
         if workers > 1, let conflict = steering.conflict,
             let stage = descriptor.stages.first(where: { $0.name == steering.conflictingStage })

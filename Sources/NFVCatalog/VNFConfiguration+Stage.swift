@@ -52,7 +52,7 @@ extension VNFConfiguration {
         case .nat(let configuration):
             NATStage(
                 name: name, configuration: configuration, portIndex: context.portIndex,
-                routerAddresses: context.routerAddresses, portShare: (context.worker.index, context.worker.count))
+                routerAddresses: context.routerAddresses, portShare: context.worker)
         case .switch(let configuration):
             // The loader parsed every flow against the switch's ports, which the chain has.
             try! configuration.makeStage(name: name, portIndex: context.portIndex)

@@ -39,10 +39,11 @@ public struct WorkerSteering: Sendable, Equatable {
         public var internalPort: UInt16?
     }
 
-    /// The side of each chain port that has one, by port number.
-    public var sides: [UInt16: Side] = [:]
-    /// The NATs' pool addresses (host byte order).
-    public var poolAddresses: Set<UInt32> = []
+    /// Each chain port's side, by port number (nil: no side); empty when no stage needs one.
+    public var sides: [Side?] = []
+    /// The NATs' own addresses, pool and forwards (host byte order): a handful, so a packet's
+    /// destination is looked for by a scan, not a hash.
+    public var natAddresses: [UInt32] = []
     /// The NATs' static forwards.
     public var forwards: [Forward] = []
     /// Why the chain's stages cannot share their state out this way, or nil.
@@ -52,6 +53,12 @@ public struct WorkerSteering: Sendable, Equatable {
 
     /// True when no stage rewrites the tuple: the symmetric flow hash steers everything.
     public var isEmpty: Bool { sides.isEmpty }
+
+    /// The side of chain port `port`, if it has one.
+    @inlinable
+    public func side(ofPort port: UInt16) -> Side? {
+        Int(port) < sides.count ? sides[Int(port)] : nil
+    }
 
     /// No endpoint steering: the symmetric flow hash everywhere.
     public init() {}
@@ -71,14 +78,18 @@ public struct WorkerSteering: Sendable, Equatable {
                 return
             }
             claimed[port] = (side, stage)
-            sides[port] = side
+            if sides.isEmpty { sides = Array(repeating: nil, count: ports.count) }
+            sides[Int(port)] = side
         }
         for stage in chain.descriptor.stages {
             switch chain.configurations[stage.name] {
             case .nat(let nat):
                 claim(nat.insidePort, .inside, stage: stage.name)
                 claim(nat.outsidePort, .outside, stage: stage.name)
-                poolAddresses.formUnion(nat.pool.map(\.rawValue))
+                for address in nat.pool.map(\.rawValue) + nat.forwards.map(\.externalAddress.rawValue)
+                where !natAddresses.contains(address) {
+                    natAddresses.append(address)
+                }
                 forwards += nat.forwards.map {
                     Forward(
                         ipProtocol: $0.ipProtocol, externalAddress: $0.externalAddress.rawValue, externalPort: $0.externalPort,

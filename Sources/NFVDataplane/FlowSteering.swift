@@ -59,9 +59,8 @@ public enum FlowSteering {
     static func target(
         parsed: PacketMetadata, frame: UnsafeMutableRawPointer, workerCount: Int, hasher: TableHash, rules: WorkerSteering
     ) -> Target {
-        let metadata = parsed
         let flags = parsed.flags
-        let side = rules.isEmpty || !flags.contains(.ipv4) ? nil : rules.sides[metadata.inPort]
+        let side = flags.contains(.ipv4) ? rules.side(ofPort: parsed.inPort) : nil
         if flags.contains(.ipv4) || flags.contains(.ipv6) {
             if flags.contains(.hasL4) {
                 let l4 = Int(parsed.l4Offset)
@@ -98,7 +97,7 @@ public enum FlowSteering {
     static func owner(of key: FlowKey, side: WorkerSteering.Side, rules: WorkerSteering, workerCount: Int, hasher: TableHash) -> Int {
         let source = key.source.ipv4Mapped?.rawValue ?? 0
         let destination = key.destination.ipv4Mapped?.rawValue ?? 0
-        let toNAT = rules.poolAddresses.contains(destination) || rules.forwards.contains { $0.externalAddress == destination }
+        let toNAT = rules.natAddresses.contains(destination)
         switch side {
         case .inside where !toNAT:
             return endpointOwner(source, key.sourcePort, key.ipProtocol, workerCount: workerCount, hasher: hasher)

@@ -9,7 +9,7 @@ extension LiveChain {
     static func queueCount(_ loaded: LoadedChain) throws(LiveChainError) -> Int {
         let ports = loaded.descriptor.ports
         // spec.workers sets the queues of every port; a port's own queues: must then agree.
-        let count = loaded.descriptor.workers ?? ports.first?.tap?.queues ?? 1
+        let count = loaded.descriptor.workerCount
         for port in ports {
             let queues = port.tap?.queues ?? 1
             guard queues != count, !(loaded.descriptor.workers != nil && queues == 1) else { continue }

@@ -106,8 +106,7 @@ final class SteeringSource: PacketSource {
     /// Cuts a super-frame that no ring slot holds into plain segments and hands each over.
     func handSegments(_ frame: UnsafeMutableRawPointer, _ entry: PacketMetadata, to ring: HandoffRing) {
         var parsed = entry
-        guard PacketParser.parse(frame, metadata: &parsed) == .none,
-            SoftwareOffload.normalize(frame, metadata: &parsed) == .none,
+        guard ParseStage.parse(frame, metadata: &parsed) == .none,
             SoftwareOffload.segment(
                 frame, metadata: parsed, segmentSize: Int(parsed.offload.segmentSize), into: segmentScratch,
                 scratchCapacity: 65_536,

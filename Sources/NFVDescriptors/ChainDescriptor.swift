@@ -24,6 +24,9 @@ public struct ChainDescriptor: Sendable, Equatable {
     /// `spec.unmatched`: what happens to traffic no path takes: dropped, or switched at L2.
     public var unmatched: Unmatched = .drop
 
+    /// How many workers the chain runs on: `spec.workers`, else the first port's `queues:`.
+    public var workerCount: Int { workers ?? ports.first?.tap?.queues ?? 1 }
+
     /// Chain port numbers by port name: a port's number is its position in `ports` (the data
     /// plane, replay and flows all number ports this way).
     public var portNumbers: [String: UInt16] {

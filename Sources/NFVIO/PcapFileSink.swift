@@ -36,12 +36,12 @@ public final class PcapFileSink: PacketSink, PacketRecorder {
     }
 
     private let nanosecond: Bool
-    /// Where segments of a super-frame are built (allocated on the first one).
-    private var segmentScratch: UnsafeMutableRawPointer?
+    /// Where segments of a super-frame, and finished copies of recorded frames, are built.
+    private let scratch = UnsafeMutableRawPointer.allocate(byteCount: 65_536, alignment: 64)
 
     deinit {
         close()
-        segmentScratch?.deallocate()
+        scratch.deallocate()
     }
 
     /// Flushes and closes the file. Writing afterwards does nothing.
@@ -90,8 +90,6 @@ public final class PcapFileSink: PacketSink, PacketRecorder {
     /// the receiver will get it (the packet in the batch keeps its partial checksum). A
     /// super-frame is recorded whole, as tcpdump shows one, since no receiver gets it as such.
     func writeFinished(_ frame: UnsafeRawBufferPointer, entry: PacketMetadata) {
-        let scratch = segmentScratch ?? .allocate(byteCount: 65_536, alignment: 64)
-        segmentScratch = scratch
         guard let base = frame.baseAddress, frame.count <= 65_536 else { return }
         scratch.copyMemory(from: base, byteCount: frame.count)
         var copy = entry
@@ -101,21 +99,16 @@ public final class PcapFileSink: PacketSink, PacketRecorder {
 
     public func transmit(_ batch: PacketBatch) throws(PortError) {
         for index in 0..<batch.count {
-            var entry = batch.metadata[index]
+            let entry = batch.metadata[index]
             if entry.offload.isNone {
                 write(batch.bytes(index), timestamp: entry.timestamp)
-            } else if entry.offload.isSuperFrame {
-                let scratch = segmentScratch ?? .allocate(byteCount: 65_536, alignment: 64)
-                segmentScratch = scratch
-                let cut = SoftwareOffload.segment(
-                    batch.frame(index), metadata: entry, segmentSize: Int(entry.offload.segmentSize), into: scratch,
-                    scratchCapacity: 65_536
-                ) { write($0, timestamp: entry.timestamp) }
-                if !cut { counters.drops.increment(.segmentationFailed) }
-            } else {
-                SoftwareOffload.finishChecksum(batch.frame(index), metadata: &entry)
-                write(batch.bytes(index), timestamp: entry.timestamp)
+                continue
             }
+            let written = SoftwareOffload.plainFrames(
+                batch.frame(index), metadata: entry, segmentSize: Int(entry.offload.segmentSize), scratch: scratch,
+                scratchCapacity: 65_536
+            ) { write($0, timestamp: entry.timestamp) }
+            if !written { counters.drops.increment(.segmentationFailed) }
         }
         batch.releaseAll()
     }

@@ -126,7 +126,7 @@ extension PcapFileSource {
             parsed.ipProtocol == IPProtocol.tcp, !parsed.flags.contains(.fragment)
         else { return }
         let ipLength = SoftwareOffload.ipPacketEnd(frame, metadata: parsed) - Int(parsed.l3Offset)
-        let segmentSize = mtu - (Int(parsed.l4Offset) - Int(parsed.l3Offset)) - TCPHeader(frame + Int(parsed.l4Offset)).headerByteCount
+        let segmentSize = mtu - SoftwareOffload.headerLength(frame, metadata: parsed)
         guard ipLength > mtu, segmentSize > 0 else { return }
         batch.metadata[index].offload = PacketOffload(
             segmentation: parsed.flags.contains(.ipv4) ? .tcpIPv4 : .tcpIPv6, segmentSize: UInt16(segmentSize),

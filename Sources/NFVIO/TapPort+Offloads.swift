@@ -10,42 +10,40 @@ extension TapPort {
     /// A frame with a partial checksum or a super-frame: handed over as it is where the kernel
     /// takes it, else finished or segmented here.
     func transmitOffloaded(_ frame: UnsafeMutableRawPointer, entry: PacketMetadata) {
-        var entry = entry
-        let length = Int(entry.length)
-        if entry.offload.isSuperFrame {
+        let isSuperFrame = entry.offload.isSuperFrame
+        if takesOffloads {
+            // Whole, with its virtio-net header, when the kernel can take it as it is.
             let ipLength = SoftwareOffload.ipPacketEnd(frame, metadata: entry) - Int(entry.l3Offset)
-            if takesOffloads && SoftwareOffload.segmentIPLength(frame, metadata: entry, ipLength: ipLength) <= mtu {
+            let fits =
+                isSuperFrame
+                ? SoftwareOffload.segmentIPLength(frame, metadata: entry, ipLength: ipLength) <= mtu
+                : Int(entry.length) <= maximumFrameByteCount
+            if fits {
                 sendWithHeader(frame, entry: entry)
                 return
             }
-            // Segments must fit the MTU: TCP may be cut smaller than the sender asked, UDP not.
-            let size = SoftwareOffload.segmentSize(frame, metadata: entry, mtu: mtu)
-            guard size > 0, size == Int(entry.offload.segmentSize) || entry.ipProtocol == IPProtocol.tcp else {
-                counters.drops.increment(.segmentationFailed)
-                return
-            }
-            let headerBytes = takesOffloads ? VirtioNetHeader.byteCount : 0
-            // Segments are plain frames with complete checksums: a zero virtio-net header.
-            segmentScratch.initializeMemory(as: UInt8.self, repeating: 0, count: headerBytes)
-            let cut = SoftwareOffload.segment(
-                frame, metadata: entry, segmentSize: size, into: segmentScratch + headerBytes,
-                scratchCapacity: Self.segmentScratchByteCount - headerBytes
-            ) { segment in
-                send(segmentScratch, byteCount: segment.count + headerBytes, frameBytes: segment.count)
-            }
-            if !cut { counters.drops.increment(.segmentationFailed) }
-            return
         }
-        if length > maximumFrameByteCount {
+        if !isSuperFrame && Int(entry.length) > maximumFrameByteCount {
             counters.drops.increment(.frameAboveMTU)
             return
         }
-        if takesOffloads {
-            sendWithHeader(frame, entry: entry)
-        } else {
-            SoftwareOffload.finishChecksum(frame, metadata: &entry)
-            send(frame, byteCount: length, frameBytes: length)
+        // Segments must fit the MTU: TCP may be cut smaller than the sender asked, UDP not.
+        let size = isSuperFrame ? SoftwareOffload.segmentSize(frame, metadata: entry, mtu: mtu) : 0
+        if isSuperFrame && (size <= 0 || size != Int(entry.offload.segmentSize) && entry.ipProtocol != IPProtocol.tcp) {
+            counters.drops.increment(.segmentationFailed)
+            return
         }
+        // What leaves is plain (complete checksums): with offloads, behind a zero header. Only
+        // segments, built in the scratch behind that header, take this path with offloads.
+        let headerBytes = takesOffloads ? VirtioNetHeader.byteCount : 0
+        segmentScratch.initializeMemory(as: UInt8.self, repeating: 0, count: headerBytes)
+        let sent = SoftwareOffload.plainFrames(
+            frame, metadata: entry, segmentSize: size, scratch: segmentScratch + headerBytes,
+            scratchCapacity: Self.segmentScratchByteCount - headerBytes
+        ) { plain in
+            send(plain.baseAddress! - headerBytes, byteCount: plain.count + headerBytes, frameBytes: plain.count)
+        }
+        if !sent { counters.drops.increment(.segmentationFailed) }
     }
 
     /// Writes the virtio-net header for `entry` in front of the frame (in the headroom, or with

@@ -1,4 +1,5 @@
 import NFVPacket
+import NFVPipeline
 
 /// The NAT's outside ports: one 65,536-bit map per (pool address, protocol) of the ports taken
 /// (by a mapping or reserved for a static forward), with a 1,024-bit summary of which 64-port
@@ -24,7 +25,7 @@ final class NATPortAllocator {
 
     /// An allocator for `poolCount` addresses that hands out only the ports of worker
     /// `share.index` of `share.count`.
-    init(poolCount: Int, share: (index: Int, count: Int) = (0, 1)) {
+    init(poolCount: Int, share: WorkerShare = WorkerShare()) {
         var foreign = [UInt64](repeating: 0, count: Self.wordsPerMap)
         if share.count > 1 {
             for port in 0..<65_536 where port % share.count != share.index { foreign[port >> 6] |= UInt64(1) << UInt64(port & 63) }

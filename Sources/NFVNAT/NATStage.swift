@@ -99,7 +99,7 @@ public final class NATStage: Stage {
     /// its index modulo the worker count, so a reply's port names the worker that mapped it.
     public init(
         name: String, configuration: NATConfiguration, portIndex: [String: UInt16],
-        routerAddresses: [String: [IPv6Address]] = [:], portShare: (index: Int, count: Int) = (0, 1)
+        routerAddresses: [String: [IPv6Address]] = [:], portShare: WorkerShare = WorkerShare()
     ) {
         insideErrorSource = routerAddresses[configuration.insidePort]?.first { $0.ipv4Mapped != nil }
         self.name = name

@@ -40,7 +40,7 @@ public enum EndpointRewrite {
             let oldPort = end == .source ? tcp.sourcePort : tcp.destinationPort
             if end == .source { tcp.sourcePort = port } else { tcp.destinationPort = port }
             if packet.offload.isChecksumPartial {
-                tcp.checksum = ~InternetChecksum.updated(~tcp.checksum, old: oldAddress, new: address)
+                tcp.checksum = InternetChecksum.partialUpdated(tcp.checksum, old: oldAddress, new: address)
                 return
             }
             // The address is in the pseudo-header, the port in the segment: one update for both.
@@ -50,7 +50,7 @@ public enum EndpointRewrite {
             let oldPort = end == .source ? udp.sourcePort : udp.destinationPort
             if end == .source { udp.sourcePort = port } else { udp.destinationPort = port }
             if packet.offload.isChecksumPartial {
-                udp.checksum = ~InternetChecksum.updated(~udp.checksum, old: oldAddress, new: address)
+                udp.checksum = InternetChecksum.partialUpdated(udp.checksum, old: oldAddress, new: address)
                 return
             }
             guard udp.checksum != 0 else { return }
@@ -92,7 +92,7 @@ public enum EndpointRewrite {
         let checksum = l4.loadUnaligned(fromByteOffset: checksumOffset, as: UInt16.self)
         if packet.offload.isChecksumPartial {
             // The pseudo-header moves by the address change alone, the same as the IP header.
-            l4.storeBytes(of: ~InternetChecksum.adjusted(~checksum, by: ipAdjustment), toByteOffset: checksumOffset, as: UInt16.self)
+            l4.storeBytes(of: InternetChecksum.partialAdjusted(checksum, by: ipAdjustment), toByteOffset: checksumOffset, as: UInt16.self)
             return
         }
         if isUDP && checksum == 0 { return }
@@ -107,7 +107,7 @@ public enum EndpointRewrite {
         let old = swapAddress(end, of: IPv4Header(frame + Int(packet.l3Offset)), to: address)
         guard packet.flags.contains(.hasL4) else { return }
         if packet.offload.isChecksumPartial {
-            patchPartialChecksum(of: frame, packet: packet) { ~InternetChecksum.updated(~$0, old: old, new: address) }
+            patchPartialChecksum(of: frame, packet: packet) { InternetChecksum.partialUpdated($0, old: old, new: address) }
             return
         }
         patchTransportChecksum(of: frame, packet: packet) { InternetChecksum.updated($0, old: old, new: address) }

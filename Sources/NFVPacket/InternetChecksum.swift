@@ -101,6 +101,20 @@ public enum InternetChecksum {
         return ~UInt16(truncatingIfNeeded: sum)
     }
 
+    /// The update of a partial transport checksum (Linux CHECKSUM_PARTIAL: the field holds the
+    /// pseudo-header sum, not complemented) when an address in the pseudo-header changes from
+    /// `old` to `new`: the sum moves by `~m + m'`, as in the kernel's inet_proto_csum_replace4.
+    @inlinable
+    public static func partialUpdated(_ partial: UInt16, old: UInt32, new: UInt32) -> UInt16 {
+        ~updated(~partial, old: old, new: new)
+    }
+
+    /// `partialUpdated(_:old:new:)` with a precomputed adjustment (`adjustments`' `address`).
+    @inlinable
+    public static func partialAdjusted(_ partial: UInt16, by adjustment: UInt16) -> UInt16 {
+        ~adjusted(~partial, by: adjustment)
+    }
+
     /// RFC 1624 update for a 32-bit field (an address) and a 16-bit field (a port) changing
     /// together, as a NAT rewrite of a TCP/UDP checksum needs: one fold instead of two updates.
     @inlinable @inline(__always)

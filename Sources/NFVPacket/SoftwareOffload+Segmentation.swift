@@ -22,12 +22,12 @@ extension SoftwareOffload {
         guard metadata.flags.contains(.hasL4), isTCP || metadata.ipProtocol == IPProtocol.udp, segmentSize > 0 else { return false }
         let l3Offset = Int(metadata.l3Offset)
         let l4Offset = Int(metadata.l4Offset)
-        let transportHeaderLength = isTCP ? TCPHeader(UnsafeMutableRawPointer(mutating: frame + l4Offset)).headerByteCount : 8
-        let headerLength = l4Offset + transportHeaderLength
+        let headersEnd = l3Offset + headerLength(frame, metadata: metadata)
+        let transportHeaderLength = headersEnd - l4Offset
         let end = ipPacketEnd(frame, metadata: metadata)
-        guard end >= headerLength, end <= Int(metadata.length), headerLength + segmentSize <= scratchCapacity else { return false }
+        guard end >= headersEnd, end <= Int(metadata.length), headersEnd + segmentSize <= scratchCapacity else { return false }
         let isIPv4 = metadata.flags.contains(.ipv4)
-        let payloadLength = end - headerLength
+        let payloadLength = end - headersEnd
         let originalTCP = TCPHeader(UnsafeMutableRawPointer(mutating: frame + l4Offset))
         let firstSequence = isTCP ? originalTCP.sequenceNumber : 0
         let originalFlags = isTCP ? frame.load(fromByteOffset: l4Offset + 13, as: UInt8.self) : 0
@@ -36,8 +36,8 @@ extension SoftwareOffload {
         var index = 0
         repeat {
             let chunk = min(segmentSize, payloadLength - offset)
-            scratch.copyMemory(from: frame, byteCount: headerLength)
-            if chunk > 0 { (scratch + headerLength).copyMemory(from: frame + headerLength + offset, byteCount: chunk) }
+            scratch.copyMemory(from: frame, byteCount: headersEnd)
+            if chunk > 0 { (scratch + headersEnd).copyMemory(from: frame + headersEnd + offset, byteCount: chunk) }
             let l3 = scratch + l3Offset
             let l4 = scratch + l4Offset
             let transportLength = transportHeaderLength + chunk
@@ -49,26 +49,22 @@ extension SoftwareOffload {
                 l3.storeNetworkUInt16(UInt16(truncatingIfNeeded: l4Offset - l3Offset - 40 + transportLength), at: 4)
             }
             let isLast = offset + chunk >= payloadLength
-            let checksumField: Int
             if isTCP {
                 l4.storeNetworkUInt32(firstSequence &+ UInt32(truncatingIfNeeded: offset), at: 4)
                 var flags = originalFlags
                 if !isLast { flags &= ~(TCPFlags.fin.rawValue | TCPFlags.psh.rawValue) }
                 if index > 0 { flags &= ~TCPFlags.cwr.rawValue }
                 l4.storeByte(flags, at: 13)
-                checksumField = 16
             } else {
                 l4.storeNetworkUInt16(UInt16(truncatingIfNeeded: transportLength), at: 4)
-                checksumField = 6
             }
+            let checksumField = checksumFieldOffset(metadata.ipProtocol)
             l4.storeBytes(of: 0, toByteOffset: checksumField, as: UInt16.self)
-            var segmentMetadata = metadata
-            segmentMetadata.length = UInt16(truncatingIfNeeded: headerLength + chunk)
-            var sum = InternetChecksum.checksum(
-                l4, byteCount: transportLength, initial: pseudoHeaderSum(scratch, metadata: segmentMetadata, length: transportLength))
+            var sum = ReplyBuilder.transportChecksum(
+                scratch, l3Offset: l3Offset, l4Offset: l4Offset, length: transportLength, protocol: metadata.ipProtocol, isIPv4: isIPv4)
             if sum == 0 && !isTCP { sum = 0xFFFF }
             l4.storeNetworkUInt16(sum, at: checksumField)
-            emit(UnsafeRawBufferPointer(start: scratch, count: headerLength + chunk))
+            emit(UnsafeRawBufferPointer(start: scratch, count: headersEnd + chunk))
             offset += chunk
             index += 1
         } while offset < payloadLength
@@ -80,11 +76,7 @@ extension SoftwareOffload {
     /// headers.
     @inlinable
     public static func segmentSize(_ frame: UnsafeRawPointer, metadata: PacketMetadata, mtu: Int) -> Int {
-        let l4 = Int(metadata.l4Offset)
-        let transportHeaderLength =
-            metadata.ipProtocol == IPProtocol.tcp ? TCPHeader(UnsafeMutableRawPointer(mutating: frame + l4)).headerByteCount : 8
-        let room = mtu - (l4 - Int(metadata.l3Offset)) - transportHeaderLength
-        return min(Int(metadata.offload.segmentSize), room)
+        min(Int(metadata.offload.segmentSize), mtu - headerLength(frame, metadata: metadata))
     }
 
     /// The IP length of one full segment of a super-frame (the figure an MTU check compares):
@@ -92,9 +84,6 @@ extension SoftwareOffload {
     @inlinable
     public static func segmentIPLength(_ frame: UnsafeRawPointer, metadata: PacketMetadata, ipLength: Int) -> Int {
         guard metadata.offload.isSuperFrame else { return ipLength }
-        let l4 = Int(metadata.l4Offset)
-        let transportHeaderLength =
-            metadata.ipProtocol == IPProtocol.tcp ? TCPHeader(UnsafeMutableRawPointer(mutating: frame + l4)).headerByteCount : 8
-        return min(ipLength, l4 - Int(metadata.l3Offset) + transportHeaderLength + Int(metadata.offload.segmentSize))
+        return min(ipLength, headerLength(frame, metadata: metadata) + Int(metadata.offload.segmentSize))
     }
 }

@@ -31,7 +31,7 @@ public enum SoftwareOffload {
             offload.segmentation = .none
         }
         if offload.isChecksumPartial {
-            let expectedOffset: UInt16 = isTCP ? 16 : 6
+            let expectedOffset = UInt16(checksumFieldOffset(metadata.ipProtocol))
             if !(hasTransport && offload.checksumStart == metadata.l4Offset && offload.checksumOffset == expectedOffset) {
                 guard !offload.isSuperFrame else { return .badOffload }
                 let start = Int(offload.checksumStart)
@@ -65,7 +65,7 @@ public enum SoftwareOffload {
         guard metadata.offload.isChecksumPartial else { return }
         let l4 = Int(metadata.l4Offset)
         let end = ipPacketEnd(frame, metadata: metadata)
-        let field = l4 + (metadata.ipProtocol == IPProtocol.tcp ? 16 : 6)
+        let field = l4 + checksumFieldOffset(metadata.ipProtocol)
         if end >= field + 2 {
             // The field already holds the pseudo-header sum, so summing over it adds that in.
             var sum = InternetChecksum.checksum(frame + l4, byteCount: end - l4)
@@ -75,18 +75,32 @@ public enum SoftwareOffload {
         metadata.offload.flags.remove(.checksumPartial)
     }
 
-    /// The pseudo-header sum of a transport header of `length` bytes (`frame`'s addresses and
-    /// protocol), for a checksum computed from scratch.
+    /// Where a TCP or UDP checksum field is in its header.
     @inlinable
-    static func pseudoHeaderSum(_ frame: UnsafeRawPointer, metadata: PacketMetadata, length: Int) -> UInt32 {
-        let l3 = UnsafeMutableRawPointer(mutating: frame + Int(metadata.l3Offset))
-        if metadata.flags.contains(.ipv4) {
-            let ip = IPv4Header(l3)
-            return InternetChecksum.pseudoHeaderSum(
-                source: ip.source, destination: ip.destination, protocol: metadata.ipProtocol, length: length)
+    public static func checksumFieldOffset(_ ipProtocol: UInt8) -> Int { ipProtocol == IPProtocol.tcp ? 16 : 6 }
+
+    /// The bytes from the IP header to the end of the TCP or UDP header: what every segment of
+    /// a super-frame repeats.
+    @inlinable
+    public static func headerLength(_ frame: UnsafeRawPointer, metadata: PacketMetadata) -> Int {
+        let l4 = Int(metadata.l4Offset)
+        let transport = metadata.ipProtocol == IPProtocol.tcp ? TCPHeader(UnsafeMutableRawPointer(mutating: frame + l4)).headerByteCount : 8
+        return l4 - Int(metadata.l3Offset) + transport
+    }
+
+    /// Hands `emit` what a receiver without offloads expects for a packet: a super-frame's
+    /// segments of `segmentSize` payload bytes (built in `scratch`), or the frame itself with a
+    /// partial checksum finished in place. False when a super-frame cannot be cut.
+    public static func plainFrames(
+        _ frame: UnsafeMutableRawPointer, metadata: PacketMetadata, segmentSize: Int,
+        scratch: UnsafeMutableRawPointer, scratchCapacity: Int, _ emit: (UnsafeRawBufferPointer) -> Void
+    ) -> Bool {
+        if metadata.offload.isSuperFrame {
+            return segment(frame, metadata: metadata, segmentSize: segmentSize, into: scratch, scratchCapacity: scratchCapacity, emit)
         }
-        let ip = IPv6Header(l3)
-        return InternetChecksum.pseudoHeaderSum(
-            source: ip.source, destination: ip.destination, nextHeader: metadata.ipProtocol, length: length)
+        var metadata = metadata
+        finishChecksum(frame, metadata: &metadata)
+        emit(UnsafeRawBufferPointer(start: frame, count: Int(metadata.length)))
+        return true
     }
 }

@@ -70,16 +70,15 @@ public enum VirtioNetHeader {
     static func storeOffload(for metadata: PacketMetadata, frame: UnsafeRawPointer, to pointer: UnsafeMutableRawPointer) {
         let offload = metadata.offload
         let l4 = Int(metadata.l4Offset)
-        let isTCP = metadata.ipProtocol == IPProtocol.tcp
         var type = offload.segmentation.rawValue
         if offload.flags.contains(.explicitCongestion) { type |= ecnBit }
-        let headerLength = isTCP ? l4 + TCPHeader(UnsafeMutableRawPointer(mutating: frame + l4)).headerByteCount : l4 + 8
+        let headerLength = Int(metadata.l3Offset) + SoftwareOffload.headerLength(frame, metadata: metadata)
         pointer.storeBytes(of: offload.isChecksumPartial ? needsChecksum : 0, as: UInt8.self)
         pointer.storeBytes(of: type, toByteOffset: 1, as: UInt8.self)
         pointer.storeBytes(of: UInt16(truncatingIfNeeded: headerLength).littleEndian, toByteOffset: 2, as: UInt16.self)
         pointer.storeBytes(of: offload.segmentSize.littleEndian, toByteOffset: 4, as: UInt16.self)
         pointer.storeBytes(of: UInt16(truncatingIfNeeded: l4).littleEndian, toByteOffset: 6, as: UInt16.self)
-        let checksumOffset: UInt16 = isTCP ? 16 : 6
+        let checksumOffset = UInt16(SoftwareOffload.checksumFieldOffset(metadata.ipProtocol))
         pointer.storeBytes(of: (offload.isChecksumPartial ? checksumOffset : 0).littleEndian, toByteOffset: 8, as: UInt16.self)
     }
 }

@@ -41,10 +41,7 @@ public final class ParseStage: Stage {
         let pool = batch.pool
         for index in 0..<batch.count {
             let frame = pool.slot(metadata[index].id) + Int(metadata[index].dataOffset)
-            var reason = PacketParser.parse(frame, metadata: &metadata[index])
-            if reason == .none && !metadata[index].offload.isNone {
-                reason = SoftwareOffload.normalize(frame, metadata: &metadata[index])
-            }
+            let reason = Self.parse(frame, metadata: &metadata[index])
             if reason != .none {
                 batch.drop(index, reason: reason)
                 continue
@@ -53,5 +50,14 @@ public final class ParseStage: Stage {
                 metadata[index].flowHash = FlowHash.symmetric(frame: frame, metadata: metadata[index], hasher: hasher)
             }
         }
+    }
+
+    /// What the stage does to one frame: parse it, then check its offload against the headers
+    /// (`SoftwareOffload.normalize`). For whoever needs a frame as the chain will see it.
+    @inlinable @inline(__always)
+    public static func parse(_ frame: UnsafeMutableRawPointer, metadata: inout PacketMetadata) -> DropReason {
+        let reason = PacketParser.parse(frame, metadata: &metadata)
+        guard reason == .none, !metadata.offload.isNone else { return reason }
+        return SoftwareOffload.normalize(frame, metadata: &metadata)
     }
 }

@@ -42,7 +42,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: directory) }
         let steering = WorkerSteering(chain: try LoadedChain.load(path: path))
         #expect(steering.conflict == nil)
-        #expect(steering.sides == [0: .inside, 1: .outside])
+        #expect(steering.sides == [.inside, .outside])
     }
 
     @Test func contradictingSidesAreRefusedWithThePlace() throws {

@@ -28,8 +28,8 @@ import Testing
     }
 
     @Test func theNATsSidesAndPoolAreKnown() {
-        #expect(Self.rules.sides == [0: .inside, 1: .outside])
-        #expect(Self.rules.poolAddresses == [IPv4Address(198, 51, 100, 2).rawValue])
+        #expect(Self.rules.sides == [.inside, .outside])
+        #expect(Self.rules.natAddresses == [IPv4Address(198, 51, 100, 2).rawValue])
         #expect(Self.rules.conflict == nil)
     }
 

@@ -129,10 +129,7 @@ final class RecordingForwarder: @unchecked Sendable {
                 guard let count = try? from.receive(into: batch, limit: 64), count > 0 else { continue }
                 moved += count
                 for index in 0..<batch.count {
-                    let frame = batch.frame(index)
-                    if PacketParser.parse(frame, metadata: &batch.metadata[index]) == .none, !batch.metadata[index].offload.isNone {
-                        _ = SoftwareOffload.normalize(frame, metadata: &batch.metadata[index])
-                    }
+                    _ = ParseStage.parse(batch.frame(index), metadata: &batch.metadata[index])
                 }
                 try? recorder.record(batch)
                 try? to.transmit(batch)

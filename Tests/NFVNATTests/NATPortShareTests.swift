@@ -14,7 +14,8 @@ import Testing
     static func translatedPorts(index: Int, count: Int, flows: Int) throws -> [UInt16] {
         let configuration = try NATConfigLoader().load(path: Fixtures.root.appendingPathComponent("vnf-configs/edge-nat.yaml").path)
             .configuration
-        let stage = NATStage(name: "nat", configuration: configuration, portIndex: ["inside": 0, "outside": 1], portShare: (index, count))
+        let stage = NATStage(
+            name: "nat", configuration: configuration, portIndex: ["inside": 0, "outside": 1], portShare: WorkerShare(index: index, count: count))
         let pool = PacketPool(slotCount: 1024)
         let chain = Chain(stages: [ParseStage(), stage], pool: pool, ingressStageCount: 1)
         let frames = (0..<flows).map {
