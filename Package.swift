@@ -139,7 +139,10 @@ let package = Package(
         .testTarget(name: "NFVDescriptorsTests", dependencies: ["NFVDescriptors", "NFVReplay", "NFVCatalog", "NFVTestSupport"]),
         .testTarget(
             name: "NFVReplayTests",
-            dependencies: ["NFVReplay", "NFVCatalog", "NFVPacket", "NFVPipeline", "NFVIO", "NFVDescriptors", "NFVTestSupport"]
+            dependencies: [
+                "NFVReplay", "NFVCatalog", "NFVPacket", "NFVPipeline", "NFVIO", "NFVDescriptors", "NFVTestSupport",
+                "NFVFirewall", "NFVLoadBalancer", "NFVNAT", "NFVRouter",
+            ]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -5,7 +5,8 @@ import NFVPipeline
 /// Builds runnable chains from loaded descriptors: the ingress parse stage first (every chain
 /// parses at ingress, as a switch would, so stages can rely on the offsets in the metadata),
 /// then each descriptor stage as its configuration builds it; with `paths:`, the service-path
-/// classifier and gates around the stages (`ServicePaths`).
+/// classifier and gates around the stages (`ServicePaths`). A linear chain whose stages can all
+/// vouch for established flows caches them (`FastPath`, sized by `spec.flowCache`).
 public enum ChainAssembly {
     /// The name of the implicit first stage.
     public static let parseStageName = "parse"
@@ -42,6 +43,6 @@ public enum ChainAssembly {
         }
         return Chain(
             stages: [ParseStage(name: parseStageName)] + stages, pool: pool, batchCapacity: batchCapacity,
-            ingressStageCount: 1)
+            ingressStageCount: 1, fastPathCapacity: loaded.descriptor.flowCache ?? FlowCache.defaultCapacity)
     }
 }

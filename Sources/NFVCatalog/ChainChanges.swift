@@ -32,6 +32,11 @@ public struct ChainChanges: Sendable {
     public static func between(_ current: LoadedChain, _ desired: LoadedChain) -> ChainChanges {
         var changes = ChainChanges()
         changes.restart = portChanges(current.descriptor.ports, desired.descriptor.ports)
+        if current.descriptor.flowCache != desired.descriptor.flowCache {
+            changes.restart.append(
+                "flowCache: \(current.descriptor.flowCache.map(String.init) ?? "default") -> "
+                    + "\(desired.descriptor.flowCache.map(String.init) ?? "default") (restart: the cache is sized at start)")
+        }
         if current.descriptor.workers != desired.descriptor.workers {
             changes.restart.append(
                 "workers: \(current.descriptor.workers.map(String.init) ?? "from the ports") -> "

@@ -2,7 +2,8 @@ import NFVPacket
 
 /// The counters of a live chain as a table: per port packets and bytes each way and the
 /// port's drops; per stage received, transmitted, emitted, held and drops by reason; with more
-/// than one worker, how many frames were handed to the worker owning their flow.
+/// than one worker, how many frames were handed to the worker owning their flow; what the fast
+/// path did.
 public enum CounterReport {
     public static func text(_ snapshot: CounterSnapshot) -> String {
         var lines: [String] = []
@@ -17,6 +18,12 @@ public enum CounterReport {
         }
         if snapshot.workerCount > 1 {
             lines.append("workers \(snapshot.workerCount): \(snapshot.handedOff) frames handed to the worker owning their flow")
+        }
+        if let fast = snapshot.fastPath {
+            lines.append(
+                "fast path: \(fast.hits) packets by cached flows, \(fast.misses) through the stages, \(fast.cached) flows cached "
+                    + "(\(fast.learned) learned, \(fast.invalidated) sent back to the stages, \(fast.full) not cached: full, "
+                    + "\(fast.flushes) flushes)")
         }
         let header = ["stage", "kind", "rx", "tx", "emit", "held", "drop", "drop reasons"]
         var rows = [header]

@@ -42,8 +42,29 @@ public struct CounterSnapshot: Sendable {
         public var dropCount: UInt64 { drops.values.reduce(0, &+) }
     }
 
+    /// What the chain's fast path did (`Chain.fastPath`), summed over the workers.
+    public struct FastPath: Sendable {
+        public var hits: UInt64 = 0
+        public var misses: UInt64 = 0
+        public var learned: UInt64 = 0
+        public var invalidated: UInt64 = 0
+        public var full: UInt64 = 0
+        public var flushes: UInt64 = 0
+        /// Flows cached now.
+        public var cached = 0
+
+        func adding(_ other: FastPath) -> FastPath {
+            FastPath(
+                hits: hits &+ other.hits, misses: misses &+ other.misses, learned: learned &+ other.learned,
+                invalidated: invalidated &+ other.invalidated, full: full &+ other.full, flushes: flushes &+ other.flushes,
+                cached: cached + other.cached)
+        }
+    }
+
     public var ports: [Port]
     public var stages: [Stage]
+    /// The fast path's counters; nil when the chain runs without one.
+    public var fastPath: FastPath?
     /// Frames handed to the worker that owns their flow.
     public var handedOff: UInt64 = 0
     /// How many workers were summed.
@@ -85,6 +106,13 @@ public struct CounterSnapshot: Sendable {
             return entry
         }
         self.handedOff = handedOff
+        if let fastPath = chain.fastPath {
+            let counters = fastPath.counters
+            self.fastPath = FastPath(
+                hits: counters.hits, misses: counters.misses, learned: counters.learned,
+                invalidated: counters.invalidated, full: counters.full, flushes: counters.flushes,
+                cached: fastPath.cache.count)
+        }
     }
 
     /// The sum of two workers' counters (the same chain, so ports and stages line up).
@@ -111,6 +139,7 @@ public struct CounterSnapshot: Sendable {
             sum.stages[index].extras = sum.stages[index].extras.adding(stage.extras)
         }
         sum.handedOff &+= other.handedOff
+        if let mine = sum.fastPath, let theirs = other.fastPath { sum.fastPath = mine.adding(theirs) }
         sum.workerCount += other.workerCount
         return sum
     }
@@ -148,7 +177,11 @@ extension CounterSnapshot {
                 + stage.ruleHits.map { "{\"name\":\(text($0.name)),\"packets\":\($0.packets),\"bytes\":\($0.bytes)}" }
                 .joined(separator: ",") + "]}"
         }
+        let fast = fastPath.map { fast in
+            ",\"fastPath\":{\"hits\":\(fast.hits),\"misses\":\(fast.misses),\"learned\":\(fast.learned),"
+                + "\"invalidated\":\(fast.invalidated),\"full\":\(fast.full),\"flushes\":\(fast.flushes),\"cached\":\(fast.cached)}"
+        }
         return "{\"workers\":\(workerCount),\"handedOff\":\(handedOff),\"ports\":[\(ports.joined(separator: ","))],"
-            + "\"stages\":[\(stages.joined(separator: ","))]}"
+            + "\"stages\":[\(stages.joined(separator: ","))]\(fast ?? "")}"
     }
 }

@@ -17,6 +17,9 @@ public struct ChainDescriptor: Sendable, Equatable {
     public var file: String
     /// `spec.workers`: data-plane workers, one per TAP queue (sets every TAP port's queues).
     public var workers: Int?
+    /// `spec.flowCache`: established flows each worker caches for its fast path (0: none;
+    /// nil: the default, `FlowCache.defaultCapacity`).
+    public var flowCache: Int?
     /// `spec.restart`: what the orchestrator does when the chain's data plane exits.
     public var restart = RestartPolicy()
     /// `spec.paths`: service paths (empty: the linear default through every stage).

@@ -79,14 +79,18 @@ public struct ChainDescriptorLoader: Sendable {
         var ports: [PortDescriptor] = []
         var stages: [StageDescriptor] = []
         var workers: Int?
+        var flowCache: Int?
         var restart = ChainDescriptor.RestartPolicy()
         if let node = top["spec"],
             let spec = decoder.mapping(
-                node, field: "spec", allowed: ["ports", "stages", "workers", "restart", "paths", "unmatched"],
+                node, field: "spec", allowed: ["ports", "stages", "workers", "flowCache", "restart", "paths", "unmatched"],
                 required: ["ports"])
         {
             if let workersNode = spec["workers"] {
                 workers = decoder.integer(workersNode, field: "spec.workers", range: 1...16)
+            }
+            if let cacheNode = spec["flowCache"] {
+                flowCache = decoder.integer(cacheNode, field: "spec.flowCache", range: 0...4_194_304)
             }
             if let restartNode = spec["restart"],
                 let fields = decoder.mapping(restartNode, field: "spec.restart", allowed: ["policy", "limit"])
@@ -128,6 +132,7 @@ public struct ChainDescriptorLoader: Sendable {
         var chain = ChainDescriptor(name: name, ports: ports, stages: stages, file: file, workers: workers, restart: restart)
         chain.paths = paths
         chain.unmatched = unmatched
+        chain.flowCache = flowCache
         return chain
     }
 

@@ -25,7 +25,7 @@ import NFVPipeline
 /// stage swaps it in before its next batch. Tracked connections keep their state and keep
 /// passing; the new rules judge new connections. Rule hit counters carry over for rules that
 /// keep their name.
-public final class FirewallStage: Stage {
+public final class FirewallStage: FastPathStage {
     public let name: String
     public var kind: String { "firewall" }
     /// The configuration the stage runs.
@@ -44,6 +44,9 @@ public final class FirewallStage: Stage {
     /// out of that port (nil: the blocked destination).
     var rejectSources: [(ipv4: IPv6Address?, ipv6: IPv6Address?)]
     let updates = UpdateMailbox<RuleTables>()
+    /// Rule sets adopted (the fast path's generation).
+    var adoptedCount: UInt64 = 0
+    public var fastPathLink: FastPathLink?
 
     /// What a live update swaps in.
     struct RuleTables: @unchecked Sendable {
@@ -145,6 +148,7 @@ public final class FirewallStage: Stage {
             }
         }
         counters = newCounters
+        adoptedCount &+= 1
         configuration = tables.configuration
         ruleSet = tables.ruleSet
         actions = tables.configuration.rules.map(\.action)
@@ -177,6 +181,7 @@ public final class FirewallStage: Stage {
         let pool = batch.pool
         let hits = counters.storage
         let entries = tracker.entries
+        let link = fastPathLink
         var latest: UInt64 = 0
         for index in 0..<batch.count {
             let packet = metadata + index
@@ -204,6 +209,7 @@ public final class FirewallStage: Stage {
                 let counter = 2 &* Int(entries[slot].ruleNumber)
                 hits[counter] &+= 1
                 hits[counter &+ 1] &+= UInt64(packet.pointee.length)
+                if let link, tracker.isSteady(slot) { link.note(packet.pointee, lease(link, slot: slot, tracker: tracker)) }
             } else {
                 batch.drop(index, reason: .conntrackInvalid)
             }
@@ -263,6 +269,10 @@ public final class FirewallStage: Stage {
                 batch.drop(index, reason: .conntrackTableFull)
             } else {
                 tracker.entries[created].ruleNumber = UInt16(truncatingIfNeeded: match >= 0 ? match : counters.ruleCount)
+                // A datagram's first packet already leaves its connection steady.
+                if let link = fastPathLink, tracker.isSteady(created) {
+                    link.note(entry, lease(link, slot: created, tracker: tracker))
+                }
             }
         case .drop:
             batch.drop(index, reason: match >= 0 ? .firewallRule : .firewallDefault)
@@ -339,5 +349,30 @@ public final class FirewallStage: Stage {
                 original: frame, metadata: entry, output: output)
         }
         if result == .noBuffer { counters.countReplyFailure() }
+    }
+
+    // MARK: Fast path
+
+    /// Only a stateful firewall vouches for decisions: a tracked connection's packets pass on
+    /// its verdict; a stateless one judges every packet by the rules.
+    public var isFastPathCapable: Bool { tracker != nil }
+
+    /// The lease of a packet of the connection in `slot`: its serial, its expiry pushed out by
+    /// its state's timeout, and the counter of the rule that allowed it.
+    @inline(__always)
+    func lease(_ link: FastPathLink, slot: Int, tracker: ConnectionTracker) -> FastPathLease {
+        link.lease(
+            identity: tracker.serialWord(slot), expected: tracker.entries[slot].serial,
+            deadline: tracker.expiryWord(slot), refresh: tracker.timeout(slot),
+            counters: counters.storage + 2 &* Int(tracker.entries[slot].ruleNumber))
+    }
+
+    public func beginFastPathBatch() -> UInt64 {
+        if let tables = updates.take() { adopt(tables) }
+        return adoptedCount
+    }
+
+    public func sweepFastPath(now: UInt64, emit: PacketBatch) {
+        tracker?.sweep(now: now, slotBudget: 64)
     }
 }

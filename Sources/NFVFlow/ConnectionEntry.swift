@@ -19,6 +19,9 @@ public struct ConnectionEntry: Sendable {
     public var state: ConnectionState
     /// Bit flags: see `ConnectionEntry.Flag`.
     public var flags: UInt8
+    /// Which insertion made the entry (the tracker numbers them): an entry keeps it when it
+    /// moves, so a slot number remembered with it finds out whether the entry is still there.
+    public var serial: UInt32
 
     /// Meanings of the bits in `flags`.
     public enum Flag {
@@ -35,7 +38,7 @@ public struct ConnectionEntry: Sendable {
     public init(
         lowAddressHigh: UInt64, lowAddressLow: UInt64, highAddressHigh: UInt64, highAddressLow: UInt64,
         portsProtocolVLAN: UInt64, expires: UInt64, hash: UInt32, ruleNumber: UInt16,
-        state: ConnectionState, flags: UInt8
+        state: ConnectionState, flags: UInt8, serial: UInt32 = 0
     ) {
         self.lowAddressHigh = lowAddressHigh
         self.lowAddressLow = lowAddressLow
@@ -47,6 +50,7 @@ public struct ConnectionEntry: Sendable {
         self.ruleNumber = ruleNumber
         self.state = state
         self.flags = flags
+        self.serial = serial
     }
 
     /// An empty slot.

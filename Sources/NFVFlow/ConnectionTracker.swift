@@ -40,7 +40,7 @@ public final class ConnectionTracker {
     /// Event counters.
     public let counters = ConnectionTrackerCounters()
     @usableFromInline let mask: Int
-    @usableFromInline let liveCount: UnsafeMutablePointer<Int>  // [live connections, sweep cursor]
+    @usableFromInline let liveCount: UnsafeMutablePointer<Int>  // [live connections, sweep cursor, last serial]
     /// Idle timeout in nanoseconds per state, indexed by the state's raw value.
     @usableFromInline let timeoutTable: UnsafeMutablePointer<UInt64>
 
@@ -64,8 +64,8 @@ public final class ConnectionTracker {
         zeroHighWords = hasher.secondPair(0, 0)
         entries = .allocate(capacity: slots)
         entries.initialize(repeating: .empty, count: slots)
-        liveCount = .allocate(capacity: 2)
-        liveCount.initialize(repeating: 0, count: 2)
+        liveCount = .allocate(capacity: 3)
+        liveCount.initialize(repeating: 0, count: 3)
         timeoutTable = .allocate(capacity: 256)
         timeoutTable.initialize(repeating: 0, count: 256)
         for state in ConnectionState.allCases { timeoutTable[Int(state.rawValue)] = timeouts.nanoseconds(state) }
@@ -158,6 +158,7 @@ public final class ConnectionTracker {
             ruleNumber: 0, state: state,
             flags: ConnectionEntry.Flag.occupied | (key.sourceIsLow ? ConnectionEntry.Flag.originIsLow : 0))
         liveCount[0] &+= 1
+        renumber(entries + slot)
         counters.created &+= 1
         return slot
     }
@@ -209,12 +210,44 @@ public final class ConnectionTracker {
                 case .otherUnreplied: next = .otherReplied
                 default: break
                 }
-                entry.pointee.state = next
+                if next != state {
+                    entry.pointee.state = next
+                    renumber(entry)
+                }
             }
             entry.pointee.expires = now &+ timeoutTable[Int(next.rawValue)]
             return true
         }
         return updateTCP(entry, sourceIsLow: key.sourceIsLow, isOriginal: isOriginal, tcpFlags: tcpFlags, now: now)
+    }
+
+    /// True when the connection in `slot` is in a state where a TCP segment without SYN, FIN
+    /// or RST, or any UDP datagram, only pushes its expiry out (by `timeout(slot)`):
+    /// established TCP, or a pseudo-connection. A cache may then lease the decision on the
+    /// entry's serial, which changes with every state change (`serialWord`, `expiryWord`).
+    @inlinable @inline(__always)
+    public func isSteady(_ slot: Int) -> Bool {
+        let state = entries[slot].state
+        return state == .tcpEstablished || state.rawValue >= ConnectionState.udpUnreplied.rawValue
+    }
+
+    /// The idle timeout of the connection in `slot`'s state, in nanoseconds.
+    @inlinable
+    public func timeout(_ slot: Int) -> UInt64 { timeoutTable[Int(entries[slot].state.rawValue)] }
+
+    /// Where the serial of the entry in `slot` lies.
+    @inlinable
+    public func serialWord(_ slot: Int) -> UnsafeMutablePointer<UInt32> { (entries + slot).pointer(to: \.serial)! }
+
+    /// Where the expiry of the entry in `slot` lies.
+    @inlinable
+    public func expiryWord(_ slot: Int) -> UnsafeMutablePointer<UInt64> { (entries + slot).pointer(to: \.expires)! }
+
+    /// Gives the entry a new serial: its state changed, so what was leased on it is over.
+    @usableFromInline
+    func renumber(_ entry: UnsafeMutablePointer<ConnectionEntry>) {
+        liveCount[2] &+= 1
+        entry.pointee.serial = UInt32(truncatingIfNeeded: liveCount[2])
     }
 
     /// TCP transitions other than the established data path.
@@ -241,6 +274,7 @@ public final class ConnectionTracker {
         }
         entry.pointee.state = step.state
         entry.pointee.expires = now &+ timeoutTable[Int(step.state.rawValue)]
+        renumber(entry)
         return true
     }
 

@@ -24,7 +24,7 @@ import Synchronization
 /// it in ip_rcv), `lb_no_backend` (no backend up and no fallback), `lb_table_full` (a new flow could
 /// not be tracked: every connection slot is live; expired ones are reclaimed first). Traffic that is not for a VIP, or not a reply of a tracked NAT-mode flow,
 /// passes unchanged.
-public final class LoadBalancerStage: Stage, @unchecked Sendable {
+public final class LoadBalancerStage: FastPathStage, @unchecked Sendable {
     public let name: String
     public var kind: String { "load-balancer" }
     public let configuration: LoadBalancerConfiguration
@@ -51,6 +51,8 @@ public final class LoadBalancerStage: Stage, @unchecked Sendable {
         var ipProtocol: UInt8
         var closing: Bool
         var used: Bool
+        /// Which admission made the connection (see `FastPathHandle`).
+        var serial: UInt32 = 0
     }
 
     /// What the data path needs of a service for every packet (a plain value: no reference
@@ -125,6 +127,9 @@ public final class LoadBalancerStage: Stage, @unchecked Sendable {
     var freeSlots: [Int32]
     let capacity: Int
     var sweepCursor = 0
+    /// Connections admitted so far (the serial of the last one).
+    var admittedCount: UInt32 = 0
+    public var fastPathLink: FastPathLink?
     /// Per service: the next turn of its round-robin rotation.
     var rotationCursors: [Int]
     /// New flows assigned, per service and backend (by name).
@@ -210,12 +215,16 @@ public final class LoadBalancerStage: Stage, @unchecked Sendable {
         let pool = batch.pool
         let wanted = PacketFlags.ipv4.rawValue | PacketFlags.hasL4.rawValue
         let unwanted = PacketFlags.laterFragment.rawValue
+        let link = fastPathLink
         if fromClients {
             for index in 0..<count {
                 let packet = metadata + index
                 let ipProtocol = packet.pointee.ipProtocol
                 // IPv4 TCP or UDP with its transport header (not a later fragment).
-                guard packet.pointee.flags.rawValue & (wanted | unwanted) == wanted else { continue }
+                guard packet.pointee.flags.rawValue & (wanted | unwanted) == wanted else {
+                    if let link { link.note(packet.pointee, link.pass) }  // not IPv4: not for a service
+                    continue
+                }
                 let frame = pool.slot(packet.pointee.id) + Int(packet.pointee.dataOffset)
                 guard packet.pointee.hasValidIPv4HeaderChecksum(frame) else {
                     batch.drop(index, reason: .badIPv4Checksum)
@@ -223,13 +232,13 @@ public final class LoadBalancerStage: Stage, @unchecked Sendable {
                 }
                 // The fast path, specialised per protocol so offsets and timeouts are constants.
                 if ipProtocol == IPProtocol.udp {
-                    if forwardEstablished(packet, frame: frame, isUDP: true) { continue }
+                    if forwardEstablished(packet, frame: frame, isUDP: true, link: link) { continue }
                 } else if ipProtocol == IPProtocol.tcp {
-                    if forwardEstablished(packet, frame: frame, isUDP: false) { continue }
+                    if forwardEstablished(packet, frame: frame, isUDP: false, link: link) { continue }
                 } else {
                     continue
                 }
-                balance(index, packet: packet, frame: frame, batch: batch)
+                balance(index, packet: packet, frame: frame, batch: batch, link: link)
             }
         } else {
             for index in 0..<count {
@@ -243,7 +252,7 @@ public final class LoadBalancerStage: Stage, @unchecked Sendable {
                     batch.drop(index, reason: .badIPv4Checksum)
                     continue
                 }
-                reply(packet: packet, frame: frame)
+                reply(packet: packet, frame: frame, link: link)
             }
         }
         sweep(now: metadata[count - 1].timestamp)
@@ -281,7 +290,9 @@ public final class LoadBalancerStage: Stage, @unchecked Sendable {
     /// flow last passed. Returns false for everything else (new flows, table swaps, expiry,
     /// traffic for no service), which `balance` handles.
     @inline(__always)
-    func forwardEstablished(_ packet: UnsafeMutablePointer<PacketMetadata>, frame: UnsafeMutableRawPointer, isUDP: Bool) -> Bool {
+    func forwardEstablished(
+        _ packet: UnsafeMutablePointer<PacketMetadata>, frame: UnsafeMutableRawPointer, isUDP: Bool, link: FastPathLink?
+    ) -> Bool {
         let l3 = frame + Int(packet.pointee.l3Offset)
         let l4 = frame + Int(packet.pointee.l4Offset)
         let first =
@@ -295,6 +306,7 @@ public final class LoadBalancerStage: Stage, @unchecked Sendable {
         let now = packet.pointee.timestamp
         guard connection.pointee.expires > now, connection.pointee.generation == generation else { return false }
         forward(connection, packet: packet, frame: frame, isUDP: isUDP)
+        if let link { link.note(packet.pointee, lease(link, connection)) }
         return true
     }
 
@@ -319,14 +331,20 @@ public final class LoadBalancerStage: Stage, @unchecked Sendable {
     /// Everything the fast path leaves: finds the service, revalidates or replaces the tracked
     /// connection, admits new flows.
     @inline(never)
-    func balance(_ index: Int, packet: UnsafeMutablePointer<PacketMetadata>, frame: UnsafeMutableRawPointer, batch: PacketBatch) {
+    func balance(
+        _ index: Int, packet: UnsafeMutablePointer<PacketMetadata>, frame: UnsafeMutableRawPointer, batch: PacketBatch,
+        link: FastPathLink?
+    ) {
         let l3 = frame + Int(packet.pointee.l3Offset)
         let l4 = frame + Int(packet.pointee.l4Offset)
         let ipProtocol = packet.pointee.ipProtocol
         let destination = l3.loadNetworkUInt32(at: 16)
         let destinationPort = l4.loadNetworkUInt16(at: 2)
         let serviceIndex = serviceIndex(address: destination, port: destinationPort, ipProtocol: ipProtocol)
-        guard serviceIndex >= 0 else { return }
+        guard serviceIndex >= 0 else {
+            if let link { link.note(packet.pointee, link.pass) }  // for no service: passes while the services stay
+            return
+        }
         let client = l3.loadNetworkUInt32(at: 12)
         let clientPort = l4.loadNetworkUInt16(at: 0)
         let now = packet.pointee.timestamp
@@ -352,6 +370,7 @@ public final class LoadBalancerStage: Stage, @unchecked Sendable {
             }
         }
         forward(connections + slot, packet: packet, frame: frame, isUDP: ipProtocol == IPProtocol.udp)
+        if let link { link.note(packet.pointee, lease(link, connections + slot)) }
     }
 
     /// After a table swap: the connection keeps its backend unless that backend is down.
@@ -407,6 +426,7 @@ public final class LoadBalancerStage: Stage, @unchecked Sendable {
             clientPort: clientPort,
             backendPort: target.port, service: Int16(serviceIndex), backend: Int16(backend),
             ipProtocol: ipProtocol, closing: false, used: true)
+        renumber(connections + Int(free))
         byClient.insert(key.0, key.1, value: free)
         let reverse = Self.backendKey(ipProtocol, target.address.rawValue, target.port, client, clientPort)
         byBackend.insert(reverse.0, reverse.1, value: free)
@@ -415,7 +435,7 @@ public final class LoadBalancerStage: Stage, @unchecked Sendable {
     }
 
     /// A backend's reply in NAT mode goes back to the client from the VIP.
-    func reply(packet: UnsafeMutablePointer<PacketMetadata>, frame: UnsafeMutableRawPointer) {
+    func reply(packet: UnsafeMutablePointer<PacketMetadata>, frame: UnsafeMutableRawPointer, link: FastPathLink?) {
         let l3 = frame + Int(packet.pointee.l3Offset)
         let l4 = frame + Int(packet.pointee.l4Offset)
         let ipProtocol = packet.pointee.ipProtocol
@@ -432,6 +452,7 @@ public final class LoadBalancerStage: Stage, @unchecked Sendable {
             addressWire: service.vip.bigEndian, portWire: service.port.bigEndian,
             ipAdjustment: connection.pointee.toClientIP, transportAdjustment: connection.pointee.toClientTransport)
         packet.pointee.outPort = clientPort
+        if let link { link.note(packet.pointee, lease(link, connection)) }
     }
 
     /// Pushes the connection's expiry out: UDP `udpTimeout` after its last packet, TCP
@@ -444,7 +465,10 @@ public final class LoadBalancerStage: Stage, @unchecked Sendable {
             return
         }
         let flags = TCPFlags(rawValue: frame.loadByte(at: Int(packet.l4Offset) &+ 13))
-        if flags.contains(.fin) || flags.contains(.rst) { connection.pointee.closing = true }
+        if (flags.contains(.fin) || flags.contains(.rst)) && !connection.pointee.closing {
+            connection.pointee.closing = true
+            renumber(connection)  // its timeout changed: what was leased on it is over
+        }
         connection.pointee.expires = now &+ (connection.pointee.closing ? tcpClosingTimeout : tcpTimeout)
     }
 
@@ -459,6 +483,7 @@ public final class LoadBalancerStage: Stage, @unchecked Sendable {
             connection.client, connection.clientPort)
         byBackend.remove(reverse.0, reverse.1)
         connections[slot].used = false
+        connections[slot].serial = 0
         freeSlots.append(Int32(slot))
     }
 

@@ -7,13 +7,16 @@ import NFVPipeline
 extension NATStage {
     func translateInbound(
         _ index: Int, packet: UnsafeMutablePointer<PacketMetadata>, frame: UnsafeMutableRawPointer,
-        batch: PacketBatch
+        batch: PacketBatch, link: FastPathLink?
     ) {
         let l3 = frame + Int(packet.pointee.l3Offset)
         let ip = IPv4Header(l3)
         let destination = ip.destination.rawValue
         let now = packet.pointee.timestamp
-        guard isOwn(destination) else { return }
+        guard isOwn(destination) else {
+            if let link { link.note(packet.pointee, link.pass) }  // not to a public address of this NAT
+            return
+        }
         let flags = packet.pointee.flags
         guard flags.contains(.hasL4), let ends = endpoints(packet.pointee, frame: frame) else {
             batch.drop(index, reason: .natNoMapping)
@@ -23,7 +26,10 @@ extension NATStage {
             if !translateError(packet: packet.pointee, frame: frame, now: now) { batch.drop(index, reason: .natNoMapping) }
             return
         }
-        guard translateDestination(packet: packet.pointee, frame: frame, ends: ends, source: ip.source.rawValue, now: now) else {
+        guard
+            translateDestination(
+                packet: packet.pointee, frame: frame, ends: ends, source: ip.source.rawValue, now: now, link: link)
+        else {
             batch.drop(index, reason: .natNoMapping)
             return
         }
@@ -33,7 +39,7 @@ extension NATStage {
     /// to (a forward or a mapping); false when there is none or filtering refuses it.
     func translateDestination(
         packet: PacketMetadata, frame: UnsafeMutableRawPointer, ends: Endpoints, source: UInt32,
-        now: UInt64
+        now: UInt64, link: FastPathLink? = nil
     ) -> Bool {
         let l3 = frame + Int(packet.l3Offset)
         let destination = IPv4Header(l3).destination.rawValue
@@ -41,6 +47,7 @@ extension NATStage {
             rewriteDestination(
                 frame: frame, packet: packet, ends: ends, address: forward.internalAddress.rawValue,
                 port: forward.internalPort ?? ends.destinationPort)
+            if let link { link.note(packet, link.pass) }  // a static forward: configuration alone
             return true
         }
         guard let found = byOutside.find(Self.key(ends.ipProtocol, destination, ends.destinationPort), 0) else { return false }
@@ -56,6 +63,7 @@ extension NATStage {
         rewriteDestination(
             frame: frame, packet: packet, ends: ends, address: entry.pointee.insideAddress,
             port: entry.pointee.insidePort)
+        if let link, let lease = lease(link, entry, outbound: false) { link.note(packet, lease) }
         return true
     }
 

@@ -54,6 +54,7 @@ extension NATStage {
             ipAdjustmentWire: ipAdjustment.bigEndian, transportAdjustmentWire: transportAdjustment.bigEndian,
             ipProtocol: ipProtocol,
             poolIndex: UInt8(poolIndex), remoteCount: 0, seenInbound: false, established: false, used: true)
+        renumber(mappings + index)
         byInside.insert(Self.key(ipProtocol, address, port), 0, value: slot)
         byOutside.insert(Self.key(ipProtocol, pool[poolIndex], outsidePort), 0, value: slot)
         counters.count(0)
@@ -85,6 +86,7 @@ extension NATStage {
         byOutside.remove(Self.key(entry.ipProtocol, entry.outsideAddress, entry.outsidePort), 0)
         ports.release(pool: Int(entry.poolIndex), protocolIndex: Self.protocolIndex(entry.ipProtocol), port: entry.outsidePort)
         mappings[slot].used = false
+        mappings[slot].serial = 0
         freeSlots.append(Int32(slot))
     }
 
@@ -94,6 +96,7 @@ extension NATStage {
         if remotes.0 == remote || remotes.1 == remote || remotes.2 == remote || remotes.3 == remote { return }
         entry.pointee.remotes = (remote, remotes.0, remotes.1, remotes.2)  // keep the 4 most recent
         entry.pointee.remoteCount = min(entry.pointee.remoteCount + 1, 4)
+        if addressDependent { renumber(entry) }  // who may come in changed
     }
 
     func permits(remote: UInt32, _ entry: Mapping) -> Bool {
@@ -108,9 +111,18 @@ extension NATStage {
         _ entry: UnsafeMutablePointer<Mapping>, packet: PacketMetadata, frame: UnsafeMutableRawPointer,
         outbound: Bool, now: UInt64
     ) {
+        let flags =
+            entry.pointee.ipProtocol == IPProtocol.tcp ? TCPFlags(rawValue: frame.loadByte(at: Int(packet.l4Offset) + 13)) : []
+        refresh(entry, tcpFlags: flags, outbound: outbound, now: now)
+    }
+
+    /// `refresh` for a packet whose TCP flags are `flags` (ignored for other protocols).
+    @inline(__always)
+    func refresh(_ entry: UnsafeMutablePointer<Mapping>, tcpFlags flags: TCPFlags, outbound: Bool, now: UInt64) {
         switch entry.pointee.ipProtocol {
         case IPProtocol.tcp:
-            let flags = TCPFlags(rawValue: frame.loadByte(at: Int(packet.l4Offset) + 13))
+            let wasSteady = entry.pointee.seenInbound && entry.pointee.established
+            defer { if wasSteady != (entry.pointee.seenInbound && entry.pointee.established) { renumber(entry) } }
             if !outbound { entry.pointee.seenInbound = true }
             if flags.contains(.rst) || flags.contains(.fin) {
                 entry.pointee.established = false

@@ -27,7 +27,7 @@ import NFVPipeline
 /// parser's `truncated_tcp`, `truncated_udp`, `bad_udp_length`, `bad_tcp_data_offset`,
 /// `truncated_icmp` for a translated host's packet whose transport header cannot be read.
 /// Packets to or from addresses the NAT does not own pass unchanged.
-public final class NATStage: Stage {
+public final class NATStage: FastPathStage {
     public let name: String
     public var kind: String { "nat" }
     public private(set) var configuration: NATConfiguration
@@ -53,6 +53,8 @@ public final class NATStage: Stage {
         var seenInbound: Bool
         var established: Bool
         var used: Bool
+        /// Which allocation made the mapping (see `FastPathHandle`).
+        var serial: UInt32 = 0
     }
 
     let insidePort: UInt16
@@ -77,6 +79,11 @@ public final class NATStage: Stage {
     var ownAddressCount: Int
     var hasForwards: Bool
     let updates = UpdateMailbox<NATConfiguration>()
+    /// Mappings made so far (the serial of the last one).
+    var mappedCount: UInt32 = 0
+    /// Configurations adopted (the fast path's generation).
+    var adoptedCount: UInt64 = 0
+    public var fastPathLink: FastPathLink?
     /// Later fragments: their datagram's translation, or a wait for it.
     let fragments = NATFragments()
 
@@ -192,6 +199,7 @@ public final class NATStage: Stage {
         (forwardsByExternal, forwardsByInternal) = Self.index(new.forwards)
         configuration = new
         reservePorts()
+        adoptedCount &+= 1
     }
 
     public func process(_ batch: PacketBatch, emit: PacketBatch) {
@@ -203,10 +211,14 @@ public final class NATStage: Stage {
         guard outbound || inPort == outsidePort else { return }
         let metadata = batch.metadata
         let pool = batch.pool
+        let link = fastPathLink
         for index in 0..<count {
             let packet = metadata + index
             let flags = packet.pointee.flags
-            guard flags.contains(.ipv4) else { continue }  // NAT44: everything else passes
+            guard flags.contains(.ipv4) else {  // NAT44: everything else passes
+                if let link { link.note(packet.pointee, link.pass) }
+                continue
+            }
             let frame = pool.slot(packet.pointee.id) + Int(packet.pointee.dataOffset)
             guard packet.pointee.hasValidIPv4HeaderChecksum(frame) else {
                 batch.drop(index, reason: .badIPv4Checksum)
@@ -215,9 +227,9 @@ public final class NATStage: Stage {
             if flags.contains(.fragment) {
                 translateFragment(index, packet: packet, frame: frame, batch: batch, emit: emit, outbound: outbound)
             } else if outbound {
-                translateOutbound(index, packet: packet, frame: frame, batch: batch, emit: emit)
+                translateOutbound(index, packet: packet, frame: frame, batch: batch, emit: emit, link: link)
             } else {
-                translateInbound(index, packet: packet, frame: frame, batch: batch)
+                translateInbound(index, packet: packet, frame: frame, batch: batch, link: link)
             }
         }
         let now = batch.metadata[count - 1].timestamp
@@ -249,9 +261,9 @@ public final class NATStage: Stage {
         let key = NATFragments.key(l3)
         let before = l3.loadNetworkUInt32(at: addressOffset)
         if outbound {
-            translateOutboundSlowly(index, packet: packet, frame: frame, batch: batch, emit: emit)
+            translateOutboundSlowly(index, packet: packet, frame: frame, batch: batch, emit: emit, link: nil)
         } else {
-            translateInbound(index, packet: packet, frame: frame, batch: batch)
+            translateInbound(index, packet: packet, frame: frame, batch: batch, link: nil)
         }
         let after = l3.loadNetworkUInt32(at: addressOffset)
         guard packet.pointee.verdict == .forward, after != before else { return }
@@ -306,7 +318,7 @@ public final class NATStage: Stage {
     @inline(__always)
     func translateOutbound(
         _ index: Int, packet: UnsafeMutablePointer<PacketMetadata>, frame: UnsafeMutableRawPointer,
-        batch: PacketBatch, emit: PacketBatch
+        batch: PacketBatch, emit: PacketBatch, link: FastPathLink?
     ) {
         // The common case, a live mapping of this TCP/UDP endpoint, stays inline.
         let flags = packet.pointee.flags
@@ -334,19 +346,21 @@ public final class NATStage: Stage {
                         transportAdjustment: entry.pointee.transportAdjustmentWire)
                     if ownAddressCount > 0 && isOwn(destination) {
                         hairpinIfNeeded(index, packet: packet, frame: frame, batch: batch, now: now)
+                    } else {
+                        if let link, let lease = lease(link, entry, outbound: true) { link.note(packet.pointee, lease) }
                     }
                     return
                 }
             }
         }
-        translateOutboundSlowly(index, packet: packet, frame: frame, batch: batch, emit: emit)
+        translateOutboundSlowly(index, packet: packet, frame: frame, batch: batch, emit: emit, link: link)
     }
 
     /// Everything but a live TCP/UDP mapping: ICMP, static forwards, new mappings, fragments.
     @inline(never)
     func translateOutboundSlowly(
         _ index: Int, packet: UnsafeMutablePointer<PacketMetadata>, frame: UnsafeMutableRawPointer,
-        batch: PacketBatch, emit: PacketBatch
+        batch: PacketBatch, emit: PacketBatch, link: FastPathLink?
     ) {
         let flags = packet.pointee.flags
         let l3 = frame + Int(packet.pointee.l3Offset)
@@ -372,6 +386,8 @@ public final class NATStage: Stage {
                     port: entry.pointee.outsidePort)
                 if ownAddressCount > 0 && isOwn(ip.destination.rawValue) {
                     hairpinIfNeeded(index, packet: packet, frame: frame, batch: batch, now: now)
+                } else {
+                    if let link, let lease = lease(link, entry, outbound: true) { link.note(packet.pointee, lease) }
                 }
                 return
             }
@@ -381,11 +397,14 @@ public final class NATStage: Stage {
             rewriteSource(
                 frame: frame, packet: packet.pointee, ends: ends, address: forward.externalAddress.rawValue,
                 port: forward.externalPort ?? ends.sourcePort)
+            if let link, !isOwn(ip.destination.rawValue) { link.note(packet.pointee, link.pass) }
             hairpinIfNeeded(index, packet: packet, frame: frame, batch: batch, now: now)
             return
         }
         guard let rule = rules.firstIndex(where: { $0.prefixes.contains { $0.contains(IPv6Address(ipv4Mapped: IPv4Address(rawValue: source))) } })
         else {
+            // Covered by no rule: passes while the rules stay (a mapping never starts here).
+            if let link, !isOwn(ip.destination.rawValue) { link.note(packet.pointee, link.pass) }
             hairpinIfNeeded(index, packet: packet, frame: frame, batch: batch, now: now)
             return
         }
@@ -405,6 +424,7 @@ public final class NATStage: Stage {
         rewriteSource(
             frame: frame, packet: packet.pointee, ends: ends, address: entry.pointee.outsideAddress,
             port: entry.pointee.outsidePort)
+        if let link, !isOwn(destination), let lease = lease(link, entry, outbound: true) { link.note(packet.pointee, lease) }
         hairpinIfNeeded(index, packet: packet, frame: frame, batch: batch, now: now)
     }
 

@@ -32,12 +32,20 @@ public final class Chain {
     /// How many leading stages run first in both directions (ingress work such as parsing);
     /// only the stages after them are reversed for traffic from other ports.
     public let ingressStageCount: Int
+    /// The cache of established flows, when every stage after the ingress stages is a
+    /// `FastPathStage` (nil otherwise, or when the chain was made without one).
+    public let fastPath: FastPath?
+    /// Trace points recording now: while any does, every packet takes the stages' path, so
+    /// each trace point sees all of them.
+    var activeTraceCount = 0
 
-    /// Creates a chain over `pool` (the pool of the batches it will run).
+    /// Creates a chain over `pool` (the pool of the batches it will run). With
+    /// `fastPathCapacity` above zero and only `FastPathStage`s after the ingress stages, the
+    /// chain caches up to that many established flows (`FastPath`).
     /// - Precondition: stage names are unique and none is `rx`.
     public init(
         stages: [any Stage], pool: PacketPool, batchCapacity: Int = PacketBatch.defaultCapacity,
-        ingressStageCount: Int = 0
+        ingressStageCount: Int = 0, fastPathCapacity: Int = FlowCache.defaultCapacity
     ) {
         precondition((0...stages.count).contains(ingressStageCount), "ingressStageCount out of range")
         self.ingressStageCount = ingressStageCount
@@ -50,6 +58,15 @@ public final class Chain {
         self.puntBatch = PacketBatch(pool: pool, capacity: batchCapacity)
         self.emitted = PacketBatch(pool: pool, capacity: batchCapacity)
         self.resumeBatches = stages.map { _ in PacketBatch(pool: pool, capacity: batchCapacity) }
+        let later = stages.indices.dropFirst(ingressStageCount)
+        let fastStages = later.compactMap { stages[$0] as? any FastPathStage }.filter(\.isFastPathCapable)
+        if fastPathCapacity > 0, !later.isEmpty, fastStages.count == later.count, later.count < 32 {
+            self.fastPath = FastPath(
+                stages: fastStages, stageIndices: Array(later), pool: pool, batchCapacity: batchCapacity,
+                capacity: fastPathCapacity)
+        } else {
+            self.fastPath = nil
+        }
     }
 
     /// The names trace points can use: `rx` and every stage name.
@@ -61,10 +78,11 @@ public final class Chain {
     public func setTrace(at point: String, recorder: (any PacketRecorder)?) -> Bool {
         if point == Chain.receiveTracePoint {
             receiveRecorder = recorder
-            return true
+        } else {
+            guard let index = stages.firstIndex(where: { $0.name == point }) else { return false }
+            stageRecorders[index] = recorder
         }
-        guard let index = stages.firstIndex(where: { $0.name == point }) else { return false }
-        stageRecorders[index] = recorder
+        activeTraceCount = stageRecorders.count { $0 != nil } + (receiveRecorder == nil ? 0 : 1)
         return true
     }
 
@@ -87,6 +105,23 @@ public final class Chain {
         for index in 0..<ingressStageCount where remaining {
             remaining = try runStage(index, batch)
         }
+        if let fastPath, activeTraceCount == 0, remaining {
+            try runWithFastPath(batch, fastPath: fastPath, inPort: inPort)
+        } else {
+            try runLaterStages(batch, inPort: inPort)
+        }
+        if puntBatch.count > 0 {
+            if let puntSink {
+                try puntSink.transmit(puntBatch)
+            } else {
+                puntBatch.releaseAll()
+            }
+        }
+    }
+
+    /// Runs the stages after the ingress stages: in order for port 0, reversed for others.
+    func runLaterStages(_ batch: PacketBatch, inPort: UInt16) throws(PortError) {
+        var remaining = true
         if inPort == 0 {
             for index in ingressStageCount..<stages.count where remaining {
                 remaining = try runStage(index, batch)
@@ -96,12 +131,39 @@ public final class Chain {
                 remaining = try runStage(index, batch)
             }
         }
-        if puntBatch.count > 0 {
-            if let puntSink {
-                try puntSink.transmit(puntBatch)
-            } else {
-                puntBatch.releaseAll()
+    }
+
+    /// The later stages with the fast path: cached flows first, the stages on the rest, then
+    /// learning. Each stage counts the fast packets as received and forwarded; when no packet
+    /// is left for the stages, each does its per-batch housekeeping.
+    func runWithFastPath(_ batch: PacketBatch, fastPath: FastPath, inPort: UInt16) throws(PortError) {
+        guard batch.count > 0 else { return }
+        let now = batch.metadata[batch.count &- 1].timestamp
+        let fastCount = fastPath.divert(batch)
+        if fastCount > 0 {
+            for index in fastPath.stageIndices {
+                counters[index].received &+= UInt64(fastCount)
+                counters[index].transmitted &+= UInt64(fastCount)
             }
+        }
+        if fastPath.slowBatch.count == 0 {
+            for (slot, index) in fastPath.stageIndices.enumerated() {
+                try sweep(index, stage: fastPath.stages[slot], now: now)
+            }
+        } else {
+            try runLaterStages(fastPath.slowBatch, inPort: inPort)
+        }
+        fastPath.rejoin(batch)
+    }
+
+    /// A stage's housekeeping for a batch it did not see, with its generated packets handled
+    /// as `runStage` handles them.
+    func sweep(_ index: Int, stage: any FastPathStage, now: UInt64) throws(PortError) {
+        let emittedBefore = emitted.count
+        stage.sweepFastPath(now: now, emit: emitted)
+        if emitted.count != emittedBefore {
+            counters[index].emitted &+= UInt64(emitted.count &- emittedBefore)
+            try resume(after: index, emittedFrom: emittedBefore)
         }
     }
 
@@ -212,5 +274,6 @@ public final class Chain {
     /// Sets every stage counter to zero.
     public func resetCounters() {
         for stageCounters in counters { stageCounters.reset() }
+        fastPath?.counters.reset()
     }
 }

@@ -8,7 +8,7 @@ import NFVPacket
 /// `hop_limit_expired` when the value on arrival is 0 or 1 (the packet must not be forwarded
 /// with TTL 0; RFC 1812 section 5.3.1), `not_parsed` when the packet did not go through the
 /// parse stage.
-public final class DecrementTTLStage: Stage {
+public final class DecrementTTLStage: FastPathStage {
     public let name: String
     public var kind: String { "decrement-ttl" }
 
@@ -18,6 +18,8 @@ public final class DecrementTTLStage: Stage {
     public func process(_ batch: PacketBatch, emit: PacketBatch) {
         let metadata = batch.metadata
         let pool = batch.pool
+        let link = fastPathLink
+        defer { if let link { for index in 0..<batch.count where metadata[index].verdict == .forward { link.note(metadata[index], link.pass) } } }
         for index in 0..<batch.count {
             let flags = metadata[index].flags
             let frame = pool.slot(metadata[index].id) + Int(metadata[index].dataOffset)
@@ -44,4 +46,9 @@ public final class DecrementTTLStage: Stage {
             }
         }
     }
+
+    /// Every decision hangs on the TTL alone, which the fast path checks per packet.
+    public var fastPathLink: FastPathLink?
+    public func beginFastPathBatch() -> UInt64 { 0 }
+    public func sweepFastPath(now: UInt64, emit: PacketBatch) {}
 }

@@ -24,7 +24,7 @@ import NFVPipeline
 /// `unsupported_ethertype`, `no_interface`, `wrong_destination_mac`, `not_parsed` (the frame
 /// did not pass the chain's parse stage). ICMP errors are rate
 /// limited by a token bucket and come from the ingress interface's address.
-public final class RouterStage: Stage {
+public final class RouterStage: FastPathStage {
     public let name: String
     public var kind: String { "router" }
     /// The configuration the stage runs.
@@ -73,6 +73,7 @@ public final class RouterStage: Stage {
     var nextHops: UnsafeMutablePointer<NextHop>
     let portIndex: [String: UInt16]
     let updates = UpdateMailbox<RouteTables>()
+    public var fastPathLink: FastPathLink?
 
     /// The route tables a batch uses.
     struct Routes {
@@ -83,8 +84,17 @@ public final class RouterStage: Stage {
 
     var icmpBucket: TokenBucket
     let neighborTimeout: UInt64
-    /// Bumped whenever a neighbour is learnt or changes: invalidates the routes' cached MACs.
-    var neighborEpoch: UInt64 = 1
+    /// Bumped whenever a neighbour is learnt or changes: invalidates the routes' cached MACs
+    /// (and the chain's cached flows through them, whose leases watch its low word).
+    var neighborEpoch: UInt64 {
+        get { neighborEpochStorage.pointee }
+        set { neighborEpochStorage.pointee = newValue }
+    }
+    let neighborEpochStorage: UnsafeMutablePointer<UInt64> = {
+        let storage = UnsafeMutablePointer<UInt64>.allocate(capacity: 1)
+        storage.initialize(to: 1)
+        return storage
+    }()
     /// First octets that can never be an IPv4 source (RFC 1812 5.3.7): 0, 127, 224-255.
     let martianFirstOctet: UnsafeMutablePointer<Bool>
 
@@ -138,6 +148,7 @@ public final class RouterStage: Stage {
     public var updateCount: Int { updates.takenCount.load(ordering: .relaxed) }
 
     deinit {
+        neighborEpochStorage.deallocate()
         interfacePort.deallocate()
         interfaceMAC.deallocate()
         interfaceWireMAC.deallocate()
@@ -165,6 +176,7 @@ public final class RouterStage: Stage {
         // The swappable tables, read once per batch (per packet they would be class `var`
         // reads, each a dynamic exclusivity check).
         let routes = Routes(ipv4: ipv4Table, ipv6: ipv6Table, nextHops: nextHops)
+        let link = fastPathLink
         for index in 0..<count {
             let packet = metadata + index
             let frame = pool.slot(packet.pointee.id) + Int(packet.pointee.dataOffset)
@@ -176,7 +188,7 @@ public final class RouterStage: Stage {
             }
             let flags = packet.pointee.flags
             if flags.contains(.ipv4) {
-                if forwardIPv4Quickly(packet: packet, frame: frame, routes: routes) { continue }
+                if forwardIPv4Quickly(packet: packet, frame: frame, routes: routes, link: link) { continue }
                 routeIPv4(index, packet: packet, frame: frame, interface: interface, routes: routes, batch: batch, emit: emit)
             } else if flags.contains(.ipv6) {
                 routeIPv6(index, packet: packet, frame: frame, interface: interface, routes: routes, batch: batch, emit: emit)
@@ -198,7 +210,9 @@ public final class RouterStage: Stage {
     /// neighbour that is reachable. Returns false without touching the packet when anything
     /// else applies; `routeIPv4` then decides.
     @inline(__always)
-    func forwardIPv4Quickly(packet: UnsafeMutablePointer<PacketMetadata>, frame: UnsafeMutableRawPointer, routes: Routes) -> Bool {
+    func forwardIPv4Quickly(
+        packet: UnsafeMutablePointer<PacketMetadata>, frame: UnsafeMutableRawPointer, routes: Routes, link: FastPathLink?
+    ) -> Bool {
         let l3 = frame + Int(packet.pointee.l3Offset)
         let ip = IPv4Header(l3)
         let destination = l3.loadNetworkUInt32(at: 16)
@@ -219,6 +233,9 @@ public final class RouterStage: Stage {
             ip.decrementTTL()
             frame.storeBytes(of: hop.addressesHead, as: UInt64.self)
             frame.storeBytes(of: hop.addressesTail, toByteOffset: 8, as: UInt32.self)
+            if let link {
+                link.note(packet.pointee, lease(link, until: (routes.nextHops + Int(value)).pointer(to: \.resolvedUntil)!, mtu: hop.mtu))
+            }
         } else {
             let slot = neighbors.find(IPv6Address(ipv4Mapped: IPv4Address(rawValue: destination)))
             guard slot >= 0 else { return false }
@@ -227,6 +244,7 @@ public final class RouterStage: Stage {
             ip.decrementTTL()
             MACAddress.storeWire(neighbor.pointee.wireMAC, to: frame, at: 0)
             MACAddress.storeWire(hop.sourceWireMAC, to: frame, at: 6)
+            if let link { link.note(packet.pointee, lease(link, until: neighbor.pointer(to: \.reachableUntil)!, mtu: hop.mtu)) }
         }
         packet.pointee.outPort = hop.port
         return true

@@ -60,6 +60,13 @@ struct NFVBench: ParsableCommand {
     @Flag(help: "Let the parse stage compute the symmetric flow hash of every packet.")
     var flowHash = false
 
+    @Option(
+        name: .customLong("flow-cache"),
+        help:
+            "Established flows the chain's fast path caches (0: none, every packet takes the stages); default: the chain's spec.flowCache, else \(FlowCache.defaultCapacity)."
+    )
+    var flowCache: Int?
+
     @Option(help: "Warm-up packets before the measured run (fill caches, fault in memory); the measured run continues the warm-up's flow sequence.")
     var warmup: Int = 10_000
 
@@ -69,6 +76,7 @@ struct NFVBench: ParsableCommand {
         guard (0...100).contains(expiredPercent) else { throw ValidationError("--expired-percent must be 0 to 100") }
         guard (60...1514).contains(size) else { throw ValidationError("--size must be 60 to 1514") }
         guard (1...PacketBatch.defaultCapacity).contains(batchSize) else { throw ValidationError("--batch-size must be 1 to 256") }
+        guard (flowCache ?? 0) >= 0 else { throw ValidationError("--flow-cache must be 0 or more") }
     }
 
     /// `count` flows in four mask shapes that the workload's traffic mostly misses, and a
@@ -121,6 +129,7 @@ struct NFVBench: ParsableCommand {
         let pool = PacketPool(slotCount: 4 * PacketBatch.defaultCapacity)
         let stages: [any Stage]
         let chainName: String
+        var cacheCapacity = flowCache ?? FlowCache.defaultCapacity
         if let switchFlows {
             stages = [
                 ParseStage(name: ChainAssembly.parseStageName, computeFlowHash: flowHash),
@@ -130,6 +139,7 @@ struct NFVBench: ParsableCommand {
         } else if let chain {
             let loaded = try LoadedChain.load(path: chain)
             let descriptor = loaded.descriptor
+            cacheCapacity = flowCache ?? descriptor.flowCache ?? FlowCache.defaultCapacity
             let parsed = ChainAssembly.makeChain(loaded, pool: pool).stages.dropFirst()
             stages = [ParseStage(name: ChainAssembly.parseStageName, computeFlowHash: flowHash)] + parsed
             chainName = descriptor.name
@@ -140,7 +150,7 @@ struct NFVBench: ParsableCommand {
             ]
             chainName = "trivial (parse\(flowHash ? " with flow hash" : "") -> ttl -> pass-a -> pass-b)"
         }
-        let runner = Chain(stages: stages, pool: pool, ingressStageCount: 1)
+        let runner = Chain(stages: stages, pool: pool, ingressStageCount: 1, fastPathCapacity: cacheCapacity)
         let batch = PacketBatch(pool: pool)
         let size = batchSize
 
@@ -186,6 +196,13 @@ struct NFVBench: ParsableCommand {
             if let switchStage = stage as? SwitchStage {
                 print("  \(stage.name): exact-match cache hits \(switchStage.cacheHits), classifier lookups \(switchStage.classifierLookups)")
             }
+        }
+        if let fastPath = runner.fastPath {
+            let counters = fastPath.counters
+            print(
+                "  fast path: hits \(counters.hits), misses \(counters.misses), learned \(counters.learned), "
+                    + "invalidated \(counters.invalidated), full \(counters.full), flushes \(counters.flushes), "
+                    + "cached \(fastPath.cache.count)")
         }
         print("out: \(sink.counters.transmittedPackets) packets")
     }

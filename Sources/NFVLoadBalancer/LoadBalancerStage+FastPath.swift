@@ -1,0 +1,36 @@
+import NFVPacket
+import NFVPipeline
+
+/// The load balancer's part in the chain's fast path. A lease watches a connection's serial
+/// (a new one at admission and when a FIN or RST shortens its timeout; 0 once released) and
+/// pushes its expiry out by its timeout; traffic to no service passes on the configuration
+/// alone. A table swap (a backend's state or weight, a service change) changes the generation
+/// and empties the chain's cache, as it makes the stage revalidate connections.
+extension LoadBalancerStage {
+    /// The lease of a packet forwarded by `connection`.
+    @inline(__always)
+    func lease(_ link: FastPathLink, _ connection: UnsafeMutablePointer<Connection>) -> FastPathLease {
+        let timeout =
+            connection.pointee.ipProtocol == IPProtocol.udp
+            ? udpTimeout : connection.pointee.closing ? tcpClosingTimeout : tcpTimeout
+        return link.lease(
+            identity: connection.pointer(to: \.serial)!, expected: connection.pointee.serial,
+            deadline: connection.pointer(to: \.expires)!, refresh: timeout)
+    }
+
+    /// Gives a connection a new serial.
+    func renumber(_ connection: UnsafeMutablePointer<Connection>) {
+        admittedCount &+= 1
+        if admittedCount == 0 { admittedCount = 1 }  // 0 marks a released slot
+        connection.pointee.serial = admittedCount
+    }
+
+    public func beginFastPathBatch() -> UInt64 {
+        if updatesPending.load(ordering: .acquiring) { pickUpUpdates() }
+        return UInt64(generation)
+    }
+
+    public func sweepFastPath(now: UInt64, emit: PacketBatch) {
+        sweep(now: now)
+    }
+}
