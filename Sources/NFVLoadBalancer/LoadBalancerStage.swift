@@ -487,8 +487,9 @@ public final class LoadBalancerStage: FastPathStage, @unchecked Sendable {
         freeSlots.append(Int32(slot))
     }
 
-    func sweep(now: UInt64) {
-        for _ in 0..<min(64, capacity) {
+    /// Releases expired connections among the next `slotBudget` slots.
+    func sweep(now: UInt64, slotBudget: Int = 64) {
+        for _ in 0..<min(slotBudget, capacity) {
             if connections[sweepCursor].used && connections[sweepCursor].expires <= now { release(sweepCursor) }
             sweepCursor = sweepCursor + 1 == capacity ? 0 : sweepCursor + 1
         }

@@ -137,15 +137,15 @@ extension NATStage {
         }
     }
 
-    /// Removes expired mappings, a few slots per batch.
-    func sweep(now: UInt64) {
+    /// Removes expired mappings among the next `slotBudget` slots (called once per batch).
+    func sweep(now: UInt64, slotBudget: Int = 64) {
         let capacity = configuration.maximumMappings
-        for _ in 0..<min(64, capacity) {
+        for _ in 0..<min(slotBudget, capacity) {
             if mappings[sweepCursor].used && mappings[sweepCursor].expires <= now {
                 release(sweepCursor)
                 counters.count(1)
             }
-            sweepCursor = (sweepCursor + 1) % capacity
+            sweepCursor = sweepCursor + 1 == capacity ? 0 : sweepCursor + 1
         }
     }
 }

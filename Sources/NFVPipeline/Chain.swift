@@ -38,6 +38,9 @@ public final class Chain {
     /// Trace points recording now: while any does, every packet takes the stages' path, so
     /// each trace point sees all of them.
     var activeTraceCount = 0
+    /// The chain's only ingress stage when it is a plain parse stage: the fast path then parses
+    /// and looks up each packet in one pass.
+    let fusedParser: ParseStage?
 
     /// Creates a chain over `pool` (the pool of the batches it will run). With
     /// `fastPathCapacity` above zero and only `FastPathStage`s after the ingress stages, the
@@ -66,6 +69,11 @@ public final class Chain {
                 capacity: fastPathCapacity)
         } else {
             self.fastPath = nil
+        }
+        if ingressStageCount == 1, let parser = stages[0] as? ParseStage, !parser.computesFlowHash {
+            fusedParser = parser
+        } else {
+            fusedParser = nil
         }
     }
 
@@ -101,21 +109,30 @@ public final class Chain {
             (0..<count).allSatisfy { batch.metadata[$0].inPort == inPort },
             "a batch holds the packets of one ingress port: its direction through the chain is that port's")
         if let receiveRecorder { try receiveRecorder.record(batch) }
+        if let fastPath, activeTraceCount == 0, fusedParser != nil {
+            try runWithFastPath(batch, fastPath: fastPath, inPort: inPort, parsing: true)
+            try sendPunted()
+            return
+        }
         var remaining = true
         for index in 0..<ingressStageCount where remaining {
             remaining = try runStage(index, batch)
         }
         if let fastPath, activeTraceCount == 0, remaining {
-            try runWithFastPath(batch, fastPath: fastPath, inPort: inPort)
+            try runWithFastPath(batch, fastPath: fastPath, inPort: inPort, parsing: false)
         } else {
             try runLaterStages(batch, inPort: inPort)
         }
-        if puntBatch.count > 0 {
-            if let puntSink {
-                try puntSink.transmit(puntBatch)
-            } else {
-                puntBatch.releaseAll()
-            }
+        try sendPunted()
+    }
+
+    /// Hands the punted packets to `puntSink`, or releases them.
+    func sendPunted() throws(PortError) {
+        guard puntBatch.count > 0 else { return }
+        if let puntSink {
+            try puntSink.transmit(puntBatch)
+        } else {
+            puntBatch.releaseAll()
         }
     }
 
@@ -136,10 +153,12 @@ public final class Chain {
     /// The later stages with the fast path: cached flows first, the stages on the rest, then
     /// learning. Each stage counts the fast packets as received and forwarded; when no packet
     /// is left for the stages, each does its per-batch housekeeping.
-    func runWithFastPath(_ batch: PacketBatch, fastPath: FastPath, inPort: UInt16) throws(PortError) {
+    /// With `parsing`, the fused parse stage runs in the same pass (its counters count as if
+    /// it had run alone).
+    func runWithFastPath(_ batch: PacketBatch, fastPath: FastPath, inPort: UInt16, parsing: Bool) throws(PortError) {
         guard batch.count > 0 else { return }
         let now = batch.metadata[batch.count &- 1].timestamp
-        let fastCount = fastPath.divert(batch)
+        let fastCount = fastPath.divert(batch, parseCounters: parsing ? counters[0] : nil)
         if fastCount > 0 {
             for index in fastPath.stageIndices {
                 counters[index].received &+= UInt64(fastCount)

@@ -86,8 +86,7 @@ extension FastPath {
         entry.lastHit = packet.timestamp
         let leases = notes.leases + id &* notes.stageCount
         for stage in 0..<notes.stageCount where leases[stage].mtu != 0 {
-            let mtu = UInt16(clamping: leases[stage].mtu)
-            entry.mtu = entry.mtu == 0 ? mtu : min(entry.mtu, mtu)
+            entry.mtu = min(entry.mtu, UInt16(clamping: leases[stage].mtu))
         }
         switch cache.insert(entry, leases: leases) {
         case .inserted: counters.learned &+= 1
@@ -132,7 +131,7 @@ extension FlowCacheEntry {
         address3 = 0
         ipv4ChecksumAdjustment = 0
         transportChecksumAdjustment = 0
-        mtu = 0
+        mtu = .max
         transportChecksumOffset = 0
         flags = 0
     }

@@ -30,6 +30,8 @@ public final class FastPath {
     /// Flows to remove after the batch (their entries were demoted).
     let demoted: UnsafeMutablePointer<(key: FlowCacheKey, hash: UInt32)>
     var demotedCount = 0
+    /// The deadlines a packet's leases found, while they are applied (one per stage).
+    let savedDeadlines: UnsafeMutablePointer<UInt64>
 
     init(stages: [any FastPathStage], stageIndices: [Int], pool: PacketPool, batchCapacity: Int, capacity: Int) {
         self.stages = stages
@@ -39,19 +41,23 @@ public final class FastPath {
         slowBatch = PacketBatch(pool: pool, capacity: batchCapacity)
         learnMask = FastPathNotes.learnableBit | (UInt32(1) << UInt32(stages.count) &- 1)
         demoted = .allocate(capacity: batchCapacity)
+        savedDeadlines = .allocate(capacity: stages.count)
         for (slot, stage) in stages.enumerated() { stage.fastPathLink = FastPathLink(notes: notes, slot: slot) }
     }
 
     deinit {
         demoted.deallocate()
+        savedDeadlines.deallocate()
         for stage in stages where stage.fastPathLink?.notes === notes { stage.fastPathLink = nil }
     }
 
     // MARK: Before the stages
 
     /// Forwards the packets of cached flows, which stay at the front of `batch`, and moves the
-    /// others, in order, to `slowBatch` for the stages. Returns how many took the fast path.
-    func divert(_ batch: PacketBatch) -> Int {
+    /// others, in order, to `slowBatch` for the stages. With `parseCounters`, parses each packet
+    /// first as the chain's parse stage would (dropping what it drops, counting under it).
+    /// Returns how many took the fast path.
+    func divert(_ batch: PacketBatch, parseCounters: StageCounters?) -> Int {
         var current: UInt64 = 0
         for stage in stages { current &+= stage.beginFastPathBatch() }
         if current != generation {
@@ -63,15 +69,22 @@ public final class FastPath {
         }
         demotedCount = 0
         slowBatch.count = 0
-        forwardCachedFlows(batch)
+        if let parseCounters {
+            let received = batch.count
+            forwardCachedFlows(batch, parseDrops: parseCounters.drops)
+            parseCounters.received &+= UInt64(received)
+            parseCounters.transmitted &+= UInt64(batch.count &+ slowBatch.count)
+        } else {
+            forwardCachedFlows(batch, parseDrops: nil)
+        }
         counters.hits &+= UInt64(batch.count)
         return batch.count
     }
 
-    /// For every packet of `batch`: when its flow is cached and every lease holds, applies the
-    /// leases and the rewrite and keeps it in `batch`; otherwise moves it to `slowBatch` (and
-    /// copies its headers when its flow may be learned).
-    func forwardCachedFlows(_ batch: PacketBatch) {
+    /// For every packet of `batch` (parsed first, with `parseDrops`): when its flow is cached
+    /// and every lease holds, applies the leases and the rewrite and keeps it in `batch`;
+    /// otherwise moves it to `slowBatch` (and copies its headers when its flow may be learned).
+    func forwardCachedFlows(_ batch: PacketBatch, parseDrops: DropCounters?) {
         let metadata = batch.metadata
         let pool = batch.pool
         let entries = cache.entries
@@ -85,10 +98,20 @@ public final class FastPath {
         let slow = slowBatch.metadata
         var slowCount = 0
         var kept = 0
+        let parsing = parseDrops != nil
         for position in 0..<batch.count {
             let packet = metadata + position
+            let frame = pool.slot(packet.pointee.id) + Int(packet.pointee.dataOffset)
+            if parsing {
+                let reason = ParseStage.parse(frame, metadata: &packet.pointee)
+                if reason != .none {
+                    parseDrops?.increment(reason)
+                    pool.release(packet.pointee.id)
+                    continue
+                }
+            }
             if forwardIfCached(
-                packet, pool: pool, entries: entries, leases: leases, stageCount: stageCount, hasher: hasher,
+                packet, frame: frame, entries: entries, leases: leases, stageCount: stageCount, hasher: hasher,
                 shape: shape, wanted: wanted, family: family, tcpNeedsStages: tcpNeedsStages)
             {
                 if kept != position { metadata[kept] = packet.pointee }
@@ -105,26 +128,32 @@ public final class FastPath {
     /// One packet of `forwardCachedFlows`; true when it took the fast path.
     @inline(__always)
     func forwardIfCached(
-        _ packet: UnsafeMutablePointer<PacketMetadata>, pool: PacketPool, entries: UnsafeMutablePointer<FlowCacheEntry>,
+        _ packet: UnsafeMutablePointer<PacketMetadata>, frame: UnsafeMutableRawPointer,
+        entries: UnsafeMutablePointer<FlowCacheEntry>,
         leases: UnsafeMutablePointer<FastPathLease>, stageCount: Int, hasher: TableHash,
         shape: UInt8, wanted: UInt8, family: UInt8, tcpNeedsStages: UInt8
     ) -> Bool {
+        // Every way out but a hit leaves the packet's notes as the stages must find them:
+        // empty, or holding its headers for learning.
         let flags = packet.pointee.flags.rawValue
         let ipProtocol = packet.pointee.ipProtocol
-        notes.clear(id: packet.pointee.id)
         guard flags & shape == wanted, flags & family != 0,
             ipProtocol == IPProtocol.tcp || ipProtocol == IPProtocol.udp,
             packet.pointee.transportProblem == .none,
             packet.pointee.offload.segmentation == .none, packet.pointee.offload.flags.isEmpty
-        else { return false }
-        let frame = pool.slot(packet.pointee.id) + Int(packet.pointee.dataOffset)
+        else {
+            notes.clear(id: packet.pointee.id)
+            return false
+        }
         let l3 = frame + Int(packet.pointee.l3Offset)
         let isIPv4 = flags & PacketFlags.ipv4.rawValue != 0
         // No IPv4 options, no IPv6 extension headers: the transport header follows.
-        if isIPv4 {
-            guard l3.loadByte(at: 0) == 0x45 else { return false }
-        } else {
-            guard packet.pointee.l4Offset == packet.pointee.l3Offset &+ 40 else { return false }
+        guard
+            isIPv4
+                ? l3.loadByte(at: 0) == 0x45 : packet.pointee.l4Offset == packet.pointee.l3Offset &+ 40
+        else {
+            notes.clear(id: packet.pointee.id)
+            return false
         }
         let l4 = frame + Int(packet.pointee.l4Offset)
         let tcpFlags = ipProtocol == IPProtocol.tcp ? l4.loadByte(at: 13) : 0
@@ -135,6 +164,8 @@ public final class FastPath {
             counters.misses &+= 1
             if tcpFlags & tcpNeedsStages == 0 && Int(packet.pointee.l4Offset) &+ 20 <= FastPathNotes.snapshotByteCount {
                 notes.remember(packet.pointee, frame: frame, key: key, hash: hash)
+            } else {
+                notes.clear(id: packet.pointee.id)
             }
             return false
         }
@@ -144,34 +175,55 @@ public final class FastPath {
         let ttl = isIPv4 ? l3.loadByte(at: 8) : l3.loadByte(at: 7)
         // A packet the stages must see takes its flow's later packets in this batch with it.
         guard !entry.pointee.isDemoted, tcpFlags & tcpNeedsStages == 0, ttl > entry.pointee.ttlDecrement,
-            entry.pointee.mtu == 0 || ipLength <= entry.pointee.mtu,
+            ipLength <= entry.pointee.mtu,
             !isIPv4 || IPv4Header(l3).isChecksumValid
         else {
+            notes.clear(id: packet.pointee.id)
             demote(entry)
             return false
         }
+        // Each lease is checked and applied in one pass; when a later one fails, the earlier
+        // ones are undone (their deadlines and counts restored) and the stages see the packet.
         let flowLeases = leases + slot &* stageCount
-        for stage in 0..<stageCount {
+        let frameLength = UInt64(packet.pointee.length)
+        let saved = savedDeadlines
+        var stage = 0
+        while stage < stageCount {
             let lease = flowLeases + stage
-            guard lease.pointee.identity.pointee == lease.pointee.expected, lease.pointee.deadline.pointee > now else {
+            let deadline = lease.pointee.deadline
+            let expiry = deadline.pointee
+            guard lease.pointee.identity.pointee == lease.pointee.expected, expiry > now else {
+                undo(flowLeases, count: stage, frameLength: frameLength)
+                notes.clear(id: packet.pointee.id)
                 demote(entry)
                 return false
             }
-        }
-        let frameLength = UInt64(packet.pointee.length)
-        for stage in 0..<stageCount {
-            let lease = flowLeases + stage
+            saved[stage] = expiry
             let timeout = lease.pointee.timeout
-            if timeout != 0 { lease.pointee.deadline.pointee = now &+ timeout }
+            if timeout != 0 { deadline.pointee = now &+ timeout }
             if let counters = lease.pointee.counters {
                 counters[0] &+= 1
                 counters[1] &+= frameLength
             }
+            stage &+= 1
         }
         rewrite(frame: frame, l3: l3, l4: l4, entry: entry)
         packet.pointee.outPort = entry.pointee.outPort
         entry.pointee.lastHit = now
         return true
+    }
+
+    /// Restores what the first `count` leases of a packet did: their deadlines (from
+    /// `savedDeadlines`) and counts.
+    @inline(never)
+    func undo(_ leases: UnsafeMutablePointer<FastPathLease>, count: Int, frameLength: UInt64) {
+        for stage in 0..<count {
+            leases[stage].deadline.pointee = savedDeadlines[stage]
+            if let counters = leases[stage].counters {
+                counters[0] &-= 1
+                counters[1] &-= frameLength
+            }
+        }
     }
 
     /// Takes the flow of `entry` through the stages for the rest of the batch and removes it

@@ -33,8 +33,8 @@ public struct FlowCacheEntry: Sendable {
     /// over the pseudo-header and port words (RFC 1624 equation 3), in packet byte order.
     public var ipv4ChecksumAdjustment: UInt16
     public var transportChecksumAdjustment: UInt16
-    /// The longest IP packet the stages let through (the smallest MTU a lease named; 0: no
-    /// limit).
+    /// The longest IP packet the stages let through (the smallest MTU a lease named; 65535
+    /// when none did).
     public var mtu: UInt16
     /// Where the transport checksum lies in the transport header (6: UDP, 16: TCP).
     public var transportChecksumOffset: UInt8
