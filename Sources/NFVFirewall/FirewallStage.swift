@@ -173,15 +173,20 @@ public final class FirewallStage: FastPathStage {
             }
             return
         }
-        processStateful(batch, emit: emit, tracker: tracker)
+        // Two copies of the loop: without a fast path, not even a test per packet for noting.
+        if let link = fastPathLink {
+            processStateful(batch, emit: emit, tracker: tracker, noting: link)
+        } else {
+            processStateful(batch, emit: emit, tracker: tracker, noting: FastPathOff())
+        }
     }
 
-    func processStateful(_ batch: PacketBatch, emit: PacketBatch, tracker: ConnectionTracker) {
+    @inline(__always)
+    func processStateful<Noting: FastPathNoting>(_ batch: PacketBatch, emit: PacketBatch, tracker: ConnectionTracker, noting: Noting) {
         let metadata = batch.metadata
         let pool = batch.pool
         let hits = counters.storage
         let entries = tracker.entries
-        let link = fastPathLink
         var latest: UInt64 = 0
         for index in 0..<batch.count {
             let packet = metadata + index
@@ -209,7 +214,7 @@ public final class FirewallStage: FastPathStage {
                 let counter = 2 &* Int(entries[slot].ruleNumber)
                 hits[counter] &+= 1
                 hits[counter &+ 1] &+= UInt64(packet.pointee.length)
-                if let link, tracker.isSteady(slot) { link.note(packet.pointee, lease(link, slot: slot, tracker: tracker)) }
+                if Noting.isNoting { note(noting.link, packet.pointee, slot: slot, tracker: tracker) }
             } else {
                 batch.drop(index, reason: .conntrackInvalid)
             }
@@ -270,9 +275,7 @@ public final class FirewallStage: FastPathStage {
             } else {
                 tracker.entries[created].ruleNumber = UInt16(truncatingIfNeeded: match >= 0 ? match : counters.ruleCount)
                 // A datagram's first packet already leaves its connection steady.
-                if let link = fastPathLink, tracker.isSteady(created) {
-                    link.note(entry, lease(link, slot: created, tracker: tracker))
-                }
+                if let link = fastPathLink { note(link, entry, slot: created, tracker: tracker) }
             }
         case .drop:
             batch.drop(index, reason: match >= 0 ? .firewallRule : .firewallDefault)
@@ -357,14 +360,18 @@ public final class FirewallStage: FastPathStage {
     /// its verdict; a stateless one judges every packet by the rules.
     public var isFastPathCapable: Bool { tracker != nil }
 
-    /// The lease of a packet of the connection in `slot`: its serial, its expiry pushed out by
-    /// its state's timeout, and the counter of the rule that allowed it.
-    @inline(__always)
-    func lease(_ link: FastPathLink, slot: Int, tracker: ConnectionTracker) -> FastPathLease {
-        link.lease(
-            identity: tracker.serialWord(slot), expected: tracker.entries[slot].serial,
-            deadline: tracker.expiryWord(slot), refresh: tracker.timeout(slot),
-            counters: counters.storage + 2 &* Int(tracker.entries[slot].ruleNumber))
+    /// Notes a packet of the connection in `slot` when the connection is steady: a lease on
+    /// its serial, its expiry pushed out by its state's timeout, and the counter of the rule
+    /// that allowed it (out of line: the inline path stays small).
+    @inline(never)
+    func note(_ link: FastPathLink, _ packet: PacketMetadata, slot: Int, tracker: ConnectionTracker) {
+        guard tracker.isSteady(slot) else { return }
+        link.note(
+            packet,
+            link.lease(
+                identity: tracker.serialWord(slot), expected: tracker.entries[slot].serial,
+                deadline: tracker.expiryWord(slot), refresh: tracker.timeout(slot),
+                counters: counters.storage + 2 &* Int(tracker.entries[slot].ruleNumber)))
     }
 
     public func beginFastPathBatch() -> UInt64 {

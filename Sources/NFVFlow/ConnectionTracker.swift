@@ -237,11 +237,18 @@ public final class ConnectionTracker {
 
     /// Where the serial of the entry in `slot` lies.
     @inlinable
-    public func serialWord(_ slot: Int) -> UnsafeMutablePointer<UInt32> { (entries + slot).pointer(to: \.serial)! }
+    public func serialWord(_ slot: Int) -> UnsafeMutablePointer<UInt32> {
+        (UnsafeMutableRawPointer(entries + slot) + Self.serialOffset).assumingMemoryBound(to: UInt32.self)
+    }
 
     /// Where the expiry of the entry in `slot` lies.
     @inlinable
-    public func expiryWord(_ slot: Int) -> UnsafeMutablePointer<UInt64> { (entries + slot).pointer(to: \.expires)! }
+    public func expiryWord(_ slot: Int) -> UnsafeMutablePointer<UInt64> {
+        (UnsafeMutableRawPointer(entries + slot) + Self.expiresOffset).assumingMemoryBound(to: UInt64.self)
+    }
+
+    @usableFromInline static let serialOffset = MemoryLayout<ConnectionEntry>.offset(of: \.serial)!
+    @usableFromInline static let expiresOffset = MemoryLayout<ConnectionEntry>.offset(of: \.expires)!
 
     /// Gives the entry a new serial: its state changed, so what was leased on it is over.
     @usableFromInline

@@ -7,15 +7,22 @@ import NFVPipeline
 /// alone. A table swap (a backend's state or weight, a service change) changes the generation
 /// and empties the chain's cache, as it makes the stage revalidate connections.
 extension LoadBalancerStage {
-    /// The lease of a packet forwarded by `connection`.
-    @inline(__always)
-    func lease(_ link: FastPathLink, _ connection: UnsafeMutablePointer<Connection>) -> FastPathLease {
+    static let serialOffset = MemoryLayout<Connection>.offset(of: \.serial)!
+    static let expiresOffset = MemoryLayout<Connection>.offset(of: \.expires)!
+
+    /// Notes a packet forwarded by `connection` (out of line: the inline path stays small).
+    @inline(never)
+    func note(_ link: FastPathLink, _ packet: PacketMetadata, _ connection: UnsafeMutablePointer<Connection>) {
         let timeout =
             connection.pointee.ipProtocol == IPProtocol.udp
             ? udpTimeout : connection.pointee.closing ? tcpClosingTimeout : tcpTimeout
-        return link.lease(
-            identity: connection.pointer(to: \.serial)!, expected: connection.pointee.serial,
-            deadline: connection.pointer(to: \.expires)!, refresh: timeout)
+        let base = UnsafeMutableRawPointer(connection)
+        link.note(
+            packet,
+            link.lease(
+                identity: (base + Self.serialOffset).assumingMemoryBound(to: UInt32.self),
+                expected: connection.pointee.serial,
+                deadline: (base + Self.expiresOffset).assumingMemoryBound(to: UInt64.self), refresh: timeout))
     }
 
     /// Gives a connection a new serial.

@@ -206,6 +206,16 @@ public final class LoadBalancerStage: FastPathStage, @unchecked Sendable {
 
     public func process(_ batch: PacketBatch, emit: PacketBatch) {
         if updatesPending.load(ordering: .acquiring) { pickUpUpdates() }
+        // Two copies of the loop: without a fast path, not even a test per packet for noting.
+        if let link = fastPathLink {
+            balance(batch, noting: link)
+        } else {
+            balance(batch, noting: FastPathOff())
+        }
+    }
+
+    @inline(__always)
+    func balance<Noting: FastPathNoting>(_ batch: PacketBatch, noting: Noting) {
         let count = batch.count
         guard count > 0 else { return }
         let inPort = batch.metadata[0].inPort
@@ -215,14 +225,13 @@ public final class LoadBalancerStage: FastPathStage, @unchecked Sendable {
         let pool = batch.pool
         let wanted = PacketFlags.ipv4.rawValue | PacketFlags.hasL4.rawValue
         let unwanted = PacketFlags.laterFragment.rawValue
-        let link = fastPathLink
         if fromClients {
             for index in 0..<count {
                 let packet = metadata + index
                 let ipProtocol = packet.pointee.ipProtocol
                 // IPv4 TCP or UDP with its transport header (not a later fragment).
                 guard packet.pointee.flags.rawValue & (wanted | unwanted) == wanted else {
-                    if let link { link.note(packet.pointee, link.pass) }  // not IPv4: not for a service
+                    if Noting.isNoting { noting.link.note(packet.pointee, noting.link.pass) }  // not IPv4: not for a service
                     continue
                 }
                 let frame = pool.slot(packet.pointee.id) + Int(packet.pointee.dataOffset)
@@ -232,13 +241,13 @@ public final class LoadBalancerStage: FastPathStage, @unchecked Sendable {
                 }
                 // The fast path, specialised per protocol so offsets and timeouts are constants.
                 if ipProtocol == IPProtocol.udp {
-                    if forwardEstablished(packet, frame: frame, isUDP: true, link: link) { continue }
+                    if forwardEstablished(packet, frame: frame, isUDP: true, noting: noting) { continue }
                 } else if ipProtocol == IPProtocol.tcp {
-                    if forwardEstablished(packet, frame: frame, isUDP: false, link: link) { continue }
+                    if forwardEstablished(packet, frame: frame, isUDP: false, noting: noting) { continue }
                 } else {
                     continue
                 }
-                balance(index, packet: packet, frame: frame, batch: batch, link: link)
+                balance(index, packet: packet, frame: frame, batch: batch, noting: noting)
             }
         } else {
             for index in 0..<count {
@@ -252,7 +261,7 @@ public final class LoadBalancerStage: FastPathStage, @unchecked Sendable {
                     batch.drop(index, reason: .badIPv4Checksum)
                     continue
                 }
-                reply(packet: packet, frame: frame, link: link)
+                reply(packet: packet, frame: frame, noting: noting)
             }
         }
         sweep(now: metadata[count - 1].timestamp)
@@ -290,8 +299,8 @@ public final class LoadBalancerStage: FastPathStage, @unchecked Sendable {
     /// flow last passed. Returns false for everything else (new flows, table swaps, expiry,
     /// traffic for no service), which `balance` handles.
     @inline(__always)
-    func forwardEstablished(
-        _ packet: UnsafeMutablePointer<PacketMetadata>, frame: UnsafeMutableRawPointer, isUDP: Bool, link: FastPathLink?
+    func forwardEstablished<Noting: FastPathNoting>(
+        _ packet: UnsafeMutablePointer<PacketMetadata>, frame: UnsafeMutableRawPointer, isUDP: Bool, noting: Noting
     ) -> Bool {
         let l3 = frame + Int(packet.pointee.l3Offset)
         let l4 = frame + Int(packet.pointee.l4Offset)
@@ -306,7 +315,7 @@ public final class LoadBalancerStage: FastPathStage, @unchecked Sendable {
         let now = packet.pointee.timestamp
         guard connection.pointee.expires > now, connection.pointee.generation == generation else { return false }
         forward(connection, packet: packet, frame: frame, isUDP: isUDP)
-        if let link { link.note(packet.pointee, lease(link, connection)) }
+        if Noting.isNoting { note(noting.link, packet.pointee, connection) }
         return true
     }
 
@@ -331,9 +340,9 @@ public final class LoadBalancerStage: FastPathStage, @unchecked Sendable {
     /// Everything the fast path leaves: finds the service, revalidates or replaces the tracked
     /// connection, admits new flows.
     @inline(never)
-    func balance(
+    func balance<Noting: FastPathNoting>(
         _ index: Int, packet: UnsafeMutablePointer<PacketMetadata>, frame: UnsafeMutableRawPointer, batch: PacketBatch,
-        link: FastPathLink?
+        noting: Noting
     ) {
         let l3 = frame + Int(packet.pointee.l3Offset)
         let l4 = frame + Int(packet.pointee.l4Offset)
@@ -342,7 +351,7 @@ public final class LoadBalancerStage: FastPathStage, @unchecked Sendable {
         let destinationPort = l4.loadNetworkUInt16(at: 2)
         let serviceIndex = serviceIndex(address: destination, port: destinationPort, ipProtocol: ipProtocol)
         guard serviceIndex >= 0 else {
-            if let link { link.note(packet.pointee, link.pass) }  // for no service: passes while the services stay
+            if Noting.isNoting { noting.link.note(packet.pointee, noting.link.pass) }  // for no service: passes while the services stay
             return
         }
         let client = l3.loadNetworkUInt32(at: 12)
@@ -370,7 +379,7 @@ public final class LoadBalancerStage: FastPathStage, @unchecked Sendable {
             }
         }
         forward(connections + slot, packet: packet, frame: frame, isUDP: ipProtocol == IPProtocol.udp)
-        if let link { link.note(packet.pointee, lease(link, connections + slot)) }
+        if Noting.isNoting { note(noting.link, packet.pointee, connections + slot) }
     }
 
     /// After a table swap: the connection keeps its backend unless that backend is down.
@@ -435,7 +444,7 @@ public final class LoadBalancerStage: FastPathStage, @unchecked Sendable {
     }
 
     /// A backend's reply in NAT mode goes back to the client from the VIP.
-    func reply(packet: UnsafeMutablePointer<PacketMetadata>, frame: UnsafeMutableRawPointer, link: FastPathLink?) {
+    func reply<Noting: FastPathNoting>(packet: UnsafeMutablePointer<PacketMetadata>, frame: UnsafeMutableRawPointer, noting: Noting) {
         let l3 = frame + Int(packet.pointee.l3Offset)
         let l4 = frame + Int(packet.pointee.l4Offset)
         let ipProtocol = packet.pointee.ipProtocol
@@ -452,7 +461,7 @@ public final class LoadBalancerStage: FastPathStage, @unchecked Sendable {
             addressWire: service.vip.bigEndian, portWire: service.port.bigEndian,
             ipAdjustment: connection.pointee.toClientIP, transportAdjustment: connection.pointee.toClientTransport)
         packet.pointee.outPort = clientPort
-        if let link { link.note(packet.pointee, lease(link, connection)) }
+        if Noting.isNoting { note(noting.link, packet.pointee, connection) }
     }
 
     /// Pushes the connection's expiry out: UDP `udpTimeout` after its last packet, TCP

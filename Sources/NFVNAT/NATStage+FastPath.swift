@@ -11,7 +11,6 @@ import NFVPipeline
 extension NATStage {
     /// The lease of a packet translated by `entry` in the given direction, or nil when its
     /// next packets may still change the mapping (TCP not yet established).
-    @inline(__always)
     func lease(_ link: FastPathLink, _ entry: UnsafeMutablePointer<Mapping>, outbound: Bool) -> FastPathLease? {
         let timeout: UInt64
         switch entry.pointee.ipProtocol {
@@ -23,9 +22,20 @@ extension NATStage {
         default:
             return nil
         }
+        let base = UnsafeMutableRawPointer(entry)
         return link.lease(
-            identity: entry.pointer(to: \.serial)!, expected: entry.pointee.serial,
-            deadline: entry.pointer(to: \.expires)!, refresh: timeout)
+            identity: (base + Self.serialOffset).assumingMemoryBound(to: UInt32.self), expected: entry.pointee.serial,
+            deadline: (base + Self.expiresOffset).assumingMemoryBound(to: UInt64.self), refresh: timeout)
+    }
+
+    static let serialOffset = MemoryLayout<Mapping>.offset(of: \.serial)!
+    static let expiresOffset = MemoryLayout<Mapping>.offset(of: \.expires)!
+
+    /// Notes a packet translated by `entry` when its mapping can be leased (out of line: the
+    /// inline path stays small).
+    @inline(never)
+    func note(_ link: FastPathLink, _ packet: PacketMetadata, _ entry: UnsafeMutablePointer<Mapping>, outbound: Bool) {
+        if let lease = lease(link, entry, outbound: outbound) { link.note(packet, lease) }
     }
 
     /// Gives a mapping a new serial.

@@ -5,16 +5,16 @@ import NFVPipeline
 /// to the inside endpoint, hairpinned traffic turns around, and ICMP errors about translated
 /// packets have their quote translated too (RFC 5508).
 extension NATStage {
-    func translateInbound(
+    func translateInbound<Noting: FastPathNoting>(
         _ index: Int, packet: UnsafeMutablePointer<PacketMetadata>, frame: UnsafeMutableRawPointer,
-        batch: PacketBatch, link: FastPathLink?
+        batch: PacketBatch, noting: Noting
     ) {
         let l3 = frame + Int(packet.pointee.l3Offset)
         let ip = IPv4Header(l3)
         let destination = ip.destination.rawValue
         let now = packet.pointee.timestamp
         guard isOwn(destination) else {
-            if let link { link.note(packet.pointee, link.pass) }  // not to a public address of this NAT
+            if Noting.isNoting { noting.link.note(packet.pointee, noting.link.pass) }  // not to a public address of this NAT
             return
         }
         let flags = packet.pointee.flags
@@ -28,7 +28,7 @@ extension NATStage {
         }
         guard
             translateDestination(
-                packet: packet.pointee, frame: frame, ends: ends, source: ip.source.rawValue, now: now, link: link)
+                packet: packet.pointee, frame: frame, ends: ends, source: ip.source.rawValue, now: now, noting: noting)
         else {
             batch.drop(index, reason: .natNoMapping)
             return
@@ -37,9 +37,9 @@ extension NATStage {
 
     /// Rewrites the destination of a packet to a public address to the inside endpoint it maps
     /// to (a forward or a mapping); false when there is none or filtering refuses it.
-    func translateDestination(
+    func translateDestination<Noting: FastPathNoting>(
         packet: PacketMetadata, frame: UnsafeMutableRawPointer, ends: Endpoints, source: UInt32,
-        now: UInt64, link: FastPathLink? = nil
+        now: UInt64, noting: Noting
     ) -> Bool {
         let l3 = frame + Int(packet.l3Offset)
         let destination = IPv4Header(l3).destination.rawValue
@@ -47,7 +47,7 @@ extension NATStage {
             rewriteDestination(
                 frame: frame, packet: packet, ends: ends, address: forward.internalAddress.rawValue,
                 port: forward.internalPort ?? ends.destinationPort)
-            if let link { link.note(packet, link.pass) }  // a static forward: configuration alone
+            if Noting.isNoting { noting.link.note(packet, noting.link.pass) }  // a static forward: configuration alone
             return true
         }
         guard let found = byOutside.find(Self.key(ends.ipProtocol, destination, ends.destinationPort), 0) else { return false }
@@ -63,7 +63,7 @@ extension NATStage {
         rewriteDestination(
             frame: frame, packet: packet, ends: ends, address: entry.pointee.insideAddress,
             port: entry.pointee.insidePort)
-        if let link, let lease = lease(link, entry, outbound: false) { link.note(packet, lease) }
+        if Noting.isNoting { note(noting.link, packet, entry, outbound: false) }
         return true
     }
 
@@ -77,7 +77,9 @@ extension NATStage {
         let destination = ip.destination.rawValue
         guard isOwn(destination) else { return }
         guard configuration.hairpin, let ends = endpoints(packet.pointee, frame: frame),
-            translateDestination(packet: packet.pointee, frame: frame, ends: ends, source: ip.source.rawValue, now: now)
+            translateDestination(
+                packet: packet.pointee, frame: frame, ends: ends, source: ip.source.rawValue, now: now,
+                noting: FastPathOff())
         else {
             batch.drop(index, reason: .natNoMapping)
             return

@@ -204,6 +204,16 @@ public final class NATStage: FastPathStage {
 
     public func process(_ batch: PacketBatch, emit: PacketBatch) {
         if let new = updates.take() { adopt(new) }
+        // Two copies of the loop: without a fast path, not even a test per packet for noting.
+        if let link = fastPathLink {
+            translate(batch, emit: emit, noting: link)
+        } else {
+            translate(batch, emit: emit, noting: FastPathOff())
+        }
+    }
+
+    @inline(__always)
+    func translate<Noting: FastPathNoting>(_ batch: PacketBatch, emit: PacketBatch, noting: Noting) {
         let count = batch.count
         guard count > 0 else { return }
         let inPort = batch.metadata[0].inPort
@@ -211,12 +221,11 @@ public final class NATStage: FastPathStage {
         guard outbound || inPort == outsidePort else { return }
         let metadata = batch.metadata
         let pool = batch.pool
-        let link = fastPathLink
         for index in 0..<count {
             let packet = metadata + index
             let flags = packet.pointee.flags
             guard flags.contains(.ipv4) else {  // NAT44: everything else passes
-                if let link { link.note(packet.pointee, link.pass) }
+                if Noting.isNoting { noting.link.note(packet.pointee, noting.link.pass) }
                 continue
             }
             let frame = pool.slot(packet.pointee.id) + Int(packet.pointee.dataOffset)
@@ -227,9 +236,9 @@ public final class NATStage: FastPathStage {
             if flags.contains(.fragment) {
                 translateFragment(index, packet: packet, frame: frame, batch: batch, emit: emit, outbound: outbound)
             } else if outbound {
-                translateOutbound(index, packet: packet, frame: frame, batch: batch, emit: emit, link: link)
+                translateOutbound(index, packet: packet, frame: frame, batch: batch, emit: emit, noting: noting)
             } else {
-                translateInbound(index, packet: packet, frame: frame, batch: batch, link: link)
+                translateInbound(index, packet: packet, frame: frame, batch: batch, noting: noting)
             }
         }
         let now = batch.metadata[count - 1].timestamp
@@ -261,9 +270,9 @@ public final class NATStage: FastPathStage {
         let key = NATFragments.key(l3)
         let before = l3.loadNetworkUInt32(at: addressOffset)
         if outbound {
-            translateOutboundSlowly(index, packet: packet, frame: frame, batch: batch, emit: emit, link: nil)
+            translateOutboundSlowly(index, packet: packet, frame: frame, batch: batch, emit: emit, noting: FastPathOff())
         } else {
-            translateInbound(index, packet: packet, frame: frame, batch: batch, link: nil)
+            translateInbound(index, packet: packet, frame: frame, batch: batch, noting: FastPathOff())
         }
         let after = l3.loadNetworkUInt32(at: addressOffset)
         guard packet.pointee.verdict == .forward, after != before else { return }
@@ -316,9 +325,9 @@ public final class NATStage: FastPathStage {
     // MARK: Outbound
 
     @inline(__always)
-    func translateOutbound(
+    func translateOutbound<Noting: FastPathNoting>(
         _ index: Int, packet: UnsafeMutablePointer<PacketMetadata>, frame: UnsafeMutableRawPointer,
-        batch: PacketBatch, emit: PacketBatch, link: FastPathLink?
+        batch: PacketBatch, emit: PacketBatch, noting: Noting
     ) {
         // The common case, a live mapping of this TCP/UDP endpoint, stays inline.
         let flags = packet.pointee.flags
@@ -347,20 +356,20 @@ public final class NATStage: FastPathStage {
                     if ownAddressCount > 0 && isOwn(destination) {
                         hairpinIfNeeded(index, packet: packet, frame: frame, batch: batch, now: now)
                     } else {
-                        if let link, let lease = lease(link, entry, outbound: true) { link.note(packet.pointee, lease) }
+                        if Noting.isNoting { note(noting.link, packet.pointee, entry, outbound: true) }
                     }
                     return
                 }
             }
         }
-        translateOutboundSlowly(index, packet: packet, frame: frame, batch: batch, emit: emit, link: link)
+        translateOutboundSlowly(index, packet: packet, frame: frame, batch: batch, emit: emit, noting: noting)
     }
 
     /// Everything but a live TCP/UDP mapping: ICMP, static forwards, new mappings, fragments.
     @inline(never)
-    func translateOutboundSlowly(
+    func translateOutboundSlowly<Noting: FastPathNoting>(
         _ index: Int, packet: UnsafeMutablePointer<PacketMetadata>, frame: UnsafeMutableRawPointer,
-        batch: PacketBatch, emit: PacketBatch, link: FastPathLink?
+        batch: PacketBatch, emit: PacketBatch, noting: Noting
     ) {
         let flags = packet.pointee.flags
         let l3 = frame + Int(packet.pointee.l3Offset)
@@ -387,7 +396,7 @@ public final class NATStage: FastPathStage {
                 if ownAddressCount > 0 && isOwn(ip.destination.rawValue) {
                     hairpinIfNeeded(index, packet: packet, frame: frame, batch: batch, now: now)
                 } else {
-                    if let link, let lease = lease(link, entry, outbound: true) { link.note(packet.pointee, lease) }
+                    if Noting.isNoting { note(noting.link, packet.pointee, entry, outbound: true) }
                 }
                 return
             }
@@ -397,14 +406,14 @@ public final class NATStage: FastPathStage {
             rewriteSource(
                 frame: frame, packet: packet.pointee, ends: ends, address: forward.externalAddress.rawValue,
                 port: forward.externalPort ?? ends.sourcePort)
-            if let link, !isOwn(ip.destination.rawValue) { link.note(packet.pointee, link.pass) }
+            if Noting.isNoting, !isOwn(ip.destination.rawValue) { noting.link.note(packet.pointee, noting.link.pass) }
             hairpinIfNeeded(index, packet: packet, frame: frame, batch: batch, now: now)
             return
         }
         guard let rule = rules.firstIndex(where: { $0.prefixes.contains { $0.contains(IPv6Address(ipv4Mapped: IPv4Address(rawValue: source))) } })
         else {
             // Covered by no rule: passes while the rules stay (a mapping never starts here).
-            if let link, !isOwn(ip.destination.rawValue) { link.note(packet.pointee, link.pass) }
+            if Noting.isNoting, !isOwn(ip.destination.rawValue) { noting.link.note(packet.pointee, noting.link.pass) }
             hairpinIfNeeded(index, packet: packet, frame: frame, batch: batch, now: now)
             return
         }
@@ -424,7 +433,7 @@ public final class NATStage: FastPathStage {
         rewriteSource(
             frame: frame, packet: packet.pointee, ends: ends, address: entry.pointee.outsideAddress,
             port: entry.pointee.outsidePort)
-        if let link, !isOwn(destination), let lease = lease(link, entry, outbound: true) { link.note(packet.pointee, lease) }
+        if Noting.isNoting, !isOwn(destination) { note(noting.link, packet.pointee, entry, outbound: true) }
         hairpinIfNeeded(index, packet: packet, frame: frame, batch: batch, now: now)
     }
 

@@ -33,7 +33,8 @@ public final class Chain {
     /// only the stages after them are reversed for traffic from other ports.
     public let ingressStageCount: Int
     /// The cache of established flows, when every stage after the ingress stages is a
-    /// `FastPathStage` (nil otherwise, or when the chain was made without one).
+    /// `FastPathStage` and at least two of them look packets up in tables of their own (nil
+    /// otherwise, or when the chain was made without one).
     public let fastPath: FastPath?
     /// Trace points recording now: while any does, every packet takes the stages' path, so
     /// each trace point sees all of them.
@@ -63,7 +64,10 @@ public final class Chain {
         self.resumeBatches = stages.map { _ in PacketBatch(pool: pool, capacity: batchCapacity) }
         let later = stages.indices.dropFirst(ingressStageCount)
         let fastStages = later.compactMap { stages[$0] as? any FastPathStage }.filter(\.isFastPathCapable)
-        if fastPathCapacity > 0, !later.isEmpty, fastStages.count == later.count, later.count < 32 {
+        // One table lookup is cheaper than the cache's: a fast path pays from two on.
+        if fastPathCapacity > 0, fastStages.count == later.count, later.count < 32,
+            fastStages.count(where: \.savesLookups) >= 2
+        {
             self.fastPath = FastPath(
                 stages: fastStages, stageIndices: Array(later), pool: pool, batchCapacity: batchCapacity,
                 capacity: fastPathCapacity)

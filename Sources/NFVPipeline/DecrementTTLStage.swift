@@ -16,10 +16,18 @@ public final class DecrementTTLStage: FastPathStage {
     public init(name: String = "ttl") { self.name = name }
 
     public func process(_ batch: PacketBatch, emit: PacketBatch) {
+        // Two copies of the loop: without a fast path, not even a test per packet for noting.
+        if let link = fastPathLink {
+            decrement(batch, noting: link)
+        } else {
+            decrement(batch, noting: FastPathOff())
+        }
+    }
+
+    @inline(__always)
+    func decrement<Noting: FastPathNoting>(_ batch: PacketBatch, noting: Noting) {
         let metadata = batch.metadata
         let pool = batch.pool
-        let link = fastPathLink
-        defer { if let link { for index in 0..<batch.count where metadata[index].verdict == .forward { link.note(metadata[index], link.pass) } } }
         for index in 0..<batch.count {
             let flags = metadata[index].flags
             let frame = pool.slot(metadata[index].id) + Int(metadata[index].dataOffset)
@@ -32,6 +40,7 @@ public final class DecrementTTLStage: FastPathStage {
                     batch.drop(index, reason: .ttlExpired)
                 } else {
                     header.decrementTTL()
+                    if Noting.isNoting { noting.link.note(metadata[index], noting.link.pass) }
                 }
             } else if flags.contains(.ipv6) {
                 let header = IPv6Header(l3)
@@ -40,6 +49,7 @@ public final class DecrementTTLStage: FastPathStage {
                     batch.drop(index, reason: .hopLimitExpired)
                 } else {
                     header.hopLimit = hopLimit &- 1
+                    if Noting.isNoting { noting.link.note(metadata[index], noting.link.pass) }
                 }
             } else if !flags.contains(.parsed) {
                 batch.drop(index, reason: .notParsed)
@@ -49,6 +59,7 @@ public final class DecrementTTLStage: FastPathStage {
 
     /// Every decision hangs on the TTL alone, which the fast path checks per packet.
     public var fastPathLink: FastPathLink?
+    public var savesLookups: Bool { false }
     public func beginFastPathBatch() -> UInt64 { 0 }
     public func sweepFastPath(now: UInt64, emit: PacketBatch) {}
 }

@@ -22,6 +22,10 @@ public protocol FastPathStage: Stage {
     /// cannot: every packet meets the rules). A chain with a stage that cannot runs without a
     /// fast path.
     var isFastPathCapable: Bool { get }
+    /// Whether the stage looks packets up in tables of its own (a connection, mapping or
+    /// route lookup the cache saves); a stage that does not (pass-through, decrement-ttl) does
+    /// not count toward the two a chain needs before a fast path pays for itself.
+    var savesLookups: Bool { get }
     /// Where the stage notes its decisions; the chain sets it when it runs a fast path (nil:
     /// note nothing).
     var fastPathLink: FastPathLink? { get set }
@@ -37,6 +41,7 @@ public protocol FastPathStage: Stage {
 
 extension FastPathStage {
     public var isFastPathCapable: Bool { true }
+    public var savesLookups: Bool { true }
 }
 
 /// What a cached decision of one stage rests on, as words of the stage's own state:
@@ -108,4 +113,27 @@ public struct FastPathLink {
     /// configuration ("not mine: pass").
     @inlinable
     public var pass: FastPathLease { lease() }
+}
+
+/// How a stage's loop notes leases: through a `FastPathLink`, or not at all (`FastPathOff`).
+/// A stage writes its loop once, generic over this, and calls it with its link or with
+/// `FastPathOff()`: the copy specialised for `FastPathOff` has no noting code at all, so a
+/// chain without a fast path pays nothing for it.
+public protocol FastPathNoting {
+    /// Whether noting does anything (a constant of the type).
+    static var isNoting: Bool { get }
+    /// The link; read only when `isNoting`.
+    var link: FastPathLink { get }
+}
+
+/// No fast path: nothing is noted.
+public struct FastPathOff: FastPathNoting {
+    @inlinable public static var isNoting: Bool { false }
+    @inlinable public var link: FastPathLink { preconditionFailure("nothing is noted without a fast path") }
+    @inlinable public init() {}
+}
+
+extension FastPathLink: FastPathNoting {
+    @inlinable public static var isNoting: Bool { true }
+    @inlinable public var link: FastPathLink { self }
 }

@@ -15,6 +15,7 @@ public final class PassThroughStage: FastPathStage {
     }
 
     public var fastPathLink: FastPathLink?
+    public var savesLookups: Bool { false }
     public func beginFastPathBatch() -> UInt64 { 0 }
     public func sweepFastPath(now: UInt64, emit: PacketBatch) {}
 }

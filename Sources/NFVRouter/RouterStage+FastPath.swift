@@ -8,11 +8,30 @@ import NFVPipeline
 /// (IPv6, ICMP errors, packets for the router, unresolved neighbours) keeps taking `process`.
 extension RouterStage {
     /// The lease of a packet forwarded to a next hop reachable until `deadline`.
-    @inline(__always)
     func lease(_ link: FastPathLink, until deadline: UnsafeMutablePointer<UInt64>, mtu: Int) -> FastPathLease {
         link.lease(
             identity: UnsafeMutableRawPointer(neighborEpochStorage).assumingMemoryBound(to: UInt32.self),
             expected: UInt32(truncatingIfNeeded: neighborEpochStorage.pointee), deadline: deadline, mtu: mtu)
+    }
+
+    static let resolvedUntilOffset = MemoryLayout<NextHop>.offset(of: \.resolvedUntil)!
+    static let reachableUntilOffset = MemoryLayout<NeighborTable.Entry>.offset(of: \.reachableUntil)!
+
+    /// Notes a packet sent through a gateway whose MAC `hop` caches (out of line: the inline
+    /// path stays small).
+    @inline(never)
+    func noteGateway(_ link: FastPathLink, _ packet: PacketMetadata, hop: UnsafeMutablePointer<NextHop>, mtu: Int) {
+        let deadline = (UnsafeMutableRawPointer(hop) + Self.resolvedUntilOffset).assumingMemoryBound(to: UInt64.self)
+        link.note(packet, lease(link, until: deadline, mtu: mtu))
+    }
+
+    /// Notes a packet sent to an on-link neighbour.
+    @inline(never)
+    func noteNeighbor(
+        _ link: FastPathLink, _ packet: PacketMetadata, neighbor: UnsafeMutablePointer<NeighborTable.Entry>, mtu: Int
+    ) {
+        let deadline = (UnsafeMutableRawPointer(neighbor) + Self.reachableUntilOffset).assumingMemoryBound(to: UInt64.self)
+        link.note(packet, lease(link, until: deadline, mtu: mtu))
     }
 
     public func beginFastPathBatch() -> UInt64 {

@@ -160,6 +160,16 @@ public final class RouterStage: FastPathStage {
 
     public func process(_ batch: PacketBatch, emit: PacketBatch) {
         if let tables = updates.take() { adopt(tables) }
+        // Two copies of the loop: without a fast path, not even a test per packet for noting.
+        if let link = fastPathLink {
+            route(batch, emit: emit, noting: link)
+        } else {
+            route(batch, emit: emit, noting: FastPathOff())
+        }
+    }
+
+    @inline(__always)
+    func route<Noting: FastPathNoting>(_ batch: PacketBatch, emit: PacketBatch, noting: Noting) {
         let metadata = batch.metadata
         let pool = batch.pool
         let count = batch.count
@@ -176,7 +186,6 @@ public final class RouterStage: FastPathStage {
         // The swappable tables, read once per batch (per packet they would be class `var`
         // reads, each a dynamic exclusivity check).
         let routes = Routes(ipv4: ipv4Table, ipv6: ipv6Table, nextHops: nextHops)
-        let link = fastPathLink
         for index in 0..<count {
             let packet = metadata + index
             let frame = pool.slot(packet.pointee.id) + Int(packet.pointee.dataOffset)
@@ -188,7 +197,7 @@ public final class RouterStage: FastPathStage {
             }
             let flags = packet.pointee.flags
             if flags.contains(.ipv4) {
-                if forwardIPv4Quickly(packet: packet, frame: frame, routes: routes, link: link) { continue }
+                if forwardIPv4Quickly(packet: packet, frame: frame, routes: routes, noting: noting) { continue }
                 routeIPv4(index, packet: packet, frame: frame, interface: interface, routes: routes, batch: batch, emit: emit)
             } else if flags.contains(.ipv6) {
                 routeIPv6(index, packet: packet, frame: frame, interface: interface, routes: routes, batch: batch, emit: emit)
@@ -210,8 +219,8 @@ public final class RouterStage: FastPathStage {
     /// neighbour that is reachable. Returns false without touching the packet when anything
     /// else applies; `routeIPv4` then decides.
     @inline(__always)
-    func forwardIPv4Quickly(
-        packet: UnsafeMutablePointer<PacketMetadata>, frame: UnsafeMutableRawPointer, routes: Routes, link: FastPathLink?
+    func forwardIPv4Quickly<Noting: FastPathNoting>(
+        packet: UnsafeMutablePointer<PacketMetadata>, frame: UnsafeMutableRawPointer, routes: Routes, noting: Noting
     ) -> Bool {
         let l3 = frame + Int(packet.pointee.l3Offset)
         let ip = IPv4Header(l3)
@@ -233,9 +242,7 @@ public final class RouterStage: FastPathStage {
             ip.decrementTTL()
             frame.storeBytes(of: hop.addressesHead, as: UInt64.self)
             frame.storeBytes(of: hop.addressesTail, toByteOffset: 8, as: UInt32.self)
-            if let link {
-                link.note(packet.pointee, lease(link, until: (routes.nextHops + Int(value)).pointer(to: \.resolvedUntil)!, mtu: hop.mtu))
-            }
+            if Noting.isNoting { noteGateway(noting.link, packet.pointee, hop: routes.nextHops + Int(value), mtu: hop.mtu) }
         } else {
             let slot = neighbors.find(IPv6Address(ipv4Mapped: IPv4Address(rawValue: destination)))
             guard slot >= 0 else { return false }
@@ -244,7 +251,7 @@ public final class RouterStage: FastPathStage {
             ip.decrementTTL()
             MACAddress.storeWire(neighbor.pointee.wireMAC, to: frame, at: 0)
             MACAddress.storeWire(hop.sourceWireMAC, to: frame, at: 6)
-            if let link { link.note(packet.pointee, lease(link, until: neighbor.pointer(to: \.reachableUntil)!, mtu: hop.mtu)) }
+            if Noting.isNoting { noteNeighbor(noting.link, packet.pointee, neighbor: neighbor, mtu: hop.mtu) }
         }
         packet.pointee.outPort = hop.port
         return true

@@ -390,4 +390,24 @@ import Testing
             if let counters = driver.chain.fastPath?.counters { #expect(counters.flushes == 1) }
         }
     }
+
+    /// The cache pays from two table lookups on: one VNF, or pass-through and decrement-ttl
+    /// stages, run without it; a service-path chain or a stateless firewall too.
+    @Test func onlyChainsWithTwoLookingStagesGetAFastPath() throws {
+        let pool = PacketPool(slotCount: 64)
+        let driver = try Driver(flowCache: 4096)
+        let stages = driver.chain.stages
+        func chain(_ picked: [any Stage]) -> Chain {
+            Chain(stages: [ParseStage()] + picked, pool: pool, ingressStageCount: 1)
+        }
+        let firewall = try #require(stages.first { $0 is FirewallStage })
+        let router = try #require(stages.first { $0 is RouterStage })
+        #expect(chain([router]).fastPath == nil)
+        #expect(chain([DecrementTTLStage(), PassThroughStage(name: "a"), router]).fastPath == nil)
+        #expect(chain([firewall, router]).fastPath != nil)
+        #expect(Chain(stages: [ParseStage(), firewall, router], pool: pool, ingressStageCount: 1, fastPathCapacity: 0).fastPath == nil)
+        let stateless = FirewallStage(
+            name: "acl", configuration: FirewallConfiguration(name: "acl", stateful: false, defaultAction: .allow, rules: []), portIndex: [:])
+        #expect(chain([stateless, router]).fastPath == nil)
+    }
 }
