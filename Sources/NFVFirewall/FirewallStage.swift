@@ -7,7 +7,10 @@ import NFVPipeline
 /// Stateful: a packet of a tracked connection passes on the connection's remembered verdict
 /// without rule evaluation, in both directions; an ICMP error quoting a tracked connection
 /// passes as RELATED; only a connection's first packet is evaluated against the rules, and an
-/// allowed one starts a tracked connection.
+/// allowed one starts a tracked connection. A later IPv4 fragment (no ports to judge) passes
+/// when its datagram's first fragment passed and waits for it when it has not come yet, as
+/// Linux's defragmentation before conntrack has it (`FragmentFollower`); a datagram whose first
+/// fragment never passes loses its later fragments after 30 s.
 ///
 /// Drops: `firewall_rule` (a drop rule matched), `firewall_default` (no rule matched, default
 /// drop), `firewall_reject` (a reject rule matched; the sender gets a TCP RST from the address
@@ -19,7 +22,8 @@ import NFVPipeline
 /// tracked), and the parser's `truncated_tcp`, `truncated_udp`, `bad_udp_length`,
 /// `bad_tcp_data_offset`, `truncated_icmp`, `truncated_icmpv6` for a packet (often a tiny first
 /// fragment, RFC 1858) whose transport header cannot be read: its ports cannot be judged;
-/// `not_parsed` (the frame did not pass the chain's parse stage: nothing to judge it by).
+/// `not_parsed` (the frame did not pass the chain's parse stage: nothing to judge it by),
+/// `firewall_fragment` (a later fragment found no room to wait for its first fragment).
 ///
 /// Live updates: `update(to:)` (any thread) builds the new rule set off the data path and the
 /// stage swaps it in before its next batch. Tracked connections keep their state and keep
@@ -44,6 +48,9 @@ public final class FirewallStage: FastPathStage {
     /// out of that port (nil: the blocked destination).
     var rejectSources: [(ipv4: IPv6Address?, ipv6: IPv6Address?)]
     let updates = UpdateMailbox<RuleTables>()
+    /// Later IPv4 fragments: the rule their datagram's first fragment passed under, or a wait
+    /// for it (stateful only).
+    let fragments = FragmentFollower<UInt16>()
     /// Rule sets adopted (the fast path's generation).
     var adoptedCount: UInt64 = 0
     public var fastPathLink: FastPathLink?
@@ -197,6 +204,10 @@ public final class FirewallStage: FastPathStage {
                 batch.drop(index, reason: .notParsed)
                 continue
             }
+            if packet.pointee.flags.rawValue & Self.laterIPv4Fragment == Self.laterIPv4Fragment {
+                followFirstFragment(index, packet: packet.pointee, frame: frame, batch: batch)
+                continue
+            }
             guard let key = TrackingKey(frame: frame, metadata: UnsafePointer(packet)) else {
                 applyRules(index, frame: frame, entry: packet.pointee, batch: batch, emit: emit)
                 continue
@@ -214,12 +225,47 @@ public final class FirewallStage: FastPathStage {
                 let counter = 2 &* Int(entries[slot].ruleNumber)
                 hits[counter] &+= 1
                 hits[counter &+ 1] &+= UInt64(packet.pointee.length)
+                if packet.pointee.flags.contains(.fragment) {
+                    firstFragmentPassed(packet.pointee, frame: frame, rule: entries[slot].ruleNumber, pool: pool, emit: emit)
+                }
                 if Noting.isNoting { note(noting.link, packet.pointee, slot: slot, tracker: tracker) }
             } else {
                 batch.drop(index, reason: .conntrackInvalid)
             }
         }
         tracker.sweep(now: latest, slotBudget: 64)
+        if fragments.isActive { fragments.sweep(now: latest, pool: pool) }
+    }
+
+    /// `parsed | ipv4 | laterFragment`: an IPv4 fragment other than the first.
+    static let laterIPv4Fragment = PacketFlags.parsed.rawValue | PacketFlags.ipv4.rawValue | PacketFlags.laterFragment.rawValue
+
+    /// A later IPv4 fragment carries no ports: it passes when its datagram's first fragment
+    /// passed, counted under the same rule, and waits for it when it has not come yet
+    /// (`FragmentFollower`), as the kernel's defragmentation makes conntrack see whole datagrams.
+    @inline(never)
+    func followFirstFragment(_ index: Int, packet: PacketMetadata, frame: UnsafeMutableRawPointer, batch: PacketBatch) {
+        _ = fragments.laterFragment(
+            index, batch: batch, l3: frame + Int(packet.l3Offset), now: packet.timestamp, refusal: .firewallFragment,
+            apply: countFragment)
+    }
+
+    /// Remembers that a first IPv4 fragment passed under `rule`, and lets the later fragments
+    /// that waited for it go on.
+    @inline(never)
+    func firstFragmentPassed(_ packet: PacketMetadata, frame: UnsafeMutableRawPointer, rule: UInt16, pool: PacketPool, emit: PacketBatch) {
+        guard packet.flags.contains(.ipv4) else { return }
+        fragments.firstFragmentDecided(
+            FragmentFollower<UInt16>.key(frame + Int(packet.l3Offset)), decision: rule, now: packet.timestamp, pool: pool,
+            emit: emit, apply: countFragment)
+    }
+
+    /// Counts a later fragment under the rule (counter slot) that let its datagram through.
+    /// A rule set swapped in meanwhile may be shorter: such a fragment counts as retired.
+    func countFragment(_ l3: UnsafeMutableRawPointer, _ packet: PacketMetadata, _ rule: UInt16) {
+        let slot = min(Int(rule), counters.retiredSlot)
+        counters.storage[2 &* slot] &+= 1
+        counters.storage[2 &* slot &+ 1] &+= UInt64(packet.length)
     }
 
     /// A packet without a tracked connection: RELATED, INVALID, or a new connection judged by
@@ -274,6 +320,9 @@ public final class FirewallStage: FastPathStage {
                 batch.drop(index, reason: .conntrackTableFull)
             } else {
                 tracker.entries[created].ruleNumber = UInt16(truncatingIfNeeded: match >= 0 ? match : counters.ruleCount)
+                if entry.flags.contains(.fragment) {
+                    firstFragmentPassed(entry, frame: frame, rule: tracker.entries[created].ruleNumber, pool: batch.pool, emit: emit)
+                }
                 // A datagram's first packet already leaves its connection steady.
                 if let link = fastPathLink { note(link, entry, slot: created, tracker: tracker) }
             }
@@ -382,5 +431,6 @@ public final class FirewallStage: FastPathStage {
     /// A quarter of `process`'s sweep: batches that took the fast path come far more often.
     public func sweepFastPath(now: UInt64, emit: PacketBatch) {
         tracker?.sweep(now: now, slotBudget: 16)
+        if fragments.isActive { fragments.sweep(now: now, pool: emit.pool) }
     }
 }

@@ -22,7 +22,7 @@ import NFVPipeline
 /// destination unreachable, code 13), `nat_no_mapping` (inbound to a pool address without a mapping, or
 /// refused by address-dependent filtering), `nat_fragment` (a later fragment of a translated
 /// host or to a public address that found no room to wait for its first fragment; see
-/// `NATFragments`: later fragments take their datagram's translation, out-of-order ones wait),
+/// `FragmentFollower`: later fragments take their datagram's translation, out-of-order ones wait),
 /// `nat_unsupported_protocol` (neither TCP, UDP nor ICMP, from a translated host), and the
 /// parser's `truncated_tcp`, `truncated_udp`, `bad_udp_length`, `bad_tcp_data_offset`,
 /// `truncated_icmp` for a translated host's packet whose transport header cannot be read.
@@ -85,7 +85,7 @@ public final class NATStage: FastPathStage {
     var adoptedCount: UInt64 = 0
     public var fastPathLink: FastPathLink?
     /// Later fragments: their datagram's translation, or a wait for it.
-    let fragments = NATFragments()
+    let fragments = FragmentFollower<FragmentTranslation>()
 
     /// Why a configuration cannot replace the running one without a restart.
     public struct UpdateError: Error, CustomStringConvertible {
@@ -249,7 +249,25 @@ public final class NATStage: FastPathStage {
     /// Later fragments translated after their first fragment, held for it, let go when it
     /// came, given up on after the timeout, and refused for want of room.
     public var fragmentCounts: (translated: UInt64, held: UInt64, released: UInt64, expired: UInt64, refused: UInt64) {
-        (fragments.translated, fragments.heldTotal, fragments.released, fragments.expired, fragments.refused)
+        (fragments.followed, fragments.heldTotal, fragments.released, fragments.expired, fragments.refused)
+    }
+
+    /// What a datagram's first fragment was translated to: the address its later fragments
+    /// get, as their new source (outbound) or destination (inbound).
+    struct FragmentTranslation {
+        var address: UInt32
+        var rewritesSource: Bool
+    }
+
+    /// Replaces the source or destination address of a later fragment's IPv4 header at `l3`,
+    /// with the header checksum patched (RFC 1624); a later fragment carries no transport
+    /// checksum.
+    static func rewrite(_ l3: UnsafeMutableRawPointer, _ packet: PacketMetadata, _ translation: FragmentTranslation) {
+        let offset = translation.rewritesSource ? 12 : 16
+        let old = l3.loadNetworkUInt32(at: offset)
+        l3.storeNetworkUInt32(translation.address, at: offset)
+        let ip = IPv4Header(l3)
+        ip.checksum = InternetChecksum.updated(ip.checksum, old: old, new: translation.address)
     }
 
     /// A fragment (RFC 4787 REQ-14): a first fragment is translated like a whole packet and its
@@ -264,10 +282,12 @@ public final class NATStage: FastPathStage {
         let addressOffset = outbound ? 12 : 16
         if packet.pointee.flags.contains(.laterFragment) {
             let translated = outbound ? ownsTranslation(of: l3.loadNetworkUInt32(at: 12)) : isOwn(l3.loadNetworkUInt32(at: 16))
-            if translated { fragments.laterFragment(index, batch: batch, l3: l3, now: now) }
+            if translated {
+                _ = fragments.laterFragment(index, batch: batch, l3: l3, now: now, refusal: .natFragment, apply: Self.rewrite)
+            }
             return
         }
-        let key = NATFragments.key(l3)
+        let key = FragmentFollower<FragmentTranslation>.key(l3)
         let before = l3.loadNetworkUInt32(at: addressOffset)
         if outbound {
             translateOutboundSlowly(index, packet: packet, frame: frame, batch: batch, emit: emit, noting: FastPathOff())
@@ -276,7 +296,9 @@ public final class NATStage: FastPathStage {
         }
         let after = l3.loadNetworkUInt32(at: addressOffset)
         guard packet.pointee.verdict == .forward, after != before else { return }
-        fragments.firstFragmentTranslated(key, address: after, rewritesSource: outbound, now: now, pool: batch.pool, emit: emit)
+        fragments.firstFragmentDecided(
+            key, decision: FragmentTranslation(address: after, rewritesSource: outbound), now: now, pool: batch.pool,
+            emit: emit, apply: Self.rewrite)
     }
 
     // MARK: Packet fields

@@ -72,6 +72,8 @@ public enum DropReason: UInt8, CaseIterable, Sendable, CustomStringConvertible {
     case firewallDefault
     /// A firewall rule with action reject matched (the sender got a RST or ICMP unreachable).
     case firewallReject
+    /// A later IPv4 fragment that waits for its datagram's first fragment found no room to wait.
+    case firewallFragment
 
     // Router
     /// The IPv4 header checksum is wrong (RFC 1812 5.2.2).
@@ -180,6 +182,7 @@ public enum DropReason: UInt8, CaseIterable, Sendable, CustomStringConvertible {
         case .firewallRule: "firewall_rule"
         case .firewallDefault: "firewall_default"
         case .firewallReject: "firewall_reject"
+        case .firewallFragment: "firewall_fragment"
         case .badIPv4Checksum: "bad_ipv4_checksum"
         case .martianSource: "martian_source"
         case .notRoutedMulticast: "not_routed_multicast"
