@@ -15,6 +15,8 @@
 #include <stdint.h>
 #include <sys/eventfd.h>
 #include <spawn.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
 
 int nfv_tap_open(const char *name, int multiQueue, int virtioHeader) {
     int fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
@@ -126,4 +128,16 @@ void nfv_eventfd_drain(int fd) {
 
 int nfv_spawn_close_from(posix_spawn_file_actions_t *actions, int lowest) {
     return posix_spawn_file_actions_addclosefrom_np(actions, lowest);
+}
+
+long nfv_read(int fd, void *buffer, unsigned long count) {
+    return syscall(SYS_read, fd, buffer, count);
+}
+
+long nfv_write(int fd, const void *buffer, unsigned long count) {
+    return syscall(SYS_write, fd, buffer, count);
+}
+
+long nfv_writev(int fd, const struct iovec *vectors, int count) {
+    return syscall(SYS_writev, fd, vectors, count);
 }

@@ -1,3 +1,4 @@
+import CLinux
 import NFVPacket
 
 #if canImport(Glibc)
@@ -64,7 +65,7 @@ extension TapPort {
         withUnsafeMutableBytes(of: &vectors) { vectorBytes in
             let pointer = vectorBytes.baseAddress!.assumingMemoryBound(to: iovec.self)
             while true {
-                let written = writev(fileDescriptor, pointer, 2)
+                let written = nfv_writev(fileDescriptor, pointer, 2)
                 if noteWrite(written, frameBytes: length) { break }
             }
         }

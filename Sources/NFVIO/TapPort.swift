@@ -119,7 +119,7 @@ public final class TapPort: PacketSource, PacketSink {
                 break
             }
             let start = pool.slot(id) + pool.headroom
-            let count = read(fileDescriptor, start - headerBytes, capacity + headerBytes)
+            let count = nfv_read(fileDescriptor, start - headerBytes, UInt(capacity + headerBytes))
             if count < 0 {
                 pool.release(id)
                 let error = errno
@@ -189,7 +189,7 @@ public final class TapPort: PacketSource, PacketSink {
     @inline(__always)
     func send(_ start: UnsafeRawPointer, byteCount: Int, frameBytes: Int) {
         while true {
-            let written = write(fileDescriptor, start, byteCount)
+            let written = nfv_write(fileDescriptor, start, UInt(byteCount))
             if noteWrite(written, frameBytes: frameBytes) { break }
         }
     }

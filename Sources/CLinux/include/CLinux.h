@@ -51,6 +51,15 @@ int nfv_eventfd_signal(int fd);
 void nfv_eventfd_drain(int fd);
 
 #include <spawn.h>
+#include <sys/uio.h>
+
+/// read(2), write(2) and writev(2) as plain system calls. glibc's wrappers are cancellation
+/// points: in a multi-threaded process each call switches asynchronous cancellation on and off
+/// around the system call (two atomic operations, about 4 % of a TAP forwarding core at 64-byte
+/// frames). The data plane never cancels a thread. Return the count, or -1 with errno set.
+long nfv_read(int fd, void *buffer, unsigned long count);
+long nfv_write(int fd, const void *buffer, unsigned long count);
+long nfv_writev(int fd, const struct iovec *vectors, int count);
 
 /// Adds "close every fd from `lowest` up" to posix_spawn file actions (glibc's
 /// posix_spawn_file_actions_addclosefrom_np, which needs _GNU_SOURCE). Returns 0 or an errno.
