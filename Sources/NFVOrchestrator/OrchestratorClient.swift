@@ -24,7 +24,8 @@ public struct OrchestratorClient: Sendable {
             switch self {
             case .notRunning(let path): "no nfv-orch daemon answers on \(path) (nfv-orch deploy starts one; or run nfv-orch serve)"
             case .notAllowed(let path): "\(path): permission denied: the orchestrator's socket is root's (run as root)"
-            case .refused(_, let message): message
+            case .refused(let status, let message):
+                message.isEmpty ? "the daemon refused the request (HTTP \(status)) without saying why" : message
             case .broken(let message): message
             }
         }

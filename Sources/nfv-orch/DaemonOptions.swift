@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import NFVCatalog
+import NFVDescriptors
 import NFVOrchestrator
 
 /// What the daemon-backed commands share: where the daemon is, and how to reach it.
@@ -37,6 +38,10 @@ func loadChain(_ chain: String, daemon: DaemonOptions) throws -> LoadedChain {
             throw ExitCode.failure
         }
     }
+    if let problem = missingChainFile(chain) {
+        printError("nfv-orch: \(problem)")
+        throw ExitCode.failure
+    }
     do {
         let snapshot = try daemon.client.get(ChainSnapshot.self, "/v1/chains/\(chain)/snapshot")
         let directory = NSTemporaryDirectory() + "nfv-orch-\(getpid())"
@@ -45,4 +50,30 @@ func loadChain(_ chain: String, daemon: DaemonOptions) throws -> LoadedChain {
     } catch let error as OrchestratorClient.ClientError {
         throw fail(error)
     }
+}
+
+/// Why `argument`, which names no file, cannot be a deployed chain's name either: it looks
+/// like a path (a `/` or a `.yaml`/`.yml` ending), so the user meant a file. Says which file
+/// in that directory comes closest. Nil when it may be a chain name.
+func missingChainFile(_ argument: String) -> String? {
+    guard argument.contains("/") || argument.hasSuffix(".yaml") || argument.hasSuffix(".yml") else { return nil }
+    let url = URL(fileURLWithPath: argument)
+    let directory = url.deletingLastPathComponent().path
+    let files = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+    let chains = files.filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }
+    var message = "\(argument): no such chain file"
+    if let closest = Suggestion.closest(to: url.lastPathComponent, in: chains) {
+        let prefix = argument.contains("/") ? String(argument[..<argument.index(after: argument.lastIndex(of: "/")!)]) : ""
+        message += "; did you mean \(prefix)\(closest)?"
+    } else if !FileManager.default.fileExists(atPath: directory) {
+        message += " (no directory \(directory))"
+    }
+    return message
+}
+
+/// Prints `text` and a newline with one write(2), so that each record reaches a pipe or a file
+/// at once (`print` goes through stdio, which holds a pipe's output in 4 KiB blocks): what
+/// `events --follow` and `stats --watch` print.
+func printNow(_ text: String = "") {
+    FileHandle.standardOutput.write(Data((text + "\n").utf8))
 }

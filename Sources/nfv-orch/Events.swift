@@ -17,7 +17,7 @@ struct Events: ParsableCommand {
         repeat {
             do {
                 for event in try daemon.client.get([StateStore.Event].self, "/v1/events?after=\(last)") {
-                    print("\(formatter.string(from: Date(timeIntervalSince1970: event.at)))  \(event.chain)  \(event.kind)  \(event.message)")
+                    printNow("\(formatter.string(from: Date(timeIntervalSince1970: event.at)))  \(event.chain)  \(event.kind)  \(event.message)")
                     last = event.id
                 }
             } catch {

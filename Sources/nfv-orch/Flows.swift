@@ -45,6 +45,10 @@ struct Flows: ParsableCommand {
             for flow in flows { print(FlowSyntax.format(flow, ports: ports)) }
             return
         }
+        if let problem = missingChainFile(chain) {
+            printError("nfv-orch: \(problem)")
+            throw ExitCode.failure
+        }
         do {
             print(try daemon.client.get(OrchestratorServer.Message.self, "/v1/chains/\(chain)/flows").message)
         } catch {

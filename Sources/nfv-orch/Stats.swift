@@ -18,13 +18,13 @@ struct Stats: ParsableCommand {
             do {
                 try daemon.client.ensureDaemon(executable: DaemonOptions.executable)
                 let data = try daemon.client.request("GET", "/v1/chains/\(name)/stats")
-                print(Self.format(data))
+                printNow(Self.format(data))
             } catch {
                 throw fail(error)
             }
             if watch {
                 sleep(1)
-                print("")
+                printNow("")
             }
         } while watch
     }

@@ -25,6 +25,9 @@ struct Undeploy: ParsableCommand {
                 throw ExitCode.failure
             }
             name = snapshot.name
+        } else if let problem = missingChainFile(chain) {
+            printError("nfv-orch: \(problem)")
+            throw ExitCode.failure
         }
         do {
             if force { try daemon.client.ensureDaemon(executable: DaemonOptions.executable) }

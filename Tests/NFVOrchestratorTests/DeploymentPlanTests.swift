@@ -154,6 +154,23 @@ import Testing
         #expect(broken.status == 1 && broken.standardError.contains("chain.yaml:10:25: error: spec.stages[1].vnf"), "\(broken)")
     }
 
+    /// A mistyped chain file is named as such, with the closest file, by every command that
+    /// takes a file or a chain name (never sent to the daemon as a chain name).
+    @Test func aMistypedChainFileIsNamedWithTheClosestOne() throws {
+        let environment = ["NFV_ORCH_SOCKET": "/nonexistent/none.sock"]
+        for command in [["graph"], ["flows"], ["undeploy"], ["trace"]] {
+            var arguments = command + ["chains/edge-gatway.yaml"]
+            if command == ["trace"] { arguments.append("in_port=inside,udp") }
+            let run = try CommandRunner.run("nfv-orch", arguments, environment: environment)
+            #expect(run.status == 1, "\(command): \(run)")
+            #expect(
+                run.standardError.contains("chains/edge-gatway.yaml: no such chain file; did you mean chains/edge-gateway.yaml?"),
+                "\(command): \(run.standardError)")
+        }
+        let far = try CommandRunner.run("nfv-orch", ["graph", "nowhere/chain.yaml"], environment: environment)
+        #expect(far.status == 1 && far.standardError.contains("nowhere/chain.yaml: no such chain file (no directory"), "\(far)")
+    }
+
     /// The chain as a picture: Graphviz draws ports, stages and both directions of the path.
     @Test func graphDrawsPortsStagesAndThePath() throws {
         let dot = try CommandRunner.run("nfv-orch", ["graph", "chains/live-firewall.yaml"])

@@ -25,6 +25,31 @@ import Testing
             try CommandRunner.run("nfv-orch", arguments, environment: environment)
         }
 
+        /// Whether `nfv-orch ARGUMENTS` (a command that keeps running: --follow, --watch),
+        /// writing into a file as `> file` would, has written `text` there within `seconds`;
+        /// the command is stopped either way.
+        func keepsWriting(_ arguments: [String], text: String, seconds: Double) throws -> Bool {
+            let file = directory.appendingPathComponent("follow-\(arguments.joined(separator: "-")).out")
+            FileManager.default.createFile(atPath: file.path, contents: nil)
+            let process = Process()
+            process.executableURL = Fixtures.executablesDirectory.appendingPathComponent("nfv-orch")
+            process.arguments = arguments
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+            process.standardOutput = try FileHandle(forWritingTo: file)
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            defer {
+                process.terminate()
+                process.waitUntilExit()
+            }
+            let deadline = Date().addingTimeInterval(seconds)
+            while Date() < deadline {
+                if (try? String(contentsOf: file, encoding: .utf8))?.contains(text) == true { return true }
+                usleep(50_000)
+            }
+            return false
+        }
+
         var pid: pid_t? {
             (try? String(contentsOfFile: state + "/daemon.pid", encoding: .utf8)).flatMap {
                 pid_t($0.trimmingCharacters(in: .whitespacesAndNewlines))
@@ -160,6 +185,9 @@ import Testing
         #expect(restored, "traffic back within 2 s of the kill (took \(took) s)")
         #expect(try dataplanePID() != victim)
         #expect(try orch("events").standardOutput.contains("SIGKILL"))
+        // Into a file (or a pipe), --follow and --watch write each record at once.
+        #expect(try daemon.keepsWriting(["events", "--follow"], text: "SIGKILL", seconds: 5), "events --follow > file")
+        #expect(try daemon.keepsWriting(["stats", "--watch", name], text: "STAGE", seconds: 5), "stats --watch > file")
 
         // Restart the daemon: the chain is still listed and its data plane adopted.
         let running = try dataplanePID()
