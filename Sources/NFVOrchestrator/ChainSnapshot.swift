@@ -46,17 +46,31 @@ public struct ChainSnapshot: Codable, Sendable, Equatable {
     /// The chain file.
     public var chainFile: File { files[0] }
 
+    /// Writes `text` to `path`, readable by its owner alone.
+    static func writePrivately(_ text: String, to path: String) throws {
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
+    }
+
     /// Writes the files into `directory` (created) as chain.yaml and stage-NAME.yaml; returns
     /// the chain file's path and the `--stage-config` overrides that make the chain use them.
+    /// The folder and every file are private (0700, 0600): they hold the chain's rules. So is a
+    /// folder the call creates above it.
     public func freeze(into directory: String) throws -> (chain: String, overrides: [String: String]) {
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let parent = (directory as NSString).deletingLastPathComponent
+        if !FileManager.default.fileExists(atPath: parent) {
+            try FileManager.default.createDirectory(
+                atPath: parent, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        }
+        try FileManager.default.createDirectory(
+            atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let chain = directory + "/chain.yaml"
-        try chainFile.text.write(toFile: chain, atomically: true, encoding: .utf8)
+        try Self.writePrivately(chainFile.text, to: chain)
         var overrides: [String: String] = [:]
         for file in files.dropFirst() {
             guard let stage = file.stage else { continue }
             let path = "\(directory)/stage-\(stage).yaml"
-            try file.text.write(toFile: path, atomically: true, encoding: .utf8)
+            try Self.writePrivately(file.text, to: path)
             overrides[stage] = path
         }
         return (chain, overrides)

@@ -89,7 +89,8 @@ public struct OrchestratorClient: Sendable {
         } catch .notRunning {
             // start one below
         }
-        try? FileManager.default.createDirectory(atPath: paths.stateDirectory, withIntermediateDirectories: true)
+        try? FileManager.default.createDirectory(
+            atPath: paths.stateDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         do {
             _ = try ProcessSpawner.spawn(executable, ["serve"], logPath: paths.stateDirectory + "/daemon.log")
         } catch {

@@ -32,12 +32,41 @@ public final class StateStore: Sendable {
         public var message: String
     }
 
-    /// Opens (or creates) the store at `path`.
+    /// Why the state file cannot be opened: it names the file and what to do.
+    public struct UnusableState: Error, CustomStringConvertible {
+        public var description: String
+
+        static func unreadable(_ path: String, _ error: any Error) -> UnusableState {
+            UnusableState(
+                description: "\(path) cannot be read as the orchestrator's state (\(error)); "
+                    + "restore it from a backup, or move it aside to start with no chains")
+        }
+    }
+
+    /// Opens (or creates) the store at `path`. A file that exists but is empty (a disk that
+    /// filled, a copy cut short) or is not a readable SQLite database is an error naming it,
+    /// never taken for an empty state: the chains it recorded, and their data planes, would be
+    /// forgotten.
     public init(path: String) throws {
+        if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int, size == 0 {
+            throw UnusableState(
+                description: "\(path) is empty (0 bytes), so the chains it recorded are unknown; "
+                    + "restore it from a backup, or move it aside to start with no chains (their data planes, "
+                    + "if any still run, must then be stopped by hand)")
+        }
+        let directory = (path as NSString).deletingLastPathComponent
         try FileManager.default.createDirectory(
-            atPath: (path as NSString).deletingLastPathComponent,
-            withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        database = try DatabaseQueue(path: path)
+            atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        // A state directory an older version left 0755, with 0644 files, is made private too.
+        try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: directory)
+        do {
+            database = try DatabaseQueue(path: path)
+        } catch {
+            throw UnusableState.unreadable(path, error)
+        }
+        for file in [path, path + "-wal", path + "-shm"] where FileManager.default.fileExists(atPath: file) {
+            try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: file)
+        }
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1") { db in
             try db.execute(
@@ -59,7 +88,11 @@ public final class StateStore: Sendable {
                         message TEXT NOT NULL);
                     """)
         }
-        try migrator.migrate(database)
+        do {
+            try migrator.migrate(database)
+        } catch {
+            throw UnusableState.unreadable(path, error)
+        }
     }
 
     public func chains() throws -> [ChainRecord] {

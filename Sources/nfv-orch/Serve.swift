@@ -16,12 +16,19 @@ struct Serve: AsyncParsableCommand {
     @OptionGroup var daemon: DaemonOptions
 
     func run() async throws {
+        // The state (every chain's rules, the event log) and what the daemon writes is root's
+        // alone: files 0600, directories 0700.
+        umask(0o077)
         let paths = daemon.paths
         if daemon.client.isDaemonRunning {
             printError("nfv-orch: a daemon already answers on \(paths.socketPath)")
             throw ExitCode.failure
         }
-        let store = try StateStore(path: paths.databasePath)
+        let store: StateStore
+        do { store = try StateStore(path: paths.databasePath) } catch let error as StateStore.UnusableState {
+            printError("nfv-orch: \(error)")
+            throw ExitCode.failure
+        }
         let supervisor = Supervisor(paths: paths, store: store, dataplane: DaemonOptions.dataplane)
         let pidFile = paths.stateDirectory + "/daemon.pid"
         try "\(getpid())\n".write(toFile: pidFile, atomically: true, encoding: .utf8)

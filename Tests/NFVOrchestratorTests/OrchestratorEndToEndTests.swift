@@ -112,6 +112,11 @@ import Testing
         let firstPlan = try orch("plan", chainFile.path)
         #expect(firstPlan.status == 2 && firstPlan.standardOutput.contains("create"), "\(firstPlan)")
         let deployed = try orch("deploy", chainFile.path, "--wait")
+        // The state holds every chain's rules and the event log: root's alone.
+        for path in try [daemon.state] + FileManager.default.subpathsOfDirectory(atPath: daemon.state).map({ daemon.state + "/" + $0 }) {
+            let mode = try #require(try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int)
+            #expect(mode & 0o077 == 0, "\(path) is \(String(mode, radix: 8)), open to others")
+        }
         #expect(deployed.status == 0 && deployed.standardOutput.contains("created"), "\(deployed)")
         #expect(try ping(), "traffic passes the deployed chain")
 
