@@ -91,16 +91,31 @@ public struct OrchestratorClient: Sendable {
         }
         try? FileManager.default.createDirectory(
             atPath: paths.stateDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        let log = paths.stateDirectory + "/daemon.log"
+        let logStart = (try? FileManager.default.attributesOfItem(atPath: log))?[.size] as? Int ?? 0
+        let pid: pid_t
         do {
-            _ = try ProcessSpawner.spawn(executable, ["serve"], logPath: paths.stateDirectory + "/daemon.log")
+            pid = try ProcessSpawner.spawn(executable, ["serve"], logPath: log)
         } catch {
             throw .broken("cannot start the daemon: \(error)")
         }
         for _ in 0..<100 {
             if isDaemonRunning { return }
+            // A daemon that exited at once (a state file it cannot use) says why in its log.
+            var status: Int32 = 0
+            if waitpid(pid, &status, WNOHANG) == pid {
+                throw .broken("the daemon exited at start: \(Self.tail(of: log, from: logStart))")
+            }
             usleep(100_000)
         }
-        throw .broken("the daemon did not come up within 10 s; see \(paths.stateDirectory)/daemon.log")
+        throw .broken("the daemon did not come up within 10 s; see \(log)")
+    }
+
+    /// What `path` gained after byte `start`, trimmed (what a daemon just wrote to its log).
+    static func tail(of path: String, from start: Int) -> String {
+        guard let data = FileManager.default.contents(atPath: path), data.count > start else { return "see \(path)" }
+        let text = String(decoding: data[start...], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        return text.isEmpty ? "see \(path)" : text
     }
 
     static func headerEnd(_ bytes: [UInt8]) -> Int? {

@@ -29,4 +29,23 @@ import Testing
         let mode = try #require(try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int)
         #expect(mode & 0o077 == 0, "state.sqlite is \(String(mode, radix: 8))")
     }
+
+    /// The client that starts a daemon which exits at once says why, at once.
+    @Test func aDaemonThatCannotStartSaysWhyAtOnce() throws {
+        let directory = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let state = directory.appendingPathComponent("state")
+        try FileManager.default.createDirectory(at: state, withIntermediateDirectories: true)
+        FileManager.default.createFile(atPath: state.appendingPathComponent("state.sqlite").path, contents: Data())
+        let environment = [
+            "NFV_ORCH_STATE_DIR": state.path, "NFV_ORCH_SOCKET": directory.appendingPathComponent("run/orch.sock").path,
+            "NFV_ORCH_RUN_DIR": directory.appendingPathComponent("run").path,
+        ]
+        let started = Date()
+        let deploy = try CommandRunner.run("nfv-orch", ["deploy", "chains/live-firewall.yaml"], environment: environment)
+        #expect(deploy.status == 1, "\(deploy)")
+        #expect(deploy.standardError.contains("the daemon exited at start"), "\(deploy.standardError)")
+        #expect(deploy.standardError.contains("state.sqlite is empty (0 bytes)"), "\(deploy.standardError)")
+        #expect(Date().timeIntervalSince(started) < 5, "not after a 10 s wait")
+    }
 }
