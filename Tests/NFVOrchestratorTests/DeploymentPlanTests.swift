@@ -70,6 +70,14 @@ import Testing
         #expect(capacity.action == .updateWithRestart)
         #expect(capacity.changes == ["stage fw (firewall): connections.capacity: 65536 -> 1024 resizes the connection table (restart)"])
 
+        // The flow cache's size: restart (each worker sizes its cache at start).
+        let cached = try files.load()
+        files.chain = files.chain.replacingOccurrences(of: "spec:\n", with: "spec:\n  flowCache: 1024\n")
+        let cache = DeploymentPlan.make(desired: try files.load(), current: cached)
+        #expect(cache.action == .updateWithRestart)
+        #expect(cache.changes == ["flowCache: default -> 1024 (restart: the cache is sized at start)"], "\(cache.changes)")
+        files.chain = files.chain.replacingOccurrences(of: "  flowCache: 1024\n", with: "")
+
         // NAT configuration, a port's address, a new stage: restart.
         files.firewall = try String(contentsOf: Fixtures.root.appendingPathComponent("vnf-configs/edge-firewall.yaml"), encoding: .utf8)
         files.nat = files.nat.replacingOccurrences(of: "udpTimeout: 300s", with: "udpTimeout: 600s")
