@@ -227,12 +227,12 @@ import Testing
         Self.expectNoConnectionRefusedOrLost(live)
     }
 
-    /// Fragmented UDP through the NAT on two workers: 4,000-byte datagrams (three fragments
-    /// each, cut by the client's kernel) from many source ports, and 4,000-byte answers cut by
-    /// the server's. Later fragments carry no ports; they must reach the worker whose NAT
-    /// translated their first fragment, both ways, or the datagrams are lost. (Router and NAT
-    /// only: the stateful firewall judges a later fragment by its rules alone, so edge-firewall
-    /// drops it; that holds on one worker too.)
+    /// Fragmented UDP through the edge firewall, the router and the NAT on two workers:
+    /// 4,000-byte datagrams (three fragments each, cut by the client's kernel) from many source
+    /// ports, and 4,000-byte answers cut by the server's. Later fragments carry no ports; they
+    /// must reach the worker whose NAT translated their first fragment, both ways, and pass the
+    /// firewall on their first fragment's verdict (its allow-dns rule matches only a first
+    /// fragment), or the datagrams are lost.
     @Test(.enabled(if: HostCommand.mayTouchTheKernel, "needs root: TAP devices and namespaces"))
     func fragmentedDatagramsThroughNATOnTwoWorkers() throws {
         try #require(HostCommand.isRoot, "CI must run this test as root")
@@ -250,6 +250,7 @@ import Testing
                 - { name: inside,  type: tap, ifname: nfvtmfi\(suffix), namespace: \(lan), address: 10.0.1.10/24, gateway: 10.0.1.1 }
                 - { name: outside, type: tap, ifname: nfvtmfo\(suffix), namespace: \(wan), address: 198.51.100.1/30 }
               stages:
+                - { name: fw,     vnf: firewall, config: \(configs)/edge-firewall.yaml }
                 - { name: router, vnf: router,   config: \(configs)/edge-router.yaml }
                 - { name: nat,    vnf: nat,      config: \(configs)/edge-nat.yaml }
             """, in: directory)
@@ -291,6 +292,8 @@ import Testing
         #expect(live.workerCount == 2)
         Self.expectEveryWorkerTook(live, stage: "nat", atLeast: 64)
         Self.expectNoConnectionRefusedOrLost(live)
+        let firewall = try #require(live.counters().stages.first { $0.name == "fw" })
+        #expect(firewall.drops[.firewallFragment, default: 0] == 0, "no fragment lacked room to wait: \(firewall.drops)")
     }
 
     /// No stateful stage refused or lost a connection: no full table, no packet without its
