@@ -69,11 +69,6 @@ public final class FastPathNotes {
         masks[Int(id)] |= 1 << UInt32(slot)
     }
 
-    /// The lease the stage in `slot` noted for packet `id`.
-    public func lease(id: UInt32, slot: Int) -> FastPathLease {
-        leases[Int(id) &* stageCount &+ slot]
-    }
-
     /// Forgets what was noted for packet `id` (it enters the stages' path now).
     @inline(__always)
     func clear(id: UInt32) {
