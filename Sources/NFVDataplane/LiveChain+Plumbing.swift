@@ -24,7 +24,22 @@ extension LiveChain {
         return count
     }
 
+    /// Claims every TAP and namespace of the chain before anything is made: a refused claim
+    /// (another run's TAP, a standalone run's namespace) leaves the other run untouched.
+    func claimResources() throws(LiveChainError) {
+        for port in loaded.descriptor.ports {
+            guard let tap = port.tap else { continue }
+            do {
+                try claims.claimTAP(tap.interfaceName)
+                if let namespace = tap.namespace { try claims.claimNamespace(namespace) }
+            } catch {
+                throw LiveChainError("\(port.location): port \(port.name): \(error)")
+            }
+        }
+    }
+
     func plumb(queueCount: Int) throws(LiveChainError) {
+        try claimResources()
         let host: NetlinkSocket
         do { host = try NetlinkSocket() } catch { throw LiveChainError("netlink: \(error)") }
         for (index, port) in loaded.descriptor.ports.enumerated() {
@@ -50,12 +65,15 @@ extension LiveChain {
                     if namespaces[name] == nil {
                         namespaces[name] = namespace
                         let mark = NamespaceMark(namespace: name)
+                        let sharers = ResourceClaims.holders(.namespace, name).filter { $0.pid != claims.claimant.pid }
                         if namespace.created {
                             mark.set()
-                            ownedNamespaces.insert(name)
                             log.append("namespace \(name) created")
+                        } else if !sharers.isEmpty {
+                            log.append(
+                                "namespace \(name) shared with " + sharers.map { "chain \($0.chain)" }.joined(separator: ", ")
+                                    + ": the last chain out removes it" + (mark.isSet ? "" : " (not ours: left in place)"))
                         } else if mark.isSet {
-                            ownedNamespaces.insert(name)
                             log.append("namespace \(name) left by an earlier run that did not finish: taken over")
                         } else {
                             log.append("namespace \(name) already there (not ours): used, and left in place")

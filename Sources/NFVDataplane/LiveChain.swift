@@ -8,9 +8,11 @@ import Synchronization
 /// packets until told to stop, `tearDown` removes everything it created, in reverse order.
 ///
 /// TAPs are created non-persistent, so even a SIGKILL leaves no device behind (the kernel drops
-/// them with the process's fds). A namespace the data plane creates carries a `NamespaceMark`;
-/// one left by a killed run still carries it, so the next run adopts it as its own and removes
-/// it on exit. A namespace someone else made (no mark) is used and left alone.
+/// them with the process's fds). Before plumbing, the run claims its TAPs and namespaces
+/// (`ResourceClaims`): a TAP has one owner, and only orchestrated chains share a namespace. A
+/// namespace the data plane creates carries a `NamespaceMark`; the last run out of it removes
+/// it, and one left by a killed run still carries the mark, so the next run adopts it and
+/// removes it on exit. A namespace someone else made (no mark) is used and left alone.
 ///
 /// The work is split by job: plumbing (`LiveChain+Plumbing`), workers and counters
 /// (`LiveChain+Workers`), live control: flows and reload (`LiveChain+Control`).
@@ -22,8 +24,8 @@ public final class LiveChain: @unchecked Sendable {
     /// Each chain port's queues, by port number then queue.
     var queues: [[TapPort]] = []
     public internal(set) var namespaces: [String: NetworkNamespace] = [:]
-    /// Namespaces this run removes on tear-down (created by it, or left by a killed run).
-    var ownedNamespaces: Set<String> = []
+    /// This run's claims on its TAPs and namespaces (`ResourceClaims`).
+    let claims: ResourceClaims
     /// The first switch stage's flows as the control side last set them (add-flow /
     /// del-flows edit them and hand them to every worker's stage); nil until the first edit.
     var switchFlows: SwitchFlowTable?
@@ -43,8 +45,13 @@ public final class LiveChain: @unchecked Sendable {
 
     /// Plumbs the chain's ports and prepares one worker per queue. On any failure, what was
     /// already made is removed again and the error says which port and step failed.
-    public init(loaded: LoadedChain) throws(LiveChainError) {
+    ///
+    /// `claimant` says who runs the chain (default: a standalone run of the chain's file); a TAP
+    /// or namespace another run holds is refused before anything is made (`ResourceClaims`).
+    public init(loaded: LoadedChain, claimant: Claimant? = nil) throws(LiveChainError) {
         self.loaded = loaded
+        self.claims = ResourceClaims(
+            claimant: claimant ?? Claimant(kind: .standalone, chain: loaded.descriptor.name, file: loaded.descriptor.file))
         do {
             let queueCount = try Self.queueCount(loaded)
             try plumb(queueCount: queueCount)
@@ -57,16 +64,22 @@ public final class LiveChain: @unchecked Sendable {
 
     deinit { tearDown() }
 
-    /// Closes the TAPs (the kernel removes them) and deletes the namespaces this run created.
+    /// Closes the TAPs (the kernel removes them) and gives up the namespaces: the last run out
+    /// of a namespace the platform created (marked) deletes it; one that others still use, or
+    /// that someone else made, stays.
     public func tearDown() {
         stop()
         workers.removeAll()
         queues.removeAll()
-        for (name, namespace) in namespaces where ownedNamespaces.contains(name) {
-            try? namespace.delete()
-            NamespaceMark(namespace: name).remove()
+        for (name, namespace) in namespaces {
+            claims.releaseNamespace(name) {
+                let mark = NamespaceMark(namespace: name)
+                guard mark.isSet else { return }
+                try? namespace.delete()
+                mark.remove()
+            }
         }
-        ownedNamespaces.removeAll()
         namespaces.removeAll()
+        claims.releaseAll()
     }
 }

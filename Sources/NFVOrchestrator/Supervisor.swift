@@ -68,6 +68,7 @@ public final class Supervisor: @unchecked Sendable {
     /// What deploying `snapshot` would do, without doing it.
     public func plan(_ snapshot: ChainSnapshot) throws(OperationError) -> DeploymentPlan {
         let desired = try load(snapshot, into: staging(snapshot.name))
+        try checkPortOwnership(desired, snapshot: snapshot)
         return DeploymentPlan.make(desired: desired, current: try current(snapshot.name))
     }
 
@@ -78,7 +79,7 @@ public final class Supervisor: @unchecked Sendable {
         operations.lock()
         defer { operations.unlock() }
         let desired = try load(snapshot, into: staging(snapshot.name))
-        try checkPortOwnership(desired)
+        try checkPortOwnership(desired, snapshot: snapshot)
         let record = try? store.chain(snapshot.name)
         let plan = DeploymentPlan.make(desired: desired, current: try current(snapshot.name))
         let name = snapshot.name
@@ -261,7 +262,7 @@ public final class Supervisor: @unchecked Sendable {
         try? FileManager.default.createDirectory(atPath: paths.runDirectory, withIntermediateDirectories: true)
         let ready = "\(paths.runDirectory)/\(name).ready"
         unlink(ready)
-        var arguments = [frozen.chain, "--control", paths.controlSocket(name), "--ready-file", ready]
+        var arguments = [frozen.chain, "--control", paths.controlSocket(name), "--ready-file", ready, "--orchestrated"]
         for (stage, file) in frozen.overrides.sorted(by: { $0.key < $1.key }) { arguments += ["--stage-config", "\(stage)=\(file)"] }
         let policy =
             (try? LoadedChain.load(path: frozen.chain, configOverrides: frozen.overrides))?.descriptor.restart
@@ -415,19 +416,23 @@ public final class Supervisor: @unchecked Sendable {
         return false
     }
 
-    /// Namespaces of the chain that a data plane marked as its own and that are still there
-    /// (it was killed): removed, with their marks.
+    /// Namespaces of the chain that a data plane marked as its own, that are still there (it
+    /// was killed) and that no running data plane uses (another chain may share them):
+    /// removed, with their marks. Claims a killed data plane left on its TAPs go too.
     func removeMarkedNamespaces(_ chain: LoadedChain) -> [String] {
         var notes: [String] = []
+        for tap in chain.descriptor.ports.compactMap(\.tap) { _ = ResourceClaims.holders(.tap, tap.interfaceName) }
         for name in Set(chain.descriptor.ports.compactMap { $0.tap?.namespace }) {
-            let mark = NamespaceMark(namespace: name)
-            guard mark.isSet else { continue }
-            if access("/run/netns/\(name)", F_OK) == 0 {
-                if let namespace = try? NetworkNamespace(name: name), (try? namespace.delete()) != nil {
-                    notes.append("namespace \(name) left by the data plane removed")
+            ResourceClaims.whileUnclaimed(.namespace, name) {
+                let mark = NamespaceMark(namespace: name)
+                guard mark.isSet else { return }
+                if access("/run/netns/\(name)", F_OK) == 0 {
+                    if let namespace = try? NetworkNamespace(name: name), (try? namespace.delete()) != nil {
+                        notes.append("namespace \(name) left by the data plane removed")
+                    }
                 }
+                mark.remove()
             }
-            mark.remove()
         }
         return notes
     }
@@ -459,16 +464,40 @@ public final class Supervisor: @unchecked Sendable {
             uniquingKeysWith: { first, _ in first })
     }
 
-    /// Two deployed chains never claim the same TAP device.
-    func checkPortOwnership(_ desired: LoadedChain) throws(OperationError) {
+    /// Two deployed chains never claim the same TAP device, and no chain takes a TAP or a
+    /// namespace that a running data plane of another chain, or a standalone run, holds
+    /// (`ResourceClaims`: the check the data plane itself makes, made here first). Messages
+    /// name the user's file, line and column.
+    func checkPortOwnership(_ desired: LoadedChain, snapshot: ChainSnapshot) throws(OperationError) {
         let wanted = Set(desired.descriptor.ports.compactMap { $0.tap?.interfaceName })
         for record in (try? store.chains()) ?? [] where record.name != desired.descriptor.name {
             guard let other = try? load(record.snapshot, into: staging(record.name)) else { continue }
             for port in other.descriptor.ports {
                 if let tap = port.tap, wanted.contains(tap.interfaceName) {
+                    let mine = desired.descriptor.ports.first { $0.tap?.interfaceName == tap.interfaceName }
                     throw OperationError(
-                        "TAP \(tap.interfaceName) belongs to deployed chain \(record.name) (port \(port.name)); "
+                        (mine.map { "\(snapshot.chainFile.sourcePath):\($0.location.line):\($0.location.column): port \($0.name): " } ?? "")
+                            + "TAP \(tap.interfaceName) belongs to deployed chain \(record.name) (port \(port.name)); "
                             + "a TAP has one owner: pick another ifname or undeploy \(record.name)", status: 409)
+                }
+            }
+        }
+        let name = desired.descriptor.name
+        for port in desired.descriptor.ports {
+            guard let tap = port.tap else { continue }
+            let place = "\(snapshot.chainFile.sourcePath):\(port.location.line):\(port.location.column): port \(port.name)"
+            let tapHolders = ResourceClaims.holders(.tap, tap.interfaceName).filter { !($0.kind == .orchestrated && $0.chain == name) }
+            if !tapHolders.isEmpty {
+                throw OperationError(
+                    "\(place): " + ResourceClaims.Refusal(kind: .tap, name: tap.interfaceName, holders: tapHolders).description,
+                    status: 409)
+            }
+            if let namespace = tap.namespace {
+                let standalone = ResourceClaims.holders(.namespace, namespace).filter { $0.kind == .standalone }
+                if !standalone.isEmpty {
+                    throw OperationError(
+                        "\(place): " + ResourceClaims.Refusal(kind: .namespace, name: namespace, holders: standalone).description,
+                        status: 409)
                 }
             }
         }

@@ -31,7 +31,9 @@ struct NFVDataplaneCommand: ParsableCommand {
             with the reason, anything that needs a restart (ports, workers, paths, stages, table \
             sizes, router interfaces, LB services, the NAT pool, switch configurations); "flows", \
             "add-flow FLOW" and "del-flows [MATCH]" show and change a switch stage's flows \
-            (ovs-ofctl syntax; runtime only). TAP devices are not persistent: the kernel removes \
+            (ovs-ofctl syntax; runtime only). A TAP or namespace that another run holds \
+            (a chain nfv-orch deployed, or another standalone run) is refused before anything \
+            is made. TAP devices are not persistent: the kernel removes \
             them when the process ends, even after SIGKILL. Needs root (or CAP_NET_ADMIN).
             """)
 
@@ -62,6 +64,11 @@ struct NFVDataplaneCommand: ParsableCommand {
             "Pin worker i to the i-th CPU of this comma-separated list (cycled; default: not pinned).",
             valueName: "cpu,cpu,..."))
     var cpus: String?
+
+    /// Set by nfv-orch: the run is one of the orchestrator's chains, which share namespaces
+    /// among themselves (a standalone run shares none).
+    @Flag(help: .hidden)
+    var orchestrated = false
 
     /// `--stage-config` as a dictionary (validated in `validate()`).
     var configOverrides: [String: String] {
@@ -115,7 +122,8 @@ struct NFVDataplaneCommand: ParsableCommand {
         signal(SIGINT) { _ in stopRequested.store(true, ordering: .relaxed) }
         signal(SIGTERM) { _ in stopRequested.store(true, ordering: .relaxed) }
         let live: LiveChain
-        do { live = try LiveChain(loaded: loaded) } catch {
+        let claimant = Claimant(kind: orchestrated ? .orchestrated : .standalone, chain: loaded.descriptor.name, file: chain)
+        do { live = try LiveChain(loaded: loaded, claimant: claimant) } catch {
             printError("nfv-dataplane: \(error)")
             throw ExitCode(1)
         }
