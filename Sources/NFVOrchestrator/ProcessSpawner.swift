@@ -45,6 +45,13 @@ public enum ProcessSpawner {
         return pid
     }
 
+    /// Every process that runs `executable` with `marker` among its arguments (oldest pid
+    /// first): how a daemon finds data planes of a chain that no record names.
+    public static func running(executable: String, marker: String) -> [pid_t] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap { pid_t($0) }.filter { isRunning($0, executable: executable, marker: marker) }.sorted()
+    }
+
     /// True while process `pid` exists and runs `executable` (its /proc cmdline's first word),
     /// with `marker` among its arguments: a recycled pid is not mistaken for our data plane.
     public static func isRunning(_ pid: pid_t, executable: String, marker: String) -> Bool {

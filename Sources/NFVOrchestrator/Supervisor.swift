@@ -36,6 +36,8 @@ public final class Supervisor: @unchecked Sendable {
         var recentStarts: [Double] = []
         /// What to do when the data plane exits on its own (the chain's spec.restart).
         var policy = ChainDescriptor.RestartPolicy()
+        /// While a restart waits out its backoff: how long, and when it starts (epoch seconds).
+        var backoff: (seconds: Double, until: Double)?
         init(name: String) { self.name = name }
     }
 
@@ -176,6 +178,10 @@ public final class Supervisor: @unchecked Sendable {
         public var pid: Int32?
         public var restarts: Int
         public var lastError: String?
+        /// While the chain waits to restart after a failure: the backoff's length (seconds).
+        public var backoffSeconds: Double?
+        /// ... and how long is left of it (seconds).
+        public var restartInSeconds: Double?
         public var ports: [String]
         public var stages: [String]
     }
@@ -194,10 +200,14 @@ public final class Supervisor: @unchecked Sendable {
         let loaded = try? LoadedChain.load(
             path: paths.chainDirectory(record.name, generation: record.generation) + "/chain.yaml",
             configOverrides: overrides(record))
+        lock.lock()
+        let backoff = runtimes[record.name]?.backoff
+        lock.unlock()
         return ChainStatus(
             name: record.name, file: record.snapshot.chainFile.sourcePath, generation: record.generation,
             phase: record.phase, running: running, pid: running ? record.pid : nil, restarts: record.restarts,
-            lastError: record.lastError,
+            lastError: record.lastError, backoffSeconds: backoff?.seconds,
+            restartInSeconds: backoff.map { max(0, $0.until - Date().timeIntervalSince1970) },
             ports: loaded?.descriptor.ports.map { port in
                 port.name + (port.tap.map { " (tap \($0.interfaceName)" + ($0.namespace.map { " in \($0)" } ?? "") + ")" } ?? "")
             } ?? [],
@@ -232,7 +242,10 @@ public final class Supervisor: @unchecked Sendable {
 
     // MARK: supervision
 
-    /// After the daemon starts: adopt the data planes that still run, start the others.
+    /// After the daemon starts: adopt the data planes that still run, start the others. A data
+    /// plane is found by its control socket among its arguments, so one the previous daemon
+    /// spawned but died before recording is adopted too (never a second one started); should
+    /// several run for one chain, the recorded one (or the oldest) is kept and the others stopped.
     public func resume() {
         for record in (try? store.chains()) ?? [] {
             let runtime = Runtime(name: record.name)
@@ -240,9 +253,21 @@ public final class Supervisor: @unchecked Sendable {
             lock.lock()
             runtimes[record.name] = runtime
             lock.unlock()
-            if let pid = record.pid, ProcessSpawner.isRunning(pid, executable: dataplane, marker: paths.controlSocket(record.name)) {
+            let found = dataplanes(of: record.name)
+            if let pid = record.pid.flatMap({ found.contains($0) ? $0 : nil }) ?? found.first {
                 runtime.pid = pid
-                log(record.name, "adopted", "data plane pid \(pid) still runs generation \(record.generation): adopted")
+                for stray in found where stray != pid {
+                    log(record.name, "stray", "data plane pid \(stray) also runs the chain: " + stop(stray, name: record.name))
+                }
+                let ready = access("\(paths.runDirectory)/\(record.name).ready", F_OK) == 0
+                try? store.update(record.name) {
+                    $0.pid = pid
+                    if ready { $0.phase = "running" }
+                }
+                log(
+                    record.name, "adopted",
+                    "data plane pid \(pid) still runs generation \(record.generation): adopted"
+                        + (record.pid == pid ? "" : " (the previous daemon had not recorded it)"))
                 watch(runtime, pid: pid, child: false)
             } else if record.phase != "crash-loop" && record.phase != "exited" {
                 log(record.name, "restart", "data plane not running after the daemon restarted: starting it")
@@ -316,19 +341,20 @@ public final class Supervisor: @unchecked Sendable {
         Thread.detachNewThread { [self] in
             var status: Int32 = 0
             var seenReady = false
-            if child {
-                // Poll rather than block in waitpid, to mark the chain running once it is.
-                while true {
+            // Poll rather than block in waitpid, to mark the chain running once it is (an
+            // adopted data plane, not our child, is watched through /proc).
+            while true {
+                if child {
                     let result = waitpid(pid, &status, WNOHANG)
                     if result == pid || (result < 0 && errno == ECHILD) { break }
-                    if !seenReady, access(ready, F_OK) == 0 {
-                        seenReady = true
-                        try? store.update(runtime.name) { if $0.pid == pid { $0.phase = "running" } }
-                    }
-                    usleep(50_000)
+                } else if !ProcessSpawner.isRunning(pid, executable: dataplane, marker: marker) {
+                    break
                 }
-            } else {
-                while ProcessSpawner.isRunning(pid, executable: dataplane, marker: marker) { usleep(100_000) }
+                if !seenReady, access(ready, F_OK) == 0 {
+                    seenReady = true
+                    try? store.update(runtime.name) { if $0.pid == pid { $0.phase = "running" } }
+                }
+                usleep(50_000)
             }
             exited(runtime, pid: pid, status: child ? status : nil)
         }
@@ -376,8 +402,12 @@ public final class Supervisor: @unchecked Sendable {
             $0.restarts += 1
         }
         let delay = min(0.1 * pow(2, Double(max(recent - 1, 0))), 5)
+        lock.lock()
+        runtime.backoff = (delay, Date().timeIntervalSince1970 + delay)
+        lock.unlock()
         usleep(UInt32(delay * 1_000_000))
         lock.lock()
+        runtime.backoff = nil
         let stillWanted = runtime.wanted && runtimes[runtime.name] === runtime
         lock.unlock()
         guard stillWanted else { return }
@@ -385,17 +415,25 @@ public final class Supervisor: @unchecked Sendable {
         try? start(runtime.name, generation: runtime.generation, wait: false)
     }
 
-    /// Stops the chain's data plane on purpose: "stop" on its control socket (it removes what
-    /// it created), then SIGTERM, then SIGKILL. Returns a note for the event log.
+    /// Stops the chain's data planes on purpose: the recorded one and any other that runs the
+    /// chain (found by its control socket among its arguments). Returns a note for the event log.
     @discardableResult
     func stopDataplane(_ name: String) -> String {
         lock.lock()
         let runtime = runtimes[name]
         runtime?.wanted = false
         lock.unlock()
-        let pid = runtime?.pid ?? (try? store.chain(name))?.pid ?? 0
+        let recorded = runtime?.pid ?? (try? store.chain(name))?.pid ?? 0
         let marker = paths.controlSocket(name)
-        guard pid > 0, ProcessSpawner.isRunning(pid, executable: dataplane, marker: marker) else { return "" }
+        let pids = Set(dataplanes(of: name) + (ProcessSpawner.isRunning(recorded, executable: dataplane, marker: marker) ? [recorded] : []))
+        return pids.sorted().map { pid in stop(pid, name: name) + (pid == recorded || pids.count == 1 ? "" : " (pid \(pid))") }
+            .joined(separator: "; ")
+    }
+
+    /// Stops data plane `pid` of chain `name`: "stop" on its control socket (it removes what it
+    /// created), then SIGTERM, then SIGKILL.
+    func stop(_ pid: pid_t, name: String) -> String {
+        let marker = paths.controlSocket(name)
         _ = try? UnixSocket.command(marker, "stop", timeoutSeconds: 2)
         if waitForExit(pid, marker: marker, seconds: 5) { return "data plane stopped" }
         kill(pid, SIGTERM)
@@ -403,6 +441,11 @@ public final class Supervisor: @unchecked Sendable {
         kill(pid, SIGKILL)
         _ = waitForExit(pid, marker: marker, seconds: 2)
         return "data plane killed (it did not stop)"
+    }
+
+    /// The data planes running chain `name`, whoever started them.
+    func dataplanes(of name: String) -> [pid_t] {
+        ProcessSpawner.running(executable: dataplane, marker: paths.controlSocket(name))
     }
 
     func waitForExit(_ pid: pid_t, marker: String, seconds: Double) -> Bool {

@@ -13,7 +13,11 @@ struct List: ParsableCommand {
             let rows =
                 [["NAME", "PHASE", "RUNNING", "GEN", "RESTARTS", "STAGES"]]
                 + chains.map {
-                    [$0.name, $0.phase, $0.running ? "yes" : "no", "\($0.generation)", "\($0.restarts)", $0.stages.joined(separator: " -> ")]
+                    [
+                        $0.name, $0.phase + ($0.restartInSeconds.map { String(format: " (in %.1fs)", $0) } ?? ""), $0.running ? "yes" : "no",
+                        "\($0.generation)", "\($0.restarts)",
+                        $0.stages.joined(separator: " -> "),
+                    ]
                 }
             printTable(rows)
         } catch {

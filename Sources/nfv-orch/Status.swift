@@ -19,7 +19,10 @@ struct Status: ParsableCommand {
             print("desired:    running")
             print(
                 "actual:     \(status.phase)"
-                    + (status.running ? ", data plane pid \(status.pid.map(String.init) ?? "?")" : ", no data plane running"))
+                    + (status.running ? ", data plane pid \(status.pid.map(String.init) ?? "?")" : ", no data plane running")
+                    + (status.backoffSeconds.map { backoff in
+                        String(format: ", next start in %.1f s (backoff %.1f s)", status.restartInSeconds ?? 0, backoff)
+                    } ?? ""))
             print("restarts:   \(status.restarts)")
             print("last error: \(status.lastError ?? "none")")
             print("ports:      " + status.ports.joined(separator: ", "))

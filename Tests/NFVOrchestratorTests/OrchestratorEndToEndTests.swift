@@ -217,7 +217,8 @@ import Testing
     }
 
     /// spec.restart: "never" leaves a killed chain down (until the next deploy brings it back);
-    /// a data plane that keeps failing ends in crash-loop after `limit` starts, with its error.
+    /// a data plane that keeps failing shows each backoff in status and ends in crash-loop after
+    /// `limit` starts, with its error.
     @Test(.enabled(if: HostCommand.mayTouchTheKernel, "needs root: TAP devices and namespaces"), .timeLimit(.minutes(2)))
     func restartPolicyAndCrashLoop() throws {
         try #require(HostCommand.isRoot, "CI must run this test as root")
@@ -279,15 +280,19 @@ import Testing
             - { name: b, type: tap, ifname: nfvtpc\(suffix) }
           stages:
             - { name: pass, vnf: pass-through }
-          restart: { limit: 2 }
+          restart: { limit: 6 }
         """.write(to: broken, atomically: true, encoding: .utf8)
         let failed = try orch("deploy", broken.path, "--wait")
         #expect(failed.status == 1 && failed.standardError.contains("did not come up"), "\(failed)")
+        // Between starts, status says a backoff runs (0.1 s doubling: 0.8 s and 1.6 s last).
         var looped = ""
-        for _ in 0..<40 where !looped.contains("crash-loop") {
-            usleep(100_000)
+        var backoffs: Set<String> = []
+        for _ in 0..<160 where !looped.contains("crash-loop") {
+            usleep(50_000)
             looped = try orch("status", "broken-\(suffix)").standardOutput
+            if let range = looped.range(of: "(backoff ") { backoffs.insert(String(looped[range.upperBound...].prefix { $0 != ")" })) }
         }
+        #expect(backoffs.contains("0.8 s") || backoffs.contains("1.6 s"), "status shows the backoff: \(backoffs)")
         #expect(looped.contains("actual:     crash-loop"), "\(looped)")
         #expect(looped.contains("TAP lo"), "the last error is the data plane's own: \(looped)")
         #expect(try orch("undeploy", "broken-\(suffix)", "--force").status == 0)
