@@ -55,6 +55,18 @@ public struct SwitchFlowTable: Sendable {
         return "\(before - flows.count) flow(s) deleted"
     }
 
+    /// How this table differs from `configured` (flows edited at run time): one line, or nil
+    /// when they hold the same flows.
+    public func drift(from configured: SwitchFlowTable) -> String? {
+        let now = Set(flows)
+        let declared = Set(configured.flows)
+        guard now != declared else { return nil }
+        let added = flows.filter { !declared.contains($0) }.count
+        let removed = configured.flows.filter { !now.contains($0) }.count
+        return "switch \(stageName): flows edited at run time (\(added) added, \(removed) removed or replaced); "
+            + "a deploy restores the configured flows"
+    }
+
     /// Hands the table to every stage of `stages` that is this switch (thread-safe).
     public func install(on stages: [any Stage]) {
         for case let stage as SwitchStage in stages.map(\.unwrapped) where stage.name == stageName { stage.replaceFlows(flows) }

@@ -36,6 +36,21 @@ extension LiveChain {
         return result
     }
 
+    /// What runs and differs from the chain's configuration (flows edited at run time), one
+    /// line per difference; empty when the chain runs as configured.
+    public func drift() -> [String] {
+        guard let switchFlows, let configured = SwitchFlowTable(chain: loaded) else { return [] }
+        return switchFlows.drift(from: configured).map { [$0] } ?? []
+    }
+
+    /// Puts the configured flows back in force (undoing add-flow and del-flows).
+    public func resetFlows() -> String {
+        guard let configured = SwitchFlowTable(chain: loaded) else { return "error: chain \(loaded.descriptor.name) has no switch stage" }
+        let changed = drift().isEmpty ? "" : " (run-time edits undone)"
+        install(configured)
+        return "configured flows in force" + changed
+    }
+
     func currentSwitchFlows() throws(LiveChainError) -> SwitchFlowTable {
         if let switchFlows { return switchFlows }
         guard let table = SwitchFlowTable(chain: loaded) else {
@@ -44,14 +59,17 @@ extension LiveChain {
         return table
     }
 
+    /// Hands `table` to every worker's switch stage and returns once each has taken it.
     func install(_ table: SwitchFlowTable) {
         switchFlows = table
         table.install(on: workers.flatMap { $0.chain.stages })
+        synchronize()
     }
 
     /// Applies a changed chain to the running workers without stopping them: every changed
     /// firewall configuration, router route set, load-balancer backend set and NAT rule and
-    /// forward set is swapped in between two batches (connections, neighbour entries, flow
+    /// forward set is swapped in between two batches (or at once on an idle worker; the call
+    /// returns when every worker has it) (connections, neighbour entries, flow
     /// affinity and NAT mappings keep their state).
     /// Anything else that differs (ports, stages, other VNF configurations) cannot be applied
     /// live and is refused as a whole, with the reason. Returns the updated stage names.
@@ -75,6 +93,7 @@ extension LiveChain {
             }
         }
         loaded = new
+        synchronize()
         if restartMonitors { startHealthChecks() }
         return changes.live.map(\.stage)
     }

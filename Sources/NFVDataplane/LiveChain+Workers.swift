@@ -104,19 +104,25 @@ extension LiveChain {
 
     /// Each worker's own counters, by worker index (as `counters()` collects them).
     public func workerCounters() -> [CounterSnapshot] {
-        var parts: [CounterSnapshot] = []
-        if isRunning.load(ordering: .acquiring) {
-            let wanted = generation.add(1, ordering: .acquiringAndReleasing).newValue
-            for worker in workers { worker.wake.wakeIfSleeping() }
-            var waited = 0
-            while waited < 2000, workers.contains(where: { $0.answeredGeneration.load(ordering: .acquiring) < wanted }) {
-                usleep(1000)
-                waited += 1
-            }
-            parts = workers.compactMap { worker in worker.snapshot.withLock { $0 } }
-        } else {
-            parts = workers.map { $0.makeSnapshot() }
+        if synchronize() {
+            return workers.compactMap { worker in worker.snapshot.withLock { $0 } }
         }
-        return parts
+        for worker in workers { worker.chain.idle(now: Worker.now()) }
+        return workers.map { $0.makeSnapshot() }
+    }
+
+    /// Wakes every running worker and waits (at most 2 s) until each has taken what the control
+    /// side posted and published its counters. False when the workers do not run.
+    @discardableResult
+    func synchronize() -> Bool {
+        guard isRunning.load(ordering: .acquiring) else { return false }
+        let wanted = generation.add(1, ordering: .sequentiallyConsistent).newValue
+        for worker in workers { worker.wake.wakeIfSleeping() }
+        var waited = 0
+        while waited < 20_000, workers.contains(where: { $0.answeredGeneration.load(ordering: .acquiring) < wanted }) {
+            usleep(100)
+            waited += 1
+        }
+        return true
     }
 }

@@ -49,8 +49,9 @@ final class Worker: @unchecked Sendable {
         pipeline = Pipeline(sources: steering + self.inbound, chain: chain, sinks: queues, batch: PacketBatch(pool: pool))
     }
 
-    /// The loop: rounds until `stopping`; when a round moved nothing, sleeps in poll on the
-    /// queues and the wake-up eventfd (at most 50 ms, so stop and counter requests are seen).
+    /// The loop: rounds until `stopping`; when a round moved nothing, lets the stages do their
+    /// idle work (posted edits, timeouts) and sleeps in poll on the queues and the wake-up
+    /// eventfd (at most 50 ms, so stop and counter requests are seen).
     func run(stopping: borrowing Atomic<Bool>, generation: borrowing Atomic<Int>, cpu: Int?) {
         nfv_name_current_thread("nfv-worker-\(index)")
         if let cpu { _ = nfv_pin_current_thread(Int32(cpu)) }
@@ -61,8 +62,13 @@ final class Worker: @unchecked Sendable {
             let moved: Int
             do { moved = try pipeline.runRound() } catch { moved = 0 }
             guard moved == 0 else { continue }
+            chain.idle(now: Self.now())
             wake.prepareToSleep()
-            if inbound.contains(where: { $0.ring.waitingCount > 0 }) {
+            // A ring filled, or a counter request (or posted edit) came, since the round:
+            // a producer or the control side that saw no sleeper did not signal.
+            if inbound.contains(where: { $0.ring.waitingCount > 0 })
+                || generation.load(ordering: .sequentiallyConsistent) != answeredGeneration.load(ordering: .relaxed)
+            {
                 wake.awake()
                 continue
             }
@@ -74,13 +80,22 @@ final class Worker: @unchecked Sendable {
         answerSnapshot(generation.load(ordering: .acquiring))
     }
 
-    /// Publishes this worker's counters if a newer generation was asked for.
+    /// Publishes this worker's counters if a newer generation was asked for, after taking
+    /// what the control side posted (so an answered generation means the edit is in force).
     @inline(__always)
     func answerSnapshot(_ wanted: Int) {
         guard wanted != answeredGeneration.load(ordering: .relaxed) else { return }
+        chain.idle(now: Self.now())
         let current = makeSnapshot()
         snapshot.withLock { $0 = current }
         answeredGeneration.store(wanted, ordering: .releasing)
+    }
+
+    /// The clock TAP ports stamp packets with (ns since the epoch).
+    static func now() -> UInt64 {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        return UInt64(now.tv_sec) &* 1_000_000_000 &+ UInt64(now.tv_nsec)
     }
 
     /// The counters now (only the worker's thread, or anyone once it stopped).

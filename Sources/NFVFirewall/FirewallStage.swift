@@ -29,7 +29,7 @@ import NFVPipeline
 /// stage swaps it in before its next batch. Tracked connections keep their state and keep
 /// passing; the new rules judge new connections. Rule hit counters carry over for rules that
 /// keep their name.
-public final class FirewallStage: FastPathStage {
+public final class FirewallStage: FastPathStage, IdleWork {
     public let name: String
     public var kind: String { "firewall" }
     /// The configuration the stage runs.
@@ -161,6 +161,11 @@ public final class FirewallStage: FastPathStage {
         actions = tables.configuration.rules.map(\.action)
         defaultAction = tables.configuration.defaultAction
         rejectSources = Self.rejectSources(tables.configuration, portIndex: portIndex, routerAddresses: routerAddresses)
+    }
+
+    /// Takes a posted rule set while no packet comes.
+    public func idle(now: UInt64) {
+        if let tables = updates.take() { adopt(tables) }
     }
 
     public func process(_ batch: PacketBatch, emit: PacketBatch) {

@@ -27,7 +27,7 @@ import NFVPipeline
 /// parser's `truncated_tcp`, `truncated_udp`, `bad_udp_length`, `bad_tcp_data_offset`,
 /// `truncated_icmp` for a translated host's packet whose transport header cannot be read.
 /// Packets to or from addresses the NAT does not own pass unchanged.
-public final class NATStage: FastPathStage {
+public final class NATStage: FastPathStage, IdleWork {
     public let name: String
     public var kind: String { "nat" }
     public private(set) var configuration: NATConfiguration
@@ -200,6 +200,11 @@ public final class NATStage: FastPathStage {
         configuration = new
         reservePorts()
         adoptedCount &+= 1
+    }
+
+    /// Takes posted rules and forwards while no packet comes.
+    public func idle(now: UInt64) {
+        if let new = updates.take() { adopt(new) }
     }
 
     public func process(_ batch: PacketBatch, emit: PacketBatch) {

@@ -16,6 +16,7 @@ import Hummingbird
 /// | GET /v1/chains/NAME/snapshot | | the deployed ChainSnapshot |
 /// | GET /v1/chains/NAME/flows | | a switch's flows, dump-flows form |
 /// | POST /v1/chains/NAME/flows | FlowChange | {"message": ...} |
+/// | POST /v1/chains/NAME/restart | {} | {"message": ...} |
 /// | GET /v1/chains/NAME/stats | | the data plane's counters |
 /// | POST /v1/plan | ChainSnapshot | DeploymentPlan |
 /// | POST /v1/deploy | DeployRequest | DeployResult |
@@ -47,6 +48,11 @@ public enum OrchestratorServer {
 
     public struct Message: Codable, Sendable {
         public var message: String
+    }
+
+    /// A request without a body's worth of fields (`{}`).
+    public struct Empty: Codable, Sendable {
+        public init() {}
     }
 
     /// `{"add": FLOW}` or `{"delete": MATCH}` (an empty match deletes every flow).
@@ -87,6 +93,10 @@ public enum OrchestratorServer {
                 if let add = body.add { return Message(message: try supervisor.dataplaneCommand(name, "add-flow " + add)) }
                 return Message(message: try supervisor.dataplaneCommand(name, "del-flows " + (body.delete ?? "")))
             }
+        }
+        router.post("/v1/chains/:name/restart") { _, context in
+            let name = try context.parameters.require("name")
+            return try await answer { () throws(Supervisor.OperationError) in Message(message: try supervisor.restart(name)) }
         }
         router.get("/v1/chains/:name/stats") { _, context in
             let name = try context.parameters.require("name")

@@ -71,7 +71,31 @@ public final class Supervisor: @unchecked Sendable {
     public func plan(_ snapshot: ChainSnapshot) throws(OperationError) -> DeploymentPlan {
         let desired = try load(snapshot, into: staging(snapshot.name))
         try checkPortOwnership(desired, snapshot: snapshot)
-        return DeploymentPlan.make(desired: desired, current: try current(snapshot.name))
+        return try makePlan(desired)
+    }
+
+    /// The plan for `desired` against what is deployed and what runs: flows edited at run
+    /// time (`drift`) make an otherwise unchanged chain an update in place, which restores them.
+    func makePlan(_ desired: LoadedChain) throws(OperationError) -> DeploymentPlan {
+        var plan = DeploymentPlan.make(desired: desired, current: try current(desired.descriptor.name))
+        guard plan.action == .unchanged || plan.action == .updateInPlace else { return plan }
+        let drift = runningDrift(desired.descriptor.name)
+        if !drift.isEmpty {
+            plan.action = .updateInPlace
+            plan.changes += drift
+        }
+        return plan
+    }
+
+    /// How deployed chain `name`'s running data plane differs from its configuration (its
+    /// `drift` answer); empty when it runs as deployed or does not answer.
+    func runningDrift(_ name: String) -> [String] {
+        guard (try? store.chain(name)) != nil,
+            let answer = try? UnixSocket.command(paths.controlSocket(name), "drift", timeoutSeconds: 2)
+        else { return [] }
+        let text = answer.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !text.isEmpty, text != "none", !text.hasPrefix("error") else { return [] }
+        return text.split(separator: "\n").map(String.init)
     }
 
     /// Makes `snapshot` the chain's desired state and applies the plan: create, nothing,
@@ -83,7 +107,7 @@ public final class Supervisor: @unchecked Sendable {
         let desired = try load(snapshot, into: staging(snapshot.name))
         try checkPortOwnership(desired, snapshot: snapshot)
         let record = try? store.chain(snapshot.name)
-        let plan = DeploymentPlan.make(desired: desired, current: try current(snapshot.name))
+        let plan = try makePlan(desired)
         let name = snapshot.name
         switch plan.action {
         case .unchanged, .delete:
@@ -116,6 +140,9 @@ public final class Supervisor: @unchecked Sendable {
             guard answer.hasPrefix("reloaded") else {
                 log(name, "update-failed", answer)
                 throw OperationError("chain \(name): the data plane refused the update: \(answer)", status: 409)
+            }
+            if !runningDrift(name).isEmpty {
+                _ = try? UnixSocket.command(paths.controlSocket(name), "reset-flows")
             }
             try persist(
                 snapshot, generation: generation, phase: record?.phase ?? "running", restarts: record?.restarts ?? 0,
@@ -164,6 +191,24 @@ public final class Supervisor: @unchecked Sendable {
         log(name, "undeploy", notes.filter { !$0.isEmpty }.joined(separator: "; "))
         return "chain \(name): undeployed"
             + (notes.filter { !$0.isEmpty }.isEmpty ? "" : " (" + notes.filter { !$0.isEmpty }.joined(separator: "; ") + ")")
+    }
+
+    /// Stops chain `name`'s data plane and starts it again from the deployed generation,
+    /// waiting until it forwards; a crash-looped or exited chain starts again.
+    public func restart(_ name: String) throws(OperationError) -> String {
+        operations.lock()
+        defer { operations.unlock() }
+        guard let record = try? store.chain(name) else {
+            throw OperationError("no chain \(name) is deployed" + suggestion(name), status: 404)
+        }
+        let stopped = stopDataplane(name)
+        lock.lock()
+        runtimes[name]?.recentStarts = []
+        lock.unlock()
+        log(name, "restart", "restart requested" + (stopped.isEmpty ? " (no data plane was running)" : ": " + stopped))
+        try start(name, generation: record.generation, wait: true)
+        let pid = (try? store.chain(name))?.pid.map { " (data plane pid \($0))" } ?? ""
+        return "chain \(name): restarted, generation \(record.generation)" + pid
     }
 
     // MARK: status

@@ -24,7 +24,7 @@ import NFVPipeline
 /// `unsupported_ethertype`, `no_interface`, `wrong_destination_mac`, `not_parsed` (the frame
 /// did not pass the chain's parse stage). ICMP errors are rate
 /// limited by a token bucket and come from the ingress interface's address.
-public final class RouterStage: FastPathStage {
+public final class RouterStage: FastPathStage, IdleWork {
     public let name: String
     public var kind: String { "router" }
     /// The configuration the stage runs.
@@ -156,6 +156,11 @@ public final class RouterStage: FastPathStage {
         portInterface.deallocate()
         nextHops.deallocate()
         martianFirstOctet.deallocate()
+    }
+
+    /// Takes posted routes while no packet comes.
+    public func idle(now: UInt64) {
+        if let tables = updates.take() { adopt(tables) }
     }
 
     public func process(_ batch: PacketBatch, emit: PacketBatch) {

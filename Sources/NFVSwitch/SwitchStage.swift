@@ -22,7 +22,7 @@ import NFVPipeline
 /// `switch_vlan_not_allowed` (VLAN not carried by the port), `switch_path_unknown`
 /// (`chain:` to a path this switch does not have), `bad_ipv4_checksum` (a flow would rewrite an
 /// IPv4 address of a header whose checksum is wrong), `not_parsed`.
-public final class SwitchStage: Stage {
+public final class SwitchStage: Stage, IdleWork {
     public enum PortMode: Sendable, Equatable {
         case access(vlan: UInt16)
         case trunk(vlans: [UInt16], native: UInt16?)
@@ -191,6 +191,12 @@ public final class SwitchStage: Stage {
     }
 
     // MARK: data path
+
+    /// Takes posted flows and expires timed-out ones while no packet comes.
+    public func idle(now: UInt64) {
+        if let newFlows = updates.take() { install(newFlows, now: now) }
+        if tables.clockStarted, now >= nextExpiryCheck { expireFlows(now: now) }
+    }
 
     public func process(_ batch: PacketBatch, emit: PacketBatch) {
         let count = batch.count

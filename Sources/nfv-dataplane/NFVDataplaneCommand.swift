@@ -31,7 +31,8 @@ struct NFVDataplaneCommand: ParsableCommand {
             with the reason, anything that needs a restart (ports, workers, paths, stages, table \
             sizes, router interfaces, LB services, the NAT pool, switch configurations); "flows", \
             "add-flow FLOW" and "del-flows [MATCH]" show and change a switch stage's flows \
-            (ovs-ofctl syntax; runtime only). A TAP or namespace that another run holds \
+            (ovs-ofctl syntax; runtime only; in force when the answer comes, traffic or not); \
+            "drift" says how the flows differ from the configuration, "reset-flows" restores it. A TAP or namespace that another run holds \
             (a chain nfv-orch deployed, or another standalone run) is refused before anything \
             is made. TAP devices are not persistent: the kernel removes \
             them when the process ends, even after SIGKILL. Needs root (or CAP_NET_ADMIN).
@@ -137,6 +138,8 @@ struct NFVDataplaneCommand: ParsableCommand {
                     },
                     "reload": { arguments in Self.reload(live, arguments: arguments) },
                     "flows": { _ in live.dumpFlows() },
+                    "drift": { _ in live.drift().isEmpty ? "none" : live.drift().joined(separator: "\n") },
+                    "reset-flows": { _ in live.resetFlows() },
                     "add-flow": { arguments in
                         do { return try live.addFlow(arguments.joined(separator: " ")) } catch { return "error: \(error)" }
                     },

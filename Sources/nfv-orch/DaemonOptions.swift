@@ -52,6 +52,24 @@ func loadChain(_ chain: String, daemon: DaemonOptions) throws -> LoadedChain {
     }
 }
 
+/// The deployed chain's name that `argument` gives: the name itself, or a chain file's
+/// `metadata.name` (as undeploy, restart, status and stats accept either).
+func chainName(_ argument: String, command: String) throws -> String {
+    if FileManager.default.fileExists(atPath: argument) {
+        guard let snapshot = try? ChainSnapshot.read(path: argument) else {
+            printError(
+                "nfv-orch: \(argument) is not a valid chain file (see nfv-orch validate \(argument)); \(command) by name instead")
+            throw ExitCode.failure
+        }
+        return snapshot.name
+    }
+    if let problem = missingChainFile(argument) {
+        printError("nfv-orch: \(problem)")
+        throw ExitCode.failure
+    }
+    return argument
+}
+
 /// Why `argument`, which names no file, cannot be a deployed chain's name either: it looks
 /// like a path (a `/` or a `.yaml`/`.yml` ending), so the user meant a file. Says which file
 /// in that directory comes closest. Nil when it may be a chain name.

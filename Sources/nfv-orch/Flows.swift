@@ -26,6 +26,23 @@ func configuredFlows(_ loaded: LoadedChain) throws -> (flows: [FlowEntry], ports
     return (try configuration.flows.map { try FlowSyntax.parse($0, ports: ports) }, ports, [:])
 }
 
+/// The flows deployed chain `name`'s first switch stage runs now, read back from its
+/// `flows` dump (each line parses as a flow).
+func liveFlows(_ name: String, ports: FlowSyntax.PortNames, daemon: DaemonOptions) throws -> [FlowEntry] {
+    let dump: String
+    do { dump = try daemon.client.get(OrchestratorServer.Message.self, "/v1/chains/\(name)/flows").message } catch {
+        throw fail(error)
+    }
+    var lines = dump.split(separator: "\n").map(String.init)
+    if lines.first?.hasPrefix("stage ") == true {
+        lines = Array(lines.dropFirst().prefix { !$0.hasPrefix("stage ") })
+    }
+    do { return try lines.map { try FlowSyntax.parse($0, ports: ports) } } catch {
+        printError("nfv-orch: chain \(name): a live flow does not parse back: \(error)")
+        throw ExitCode.failure
+    }
+}
+
 struct Flows: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "flows",

@@ -12,7 +12,7 @@ struct NFVOrch: AsyncParsableCommand {
             run in order. Every chain parses frames at ingress in a stage called "parse".
             """,
         subcommands: [
-            Validate.self, Plan.self, Deploy.self, Undeploy.self, List.self, Status.self, Stats.self,
+            Validate.self, Plan.self, Deploy.self, Undeploy.self, Restart.self, List.self, Status.self, Stats.self,
             Events.self, Graph.self, Flows.self, AddFlow.self, DelFlows.self, Trace.self,
             Replay.self, Serve.self,
         ]

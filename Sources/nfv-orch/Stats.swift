@@ -5,8 +5,8 @@ struct Stats: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show a chain's counters: per port, per stage with drops by reason, firewall rule hits.")
 
-    @Argument(help: "The chain's name.")
-    var name: String
+    @Argument(help: "The chain's name, or its descriptor file.")
+    var chain: String
 
     @Flag(help: "Print again every second until interrupted.")
     var watch = false
@@ -14,6 +14,7 @@ struct Stats: ParsableCommand {
     @OptionGroup var daemon: DaemonOptions
 
     func run() throws {
+        let name = try chainName(chain, command: "stats")
         repeat {
             do {
                 try daemon.client.ensureDaemon(executable: DaemonOptions.executable)

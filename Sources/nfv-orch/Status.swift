@@ -5,12 +5,13 @@ import NFVOrchestrator
 struct Status: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Show a chain's desired and actual state, restarts and last error.")
 
-    @Argument(help: "The chain's name.")
-    var name: String
+    @Argument(help: "The chain's name, or its descriptor file.")
+    var chain: String
 
     @OptionGroup var daemon: DaemonOptions
 
     func run() throws {
+        let name = try chainName(chain, command: "status")
         do {
             try daemon.client.ensureDaemon(executable: DaemonOptions.executable)
             let status = try daemon.client.get(Supervisor.ChainStatus.self, "/v1/chains/\(name)")

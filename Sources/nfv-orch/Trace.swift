@@ -1,11 +1,12 @@
 import ArgumentParser
+import Foundation
 import NFVSwitch
 
 struct Trace: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show which flows a packet would hit in a chain's switch (or path classifier) and what comes out (like ofproto/trace).",
         discussion:
-            "The packet is described with match fields: in_port=a,tcp,nw_src=10.0.0.1,nw_dst=10.0.0.2,tp_dst=80. Traces the flows of the chain's configuration (for a deployed chain, the files it was deployed from)."
+            "The packet is described with match fields: in_port=a,tcp,nw_src=10.0.0.1,nw_dst=10.0.0.2,tp_dst=80. For a deployed chain, traces the flows its switch runs now (flows added or deleted at run time included); for a file, the flows its configuration declares. A chain with paths: traces its path classifier."
     )
 
     @Argument(help: "A deployed chain's name, or a chain file.")
@@ -17,7 +18,11 @@ struct Trace: ParsableCommand {
     @OptionGroup var daemon: DaemonOptions
 
     func run() throws {
-        let (flows, ports, paths) = try configuredFlows(try loadChain(chain, daemon: daemon))
+        let loaded = try loadChain(chain, daemon: daemon)
+        var (flows, ports, paths) = try configuredFlows(loaded)
+        if !FileManager.default.fileExists(atPath: chain), loaded.descriptor.paths.isEmpty {
+            flows = try liveFlows(chain, ports: ports, daemon: daemon)
+        }
         do {
             for line in try FlowTracer.trace(packet, flows: flows, ports: ports) {
                 print(line)

@@ -18,17 +18,7 @@ struct Undeploy: ParsableCommand {
     @OptionGroup var daemon: DaemonOptions
 
     func run() throws {
-        var name = chain
-        if FileManager.default.fileExists(atPath: chain) {
-            guard let snapshot = try? ChainSnapshot.read(path: chain) else {
-                printError("nfv-orch: \(chain) is not a valid chain file (see nfv-orch validate \(chain)); undeploy by name instead")
-                throw ExitCode.failure
-            }
-            name = snapshot.name
-        } else if let problem = missingChainFile(chain) {
-            printError("nfv-orch: \(problem)")
-            throw ExitCode.failure
-        }
+        let name = try chainName(chain, command: "undeploy")
         do {
             if force { try daemon.client.ensureDaemon(executable: DaemonOptions.executable) }
             let answer = try daemon.client.post(

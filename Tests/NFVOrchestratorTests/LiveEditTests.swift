@@ -1,0 +1,90 @@
+import Foundation
+import NFVTestSupport
+import Testing
+
+/// Live edits of a deployed switch chain, through the real binaries: add-flow on an idle
+/// switch is in force, and shown by flows and trace, when the command returns; del-flows
+/// empties the switch; plan sees the drift from the deployed configuration and deploy
+/// repairs it; restart brings up a new data plane from the deployed files.
+@Suite(.serialized) struct LiveEditTests {
+    @Test(.enabled(if: HostCommand.mayTouchTheKernel, "needs root: TAP devices and namespaces"), .timeLimit(.minutes(3)))
+    func flowEditsDriftAndRestart() throws {
+        try #require(HostCommand.isRoot, "CI must run this test as root")
+        let suffix = String(getpid() % 100_000)
+        let daemon = try OrchestratorEndToEndTests.PrivateDaemon()
+        let name = "edit-\(suffix)"
+        let (left, right) = ("nfvt-el\(suffix)", "nfvt-er\(suffix)")
+        func orch(_ arguments: String...) throws -> CommandResult { try daemon.orch(arguments) }
+        defer {
+            _ = try? orch("undeploy", name, "--force")
+            daemon.remove()
+        }
+        try """
+        apiVersion: nfv/v1
+        kind: SwitchConfig
+        metadata: { name: edit-switch }
+        spec:
+          ports:
+            - { port: a }
+            - { port: b }
+          flows:
+            - "priority=0,actions=normal"
+        """.write(to: daemon.directory.appendingPathComponent("switch.yaml"), atomically: true, encoding: .utf8)
+        let chainFile = daemon.directory.appendingPathComponent("chain.yaml")
+        try """
+        apiVersion: nfv/v1
+        kind: Chain
+        metadata: { name: \(name) }
+        spec:
+          ports:
+            - { name: a, type: tap, ifname: nfvtea\(suffix), namespace: \(left), address: 10.226.0.1/24 }
+            - { name: b, type: tap, ifname: nfvteb\(suffix), namespace: \(right), address: 10.226.0.2/24 }
+          stages:
+            - { name: sw, vnf: switch, config: switch.yaml }
+        """.write(to: chainFile, atomically: true, encoding: .utf8)
+        func ping() throws -> Bool {
+            try HostCommand.run(["ip", "netns", "exec", left, "ping", "-c", "1", "-W", "1", "10.226.0.2"]).status == 0
+        }
+        #expect(try orch("deploy", chainFile.path, "--wait").status == 0)
+        #expect(try ping())
+        sleep(1)  // Idle: no packet in flight when the flow is added.
+
+        // On an idle switch the flow is in force as soon as add-flow returns.
+        let added = try orch("add-flow", name, "priority=200,icmp,actions=drop")
+        #expect(added.status == 0 && added.standardOutput.contains("flow added"), "\(added)")
+        let flows = try orch("flows", name).standardOutput
+        #expect(flows.contains("priority=200,icmp actions=drop"), "flows shows it at once: \(flows)")
+        let trace = try orch("trace", name, "in_port=a,icmp,nw_src=10.226.0.1,nw_dst=10.226.0.2")
+        #expect(trace.standardOutput.contains("drop"), "trace reads the live tables: \(trace)")
+        #expect(!(try ping()), "the drop flow drops")
+
+        // plan sees the run-time edit; deploy restores the configured flows.
+        let drifted = try orch("plan", chainFile.path)
+        #expect(drifted.status == 2 && drifted.standardOutput.contains("flows edited at run time (1 added"), "\(drifted)")
+        let repaired = try orch("deploy", chainFile.path)
+        #expect(repaired.status == 0 && repaired.standardOutput.contains("updated in place"), "\(repaired)")
+        #expect(!(try orch("flows", name).standardOutput.contains("priority=200")))
+        #expect(try ping())
+        #expect(try orch("plan", chainFile.path).status == 0, "nothing left to repair")
+
+        // del-flows empties the switch: nothing passes; plan says so, deploy repairs it.
+        #expect(try orch("del-flows", name).status == 0)
+        #expect(!(try ping()), "an empty switch drops")
+        let emptied = try orch("plan", chainFile.path)
+        #expect(emptied.status == 2 && emptied.standardOutput.contains("0 added, 1 removed"), "\(emptied)")
+        #expect(try orch("deploy", chainFile.path).status == 0)
+        #expect(try ping())
+
+        // restart: a new data plane from the deployed files, waited for.
+        let before = try orch("status", chainFile.path).standardOutput
+        let restarted = try orch("restart", name)
+        #expect(restarted.status == 0 && restarted.standardOutput.contains("restarted"), "\(restarted)")
+        let after = try orch("status", name).standardOutput
+        #expect(after.contains("actual:     running"), "\(after)")
+        func pid(_ status: String) -> String? {
+            status.range(of: "data plane pid ").map { String(status[$0.upperBound...].prefix { $0.isNumber }) }
+        }
+        #expect(pid(before) != nil && pid(before) != pid(after), "\(before)\n\(after)")
+        #expect(try ping())
+    }
+}
