@@ -6,8 +6,11 @@ SCAPY_VERSION ?= 2.8.0
 # Libraries the package links (libpcap, libnl) and tools the tests run (tcpdump reads our
 # captures; iproute2 and nftables build the kernel reference for the differential test;
 # iputils-ping checks that plumbed links carry traffic; curl and python3 carry the live demo's
-# HTTP transfer).
-APT_PACKAGES := libpcap-dev libnl-3-dev libnl-route-3-dev libsqlite3-dev pkg-config tcpdump iproute2 nftables iputils-ping curl python3 graphviz util-linux
+# HTTP transfer; prometheus brings promtool, which checks /metrics).
+APT_PACKAGES := libpcap-dev libnl-3-dev libnl-route-3-dev libsqlite3-dev pkg-config tcpdump iproute2 nftables iputils-ping curl python3 graphviz util-linux prometheus
+# From PyPI: scapy builds the fixtures; prometheus_client reads /metrics as scrapers do.
+PIP_PACKAGES := scapy==$(SCAPY_VERSION) prometheus_client==$(PROMETHEUS_CLIENT_VERSION)
+PROMETHEUS_CLIENT_VERSION ?= 0.21.1
 # What the benchmark recipes need on top (callgrind, memcheck, objcopy).
 BENCH_APT_PACKAGES := valgrind binutils
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -42,9 +45,13 @@ endef
 
 deps:
 	$(call apt_install,$(APT_PACKAGES))
-	@$(PYTHON) -c 'import scapy' 2>/dev/null || { echo "installing: scapy $(SCAPY_VERSION) (PyPI)"; \
-	  $(PYTHON) -m pip install -q "scapy==$(SCAPY_VERSION)" 2>/dev/null \
-	  || $(PYTHON) -m pip install -q --break-system-packages "scapy==$(SCAPY_VERSION)"; }
+	@for requirement in $(PIP_PACKAGES); do \
+	  module=$${requirement%%==*}; \
+	  $(PYTHON) -c "import $$module" 2>/dev/null && continue; \
+	  echo "installing: $$requirement (PyPI)"; \
+	  $(PYTHON) -m pip install -q "$$requirement" 2>/dev/null \
+	  || $(PYTHON) -m pip install -q --break-system-packages "$$requirement" || exit 1; \
+	done
 
 bench-deps: deps
 	$(call apt_install,$(BENCH_APT_PACKAGES))

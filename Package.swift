@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         .systemLibrary(
@@ -73,16 +74,18 @@ let package = Package(
         .target(
             name: "NFVOrchestrator",
             dependencies: [
-                "NFVDescriptors", "NFVCatalog", "NFVNetlink", "NFVPacket", "CLinux",
+                "NFVDescriptors", "NFVCatalog", "NFVNetlink", "NFVPacket", "NFVPipeline", "CLinux",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
         .executableTarget(
             name: "nfv-orch",
             dependencies: [
-                "NFVReplay", "NFVCatalog", "NFVDescriptors", "NFVOrchestrator", "NFVSwitch",
+                "NFVReplay", "NFVCatalog", "NFVDescriptors", "NFVOrchestrator", "NFVSwitch", "NFVPipeline",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Yams", package: "Yams"),
             ]
         ),
         .executableTarget(

@@ -21,6 +21,9 @@ public struct StageExtras: Sendable {
         /// Seconds since the flow was installed.
         public var seconds: Double
 
+        /// The flow as `ovs-ofctl add-flow` takes it (no counters), chain ports by name.
+        public func flowText(ports: [String: UInt16]) -> String { FlowSyntax.formatForAdd(flow, ports: ports) }
+
         /// The flow as `ovs-ofctl dump-flows` prints it, chain ports by name.
         public func dumpLine(ports: [String: UInt16]) -> String {
             FlowSyntax.format(flow, ports: ports, counters: (packets, bytes, seconds))

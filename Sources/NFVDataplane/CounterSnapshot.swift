@@ -146,8 +146,9 @@ public struct CounterSnapshot: Sendable {
 }
 
 extension CounterSnapshot {
-    /// The counters as one line of JSON (for the orchestrator): ports, stages with drops by
-    /// reason name, firewall rule hits.
+    /// The counters as one line of JSON (for the orchestrator): ports (with `down` while a
+    /// queue's carrier is off), stages with drops by reason name, firewall rule hits, switch
+    /// flows with their counters.
     public var json: String {
         func text(_ value: String) -> String {
             var escaped = "\""
@@ -170,12 +171,16 @@ extension CounterSnapshot {
                 + "\"rxBytes\":\(port.receivedBytes),\"txPackets\":\(port.transmittedPackets),\"txBytes\":\(port.transmittedBytes),"
                 + "\"drops\":\(drops(port.drops)),\"down\":\(port.downQueues > 0)}"
         }
+        let portNumbers = Dictionary(self.ports.enumerated().map { ($1.name, UInt16($0)) }, uniquingKeysWith: { first, _ in first })
         let stages = self.stages.map { stage in
             "{\"name\":\(text(stage.name)),\"kind\":\(text(stage.kind)),\"rx\":\(stage.received),\"tx\":\(stage.transmitted),"
                 + "\"emitted\":\(stage.emitted),\"held\":\(stage.held),\"punted\":\(stage.punted),\"drops\":\(drops(stage.drops)),"
                 + "\"rules\":["
                 + stage.ruleHits.map { "{\"name\":\(text($0.name)),\"packets\":\($0.packets),\"bytes\":\($0.bytes)}" }
-                .joined(separator: ",") + "]}"
+                .joined(separator: ",") + "],\"flows\":["
+                + stage.flows.map {
+                    "{\"flow\":\(text($0.flowText(ports: portNumbers))),\"packets\":\($0.packets),\"bytes\":\($0.bytes)}"
+                }.joined(separator: ",") + "]}"
         }
         let fast = fastPath.map { fast in
             ",\"fastPath\":{\"hits\":\(fast.hits),\"misses\":\(fast.misses),\"learned\":\(fast.learned),"

@@ -51,6 +51,29 @@ extension LiveChain {
         return "configured flows in force" + changed
     }
 
+    /// Every connection the chain's firewalls track now, on every worker.
+    public func trackedConnections() -> [TrackedConnectionView] {
+        inspect { chain, worker in
+            let now = Worker.now()
+            return chain.stages.compactMap { $0.unwrapped as? any ConnectionListing }
+                .flatMap { $0.trackedConnections(now: now, worker: worker) }
+        }
+    }
+
+    /// Every mapping the chain's NATs hold now, on every worker.
+    public func natMappings() -> [NATMappingView] {
+        inspect { chain, worker in
+            let now = Worker.now()
+            return chain.stages.compactMap { $0.unwrapped as? any MappingListing }.flatMap { $0.natMappings(now: now, worker: worker) }
+        }
+    }
+
+    /// Every load-balancer backend's state (health checks update every worker's stage alike:
+    /// the first worker's is read).
+    public func backends() -> [BackendView] {
+        (workers.first?.chain.stages ?? []).compactMap { $0.unwrapped as? any BackendListing }.flatMap { $0.backendViews() }
+    }
+
     func currentSwitchFlows() throws(LiveChainError) -> SwitchFlowTable {
         if let switchFlows { return switchFlows }
         guard let table = SwitchFlowTable(chain: loaded) else {

@@ -2,6 +2,7 @@ import CLinux
 import NFVCatalog
 import NFVPacket
 import NFVPipeline
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -111,6 +112,23 @@ extension LiveChain {
         return workers.map { $0.makeSnapshot() }
     }
 
+    /// Runs `body` on each worker's own thread (between two of its rounds) over its copy of
+    /// the chain, and returns what each found, by worker index: how the control side reads
+    /// per-worker tables (tracked connections, NAT mappings) without locking the data path.
+    public func inspect<T: Sendable>(_ body: @escaping @Sendable (Chain, _ worker: Int) -> [T]) -> [T] {
+        let results = InspectionResults<T>()
+        if isRunning.load(ordering: .acquiring) {
+            for worker in workers {
+                let index = worker.index
+                worker.inspection.withLock { $0 = { chain in results.store(body(chain, index), worker: index) } }
+            }
+            synchronize()
+        } else {
+            for worker in workers { results.store(body(worker.chain, worker.index), worker: worker.index) }
+        }
+        return results.all
+    }
+
     /// Wakes every running worker and waits (at most 2 s) until each has taken what the control
     /// side posted and published its counters. False when the workers do not run.
     @discardableResult
@@ -125,4 +143,14 @@ extension LiveChain {
         }
         return true
     }
+}
+
+/// What `LiveChain.inspect` collects from the workers' threads.
+final class InspectionResults<T: Sendable>: Sendable {
+    let byWorker = Mutex<[Int: [T]]>([:])
+
+    func store(_ rows: [T], worker: Int) { byWorker.withLock { $0[worker] = rows } }
+
+    /// Every worker's rows, in worker order.
+    var all: [T] { byWorker.withLock { $0.sorted { $0.key < $1.key }.flatMap(\.value) } }
 }

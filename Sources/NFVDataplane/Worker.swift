@@ -31,6 +31,9 @@ final class Worker: @unchecked Sendable {
     /// The last snapshot generation answered, and the answer.
     let answeredGeneration = Atomic<Int>(0)
     let snapshot = Mutex<CounterSnapshot?>(nil)
+    /// Work the control side asks this worker to do on its own thread (reading its tables),
+    /// done with the next counter answer.
+    let inspection = Mutex<(@Sendable (Chain) -> Void)?>(nil)
     var thread: PlatformThread?
 
     init(
@@ -86,6 +89,12 @@ final class Worker: @unchecked Sendable {
     func answerSnapshot(_ wanted: Int) {
         guard wanted != answeredGeneration.load(ordering: .relaxed) else { return }
         chain.idle(now: Self.now())
+        if let work = inspection.withLock({ work in
+            defer { work = nil }
+            return work
+        }) {
+            work(chain)
+        }
         let current = makeSnapshot()
         snapshot.withLock { $0 = current }
         answeredGeneration.store(wanted, ordering: .releasing)

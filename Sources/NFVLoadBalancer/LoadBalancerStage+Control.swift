@@ -119,3 +119,23 @@ extension LoadBalancerStage {
         updatesPending.store(true, ordering: .releasing)
     }
 }
+
+extension LoadBalancerStage: BackendListing {
+    /// Every backend of every service, as the control side knows it now (thread-safe).
+    public func backendViews() -> [BackendView] {
+        control.withLock { state in
+            configuration.services.indices.flatMap { serviceIndex in
+                state.backends[serviceIndex].indices.map { position in
+                    let backend = state.backends[serviceIndex][position]
+                    let administrative = state.administrative[serviceIndex][position]
+                    let healthy = state.healthy[serviceIndex][position]
+                    return BackendView(
+                        stage: name, service: configuration.services[serviceIndex].name, backend: backend.name,
+                        address: backend.address.description, port: Int(backend.port), weight: backend.weight,
+                        administrative: administrative.rawValue, healthy: healthy,
+                        state: healthy ? administrative.rawValue : BackendState.down.rawValue)
+                }
+            }
+        }
+    }
+}

@@ -18,6 +18,8 @@ import Hummingbird
 /// | POST /v1/chains/NAME/flows | FlowChange | {"message": ...} |
 /// | POST /v1/chains/NAME/restart | {} | {"message": ...} |
 /// | GET /v1/chains/NAME/stats | | the data plane's counters |
+/// | GET /v1/chains/NAME/conntrack | | [TrackedConnectionView] |
+/// | GET /v1/chains/NAME/nat | | [NATMappingView] |
 /// | POST /v1/plan | ChainSnapshot | DeploymentPlan |
 /// | POST /v1/deploy | DeployRequest | DeployResult |
 /// | POST /v1/undeploy | UndeployRequest | {"message": ...} |
@@ -97,6 +99,14 @@ public enum OrchestratorServer {
         router.post("/v1/chains/:name/restart") { _, context in
             let name = try context.parameters.require("name")
             return try await answer { () throws(Supervisor.OperationError) in Message(message: try supervisor.restart(name)) }
+        }
+        for view in ["conntrack", "nat"] {
+            router.get("/v1/chains/:name/\(view)") { _, context in
+                let name = try context.parameters.require("name")
+                return await blocking {
+                    do { return raw(try supervisor.dataplaneCommand(name, view)) } catch { return failure(error) }
+                }
+            }
         }
         router.get("/v1/chains/:name/stats") { _, context in
             let name = try context.parameters.require("name")

@@ -2,6 +2,7 @@ import Foundation
 import NFVCatalog
 import NFVDescriptors
 import NFVNetlink
+import NFVPipeline
 
 #if canImport(Glibc)
     import Glibc
@@ -25,6 +26,8 @@ public final class Supervisor: @unchecked Sendable {
     let lock = NSLock()
     let operations = NSLock()
     var runtimes: [String: Runtime] = [:]
+    /// Load-balancer backends of the running chains, as last seen.
+    let backendWatch = BackendWatch()
 
     /// What the supervisor knows of one chain's data plane.
     final class Runtime: @unchecked Sendable {
@@ -188,6 +191,7 @@ public final class Supervisor: @unchecked Sendable {
         lock.lock()
         runtimes[name] = nil
         lock.unlock()
+        backendWatch.forget(name)
         log(name, "undeploy", notes.filter { !$0.isEmpty }.joined(separator: "; "))
         return "chain \(name): undeployed"
             + (notes.filter { !$0.isEmpty }.isEmpty ? "" : " (" + notes.filter { !$0.isEmpty }.joined(separator: "; ") + ")")
@@ -229,6 +233,8 @@ public final class Supervisor: @unchecked Sendable {
         public var restartInSeconds: Double?
         public var ports: [String]
         public var stages: [String]
+        /// Load-balancer backends and their health, as last seen (none without a load balancer).
+        public var backends: [BackendView]?
     }
 
     public func list() -> [ChainStatus] {
@@ -256,7 +262,8 @@ public final class Supervisor: @unchecked Sendable {
             ports: loaded?.descriptor.ports.map { port in
                 port.name + (port.tap.map { " (tap \($0.interfaceName)" + ($0.namespace.map { " in \($0)" } ?? "") + ")" } ?? "")
             } ?? [],
-            stages: loaded?.descriptor.stages.map { "\($0.name) (\($0.vnf))" } ?? [])
+            stages: loaded?.descriptor.stages.map { "\($0.name) (\($0.vnf))" } ?? [],
+            backends: backendWatch.backends(of: record.name))
     }
 
     /// The files chain `name` was deployed from.
@@ -287,7 +294,8 @@ public final class Supervisor: @unchecked Sendable {
 
     // MARK: supervision
 
-    /// After the daemon starts: adopt the data planes that still run, start the others. A data
+    /// After the daemon starts: adopt the data planes that still run, start the others; then
+    /// watch load-balancer backends. A data
     /// plane is found by its control socket among its arguments, so one the previous daemon
     /// spawned but died before recording is adopted too (never a second one started); should
     /// several run for one chain, the recorded one (or the oldest) is kept and the others stopped.
@@ -319,6 +327,7 @@ public final class Supervisor: @unchecked Sendable {
                 try? start(record.name, generation: record.generation, wait: false)
             }
         }
+        backendWatch.start(self)
     }
 
     /// Starts the data plane of chain `name` from generation `generation`'s frozen files.

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import NFVCatalog
 import NFVDataplane
 import NFVDescriptors
@@ -32,7 +33,9 @@ struct NFVDataplaneCommand: ParsableCommand {
             sizes, router interfaces, LB services, the NAT pool, switch configurations); "flows", \
             "add-flow FLOW" and "del-flows [MATCH]" show and change a switch stage's flows \
             (ovs-ofctl syntax; runtime only; in force when the answer comes, traffic or not); \
-            "drift" says how the flows differ from the configuration, "reset-flows" restores it. A TAP or namespace that another run holds \
+            "drift" says how the flows differ from the configuration, "reset-flows" restores it; \
+            "conntrack", "nat" and "backends" list tracked connections, NAT mappings and \
+            load-balancer backends (with their health) as JSON. A TAP or namespace that another run holds \
             (a chain nfv-orch deployed, or another standalone run) is refused before anything \
             is made. TAP devices are not persistent: the kernel removes \
             them when the process ends, even after SIGKILL. Needs root (or CAP_NET_ADMIN).
@@ -108,6 +111,13 @@ struct NFVDataplaneCommand: ParsableCommand {
         }
     }
 
+    /// `value` as JSON (sorted keys), for the control socket's answers to programs.
+    static func json<T: Encodable>(_ value: T) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "error: cannot encode the answer"
+    }
+
     func cpuList(_ text: String) -> [Int]? {
         let numbers = text.split(separator: ",").map { Int(String($0.filter { $0 != " " })) }
         guard !numbers.isEmpty, numbers.allSatisfy({ ($0 ?? -1) >= 0 }) else { return nil }
@@ -140,6 +150,9 @@ struct NFVDataplaneCommand: ParsableCommand {
                     "flows": { _ in live.dumpFlows() },
                     "drift": { _ in live.drift().isEmpty ? "none" : live.drift().joined(separator: "\n") },
                     "reset-flows": { _ in live.resetFlows() },
+                    "conntrack": { _ in Self.json(live.trackedConnections()) },
+                    "nat": { _ in Self.json(live.natMappings()) },
+                    "backends": { _ in Self.json(live.backends()) },
                     "add-flow": { arguments in
                         do { return try live.addFlow(arguments.joined(separator: " ")) } catch { return "error: \(error)" }
                     },

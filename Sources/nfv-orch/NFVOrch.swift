@@ -13,7 +13,7 @@ struct NFVOrch: AsyncParsableCommand {
             """,
         subcommands: [
             Validate.self, Plan.self, Deploy.self, Undeploy.self, Restart.self, List.self, Status.self, Stats.self,
-            Events.self, Graph.self, Flows.self, AddFlow.self, DelFlows.self, Trace.self,
+            Events.self, Conntrack.self, NATMappings.self, Graph.self, Flows.self, AddFlow.self, DelFlows.self, Trace.self,
             Replay.self, Serve.self,
         ]
     )

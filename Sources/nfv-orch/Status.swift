@@ -28,6 +28,12 @@ struct Status: ParsableCommand {
             print("last error: \(status.lastError ?? "none")")
             print("ports:      " + status.ports.joined(separator: ", "))
             print("stages:     " + status.stages.joined(separator: " -> "))
+            for backend in status.backends ?? [] {
+                print(
+                    "backend:    \(backend.stage)/\(backend.service)/\(backend.backend) \(backend.address):\(backend.port): \(backend.state)"
+                        + (backend.healthy ? "" : " (health checks fail)")
+                        + (backend.administrative != backend.state && backend.healthy ? " (set \(backend.administrative))" : ""))
+            }
             // Per stage, from the running data plane: what went in, out, and was dropped.
             if status.running, let data = try? daemon.client.request("GET", "/v1/chains/\(name)/stats"),
                 let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]

@@ -1,0 +1,42 @@
+import NFVFlow
+import NFVPacket
+import NFVPipeline
+
+extension FirewallStage: ConnectionListing {
+    /// The connections this worker's table tracks and that have not expired at `now`, in
+    /// their original direction, with the rule that let them in.
+    public func trackedConnections(now: UInt64, worker: Int) -> [TrackedConnectionView] {
+        guard let tracker else { return [] }
+        let entries = tracker.entries
+        var views: [TrackedConnectionView] = []
+        for slot in 0..<tracker.slotCount where entries[slot].isOccupied && entries[slot].expires > now {
+            let entry = entries[slot]
+            let low = Self.text(IPv6Address(high: entry.lowAddressHigh, low: entry.lowAddressLow))
+            let high = Self.text(IPv6Address(high: entry.highAddressHigh, low: entry.highAddressLow))
+            let lowPort = Int((entry.portsProtocolVLAN >> 48) & 0xFFFF)
+            let highPort = Int((entry.portsProtocolVLAN >> 32) & 0xFFFF)
+            let number = Int((entry.portsProtocolVLAN >> 16) & 0xFF)
+            let fromLow = entry.flags & ConnectionEntry.Flag.originIsLow != 0
+            views.append(
+                TrackedConnectionView(
+                    stage: name, worker: worker, proto: TrackedConnectionView.protocolName(number), protocolNumber: number,
+                    state: entry.state.description, timeout: Int((entry.expires - now) / 1_000_000_000),
+                    assured: entry.state.isAssured, source: fromLow ? low : high, destination: fromLow ? high : low,
+                    sourcePort: fromLow ? lowPort : highPort, destinationPort: fromLow ? highPort : lowPort,
+                    vlan: Int(entry.portsProtocolVLAN & 0xFFFF), rule: ruleName(Int(entry.ruleNumber))))
+        }
+        return views
+    }
+
+    /// The name of counter slot `slot` (a rule's index, then the default action's, then
+    /// related traffic's; a slot past them counts connections of rules since removed).
+    func ruleName(_ slot: Int) -> String {
+        let rules = configuration.rules
+        if slot < rules.count { return rules[slot].name }
+        if slot == rules.count { return "default" }
+        if slot == rules.count + 1 { return "related" }
+        return "(removed rule)"
+    }
+
+    static func text(_ address: IPv6Address) -> String { address.ipv4Mapped.map(\.description) ?? address.description }
+}
