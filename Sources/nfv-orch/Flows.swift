@@ -54,12 +54,39 @@ struct Flows: ParsableCommand {
     @Argument(help: "A deployed chain's name, or a chain file.")
     var chain: String
 
+    @OptionGroup var format: OutputOptions
     @OptionGroup var daemon: DaemonOptions
+
+    /// One flow for -o json|yaml: the switch stage, the flow in add-flow syntax, its counters.
+    struct FlowRecord: Codable {
+        var stage: String
+        var flow: String
+        var packets: Int
+        var bytes: Int
+    }
 
     func run() throws {
         if FileManager.default.fileExists(atPath: chain) {
-            let (flows, ports, _) = try configuredFlows(try loadChain(chain, daemon: daemon))
+            let loaded = try loadChain(chain, daemon: daemon)
+            let (flows, ports, _) = try configuredFlows(loaded)
+            let stage = loaded.descriptor.stages.first { $0.vnf == "switch" }?.name ?? "classifier"
+            let records = flows.map { FlowRecord(stage: stage, flow: FlowSyntax.formatForAdd($0, ports: ports), packets: 0, bytes: 0) }
+            if try format.printStructured(records) { return }
             for flow in flows { print(FlowSyntax.format(flow, ports: ports)) }
+            return
+        }
+        if format.output == .json || format.output == .yaml {
+            let data: Data
+            do { data = try daemon.client.request("GET", "/v1/chains/\(chain)/stats") } catch { throw fail(error) }
+            let stages = ((try? JSONSerialization.jsonObject(with: data)) as? [String: Any])?["stages"] as? [[String: Any]] ?? []
+            let records = stages.flatMap { stage in
+                (stage["flows"] as? [[String: Any]] ?? []).map {
+                    FlowRecord(
+                        stage: stage["name"] as? String ?? "", flow: $0["flow"] as? String ?? "", packets: $0["packets"] as? Int ?? 0,
+                        bytes: $0["bytes"] as? Int ?? 0)
+                }
+            }
+            _ = try format.printStructured(records)
             return
         }
         if let problem = missingChainFile(chain) {

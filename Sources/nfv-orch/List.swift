@@ -1,27 +1,33 @@
 import ArgumentParser
+import Foundation
 import NFVOrchestrator
 
 struct List: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "List deployed chains.")
 
+    @OptionGroup var format: OutputOptions
     @OptionGroup var daemon: DaemonOptions
 
     func run() throws {
+        let chains: [Supervisor.ChainStatus]
         do {
             try daemon.client.ensureDaemon(executable: DaemonOptions.executable)
-            let chains = try daemon.client.get([Supervisor.ChainStatus].self, "/v1/chains")
-            let rows =
-                [["NAME", "PHASE", "RUNNING", "GEN", "RESTARTS", "STAGES"]]
-                + chains.map {
-                    [
-                        $0.name, $0.phase + ($0.restartInSeconds.map { String(format: " (in %.1fs)", $0) } ?? ""), $0.running ? "yes" : "no",
-                        "\($0.generation)", "\($0.restarts)",
-                        $0.stages.joined(separator: " -> "),
-                    ]
-                }
-            printTable(rows)
+            chains = try daemon.client.get([Supervisor.ChainStatus].self, "/v1/chains")
         } catch {
             throw fail(error)
         }
+        if try format.printStructured(chains) { return }
+        let header = ["NAME", "PHASE", "RUNNING", "GEN", "RESTARTS", "STAGES"] + (format.wide ? ["PID", "PORTS", "FILE"] : [])
+        printTable([header] + chains.map(row))
+    }
+
+    func row(_ chain: Supervisor.ChainStatus) -> [String] {
+        let phase = chain.phase + (chain.restartInSeconds.map { String(format: " (in %.1fs)", $0) } ?? "")
+        var cells = [
+            chain.name, phase, chain.running ? "yes" : "no", "\(chain.generation)", "\(chain.restarts)",
+            chain.stages.joined(separator: " -> "),
+        ]
+        if format.wide { cells += [chain.pid.map { String($0) } ?? "-", chain.ports.joined(separator: ", "), chain.file] }
+        return cells
     }
 }

@@ -32,6 +32,7 @@ struct Plan: ParsableCommand {
     @Argument(help: "The chain descriptor (YAML).")
     var file: String
 
+    @OptionGroup var format: OutputOptions
     @OptionGroup var daemon: DaemonOptions
 
     func run() throws {
@@ -52,7 +53,7 @@ struct Plan: ParsableCommand {
         } catch {
             throw fail(error)
         }
-        printPlan(plan)
+        if try !format.printStructured(plan) { printPlan(plan) }
         throw ExitCode(plan.exitCode)
     }
 }

@@ -8,45 +8,48 @@ struct Status: ParsableCommand {
     @Argument(help: "The chain's name, or its descriptor file.")
     var chain: String
 
+    @OptionGroup var format: OutputOptions
     @OptionGroup var daemon: DaemonOptions
 
     func run() throws {
         let name = try chainName(chain, command: "status")
+        let status: Supervisor.ChainStatus
         do {
             try daemon.client.ensureDaemon(executable: DaemonOptions.executable)
-            let status = try daemon.client.get(Supervisor.ChainStatus.self, "/v1/chains/\(name)")
-            print("chain:      \(status.name)")
-            print("file:       \(status.file) (generation \(status.generation))")
-            print("desired:    running")
-            print(
-                "actual:     \(status.phase)"
-                    + (status.running ? ", data plane pid \(status.pid.map(String.init) ?? "?")" : ", no data plane running")
-                    + (status.backoffSeconds.map { backoff in
-                        String(format: ", next start in %.1f s (backoff %.1f s)", status.restartInSeconds ?? 0, backoff)
-                    } ?? ""))
-            print("restarts:   \(status.restarts)")
-            print("last error: \(status.lastError ?? "none")")
-            print("ports:      " + status.ports.joined(separator: ", "))
-            print("stages:     " + status.stages.joined(separator: " -> "))
-            for backend in status.backends ?? [] {
-                print(
-                    "backend:    \(backend.stage)/\(backend.service)/\(backend.backend) \(backend.address):\(backend.port): \(backend.state)"
-                        + (backend.healthy ? "" : " (health checks fail)")
-                        + (backend.administrative != backend.state && backend.healthy ? " (set \(backend.administrative))" : ""))
-            }
-            // Per stage, from the running data plane: what went in, out, and was dropped.
-            if status.running, let data = try? daemon.client.request("GET", "/v1/chains/\(name)/stats"),
-                let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
-            {
-                for stage in object["stages"] as? [[String: Any]] ?? [] {
-                    let drops = (stage["drops"] as? [String: Int] ?? [:]).values.reduce(0, +)
-                    print(
-                        "  \(stage["name"] as? String ?? "") (\(stage["kind"] as? String ?? "")): running, "
-                            + "rx \(stage["rx"] as? Int ?? 0), tx \(stage["tx"] as? Int ?? 0), dropped \(drops)")
-                }
-            }
+            status = try daemon.client.get(Supervisor.ChainStatus.self, "/v1/chains/\(name)")
         } catch {
             throw fail(error)
+        }
+        if try format.printStructured(status) { return }
+        print("chain:      \(status.name)")
+        print("file:       \(status.file) (generation \(status.generation))")
+        print("desired:    running")
+        print(
+            "actual:     \(status.phase)"
+                + (status.running ? ", data plane pid \(status.pid.map(String.init) ?? "?")" : ", no data plane running")
+                + (status.backoffSeconds.map { backoff in
+                    String(format: ", next start in %.1f s (backoff %.1f s)", status.restartInSeconds ?? 0, backoff)
+                } ?? ""))
+        print("restarts:   \(status.restarts)")
+        print("last error: \(status.lastError ?? "none")")
+        print("ports:      " + status.ports.joined(separator: ", "))
+        print("stages:     " + status.stages.joined(separator: " -> "))
+        for backend in status.backends ?? [] {
+            print(
+                "backend:    \(backend.stage)/\(backend.service)/\(backend.backend) \(backend.address):\(backend.port): \(backend.state)"
+                    + (backend.healthy ? "" : " (health checks fail)")
+                    + (backend.administrative != backend.state && backend.healthy ? " (set \(backend.administrative))" : ""))
+        }
+        // Per stage, from the running data plane: what went in, out, and was dropped.
+        if status.running, let data = try? daemon.client.request("GET", "/v1/chains/\(name)/stats"),
+            let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+        {
+            for stage in object["stages"] as? [[String: Any]] ?? [] {
+                let drops = (stage["drops"] as? [String: Int] ?? [:]).values.reduce(0, +)
+                print(
+                    "  \(stage["name"] as? String ?? "") (\(stage["kind"] as? String ?? "")): running, "
+                        + "rx \(stage["rx"] as? Int ?? 0), tx \(stage["tx"] as? Int ?? 0), dropped \(drops)")
+            }
         }
     }
 }

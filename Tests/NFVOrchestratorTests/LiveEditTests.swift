@@ -15,6 +15,7 @@ import Testing
         let name = "edit-\(suffix)"
         let (left, right) = ("nfvt-el\(suffix)", "nfvt-er\(suffix)")
         func orch(_ arguments: String...) throws -> CommandResult { try daemon.orch(arguments) }
+        func orch(_ command: String, _ arguments: [String]) throws -> CommandResult { try daemon.orch([command] + arguments) }
         defer {
             _ = try? orch("undeploy", name, "--force")
             daemon.remove()
@@ -74,6 +75,28 @@ import Testing
         #expect(emptied.status == 2 && emptied.standardOutput.contains("0 added, 1 removed"), "\(emptied)")
         #expect(try orch("deploy", chainFile.path).status == 0)
         #expect(try ping())
+
+        // Structured output, read by Python: every command's -o json, yaml and wide.
+        func python(_ command: [String], _ check: String) throws {
+            let result = try orch(command[0], Array(command.dropFirst()))
+            let file = daemon.directory.appendingPathComponent("out-\(command[0]).txt")
+            try result.standardOutput.write(to: file, atomically: true, encoding: .utf8)
+            let parsed = try HostCommand.run(["python3", "-c", "import json, sys\nd = json.load(open(sys.argv[1]))\n" + check, file.path])
+            #expect(parsed.status == 0, "\(command): \(parsed.output)\n\(result.standardOutput)\(result.standardError)")
+        }
+        try python(["list", "-o", "json"], "assert [c['name'] for c in d] == ['\(name)'] and d[0]['running'] and d[0]['phase'] == 'running'")
+        try python(["status", name, "-o", "json"], "assert d['name'] == '\(name)' and d['generation'] >= 3 and d['stages'] == ['sw (switch)']")
+        try python(["stats", name, "-o", "json"], "assert [p['name'] for p in d['ports']] == ['a', 'b'] and d['stages'][-1]['kind'] == 'switch'")
+        try python(["flows", name, "-o", "json"], "assert [f['flow'] for f in d] == ['table=0,priority=0,actions=NORMAL'], d")
+        try python(["plan", chainFile.path, "-o", "json"], "assert d['action'] == 'unchanged' and d['chain'] == '\(name)'")
+        try python(
+            ["events", name, "--since", "10m", "-o", "json"],
+            "kinds = [e['kind'] for e in d]\nassert 'started' in kinds and 'update' in kinds and all(e['chain'] == '\(name)' for e in d), kinds")
+        let yaml = try orch("list", "-o", "yaml").standardOutput
+        #expect(yaml.contains("- name: \(name)") || yaml.contains("name: \(name)"), "\(yaml)")
+        let wide = try orch("list", "-o", "wide").standardOutput
+        #expect(wide.contains("PID") && wide.contains(chainFile.path), "\(wide)")
+        #expect(try orch("events", "--since", "soon").status != 0, "a bad --since is an error")
 
         // restart: a new data plane from the deployed files, waited for.
         let before = try orch("status", chainFile.path).standardOutput
