@@ -8,9 +8,12 @@ SCAPY_VERSION ?= 2.8.0
 # iputils-ping checks that plumbed links carry traffic; curl and python3 carry the live demo's
 # HTTP transfer; prometheus brings promtool, which checks /metrics).
 APT_PACKAGES := libpcap-dev libnl-3-dev libnl-route-3-dev libsqlite3-dev pkg-config tcpdump iproute2 nftables iputils-ping curl python3 graphviz util-linux prometheus
-# From PyPI: scapy builds the fixtures; prometheus_client reads /metrics as scrapers do.
-PIP_PACKAGES := scapy==$(SCAPY_VERSION) prometheus_client==$(PROMETHEUS_CLIENT_VERSION)
+# From PyPI, as MODULE:REQUIREMENT: scapy builds the fixtures; prometheus_client reads /metrics
+# as scrapers do; openapi-spec-validator checks docs/openapi.yaml and the API's answers.
 PROMETHEUS_CLIENT_VERSION ?= 0.21.1
+OPENAPI_SPEC_VALIDATOR_VERSION ?= 0.7.1
+PIP_PACKAGES := scapy:scapy==$(SCAPY_VERSION) prometheus_client:prometheus_client==$(PROMETHEUS_CLIENT_VERSION) \
+  openapi_spec_validator:openapi-spec-validator==$(OPENAPI_SPEC_VALIDATOR_VERSION)
 # What the benchmark recipes need on top (callgrind, memcheck, objcopy).
 BENCH_APT_PACKAGES := valgrind binutils
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -45,8 +48,8 @@ endef
 
 deps:
 	$(call apt_install,$(APT_PACKAGES))
-	@for requirement in $(PIP_PACKAGES); do \
-	  module=$${requirement%%==*}; \
+	@for package in $(PIP_PACKAGES); do \
+	  module=$${package%%:*}; requirement=$${package#*:}; \
 	  $(PYTHON) -c "import $$module" 2>/dev/null && continue; \
 	  echo "installing: $$requirement (PyPI)"; \
 	  $(PYTHON) -m pip install -q "$$requirement" 2>/dev/null \

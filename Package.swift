@@ -78,7 +78,9 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
-            ]
+            ],
+            // The API's OpenAPI document (docs/openapi.yaml links to it), served at /v1/openapi.yaml.
+            resources: [.embedInCode("openapi.yaml")]
         ),
         .executableTarget(
             name: "nfv-orch",

@@ -7,10 +7,12 @@ import Hummingbird
 #endif
 
 /// The daemon's HTTP+JSON API on a unix socket (mode 0600: only root connects), over the
-/// supervisor:
+/// supervisor, as docs/openapi.yaml describes it (served at /v1/openapi.yaml; a test checks
+/// that every route is in the document and that answers match its schemas):
 ///
 /// | method, path | body | answer |
 /// |---|---|---|
+/// | GET /v1/openapi.yaml | | the OpenAPI document |
 /// | GET /v1/chains | | [ChainStatus] |
 /// | GET /v1/chains/NAME | | ChainStatus |
 /// | GET /v1/chains/NAME/snapshot | | the deployed ChainSnapshot |
@@ -75,6 +77,11 @@ public enum OrchestratorServer {
             atPath: (paths.socketPath as NSString).deletingLastPathComponent,
             withIntermediateDirectories: true)
         let router = Router()
+        router.get("/v1/openapi.yaml") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "application/yaml"],
+                body: .init(byteBuffer: ByteBuffer(bytes: PackageResources.openapi_yaml)))
+        }
         router.get("/v1/chains") { _, _ in try json(await blocking { supervisor.list() }) }
         router.get("/v1/chains/:name") { _, context in
             let name = try context.parameters.require("name")

@@ -219,6 +219,31 @@ public final class Supervisor: @unchecked Sendable {
 
     /// A chain's desired and actual state.
     public struct ChainStatus: Codable, Sendable {
+        /// A port as deployed: its name, type, and for a TAP the device and its kernel side.
+        public struct Port: Codable, Sendable, CustomStringConvertible {
+            public var name: String
+            public var type: String
+            public var interface: String?
+            public var namespace: String?
+            public var address: String?
+            public var gateway: String?
+            public var mtu: Int?
+            public var queues: Int?
+
+            /// `name (tap IFNAME in NAMESPACE)`.
+            public var description: String {
+                name + (interface.map { " (\(type) \($0)" + (namespace.map { " in \($0)" } ?? "") + ")" } ?? "")
+            }
+        }
+
+        /// A stage: its name and VNF kind.
+        public struct Stage: Codable, Sendable, CustomStringConvertible {
+            public var name: String
+            public var vnf: String
+            /// `name (vnf)`.
+            public var description: String { "\(name) (\(vnf))" }
+        }
+
         public var name: String
         public var file: String
         public var generation: Int
@@ -231,8 +256,8 @@ public final class Supervisor: @unchecked Sendable {
         public var backoffSeconds: Double?
         /// ... and how long is left of it (seconds).
         public var restartInSeconds: Double?
-        public var ports: [String]
-        public var stages: [String]
+        public var ports: [Port]
+        public var stages: [Stage]
         /// Load-balancer backends and their health, as last seen (none without a load balancer).
         public var backends: [BackendView]?
     }
@@ -260,9 +285,11 @@ public final class Supervisor: @unchecked Sendable {
             lastError: record.lastError, backoffSeconds: backoff?.seconds,
             restartInSeconds: backoff.map { max(0, $0.until - Date().timeIntervalSince1970) },
             ports: loaded?.descriptor.ports.map { port in
-                port.name + (port.tap.map { " (tap \($0.interfaceName)" + ($0.namespace.map { " in \($0)" } ?? "") + ")" } ?? "")
+                ChainStatus.Port(
+                    name: port.name, type: port.kind.rawValue, interface: port.tap?.interfaceName, namespace: port.tap?.namespace,
+                    address: port.tap?.address, gateway: port.tap?.gateway, mtu: port.tap?.mtu, queues: port.tap?.queues)
             } ?? [],
-            stages: loaded?.descriptor.stages.map { "\($0.name) (\($0.vnf))" } ?? [],
+            stages: loaded?.descriptor.stages.map { ChainStatus.Stage(name: $0.name, vnf: $0.vnf) } ?? [],
             backends: backendWatch.backends(of: record.name))
     }
 
@@ -540,12 +567,22 @@ public final class Supervisor: @unchecked Sendable {
 
     /// Loads `snapshot` frozen into `directory` (removed afterwards).
     func load(_ snapshot: ChainSnapshot, into directory: String) throws(OperationError) -> LoadedChain {
+        // What an API client sends is checked before it is used: the chain file comes first,
+        // and the snapshot's name is the chain's.
+        guard let first = snapshot.files.first, first.stage == nil else {
+            throw OperationError("a chain snapshot lists the chain file first (without a stage), then one file per configured stage")
+        }
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        do { return try snapshot.load(frozenIn: directory) } catch let error as DescriptorErrorList {
+        let loaded: LoadedChain
+        do { loaded = try snapshot.load(frozenIn: directory) } catch let error as DescriptorErrorList {
             throw OperationError(error.errors.map(\.description).joined(separator: "\n"))
         } catch {
             throw OperationError("\(error)")
         }
+        guard loaded.descriptor.name == snapshot.name else {
+            throw OperationError("the snapshot is named \(snapshot.name) but its chain file names \(loaded.descriptor.name)")
+        }
+        return loaded
     }
 
     /// The deployed chain `name`, loaded from its frozen files; nil when none is deployed.

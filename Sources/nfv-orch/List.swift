@@ -25,9 +25,9 @@ struct List: ParsableCommand {
         let phase = chain.phase + (chain.restartInSeconds.map { String(format: " (in %.1fs)", $0) } ?? "")
         var cells = [
             chain.name, phase, chain.running ? "yes" : "no", "\(chain.generation)", "\(chain.restarts)",
-            chain.stages.joined(separator: " -> "),
+            chain.stages.map(\.description).joined(separator: " -> "),
         ]
-        if format.wide { cells += [chain.pid.map { String($0) } ?? "-", chain.ports.joined(separator: ", "), chain.file] }
+        if format.wide { cells += [chain.pid.map { String($0) } ?? "-", chain.ports.map(\.description).joined(separator: ", "), chain.file] }
         return cells
     }
 }

@@ -32,8 +32,8 @@ struct Status: ParsableCommand {
                 } ?? ""))
         print("restarts:   \(status.restarts)")
         print("last error: \(status.lastError ?? "none")")
-        print("ports:      " + status.ports.joined(separator: ", "))
-        print("stages:     " + status.stages.joined(separator: " -> "))
+        print("ports:      " + status.ports.map(\.description).joined(separator: ", "))
+        print("stages:     " + status.stages.map(\.description).joined(separator: " -> "))
         for backend in status.backends ?? [] {
             print(
                 "backend:    \(backend.stage)/\(backend.service)/\(backend.backend) \(backend.address):\(backend.port): \(backend.state)"

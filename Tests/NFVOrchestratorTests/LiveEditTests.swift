@@ -85,7 +85,10 @@ import Testing
             #expect(parsed.status == 0, "\(command): \(parsed.output)\n\(result.standardOutput)\(result.standardError)")
         }
         try python(["list", "-o", "json"], "assert [c['name'] for c in d] == ['\(name)'] and d[0]['running'] and d[0]['phase'] == 'running'")
-        try python(["status", name, "-o", "json"], "assert d['name'] == '\(name)' and d['generation'] >= 3 and d['stages'] == ['sw (switch)']")
+        try python(
+            ["status", name, "-o", "json"],
+            "assert d['name'] == '\(name)' and d['generation'] >= 3 and d['stages'] == [{'name': 'sw', 'vnf': 'switch'}] and d['ports'][0]['interface'] == 'nfvtea\(suffix)'"
+        )
         try python(["stats", name, "-o", "json"], "assert [p['name'] for p in d['ports']] == ['a', 'b'] and d['stages'][-1]['kind'] == 'switch'")
         try python(["flows", name, "-o", "json"], "assert [f['flow'] for f in d] == ['table=0,priority=0,actions=NORMAL'], d")
         try python(["plan", chainFile.path, "-o", "json"], "assert d['action'] == 'unchanged' and d['chain'] == '\(name)'")

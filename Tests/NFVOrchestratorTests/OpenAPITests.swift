@@ -1,0 +1,101 @@
+import Foundation
+import NFVTestSupport
+import Testing
+
+/// The daemon's API against docs/openapi.yaml, from clients that are not ours: curl makes
+/// every documented request (and a few that fail) on the unix socket, and Python checks the
+/// document (openapi-spec-validator), every answer against its schema, and that every
+/// documented operation was exercised (Tests/Fixtures/api/openapi_check.py).
+@Suite(.serialized) struct OpenAPITests {
+    struct Exchange: Codable {
+        var method: String
+        var path: String
+        var status: Int
+        var contentType: String
+        var body: String
+    }
+
+    @Test(.enabled(if: HostCommand.mayTouchTheKernel, "needs root: TAP devices and namespaces"), .timeLimit(.minutes(3)))
+    func everyOperationAnswersAsDocumented() throws {
+        try #require(HostCommand.isRoot, "CI must run this test as root")
+        let suffix = String(getpid() % 100_000)
+        let daemon = try OrchestratorEndToEndTests.PrivateDaemon()
+        let name = "api-\(suffix)"
+        let lan = "nfvt-al\(suffix)"
+        defer {
+            _ = try? daemon.orch(["undeploy", name, "--force"])
+            daemon.remove()
+        }
+        let configs = Fixtures.root.appendingPathComponent("vnf-configs").path
+        let chainFile = daemon.directory.appendingPathComponent("chain.yaml")
+        try """
+        apiVersion: nfv/v1
+        kind: Chain
+        metadata: { name: \(name) }
+        spec:
+          ports:
+            - { name: inside,  type: tap, ifname: nfvtai\(suffix), namespace: \(lan), address: 10.0.1.10/24, gateway: 10.0.1.1 }
+            - { name: outside, type: tap, ifname: nfvtao\(suffix), namespace: nfvt-aw\(suffix), address: 198.51.100.1/30 }
+          stages:
+            - { name: fw,     vnf: firewall, config: \(configs)/edge-firewall.yaml }
+            - { name: router, vnf: router,   config: \(configs)/edge-router.yaml }
+            - { name: nat,    vnf: nat,      config: \(configs)/edge-nat.yaml }
+        """.write(to: chainFile, atomically: true, encoding: .utf8)
+        try #require(try daemon.orch(["deploy", chainFile.path, "--wait"]).status == 0)
+        // Something for conntrack and nat to show.
+        _ = try HostCommand.run(["ip", "netns", "exec", lan, "ping", "-c", "2", "-i", "0.2", "198.51.100.1"])
+
+        var exchanges: [Exchange] = []
+        @discardableResult
+        func call(_ method: String, _ path: String, body: String? = nil) throws -> Exchange {
+            let output = daemon.directory.appendingPathComponent("answer")
+            var arguments = [
+                "curl", "-s", "--unix-socket", daemon.socketPath, "-X", method, "-o", output.path, "-w", "%{http_code} %{content_type}",
+            ]
+            if let body {
+                let request = daemon.directory.appendingPathComponent("request.json")
+                try body.write(to: request, atomically: true, encoding: .utf8)
+                arguments += ["-H", "Content-Type: application/json", "--data-binary", "@" + request.path]
+            }
+            let result = try HostCommand.run(arguments + ["http://nfv-orch" + path])
+            let words = result.output.split(separator: " ", maxSplits: 1).map(String.init)
+            let exchange = Exchange(
+                method: method, path: path, status: Int(words.first ?? "") ?? 0, contentType: words.count > 1 ? words[1] : "",
+                body: (try? String(contentsOf: output, encoding: .utf8)) ?? "")
+            exchanges.append(exchange)
+            return exchange
+        }
+
+        let document = try call("GET", "/v1/openapi.yaml")
+        let onDisk = try String(contentsOf: Fixtures.root.appendingPathComponent("docs/openapi.yaml"), encoding: .utf8)
+        #expect(document.body == onDisk, "the daemon serves docs/openapi.yaml as it is")
+        #expect(try call("GET", "/v1/chains").status == 200)
+        #expect(try call("GET", "/v1/chains/\(name)").status == 200)
+        #expect(try call("GET", "/v1/chains/no-such-chain").status == 404)
+        let snapshot = try call("GET", "/v1/chains/\(name)/snapshot")
+        #expect(snapshot.status == 200)
+        #expect(try call("GET", "/v1/chains/\(name)/stats").status == 200)
+        #expect(try call("GET", "/v1/chains/\(name)/conntrack").body.contains("\"proto\":\"icmp\""))
+        #expect(try call("GET", "/v1/chains/\(name)/nat").body.contains("198.51.100.2"))
+        #expect(try call("GET", "/v1/chains/\(name)/flows").status == 409, "no switch stage")
+        #expect(try call("POST", "/v1/chains/\(name)/flows", body: #"{"add": "priority=1,actions=drop"}"#).status == 409)
+        let plan = try call("POST", "/v1/plan", body: snapshot.body)
+        #expect(plan.status == 200 && plan.body.contains("\"unchanged\""), "\(plan.body)")
+        #expect(try call("POST", "/v1/plan", body: #"{"name": "x", "files": []}"#).status == 400)
+        let deploy = try call("POST", "/v1/deploy", body: #"{"snapshot": \#(snapshot.body), "allowRestart": false, "wait": true}"#)
+        #expect(deploy.status == 200 && deploy.body.contains("\"outcome\":\"unchanged\""), "\(deploy.body)")
+        #expect(try call("POST", "/v1/chains/\(name)/restart", body: "{}").status == 200)
+        #expect(try call("GET", "/v1/events?after=0").body.contains("\"kind\":\"restart\""))
+        #expect(try call("GET", "/metrics").body.contains("nfv_chain_up{chain=\"\(name)\"} 1"))
+        #expect(try call("POST", "/v1/undeploy", body: #"{"name": "\#(name)", "force": false}"#).status == 200)
+        #expect(try call("POST", "/v1/undeploy", body: #"{"name": "\#(name)", "force": false}"#).status == 404)
+
+        let exchangesFile = daemon.directory.appendingPathComponent("exchanges.json")
+        try JSONEncoder().encode(exchanges).write(to: exchangesFile)
+        let check = try HostCommand.run([
+            "python3", Fixtures.root.appendingPathComponent("Tests/Fixtures/api/openapi_check.py").path,
+            Fixtures.root.appendingPathComponent("docs/openapi.yaml").path, exchangesFile.path,
+        ])
+        #expect(check.status == 0 && check.output.hasPrefix("ok"), "\(check.output)")
+    }
+}
