@@ -4,11 +4,15 @@ import NFVOrchestrator
 
 struct Graph: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Draw a chain: its ports, stages and the path between them.",
+        abstract: "Draw a chain: its ports, stages and the ways traffic takes between them.",
         discussion: """
-            CHAIN is a chain file or the name of a deployed chain. Forward traffic enters on the \
-            first port, passes the stages in order and leaves on the second; the reverse path \
-            (dashed) passes them in reverse. --format svg runs Graphviz's dot (Debian: graphviz).
+            CHAIN is a chain file or the name of a deployed chain. A chain with paths: draws each \
+            service path in its own colour through its own stages (replies dashed), with a legend \
+            (match, priority) and what happens to unmatched traffic; a chain with more than two \
+            ports (a switch) draws every port into and out of its stages; otherwise forward \
+            traffic enters on the first port, passes the stages in order and leaves on the \
+            second, and the reverse path (dashed) passes them in reverse. --format svg runs \
+            Graphviz's dot (Debian: graphviz); json lists nodes, edges (direction, path) and paths.
             """)
 
     enum Format: String, ExpressibleByArgument, CaseIterable {

@@ -185,7 +185,7 @@ import Testing
         #expect(dot.status == 0)
         #expect(dot.standardOutput.contains("\"port:inside\" -> \"stage:fw\";"))
         #expect(dot.standardOutput.contains("\"stage:fw\" -> \"port:outside\";"))
-        #expect(dot.standardOutput.contains("\"port:outside\" -> \"stage:fw\" [style=dashed"))
+        #expect(dot.standardOutput.contains("\"port:outside\" -> \"stage:fw\" [color=\"#777777\", style=dashed"))
         let svg = try CommandRunner.run("nfv-orch", ["graph", "chains/live-firewall.yaml", "--format", "svg"])
         #expect(svg.status == 0, "Graphviz must be installed (make installs graphviz): \(svg.standardError)")
         #expect(svg.standardOutput.contains("<svg"))
@@ -195,6 +195,35 @@ import Testing
         let json = try CommandRunner.run("nfv-orch", ["graph", "chains/live-firewall.yaml", "--format", "json"])
         let object = try JSONSerialization.jsonObject(with: Data(json.standardOutput.utf8)) as? [String: Any]
         #expect((object?["edges"] as? [[String: Any]])?.count == 4)
+    }
+
+    /// A switch chain: every port goes into the switch and comes out of it (none floats).
+    @Test func graphOfASwitchChainConnectsEveryPort() throws {
+        let json = try CommandRunner.run("nfv-orch", ["graph", "chains/lab-switch.yaml", "--format", "json"])
+        let edges = try #require(
+            (try JSONSerialization.jsonObject(with: Data(json.standardOutput.utf8)) as? [String: Any])?["edges"] as? [[String: String]])
+        for port in ["a", "b", "c"] {
+            #expect(edges.contains { $0["from"] == "port:\(port)" && $0["to"] == "stage:switch" && $0["direction"] == "in" }, "\(port) in")
+            #expect(edges.contains { $0["from"] == "stage:switch" && $0["to"] == "port:\(port)" && $0["direction"] == "out" }, "\(port) out")
+        }
+    }
+
+    /// Service paths: each path its own colour and only its own stages, a legend, and what
+    /// happens to unmatched traffic.
+    @Test func graphOfServicePathsDrawsEachPathAlone() throws {
+        let json = try CommandRunner.run("nfv-orch", ["graph", "chains/edge-paths.yaml", "--format", "json"])
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.standardOutput.utf8)) as? [String: Any])
+        let edges = try #require(object["edges"] as? [[String: String]])
+        let web = edges.filter { $0["path"] == "web" && $0["direction"] == "forward" }.map { "\($0["from"]!)>\($0["to"]!)" }
+        #expect(web == ["port:inside>stage:fw", "stage:fw>stage:router", "stage:router>stage:nat", "stage:nat>port:outside"], "\(web)")
+        #expect(!edges.contains { $0["path"] == "web" && ($0["from"] == "stage:ttl" || $0["to"] == "stage:ttl") }, "web skips ttl")
+        #expect(edges.contains { $0["path"] == "other" && $0["to"] == "stage:ttl" })
+        #expect(object["unmatched"] as? String == "drop")
+        let dot = try CommandRunner.run("nfv-orch", ["graph", "chains/edge-paths.yaml"]).standardOutput
+        #expect(dot.contains("cluster_legend") && dot.contains("web: inside -> outside, tcp,tp_dst=80, priority 100"), "\(dot)")
+        #expect(dot.contains("traffic no path matches: dropped"))
+        let svg = try CommandRunner.run("nfv-orch", ["graph", "chains/edge-paths.yaml", "--format", "svg"])
+        #expect(svg.status == 0 && svg.standardOutput.contains("<svg"), "\(svg.standardError)")
     }
 }
 
