@@ -7,6 +7,33 @@ import NFVPacket
 /// Headers are described only as far as `PacketParser` validated them; a malformed frame gets
 /// a `malformed` field with the parser's reason and the rest as `payload`.
 public enum PacketDissector {
+    /// Every field name the dissector gives (and `frame.time`, which the comparison adds):
+    /// what `--ignore` accepts, as a name or as its layer (the part before the dot). A test
+    /// dissects every fixture capture and checks that nothing it finds is missing here.
+    public static let fieldNames: Set<String> = {
+        var names: Set<String> = [
+            "frame.len", "frame.time", "malformed", "payload", "eth.dst", "eth.src", "eth.type", "eth.padding",
+            "arp.hwtype", "arp.ptype", "arp.hwlen", "arp.plen", "arp.op", "arp.sha", "arp.spa", "arp.tha", "arp.tpa",
+            "ipv4.version", "ipv4.ihl", "ipv4.dscp", "ipv4.ecn", "ipv4.len", "ipv4.id", "ipv4.flags", "ipv4.frag", "ipv4.ttl",
+            "ipv4.proto", "ipv4.checksum", "ipv4.src", "ipv4.dst", "ipv4.options",
+            "ipv6.version", "ipv6.tc", "ipv6.flow", "ipv6.plen", "ipv6.nh", "ipv6.hlim", "ipv6.src", "ipv6.dst", "ipv6.ext",
+            "tcp.sport", "tcp.dport", "tcp.seq", "tcp.ack", "tcp.dataofs", "tcp.reserved", "tcp.flags", "tcp.window",
+            "tcp.checksum", "tcp.urgptr", "tcp.options", "udp.sport", "udp.dport", "udp.len", "udp.checksum",
+        ]
+        for layer in ["vlan", "vlan2"] { for field in ["pcp", "dei", "vid", "type"] { names.insert("\(layer).\(field)") } }
+        for layer in ["icmp", "icmpv6"] { for field in ["type", "code", "checksum"] { names.insert("\(layer).\(field)") } }
+        return names
+    }()
+
+    /// The layers (`ipv4`, `tcp`...) of `fieldNames`.
+    public static var layers: Set<String> { Set(fieldNames.map { String($0.prefix { $0 != "." }) }) }
+
+    /// Whether `--ignore NAME` names a field or a layer (`ipv4`, `ipv4.*`) of the dissector.
+    public static func isKnown(_ name: String) -> Bool {
+        let bare = name.hasSuffix(".*") ? String(name.dropLast(2)) : name
+        return fieldNames.contains(bare) || layers.contains(bare)
+    }
+
     /// The fields of `frame`, in wire order.
     public static func fields(of frame: [UInt8]) -> [PacketField] {
         var bytes = frame

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import NFVCatalog
 import NFVDescriptors
 import NFVReplay
@@ -9,9 +10,12 @@ struct Replay: ParsableCommand {
         abstract: "Run a chain over a capture file and write what leaves it.",
         discussion: """
             Prints per-stage counters (rx, tx, punt, drop and drop reasons). With --expect, \
-            compares the output with EXPECTED.pcap field by field and exits 0 when they match, \
-            1 when they differ, naming the first differing packets and fields \
-            (e.g. "packet 7: ipv4.ttl 63 != 64", output value first).
+            compares the output with EXPECTED.pcap packet by packet and exits 0 when they match, \
+            1 when they differ: one line per differing packet with its fields \
+            ("packet 7: ipv4.ttl 63 != 64, ipv4.checksum 0x3a1c != 0x391c", output value first), \
+            one line per packet missing from the output or not expected, and the walk stays in \
+            step around them. Capture times count only with --compare-time. Long comparisons \
+            report progress on standard error.
 
             Field names: frame.len, frame.time (microseconds), eth.dst, eth.src, eth.type, \
             vlan.vid/pcp/dei/type (vlan2.* for a QinQ inner tag), arp.*, ipv4.version/ihl/dscp/ecn/\
@@ -50,6 +54,9 @@ struct Replay: ParsableCommand {
         help: ArgumentHelp("A field (ipv4.id) or layer (ipv4) to leave out of the --expect comparison. Repeatable.", valueName: "FIELD"))
     var ignored: [String] = []
 
+    @Flag(help: "Compare the packets' capture times (frame.time, in microseconds) too; by default they are not.")
+    var compareTime = false
+
     @Option(name: .customLong("batch-size"), help: "Packets per batch, 1 to 256.")
     var batchSize: Int = 256
 
@@ -65,6 +72,13 @@ struct Replay: ParsableCommand {
         }
         if !ignored.isEmpty && expectations.isEmpty {
             throw ValidationError("--ignore only applies with --expect")
+        }
+        for field in ignored where !PacketDissector.isKnown(field) {
+            let known = PacketDissector.fieldNames.sorted()
+            let close = Suggestion.closest(to: field, in: known + PacketDissector.layers.sorted())
+            throw ValidationError(
+                "--ignore \(field): no such field or layer" + (close.map { "; did you mean \($0)?" } ?? "")
+                    + " (layers: " + PacketDissector.layers.sorted().joined(separator: ", ") + "; fields as LAYER.NAME, e.g. ipv4.id)")
         }
     }
 
@@ -106,7 +120,14 @@ struct Replay: ParsableCommand {
             let report = try Replayer.run(loaded, options: options)
             print(report.text)
             for check in checks {
-                let comparison = try CaptureComparison(actualPath: check.output, expectedPath: check.expected, ignoring: ignored)
+                let terminal = isatty(STDERR_FILENO) == 1
+                let comparison = try CaptureComparison(
+                    actualPath: check.output, expectedPath: check.expected, ignoring: ignored, comparingTime: compareTime
+                ) { done, total in
+                    let line = "comparing port \(check.port): \(done) of \(total) packets"
+                    FileHandle.standardError.write(Data((terminal ? "\r" + line : line + "\n").utf8))
+                }
+                if terminal { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
                 print("port \(check.port): " + comparison.text(expectedPath: check.expected))
                 matched = matched && comparison.matches
             }

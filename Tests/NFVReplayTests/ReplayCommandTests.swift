@@ -43,12 +43,15 @@ import Testing
         let failing = try CommandRunner.run("nfv-orch", arguments)
         #expect(failing.status == 1)
         let lines = failing.standardOutput.split(separator: "\n").map(String.init)
-        #expect(lines.contains { $0.hasPrefix("port out: output differs from") && $0.contains("1 of 28 packets differ") })
+        #expect(lines.contains { $0.hasPrefix("port out: output differs from") && $0.contains("1 differ, 0 missing, 0 extra") })
         #expect(lines.last == "packet 7: ipv4.ttl 1 != 2")
         let ignoring = try CommandRunner.run("nfv-orch", arguments + ["--ignore", "ipv4.ttl"])
         #expect(ignoring.status == 0)
         let ignoringLayer = try CommandRunner.run("nfv-orch", arguments + ["--ignore", "ipv4"])
         #expect(ignoringLayer.status == 0)
+        // A field the dissector does not know is an error, not a silent no-op.
+        let bogus = try CommandRunner.run("nfv-orch", arguments + ["--ignore", "ipv4.tll"])
+        #expect(bogus.status != 0 && bogus.standardError.contains("--ignore ipv4.tll: no such field or layer; did you mean ipv4.ttl?"), "\(bogus)")
     }
 
     @Test func pcapngInputAndTracePoints() throws {
