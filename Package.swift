@@ -115,7 +115,9 @@ let package = Package(
             name: "NFVDataplaneTests", dependencies: ["NFVDataplane", "NFVReplay", "NFVCatalog", "NFVSwitch", "NFVNetlink", "NFVTestSupport"]),
         .testTarget(name: "NFVIOTests", dependencies: ["NFVPacket", "NFVPipeline", "NFVIO", "NFVNetlink", "NFVTestSupport"]),
         .testTarget(name: "NFVNetlinkTests", dependencies: ["NFVNetlink", "NFVTestSupport"]),
-        .testTarget(name: "NFVCatalogTests", dependencies: ["NFVCatalog", "NFVDescriptors", "NFVPipeline", "NFVTestSupport"]),
+        .testTarget(
+            name: "NFVCatalogTests",
+            dependencies: ["NFVCatalog", "NFVDescriptors", "NFVPipeline", "NFVTestSupport", .product(name: "Yams", package: "Yams")]),
         .testTarget(name: "NFVFlowTests", dependencies: ["NFVFlow", "NFVPacket", "NFVTestSupport"]),
         .testTarget(
             name: "NFVRouterTests",

@@ -89,15 +89,21 @@ public struct OrchestratorClient: Sendable {
         } catch .notRunning {
             // start one below
         }
-        try? FileManager.default.createDirectory(
-            atPath: paths.stateDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        do {
+            try FileManager.default.createDirectory(
+                atPath: paths.stateDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        } catch {
+            let reason = getuid() == 0 ? (error as NSError).localizedDescription : "permission denied: the daemon runs as root"
+            throw .broken("cannot start the daemon: cannot create its state directory \(paths.stateDirectory) (\(reason))")
+        }
         let log = paths.stateDirectory + "/daemon.log"
         let logStart = (try? FileManager.default.attributesOfItem(atPath: log))?[.size] as? Int ?? 0
+        guard access(executable, X_OK) == 0 else { throw .broken("cannot start the daemon: \(executable) is not executable") }
         let pid: pid_t
         do {
             pid = try ProcessSpawner.spawn(executable, ["serve"], logPath: log)
         } catch {
-            throw .broken("cannot start the daemon: \(error)")
+            throw .broken("cannot start the daemon (\(executable) serve, logging to \(log)): \(error)")
         }
         for _ in 0..<100 {
             if isDaemonRunning { return }

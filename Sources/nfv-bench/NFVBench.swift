@@ -25,8 +25,8 @@ struct NFVBench: ParsableCommand {
             malloc/calloc/realloc/posix_memalign/aligned_alloc in this executable \
             (Sources/CAllocCounter) and read before and after the measured run. For \
             instructions per packet, run bench/callgrind.sh.
-            """
-    )
+            """,
+        version: "nfv-bench " + PlatformVersion.current)
 
     @Option(help: "Packets in the measured run.")
     var packets: Int = 1_000_000

@@ -39,7 +39,8 @@ struct NFVDataplaneCommand: ParsableCommand {
             (a chain nfv-orch deployed, or another standalone run) is refused before anything \
             is made. TAP devices are not persistent: the kernel removes \
             them when the process ends, even after SIGKILL. Needs root (or CAP_NET_ADMIN).
-            """)
+            """,
+        version: "nfv-dataplane " + PlatformVersion.current)
 
     @Argument(help: "The chain descriptor (kind: Chain) whose ports are all type: tap.")
     var chain: String
@@ -167,7 +168,9 @@ struct NFVDataplaneCommand: ParsableCommand {
         }
         defer { controlSocket.close() }
         for line in live.log { say(line) }
-        say("control socket \(controlSocket.path): send one line, \"counters\" or \"stop\" (with socat or nc -U, for example)")
+        say(
+            "control socket \(controlSocket.path): one command line per connection (\"counters\", \"stop\"...; "
+                + "nfv-dataplane --help lists them)")
         say("chain \(loaded.descriptor.name): forwarding on \(live.workerCount) worker(s) (SIGINT or SIGTERM stops)")
         if let readyFile {
             let descriptor = creat(readyFile, 0o644)

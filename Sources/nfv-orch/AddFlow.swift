@@ -24,6 +24,7 @@ struct AddFlow: ParsableCommand {
             throw ExitCode.failure
         } catch {}
         do {
+            try daemon.client.ensureDaemon(executable: DaemonOptions.executable)
             print(
                 try daemon.client.post(
                     OrchestratorServer.Message.self, "/v1/chains/\(chain)/flows",

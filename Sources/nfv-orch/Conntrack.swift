@@ -8,7 +8,7 @@ struct Conntrack: ParsableCommand {
         abstract: "List the connections a chain's firewalls track, as conntrack -L does.",
         discussion: """
             One line per connection, in the direction it was opened: protocol, protocol number, \
-            seconds left, state, src= dst= sport= dport= (ICMP: the query identifier), [ASSURED] \
+            seconds left, state, src= dst= sport= dport= (ICMP: id=, the query identifier), [ASSURED] \
             once two-way, then the rule that let it in, the stage and the worker whose table \
             holds it. Filters combine (all must hold); the count goes to standard error.
             """)
@@ -65,7 +65,10 @@ struct Conntrack: ParsableCommand {
         let proto = connection.proto.padding(toLength: 8, withPad: " ", startingAt: 0)
         var text = "\(proto) \(connection.protocolNumber) \(connection.timeout) \(connection.state) "
         text += "src=\(connection.source) dst=\(connection.destination) "
-        text += "sport=\(connection.sourcePort) dport=\(connection.destinationPort)"
+        // ICMP queries are tracked by their identifier (conntrack -L's id=).
+        text +=
+            connection.proto.hasPrefix("icmp")
+            ? "id=\(connection.sourcePort)" : "sport=\(connection.sourcePort) dport=\(connection.destinationPort)"
         if connection.assured { text += " [ASSURED]" }
         text += " rule=\(connection.rule)"
         if wide { text += " stage=\(connection.stage) worker=\(connection.worker)" + (connection.vlan == 0 ? "" : " vlan=\(connection.vlan)") }

@@ -17,6 +17,30 @@ struct DaemonOptions: ParsableArguments {
     static var dataplane: String { ((executable as NSString).deletingLastPathComponent as NSString).appendingPathComponent("nfv-dataplane") }
 }
 
+/// For read-only commands, which never start a daemon: when none runs, a supervisor over the
+/// recorded state (it reads the store and asks data planes directly, and supervises nothing),
+/// after saying so on standard error; nil when nothing was ever recorded.
+func offlineSupervisor(_ daemon: DaemonOptions) throws -> Supervisor? {
+    let paths = daemon.paths
+    guard FileManager.default.fileExists(atPath: paths.databasePath) else {
+        if access(paths.stateDirectory, R_OK | X_OK) != 0, FileManager.default.fileExists(atPath: paths.stateDirectory) {
+            printError("nfv-orch: cannot read the orchestrator's state in \(paths.stateDirectory): permission denied (run as root)")
+            throw ExitCode.failure
+        }
+        return nil
+    }
+    do {
+        let store = try StateStore(path: paths.databasePath)
+        printError(
+            "nfv-orch: no daemon runs (nfv-orch daemon start, or any deploy, starts one); "
+                + "showing the state recorded in \(paths.databasePath); nothing restarts failed data planes meanwhile")
+        return Supervisor(paths: paths, store: store, dataplane: DaemonOptions.dataplane)
+    } catch {
+        printError("nfv-orch: \(error)")
+        throw ExitCode.failure
+    }
+}
+
 /// Reads a chain file, printing its errors (file:line:column) and exiting 1 when it is invalid.
 func readSnapshot(_ path: String) throws -> ChainSnapshot {
     do { return try ChainSnapshot.read(path: path) } catch {

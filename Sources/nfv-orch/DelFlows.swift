@@ -19,6 +19,7 @@ struct DelFlows: ParsableCommand {
 
     func run() throws {
         do {
+            try daemon.client.ensureDaemon(executable: DaemonOptions.executable)
             print(
                 try daemon.client.post(
                     OrchestratorServer.Message.self, "/v1/chains/\(chain)/flows",

@@ -11,11 +11,12 @@ struct Deploy: ParsableCommand {
             backends, NAT source rules and forwards) is applied to the running chain without a \
             restart, keeping connections and mappings; changes that need a restart are refused \
             unless --allow-restart is given. The daemon runs the chain from a copy of the files \
-            taken now.
+            taken now. Several files deploy one after the other (a failure does not stop the \
+            others; the exit status is 1 if any failed); --dry-run prints the plans instead.
             """)
 
-    @Argument(help: "The chain descriptor (YAML).")
-    var file: String
+    @Argument(help: "Chain descriptors (YAML), deployed in order; every file is validated first.")
+    var files: [String]
 
     @Flag(help: "Wait until the chain forwards (at most 15 s).")
     var wait = false
@@ -23,20 +24,38 @@ struct Deploy: ParsableCommand {
     @Flag(help: "Apply changes that need a restart of the chain's data plane (traffic stops meanwhile).")
     var allowRestart = false
 
+    @Flag(help: "Say what deploy would do (as nfv-orch plan does) and change nothing.")
+    var dryRun = false
+
     @OptionGroup var daemon: DaemonOptions
 
     func run() throws {
-        let snapshot = try readSnapshot(file)
-        do {
-            try daemon.client.ensureDaemon(executable: DaemonOptions.executable)
-            let result = try daemon.client.post(
-                Supervisor.DeployResult.self, "/v1/deploy",
-                OrchestratorServer.DeployRequest(snapshot: snapshot, allowRestart: allowRestart, wait: wait),
-                timeoutSeconds: 120)
-            print("chain \(snapshot.name): \(result.outcome)" + (result.outcome == "unchanged" ? "" : " (generation \(result.generation))"))
-            for change in result.plan.changes where result.outcome != "unchanged" { print("  \(change)") }
-        } catch {
-            throw fail(error)
+        // Every file must be valid before anything is deployed.
+        var snapshots: [ChainSnapshot] = []
+        var invalid = false
+        for file in files {
+            do { snapshots.append(try readSnapshot(file)) } catch { invalid = true }
         }
+        if invalid { throw ExitCode.failure }
+        var failed = false
+        for snapshot in snapshots {
+            do {
+                try daemon.client.ensureDaemon(executable: DaemonOptions.executable)
+                if dryRun {
+                    printPlan(try daemon.client.post(DeploymentPlan.self, "/v1/plan", snapshot))
+                    continue
+                }
+                let result = try daemon.client.post(
+                    Supervisor.DeployResult.self, "/v1/deploy",
+                    OrchestratorServer.DeployRequest(snapshot: snapshot, allowRestart: allowRestart, wait: wait),
+                    timeoutSeconds: 120)
+                print("chain \(snapshot.name): \(result.outcome)" + (result.outcome == "unchanged" ? "" : " (generation \(result.generation))"))
+                for change in result.plan.changes where result.outcome != "unchanged" { print("  \(change)") }
+            } catch {
+                printError("nfv-orch: chain \(snapshot.name): \(error)")
+                failed = true
+            }
+        }
+        if failed { throw ExitCode.failure }
     }
 }

@@ -43,23 +43,37 @@ struct Events: ParsableCommand {
         let from = since.flatMap(Self.start) ?? 0
         var last: Int64 = 0
         let formatter = ISO8601DateFormatter()
-        do { try daemon.client.ensureDaemon(executable: DaemonOptions.executable) } catch { throw fail(error) }
+        var offline: Supervisor?
+        var triedOffline = false
         repeat {
-            do {
-                let events = try daemon.client.get([StateStore.Event].self, "/v1/events?after=\(last)")
-                last = events.last?.id ?? last
-                let shown = events.filter { ($0.chain == name || name == nil) && $0.at >= from }
-                if !follow, format.output == .json || format.output == .yaml {
-                    _ = try format.printStructured(shown)
-                    return
+            let events: [StateStore.Event]
+            if let offline {
+                events = (try? offline.store.events(after: last)) ?? []
+            } else {
+                switch fetch(after: last) {
+                case .success(let fetched): events = fetched
+                case .failure(.notRunning) where !triedOffline:
+                    triedOffline = true
+                    offline = try offlineSupervisor(daemon)
+                    events = (try? offline?.store.events(after: last)) ?? []
+                case .failure(let error): throw fail(error)
                 }
-                for event in shown where try !format.printRecord(event) {
-                    printNow("\(formatter.string(from: Date(timeIntervalSince1970: event.at)))  \(event.chain)  \(event.kind)  \(event.message)")
-                }
-            } catch let error as OrchestratorClient.ClientError {
-                throw fail(error)
+            }
+            last = events.last?.id ?? last
+            let shown = events.filter { ($0.chain == name || name == nil) && $0.at >= from }
+            if !follow, format.output == .json || format.output == .yaml {
+                _ = try format.printStructured(shown)
+                return
+            }
+            for event in shown where try !format.printRecord(event) {
+                printNow("\(formatter.string(from: Date(timeIntervalSince1970: event.at)))  \(event.chain)  \(event.kind)  \(event.message)")
             }
             if follow { usleep(500_000) }
         } while follow
+    }
+
+    /// The daemon's events after `last`.
+    func fetch(after last: Int64) -> Result<[StateStore.Event], OrchestratorClient.ClientError> {
+        do { return .success(try daemon.client.get([StateStore.Event].self, "/v1/events?after=\(last)")) } catch { return .failure(error) }
     }
 }

@@ -3,7 +3,9 @@ import Foundation
 import NFVOrchestrator
 
 struct List: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "List deployed chains.")
+    static let configuration = CommandConfiguration(
+        abstract: "List deployed chains.",
+        discussion: "Asks the daemon; when none runs, reads the recorded state (it never starts one).")
 
     @OptionGroup var format: OutputOptions
     @OptionGroup var daemon: DaemonOptions
@@ -11,8 +13,9 @@ struct List: ParsableCommand {
     func run() throws {
         let chains: [Supervisor.ChainStatus]
         do {
-            try daemon.client.ensureDaemon(executable: DaemonOptions.executable)
             chains = try daemon.client.get([Supervisor.ChainStatus].self, "/v1/chains")
+        } catch .notRunning {
+            chains = try offlineSupervisor(daemon)?.list() ?? []
         } catch {
             throw fail(error)
         }

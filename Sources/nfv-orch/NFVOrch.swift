@@ -1,4 +1,5 @@
 import ArgumentParser
+import NFVCatalog
 
 /// The `nfv-orch` command: validates, plans, deploys and inspects service chains; the
 /// daemon-backed commands talk to `nfv-orch serve` over its unix socket.
@@ -11,10 +12,11 @@ struct NFVOrch: AsyncParsableCommand {
             Chains are described in YAML (kind: Chain, apiVersion: nfv/v1): ports, then stages \
             run in order. Every chain parses frames at ingress in a stage called "parse".
             """,
+        version: "nfv-orch " + PlatformVersion.current,
         subcommands: [
             Validate.self, Plan.self, Deploy.self, Undeploy.self, Restart.self, List.self, Status.self, Stats.self,
-            Events.self, Conntrack.self, NATMappings.self, Graph.self, Flows.self, AddFlow.self, DelFlows.self, Trace.self,
-            Replay.self, Serve.self,
+            Events.self, Logs.self, Conntrack.self, NATMappings.self, Graph.self, Flows.self, AddFlow.self, DelFlows.self, Trace.self,
+            Replay.self, Daemon.self, Serve.self,
         ]
     )
 }

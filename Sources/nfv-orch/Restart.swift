@@ -16,6 +16,7 @@ struct Restart: ParsableCommand {
     func run() throws {
         let name = try chainName(chain, command: "restart")
         do {
+            try daemon.client.ensureDaemon(executable: DaemonOptions.executable)
             let answer = try daemon.client.post(
                 OrchestratorServer.Message.self, "/v1/chains/\(name)/restart", OrchestratorServer.Empty(), timeoutSeconds: 60)
             print(answer.message)

@@ -28,8 +28,16 @@ struct Stats: ParsableCommand {
         repeat {
             let data: Data
             do {
-                try daemon.client.ensureDaemon(executable: DaemonOptions.executable)
                 data = try daemon.client.request("GET", "/v1/chains/\(name)/stats")
+            } catch .notRunning {
+                guard let offline = try offlineSupervisor(daemon) else {
+                    printError("nfv-orch: no chain \(name) is deployed; nothing is deployed")
+                    throw ExitCode.failure
+                }
+                do { data = Data(try offline.stats(name).utf8) } catch {
+                    printError("nfv-orch: \(error)")
+                    throw ExitCode.failure
+                }
             } catch {
                 throw fail(error)
             }

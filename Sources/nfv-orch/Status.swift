@@ -14,9 +14,19 @@ struct Status: ParsableCommand {
     func run() throws {
         let name = try chainName(chain, command: "status")
         let status: Supervisor.ChainStatus
+        var offline: Supervisor?
         do {
-            try daemon.client.ensureDaemon(executable: DaemonOptions.executable)
             status = try daemon.client.get(Supervisor.ChainStatus.self, "/v1/chains/\(name)")
+        } catch .notRunning {
+            offline = try offlineSupervisor(daemon)
+            guard let offline else {
+                printError("nfv-orch: no chain \(name) is deployed; nothing is deployed")
+                throw ExitCode.failure
+            }
+            do { status = try offline.status(name) } catch {
+                printError("nfv-orch: \(error)")
+                throw ExitCode.failure
+            }
         } catch {
             throw fail(error)
         }
@@ -41,9 +51,8 @@ struct Status: ParsableCommand {
                     + (backend.administrative != backend.state && backend.healthy ? " (set \(backend.administrative))" : ""))
         }
         // Per stage, from the running data plane: what went in, out, and was dropped.
-        if status.running, let data = try? daemon.client.request("GET", "/v1/chains/\(name)/stats"),
-            let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
-        {
+        let counters = offline.map { try? Data($0.stats(name).utf8) } ?? (try? daemon.client.request("GET", "/v1/chains/\(name)/stats"))
+        if status.running, let data = counters, let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] {
             for stage in object["stages"] as? [[String: Any]] ?? [] {
                 let drops = (stage["drops"] as? [String: Int] ?? [:]).values.reduce(0, +)
                 print(

@@ -20,7 +20,7 @@ struct Undeploy: ParsableCommand {
     func run() throws {
         let name = try chainName(chain, command: "undeploy")
         do {
-            if force { try daemon.client.ensureDaemon(executable: DaemonOptions.executable) }
+            try daemon.client.ensureDaemon(executable: DaemonOptions.executable)
             let answer = try daemon.client.post(
                 OrchestratorServer.Message.self, "/v1/undeploy",
                 OrchestratorServer.UndeployRequest(name: name, force: force), timeoutSeconds: 60)

@@ -55,7 +55,7 @@ import Testing
             """.write(to: chainFile, atomically: true, encoding: .utf8)
 
             // Start the daemon first, so that its pid is known before the deploy.
-            #expect(try orch("list").status == 0)
+            #expect(try orch("daemon", "start").status == 0)
             let daemonPID = try #require(daemon.pid)
             let deploy = Process()
             deploy.executableURL = Fixtures.executablesDirectory.appendingPathComponent("nfv-orch")
@@ -71,7 +71,8 @@ import Testing
             try #require(!appeared.isEmpty, "the data plane appeared")
             deploy.waitUntilExit()
 
-            // The next daemon (started by status) finds it: one data plane, running.
+            // The next daemon finds it: one data plane, running.
+            #expect(try orch("daemon", "start").status == 0)
             var status = ""
             for _ in 0..<100 where !status.contains("actual:     running") {
                 status = try orch("status", name).standardOutput

@@ -6,8 +6,9 @@ import Testing
 /// state directory and socket): deploy a chain between two namespaces, traffic flows; deploy
 /// again (no-op); change a firewall rule under a running TCP transfer (applied live: no lost
 /// segment); a change that needs a restart is refused without --allow-restart; kill -9 the
-/// data plane (back within 2 s); restart the daemon (the chain is still listed and its data
-/// plane adopted); undeploy (nothing left).
+/// data plane (back within 2 s); kill the daemon (list reads the recorded state without
+/// starting one); start the daemon (the chain is still listed and its data plane adopted);
+/// undeploy (nothing left).
 @Suite(.serialized) struct OrchestratorEndToEndTests {
     /// A daemon of the test's own: state, socket and run folder in a temporary directory.
     struct PrivateDaemon {
@@ -199,6 +200,11 @@ import Testing
         let daemonProcess = try #require(daemonPID())
         kill(daemonProcess, SIGKILL)
         usleep(200_000)
+        // Without a daemon, list reads the recorded state (and says so); it starts none.
+        let offline = try orch("list")
+        #expect(offline.standardError.contains("no daemon runs") && offline.standardOutput.contains(name), "\(offline)")
+        #expect(try orch("daemon", "status").status == 3, "list started no daemon")
+        #expect(try orch("daemon", "start").status == 0)
         let listed = try orch("list")
         #expect(listed.standardOutput.contains(name) && listed.standardOutput.contains("yes"), "\(listed)")
         #expect(try dataplanePID() == running, "the running data plane was adopted, not restarted")
@@ -307,6 +313,7 @@ import Testing
         let directory = daemon.directory
         let (state, socketPath) = (daemon.state, daemon.socketPath)
         defer { daemon.remove() }
+        #expect(try daemon.orch(["daemon", "start"]).status == 0)
         let asRoot = try daemon.orch(["list"])
         #expect(asRoot.status == 0, "root may: \(asRoot)")
         let attributes = try FileManager.default.attributesOfItem(atPath: socketPath)
@@ -324,5 +331,17 @@ import Testing
             "NFV_ORCH_RUN_DIR=\(directory.appendingPathComponent("run").path)", binary, "list",
         ])
         #expect(asNobody.status != 0 && asNobody.output.contains("permission denied"), "\(asNobody.output)")
+        // Without a daemon, list reads the state, which is root's: the real cause, not a
+        // failed attempt to start a daemon.
+        #expect(try daemon.orch(["daemon", "stop"]).status == 0)
+        chmod(directory.path, 0o755)
+        let offline = try HostCommand.run([
+            "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+            "env", "NFV_ORCH_STATE_DIR=\(state)", "NFV_ORCH_SOCKET=\(socketPath)",
+            "NFV_ORCH_RUN_DIR=\(directory.appendingPathComponent("run").path)", binary, "list",
+        ])
+        #expect(
+            offline.status != 0 && offline.output.contains("cannot read the orchestrator's state in \(state): permission denied"),
+            "\(offline.output)")
     }
 }
