@@ -1,4 +1,5 @@
 import NFVCatalog
+import NFVNetlink
 import NFVPipeline
 
 extension LiveChain {
@@ -72,6 +73,17 @@ extension LiveChain {
     /// the first worker's is read).
     public func backends() -> [BackendView] {
         (workers.first?.chain.stages ?? []).compactMap { $0.unwrapped as? any BackendListing }.flatMap { $0.backendViews() }
+    }
+
+    /// Each TAP port's kernel side now (netlink, in the port's namespace).
+    public func links() -> [PortLinkView] {
+        loaded.descriptor.ports.compactMap { port in
+            guard let tap = port.tap else { return nil }
+            let socket = tap.namespace.map { name in try? namespaces[name]?.netlink() } ?? (try? NetlinkSocket())
+            let link = socket.flatMap { try? $0.link(named: tap.interfaceName) }
+            return PortLinkView(
+                port: port.name, interface: tap.interfaceName, namespace: tap.namespace, present: link != nil, up: link?.isUp ?? false)
+        }
     }
 
     func currentSwitchFlows() throws(LiveChainError) -> SwitchFlowTable {

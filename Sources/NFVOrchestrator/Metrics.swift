@@ -5,7 +5,7 @@ import Prometheus
 /// swift-prometheus (so each family is written once, with its HELP and TYPE, whatever the
 /// number of chains): per chain its state, generation, restarts and reloads, and from each
 /// running data plane per port packets and bytes each way, drops by reason and whether the
-/// port is up; per stage packets in and out and drops by reason; firewall rule hits; switch
+/// port is up, and each TAP's link (nfv_port_link_up); per stage packets in and out and drops by reason; firewall rule hits; switch
 /// flow counters; load-balancer backend health.
 public enum Metrics {
     public static func text(_ supervisor: Supervisor) -> String {
@@ -30,6 +30,11 @@ public enum Metrics {
                     "nfv_lb_backend_up", "1 while a load-balancer backend takes new flows (up and healthy)",
                     c + [("stage", backend.stage), ("service", backend.service), ("backend", backend.backend)],
                     backend.state == "up" ? 1 : 0)
+            }
+            for link in chain.links ?? [] {
+                gauge(
+                    "nfv_port_link_up", "1 while a TAP port's kernel side is there and up (ip link)",
+                    c + [("port", link.port), ("interface", link.interface)], link.up && link.present ? 1 : 0)
             }
             guard chain.running, let text = try? supervisor.stats(chain.name),
                 let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]

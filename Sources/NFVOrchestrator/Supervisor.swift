@@ -26,8 +26,8 @@ public final class Supervisor: @unchecked Sendable {
     let lock = NSLock()
     let operations = NSLock()
     var runtimes: [String: Runtime] = [:]
-    /// Load-balancer backends of the running chains, as last seen.
-    let backendWatch = BackendWatch()
+    /// Load-balancer backends and TAP links of the running chains, as last seen.
+    let runtimeWatch = RuntimeWatch()
 
     /// What the supervisor knows of one chain's data plane.
     final class Runtime: @unchecked Sendable {
@@ -191,7 +191,7 @@ public final class Supervisor: @unchecked Sendable {
         lock.lock()
         runtimes[name] = nil
         lock.unlock()
-        backendWatch.forget(name)
+        runtimeWatch.forget(name)
         log(name, "undeploy", notes.filter { !$0.isEmpty }.joined(separator: "; "))
         return "chain \(name): undeployed"
             + (notes.filter { !$0.isEmpty }.isEmpty ? "" : " (" + notes.filter { !$0.isEmpty }.joined(separator: "; ") + ")")
@@ -260,6 +260,8 @@ public final class Supervisor: @unchecked Sendable {
         public var stages: [Stage]
         /// Load-balancer backends and their health, as last seen (none without a load balancer).
         public var backends: [BackendView]?
+        /// The TAP ports' links (device there, up), as last seen.
+        public var links: [PortLinkView]?
     }
 
     public func list() -> [ChainStatus] {
@@ -290,7 +292,7 @@ public final class Supervisor: @unchecked Sendable {
                     address: port.tap?.address, gateway: port.tap?.gateway, mtu: port.tap?.mtu, queues: port.tap?.queues)
             } ?? [],
             stages: loaded?.descriptor.stages.map { ChainStatus.Stage(name: $0.name, vnf: $0.vnf) } ?? [],
-            backends: backendWatch.backends(of: record.name))
+            backends: runtimeWatch.backends(of: record.name), links: runtimeWatch.links(of: record.name))
     }
 
     /// The files chain `name` was deployed from.
@@ -322,7 +324,7 @@ public final class Supervisor: @unchecked Sendable {
     // MARK: supervision
 
     /// After the daemon starts: adopt the data planes that still run, start the others; then
-    /// watch load-balancer backends. A data
+    /// watch load-balancer backends and TAP links. A data
     /// plane is found by its control socket among its arguments, so one the previous daemon
     /// spawned but died before recording is adopted too (never a second one started); should
     /// several run for one chain, the recorded one (or the oldest) is kept and the others stopped.
@@ -354,7 +356,7 @@ public final class Supervisor: @unchecked Sendable {
                 try? start(record.name, generation: record.generation, wait: false)
             }
         }
-        backendWatch.start(self)
+        runtimeWatch.start(self)
     }
 
     /// Starts the data plane of chain `name` from generation `generation`'s frozen files.

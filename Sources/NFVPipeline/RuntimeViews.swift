@@ -141,3 +141,23 @@ public struct BackendView: Codable, Sendable, Equatable {
 public protocol BackendListing: Stage {
     func backendViews() -> [BackendView]
 }
+
+/// A TAP port's kernel side as the operator sees it with `ip link`: whether the device is
+/// there and administratively up (an `ip link set down` on it takes the port out).
+public struct PortLinkView: Codable, Sendable, Equatable {
+    public var port: String
+    public var interface: String
+    public var namespace: String?
+    /// The device exists.
+    public var present: Bool
+    /// It is up (IFF_UP).
+    public var up: Bool
+
+    public init(port: String, interface: String, namespace: String?, present: Bool, up: Bool) {
+        self.port = port
+        self.interface = interface
+        self.namespace = namespace
+        self.present = present
+        self.up = up
+    }
+}

@@ -42,7 +42,12 @@ struct Status: ParsableCommand {
                 } ?? ""))
         print("restarts:   \(status.restarts)")
         print("last error: \(status.lastError ?? "none")")
-        print("ports:      " + status.ports.map(\.description).joined(separator: ", "))
+        print(
+            "ports:      "
+                + status.ports.map { port in
+                    let link = status.links?.first { $0.port == port.name }
+                    return port.description + (link.map { !$0.present ? " LINK GONE" : $0.up ? "" : " LINK DOWN" } ?? "")
+                }.joined(separator: ", "))
         print("stages:     " + status.stages.map(\.description).joined(separator: " -> "))
         for backend in status.backends ?? [] {
             print(

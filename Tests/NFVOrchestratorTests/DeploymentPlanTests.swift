@@ -224,6 +224,11 @@ import Testing
         #expect(dot.contains("traffic no path matches: dropped"))
         let svg = try CommandRunner.run("nfv-orch", ["graph", "chains/edge-paths.yaml", "--format", "svg"])
         #expect(svg.status == 0 && svg.standardOutput.contains("<svg"), "\(svg.standardError)")
+        // The README's picture is what the command draws today.
+        let picture = try String(contentsOf: Fixtures.root.appendingPathComponent("docs/edge-paths.svg"), encoding: .utf8)
+        #expect(
+            svg.standardOutput == picture,
+            "docs/edge-paths.svg is stale: nfv-orch graph chains/edge-paths.yaml --format svg > docs/edge-paths.svg")
     }
 }
 

@@ -107,6 +107,34 @@ import Testing
         let events = try orch("events").standardOutput
         #expect(events.contains("backend-down") && events.contains("backend two (10.227.0.3:8080) up -> down"), "\(events)")
 
+        // A TAP set down by the operator: an event, status and /metrics say so; set up again,
+        // the chain forwards again.
+        let (aSide, aDevice) = ("nfvt-ma\(suffix)", "nfvtma\(suffix)")
+        func ping() throws -> Bool {
+            try HostCommand.run(["ip", "netns", "exec", aSide, "ping", "-c", "1", "-W", "1", "10.227.1.2"]).status == 0
+        }
+        try HostCommand.check(["ip", "netns", "exec", aSide, "ip", "link", "set", aDevice, "down"])
+        var linkDown = ""
+        for _ in 0..<40 where !linkDown.contains("LINK DOWN") {
+            usleep(100_000)
+            linkDown = try orch("status", switching).standardOutput
+        }
+        #expect(linkDown.contains("a (tap nfvtma\(suffix) in \(aSide)) LINK DOWN"), "\(linkDown)")
+        #expect(try orch("events", switching).standardOutput.contains("port-down"))
+        let downMetrics = try HostCommand.run(["curl", "-sf", "--unix-socket", daemon.socketPath, "http://nfv-orch/metrics"]).output
+        #expect(downMetrics.contains("nfv_port_link_up{chain=\"\(switching)\",port=\"a\",interface=\"\(aDevice)\"} 0"), "\(downMetrics)")
+        try HostCommand.check(["ip", "netns", "exec", aSide, "ip", "link", "set", aDevice, "up"])
+        var linkUp = linkDown
+        for _ in 0..<40 where linkUp.contains("LINK DOWN") {
+            usleep(100_000)
+            linkUp = try orch("status", switching).standardOutput
+        }
+        let upEvents = try orch("events", switching).standardOutput
+        #expect(!linkUp.contains("LINK DOWN") && upEvents.contains("port-up"), "\(linkUp)\n\(upEvents)")
+        var back = false
+        for _ in 0..<5 where !back { back = try ping() }
+        #expect(back, "the chain forwards again once the link is up")
+
         // /metrics: promtool and prometheus_client read it; each family once.
         let metricsFile = directory.appendingPathComponent("metrics.txt")
         try HostCommand.check(["curl", "-sf", "--unix-socket", daemon.socketPath, "http://nfv-orch/metrics", "-o", metricsFile.path])
