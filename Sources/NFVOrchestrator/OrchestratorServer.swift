@@ -76,77 +76,7 @@ public enum OrchestratorServer {
         try FileManager.default.createDirectory(
             atPath: (paths.socketPath as NSString).deletingLastPathComponent,
             withIntermediateDirectories: true)
-        let router = Router()
-        router.get("/v1/openapi.yaml") { _, _ in
-            Response(
-                status: .ok, headers: [.contentType: "application/yaml"],
-                body: .init(byteBuffer: ByteBuffer(bytes: PackageResources.openapi_yaml)))
-        }
-        router.get("/v1/chains") { _, _ in try json(await blocking { supervisor.list() }) }
-        router.get("/v1/chains/:name") { _, context in
-            let name = try context.parameters.require("name")
-            return try await answer { () throws(Supervisor.OperationError) in try supervisor.status(name) }
-        }
-        router.get("/v1/chains/:name/snapshot") { _, context in
-            let name = try context.parameters.require("name")
-            return try await answer { () throws(Supervisor.OperationError) in try supervisor.snapshot(name) }
-        }
-        router.get("/v1/chains/:name/flows") { _, context in
-            let name = try context.parameters.require("name")
-            return try await answer { () throws(Supervisor.OperationError) in Message(message: try supervisor.dataplaneCommand(name, "flows")) }
-        }
-        router.post("/v1/chains/:name/flows") { request, context in
-            let name = try context.parameters.require("name")
-            let body = try await request.decode(as: FlowChange.self, context: context)
-            return try await answer { () throws(Supervisor.OperationError) in
-                if let add = body.add { return Message(message: try supervisor.dataplaneCommand(name, "add-flow " + add)) }
-                return Message(message: try supervisor.dataplaneCommand(name, "del-flows " + (body.delete ?? "")))
-            }
-        }
-        router.post("/v1/chains/:name/restart") { _, context in
-            let name = try context.parameters.require("name")
-            return try await answer { () throws(Supervisor.OperationError) in Message(message: try supervisor.restart(name)) }
-        }
-        for view in ["conntrack", "nat"] {
-            router.get("/v1/chains/:name/\(view)") { _, context in
-                let name = try context.parameters.require("name")
-                return await blocking {
-                    do { return raw(try supervisor.dataplaneCommand(name, view)) } catch { return failure(error) }
-                }
-            }
-        }
-        router.get("/v1/chains/:name/stats") { _, context in
-            let name = try context.parameters.require("name")
-            return await blocking {
-                do { return raw(try supervisor.stats(name)) } catch { return failure(error) }
-            }
-        }
-        router.post("/v1/plan") { request, context in
-            let snapshot = try await request.decode(as: ChainSnapshot.self, context: context)
-            return try await answer { () throws(Supervisor.OperationError) in try supervisor.plan(snapshot) }
-        }
-        router.post("/v1/deploy") { request, context in
-            let body = try await request.decode(as: DeployRequest.self, context: context)
-            return try await answer { () throws(Supervisor.OperationError) in
-                try supervisor.deploy(body.snapshot, allowRestart: body.allowRestart, wait: body.wait)
-            }
-        }
-        router.post("/v1/undeploy") { request, context in
-            let body = try await request.decode(as: UndeployRequest.self, context: context)
-            return try await answer { () throws(Supervisor.OperationError) in
-                Message(message: try supervisor.undeploy(body.name, force: body.force))
-            }
-        }
-        router.get("/v1/events") { request, _ in
-            let after = request.uri.queryParameters.get("after", as: Int64.self) ?? 0
-            return try json(await blocking { (try? supervisor.store.events(after: after)) ?? [] })
-        }
-        router.get("/metrics") { _, _ in
-            let text = await blocking { Metrics.text(supervisor) }
-            return Response(
-                status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
-                body: .init(byteBuffer: ByteBuffer(string: text)))
-        }
+        let router = makeRouter(supervisor).router
         let previous = umask(0o077)  // the socket file is created 0600
         let application = Application(
             router: router,
@@ -157,6 +87,86 @@ public enum OrchestratorServer {
             })
         supervisor.resume()
         try await application.runService()
+    }
+
+    /// The API's (METHOD PATH) routes, as `makeRouter` registers them: a test compares them
+    /// with docs/openapi.yaml, so no route goes undocumented.
+    public static func routes(_ supervisor: Supervisor) -> [String] { makeRouter(supervisor).routes }
+
+    /// Registers every route of the API on a new router.
+    static func makeRouter(_ supervisor: Supervisor) -> (router: Router<BasicRequestContext>, routes: [String]) {
+        let api = RouteRecorder()
+        api.get("/v1/openapi.yaml") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "application/yaml"],
+                body: .init(byteBuffer: ByteBuffer(bytes: PackageResources.openapi_yaml)))
+        }
+        api.get("/v1/chains") { _, _ in try json(await blocking { supervisor.list() }) }
+        api.get("/v1/chains/:name") { _, context in
+            let name = try context.parameters.require("name")
+            return try await answer { () throws(Supervisor.OperationError) in try supervisor.status(name) }
+        }
+        api.get("/v1/chains/:name/snapshot") { _, context in
+            let name = try context.parameters.require("name")
+            return try await answer { () throws(Supervisor.OperationError) in try supervisor.snapshot(name) }
+        }
+        api.get("/v1/chains/:name/flows") { _, context in
+            let name = try context.parameters.require("name")
+            return try await answer { () throws(Supervisor.OperationError) in Message(message: try supervisor.dataplaneCommand(name, "flows")) }
+        }
+        api.post("/v1/chains/:name/flows") { request, context in
+            let name = try context.parameters.require("name")
+            let body = try await request.decode(as: FlowChange.self, context: context)
+            return try await answer { () throws(Supervisor.OperationError) in
+                if let add = body.add { return Message(message: try supervisor.dataplaneCommand(name, "add-flow " + add)) }
+                return Message(message: try supervisor.dataplaneCommand(name, "del-flows " + (body.delete ?? "")))
+            }
+        }
+        api.post("/v1/chains/:name/restart") { _, context in
+            let name = try context.parameters.require("name")
+            return try await answer { () throws(Supervisor.OperationError) in Message(message: try supervisor.restart(name)) }
+        }
+        for view in ["conntrack", "nat"] {
+            api.get("/v1/chains/:name/\(view)") { _, context in
+                let name = try context.parameters.require("name")
+                return await blocking {
+                    do { return raw(try supervisor.dataplaneCommand(name, view)) } catch { return failure(error) }
+                }
+            }
+        }
+        api.get("/v1/chains/:name/stats") { _, context in
+            let name = try context.parameters.require("name")
+            return await blocking {
+                do { return raw(try supervisor.stats(name)) } catch { return failure(error) }
+            }
+        }
+        api.post("/v1/plan") { request, context in
+            let snapshot = try await request.decode(as: ChainSnapshot.self, context: context)
+            return try await answer { () throws(Supervisor.OperationError) in try supervisor.plan(snapshot) }
+        }
+        api.post("/v1/deploy") { request, context in
+            let body = try await request.decode(as: DeployRequest.self, context: context)
+            return try await answer { () throws(Supervisor.OperationError) in
+                try supervisor.deploy(body.snapshot, allowRestart: body.allowRestart, wait: body.wait)
+            }
+        }
+        api.post("/v1/undeploy") { request, context in
+            let body = try await request.decode(as: UndeployRequest.self, context: context)
+            return try await answer { () throws(Supervisor.OperationError) in
+                Message(message: try supervisor.undeploy(body.name, force: body.force))
+            }
+        }
+        api.get("/v1/events") { request, _ in
+            let after = request.uri.queryParameters.get("after", as: Int64.self) ?? 0
+            return try json(await blocking { (try? supervisor.store.events(after: after)) ?? [] })
+        }
+        api.get("/metrics") { _, _ in
+            let text = await blocking { Metrics.text(supervisor) }
+            return Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+                body: .init(byteBuffer: ByteBuffer(string: text)))
+        }
+        return (api.router, api.routes)
     }
 
     /// Runs blocking work (process control, SQLite, sockets) off Swift's cooperative threads.

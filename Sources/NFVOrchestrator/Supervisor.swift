@@ -90,15 +90,28 @@ public final class Supervisor: @unchecked Sendable {
         return plan
     }
 
-    /// How deployed chain `name`'s running data plane differs from its configuration (its
-    /// `drift` answer); empty when it runs as deployed or does not answer.
+    /// How deployed chain `name`'s running data plane differs from what was deployed: flows
+    /// edited at run time (its `drift` answer), or another generation than the recorded one
+    /// (the daemon died between a reload and recording it); empty when it runs as deployed
+    /// or does not answer.
     func runningDrift(_ name: String) -> [String] {
-        guard (try? store.chain(name)) != nil,
-            let answer = try? UnixSocket.command(paths.controlSocket(name), "drift", timeoutSeconds: 2)
-        else { return [] }
-        let text = answer.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !text.isEmpty, text != "none", !text.hasPrefix("error") else { return [] }
-        return text.split(separator: "\n").map(String.init)
+        guard let record = try? store.chain(name) else { return [] }
+        var lines: [String] = []
+        let socket = paths.controlSocket(name)
+        if let source = try? UnixSocket.command(socket, "source", timeoutSeconds: 2) {
+            let running = (source.trimmingCharacters(in: .whitespacesAndNewlines) as NSString).deletingLastPathComponent
+            let deployed = paths.chainDirectory(name, generation: record.generation)
+            if running.hasPrefix(paths.stateDirectory + "/chains/"), running != deployed {
+                lines.append(
+                    "the data plane runs generation \((running as NSString).lastPathComponent), the deployed one is "
+                        + "\(record.generation): a deploy reloads it")
+            }
+        }
+        if let answer = try? UnixSocket.command(socket, "drift", timeoutSeconds: 2) {
+            let text = answer.trimmingCharacters(in: .whitespacesAndNewlines)
+            if !text.isEmpty, text != "none", !text.hasPrefix("error") { lines += text.split(separator: "\n").map(String.init) }
+        }
+        return lines
     }
 
     /// Makes `snapshot` the chain's desired state and applies the plan: create, nothing,

@@ -35,7 +35,8 @@ struct NFVDataplaneCommand: ParsableCommand {
             (ovs-ofctl syntax; runtime only; in force when the answer comes, traffic or not); \
             "drift" says how the flows differ from the configuration, "reset-flows" restores it; \
             "conntrack", "nat", "backends" and "links" list tracked connections, NAT mappings, \
-            load-balancer backends (with their health) and the TAPs' link state as JSON. A TAP or namespace that another run holds \
+            load-balancer backends (with their health) and the TAPs' link state as JSON; \
+            "source" names the chain file it runs. A TAP or namespace that another run holds \
             (a chain nfv-orch deployed, or another standalone run) is refused before anything \
             is made. TAP devices are not persistent: the kernel removes \
             them when the process ends, even after SIGKILL. Needs root (or CAP_NET_ADMIN).
@@ -155,6 +156,7 @@ struct NFVDataplaneCommand: ParsableCommand {
                     "nat": { _ in Self.json(live.natMappings()) },
                     "backends": { _ in Self.json(live.backends()) },
                     "links": { _ in Self.json(live.links()) },
+                    "source": { _ in live.loaded.descriptor.file },
                     "add-flow": { arguments in
                         do { return try live.addFlow(arguments.joined(separator: " ")) } catch { return "error: \(error)" }
                     },

@@ -1,4 +1,5 @@
 import Foundation
+import NFVOrchestrator
 import NFVTestSupport
 import Testing
 
@@ -75,6 +76,16 @@ import Testing
         #expect(emptied.status == 2 && emptied.standardOutput.contains("0 added, 1 removed"), "\(emptied)")
         #expect(try orch("deploy", chainFile.path).status == 0)
         #expect(try ping())
+
+        // A data plane that runs another generation than the recorded one (as when the daemon
+        // dies between a reload and recording it): plan says so, deploy reloads it.
+        let firstGeneration = daemon.state + "/chains/\(name)/1"
+        let control = daemon.directory.appendingPathComponent("run/\(name).ctl").path
+        #expect(try UnixSocket.command(control, "reload \(firstGeneration)/chain.yaml sw=\(firstGeneration)/stage-sw.yaml").hasPrefix("reloaded"))
+        let behind = try orch("plan", chainFile.path)
+        #expect(behind.status == 2 && behind.standardOutput.contains("the data plane runs generation 1"), "\(behind)")
+        #expect(try orch("deploy", chainFile.path).status == 0)
+        #expect(try orch("plan", chainFile.path).status == 0, "deploy reloaded the recorded generation")
 
         // Structured output, read by Python: every command's -o json, yaml and wide.
         func python(_ command: [String], _ check: String) throws {

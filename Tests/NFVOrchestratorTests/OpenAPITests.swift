@@ -1,4 +1,5 @@
 import Foundation
+import NFVOrchestrator
 import NFVTestSupport
 import Testing
 
@@ -13,6 +14,33 @@ import Testing
         var status: Int
         var contentType: String
         var body: String
+    }
+
+    /// Every route the server registers is in the document, and every documented operation is
+    /// a route (the live test below checks what each one answers).
+    @Test func theDocumentListsExactlyTheServersRoutes() throws {
+        let directory = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let paths = OrchestratorPaths(
+            stateDirectory: directory.path, socketPath: directory.appendingPathComponent("s").path, runDirectory: directory.path)
+        let supervisor = Supervisor(paths: paths, store: try StateStore(path: paths.databasePath), dataplane: "/bin/false")
+        let served = Set(
+            OrchestratorServer.routes(supervisor).map {
+                $0.replacingOccurrences(of: #":([a-z]+)"#, with: "{$1}", options: .regularExpression)
+            })
+        let document = try String(contentsOf: Fixtures.root.appendingPathComponent("docs/openapi.yaml"), encoding: .utf8)
+        var documented: Set<String> = []
+        var path = ""
+        for line in document.split(separator: "\n") {
+            if line.hasPrefix("  /") && line.hasSuffix(":") { path = String(line.dropFirst(2).dropLast()) }
+            for method in ["get", "post"] where line == "    \(method):" && !path.isEmpty {
+                documented.insert("\(method.uppercased()) \(path)")
+            }
+            if line == "components:" { break }
+        }
+        #expect(served.subtracting(documented).isEmpty, "served but not documented: \(served.subtracting(documented).sorted())")
+        #expect(documented.subtracting(served).isEmpty, "documented but not served: \(documented.subtracting(served).sorted())")
+        #expect(served.count >= 15)
     }
 
     @Test(.enabled(if: HostCommand.mayTouchTheKernel, "needs root: TAP devices and namespaces"), .timeLimit(.minutes(3)))
