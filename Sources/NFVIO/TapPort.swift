@@ -15,8 +15,10 @@ import NFVPipeline
 /// `counters.drops`: `frame_too_large` (a received frame filled the whole buffer, so it may be
 /// truncated), `pool_exhausted`, `frame_above_mtu` (a frame to send is longer than MTU + the
 /// Ethernet header: never written truncated), `transmit_queue_full` (EAGAIN or ENOBUFS on
-/// write), `port_down` (the device is gone: EIO, EBADFD, ENODEV, ENXIO; `isDown` turns true,
-/// `downEvents` counts it, the chain keeps running). EINTR is retried.
+/// write), `port_down` (the device is gone: EBADFD, ENODEV, ENXIO; `isDown` turns true,
+/// `downEvents` counts it, the chain keeps running; or its kernel side is set down: EIO,
+/// `isLinkDown` is true until a write succeeds again, so the port comes back with the link).
+/// EINTR is retried.
 ///
 /// Offloads (`offloads: true`): the TAP is opened with `IFF_VNET_HDR` and told (TUNSETOFFLOAD)
 /// that the reader takes partial checksums, TSO4/TSO6 with ECN and, where the kernel has it,
@@ -46,6 +48,9 @@ public final class TapPort: PacketSource, PacketSink {
     public private(set) var isDown = false
     /// How many times the port found its device gone.
     public private(set) var downEvents = 0
+    /// True while writes fail with EIO: the kernel side is down (`ip link set down`). Frames
+    /// are dropped as `port_down` meanwhile; the first write that succeeds clears it.
+    public private(set) var isLinkDown = false
     /// Whether frames carry a virtio-net header and the kernel may send super-frames and
     /// partial checksums.
     public let takesOffloads: Bool
@@ -198,6 +203,7 @@ public final class TapPort: PacketSource, PacketSink {
     @inline(__always)
     func noteWrite(_ written: Int, frameBytes: Int) -> Bool {
         if written >= 0 {
+            isLinkDown = false
             counters.transmittedPackets &+= 1
             counters.transmittedBytes &+= UInt64(frameBytes)
             return true
@@ -235,9 +241,15 @@ public final class TapPort: PacketSource, PacketSink {
         }
     }
 
-    /// An error that is not about room or retrying: the device is gone (EIO, EBADFD, ENODEV,
-    /// ENXIO), or something the port cannot fix; either way the port stops using it.
+    /// An error that is not about room or retrying. EIO: the kernel side is down, which the
+    /// operator can undo, so the port keeps trying. Anything else (EBADFD, ENODEV, ENXIO): the
+    /// device is gone, or something the port cannot fix; the port stops using it.
     func noteFailure(_ error: Int32) {
+        if error == EIO {
+            if !isLinkDown { downEvents += 1 }
+            isLinkDown = true
+            return
+        }
         if !isDown { downEvents += 1 }
         isDown = true
     }

@@ -120,6 +120,8 @@ import Testing
             linkDown = try orch("status", switching).standardOutput
         }
         #expect(linkDown.contains("a (tap nfvtma\(suffix) in \(aSide)) LINK DOWN"), "\(linkDown)")
+        // Traffic toward the down side: the data plane's writes to the TAP fail meanwhile.
+        _ = try HostCommand.run(["ip", "netns", "exec", "nfvt-mb\(suffix)", "ping", "-c", "2", "-i", "0.2", "-W", "1", "10.227.1.1"])
         #expect(try orch("events", switching).standardOutput.contains("port-down"))
         let downMetrics = try HostCommand.run(["curl", "-sf", "--unix-socket", daemon.socketPath, "http://nfv-orch/metrics"]).output
         #expect(downMetrics.contains("nfv_port_link_up{chain=\"\(switching)\",port=\"a\",interface=\"\(aDevice)\"} 0"), "\(downMetrics)")
