@@ -41,18 +41,13 @@ import Testing
                 }
                 daemon.remove()
             }
-            let chainFile = daemon.directory.appendingPathComponent("chain.yaml")
-            try """
-            apiVersion: nfv/v1
-            kind: Chain
-            metadata: { name: \(name) }
-            spec:
-              ports:
-                - { name: a, type: tap, ifname: \(inside), namespace: \(client), address: 10.225.\(attempt).1/24 }
-                - { name: b, type: tap, ifname: \(outside), namespace: \(server), address: 10.225.\(attempt).2/24 }
-              stages:
-                - { name: pass, vnf: pass-through }
-            """.write(to: chainFile, atomically: true, encoding: .utf8)
+            let chainFile = try daemon.writeChain(
+                name,
+                ports: [
+                    "name: a, type: tap, ifname: \(inside), namespace: \(client), address: 10.225.\(attempt).1/24",
+                    "name: b, type: tap, ifname: \(outside), namespace: \(server), address: 10.225.\(attempt).2/24",
+                ],
+                stages: ["name: pass, vnf: pass-through"], file: "chain.yaml")
 
             // Start the daemon first, so that its pid is known before the deploy.
             #expect(try orch("daemon", "start").status == 0)

@@ -32,18 +32,13 @@ import Testing
           flows:
             - "priority=0,actions=normal"
         """.write(to: daemon.directory.appendingPathComponent("switch.yaml"), atomically: true, encoding: .utf8)
-        let chainFile = daemon.directory.appendingPathComponent("chain.yaml")
-        try """
-        apiVersion: nfv/v1
-        kind: Chain
-        metadata: { name: \(name) }
-        spec:
-          ports:
-            - { name: a, type: tap, ifname: nfvtea\(suffix), namespace: \(left), address: 10.226.0.1/24 }
-            - { name: b, type: tap, ifname: nfvteb\(suffix), namespace: \(right), address: 10.226.0.2/24 }
-          stages:
-            - { name: sw, vnf: switch, config: switch.yaml }
-        """.write(to: chainFile, atomically: true, encoding: .utf8)
+        let chainFile = try daemon.writeChain(
+            name,
+            ports: [
+                "name: a, type: tap, ifname: nfvtea\(suffix), namespace: \(left), address: 10.226.0.1/24",
+                "name: b, type: tap, ifname: nfvteb\(suffix), namespace: \(right), address: 10.226.0.2/24",
+            ],
+            stages: ["name: sw, vnf: switch, config: switch.yaml"], file: "chain.yaml")
         func ping() throws -> Bool {
             try HostCommand.run(["ip", "netns", "exec", left, "ping", "-c", "1", "-W", "1", "10.226.0.2"]).status == 0
         }

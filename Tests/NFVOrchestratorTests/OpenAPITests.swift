@@ -54,21 +54,7 @@ import Testing
             _ = try? daemon.orch(["undeploy", name, "--force"])
             daemon.remove()
         }
-        let configs = Fixtures.root.appendingPathComponent("vnf-configs").path
-        let chainFile = daemon.directory.appendingPathComponent("chain.yaml")
-        try """
-        apiVersion: nfv/v1
-        kind: Chain
-        metadata: { name: \(name) }
-        spec:
-          ports:
-            - { name: inside,  type: tap, ifname: nfvtai\(suffix), namespace: \(lan), address: 10.0.1.10/24, gateway: 10.0.1.1 }
-            - { name: outside, type: tap, ifname: nfvtao\(suffix), namespace: nfvt-aw\(suffix), address: 198.51.100.1/30 }
-          stages:
-            - { name: fw,     vnf: firewall, config: \(configs)/edge-firewall.yaml }
-            - { name: router, vnf: router,   config: \(configs)/edge-router.yaml }
-            - { name: nat,    vnf: nat,      config: \(configs)/edge-nat.yaml }
-        """.write(to: chainFile, atomically: true, encoding: .utf8)
+        let chainFile = try daemon.writeEdgeGateway(name, lan: lan, wan: "nfvt-aw\(suffix)", tapPrefix: "nfvta\(suffix)")
         try #require(try daemon.orch(["deploy", chainFile.path, "--wait"]).status == 0)
         // Something for conntrack and nat to show.
         _ = try HostCommand.run(["ip", "netns", "exec", lan, "ping", "-c", "2", "-i", "0.2", "198.51.100.1"])

@@ -57,6 +57,36 @@ import Testing
             }
         }
 
+        /// Writes chain `name` into the daemon's folder (as `file`, default NAME.yaml): each of
+        /// `ports` and `stages` is one flow mapping's contents (`name: a, type: tap, ...`),
+        /// `extra` lines go under `spec:`. Returns the file.
+        func writeChain(_ name: String, ports: [String], stages: [String], extra: [String] = [], file: String? = nil) throws -> URL {
+            let url = directory.appendingPathComponent(file ?? "\(name).yaml")
+            let lines =
+                ["apiVersion: nfv/v1", "kind: Chain", "metadata: { name: \(name) }", "spec:", "  ports:"]
+                + ports.map { "    - { \($0) }" } + ["  stages:"] + stages.map { "    - { \($0) }" } + extra.map { "  " + $0 }
+            try (lines.joined(separator: "\n") + "\n").write(to: url, atomically: true, encoding: .utf8)
+            return url
+        }
+
+        /// The edge gateway (firewall -> router -> NAT with the repository's configurations)
+        /// between namespace `lan` (10.0.1.10/24 via 10.0.1.1, on TAP PREFIXi) and `wan`
+        /// (198.51.100.1/30, on TAP PREFIXo): the NAT's pool address is 198.51.100.2.
+        func writeEdgeGateway(_ name: String, lan: String, wan: String, tapPrefix: String) throws -> URL {
+            let configs = Fixtures.root.appendingPathComponent("vnf-configs").path
+            return try writeChain(
+                name,
+                ports: [
+                    "name: inside, type: tap, ifname: \(tapPrefix)i, namespace: \(lan), address: 10.0.1.10/24, gateway: 10.0.1.1",
+                    "name: outside, type: tap, ifname: \(tapPrefix)o, namespace: \(wan), address: 198.51.100.1/30",
+                ],
+                stages: [
+                    "name: fw, vnf: firewall, config: \(configs)/edge-firewall.yaml",
+                    "name: router, vnf: router, config: \(configs)/edge-router.yaml",
+                    "name: nat, vnf: nat, config: \(configs)/edge-nat.yaml",
+                ])
+        }
+
         /// Kills the daemon (if one started) and removes the folder.
         func remove() {
             if let pid { kill(pid, SIGKILL) }

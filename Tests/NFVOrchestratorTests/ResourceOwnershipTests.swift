@@ -27,19 +27,12 @@ import Testing
             daemon.remove()
         }
         func chain(_ name: String, _ ports: [(ifname: String, namespace: String, address: String)]) throws -> URL {
-            let file = directory.appendingPathComponent("\(name).yaml")
-            try """
-            apiVersion: nfv/v1
-            kind: Chain
-            metadata: { name: \(name) }
-            spec:
-              ports:
-                - { name: a, type: tap, ifname: \(ports[0].ifname), namespace: \(ports[0].namespace), address: \(ports[0].address) }
-                - { name: b, type: tap, ifname: \(ports[1].ifname), namespace: \(ports[1].namespace), address: \(ports[1].address) }
-              stages:
-                - { name: pass, vnf: pass-through }
-            """.write(to: file, atomically: true, encoding: .utf8)
-            return file
+            try daemon.writeChain(
+                name,
+                ports: zip(["a", "b"], ports).map {
+                    "name: \($0), type: tap, ifname: \($1.ifname), namespace: \($1.namespace), address: \($1.address)"
+                },
+                stages: ["name: pass, vnf: pass-through"])
         }
         func ping(_ address: String) throws -> Bool {
             try HostCommand.run(["ip", "netns", "exec", client, "ping", "-c", "1", "-W", "1", address]).status == 0

@@ -24,21 +24,7 @@ import Testing
             _ = try? orch("undeploy", name, "--force")
             daemon.remove()
         }
-        let configs = Fixtures.root.appendingPathComponent("vnf-configs").path
-        let chainFile = daemon.directory.appendingPathComponent("chain.yaml")
-        try """
-        apiVersion: nfv/v1
-        kind: Chain
-        metadata: { name: \(name) }
-        spec:
-          ports:
-            - { name: inside,  type: tap, ifname: nfvtvi\(suffix), namespace: \(lan), address: 10.0.1.10/24, gateway: 10.0.1.1 }
-            - { name: outside, type: tap, ifname: nfvtvo\(suffix), namespace: \(wan), address: 198.51.100.1/30 }
-          stages:
-            - { name: fw,     vnf: firewall, config: \(configs)/edge-firewall.yaml }
-            - { name: router, vnf: router,   config: \(configs)/edge-router.yaml }
-            - { name: nat,    vnf: nat,      config: \(configs)/edge-nat.yaml }
-        """.write(to: chainFile, atomically: true, encoding: .utf8)
+        let chainFile = try daemon.writeEdgeGateway(name, lan: lan, wan: wan, tapPrefix: "nfvtv\(suffix)")
         let deployed = try orch("deploy", chainFile.path, "--wait")
         try #require(deployed.status == 0, "\(deployed)")
 
