@@ -1,18 +1,15 @@
-import Hummingbird
+import HTTPTypes
+import OpenAPIRuntime
 
-/// A router that remembers what was registered on it (`METHOD PATH`), so the API's routes can
-/// be checked against its OpenAPI document.
-final class RouteRecorder {
-    let router = Router()
+/// A server transport that only remembers what is registered on it (`METHOD PATH`), so the
+/// routes generated from the OpenAPI document can be listed.
+final class RouteRecorder: ServerTransport {
     private(set) var routes: [String] = []
 
-    func get(_ path: String, use handler: @escaping @Sendable (Request, BasicRequestContext) async throws -> Response) {
-        routes.append("GET \(path)")
-        router.get(RouterPath(path), use: handler)
-    }
-
-    func post(_ path: String, use handler: @escaping @Sendable (Request, BasicRequestContext) async throws -> Response) {
-        routes.append("POST \(path)")
-        router.post(RouterPath(path), use: handler)
+    func register(
+        _ handler: @Sendable @escaping (HTTPRequest, HTTPBody?, ServerRequestMetadata) async throws -> (HTTPResponse, HTTPBody?),
+        method: HTTPRequest.Method, path: String
+    ) throws {
+        routes.append("\(method.rawValue) \(path)")
     }
 }
