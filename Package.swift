@@ -41,6 +41,8 @@ let package = Package(
         .target(name: "CFuzzerDriver"),
         .target(name: "CLinux"),
         .target(name: "NFVPacket"),
+        // The OpenFlow 1.3 wire protocol: a pure codec (no I/O).
+        .target(name: "NFVOpenFlow"),
         .target(name: "NFVPipeline", dependencies: ["NFVPacket"]),
         .target(name: "NFVIO", dependencies: ["NFVPacket", "NFVPipeline", "CPcap", "CLinux"]),
         .target(name: "NFVFlow", dependencies: ["NFVPacket"]),
@@ -125,6 +127,7 @@ let package = Package(
         .testTarget(
             name: "NFVCatalogTests",
             dependencies: ["NFVCatalog", "NFVDescriptors", "NFVPipeline", "NFVTestSupport", .product(name: "Yams", package: "Yams")]),
+        .testTarget(name: "NFVOpenFlowTests", dependencies: ["NFVOpenFlow", "NFVTestSupport"]),
         .testTarget(name: "NFVFlowTests", dependencies: ["NFVFlow", "NFVPacket", "NFVTestSupport"]),
         .testTarget(
             name: "NFVRouterTests",

@@ -1,0 +1,67 @@
+/// Big-endian reads over a message's bytes. Reads past the end are a programming error: a
+/// caller checks `need` first (the codec turns a short body into OFPBRC_BAD_LEN).
+struct WireReader {
+    struct Short: Error {}
+
+    private let bytes: ArraySlice<UInt8>
+    private var offset: Int
+
+    init(_ bytes: ArraySlice<UInt8>) {
+        self.bytes = bytes
+        self.offset = bytes.startIndex
+    }
+
+    var remaining: Int { bytes.endIndex - offset }
+
+    func need(_ count: Int) throws(Short) { if remaining < count { throw Short() } }
+
+    mutating func skip(_ count: Int) throws(Short) {
+        try need(count)
+        offset += count
+    }
+
+    mutating func u8() -> UInt8 {
+        defer { offset += 1 }
+        return offset < bytes.endIndex ? bytes[offset] : 0
+    }
+
+    mutating func u16() -> UInt16 { UInt16(u8()) << 8 | UInt16(u8()) }
+    mutating func u32() -> UInt32 { UInt32(u16()) << 16 | UInt32(u16()) }
+    mutating func u64() -> UInt64 { UInt64(u32()) << 32 | UInt64(u32()) }
+
+    /// The next `count` bytes as a reader of their own.
+    mutating func take(_ count: Int) throws(Short) -> WireReader {
+        try need(count)
+        defer { offset += count }
+        return WireReader(bytes[offset..<(offset + count)])
+    }
+
+    /// Everything left.
+    mutating func rest() -> [UInt8] {
+        defer { offset = bytes.endIndex }
+        return Array(bytes[offset...])
+    }
+}
+
+/// Big-endian writes into a growing buffer.
+struct WireWriter {
+    var bytes: [UInt8] = []
+
+    mutating func u8(_ value: UInt8) { bytes.append(value) }
+    mutating func u16(_ value: UInt16) { bytes += [UInt8(value >> 8), UInt8(value & 0xFF)] }
+    mutating func u32(_ value: UInt32) {
+        u16(UInt16(value >> 16))
+        u16(UInt16(value & 0xFFFF))
+    }
+    mutating func u64(_ value: UInt64) {
+        u32(UInt32(value >> 32))
+        u32(UInt32(value & 0xFFFF_FFFF))
+    }
+    mutating func bytes(_ more: [UInt8]) { bytes += more }
+    /// Zeros up to the next multiple of `alignment` (of the whole message).
+    mutating func pad(to alignment: Int) { bytes += [UInt8](repeating: 0, count: (alignment - bytes.count % alignment) % alignment) }
+    mutating func setU16(at index: Int, _ value: UInt16) {
+        bytes[index] = UInt8(value >> 8)
+        bytes[index + 1] = UInt8(value & 0xFF)
+    }
+}
