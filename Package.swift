@@ -110,7 +110,7 @@ let package = Package(
         // descriptor loaders and the flow syntax (make fuzz; a corpus regression in make test).
         .executableTarget(
             name: "nfv-fuzz",
-            dependencies: ["CFuzzerDriver", "NFVPacket", "NFVPipeline", "NFVFlow", "NFVCatalog", "NFVDescriptors", "NFVSwitch"]
+            dependencies: ["CFuzzerDriver", "NFVPacket", "NFVPipeline", "NFVFlow", "NFVCatalog", "NFVDescriptors", "NFVSwitch", "NFVOpenFlow"]
         ),
         // Fixture lookup and guard-page buffers shared by the test targets.
         .target(name: "NFVTestSupport", dependencies: ["NFVPacket", "NFVIO", "NFVReplay", "NFVCatalog"], path: "Tests/NFVTestSupport"),

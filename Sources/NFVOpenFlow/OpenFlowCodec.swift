@@ -87,6 +87,7 @@ public enum OpenFlowCodec {
             try reader.need(4)
             let config = OpenFlowSwitchConfig(flags: reader.u16(), missSendLength: reader.u16())
             return try empty(type == 8 ? .getConfigReply(config) : .setConfig(config), reader)
+        case 14: return .flowMod(try OpenFlowFlowMod.decode(&reader))
         case 20: return try empty(.barrierRequest, reader)
         case 21: return try empty(.barrierReply, reader)
         case 24, 25:
@@ -151,6 +152,7 @@ public enum OpenFlowCodec {
             writer.u16(0)
             writer.u32(features.capabilities)
             writer.u32(0)
+        case .flowMod(let flowMod): flowMod.encode(&writer)
         case .getConfigReply(let config), .setConfig(let config):
             writer.u16(config.flags)
             writer.u16(config.missSendLength)

@@ -16,6 +16,8 @@ public enum OpenFlowMessage: Sendable, Equatable {
     case getConfigRequest
     case getConfigReply(OpenFlowSwitchConfig)
     case setConfig(OpenFlowSwitchConfig)
+    /// OFPT_FLOW_MOD.
+    case flowMod(OpenFlowFlowMod)
     case barrierRequest
     case barrierReply
     /// OFPT_ROLE_REQUEST / OFPT_ROLE_REPLY: the role (0 no change, 1 equal, 2 master, 3
@@ -41,6 +43,7 @@ public enum OpenFlowMessage: Sendable, Equatable {
         case .getConfigRequest: 7
         case .getConfigReply: 8
         case .setConfig: 9
+        case .flowMod: 14
         case .barrierRequest: 20
         case .barrierReply: 21
         case .roleRequest: 24

@@ -36,6 +36,9 @@ struct WireReader {
         return WireReader(bytes[offset..<(offset + count)])
     }
 
+    /// Everything left, leaving the reader as it is.
+    func restCopy() -> [UInt8] { Array(bytes[offset...]) }
+
     /// Everything left.
     mutating func rest() -> [UInt8] {
         defer { offset = bytes.endIndex }
@@ -58,6 +61,7 @@ struct WireWriter {
         u32(UInt32(value & 0xFFFF_FFFF))
     }
     mutating func bytes(_ more: [UInt8]) { bytes += more }
+    mutating func zeros(_ count: Int) { bytes += [UInt8](repeating: 0, count: count) }
     /// Zeros up to the next multiple of `alignment` (of the whole message).
     mutating func pad(to alignment: Int) { bytes += [UInt8](repeating: 0, count: (alignment - bytes.count % alignment) % alignment) }
     mutating func setU16(at index: Int, _ value: UInt16) {

@@ -2,6 +2,7 @@ import Foundation
 import NFVCatalog
 import NFVDescriptors
 import NFVFlow
+import NFVOpenFlow
 import NFVPacket
 import NFVPipeline
 import NFVSwitch
@@ -19,6 +20,9 @@ enum FuzzTarget: String, CaseIterable {
     case `switch`
     case descriptors
     case flowSyntax = "flow-syntax"
+    /// OpenFlow messages: decode, and what decodes must encode back to a message that decodes
+    /// to the same value.
+    case openflow
 
     /// The shipped chain whose stage a stage target runs.
     var chain: String? {
@@ -65,8 +69,19 @@ final class FuzzHarness {
         case .parser, .icmpQuote, .replies: packet(data)
         case .descriptors: descriptor(String(decoding: data, as: UTF8.self))
         case .flowSyntax: _ = try? FlowSyntax.parse(String(decoding: data, as: UTF8.self), ports: ["p1": 1, "p2": 2])
+        case .openflow: openflow(Array(data))
         default: stage(data)
         }
+    }
+
+    /// The OpenFlow codec: whatever decodes round-trips (a message that re-encodes to a value
+    /// that differs, or does not decode, is a crash for libFuzzer to keep).
+    func openflow(_ bytes: [UInt8]) {
+        guard let length = OpenFlowCodec.announcedLength(bytes[...]), length <= bytes.count,
+            let frame = try? OpenFlowCodec.decode(bytes[..<length])
+        else { return }
+        let again = OpenFlowCodec.encode(frame)
+        precondition((try? OpenFlowCodec.decode(again[...])) == frame, "an OpenFlow message did not survive encode and decode")
     }
 
     /// The parser and everything that reads a parsed frame: flow keys and hashes, ICMP quotes,

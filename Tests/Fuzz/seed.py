@@ -79,6 +79,10 @@ def main():
     for flow in flows + [b"priority=100,in_port=1,tcp,tp_dst=80,actions=output:2",
                          b"table=0,dl_vlan=10,actions=strip_vlan,goto_table:1", b"ip,nw_src=10.0.0.0/8,actions=drop"]:
         write(directory, "flow-syntax", flow)
+    # OpenFlow: os-ken's messages (Tests/Fixtures/openflow/of13).
+    for path in sorted(glob.glob("Tests/Fixtures/openflow/of13/*.packet")):
+        with open(path, "rb") as handle:
+            write(directory, "openflow", handle.read())
     # Inputs that once crashed a target (Tests/Fuzz/regressions/TARGET/): always in its seeds.
     for path in sorted(glob.glob("Tests/Fuzz/regressions/*/*")):
         with open(path, "rb") as handle:
