@@ -87,6 +87,14 @@ public enum OpenFlowCodec {
             try reader.need(4)
             let config = OpenFlowSwitchConfig(flags: reader.u16(), missSendLength: reader.u16())
             return try empty(type == 8 ? .getConfigReply(config) : .setConfig(config), reader)
+        case 10: return .packetIn(try OpenFlowPacketIn.decode(&reader))
+        case 11: return .flowRemoved(try OpenFlowFlowRemoved.decode(&reader))
+        case 12:
+            try reader.need(8)
+            let reason = reader.u8()
+            try reader.skip(7)
+            return try empty(.portStatus(reason: reason, port: try OpenFlowPort.decode(&reader)), reader)
+        case 13: return .packetOut(try OpenFlowPacketOut.decode(&reader))
         case 14: return .flowMod(try OpenFlowFlowMod.decode(&reader))
         case 20: return try empty(.barrierRequest, reader)
         case 21: return try empty(.barrierReply, reader)
@@ -153,6 +161,13 @@ public enum OpenFlowCodec {
             writer.u32(features.capabilities)
             writer.u32(0)
         case .flowMod(let flowMod): flowMod.encode(&writer)
+        case .packetIn(let packetIn): packetIn.encode(&writer)
+        case .packetOut(let packetOut): packetOut.encode(&writer)
+        case .flowRemoved(let flowRemoved): flowRemoved.encode(&writer)
+        case .portStatus(let reason, let port):
+            writer.u8(reason)
+            writer.zeros(7)
+            port.encode(&writer)
         case .getConfigReply(let config), .setConfig(let config):
             writer.u16(config.flags)
             writer.u16(config.missSendLength)

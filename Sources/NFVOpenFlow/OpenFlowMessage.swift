@@ -16,6 +16,11 @@ public enum OpenFlowMessage: Sendable, Equatable {
     case getConfigRequest
     case getConfigReply(OpenFlowSwitchConfig)
     case setConfig(OpenFlowSwitchConfig)
+    case packetIn(OpenFlowPacketIn)
+    case flowRemoved(OpenFlowFlowRemoved)
+    /// OFPT_PORT_STATUS: reason (OFPPR_ADD 0, DELETE 1, MODIFY 2) and the port.
+    case portStatus(reason: UInt8, port: OpenFlowPort)
+    case packetOut(OpenFlowPacketOut)
     /// OFPT_FLOW_MOD.
     case flowMod(OpenFlowFlowMod)
     case barrierRequest
@@ -43,6 +48,10 @@ public enum OpenFlowMessage: Sendable, Equatable {
         case .getConfigRequest: 7
         case .getConfigReply: 8
         case .setConfig: 9
+        case .packetIn: 10
+        case .flowRemoved: 11
+        case .portStatus: 12
+        case .packetOut: 13
         case .flowMod: 14
         case .barrierRequest: 20
         case .barrierReply: 21

@@ -91,6 +91,32 @@ import Testing
                     #expect(types == actions.map { UInt64($0.type) }, "\(file): action types")
                 }
             }
+        case ("OFPPacketIn", .packetIn(let packetIn)):
+            #expect(UInt64(packetIn.bufferID) == Self.number(fields["buffer_id"]) && UInt64(packetIn.totalLength) == Self.number(fields["total_len"]))
+            #expect(UInt64(packetIn.reason) == Self.number(fields["reason"]) && UInt64(packetIn.tableID) == Self.number(fields["table_id"]))
+            #expect(packetIn.cookie == Self.number(fields["cookie"]) && packetIn.data == Self.bytes(fields["data"]))
+            Self.checkMatch(fields["match"], packetIn.match, file)
+        case ("OFPPacketOut", .packetOut(let packetOut)):
+            #expect(UInt64(packetOut.bufferID) == Self.number(fields["buffer_id"]) && UInt64(packetOut.inPort) == Self.number(fields["in_port"]))
+            let types = (fields["actions"] as? [[String: [String: Any]]] ?? []).compactMap { $0.first.map { Self.number($0.value["type"]) } }
+            #expect(types == packetOut.actions.map { UInt64($0.type) }, "\(file): action types")
+            if fields["data"] is String { #expect(packetOut.data == Self.bytes(fields["data"])) }
+        case ("OFPFlowRemoved", .flowRemoved(let removed)):
+            for (key, value) in [
+                ("cookie", removed.cookie), ("priority", UInt64(removed.priority)), ("reason", UInt64(removed.reason)),
+                ("table_id", UInt64(removed.tableID)), ("duration_sec", UInt64(removed.durationSeconds)),
+                ("duration_nsec", UInt64(removed.durationNanoseconds)), ("idle_timeout", UInt64(removed.idleTimeout)),
+                ("hard_timeout", UInt64(removed.hardTimeout)), ("packet_count", removed.packetCount), ("byte_count", removed.byteCount),
+            ] {
+                #expect(value == Self.number(fields[key]), "\(file): \(key)")
+            }
+            Self.checkMatch(fields["match"], removed.match, file)
+        case ("OFPPortStatus", .portStatus(let reason, let port)):
+            #expect(UInt64(reason) == Self.number(fields["reason"]))
+            let desc = (fields["desc"] as? [String: [String: Any]])?["OFPPort"] ?? [:]
+            #expect(UInt64(port.portNumber) == Self.number(desc["port_no"]) && port.name == desc["name"] as? String)
+            #expect(port.hardwareAddress.map { String(format: "%02x", $0) }.joined(separator: ":") == desc["hw_addr"] as? String)
+            #expect(UInt64(port.state) == Self.number(desc["state"]) && UInt64(port.currentSpeed) == Self.number(desc["curr_speed"]))
         default:
             Issue.record("\(file): os-ken says \(kind), we decoded \(frame.message)")
         }
@@ -118,7 +144,7 @@ import Testing
     }
 
     @Test func theFixturesAreThere() {
-        #expect(Self.files.count >= 31)
+        #expect(Self.files.count >= 40)
     }
 
     /// What breaks the spec is the spec's error, quoting the message (the channel answers it).
