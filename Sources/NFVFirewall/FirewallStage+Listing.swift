@@ -19,7 +19,7 @@ extension FirewallStage: ConnectionListing {
             let fromLow = entry.flags & ConnectionEntry.Flag.originIsLow != 0
             views.append(
                 TrackedConnectionView(
-                    stage: name, worker: worker, proto: TrackedConnectionView.protocolName(number), protocolNumber: number,
+                    stage: name, worker: worker, proto: IPProtocol.name(UInt8(number)), protocolNumber: number,
                     state: entry.state.description, timeout: Int((entry.expires - now) / 1_000_000_000),
                     assured: entry.state.isAssured, source: fromLow ? low : high, destination: fromLow ? high : low,
                     sourcePort: fromLow ? lowPort : highPort, destinationPort: fromLow ? highPort : lowPort,

@@ -12,7 +12,7 @@ extension NATStage: MappingListing {
                 .prefix(Int(mapping.remoteCount)).map { IPv4Address(rawValue: $0).description }
             views.append(
                 NATMappingView(
-                    stage: name, worker: worker, proto: TrackedConnectionView.protocolName(Int(mapping.ipProtocol)),
+                    stage: name, worker: worker, proto: IPProtocol.name(mapping.ipProtocol),
                     protocolNumber: Int(mapping.ipProtocol), inside: IPv4Address(rawValue: mapping.insideAddress).description,
                     insidePort: Int(mapping.insidePort), outside: IPv4Address(rawValue: mapping.outsideAddress).description,
                     outsidePort: Int(mapping.outsidePort), timeout: Int((mapping.expires - now) / 1_000_000_000),

@@ -10,8 +10,6 @@ import OpenAPIRuntime
 struct NorthboundAPI: APIProtocol {
     let supervisor: Supervisor
 
-    typealias Schemas = Components.Schemas
-
     // MARK: chains
 
     func getOpenAPIDocument(_ input: Operations.getOpenAPIDocument.Input) async throws -> Operations.getOpenAPIDocument.Output {
@@ -24,140 +22,108 @@ struct NorthboundAPI: APIProtocol {
 
     func getChain(_ input: Operations.getChain.Input) async throws -> Operations.getChain.Output {
         let name = input.path.name
-        switch await perform({ () throws(Supervisor.OperationError) in try supervisor.status(name) }) {
-        case .success(let status): return .ok(.init(body: .json(try Self.convert(status))))
-        case .failure(let error): return error.status == 404 ? .notFound(Self.body(error)) : .undocumented(error)
-        }
+        return try await answer(
+            { () throws(Supervisor.OperationError) in try supervisor.status(name) }, ok: { .ok(.init(body: .json(try Self.convert($0)))) },
+            errors: [404: Operations.getChain.Output.notFound])
     }
 
     func getChainSnapshot(_ input: Operations.getChainSnapshot.Input) async throws -> Operations.getChainSnapshot.Output {
         let name = input.path.name
-        switch await perform({ () throws(Supervisor.OperationError) in try supervisor.snapshot(name) }) {
-        case .success(let snapshot): return .ok(.init(body: .json(try Self.convert(snapshot))))
-        case .failure(let error): return error.status == 404 ? .notFound(Self.body(error)) : .undocumented(error)
-        }
+        return try await answer(
+            { () throws(Supervisor.OperationError) in try supervisor.snapshot(name) },
+            ok: { .ok(.init(body: .json(try Self.convert($0)))) }, errors: [404: Operations.getChainSnapshot.Output.notFound])
     }
 
     func getChainStats(_ input: Operations.getChainStats.Input) async throws -> Operations.getChainStats.Output {
+        typealias Output = Operations.getChainStats.Output
         let name = input.path.name
-        switch await perform({ () throws(Supervisor.OperationError) in try supervisor.stats(name) }) {
-        case .success(let json): return .ok(.init(body: .json(try Self.decode(json))))
-        case .failure(let error):
-            switch error.status {
-            case 404: return .notFound(Self.body(error))
-            case 503: return .serviceUnavailable(Self.body(error))
-            default: return .undocumented(error)
-            }
-        }
+        return try await answer(
+            { () throws(Supervisor.OperationError) in try supervisor.stats(name) }, ok: { .ok(.init(body: .json(try Self.decode($0)))) },
+            errors: [404: Output.notFound, 503: Output.serviceUnavailable])
     }
 
     func getChainFlows(_ input: Operations.getChainFlows.Input) async throws -> Operations.getChainFlows.Output {
+        typealias Output = Operations.getChainFlows.Output
         let name = input.path.name
-        switch await perform({ () throws(Supervisor.OperationError) in try supervisor.dataplaneCommand(name, "flows") }) {
-        case .success(let text): return .ok(.init(body: .json(.init(message: text))))
-        case .failure(let error):
-            switch error.status {
-            case 404: return .notFound(Self.body(error))
-            case 409: return .conflict(Self.body(error))
-            default: return .undocumented(error)
-            }
-        }
+        return try await answer(
+            { () throws(Supervisor.OperationError) in try supervisor.dataplaneCommand(name, "flows") },
+            ok: { .ok(.init(body: .json(.init(message: $0)))) }, errors: [404: Output.notFound, 409: Output.conflict])
     }
 
     func changeChainFlows(_ input: Operations.changeChainFlows.Input) async throws -> Operations.changeChainFlows.Output {
+        typealias Output = Operations.changeChainFlows.Output
         let name = input.path.name
-        guard case .json(let change) = input.body else { return .undocumented(Supervisor.OperationError("a JSON body is needed")) }
-        let command = change.add.map { "add-flow " + $0 } ?? "del-flows " + (change.delete ?? "")
-        switch await perform({ () throws(Supervisor.OperationError) in try supervisor.dataplaneCommand(name, command) }) {
-        case .success(let text): return .ok(.init(body: .json(.init(message: text))))
-        case .failure(let error):
-            switch error.status {
-            case 404: return .notFound(Self.body(error))
-            case 409: return .conflict(Self.body(error))
-            default: return .undocumented(error)
+        let change =
+            switch input.body {
+            case .json(let value): value
             }
-        }
+        let command = change.add.map { "add-flow " + $0 } ?? "del-flows " + (change.delete ?? "")
+        return try await answer(
+            { () throws(Supervisor.OperationError) in try supervisor.dataplaneCommand(name, command) },
+            ok: { .ok(.init(body: .json(.init(message: $0)))) }, errors: [404: Output.notFound, 409: Output.conflict])
     }
 
     func restartChain(_ input: Operations.restartChain.Input) async throws -> Operations.restartChain.Output {
+        typealias Output = Operations.restartChain.Output
         let name = input.path.name
-        switch await perform({ () throws(Supervisor.OperationError) in try supervisor.restart(name) }) {
-        case .success(let text): return .ok(.init(body: .json(.init(message: text))))
-        case .failure(let error):
-            switch error.status {
-            case 404: return .notFound(Self.body(error))
-            case 500: return .internalServerError(Self.body(error))
-            default: return .undocumented(error)
-            }
-        }
+        return try await answer(
+            { () throws(Supervisor.OperationError) in try supervisor.restart(name) },
+            ok: { .ok(.init(body: .json(.init(message: $0)))) }, errors: [404: Output.notFound, 500: Output.internalServerError])
     }
 
     func getChainConnections(_ input: Operations.getChainConnections.Input) async throws -> Operations.getChainConnections.Output {
+        typealias Output = Operations.getChainConnections.Output
         let name = input.path.name
-        switch await perform({ () throws(Supervisor.OperationError) in try supervisor.dataplaneCommand(name, "conntrack") }) {
-        case .success(let json): return .ok(.init(body: .json(try Self.decode(json))))
-        case .failure(let error):
-            switch error.status {
-            case 404: return .notFound(Self.body(error))
-            case 503: return .serviceUnavailable(Self.body(error))
-            default: return .undocumented(error)
-            }
-        }
+        return try await answer(
+            { () throws(Supervisor.OperationError) in try supervisor.dataplaneCommand(name, "conntrack") },
+            ok: { .ok(.init(body: .json(try Self.decode($0)))) }, errors: [404: Output.notFound, 503: Output.serviceUnavailable])
     }
 
     func getChainNATMappings(_ input: Operations.getChainNATMappings.Input) async throws -> Operations.getChainNATMappings.Output {
+        typealias Output = Operations.getChainNATMappings.Output
         let name = input.path.name
-        switch await perform({ () throws(Supervisor.OperationError) in try supervisor.dataplaneCommand(name, "nat") }) {
-        case .success(let json): return .ok(.init(body: .json(try Self.decode(json))))
-        case .failure(let error):
-            switch error.status {
-            case 404: return .notFound(Self.body(error))
-            case 503: return .serviceUnavailable(Self.body(error))
-            default: return .undocumented(error)
-            }
-        }
+        return try await answer(
+            { () throws(Supervisor.OperationError) in try supervisor.dataplaneCommand(name, "nat") },
+            ok: { .ok(.init(body: .json(try Self.decode($0)))) }, errors: [404: Output.notFound, 503: Output.serviceUnavailable])
     }
 
     // MARK: deploying
 
     func planChain(_ input: Operations.planChain.Input) async throws -> Operations.planChain.Output {
-        guard case .json(let body) = input.body else { return .undocumented(Supervisor.OperationError("a JSON body is needed")) }
-        let snapshot: ChainSnapshot = try Self.convert(body)
-        switch await perform({ () throws(Supervisor.OperationError) in try supervisor.plan(snapshot) }) {
-        case .success(let plan): return .ok(.init(body: .json(try Self.convert(plan))))
-        case .failure(let error):
-            switch error.status {
-            case 400: return .badRequest(Self.body(error))
-            case 409: return .conflict(Self.body(error))
-            default: return .undocumented(error)
+        typealias Output = Operations.planChain.Output
+        let body =
+            switch input.body {
+            case .json(let value): value
             }
-        }
+        let snapshot: ChainSnapshot = try Self.convert(body)
+        return try await answer(
+            { () throws(Supervisor.OperationError) in try supervisor.plan(snapshot) }, ok: { .ok(.init(body: .json(try Self.convert($0)))) },
+            errors: [400: Output.badRequest, 409: Output.conflict])
     }
 
     func deployChain(_ input: Operations.deployChain.Input) async throws -> Operations.deployChain.Output {
-        guard case .json(let body) = input.body else { return .undocumented(Supervisor.OperationError("a JSON body is needed")) }
-        let request: OrchestratorServer.DeployRequest = try Self.convert(body)
-        switch await perform({ () throws(Supervisor.OperationError) in
-            try supervisor.deploy(request.snapshot, allowRestart: request.allowRestart, wait: request.wait)
-        }) {
-        case .success(let result): return .ok(.init(body: .json(try Self.convert(result))))
-        case .failure(let error):
-            switch error.status {
-            case 400: return .badRequest(Self.body(error))
-            case 409: return .conflict(Self.body(error))
-            case 500: return .internalServerError(Self.body(error))
-            case 503: return .serviceUnavailable(Self.body(error))
-            default: return .undocumented(error)
+        typealias Output = Operations.deployChain.Output
+        let body =
+            switch input.body {
+            case .json(let value): value
             }
-        }
+        let request: OrchestratorServer.DeployRequest = try Self.convert(body)
+        return try await answer(
+            { () throws(Supervisor.OperationError) in
+                try supervisor.deploy(request.snapshot, allowRestart: request.allowRestart, wait: request.wait)
+            }, ok: { .ok(.init(body: .json(try Self.convert($0)))) },
+            errors: [400: Output.badRequest, 409: Output.conflict, 500: Output.internalServerError, 503: Output.serviceUnavailable])
     }
 
     func undeployChain(_ input: Operations.undeployChain.Input) async throws -> Operations.undeployChain.Output {
-        guard case .json(let body) = input.body else { return .undocumented(Supervisor.OperationError("a JSON body is needed")) }
-        switch await perform({ () throws(Supervisor.OperationError) in try supervisor.undeploy(body.name, force: body.force) }) {
-        case .success(let text): return .ok(.init(body: .json(.init(message: text))))
-        case .failure(let error): return error.status == 404 ? .notFound(Self.body(error)) : .undocumented(error)
-        }
+        typealias Output = Operations.undeployChain.Output
+        let body =
+            switch input.body {
+            case .json(let value): value
+            }
+        return try await answer(
+            { () throws(Supervisor.OperationError) in try supervisor.undeploy(body.name, force: body.force) },
+            ok: { .ok(.init(body: .json(.init(message: $0)))) }, errors: [400: Output.badRequest, 404: Output.notFound])
     }
 
     // MARK: events and metrics
@@ -175,9 +141,18 @@ struct NorthboundAPI: APIProtocol {
 
     // MARK: helpers
 
-    /// Runs a blocking supervisor call off the cooperative threads.
-    func perform<T: Sendable>(_ work: @escaping @Sendable () throws(Supervisor.OperationError) -> T) async -> Result<T, Supervisor.OperationError> {
-        await OrchestratorServer.blocking { Result { () throws(Supervisor.OperationError) in try work() } }
+    /// Runs a blocking supervisor call off the cooperative threads: its value becomes `ok`'s
+    /// response, an error the response the operation documents for its status (`errors`), or,
+    /// for a status the document does not list, an undocumented response.
+    func answer<T: Sendable, Output: UndocumentedOutput>(
+        _ work: @escaping @Sendable () throws(Supervisor.OperationError) -> T, ok: (T) throws -> Output,
+        errors: [Int: (Components.Responses._Error) -> Output]
+    ) async throws -> Output {
+        let result = await OrchestratorServer.blocking { Result { () throws(Supervisor.OperationError) in try work() } }
+        switch result {
+        case .success(let value): return try ok(value)
+        case .failure(let error): return errors[error.status].map { $0(Self.body(error)) } ?? .undocumented(error)
+        }
     }
 
     /// `value` as the document's type `T` (or the other way round), through JSON.

@@ -107,14 +107,8 @@ public struct FlowKey: Hashable, Sendable, CustomStringConvertible {
         func text(_ address: IPv6Address) -> String {
             address.ipv4Mapped.map { "\($0)" } ?? "[\(address)]"
         }
-        let name: String =
-            switch ipProtocol {
-            case IPProtocol.tcp: "tcp"
-            case IPProtocol.udp: "udp"
-            case IPProtocol.icmp: "icmp"
-            case IPProtocol.icmpv6: "icmpv6"
-            default: "proto \(ipProtocol)"
-            }
-        return "\(name) \(text(source)):\(sourcePort) -> \(text(destination)):\(destinationPort) vlan \(vlanID)"
+        let name = IPProtocol.name(ipProtocol)
+        return
+            "\((UInt8(name) == nil ? "" : "proto ") + name) \(text(source)):\(sourcePort) -> \(text(destination)):\(destinationPort) vlan \(vlanID)"
     }
 }

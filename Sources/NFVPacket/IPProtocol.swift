@@ -16,4 +16,17 @@ public enum IPProtocol {
     @inlinable public static var shim6: UInt8 { 140 }
     @inlinable public static var sctp: UInt8 { 132 }
     @inlinable public static var udpLite: UInt8 { 136 }
+
+    /// The name tools print for protocol `number` (conntrack, tcpdump): tcp, udp, icmp,
+    /// icmpv6, sctp, or the number.
+    public static func name(_ number: UInt8) -> String {
+        switch number {
+        case icmp: "icmp"
+        case tcp: "tcp"
+        case udp: "udp"
+        case icmpv6: "icmpv6"
+        case 132: "sctp"
+        default: "\(number)"
+        }
+    }
 }

@@ -15,6 +15,8 @@ public final class Chain {
 
     /// The stages, in order.
     public let stages: [any Stage]
+    /// The stages (a path gate's inner stage included) with `IdleWork`, found once.
+    let idleWork: [any IdleWork]
     /// Counters of each stage, same order as `stages`.
     public let counters: [StageCounters]
     /// Where punted packets go; when nil they are counted and released.
@@ -57,6 +59,7 @@ public final class Chain {
         precondition(Set(names).count == names.count, "stage names must be unique: \(names)")
         precondition(!names.contains(Chain.receiveTracePoint), "'rx' is reserved for the chain input")
         self.stages = stages
+        self.idleWork = stages.compactMap { $0.unwrapped as? any IdleWork }
         self.counters = stages.map { _ in StageCounters() }
         self.stageRecorders = Array(repeating: nil, count: stages.count)
         self.puntBatch = PacketBatch(pool: pool, capacity: batchCapacity)

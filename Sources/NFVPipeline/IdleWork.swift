@@ -13,8 +13,6 @@ public protocol IdleWork: AnyObject {
 extension Chain {
     /// Lets every stage that has `IdleWork` do it (a path gate's inner stage included).
     public func idle(now: UInt64) {
-        for stage in stages {
-            if let worker = stage.unwrapped as? any IdleWork { worker.idle(now: now) }
-        }
+        for stage in idleWork { stage.idle(now: now) }
     }
 }

@@ -4,7 +4,7 @@ public struct TrackedConnectionView: Codable, Sendable, Equatable {
     /// The stage that tracks it, and the worker whose table holds it.
     public var stage: String
     public var worker: Int
-    /// `tcp`, `udp`, `icmp`, `icmpv6`, or the protocol number.
+    /// `tcp`, `udp`, `icmp`, `icmpv6`, `sctp`, or the protocol number (`IPProtocol.name`).
     public var proto: String
     public var protocolNumber: Int
     /// netfilter's name for the state (`ESTABLISHED`, `SYN_SENT`, `UNREPLIED`...).
@@ -40,17 +40,6 @@ public struct TrackedConnectionView: Codable, Sendable, Equatable {
         self.destinationPort = destinationPort
         self.vlan = vlan
         self.rule = rule
-    }
-
-    /// The name `conntrack` prints for protocol `number`.
-    public static func protocolName(_ number: Int) -> String {
-        switch number {
-        case 1: "icmp"
-        case 6: "tcp"
-        case 17: "udp"
-        case 58: "icmpv6"
-        default: "\(number)"
-        }
     }
 }
 

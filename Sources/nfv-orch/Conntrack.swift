@@ -16,7 +16,7 @@ struct Conntrack: ParsableCommand {
     @Argument(help: "The chain's name, or its descriptor file.")
     var chain: String
 
-    @Option(name: [.short, .customLong("proto")], help: "Only this protocol: tcp, udp, icmp, icmpv6, or a number.")
+    @Option(name: [.short, .customLong("proto")], help: "Only this protocol: tcp, udp, icmp, icmpv6, sctp, or a number.")
     var proto: String?
 
     @Option(name: [.short, .customLong("src")], help: "Only connections opened from this address.")

@@ -47,11 +47,7 @@ struct Validate: ParsableCommand {
                 if output == .text { printError(error.description) }
             }
         }
-        if output == .json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            print(String(decoding: try encoder.encode(results), as: UTF8.self))
-        }
+        if output == .json { print(try OutputOptions.json(results)) }
         if results.contains(where: { !$0.valid }) { throw ExitCode.failure }
     }
 
