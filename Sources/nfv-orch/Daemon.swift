@@ -62,7 +62,8 @@ struct Daemon: ParsableCommand {
     }
 
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "status", abstract: "Say whether the daemon runs, and where.")
+        static let configuration = CommandConfiguration(
+            commandName: "status", abstract: "Say whether the daemon runs, and where (exit 0: it runs; 3: it does not).")
         @OptionGroup var daemon: DaemonOptions
 
         func run() throws {

@@ -6,10 +6,10 @@ struct Logs: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show what a chain's data plane wrote (its plumbing, errors, counters at exit), or the daemon's log.",
         discussion:
-            "Reads STATE/chains/NAME/dataplane.log (every start of the chain appends to it) or, with --daemon, STATE/daemon.log (STATE: NFV_ORCH_STATE_DIR, default /var/lib/nfv-orch). Works whether or not the daemon runs."
+            "Reads STATE/chains/NAME/dataplane.log (every start of the chain appends to it) or, with --daemon-log, STATE/daemon.log (STATE: NFV_ORCH_STATE_DIR, default /var/lib/nfv-orch). Works whether or not the daemon runs."
     )
 
-    @Argument(help: "The chain's name, or its descriptor file (not with --daemon).")
+    @Argument(help: "The chain's name, or its descriptor file (not with --daemon-log).")
     var chain: String?
 
     @Flag(help: "The daemon's log instead of a chain's.")

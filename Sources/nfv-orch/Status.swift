@@ -3,7 +3,11 @@ import Foundation
 import NFVOrchestrator
 
 struct Status: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Show a chain's desired and actual state, restarts and last error.")
+    static let configuration = CommandConfiguration(
+        abstract: "Show a chain's desired and actual state, restarts and last error.",
+        discussion:
+            "Also a running restart backoff and what is left of it, each port (LINK DOWN when its TAP's kernel side is down), load-balancer backends and their health, and per stage what went in, out and was dropped. Without a daemon, reads the recorded state (it never starts one)."
+    )
 
     @Argument(help: "The chain's name, or its descriptor file.")
     var chain: String
