@@ -104,15 +104,21 @@ import Testing
                 ipProtocol: IPProtocol.udp, destinationPort: 53)
         }
         let vlans = (1...4094).map { SwitchStageTests.udp(from: 0x0200_0000_0001, to: 0x0200_0000_0002, vlan: UInt16($0), time: 1) }
+        // The random flows' rate, averaged over four sets: one set's rate varies by about one
+        // percent with the process's hash key, which a single sample would put in the bound.
         var generator = SeededGenerator(seed: 5)
-        let random = (0..<4096).map { _ in
-            TestFrame.ipv4(
-                from: IPv4Address(rawValue: UInt32.random(in: .min ... .max, using: &generator)),
-                to: IPv4Address(rawValue: UInt32.random(in: .min ... .max, using: &generator)), ipProtocol: IPProtocol.udp,
-                sourcePort: UInt16.random(in: 1 ... .max, using: &generator),
-                destinationPort: UInt16.random(in: 1 ... .max, using: &generator))
+        var randomRates: [Double] = []
+        for _ in 0..<4 {
+            let random = (0..<4096).map { _ in
+                TestFrame.ipv4(
+                    from: IPv4Address(rawValue: UInt32.random(in: .min ... .max, using: &generator)),
+                    to: IPv4Address(rawValue: UInt32.random(in: .min ... .max, using: &generator)), ipProtocol: IPProtocol.udp,
+                    sourcePort: UInt16.random(in: 1 ... .max, using: &generator),
+                    destinationPort: UInt16.random(in: 1 ... .max, using: &generator))
+            }
+            randomRates.append(try Self.hitsOnSecondPass(random))
         }
-        let baseline = try Self.hitsOnSecondPass(random)
+        let baseline = randomRates.reduce(0, +) / Double(randomRates.count)
         #expect(baseline > 0.8, "random flows: \(baseline)")
         for (name, frames) in [("ports", ports), ("address bytes", bytes), ("VLANs", vlans)] {
             let hits = try Self.hitsOnSecondPass(frames)
