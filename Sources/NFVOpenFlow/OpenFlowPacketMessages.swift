@@ -196,8 +196,7 @@ public struct OpenFlowPort: Sendable, Equatable {
         try reader.skip(4)
         let address = (0..<6).map { _ in reader.u8() }
         try reader.skip(2)
-        let nameBytes = (0..<16).map { _ in reader.u8() }
-        let name = String(decoding: nameBytes.prefix { $0 != 0 }, as: UTF8.self)
+        let name = try reader.fixedString(16)
         let values = (0..<8).map { _ in reader.u32() }
         return OpenFlowPort(
             portNumber: number, hardwareAddress: address, name: name, config: values[0], state: values[1], current: values[2],
@@ -209,8 +208,7 @@ public struct OpenFlowPort: Sendable, Equatable {
         writer.zeros(4)
         writer.bytes(Array(hardwareAddress.prefix(6)) + [UInt8](repeating: 0, count: max(0, 6 - hardwareAddress.count)))
         writer.zeros(2)
-        let name = Array(name.utf8.prefix(15))
-        writer.bytes(name + [UInt8](repeating: 0, count: 16 - name.count))
+        writer.fixedString(name, count: 16)
         for value in [config, state, current, advertised, supported, peer, currentSpeed, maximumSpeed] { writer.u32(value) }
     }
 }

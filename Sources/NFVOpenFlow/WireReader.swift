@@ -36,6 +36,17 @@ struct WireReader {
         return WireReader(bytes[offset..<(offset + count)])
     }
 
+    /// A NUL-padded text field of `count` bytes (port, table and description names). The last
+    /// byte is the terminator the spec requires, so at most `count - 1` bytes are text. Bytes
+    /// that are not UTF-8 read as "?", one for one, so the text writes back within the field.
+    mutating func fixedString(_ count: Int) throws(Short) -> String {
+        var field = try take(count)
+        let bytes = field.rest()
+        let text = bytes.prefix(count - 1).prefix { $0 != 0 }
+        if let valid = String(validating: text, as: UTF8.self) { return valid }
+        return String(decoding: text.map { $0 < 0x80 ? $0 : UInt8(ascii: "?") }, as: UTF8.self)
+    }
+
     /// Everything left, leaving the reader as it is.
     func restCopy() -> [UInt8] { Array(bytes[offset...]) }
 
@@ -62,6 +73,17 @@ struct WireWriter {
     }
     mutating func bytes(_ more: [UInt8]) { bytes += more }
     mutating func zeros(_ count: Int) { bytes += [UInt8](repeating: 0, count: count) }
+    /// `text` in a NUL-padded field of `count` bytes, cut to `count - 1` bytes at a character
+    /// boundary so the field keeps its terminator and decodes to a prefix of `text`.
+    mutating func fixedString(_ text: String, count: Int) {
+        var kept: [UInt8] = []
+        for scalar in text.unicodeScalars {
+            let encoded = Array(String(scalar).utf8)
+            if kept.count + encoded.count > count - 1 { break }
+            kept += encoded
+        }
+        bytes += kept + [UInt8](repeating: 0, count: count - kept.count)
+    }
     /// Zeros up to the next multiple of `alignment` (of the whole message).
     mutating func pad(to alignment: Int) { bytes += [UInt8](repeating: 0, count: (alignment - bytes.count % alignment) % alignment) }
     mutating func setU16(at index: Int, _ value: UInt16) {

@@ -169,4 +169,26 @@ import Testing
         #expect(try OpenFlowCodec.decode(unknown[...]).message == .other(type: 99, body: [0xAB, 0xCD]))
         #expect(OpenFlowCodec.announcedLength(unknown[...]) == 10)
     }
+
+    /// Port names are NUL-padded 16-byte fields: a name that is not UTF-8 (the fuzzer's find)
+    /// or fills all 16 bytes still decodes to a name that writes back to the same message.
+    @Test(arguments: [
+        Array("tap-inside".utf8), [0xE7, 0xA7, 0x81, 0x9D, 0xE3, 0x81, 0xE3, 0xE3, 0xAE, 0x83, 0x83, 0xBC, 0xE3, 0x83, 0x88],
+        Array("sixteen-bytes-ab".utf8), Array("abcdefghijklmné".utf8),
+    ])
+    func portNamesRoundTrip(name: [UInt8]) throws {
+        var message: [UInt8] = [4, 12, 0, 80, 0, 0, 0, 0, 0] + [UInt8](repeating: 0, count: 7)
+        message += [0, 0, 0, 7, 0, 0, 0, 0, 0xF2, 0x0B, 0xA4, 0xD0, 0x3F, 0x70, 0, 0]
+        message += name + [UInt8](repeating: 0, count: 16 - name.count)
+        message += [UInt8](repeating: 0, count: 32)
+        let decoded = try OpenFlowCodec.decode(message[...])
+        guard case .portStatus(_, let port) = decoded.message else {
+            Issue.record("not a PORT_STATUS: \(decoded)")
+            return
+        }
+        #expect(port.name.utf8.count <= 15)
+        let again = OpenFlowCodec.encode(decoded)
+        #expect(try OpenFlowCodec.decode(again[...]) == decoded)
+        if String(validating: name, as: UTF8.self) != nil && name.count < 16 { #expect(again == message) }
+    }
 }
