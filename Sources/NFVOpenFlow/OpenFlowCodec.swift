@@ -55,8 +55,10 @@ public enum OpenFlowCodec {
             }
             return .hello(versions: versions)
         case 1:
+            try reader.need(4)
             let errorType = reader.u16()
             if errorType == 0xFFFF {
+                try reader.need(6)
                 let expType = reader.u16()
                 let experimenter = reader.u32()
                 return .error(OpenFlowError(type: errorType, code: expType, experimenter: experimenter, data: reader.rest()))
@@ -96,6 +98,20 @@ public enum OpenFlowCodec {
             return try empty(.portStatus(reason: reason, port: try OpenFlowPort.decode(&reader)), reader)
         case 13: return .packetOut(try OpenFlowPacketOut.decode(&reader))
         case 14: return .flowMod(try OpenFlowFlowMod.decode(&reader))
+        case 15: return .groupMod(try OpenFlowGroupMod.decode(&reader))
+        case 16: return .portMod(try empty(try OpenFlowPortMod.decode(&reader), reader))
+        case 17:
+            try reader.need(8)
+            let table = reader.u8()
+            try reader.skip(3)
+            return try empty(.tableMod(tableID: table, config: reader.u32()), reader)
+        case 18, 19:
+            try reader.need(8)
+            let multipartType = reader.u16()
+            let flags = reader.u16()
+            try reader.skip(4)
+            if type == 18 { return .multipartRequest(flags: flags, try OpenFlowMultipartRequest.decode(type: multipartType, &reader)) }
+            return .multipartReply(flags: flags, try OpenFlowMultipartReply.decode(type: multipartType, &reader))
         case 20: return try empty(.barrierRequest, reader)
         case 21: return try empty(.barrierReply, reader)
         case 24, 25:
@@ -112,13 +128,14 @@ public enum OpenFlowCodec {
             let config = OpenFlowAsyncConfig(
                 packetInMask: Array(masks[0..<2]), portStatusMask: Array(masks[2..<4]), flowRemovedMask: Array(masks[4..<6]))
             return try empty(type == 27 ? .getAsyncReply(config) : .setAsync(config), reader)
+        case 29: return .meterMod(try OpenFlowMeterMod.decode(&reader))
         default:
             return .other(type: type, body: reader.rest())
         }
     }
 
     /// `message`, provided nothing follows it in the body.
-    static func empty(_ message: OpenFlowMessage, _ reader: WireReader) throws(WireReader.Short) -> OpenFlowMessage {
+    static func empty<Value>(_ message: Value, _ reader: WireReader) throws(WireReader.Short) -> Value {
         guard reader.remaining == 0 else { throw WireReader.Short() }
         return message
     }
@@ -180,6 +197,23 @@ public enum OpenFlowCodec {
                 writer.u32(mask.first ?? 0)
                 writer.u32(mask.count > 1 ? mask[1] : 0)
             }
+        case .groupMod(let groupMod): groupMod.encode(&writer)
+        case .portMod(let portMod): portMod.encode(&writer)
+        case .tableMod(let table, let config):
+            writer.u8(table)
+            writer.zeros(3)
+            writer.u32(config)
+        case .multipartRequest(let flags, let request):
+            writer.u16(request.type)
+            writer.u16(flags)
+            writer.zeros(4)
+            request.encode(&writer)
+        case .multipartReply(let flags, let reply):
+            writer.u16(reply.type)
+            writer.u16(flags)
+            writer.zeros(4)
+            reply.encode(&writer)
+        case .meterMod(let meterMod): meterMod.encode(&writer)
         case .other(_, let body): writer.bytes(body)
         }
         writer.setU16(at: 2, UInt16(writer.bytes.count))

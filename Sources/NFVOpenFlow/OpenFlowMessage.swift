@@ -23,6 +23,17 @@ public enum OpenFlowMessage: Sendable, Equatable {
     case packetOut(OpenFlowPacketOut)
     /// OFPT_FLOW_MOD.
     case flowMod(OpenFlowFlowMod)
+    /// OFPT_GROUP_MOD.
+    case groupMod(OpenFlowGroupMod)
+    /// OFPT_PORT_MOD.
+    case portMod(OpenFlowPortMod)
+    /// OFPT_TABLE_MOD: a table (OFPTT_ALL: every table) and its config (deprecated bits only
+    /// in 1.3).
+    case tableMod(tableID: UInt8, config: UInt32)
+    /// OFPT_MULTIPART_REQUEST: flags (OFPMPF_REQ_MORE 1) and the request.
+    case multipartRequest(flags: UInt16, OpenFlowMultipartRequest)
+    /// OFPT_MULTIPART_REPLY: flags (OFPMPF_REPLY_MORE 1: more messages follow) and the reply.
+    case multipartReply(flags: UInt16, OpenFlowMultipartReply)
     case barrierRequest
     case barrierReply
     /// OFPT_ROLE_REQUEST / OFPT_ROLE_REPLY: the role (0 no change, 1 equal, 2 master, 3
@@ -32,6 +43,8 @@ public enum OpenFlowMessage: Sendable, Equatable {
     case getAsyncRequest
     case getAsyncReply(OpenFlowAsyncConfig)
     case setAsync(OpenFlowAsyncConfig)
+    /// OFPT_METER_MOD.
+    case meterMod(OpenFlowMeterMod)
     /// A message type this codec does not decode (yet): its type and body as they came.
     case other(type: UInt8, body: [UInt8])
 
@@ -53,6 +66,11 @@ public enum OpenFlowMessage: Sendable, Equatable {
         case .portStatus: 12
         case .packetOut: 13
         case .flowMod: 14
+        case .groupMod: 15
+        case .portMod: 16
+        case .tableMod: 17
+        case .multipartRequest: 18
+        case .multipartReply: 19
         case .barrierRequest: 20
         case .barrierReply: 21
         case .roleRequest: 24
@@ -60,6 +78,7 @@ public enum OpenFlowMessage: Sendable, Equatable {
         case .getAsyncRequest: 26
         case .getAsyncReply: 27
         case .setAsync: 28
+        case .meterMod: 29
         case .other(let type, _): type
         }
     }

@@ -21,8 +21,9 @@ struct WireReader {
     }
 
     mutating func u8() -> UInt8 {
+        guard offset < bytes.endIndex else { return 0 }  // unchecked reads past the end give zeros and stay at the end
         defer { offset += 1 }
-        return offset < bytes.endIndex ? bytes[offset] : 0
+        return bytes[offset]
     }
 
     mutating func u16() -> UInt16 { UInt16(u8()) << 8 | UInt16(u8()) }
