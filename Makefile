@@ -8,7 +8,7 @@ SCAPY_VERSION ?= 2.8.0
 # iputils-ping checks that plumbed links carry traffic; curl and python3 carry the live demo's
 # HTTP transfer; prometheus brings promtool, which checks /metrics; man-db reads the installed
 # manual pages).
-APT_PACKAGES := libpcap-dev libnl-3-dev libnl-route-3-dev libsqlite3-dev pkg-config tcpdump iproute2 nftables iputils-ping curl python3 graphviz util-linux prometheus man-db
+APT_PACKAGES := libpcap-dev libnl-3-dev libnl-route-3-dev libsqlite3-dev pkg-config tcpdump iproute2 nftables iputils-ping curl python3 graphviz util-linux prometheus man-db openvswitch-common
 # From PyPI, as MODULE:REQUIREMENT: scapy builds the fixtures; prometheus_client reads /metrics
 # as scrapers do; openapi-spec-validator checks docs/openapi.yaml and the API's answers.
 PROMETHEUS_CLIENT_VERSION ?= 0.21.1

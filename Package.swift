@@ -43,6 +43,8 @@ let package = Package(
         .target(name: "NFVPacket"),
         // The OpenFlow 1.3 wire protocol: a pure codec (no I/O).
         .target(name: "NFVOpenFlow"),
+        // The OpenFlow channel of a switch stage: sessions, FLOW_MOD to flows, the socket loop.
+        .target(name: "NFVOpenFlowAgent", dependencies: ["NFVOpenFlow", "NFVSwitch", "NFVPacket", "NFVPipeline"]),
         .target(name: "NFVPipeline", dependencies: ["NFVPacket"]),
         .target(name: "NFVIO", dependencies: ["NFVPacket", "NFVPipeline", "CPcap", "CLinux"]),
         .target(name: "NFVFlow", dependencies: ["NFVPacket"]),
@@ -66,11 +68,11 @@ let package = Package(
         .target(name: "NFVReplay", dependencies: ["NFVPacket", "NFVPipeline", "NFVIO", "NFVDescriptors", "NFVCatalog"]),
         .target(
             name: "NFVDataplane",
-            dependencies: ["NFVPacket", "NFVPipeline", "NFVIO", "NFVNetlink", "NFVDescriptors", "NFVCatalog", "CLinux"]),
+            dependencies: ["NFVPacket", "NFVPipeline", "NFVIO", "NFVNetlink", "NFVDescriptors", "NFVCatalog", "NFVOpenFlowAgent", "CLinux"]),
         .executableTarget(
             name: "nfv-dataplane",
             dependencies: [
-                "NFVDataplane", "NFVCatalog", "NFVDescriptors", "NFVNetlink", "NFVPipeline",
+                "NFVDataplane", "NFVCatalog", "NFVDescriptors", "NFVNetlink", "NFVPipeline", "NFVOpenFlowAgent",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -121,13 +123,14 @@ let package = Package(
             name: "NFVOrchestratorTests",
             dependencies: ["NFVOrchestrator", "NFVReplay", "NFVCatalog", "NFVDescriptors", "NFVTestSupport"]),
         .testTarget(
-            name: "NFVDataplaneTests", dependencies: ["NFVDataplane", "NFVReplay", "NFVCatalog", "NFVSwitch", "NFVNetlink", "NFVTestSupport"]),
+            name: "NFVDataplaneTests",
+            dependencies: ["NFVDataplane", "NFVReplay", "NFVCatalog", "NFVSwitch", "NFVNetlink", "NFVOpenFlowAgent", "NFVTestSupport"]),
         .testTarget(name: "NFVIOTests", dependencies: ["NFVPacket", "NFVPipeline", "NFVIO", "NFVNetlink", "NFVTestSupport"]),
         .testTarget(name: "NFVNetlinkTests", dependencies: ["NFVNetlink", "NFVTestSupport"]),
         .testTarget(
             name: "NFVCatalogTests",
             dependencies: ["NFVCatalog", "NFVDescriptors", "NFVPipeline", "NFVTestSupport", .product(name: "Yams", package: "Yams")]),
-        .testTarget(name: "NFVOpenFlowTests", dependencies: ["NFVOpenFlow", "NFVTestSupport"]),
+        .testTarget(name: "NFVOpenFlowTests", dependencies: ["NFVOpenFlow", "NFVOpenFlowAgent", "NFVSwitch", "NFVTestSupport"]),
         .testTarget(name: "NFVFlowTests", dependencies: ["NFVFlow", "NFVPacket", "NFVTestSupport"]),
         .testTarget(
             name: "NFVRouterTests",

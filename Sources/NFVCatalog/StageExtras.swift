@@ -15,7 +15,7 @@ public struct StageExtras: Sendable {
 
     /// One switch flow with its counters.
     public struct FlowCounters: Sendable {
-        let flow: FlowEntry
+        public let flow: FlowEntry
         public var packets: UInt64
         public var bytes: UInt64
         /// Seconds since the flow was installed.

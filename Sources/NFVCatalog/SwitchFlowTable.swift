@@ -22,6 +22,12 @@ public struct SwitchFlowTable: Sendable {
         self.flows = configuration.flows.compactMap { try? FlowSyntax.parse($0, ports: ports) }
     }
 
+    /// The flows, as values (the OpenFlow agent edits them with FLOW_MODs).
+    public var entries: [FlowEntry] {
+        get { flows }
+        set { flows = newValue }
+    }
+
     /// Adds a flow in `ovs-ofctl add-flow` syntax, replacing one with the same table,
     /// priority and match as ovs-ofctl does; says which it did.
     public mutating func add(_ text: String) throws(LiveUpdateError) -> String {

@@ -20,21 +20,17 @@ extension LiveChain {
     /// Adds a flow to the first switch stage (replacing one with the same table, priority and
     /// match, as ovs-ofctl add-flow does). Runtime only: a restart returns to the configuration.
     public func addFlow(_ text: String) throws(LiveChainError) -> String {
-        var table = try currentSwitchFlows()
-        let result: String
-        do { result = try table.add(text) } catch { throw LiveChainError(error.description) }
-        install(table)
-        return result
+        try editSwitchFlows { table throws(LiveChainError) in
+            do throws(LiveUpdateError) { return try table.add(text) } catch { throw LiveChainError(error.description) }
+        }
     }
 
     /// Deletes the flows of the first switch stage that match `text` loosely (every field it
     /// names, the flow pins to the same value), or all flows when `text` is empty.
     public func deleteFlows(_ text: String) throws(LiveChainError) -> String {
-        var table = try currentSwitchFlows()
-        let result: String
-        do { result = try table.delete(text) } catch { throw LiveChainError(error.description) }
-        install(table)
-        return result
+        try editSwitchFlows { table throws(LiveChainError) in
+            do throws(LiveUpdateError) { return try table.delete(text) } catch { throw LiveChainError(error.description) }
+        }
     }
 
     /// What runs and differs from the chain's configuration (flows edited at run time), one
@@ -47,9 +43,11 @@ extension LiveChain {
     /// Puts the configured flows back in force (undoing add-flow and del-flows).
     public func resetFlows() -> String {
         guard let configured = SwitchFlowTable(chain: loaded) else { return "error: chain \(loaded.descriptor.name) has no switch stage" }
-        let changed = drift().isEmpty ? "" : " (run-time edits undone)"
-        install(configured)
-        return "configured flows in force" + changed
+        return flowEdits.withLock { _ in
+            let changed = drift().isEmpty ? "" : " (run-time edits undone)"
+            install(configured)
+            return "configured flows in force" + changed
+        }
     }
 
     /// Every connection the chain's firewalls track now, on every worker.
@@ -83,6 +81,17 @@ extension LiveChain {
             let link = socket.flatMap { try? $0.link(named: tap.interfaceName) }
             return PortLinkView(
                 port: port.name, interface: tap.interfaceName, namespace: tap.namespace, present: link != nil, up: link?.isUp ?? false)
+        }
+    }
+
+    /// Runs `edit` on the first switch stage's flows under the edit lock and installs the
+    /// result (nothing changes when `edit` throws).
+    func editSwitchFlows<Result>(_ edit: (inout SwitchFlowTable) throws(LiveChainError) -> Result) throws(LiveChainError) -> Result {
+        try flowEdits.withLock { (_: inout Void) throws(LiveChainError) -> Result in
+            var table = try currentSwitchFlows()
+            let result = try edit(&table)
+            install(table)
+            return result
         }
     }
 

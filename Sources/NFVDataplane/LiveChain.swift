@@ -29,6 +29,9 @@ public final class LiveChain: @unchecked Sendable {
     /// The first switch stage's flows as the control side last set them (add-flow /
     /// del-flows edit them and hand them to every worker's stage); nil until the first edit.
     var switchFlows: SwitchFlowTable?
+    /// Serializes flow edits: the control socket's add-flow / del-flows and the OpenFlow
+    /// agent's FLOW_MODs each read, change and install the table whole.
+    let flowEdits = Mutex<Void>(())
     /// Lines describing what was plumbed, for the operator.
     public internal(set) var log: [String] = []
     let stopping = Atomic<Bool>(false)

@@ -32,7 +32,7 @@ public struct SwitchConfigLoader: Sendable {
 
     public func parse(_ text: String, file: String) throws(DescriptorErrorList) -> Loaded {
         let (decoder, name, spec) = try VNFDocument.spec(
-            text, file: file, kind: "SwitchConfig", allowed: ["ports", "macTable", "flows"],
+            text, file: file, kind: "SwitchConfig", allowed: ["ports", "macTable", "flows", "openflow"],
             required: ["ports"])
         var ports: [SwitchConfiguration.PortSetting] = []
         var references: [PortReference] = []
@@ -100,12 +100,68 @@ public struct SwitchConfigLoader: Sendable {
                     decoder.report(element, field: "spec.flows[\(index)]", error.description)
                 }
             }
-        } else {
+        }
+        let openflow = spec["openflow"].flatMap { openFlowSettings($0, decoder: decoder) }
+        if spec["flows"] == nil, openflow?.failMode ?? .standalone == .standalone {
             flows = ["priority=0,actions=normal"]
         }
         guard decoder.errors.isEmpty else { throw DescriptorErrorList(decoder.errors) }
         return Loaded(
-            configuration: SwitchConfiguration(name: name, ports: ports, macCapacity: capacity, ageing: ageing, flows: flows),
+            configuration: SwitchConfiguration(
+                name: name, ports: ports, macCapacity: capacity, ageing: ageing, flows: flows, openflow: openflow),
             portReferences: references)
+    }
+
+    /// `openflow: { datapathID, listen, controllers, failMode, flowCapacity, tables }`.
+    func openFlowSettings(_ node: Node, decoder: DescriptorDecoder) -> OpenFlowSettings? {
+        let field = "spec.openflow"
+        guard
+            let fields = decoder.mapping(
+                node, field: field, allowed: ["datapathID", "listen", "controllers", "failMode", "flowCapacity", "tables"],
+                required: ["datapathID"])
+        else { return nil }
+        var datapathID: UInt64?
+        if let idNode = fields["datapathID"], let text = decoder.string(idNode, field: "\(field).datapathID") {
+            let digits = text.hasPrefix("0x") ? String(text.dropFirst(2)) : text
+            datapathID = UInt64(digits, radix: text.hasPrefix("0x") ? 16 : 10)
+            if datapathID == nil {
+                decoder.report(
+                    idNode, field: "\(field).datapathID", "\"\(text)\" is not a 64-bit datapath id",
+                    fix: "write a number or hex with 0x, such as 0x0000000000000001")
+            }
+        }
+        func endpoints(_ key: String, allowUnix: Bool) -> [OpenFlowSettings.Endpoint] {
+            guard let listNode = fields[key], let items = decoder.sequence(listNode, field: "\(field).\(key)") else { return [] }
+            return items.enumerated().compactMap { index, item in
+                guard let text = decoder.string(item, field: "\(field).\(key)[\(index)]") else { return nil }
+                guard let endpoint = OpenFlowSettings.Endpoint(text), allowUnix || !text.hasPrefix("unix:") else {
+                    decoder.report(
+                        item, field: "\(field).\(key)[\(index)]", "\"\(text)\" is not an OpenFlow endpoint",
+                        fix: allowUnix ? "write tcp:IP:PORT (such as tcp:127.0.0.1:6653) or unix:/absolute/path" : "write tcp:IP:PORT")
+                    return nil
+                }
+                return endpoint
+            }
+        }
+        let listen = endpoints("listen", allowUnix: true)
+        let controllers = endpoints("controllers", allowUnix: false)
+        var failMode = OpenFlowSettings.FailMode.secure
+        if let modeNode = fields["failMode"], let text = decoder.string(modeNode, field: "\(field).failMode") {
+            if let mode = OpenFlowSettings.FailMode(rawValue: text) {
+                failMode = mode
+            } else {
+                decoder.report(modeNode, field: "\(field).failMode", "unknown fail mode \"\(text)\"", fix: "write secure or standalone")
+            }
+        }
+        if listen.isEmpty && controllers.isEmpty && decoder.errors.isEmpty {
+            decoder.report(
+                node, field: field, "an OpenFlow channel needs somewhere to listen or a controller to connect to",
+                fix: "add listen: [tcp:127.0.0.1:6653] or controllers: [tcp:IP:6653]")
+        }
+        let capacity = fields["flowCapacity"].flatMap { decoder.integer($0, field: "\(field).flowCapacity", range: 1...1_000_000) } ?? 8192
+        let tables = fields["tables"].flatMap { decoder.integer($0, field: "\(field).tables", range: 1...254) } ?? 8
+        guard let datapathID else { return nil }
+        return OpenFlowSettings(
+            datapathID: datapathID, listen: listen, controllers: controllers, failMode: failMode, flowCapacity: capacity, tableCount: tables)
     }
 }

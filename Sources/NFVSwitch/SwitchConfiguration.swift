@@ -18,13 +18,19 @@ public struct SwitchConfiguration: Sendable, Equatable {
     public var ageing: UInt64
     /// Flows as `add-flow` text.
     public var flows: [String]
+    /// The OpenFlow channel, when controllers and tools manage the switch's tables.
+    public var openflow: OpenFlowSettings?
 
-    public init(name: String, ports: [PortSetting], macCapacity: Int = 4096, ageing: UInt64 = 300, flows: [String]) {
+    public init(
+        name: String, ports: [PortSetting], macCapacity: Int = 4096, ageing: UInt64 = 300, flows: [String],
+        openflow: OpenFlowSettings? = nil
+    ) {
         self.name = name
         self.ports = ports
         self.macCapacity = macCapacity
         self.ageing = ageing
         self.flows = flows
+        self.openflow = openflow
     }
 
     /// The stage for this configuration, with chain port numbers from `portIndex`.

@@ -4,6 +4,7 @@ import NFVCatalog
 import NFVDataplane
 import NFVDescriptors
 import NFVNetlink
+import NFVOpenFlowAgent
 import Synchronization
 
 #if canImport(Glibc)
@@ -170,6 +171,14 @@ struct NFVDataplaneCommand: ParsableCommand {
             throw ExitCode(1)
         }
         defer { controlSocket.close() }
+        let agent: OpenFlowAgent?
+        do { agent = try Self.startOpenFlow(live, log: { line in Self.sayLine(line) }) } catch {
+            printError("nfv-dataplane: OpenFlow: \(error)")
+            controlSocket.close()
+            live.tearDown()
+            throw ExitCode(1)
+        }
+        defer { agent?.stop() }
         for line in live.log { say(line) }
         say(
             "control socket \(controlSocket.path): one command line per connection (\"counters\", \"stop\"...; "
@@ -201,9 +210,28 @@ struct NFVDataplaneCommand: ParsableCommand {
     }
 
     /// Writes a line to standard output at once (unbuffered: a log file sees it as it happens).
-    func say(_ text: String) {
+    func say(_ text: String) { Self.sayLine(text) }
+
+    static func sayLine(_ text: String) {
         var line = text + "\n"
         line.withUTF8 { _ = write(1, $0.baseAddress, $0.count) }
+    }
+
+    /// The switch stage's OpenFlow channels, when its configuration has `openflow:`.
+    static func startOpenFlow(_ live: LiveChain, log: @escaping @Sendable (String) -> Void) throws(OpenFlowAgentError) -> OpenFlowAgent? {
+        guard let (stage, configuration) = live.switchStageConfiguration, let settings = configuration.openflow else { return nil }
+        let session = OpenFlowSession.Settings(
+            datapathID: settings.datapathID, tableCount: settings.tableCount, flowCapacity: settings.flowCapacity,
+            datapathDescription: "chain \(live.loaded.descriptor.name), switch stage \(stage)",
+            softwareVersion: "nfv-dataplane " + PlatformVersion.current)
+        let agent = try OpenFlowAgent(settings: settings, session: session, datapath: live, log: log)
+        let listening = settings.listen.map(\.description).joined(separator: ", ")
+        let connecting = settings.controllers.map(\.description).joined(separator: ", ")
+        log(
+            "openflow: switch \(stage), datapath 0x\(String(settings.datapathID, radix: 16))"
+                + (listening.isEmpty ? "" : ", listening on \(listening)") + (connecting.isEmpty ? "" : ", controllers \(connecting)")
+                + ", fail mode \(settings.failMode.rawValue)")
+        return agent
     }
 
     func printError(_ text: String) {

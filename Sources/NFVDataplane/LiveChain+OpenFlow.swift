@@ -1,0 +1,78 @@
+import NFVCatalog
+import NFVOpenFlow
+import NFVOpenFlowAgent
+import NFVSwitch
+
+/// The chain's first switch stage as an OpenFlow datapath: its ports (OpenFlow numbers are
+/// chain port numbers plus one, names are chain port names), their counters and link state,
+/// and its flows, which FLOW_MODs edit through the same table and update path as
+/// `nfv-orch add-flow` (so `nfv-orch flows` shows what a controller set, cookies and tables
+/// included).
+extension LiveChain: OpenFlowDatapath {
+    /// The first switch stage's name and configuration, when the chain has a switch.
+    public var switchStageConfiguration: (stage: String, configuration: SwitchConfiguration)? {
+        guard let stage = loaded.descriptor.stages.first(where: { $0.vnf == VNFKind.switch.name }),
+            case .switch(let configuration) = loaded.configurations[stage.name]
+        else { return nil }
+        return (stage.name, configuration)
+    }
+
+    public var switchPorts: Set<UInt16> {
+        let numbers = loaded.descriptor.portNumbers
+        return Set(switchStageConfiguration?.configuration.ports.compactMap { numbers[$0.port] } ?? [])
+    }
+
+    public func portDescriptions() -> [OpenFlowPort] {
+        let numbers = loaded.descriptor.portNumbers
+        let links = Dictionary(links().map { ($0.port, $0) }, uniquingKeysWith: { first, _ in first })
+        let datapath = switchStageConfiguration?.configuration.openflow?.datapathID ?? 0
+        return (switchStageConfiguration?.configuration.ports ?? []).compactMap { setting in
+            guard let number = numbers[setting.port] else { return nil }
+            let up = links[setting.port]?.up ?? false
+            // A locally administered address made of the datapath id's low bytes and the port.
+            let address: [UInt8] = [
+                0x02, UInt8(truncatingIfNeeded: datapath >> 16), UInt8(truncatingIfNeeded: datapath >> 8),
+                UInt8(truncatingIfNeeded: datapath), UInt8(truncatingIfNeeded: number >> 8), UInt8(truncatingIfNeeded: number),
+            ]
+            // 10 Gb/s full duplex, copper (what a TAP reports is meaningless; this is what it carries).
+            let features: UInt32 = 1 << 6 | 1 << 11
+            return OpenFlowPort(
+                portNumber: UInt32(number) + 1, hardwareAddress: address, name: setting.port, config: 0, state: up ? 4 : 1,
+                current: features, advertised: 0, supported: features, peer: 0, currentSpeed: 10_000_000, maximumSpeed: 10_000_000)
+        }
+    }
+
+    public func portStatistics() -> [OpenFlowPortStats] {
+        let ports = counters().ports
+        return switchPorts.sorted().compactMap { number in
+            guard Int(number) < ports.count else { return nil }
+            let port = ports[Int(number)]
+            var stats = OpenFlowPortStats(portNumber: UInt32(number) + 1)
+            stats.receivedPackets = port.receivedPackets
+            stats.receivedBytes = port.receivedBytes
+            stats.transmittedPackets = port.transmittedPackets
+            stats.transmittedBytes = port.transmittedBytes
+            stats.receiveDropped = port.drops.values.reduce(0, &+)
+            return stats
+        }
+    }
+
+    public func flowRecords() -> [OpenFlowFlowRecord] {
+        guard let stage = switchStageConfiguration?.stage, let counters = counters().stages.first(where: { $0.name == stage }) else { return [] }
+        return counters.flows.map { OpenFlowFlowRecord(flow: $0.flow, packets: $0.packets, bytes: $0.bytes, seconds: $0.seconds) }
+    }
+
+    public func editFlows(_ edit: (inout [FlowEntry]) throws(OpenFlowError) -> Void) throws(OpenFlowError) {
+        var failure: OpenFlowError?
+        do {
+            try editSwitchFlows { (table: inout SwitchFlowTable) throws(LiveChainError) in
+                do throws(OpenFlowError) { try edit(&table.entries) } catch {
+                    failure = error
+                    throw LiveChainError("\(error)")
+                }
+            }
+        } catch {
+            throw failure ?? OpenFlowError(type: 5, code: 0)  // FLOW_MOD_FAILED / UNKNOWN: no switch stage
+        }
+    }
+}

@@ -1,0 +1,244 @@
+import NFVOpenFlow
+import NFVPipeline
+import NFVSwitch
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// A switch stage's OpenFlow channels on one thread beside the workers: listeners (ovs-ofctl
+/// and passive controllers connect there) and connections to controllers (re-tried with
+/// exponential backoff, 1 s doubling to 16 s, and kept alive with ECHO: a controller silent for
+/// three intervals of 5 s is dropped and reconnected). Each connection has its own
+/// `OpenFlowSession`; flow changes reach the workers through the datapath's update path.
+///
+/// `stop()` (or deinit) closes every socket, joins the thread and removes the unix socket files
+/// it made.
+public final class OpenFlowAgent: @unchecked Sendable {
+    let settings: OpenFlowSettings
+    let sessionSettings: OpenFlowSession.Settings
+    let datapath: any OpenFlowDatapath
+    var listeners: [(fd: Int32, endpoint: OpenFlowSettings.Endpoint)] = []
+    var connections: [Connection] = []
+    var controllers: [Controller]
+    let wake: (read: Int32, write: Int32)
+    let stopping = Atomic<Bool>(false)
+    var thread: PlatformThread?
+    /// What happened on the channels (connections, errors), for the data plane's log.
+    let log: @Sendable (String) -> Void
+
+    /// Keepalive interval and how long a peer may stay silent.
+    static let echoInterval: Double = 5
+    static let silenceLimit: Double = 15
+
+    final class Connection {
+        let fd: Int32
+        let peer: String
+        let session: OpenFlowSession
+        var buffer: [UInt8] = []
+        var lastHeard: Double
+        var lastEcho: Double
+        /// The controller it belongs to (an active connection), or nil for an accepted one.
+        let controller: Int?
+
+        init(fd: Int32, peer: String, session: OpenFlowSession, now: Double, controller: Int?) {
+            self.fd = fd
+            self.peer = peer
+            self.session = session
+            self.lastHeard = now
+            self.lastEcho = now
+            self.controller = controller
+        }
+    }
+
+    struct Controller {
+        let endpoint: OpenFlowSettings.Endpoint
+        var connected = false
+        var nextAttempt: Double = 0
+        var backoff: Double = 1
+    }
+
+    /// Binds every listener (an error names the endpoint) and starts the channel thread.
+    public init(
+        settings: OpenFlowSettings, session: OpenFlowSession.Settings, datapath: any OpenFlowDatapath,
+        log: @escaping @Sendable (String) -> Void
+    ) throws(OpenFlowAgentError) {
+        self.settings = settings
+        self.sessionSettings = session
+        self.datapath = datapath
+        self.log = log
+        self.controllers = settings.controllers.map { Controller(endpoint: $0) }
+        var pipeEnds: [Int32] = [0, 0]
+        guard pipe(&pipeEnds) == 0 else { throw OpenFlowAgentError("no pipe: \(Self.lastError())") }
+        for end in pipeEnds { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
+        wake = (pipeEnds[0], pipeEnds[1])
+        do {
+            for endpoint in settings.listen { listeners.append((try Self.listen(on: endpoint), endpoint)) }
+        } catch {
+            closeAll()
+            throw error
+        }
+        thread = PlatformThread.start { [unowned(unsafe) self] in loop() }  // stop() joins before self goes
+        guard thread != nil else {
+            closeAll()
+            throw OpenFlowAgentError("no thread for the OpenFlow channels")
+        }
+    }
+
+    deinit { stop() }
+
+    /// Ends the channels: closes every connection and listener, removes unix socket files.
+    public func stop() {
+        guard !stopping.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        var byte: UInt8 = 1
+        _ = write(wake.write, &byte, 1)
+        thread?.join()
+        closeAll()
+    }
+
+    func closeAll() {
+        for connection in connections { Glibc.close(connection.fd) }
+        connections.removeAll()
+        for listener in listeners {
+            Glibc.close(listener.fd)
+            if case .unix(let path) = listener.endpoint { unlink(path) }
+        }
+        listeners.removeAll()
+        Glibc.close(wake.read)
+        Glibc.close(wake.write)
+    }
+
+    static func now() -> Double {
+        var time = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
+    }
+
+    static func lastError() -> String { String(cString: strerror(errno)) }
+
+    // MARK: the loop
+
+    func loop() {
+        while !stopping.load(ordering: .acquiring) {
+            let now = Self.now()
+            connectControllers(now: now)
+            keepAlive(now: now)
+            var descriptors = [pollfd(fd: wake.read, events: Int16(POLLIN), revents: 0)]
+            descriptors += listeners.map { pollfd(fd: $0.fd, events: Int16(POLLIN), revents: 0) }
+            descriptors += connections.map { pollfd(fd: $0.fd, events: Int16(POLLIN), revents: 0) }
+            let ready = poll(&descriptors, nfds_t(descriptors.count), 1000)
+            guard ready > 0 else { continue }
+            if descriptors[0].revents != 0 { break }
+            let polled = connections  // as polled: accepting below adds connections
+            for (index, listener) in listeners.enumerated() where descriptors[1 + index].revents != 0 { accept(from: listener) }
+            let base = 1 + listeners.count
+            var closed: [Int32] = []
+            for (index, connection) in polled.enumerated() where descriptors[base + index].revents != 0 {
+                if !read(connection) { closed.append(connection.fd) }
+            }
+            for fd in closed { drop(fd, reason: "closed") }
+        }
+    }
+
+    func accept(from listener: (fd: Int32, endpoint: OpenFlowSettings.Endpoint)) {
+        let fd = Glibc.accept(listener.fd, nil, nil)
+        guard fd >= 0 else { return }
+        _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+        adopt(fd, peer: "client on \(listener.endpoint)", controller: nil)
+    }
+
+    /// Starts a session on `fd`: send timeout, no Nagle delay, our HELLO.
+    func adopt(_ fd: Int32, peer: String, controller: Int?) {
+        var timeout = timeval(tv_sec: 2, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var one: Int32 = 1
+        setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+        let connection = Connection(
+            fd: fd, peer: peer, session: OpenFlowSession(datapath: datapath, settings: sessionSettings), now: Self.now(),
+            controller: controller)
+        connections.append(connection)
+        guard send(connection.session.greeting(), on: fd) else {
+            drop(fd, reason: "cannot send HELLO")
+            return
+        }
+        log("openflow: \(peer) connected")
+    }
+
+    /// Reads what arrived and answers every whole message; false when the peer is gone.
+    func read(_ connection: Connection) -> Bool {
+        var chunk = [UInt8](repeating: 0, count: 65_536)
+        let count = chunk.withUnsafeMutableBytes { Glibc.read(connection.fd, $0.baseAddress, $0.count) }
+        guard count > 0 else { return count < 0 && (errno == EINTR || errno == EAGAIN) }
+        connection.buffer += chunk[..<count]
+        connection.lastHeard = Self.now()
+        while let length = OpenFlowCodec.announcedLength(connection.buffer[...]), connection.buffer.count >= max(length, 4) {
+            guard length >= OpenFlowCodec.headerLength else {
+                // A length below the header's own cannot be framed: the stream is lost.
+                log("openflow: \(connection.peer): a message announces \(length) bytes; closing")
+                return false
+            }
+            let message = connection.buffer[..<length]
+            for reply in connection.session.receive(message) where !send(reply, on: connection.fd) { return false }
+            connection.buffer.removeFirst(length)
+            if connection.session.closing { return false }
+        }
+        return true
+    }
+
+    func send(_ bytes: [UInt8], on fd: Int32) -> Bool {
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL)) }
+            if written < 0 && errno == EINTR { continue }
+            guard written > 0 else { return false }
+            offset += written
+        }
+        return true
+    }
+
+    func drop(_ fd: Int32, reason: String) {
+        guard let index = connections.firstIndex(where: { $0.fd == fd }) else { return }
+        let connection = connections.remove(at: index)
+        Glibc.close(fd)
+        if let controller = connection.controller {
+            controllers[controller].connected = false
+            controllers[controller].nextAttempt = Self.now() + controllers[controller].backoff
+        }
+        log("openflow: \(connection.peer) disconnected (\(reason))")
+    }
+
+    /// ECHO_REQUEST to peers quiet for an interval; peers silent past the limit are dropped.
+    func keepAlive(now: Double) {
+        for connection in connections {
+            if now - connection.lastHeard > Self.silenceLimit {
+                drop(connection.fd, reason: "no answer to ECHO for \(Int(Self.silenceLimit)) s")
+            } else if now - connection.lastHeard > Self.echoInterval, now - connection.lastEcho > Self.echoInterval {
+                connection.lastEcho = now
+                _ = send(OpenFlowCodec.encode(OpenFlowFrame(xid: 0xEC40, message: .echoRequest([]))), on: connection.fd)
+            }
+        }
+    }
+
+    /// Connects to every controller that is due; a failure doubles its backoff (to 16 s).
+    func connectControllers(now: Double) {
+        for index in controllers.indices where !controllers[index].connected && now >= controllers[index].nextAttempt {
+            let endpoint = controllers[index].endpoint
+            let fd: Int32
+            do { fd = try Self.connect(to: endpoint) } catch {
+                controllers[index].nextAttempt = now + controllers[index].backoff
+                controllers[index].backoff = min(controllers[index].backoff * 2, 16)
+                continue
+            }
+            controllers[index].connected = true
+            controllers[index].backoff = 1
+            adopt(fd, peer: "controller \(endpoint)", controller: index)
+        }
+    }
+}
+
+/// Why the OpenFlow agent could not start (an endpoint that cannot be bound, and why).
+public struct OpenFlowAgentError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,128 @@
+import NFVOpenFlow
+import NFVSwitch
+
+extension OpenFlowSession {
+    /// The reply messages to a multipart request; long replies are split, every message but
+    /// the last flagged OFPMPF_REPLY_MORE.
+    func multipart(_ request: OpenFlowMultipartRequest) throws(OpenFlowError) -> [OpenFlowMessage] {
+        switch request {
+        case .description:
+            return [
+                .multipartReply(
+                    flags: 0,
+                    .description(
+                        OpenFlowSwitchDescription(
+                            manufacturer: "nfv-platform", hardware: "user-space data plane on TAP ports",
+                            software: settings.softwareVersion, serialNumber: "", datapath: settings.datapathDescription)))
+            ]
+        case .flow(let filter):
+            let stats = try selectedRecords(filter).map { record in
+                OpenFlowFlowStats(
+                    tableID: record.flow.table, durationSeconds: UInt32(record.seconds),
+                    durationNanoseconds: UInt32((record.seconds - record.seconds.rounded(.down)) * 1e9), priority: record.flow.priority,
+                    idleTimeout: record.flow.idleTimeout, hardTimeout: record.flow.hardTimeout, flags: 0, cookie: record.flow.cookie,
+                    packetCount: record.packets, byteCount: record.bytes, match: OpenFlowMatchTranslator.openFlowMatch(record.flow.match),
+                    instructions: OpenFlowActionTranslator.instructions(record.flow.actions, ipProtocol: Self.ipProtocol(record.flow.match)))
+            }
+            return split(stats) { .flow($0) }
+        case .aggregate(let filter):
+            let records = try selectedRecords(filter)
+            return [
+                .multipartReply(
+                    flags: 0,
+                    .aggregate(
+                        packetCount: records.reduce(0) { $0 &+ $1.packets }, byteCount: records.reduce(0) { $0 &+ $1.bytes },
+                        flowCount: UInt32(records.count)))
+            ]
+        case .table:
+            let records = datapath.flowRecords()
+            let tables = (0..<settings.tableCount).map { table in
+                let members = records.filter { Int($0.flow.table) == table }
+                let matched = members.reduce(0) { $0 &+ $1.packets }
+                // The switch counts hits per flow, not lookups per table: lookups shown are the hits.
+                return OpenFlowTableStats(tableID: UInt8(table), activeCount: UInt32(members.count), lookupCount: matched, matchedCount: matched)
+            }
+            return [.multipartReply(flags: 0, .table(tables))]
+        case .portStats(let port):
+            let all = datapath.portStatistics()
+            guard port == OpenFlowAction.any || all.contains(where: { $0.portNumber == port }) else { throw Self.badRequest(11) }  // BAD_PORT
+            return [.multipartReply(flags: 0, .portStats(all.filter { port == OpenFlowAction.any || $0.portNumber == port }))]
+        case .portDescription: return [.multipartReply(flags: 0, .portDescription(datapath.portDescriptions()))]
+        case .tableFeatures(let tables):
+            guard tables.isEmpty else { throw OpenFlowError(type: 13, code: 5) }  // TABLE_FEATURES_FAILED / EPERM: fixed tables
+            return split((0..<settings.tableCount).map(tableFeatures)) { .tableFeatures($0) }
+        case .groupDescription: return [.multipartReply(flags: 0, .groupDescription([]))]
+        case .groupStats: return [.multipartReply(flags: 0, .groupStats([]))]
+        case .groupFeatures:
+            return [
+                .multipartReply(
+                    flags: 0, .groupFeatures(OpenFlowGroupFeatures(types: 0, capabilities: 0, maxGroups: [0, 0, 0, 0], actions: [0, 0, 0, 0])))
+            ]
+        case .meterStats: return [.multipartReply(flags: 0, .meterStats([]))]
+        case .meterConfig: return [.multipartReply(flags: 0, .meterConfig([]))]
+        case .meterFeatures:
+            return [
+                .multipartReply(
+                    flags: 0, .meterFeatures(OpenFlowMeterFeatures(maxMeters: 0, bandTypes: 0, capabilities: 0, maxBands: 0, maxColor: 0)))
+            ]
+        case .other: throw Self.badRequest(2)  // BAD_MULTIPART
+        }
+    }
+
+    /// The flows a FLOW or AGGREGATE request selects (the loose rules of a non-strict delete).
+    func selectedRecords(_ filter: OpenFlowFlowFilter) throws(OpenFlowError) -> [OpenFlowFlowRecord] {
+        guard filter.tableID == OpenFlowFlowFilter.allTables || Int(filter.tableID) < settings.tableCount else { throw Self.badRequest(9) }
+        let match = try OpenFlowMatchTranslator.flowMatch(filter.match, ports: datapath.switchPorts)
+        let records = datapath.flowRecords()
+        let request = OpenFlowFlowMod(cookie: filter.cookie, cookieMask: filter.cookieMask, tableID: filter.tableID)
+        let selected = editor.select(records.map(\.flow), request, match: match, strict: false, outPort: filter.outPort)
+        return filter.outGroup == OpenFlowGroupMod.any ? selected.map { records[$0] } : []
+    }
+
+    /// The flow's IP protocol when it matches one exactly (0 otherwise).
+    static func ipProtocol(_ match: FlowMatch) -> UInt8 { match.mask.ipProtocol == 0xFF ? match.value.ipProtocol : 0 }
+
+    /// `entries` in as many reply messages as it takes to keep each under the budget.
+    func split<Entry>(_ entries: [Entry], _ body: ([Entry]) -> OpenFlowMultipartReply) -> [OpenFlowMessage] {
+        var messages: [[Entry]] = [[]]
+        var size = 0
+        for entry in entries {
+            let entrySize = OpenFlowCodec.encode(OpenFlowFrame(xid: 0, message: .multipartReply(flags: 0, body([entry])))).count - 16
+            if size + entrySize > Self.multipartBudget, !messages[messages.count - 1].isEmpty {
+                messages.append([])
+                size = 0
+            }
+            messages[messages.count - 1].append(entry)
+            size += entrySize
+        }
+        return messages.indices.map { index in .multipartReply(flags: index < messages.count - 1 ? 1 : 0, body(messages[index])) }
+    }
+
+    /// What table `table` takes: apply_actions and goto_table (to any later table), the
+    /// actions and set-fields the translator accepts, and the fields the switch key holds.
+    func tableFeatures(_ table: Int) -> OpenFlowTableFeatures {
+        let later = (table + 1..<settings.tableCount).map { UInt8($0) }
+        let instructions: [UInt16] = later.isEmpty ? [4] : [1, 4]
+        let actions: [UInt16] = [0, 17, 18, 25]  // OUTPUT, PUSH_VLAN, POP_VLAN, SET_FIELD
+        let matchFields = OpenFlowMatchTranslator.supported.sorted { $0.key < $1.key }.map {
+            (field: $0.key, length: UInt8($0.value.length), maskable: $0.value.maskable)
+        }
+        // WILDCARDS lists the fields that may be left out, without the mask bit (Open vSwitch
+        // refuses masked headers there).
+        let wildcards = matchFields.map { (field: $0.field, length: $0.length, maskable: false) }
+        let setFields = [3, 4, 6, 11, 12, 13, 14, 15, 16].compactMap { number in
+            OpenFlowMatchTranslator.supported[UInt8(number)].map { (field: UInt8(number), length: UInt8($0.length), maskable: false) }
+        }
+        typealias Property = OpenFlowTableFeatures.Property
+        return OpenFlowTableFeatures(
+            tableID: UInt8(table), name: "table\(table)", metadataMatch: 0, metadataWrite: 0, config: 0,
+            maxEntries: UInt32(settings.flowCapacity),
+            properties: [
+                Property.instructions(instructions), Property.instructions(instructions, miss: true), Property.nextTables(later),
+                Property.nextTables(later, miss: true), Property.actions([], type: 4), Property.actions([], type: 5),
+                Property.actions(actions, type: 6), Property.actions(actions, type: 7), Property.fields(matchFields, type: 8),
+                Property.fields(wildcards, type: 10), Property.fields([], type: 12), Property.fields([], type: 13),
+                Property.fields(setFields, type: 14), Property.fields(setFields, type: 15),
+            ])
+    }
+}

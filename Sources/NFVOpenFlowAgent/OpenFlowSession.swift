@@ -1,0 +1,136 @@
+import NFVOpenFlow
+import NFVSwitch
+
+/// One OpenFlow channel's conversation, without the socket: whole messages in, the messages
+/// to send back out. It negotiates the version (HELLO with a version bitmap; 1.3 only),
+/// answers ECHO, FEATURES, GET_CONFIG, BARRIER, ROLE, GET_ASYNC and the multipart requests,
+/// applies FLOW_MODs to the datapath, and answers anything it cannot take with the spec's
+/// ERROR (its xid and the offending message's first 64 bytes), staying up.
+///
+/// Not yet: groups, meters, PACKET_OUT, PORT_MOD (their messages get OFPBRC_BAD_TYPE), and
+/// packet-in / flow-removed / port-status messages to the controller.
+public final class OpenFlowSession {
+    /// What the agent tells every session about the switch.
+    public struct Settings: Sendable {
+        public var datapathID: UInt64
+        public var tableCount: Int
+        /// Most flows over all tables.
+        public var flowCapacity: Int
+        /// OFPMP_DESC's datapath text (which chain and stage this is).
+        public var datapathDescription: String
+        public var softwareVersion: String
+
+        public init(datapathID: UInt64, tableCount: Int, flowCapacity: Int, datapathDescription: String, softwareVersion: String) {
+            self.datapathID = datapathID
+            self.tableCount = tableCount
+            self.flowCapacity = flowCapacity
+            self.datapathDescription = datapathDescription
+            self.softwareVersion = softwareVersion
+        }
+    }
+
+    let datapath: any OpenFlowDatapath
+    let settings: Settings
+    let editor: OpenFlowFlowEditor
+    /// True once the peer's HELLO named 1.3.
+    public private(set) var negotiated = false
+    /// True when the session must end (the versions did not match).
+    public private(set) var closing = false
+    var config = OpenFlowSwitchConfig(flags: 0, missSendLength: 128)
+    var asyncConfig = OpenFlowAsyncConfig(packetInMask: [3, 0], portStatusMask: [7, 7], flowRemovedMask: [15, 0])
+    var generationID: UInt64?
+    var role: UInt32 = 1  // OFPCR_ROLE_EQUAL
+    /// Replies longer than this are split into several multipart messages.
+    static let multipartBudget = 60_000
+
+    public init(datapath: any OpenFlowDatapath, settings: Settings) {
+        self.datapath = datapath
+        self.settings = settings
+        self.editor = OpenFlowFlowEditor(ports: datapath.switchPorts, tableCount: settings.tableCount, capacity: settings.flowCapacity)
+    }
+
+    /// The switch's HELLO, sent as soon as the connection is up.
+    public func greeting() -> [UInt8] { OpenFlowCodec.encode(OpenFlowFrame(xid: 0, message: .hello(versions: [OpenFlowFrame.version13]))) }
+
+    /// The replies to one whole message (as long as its header says).
+    public func receive(_ bytes: ArraySlice<UInt8>) -> [[UInt8]] {
+        let xid = bytes.count >= 8 ? bytes.dropFirst(4).prefix(4).reduce(UInt32(0)) { $0 << 8 | UInt32($1) } : 0
+        let frame: OpenFlowFrame
+        do { frame = try OpenFlowCodec.decode(bytes) } catch { return [reply(xid, .error(error))] }
+        do {
+            return try answer(frame).map { reply(xid, $0) }
+        } catch {
+            var error = error
+            error.data = Array(bytes.prefix(64))
+            return [reply(xid, .error(error))]
+        }
+    }
+
+    func reply(_ xid: UInt32, _ message: OpenFlowMessage) -> [UInt8] { OpenFlowCodec.encode(OpenFlowFrame(xid: xid, message: message)) }
+
+    static func badRequest(_ code: UInt16) -> OpenFlowError { OpenFlowError(type: OpenFlowError.badRequest, code: code) }
+
+    func answer(_ frame: OpenFlowFrame) throws(OpenFlowError) -> [OpenFlowMessage] {
+        switch frame.message {
+        case .hello(let versions):
+            let common = versions.isEmpty ? frame.version >= OpenFlowFrame.version13 : versions.contains(OpenFlowFrame.version13)
+            guard common else {
+                closing = true
+                throw OpenFlowError.incompatible()
+            }
+            negotiated = true
+            return []
+        case .echoRequest(let data): return [.echoReply(data)]
+        case .echoReply, .error: return []
+        case .featuresRequest:
+            // FLOW_STATS 1, TABLE_STATS 2, PORT_STATS 4.
+            return [
+                .featuresReply(
+                    OpenFlowFeatures(
+                        datapathID: settings.datapathID, bufferCount: 0, tableCount: UInt8(settings.tableCount), auxiliaryID: 0,
+                        capabilities: 1 | 2 | 4))
+            ]
+        case .getConfigRequest: return [.getConfigReply(config)]
+        case .setConfig(let newConfig):
+            config = newConfig
+            return []
+        case .barrierRequest: return [.barrierReply]
+        case .roleRequest(let requested, let generation):
+            return [try roleReply(requested, generation)]
+        case .getAsyncRequest: return [.getAsyncReply(asyncConfig)]
+        case .setAsync(let newConfig):
+            asyncConfig = newConfig
+            return []
+        case .flowMod(let flowMod):
+            guard role != 3 else { throw Self.badRequest(10) }  // IS_SLAVE
+            try datapath.editFlows { (flows: inout [FlowEntry]) throws(OpenFlowError) in try editor.apply(flowMod, to: &flows) }
+            return []
+        case .tableMod(let table, _):
+            guard table == OpenFlowFlowFilter.allTables || Int(table) < settings.tableCount else {
+                throw OpenFlowError(type: 8, code: 0)  // TABLE_MOD_FAILED / BAD_TABLE
+            }
+            return []  // 1.3's table config bits are deprecated: nothing to change
+        case .multipartRequest(_, let request): return try multipart(request)
+        case .experimenter: throw Self.badRequest(3)  // BAD_EXPERIMENTER
+        default: throw Self.badRequest(1)  // BAD_TYPE
+        }
+    }
+
+    /// ROLE_REQUEST: one controller role at a time; EQUAL and MASTER are granted (the switch
+    /// does not arbitrate between controllers), SLAVE is refused as unsupported.
+    func roleReply(_ requested: UInt32, _ generation: UInt64) throws(OpenFlowError) -> OpenFlowMessage {
+        switch requested {
+        case 0: break  // NOCHANGE
+        case 1: role = 1
+        case 2:
+            if let current = generationID, Int64(bitPattern: generation &- current) < 0 {
+                throw OpenFlowError(type: 11, code: 0)  // ROLE_REQUEST_FAILED / STALE
+            }
+            generationID = generation
+            role = 2
+        case 3: throw OpenFlowError(type: 11, code: 1)  // UNSUP
+        default: throw OpenFlowError(type: 11, code: 2)  // BAD_ROLE
+        }
+        return .roleReply(role: role, generationID: generationID ?? 0)
+    }
+}

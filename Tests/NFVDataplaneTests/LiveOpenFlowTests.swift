@@ -1,0 +1,140 @@
+import Foundation
+import NFVCatalog
+import NFVDataplane
+import NFVOpenFlowAgent
+import NFVSwitch
+import NFVTestSupport
+import Testing
+
+/// Open vSwitch's own ovs-ofctl (Debian's openvswitch-common; `make deps` installs it) against
+/// the switch's OpenFlow listener, with and without `--no-names`, over TCP and a unix socket:
+/// show, add-flow, mod-flows, del-flows (strict and not), dump-flows, dump-aggregate,
+/// dump-tables, dump-ports, dump-ports-desc. The kernels' pings between three namespaces are
+/// the reference for "traffic follows the flows"; `nfv-orch flows` (the control socket's
+/// dump) shows the controller's flows with their cookies.
+@Suite(.serialized) struct LiveOpenFlowTests {
+    @Test(.enabled(if: HostCommand.mayTouchTheKernel, "needs root: TAP devices and namespaces"))
+    func ovsOfctlProgramsTheSwitch() throws {
+        try #require(HostCommand.isRoot, "CI must run this test as root")
+        try #require(FileManager.default.isExecutableFile(atPath: "/usr/bin/ovs-ofctl"), "make deps installs openvswitch-common")
+        let suffix = String(getpid() % 100_000)
+        let hosts = ["a", "b", "c"]
+        let directory = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let tcpPort = 20_000 + Int(getpid() % 20_000)
+        let unixPath = directory.appendingPathComponent("of.sock").path
+        try """
+        apiVersion: nfv/v1
+        kind: SwitchConfig
+        metadata: { name: of-switch }
+        spec:
+          ports: [{ port: a }, { port: b }, { port: c }]
+          openflow:
+            datapathID: "0x2a"
+            listen: [tcp:127.0.0.1:\(tcpPort), unix:\(unixPath)]
+            failMode: secure
+        """.write(to: directory.appendingPathComponent("switch.yaml"), atomically: true, encoding: .utf8)
+        let ports = hosts.enumerated().map { index, host in
+            "    - { name: \(host), type: tap, ifname: nfvtf\(host)\(suffix), namespace: nfvt-f\(host)\(suffix), address: 10.227.0.\(index + 1)/24 }"
+        }.joined(separator: "\n")
+        let chainFile = directory.appendingPathComponent("chain.yaml")
+        try """
+        apiVersion: nfv/v1
+        kind: Chain
+        metadata: { name: openflow-test }
+        spec:
+          ports:
+        \(ports)
+          stages:
+            - { name: sw, vnf: switch, config: switch.yaml }
+        """.write(to: chainFile, atomically: true, encoding: .utf8)
+        let live = try LiveChain(loaded: try LoadedChain.load(path: chainFile.path))
+        let (stage, configuration) = try #require(live.switchStageConfiguration)
+        let settings = try #require(configuration.openflow)
+        let agent = try OpenFlowAgent(
+            settings: settings,
+            session: .init(
+                datapathID: settings.datapathID, tableCount: settings.tableCount, flowCapacity: settings.flowCapacity,
+                datapathDescription: "chain openflow-test, switch stage \(stage)", softwareVersion: "test"),
+            datapath: live, log: { _ in })
+        let running = LiveChainTests.Running(live)
+        defer {
+            agent.stop()
+            running.stop()
+            live.tearDown()
+        }
+        let tcp = "tcp:127.0.0.1:\(tcpPort)"
+        func ofctl(_ arguments: String...) throws -> String {
+            let result = try HostCommand.run(["ovs-ofctl", "-O", "OpenFlow13"] + arguments)
+            #expect(result.status == 0, "ovs-ofctl \(arguments.joined(separator: " ")): \(result.output)")
+            return result.output
+        }
+        func ping(_ from: String, _ to: Int) throws -> Bool {
+            // A resolution that failed while no flow passed leaves a FAILED neighbour entry
+            // that answers "unreachable" at once for a while: start each check afresh.
+            _ = try HostCommand.run(["ip", "-n", "nfvt-f\(from)\(suffix)", "neigh", "flush", "all"])
+            // Three tries (the first waits for ARP on a loaded machine): any answer counts.
+            let output = try HostCommand.run([
+                "ip", "netns", "exec", "nfvt-f\(from)\(suffix)", "ping", "-c", "3", "-i", "0.2", "-W", "2", "10.227.0.\(to)",
+            ]).output
+            return output.contains(" received") && !output.contains(" 0 received")
+        }
+        func flowLines(_ target: String = tcp) throws -> [String] {
+            try ofctl("dump-flows", target).split(separator: "\n").filter { $0.contains("cookie=") }.map(String.init)
+        }
+
+        let show = try ofctl("show", tcp)
+        #expect(show.contains("dpid:000000000000002a") && show.contains("n_tables:8"), "\(show)")
+        for (index, host) in hosts.enumerated() { #expect(show.contains(" \(index + 1)(\(host)): "), "port \(host) in show") }
+        #expect(try flowLines().isEmpty, "fail mode secure without flows: empty tables")
+        #expect(!(try ping("a", 2)), "no flows: nothing passes")
+
+        // Port names (ovs-ofctl reads them from the port description) and numbers alike.
+        _ = try ofctl("add-flow", tcp, "priority=100,in_port=a,actions=output:b")
+        _ = try ofctl("--no-names", "add-flow", tcp, "priority=100,in_port=2,actions=output:1")
+        #expect(try ping("a", 2), "a reaches b through the two flows")
+        #expect(!(try ping("a", 3)), "nothing goes to c")
+
+        // A drop in front, with a cookie, over the unix socket.
+        _ = try ofctl("add-flow", "unix:\(unixPath)", "cookie=0x42,priority=200,icmp,in_port=a,actions=drop")
+        #expect(!(try ping("a", 2)), "the drop flow stops a's pings")
+        let lines = try flowLines("unix:\(unixPath)")
+        #expect(
+            lines.count == 3 && lines.contains { $0.contains("cookie=0x42") && $0.contains("priority=200,icmp,in_port=1 actions=drop") }, "\(lines)")
+        // One source of truth: the data plane's own dump (what nfv-orch flows prints) shows it.
+        #expect(live.dumpFlows().contains("cookie=0x42"), "\(live.dumpFlows())")
+
+        // del-flows --strict takes only the exact priority and match.
+        _ = try ofctl("--strict", "del-flows", tcp, "priority=199,icmp,in_port=a")
+        #expect(try flowLines().count == 3, "another priority deletes nothing")
+        _ = try ofctl("--strict", "del-flows", tcp, "priority=200,icmp,in_port=a")
+        #expect(try flowLines().count == 2)
+        #expect(try ping("a", 2), "without the drop flow a reaches b again")
+
+        // mod-flows changes the actions of every flow at least as specific as its match.
+        _ = try ofctl("mod-flows", tcp, "in_port=b,actions=output:c")
+        #expect(try flowLines().contains { $0.contains("in_port=2 actions=output:3") })
+        #expect(!(try ping("a", 2)), "b's replies now go to c")
+
+        // del-flows without --strict by cookie: two flows go, the rest stays.
+        _ = try ofctl("add-flow", tcp, "cookie=0x7,priority=10,udp,actions=drop")
+        _ = try ofctl("add-flow", tcp, "cookie=0x7,table=1,priority=10,tcp,tp_dst=80,actions=drop")
+        #expect(try flowLines().count == 4)
+        _ = try ofctl("del-flows", tcp, "cookie=0x7/-1")
+        #expect(try flowLines().count == 2)
+
+        let aggregate = try ofctl("dump-aggregate", tcp)
+        #expect(aggregate.contains("flow_count=2"), "\(aggregate)")
+        let tables = try ofctl("dump-tables", tcp)
+        #expect(tables.contains("table 0:") && tables.contains("active=2"), "\(tables)")
+        let portStats = try ofctl("dump-ports", tcp, "1")
+        let received = portStats.split(separator: "rx pkts=").dropFirst().first.flatMap { Int($0.prefix { $0.isNumber }) } ?? 0
+        #expect(received > 0, "port 1 counted a's frames: \(portStats)")
+        let descriptions = try ofctl("dump-ports-desc", tcp)
+        #expect(descriptions.contains("1(a):") && descriptions.contains("3(c):") && descriptions.contains("LIVE"), "\(descriptions)")
+
+        _ = try ofctl("del-flows", tcp)
+        #expect(try flowLines().isEmpty)
+        #expect(!(try ping("a", 2)))
+    }
+}

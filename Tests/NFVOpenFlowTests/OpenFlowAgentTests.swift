@@ -1,0 +1,184 @@
+import Foundation
+import NFVOpenFlow
+import NFVOpenFlowAgent
+import NFVSwitch
+import Synchronization
+import Testing
+
+/// The agent over a real loopback TCP connection, driven byte by byte as a controller would:
+/// what breaks the spec gets the spec's ERROR with the offending xid and the channel stays up;
+/// a controller flooding FLOW_MODs is held at the flow capacity with TABLE_FULL errors.
+@Suite(.serialized) struct OpenFlowAgentTests {
+    /// A switch of three ports whose flows live in memory.
+    final class MemoryDatapath: OpenFlowDatapath, @unchecked Sendable {
+        let flows = Mutex<[FlowEntry]>([])
+        var switchPorts: Set<UInt16> { [0, 1, 2] }
+        func portDescriptions() -> [OpenFlowPort] {
+            switchPorts.sorted().map { OpenFlowPort(portNumber: UInt32($0) + 1, hardwareAddress: [2, 0, 0, 0, 0, UInt8($0)], name: "p\($0)") }
+        }
+        func portStatistics() -> [OpenFlowPortStats] { switchPorts.sorted().map { OpenFlowPortStats(portNumber: UInt32($0) + 1) } }
+        func flowRecords() -> [OpenFlowFlowRecord] {
+            flows.withLock { $0.map { OpenFlowFlowRecord(flow: $0, packets: 0, bytes: 0, seconds: 0) } }
+        }
+        func editFlows(_ edit: (inout [FlowEntry]) throws(OpenFlowError) -> Void) throws(OpenFlowError) {
+            try flows.withLock { (current: inout [FlowEntry]) throws(OpenFlowError) in
+                var copy = current
+                try edit(&copy)
+                current = copy
+            }
+        }
+    }
+
+    /// A controller's end of the channel: send messages, read whole replies.
+    final class Peer {
+        let fd: Int32
+        var buffer: [UInt8] = []
+
+        init(port: UInt16) throws {
+            fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = port.bigEndian
+            address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
+            var timeout = timeval(tv_sec: 3, tv_usec: 0)
+            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+            let connected = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            try #require(connected == 0, "connect to the agent: \(String(cString: strerror(errno)))")
+        }
+
+        deinit { close(fd) }
+
+        func send(_ bytes: [UInt8]) { _ = bytes.withUnsafeBytes { Foundation.send(fd, $0.baseAddress, $0.count, 0) } }
+        func send(_ frame: OpenFlowFrame) { send(OpenFlowCodec.encode(frame)) }
+
+        /// The next whole message, or nil when the connection closed or went quiet.
+        func next() -> OpenFlowFrame? {
+            while true {
+                if let length = OpenFlowCodec.announcedLength(buffer[...]), buffer.count >= length, length >= 8 {
+                    let message = buffer[..<length]
+                    buffer.removeFirst(length)
+                    return try? OpenFlowCodec.decode(message)
+                }
+                var chunk = [UInt8](repeating: 0, count: 65_536)
+                let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+                guard count > 0 else { return nil }
+                buffer += chunk[..<count]
+            }
+        }
+    }
+
+    static func start(capacity: Int = 100) throws -> (OpenFlowAgent, MemoryDatapath, UInt16) {
+        let datapath = MemoryDatapath()
+        for attempt in 0..<20 {
+            let port = UInt16(30_000 + Int(getpid() % 10_000) + attempt * 7)
+            let settings = OpenFlowSettings(datapathID: 0xAB, listen: [.tcp(address: .init(127, 0, 0, 1), port: port)], flowCapacity: capacity)
+            let session = OpenFlowSession.Settings(
+                datapathID: 0xAB, tableCount: 4, flowCapacity: capacity, datapathDescription: "test", softwareVersion: "test")
+            if let agent = try? OpenFlowAgent(settings: settings, session: session, datapath: datapath, log: { _ in }) {
+                return (agent, datapath, port)
+            }
+        }
+        throw OpenFlowAgentError("no free port")
+    }
+
+    /// A peer past the version handshake.
+    static func connected(_ port: UInt16) throws -> Peer {
+        let peer = try Peer(port: port)
+        let hello = try #require(peer.next())
+        #expect(hello.message == .hello(versions: [4]))
+        peer.send(OpenFlowFrame(xid: 1, message: .hello(versions: [1, 4])))
+        return peer
+    }
+
+    static func flowMod(_ match: [OXMField], priority: UInt16 = 100, xid: UInt32) -> OpenFlowFrame {
+        OpenFlowFrame(
+            xid: xid,
+            message: .flowMod(
+                OpenFlowFlowMod(
+                    priority: priority, match: OpenFlowMatch(fields: match),
+                    instructions: [.applyActions([.output(port: 2, maxLength: 0)])])))
+    }
+
+    @Test func badMessagesGetTheSpecsErrorAndTheChannelStaysUp() throws {
+        let (agent, datapath, port) = try Self.start()
+        defer { agent.stop() }
+        let peer = try Self.connected(port)
+        func expectError(_ type: UInt16, _ code: UInt16, xid: UInt32, _ comment: Comment) {
+            let reply = peer.next()
+            #expect(reply?.xid == xid, comment)
+            guard case .error(let error) = reply?.message else {
+                Issue.record("\(comment): expected an error, got \(String(describing: reply))")
+                return
+            }
+            #expect(error.type == type && error.code == code, comment)
+            #expect(!error.data.isEmpty, "\(comment): the error quotes the message")
+        }
+        // Truncated: a FLOW_MOD of 16 bytes (header and 8 of its 48-byte body).
+        peer.send([4, 14, 0, 16, 0, 0, 0, 21] + [UInt8](repeating: 0, count: 8))
+        expectError(1, 6, xid: 21, "a truncated FLOW_MOD is OFPBRC_BAD_LEN")
+        // Oversized: a FEATURES_REQUEST announcing 16 bytes (it has no body).
+        peer.send([4, 5, 0, 16, 0, 0, 0, 22] + [UInt8](repeating: 0, count: 8))
+        expectError(1, 6, xid: 22, "an oversized FEATURES_REQUEST is OFPBRC_BAD_LEN")
+        // Unknown type.
+        peer.send([4, 99, 0, 8, 0, 0, 0, 23])
+        expectError(1, 1, xid: 23, "an unknown type is OFPBRC_BAD_TYPE")
+        // tcp_dst without ip_proto=6 (and without eth_type): OFPBMC_BAD_PREREQ.
+        peer.send(Self.flowMod([OXMField(field: 14, value: [0, 80])], xid: 24))
+        expectError(4, 9, xid: 24, "a match without its prerequisite is OFPBMC_BAD_PREREQ")
+        // The same field twice: OFPBMC_DUP_FIELD; a field the switch does not hold: BAD_FIELD.
+        peer.send(Self.flowMod([OXMField(field: 5, value: [8, 0]), OXMField(field: 5, value: [8, 0])], xid: 25))
+        expectError(4, 10, xid: 25, "a duplicate field is OFPBMC_DUP_FIELD")
+        peer.send(Self.flowMod([OXMField(field: 38, value: [0, 0, 0, 0, 0, 0, 0, 1])], xid: 26))
+        expectError(4, 6, xid: 26, "tunnel_id is OFPBMC_BAD_FIELD here")
+        // Output to a port the switch does not have: OFPBAC_BAD_OUT_PORT.
+        peer.send(
+            OpenFlowFrame(
+                xid: 27, message: .flowMod(OpenFlowFlowMod(instructions: [.applyActions([.output(port: 9, maxLength: 0)])]))))
+        expectError(2, 4, xid: 27, "output to port 9 is OFPBAC_BAD_OUT_PORT")
+        #expect(datapath.flows.withLock { $0.isEmpty }, "nothing refused was installed")
+        // Still up: ECHO and BARRIER are answered, a good FLOW_MOD lands.
+        peer.send(OpenFlowFrame(xid: 30, message: .echoRequest([1, 2, 3])))
+        #expect(peer.next() == OpenFlowFrame(xid: 30, message: .echoReply([1, 2, 3])))
+        peer.send(Self.flowMod([OXMField(field: 5, value: [8, 0]), OXMField(field: 10, value: [6]), OXMField(field: 14, value: [0, 80])], xid: 31))
+        peer.send(OpenFlowFrame(xid: 32, message: .barrierRequest))
+        #expect(peer.next() == OpenFlowFrame(xid: 32, message: .barrierReply))
+        #expect(datapath.flows.withLock { $0.count } == 1)
+    }
+
+    @Test func aFloodOfFlowModsStopsAtTheCapacityWithTableFull() throws {
+        let (agent, datapath, port) = try Self.start(capacity: 100)
+        defer { agent.stop() }
+        let peer = try Self.connected(port)
+        for index in 0..<150 {
+            let address = [10, 0, UInt8(index >> 8), UInt8(index & 0xFF)]
+            peer.send(Self.flowMod([OXMField(field: 5, value: [8, 0]), OXMField(field: 12, value: address)], xid: UInt32(1000 + index)))
+        }
+        peer.send(OpenFlowFrame(xid: 9, message: .barrierRequest))
+        var tableFull: [UInt32] = []
+        while let reply = peer.next(), reply.message != .barrierReply {
+            if case .error(let error) = reply.message, error.type == 5, error.code == 1 { tableFull.append(reply.xid) }
+        }
+        #expect(tableFull == (1100..<1150).map { UInt32($0) }, "the 50 flows past the capacity are OFPFMFC_TABLE_FULL")
+        #expect(datapath.flows.withLock { $0.count } == 100)
+        // A replacement (same match and priority) still goes in at the capacity.
+        peer.send(Self.flowMod([OXMField(field: 5, value: [8, 0]), OXMField(field: 12, value: [10, 0, 0, 5])], xid: 2000))
+        peer.send(OpenFlowFrame(xid: 10, message: .barrierRequest))
+        #expect(peer.next() == OpenFlowFrame(xid: 10, message: .barrierReply))
+    }
+
+    @Test func aPeerWithoutOpenFlow13GetsHelloFailedAndIsClosed() throws {
+        let (agent, _, port) = try Self.start()
+        defer { agent.stop() }
+        let peer = try Peer(port: port)
+        _ = peer.next()
+        peer.send(OpenFlowFrame(version: 1, xid: 3, message: .hello(versions: [])))
+        guard case .error(let error) = peer.next()?.message else {
+            Issue.record("no HELLO_FAILED")
+            return
+        }
+        #expect(error.type == 0 && error.code == 0)
+        #expect(peer.next() == nil, "the connection is closed")
+    }
+}
