@@ -47,13 +47,16 @@ public enum OpenFlowCodec {
                     var word = 0
                     while element.remaining >= 4 {
                         let bits = element.u32()
-                        for bit in 0..<32 where bits & (1 << UInt32(bit)) != 0 { versions.append(UInt8(word * 32 + bit)) }
+                        // Versions past 255 cannot be in a header: a longer bitmap names none we could speak.
+                        for bit in 0..<32 where bits & (1 << UInt32(bit)) != 0 {
+                            if let version = UInt8(exactly: word * 32 + bit) { versions.append(version) }
+                        }
                         word += 1
                     }
                 }
                 try reader.skip((8 - elementLength % 8) % 8)
             }
-            return .hello(versions: versions)
+            return .hello(versions: Array(Set(versions)).sorted())  // several bitmaps read as one
         case 1:
             try reader.need(4)
             let errorType = reader.u16()

@@ -183,6 +183,12 @@ import Testing
         #expect(throws: OpenFlowError.badLength(shortError)) { try OpenFlowCodec.decode(shortError[...]) }
         let shortExperimenterError: [UInt8] = [4, 1, 0, 14, 0, 0, 0, 2, 0xFF, 0xFF, 0, 1, 0, 0]
         #expect(throws: OpenFlowError.badLength(shortExperimenterError)) { try OpenFlowCodec.decode(shortExperimenterError[...]) }
+        // A version bitmap of nine words (bits past version 255, the fuzzer's third find) and
+        // two bitmap elements read as one set of versions.
+        let longBitmap: [UInt8] = [4, 0, 0, 48, 0, 0, 0, 1, 0, 1, 0, 40] + [0, 0, 0, 0x10] + [UInt8](repeating: 0, count: 28) + [0, 0, 0, 1]
+        #expect(try OpenFlowCodec.decode(longBitmap[...]).message == .hello(versions: [4]))
+        let twoBitmaps: [UInt8] = [4, 0, 0, 24, 0, 0, 0, 1, 0, 1, 0, 8, 0, 0, 0, 0x12, 0, 1, 0, 8, 0, 0, 0, 0x10]
+        #expect(try OpenFlowCodec.decode(twoBitmaps[...]).message == .hello(versions: [1, 4]))
         // A HELLO of another version is read, for version negotiation.
         let hello10: [UInt8] = [1, 0, 0, 8, 0, 0, 0, 9]
         #expect(try OpenFlowCodec.decode(hello10[...]) == OpenFlowFrame(version: 1, xid: 9, message: .hello(versions: [])))
