@@ -10,11 +10,14 @@ SCAPY_VERSION ?= 2.8.0
 # manual pages).
 APT_PACKAGES := libpcap-dev libnl-3-dev libnl-route-3-dev libsqlite3-dev pkg-config tcpdump iproute2 nftables iputils-ping curl python3 graphviz util-linux prometheus man-db openvswitch-common
 # From PyPI, as MODULE:REQUIREMENT: scapy builds the fixtures; prometheus_client reads /metrics
-# as scrapers do; openapi-spec-validator checks docs/openapi.yaml and the API's answers.
+# as scrapers do; openapi-spec-validator checks docs/openapi.yaml and the API's answers; os-ken
+# (the version Faucet pins) is the OpenFlow controller of LiveOpenFlowTests. openvswitch-common
+# (apt) brings ovs-ofctl.
 PROMETHEUS_CLIENT_VERSION ?= 0.21.1
 OPENAPI_SPEC_VALIDATOR_VERSION ?= 0.7.1
+OS_KEN_VERSION ?= 3.1.0
 PIP_PACKAGES := scapy:scapy==$(SCAPY_VERSION) prometheus_client:prometheus_client==$(PROMETHEUS_CLIENT_VERSION) \
-  openapi_spec_validator:openapi-spec-validator==$(OPENAPI_SPEC_VALIDATOR_VERSION)
+  openapi_spec_validator:openapi-spec-validator==$(OPENAPI_SPEC_VALIDATOR_VERSION) os_ken:os-ken==$(OS_KEN_VERSION)
 # What the benchmark recipes need on top (callgrind, memcheck, objcopy).
 BENCH_APT_PACKAGES := valgrind binutils
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)

@@ -68,7 +68,9 @@ let package = Package(
         .target(name: "NFVReplay", dependencies: ["NFVPacket", "NFVPipeline", "NFVIO", "NFVDescriptors", "NFVCatalog"]),
         .target(
             name: "NFVDataplane",
-            dependencies: ["NFVPacket", "NFVPipeline", "NFVIO", "NFVNetlink", "NFVDescriptors", "NFVCatalog", "NFVOpenFlowAgent", "CLinux"]),
+            dependencies: [
+                "NFVPacket", "NFVPipeline", "NFVIO", "NFVNetlink", "NFVDescriptors", "NFVCatalog", "NFVOpenFlowAgent", "NFVSwitch", "CLinux",
+            ]),
         .executableTarget(
             name: "nfv-dataplane",
             dependencies: [

@@ -75,4 +75,23 @@ extension LiveChain: OpenFlowDatapath {
             throw failure ?? OpenFlowError(type: 5, code: 0)  // FLOW_MOD_FAILED / UNKNOWN: no switch stage
         }
     }
+
+    public func packetOut(_ frame: [UInt8], inPort: UInt16?, actions: [FlowAction]?) throws(OpenFlowError) {
+        guard let controller, let first = workers.first else { throw OpenFlowError(type: 1, code: 1) }  // BAD_TYPE: no channel
+        guard frame.count >= 14, frame.count <= 65_535 else { throw OpenFlowError(type: 1, code: 12) }  // BAD_PACKET
+        controller.packetOuts.withLock { $0.append(ControllerChannel.PacketOutRequest(frame: frame, inPort: inPort, actions: actions)) }
+        controller.pendingPacketOuts.add(1, ordering: .releasing)
+        first.wake.wakeIfSleeping()
+    }
+
+    public func connectController(_ notify: @escaping @Sendable () -> Void) {
+        controller?.notify.withLock { $0 = notify }
+    }
+
+    public func takePacketIns() -> [OpenFlowPacketInEvent] {
+        controller?.packetIns.withLock { waiting in
+            defer { waiting.removeAll(keepingCapacity: true) }
+            return waiting
+        } ?? []
+    }
 }

@@ -2,6 +2,7 @@ import CLinux
 import NFVCatalog
 import NFVPacket
 import NFVPipeline
+import NFVSwitch
 import Synchronization
 
 #if canImport(Glibc)
@@ -23,14 +24,23 @@ extension LiveChain {
         // TAPs with offloads hand over super-frames of up to 64 KiB.
         let takesSuperFrames = loaded.descriptor.ports.contains { $0.tap?.offloads == true }
         let slotByteCount = takesSuperFrames ? PacketPool.superFrameSlotByteCount : 10_240
+        // An OpenFlow switch: punted packets go to the agent, worker 0 takes its PACKET_OUTs.
+        let switchStageName = switchStageConfiguration.flatMap { $0.configuration.openflow == nil ? nil : $0.stage }
+        controller = switchStageName == nil ? nil : ControllerChannel()
         for index in 0..<queueCount {
             let pool = PacketPool(slotCount: 8 * PacketBatch.defaultCapacity, slotByteCount: slotByteCount)
+            let chain = ChainAssembly.makeChain(loaded, pool: pool, worker: WorkerShare(index: index, count: queueCount))
+            var extraSources: [any PacketSource] = []
+            if let controller, let stage = chain.stages.lazy.compactMap({ $0.unwrapped as? SwitchStage }).first(where: { $0.name == switchStageName })
+            {
+                stage.recordsPunts = true
+                chain.puntSink = ControllerPuntSink(channel: controller, stage: stage)
+                if index == 0 { extraSources.append(PacketOutSource(channel: controller, stage: stage)) }
+            }
             workers.append(
                 Worker(
-                    index: index, pool: pool,
-                    chain: ChainAssembly.makeChain(loaded, pool: pool, worker: WorkerShare(index: index, count: queueCount)),
-                    queues: queues.map { $0[index] }, portNames: names, outbound: rings[index],
-                    inbound: rings.compactMap { $0[index] }, wakes: wakes, rules: rules, fragments: fragments))
+                    index: index, pool: pool, chain: chain, queues: queues.map { $0[index] }, portNames: names, outbound: rings[index],
+                    inbound: rings.compactMap { $0[index] }, wakes: wakes, rules: rules, fragments: fragments, extraSources: extraSources))
         }
     }
 

@@ -32,6 +32,8 @@ public final class LiveChain: @unchecked Sendable {
     /// Serializes flow edits: the control socket's add-flow / del-flows and the OpenFlow
     /// agent's FLOW_MODs each read, change and install the table whole.
     let flowEdits = Mutex<Void>(())
+    /// Packets to and from an OpenFlow controller (a switch stage with `openflow:`), else nil.
+    var controller: ControllerChannel?
     /// Lines describing what was plumbed, for the operator.
     public internal(set) var log: [String] = []
     let stopping = Atomic<Bool>(false)

@@ -39,7 +39,7 @@ final class Worker: @unchecked Sendable {
     init(
         index: Int, pool: PacketPool, chain: Chain, queues: [TapPort], portNames: [String],
         outbound: [HandoffRing?], inbound: [HandoffRing], wakes: [WakeSignal], rules: WorkerSteering,
-        fragments: FragmentOwners
+        fragments: FragmentOwners, extraSources: [any PacketSource] = []
     ) {
         self.index = index
         self.pool = pool
@@ -49,7 +49,7 @@ final class Worker: @unchecked Sendable {
         steering = queues.map { SteeringSource(queue: $0, workerIndex: index, outbound: outbound, wakes: wakes, rules: rules, fragments: fragments) }
         self.inbound = inbound.map(HandoffSource.init)
         wake = wakes[index]
-        pipeline = Pipeline(sources: steering + self.inbound, chain: chain, sinks: queues, batch: PacketBatch(pool: pool))
+        pipeline = Pipeline(sources: steering + self.inbound + extraSources, chain: chain, sinks: queues, batch: PacketBatch(pool: pool))
     }
 
     /// The loop: rounds until `stopping`; when a round moved nothing, lets the stages do their

@@ -35,6 +35,8 @@ public struct SwitchConfigLoader: Sendable {
             text, file: file, kind: "SwitchConfig", allowed: ["ports", "macTable", "flows", "openflow"],
             required: ["ports"])
         var ports: [SwitchConfiguration.PortSetting] = []
+        /// Ports with neither vlan: nor trunk: (VLAN 1, or raw under OpenFlow).
+        var unconfigured: [Int] = []
         var references: [PortReference] = []
         if let node = spec["ports"], let elements = decoder.sequence(node, field: "spec.ports") {
             for (index, element) in elements.enumerated() {
@@ -66,6 +68,7 @@ public struct SwitchConfigLoader: Sendable {
                     ports.append(.init(port: port, mode: .trunk(vlans: vlans, native: native)))
                 } else {
                     ports.append(.init(port: port, mode: .access(vlan: 1)))
+                    unconfigured.append(ports.count - 1)
                 }
             }
         }
@@ -102,6 +105,8 @@ public struct SwitchConfigLoader: Sendable {
             }
         }
         let openflow = spec["openflow"].flatMap { openFlowSettings($0, decoder: decoder) }
+        // Under OpenFlow the controller's flows decide about VLANs: such ports pass frames as they are.
+        if openflow != nil { for index in unconfigured { ports[index].mode = .raw } }
         if spec["flows"] == nil, openflow?.failMode ?? .standalone == .standalone {
             flows = ["priority=0,actions=normal"]
         }

@@ -86,6 +86,29 @@ public enum OpenFlowActionTranslator {
         return actions
     }
 
+    /// A PACKET_OUT's actions: nil for OFPP_TABLE (the packet takes the flow tables; TABLE must
+    /// then be its only action), IN_PORT as an output to `inPort`, ALL as FLOOD (the ports of
+    /// an OpenFlow switch carry every VLAN), the rest as in a flow.
+    public static func packetOutActions(_ list: [OpenFlowAction], inPort: UInt16?, ports: Set<UInt16>) throws(OpenFlowError) -> [FlowAction]? {
+        var rest: [OpenFlowAction] = []
+        var table = false
+        for action in list {
+            switch action {
+            case .output(OpenFlowAction.table, _): table = true
+            case .output(OpenFlowAction.inPort, _):
+                guard let inPort else { throw actionError(4) }
+                rest.append(.output(port: UInt32(inPort) + 1, maxLength: 0))
+            case .output(OpenFlowAction.all, let length): rest.append(.output(port: OpenFlowAction.flood, maxLength: length))
+            default: rest.append(action)
+            }
+        }
+        if table {
+            guard rest.isEmpty else { throw actionError(11) }  // UNSUPPORTED_ORDER: TABLE goes alone
+            return nil
+        }
+        return try flowActions(rest, ports: ports)
+    }
+
     /// The instructions that show `actions` to a controller: one apply_actions (when there are
     /// actions before any goto) and a goto_table. Port rewrites are shown as UDP fields when
     /// the flow matches UDP (`ipProtocol` 17), TCP fields otherwise.

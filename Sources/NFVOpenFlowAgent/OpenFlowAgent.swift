@@ -71,13 +71,21 @@ public final class OpenFlowAgent: @unchecked Sendable {
         self.controllers = settings.controllers.map { Controller(endpoint: $0) }
         var pipeEnds: [Int32] = [0, 0]
         guard pipe(&pipeEnds) == 0 else { throw OpenFlowAgentError("no pipe: \(Self.lastError())") }
-        for end in pipeEnds { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
+        for end in pipeEnds {
+            _ = fcntl(end, F_SETFD, FD_CLOEXEC)
+            _ = fcntl(end, F_SETFL, O_NONBLOCK)  // a worker's wake-up never blocks
+        }
         wake = (pipeEnds[0], pipeEnds[1])
         do {
             for endpoint in settings.listen { listeners.append((try Self.listen(on: endpoint), endpoint)) }
         } catch {
             closeAll()
             throw error
+        }
+        let wakeFD = wake.write
+        datapath.connectController {
+            var byte: UInt8 = 1
+            _ = write(wakeFD, &byte, 1)
         }
         thread = PlatformThread.start { [unowned(unsafe) self] in loop() }  // stop() joins before self goes
         guard thread != nil else {
@@ -91,6 +99,7 @@ public final class OpenFlowAgent: @unchecked Sendable {
     /// Ends the channels: closes every connection and listener, removes unix socket files.
     public func stop() {
         guard !stopping.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        datapath.connectController {}  // before the pipe closes: no worker writes to a stale fd
         var byte: UInt8 = 1
         _ = write(wake.write, &byte, 1)
         thread?.join()
@@ -129,7 +138,12 @@ public final class OpenFlowAgent: @unchecked Sendable {
             descriptors += connections.map { pollfd(fd: $0.fd, events: Int16(POLLIN), revents: 0) }
             let ready = poll(&descriptors, nfds_t(descriptors.count), 1000)
             guard ready > 0 else { continue }
-            if descriptors[0].revents != 0 { break }
+            if descriptors[0].revents != 0 {
+                var drained = [UInt8](repeating: 0, count: 256)
+                while drained.withUnsafeMutableBytes({ Glibc.read(wake.read, $0.baseAddress, $0.count) }) > 0 {}
+                if stopping.load(ordering: .acquiring) { break }
+                deliverPacketIns()
+            }
             let polled = connections  // as polled: accepting below adds connections
             for (index, listener) in listeners.enumerated() where descriptors[1 + index].revents != 0 { accept(from: listener) }
             let base = 1 + listeners.count
@@ -139,6 +153,23 @@ public final class OpenFlowAgent: @unchecked Sendable {
             }
             for fd in closed { drop(fd, reason: "closed") }
         }
+    }
+
+    /// Sends what the switch punted to every controller that wants it.
+    func deliverPacketIns() {
+        let events = datapath.takePacketIns()
+        guard !events.isEmpty else { return }
+        var closed: [Int32] = []
+        for connection in connections {
+            for event in events {
+                guard let message = connection.session.packetIn(event) else { continue }
+                if !send(message, on: connection.fd) {
+                    closed.append(connection.fd)
+                    break
+                }
+            }
+        }
+        for fd in closed { drop(fd, reason: "cannot send PACKET_IN") }
     }
 
     func accept(from listener: (fd: Int32, endpoint: OpenFlowSettings.Endpoint)) {

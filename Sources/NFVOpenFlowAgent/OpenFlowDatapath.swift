@@ -16,6 +16,34 @@ public protocol OpenFlowDatapath: AnyObject, Sendable {
     /// before returning (a barrier after it sees the change). `edit` throwing leaves the
     /// flows as they were.
     func editFlows(_ edit: (inout [FlowEntry]) throws(OpenFlowError) -> Void) throws(OpenFlowError)
+    /// Sends a controller's packet (PACKET_OUT): it enters as if it arrived on `inPort` (nil:
+    /// from the controller) and takes `actions`, or the flow tables when `actions` is nil
+    /// (OFPP_TABLE).
+    func packetOut(_ frame: [UInt8], inPort: UInt16?, actions: [FlowAction]?) throws(OpenFlowError)
+    /// Tells the datapath whom to wake when packets for the controller are waiting.
+    func connectController(_ notify: @escaping @Sendable () -> Void)
+    /// The packets the switch sent to the controller since the last call.
+    func takePacketIns() -> [OpenFlowPacketInEvent]
+}
+
+/// A packet a flow sent to the controller, with what PACKET_IN says about it.
+public struct OpenFlowPacketInEvent: Sendable, Equatable {
+    public var frame: [UInt8]
+    /// The chain port it arrived on.
+    public var inPort: UInt16
+    public var tableID: UInt8
+    /// The cookie of the flow that sent it.
+    public var cookie: UInt64
+    /// OFPR_NO_MATCH (0: a table-miss flow) or OFPR_ACTION (1).
+    public var reason: UInt8
+
+    public init(frame: [UInt8], inPort: UInt16, tableID: UInt8, cookie: UInt64, reason: UInt8) {
+        self.frame = frame
+        self.inPort = inPort
+        self.tableID = tableID
+        self.cookie = cookie
+        self.reason = reason
+    }
 }
 
 /// A flow and its counters.

@@ -7,8 +7,9 @@ import NFVSwitch
 /// applies FLOW_MODs to the datapath, and answers anything it cannot take with the spec's
 /// ERROR (its xid and the offending message's first 64 bytes), staying up.
 ///
-/// Not yet: groups, meters, PACKET_OUT, PORT_MOD (their messages get OFPBRC_BAD_TYPE), and
-/// packet-in / flow-removed / port-status messages to the controller.
+/// Packets flows send to the controller go out as PACKET_IN (`packetIn`); PACKET_OUT enters
+/// the switch. Not yet: groups, meters, PORT_MOD (their messages get OFPBRC_BAD_TYPE), and
+/// flow-removed / port-status messages to the controller.
 public final class OpenFlowSession {
     /// What the agent tells every session about the switch.
     public struct Settings: Sendable {
@@ -111,9 +112,37 @@ public final class OpenFlowSession {
             }
             return []  // 1.3's table config bits are deprecated: nothing to change
         case .multipartRequest(_, let request): return try multipart(request)
+        case .packetOut(let packetOut):
+            guard role != 3 else { throw Self.badRequest(10) }  // IS_SLAVE
+            guard packetOut.bufferID == 0xFFFF_FFFF else { throw Self.badRequest(8) }  // BUFFER_UNKNOWN: no buffers
+            var inPort: UInt16?
+            if packetOut.inPort != OpenFlowAction.controller && packetOut.inPort != OpenFlowAction.any {
+                let ports = datapath.switchPorts
+                guard packetOut.inPort >= 1, packetOut.inPort <= UInt32(UInt16.max), ports.contains(UInt16(packetOut.inPort - 1)) else {
+                    throw Self.badRequest(11)  // BAD_PORT
+                }
+                inPort = UInt16(packetOut.inPort - 1)
+            }
+            let actions = try OpenFlowActionTranslator.packetOutActions(packetOut.actions, inPort: inPort, ports: datapath.switchPorts)
+            guard !packetOut.data.isEmpty else { throw Self.badRequest(12) }  // BAD_PACKET
+            try datapath.packetOut(packetOut.data, inPort: inPort, actions: actions)
+            return []
         case .experimenter: throw Self.badRequest(3)  // BAD_EXPERIMENTER
         default: throw Self.badRequest(1)  // BAD_TYPE
         }
+    }
+
+    /// The PACKET_IN for `event`, unless this controller's async config leaves its reason out
+    /// (or the version is not agreed yet). No buffering: the whole frame goes.
+    public func packetIn(_ event: OpenFlowPacketInEvent) -> [UInt8]? {
+        guard negotiated else { return nil }
+        let mask = role == 3 ? asyncConfig.packetInMask.last ?? 0 : asyncConfig.packetInMask.first ?? 0
+        guard mask & (1 << UInt32(event.reason)) != 0 else { return nil }
+        let packetIn = OpenFlowPacketIn(
+            totalLength: UInt16(truncatingIfNeeded: event.frame.count), reason: event.reason, tableID: event.tableID, cookie: event.cookie,
+            match: OpenFlowMatch(fields: [OXMField(field: 0, value: OpenFlowMatchTranslator.bytes(UInt64(event.inPort) + 1, 4))]),
+            data: event.frame)
+        return OpenFlowCodec.encode(OpenFlowFrame(xid: 0, message: .packetIn(packetIn)))
     }
 
     /// ROLE_REQUEST: one controller role at a time; EQUAL and MASTER are granted (the switch

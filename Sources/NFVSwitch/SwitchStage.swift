@@ -26,6 +26,9 @@ public final class SwitchStage: Stage, IdleWork {
     public enum PortMode: Sendable, Equatable {
         case access(vlan: UInt16)
         case trunk(vlans: [UInt16], native: UInt16?)
+        /// Frames pass as they are, tagged or not (an OpenFlow switch: VLANs are the flows'
+        /// business). Internally a trunk of every VLAN whose native VLAN is 0 (untagged).
+        case raw
     }
 
     public struct Port: Sendable, Equatable {
@@ -69,6 +72,28 @@ public final class SwitchStage: Stage, IdleWork {
     var tables: Tables
     let updates = UpdateMailbox<[FlowEntry]>()
     var nextExpiryCheck: UInt64 = 0
+    /// Why each punted packet went to the controller, in punt order, while `recordsPunts` is
+    /// set (an OpenFlow channel reads them with the punted batch: PACKET_IN's table, cookie and
+    /// reason). Worker thread only.
+    public var puntNotes: [PuntNote] = []
+    public var recordsPunts = false
+    /// Packets a controller sent (PACKET_OUT) with their own actions, by packet id: the switch
+    /// runs these actions instead of its tables. Worker thread only.
+    public var packetOutActions: [UInt32: [FlowAction]] = [:]
+
+    /// The flow that sent a packet to the controller.
+    public struct PuntNote: Sendable, Equatable {
+        public var table: UInt8
+        public var cookie: UInt64
+        /// True for a table-miss flow (priority 0, matching everything): OFPR_NO_MATCH.
+        public var tableMiss: Bool
+
+        public init(table: UInt8, cookie: UInt64, tableMiss: Bool) {
+            self.table = table
+            self.cookie = cookie
+            self.tableMiss = tableMiss
+        }
+    }
 
     /// The installed flows, in table then installation order.
     public var flows: [FlowEntry] { tables.flows }
@@ -144,6 +169,10 @@ public final class SwitchStage: Stage, IdleWork {
                 accessVLAN[slot] = -1
                 nativeVLAN[slot] = native.map { Int32($0) } ?? -1
                 for vlan in vlans where vlan < 4096 { trunkVLANs[slot * 64 + Int(vlan) / 64] |= 1 << UInt64(vlan % 64) }
+            case .raw:
+                accessVLAN[slot] = -1
+                nativeVLAN[slot] = 0
+                for word in 0..<64 { trunkVLANs[slot * 64 + word] = .max }
             }
         }
         outputCapacity = ports.count + 64
@@ -209,6 +238,16 @@ public final class SwitchStage: Stage, IdleWork {
         // Chains with paths remember each connection's path: the full path does that.
         let quickPathAllowed = affinity == nil
         for index in 0..<count {
+            // A controller's PACKET_OUT with its own actions: run them, not the tables.
+            if !packetOutActions.isEmpty, let actions = packetOutActions.removeValue(forKey: batch.metadata[index].id) {
+                guard batch.metadata[index].flags.contains(.parsed) else {
+                    batch.drop(index, reason: .notParsed)
+                    continue
+                }
+                let oneFlow = Tables(flows: [FlowEntry(priority: 0, actions: actions)], version: .max, now: now, carried: [:], paths: paths)
+                switchPacket(index, batch: batch, emit: emit, now: now, tables: oneFlow)
+                continue
+            }
             guard batch.metadata[index].flags.contains(.parsed) else {
                 batch.drop(index, reason: .notParsed)
                 continue
@@ -330,6 +369,8 @@ public final class SwitchStage: Stage, IdleWork {
         }
         var outputCount = 0
         var punt = false
+        var puntFlow = -1
+        var puntTable = 0
         var table = 0
         var hops = 0
         let length = UInt64(entry.length)
@@ -366,7 +407,9 @@ public final class SwitchStage: Stage, IdleWork {
                         batch.drop(index, reason: .switchSamePort)
                         return
                     }
-                case .controller: punt = true
+                case .controller:
+                    punt = true
+                    (puntFlow, puntTable) = (flow, table)
                 case .setEthSrc:
                     EthernetHeader(frame).source = MACAddress(rawValue: action.operand)
                     key.ethSrc = action.operand
@@ -420,7 +463,18 @@ public final class SwitchStage: Stage, IdleWork {
         }
         batch.metadata[index] = entry
         guard outputCount > 0 else {
-            if punt { batch.punt(index) } else { batch.drop(index, reason: .switchFlowDrop) }
+            if punt {
+                batch.punt(index)
+                if recordsPunts && puntFlow >= 0 && puntFlow < tables.flows.count {
+                    let flow = tables.flows[puntFlow]
+                    puntNotes.append(
+                        PuntNote(
+                            table: UInt8(truncatingIfNeeded: puntTable), cookie: flow.cookie,
+                            tableMiss: flow.priority == 0 && flow.match.mask == SwitchKey()))
+                }
+            } else {
+                batch.drop(index, reason: .switchFlowDrop)
+            }
             return
         }
         // Copies for every output but the first; the original takes the first.

@@ -11,73 +11,102 @@ import Testing
 /// show, add-flow, mod-flows, del-flows (strict and not), dump-flows, dump-aggregate,
 /// dump-tables, dump-ports, dump-ports-desc. The kernels' pings between three namespaces are
 /// the reference for "traffic follows the flows"; `nfv-orch flows` (the control socket's
-/// dump) shows the controller's flows with their cookies.
+/// dump) shows the controller's flows with their cookies. And os-ken 3.1.0 (PyPI) as the
+/// controller the switch connects to, running a learning switch written for the test.
 @Suite(.serialized) struct LiveOpenFlowTests {
+    /// Three namespaces a, b, c (10.227.0.1-3) on a switch stage with `openflow:`, its data
+    /// plane running and its agent started. `stop()` removes everything.
+    final class Lab {
+        let suffix = String(getpid() % 100_000)
+        let directory: URL
+        let live: LiveChain
+        let agent: OpenFlowAgent
+        let running: LiveChainTests.Running
+
+        init(openflow: String) throws {
+            directory = try Fixtures.temporaryDirectory()
+            try """
+            apiVersion: nfv/v1
+            kind: SwitchConfig
+            metadata: { name: of-switch }
+            spec:
+              ports: [{ port: a }, { port: b }, { port: c }]
+              openflow:
+            \(openflow)
+            """.write(to: directory.appendingPathComponent("switch.yaml"), atomically: true, encoding: .utf8)
+            let suffix = self.suffix
+            let ports = ["a", "b", "c"].enumerated().map { index, host in
+                "    - { name: \(host), type: tap, ifname: nfvtf\(host)\(suffix), namespace: nfvt-f\(host)\(suffix), address: 10.227.0.\(index + 1)/24 }"
+            }.joined(separator: "\n")
+            let chainFile = directory.appendingPathComponent("chain.yaml")
+            try """
+            apiVersion: nfv/v1
+            kind: Chain
+            metadata: { name: openflow-test }
+            spec:
+              ports:
+            \(ports)
+              stages:
+                - { name: sw, vnf: switch, config: switch.yaml }
+            """.write(to: chainFile, atomically: true, encoding: .utf8)
+            live = try LiveChain(loaded: try LoadedChain.load(path: chainFile.path))
+            let (stage, configuration) = try #require(live.switchStageConfiguration)
+            let settings = try #require(configuration.openflow)
+            agent = try OpenFlowAgent(
+                settings: settings,
+                session: .init(
+                    datapathID: settings.datapathID, tableCount: settings.tableCount, flowCapacity: settings.flowCapacity,
+                    datapathDescription: "chain openflow-test, switch stage \(stage)", softwareVersion: "test"),
+                datapath: live, log: { _ in })
+            running = LiveChainTests.Running(live)
+        }
+
+        func stop() {
+            agent.stop()
+            running.stop()
+            live.tearDown()
+            try? FileManager.default.removeItem(at: directory)
+        }
+
+        func ping(_ from: String, _ to: Int, count: Int = 3) throws -> Bool {
+            // A resolution that failed while no flow passed leaves a FAILED neighbour entry
+            // that answers "unreachable" at once for a while: start each check afresh.
+            _ = try HostCommand.run(["ip", "-n", "nfvt-f\(from)\(suffix)", "neigh", "flush", "all"])
+            // Several tries (the first waits for ARP on a loaded machine): any answer counts.
+            let output = try HostCommand.run([
+                "ip", "netns", "exec", "nfvt-f\(from)\(suffix)", "ping", "-c", "\(count)", "-i", "0.2", "-W", "2", "10.227.0.\(to)",
+            ]).output
+            return output.contains(" received") && !output.contains(" 0 received")
+        }
+
+        /// The MAC address of host `host`'s side.
+        func mac(_ host: String) throws -> String {
+            let output = try HostCommand.run(["ip", "-n", "nfvt-f\(host)\(suffix)", "link", "show", "nfvtf\(host)\(suffix)"]).output
+            return String(output.split(separator: "link/ether ").dropFirst().first?.prefix(17) ?? "")
+        }
+    }
+
     @Test(.enabled(if: HostCommand.mayTouchTheKernel, "needs root: TAP devices and namespaces"))
     func ovsOfctlProgramsTheSwitch() throws {
         try #require(HostCommand.isRoot, "CI must run this test as root")
         try #require(FileManager.default.isExecutableFile(atPath: "/usr/bin/ovs-ofctl"), "make deps installs openvswitch-common")
-        let suffix = String(getpid() % 100_000)
-        let hosts = ["a", "b", "c"]
-        let directory = try Fixtures.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: directory) }
         let tcpPort = 20_000 + Int(getpid() % 20_000)
-        let unixPath = directory.appendingPathComponent("of.sock").path
-        try """
-        apiVersion: nfv/v1
-        kind: SwitchConfig
-        metadata: { name: of-switch }
-        spec:
-          ports: [{ port: a }, { port: b }, { port: c }]
-          openflow:
-            datapathID: "0x2a"
-            listen: [tcp:127.0.0.1:\(tcpPort), unix:\(unixPath)]
-            failMode: secure
-        """.write(to: directory.appendingPathComponent("switch.yaml"), atomically: true, encoding: .utf8)
-        let ports = hosts.enumerated().map { index, host in
-            "    - { name: \(host), type: tap, ifname: nfvtf\(host)\(suffix), namespace: nfvt-f\(host)\(suffix), address: 10.227.0.\(index + 1)/24 }"
-        }.joined(separator: "\n")
-        let chainFile = directory.appendingPathComponent("chain.yaml")
-        try """
-        apiVersion: nfv/v1
-        kind: Chain
-        metadata: { name: openflow-test }
-        spec:
-          ports:
-        \(ports)
-          stages:
-            - { name: sw, vnf: switch, config: switch.yaml }
-        """.write(to: chainFile, atomically: true, encoding: .utf8)
-        let live = try LiveChain(loaded: try LoadedChain.load(path: chainFile.path))
-        let (stage, configuration) = try #require(live.switchStageConfiguration)
-        let settings = try #require(configuration.openflow)
-        let agent = try OpenFlowAgent(
-            settings: settings,
-            session: .init(
-                datapathID: settings.datapathID, tableCount: settings.tableCount, flowCapacity: settings.flowCapacity,
-                datapathDescription: "chain openflow-test, switch stage \(stage)", softwareVersion: "test"),
-            datapath: live, log: { _ in })
-        let running = LiveChainTests.Running(live)
-        defer {
-            agent.stop()
-            running.stop()
-            live.tearDown()
-        }
+        let unixPath = "/tmp/nfv-openflow-test-\(getpid()).sock"
+        let lab = try Lab(
+            openflow: """
+                    datapathID: "0x2a"
+                    listen: [tcp:127.0.0.1:\(tcpPort), unix:\(unixPath)]
+                    failMode: secure
+                """)
+        defer { lab.stop() }
+        let live = lab.live
+        func ping(_ from: String, _ to: Int) throws -> Bool { try lab.ping(from, to) }
+        let hosts = ["a", "b", "c"]
         let tcp = "tcp:127.0.0.1:\(tcpPort)"
         func ofctl(_ arguments: String...) throws -> String {
             let result = try HostCommand.run(["ovs-ofctl", "-O", "OpenFlow13"] + arguments)
             #expect(result.status == 0, "ovs-ofctl \(arguments.joined(separator: " ")): \(result.output)")
             return result.output
-        }
-        func ping(_ from: String, _ to: Int) throws -> Bool {
-            // A resolution that failed while no flow passed leaves a FAILED neighbour entry
-            // that answers "unreachable" at once for a while: start each check afresh.
-            _ = try HostCommand.run(["ip", "-n", "nfvt-f\(from)\(suffix)", "neigh", "flush", "all"])
-            // Three tries (the first waits for ARP on a loaded machine): any answer counts.
-            let output = try HostCommand.run([
-                "ip", "netns", "exec", "nfvt-f\(from)\(suffix)", "ping", "-c", "3", "-i", "0.2", "-W", "2", "10.227.0.\(to)",
-            ]).output
-            return output.contains(" received") && !output.contains(" 0 received")
         }
         func flowLines(_ target: String = tcp) throws -> [String] {
             try ofctl("dump-flows", target).split(separator: "\n").filter { $0.contains("cookie=") }.map(String.init)
@@ -136,5 +165,68 @@ import Testing
         _ = try ofctl("del-flows", tcp)
         #expect(try flowLines().isEmpty)
         #expect(!(try ping("a", 2)))
+    }
+
+    /// os-ken (the version Faucet pins) as the controller the switch connects to, running the
+    /// learning switch of Tests/Fixtures/openflow/apps: the three namespaces reach each other,
+    /// and once the pairs are learnt their packets no longer go to the controller.
+    @Test(.enabled(if: HostCommand.mayTouchTheKernel, "needs root: TAP devices and namespaces"))
+    func osKenLearningSwitchConnectsAndLearns() throws {
+        try #require(HostCommand.isRoot, "CI must run this test as root")
+        let installed = try HostCommand.run(["python3", "-c", "import os_ken"])
+        try #require(installed.status == 0, "make deps installs os-ken from PyPI: \(installed.output)")
+        let controllerPort = 24_000 + Int(getpid() % 8_000)
+        let log = try Fixtures.temporaryDirectory().appendingPathComponent("packet-in.log")
+        defer { try? FileManager.default.removeItem(at: log.deletingLastPathComponent()) }
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        let controller = Process()
+        controller.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        controller.arguments = [
+            "python3", "-m", "os_ken.cmd.manager", "--ofp-listen-host", "127.0.0.1", "--ofp-tcp-listen-port", "\(controllerPort)",
+            Fixtures.root.appendingPathComponent("Tests/Fixtures/openflow/apps/learning_switch.py").path,
+        ]
+        controller.environment = ProcessInfo.processInfo.environment.merging(["PACKET_IN_LOG": log.path]) { _, new in new }
+        let controllerOutput = log.deletingLastPathComponent().appendingPathComponent("osken.log")
+        FileManager.default.createFile(atPath: controllerOutput.path, contents: nil)
+        controller.standardOutput = try FileHandle(forWritingTo: controllerOutput)
+        controller.standardError = controller.standardOutput
+        try controller.run()
+        defer { HostCommand.kill(controller) }
+        // The agent connects when the controller listens (and re-tries with backoff if not yet).
+        let lab = try Lab(
+            openflow: """
+                    datapathID: "0x7"
+                    controllers: [tcp:127.0.0.1:\(controllerPort)]
+                """)
+        defer { lab.stop() }
+        func logLines() -> [String] {
+            ((try? String(contentsOf: log, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+        }
+        var waited = 0
+        while !logLines().contains("features 7") && waited < 300 {
+            usleep(100_000)
+            waited += 1
+        }
+        #expect(
+            logLines().contains("features 7"),
+            "os-ken saw the switch: \(((try? String(contentsOf: controllerOutput, encoding: .utf8)) ?? "").suffix(2000))")
+        #expect(try lab.ping("a", 2), "a reaches b")
+        #expect(try lab.ping("a", 3), "a reaches c")
+        #expect(try lab.ping("b", 3), "b reaches c")
+        let (a, b) = (try lab.mac("a"), try lab.mac("b"))
+        func pairPacketIns() -> Int {
+            logLines().filter { line in
+                line.hasPrefix("packet_in ") && (line.hasSuffix("\(a) \(b)") || line.hasSuffix("\(b) \(a)"))
+            }.count
+        }
+        let learnt = pairPacketIns()
+        #expect(learnt > 0, "the pair was learnt from packet-ins")
+        let again = try HostCommand.run(["ip", "netns", "exec", "nfvt-fa\(lab.suffix)", "ping", "-c", "10", "-i", "0.1", "-W", "2", "10.227.0.2"])
+        #expect(again.output.contains("10 received"), "\(again.output)")
+        #expect(pairPacketIns() == learnt, "no packet-in for a learnt pair (\(learnt) before, \(pairPacketIns()) after)")
+        // The controller's flows, as the data plane shows them (nfv-orch flows).
+        let dump = lab.live.dumpFlows()
+        #expect(dump.contains("priority=0 actions=CONTROLLER"), "\(dump)")
+        #expect(dump.contains("dl_dst=\(b)") && dump.contains("actions=output:b"), "\(dump)")
     }
 }

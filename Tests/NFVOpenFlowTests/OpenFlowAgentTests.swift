@@ -20,6 +20,24 @@ import Testing
         func flowRecords() -> [OpenFlowFlowRecord] {
             flows.withLock { $0.map { OpenFlowFlowRecord(flow: $0, packets: 0, bytes: 0, seconds: 0) } }
         }
+        let sent = Mutex<[(frame: [UInt8], inPort: UInt16?, actions: [FlowAction]?)]>([])
+        let punted = Mutex<[OpenFlowPacketInEvent]>([])
+        let notify = Mutex<@Sendable () -> Void>({})
+        func packetOut(_ frame: [UInt8], inPort: UInt16?, actions: [FlowAction]?) throws(OpenFlowError) {
+            sent.withLock { $0.append((frame, inPort, actions)) }
+        }
+        func connectController(_ notify: @escaping @Sendable () -> Void) { self.notify.withLock { $0 = notify } }
+        func takePacketIns() -> [OpenFlowPacketInEvent] {
+            punted.withLock { waiting in
+                defer { waiting.removeAll() }
+                return waiting
+            }
+        }
+        /// A packet a flow punted, as a worker would post it.
+        func punt(_ event: OpenFlowPacketInEvent) {
+            punted.withLock { $0.append(event) }
+            notify.withLock { $0 }()
+        }
         func editFlows(_ edit: (inout [FlowEntry]) throws(OpenFlowError) -> Void) throws(OpenFlowError) {
             try flows.withLock { (current: inout [FlowEntry]) throws(OpenFlowError) in
                 var copy = current
@@ -180,5 +198,52 @@ import Testing
         }
         #expect(error.type == 0 && error.code == 0)
         #expect(peer.next() == nil, "the connection is closed")
+    }
+
+    @Test func packetInsReachTheControllerAndPacketOutsTheSwitch() throws {
+        let (agent, datapath, port) = try Self.start()
+        defer { agent.stop() }
+        let peer = try Self.connected(port)
+        peer.send(OpenFlowFrame(xid: 2, message: .barrierRequest))
+        #expect(peer.next() == OpenFlowFrame(xid: 2, message: .barrierReply))
+        let frame: [UInt8] = [UInt8](repeating: 0xFF, count: 6) + [2, 0, 0, 0, 0, 1, 0x08, 0x06] + [UInt8](repeating: 0, count: 28)
+        datapath.punt(OpenFlowPacketInEvent(frame: frame, inPort: 1, tableID: 0, cookie: 0x5A, reason: 0))
+        guard case .packetIn(let packetIn) = peer.next()?.message else {
+            Issue.record("no PACKET_IN")
+            return
+        }
+        #expect(packetIn.cookie == 0x5A && packetIn.reason == 0 && packetIn.data == frame && packetIn.bufferID == 0xFFFF_FFFF)
+        #expect(packetIn.match.field("in_port")?.integer == 2, "chain port 1 is OpenFlow port 2")
+        // Only OFPR_ACTION wanted: a table-miss packet-in is not sent, an action one is.
+        peer.send(
+            OpenFlowFrame(xid: 3, message: .setAsync(OpenFlowAsyncConfig(packetInMask: [2, 0], portStatusMask: [7, 7], flowRemovedMask: [0, 0]))))
+        peer.send(OpenFlowFrame(xid: 30, message: .barrierRequest))
+        #expect(peer.next() == OpenFlowFrame(xid: 30, message: .barrierReply))
+        datapath.punt(OpenFlowPacketInEvent(frame: frame, inPort: 0, tableID: 0, cookie: 1, reason: 0))
+        datapath.punt(OpenFlowPacketInEvent(frame: frame, inPort: 0, tableID: 1, cookie: 2, reason: 1))
+        guard case .packetIn(let second) = peer.next()?.message else {
+            Issue.record("no second PACKET_IN")
+            return
+        }
+        #expect(second.cookie == 2 && second.tableID == 1)
+        // PACKET_OUT: FLOOD from the controller; TABLE from port 3; a buffer id is refused.
+        peer.send(
+            OpenFlowFrame(
+                xid: 4,
+                message: .packetOut(
+                    OpenFlowPacketOut(inPort: OpenFlowAction.controller, actions: [.output(port: OpenFlowAction.flood, maxLength: 0)], data: frame))))
+        peer.send(
+            OpenFlowFrame(
+                xid: 5, message: .packetOut(OpenFlowPacketOut(inPort: 3, actions: [.output(port: OpenFlowAction.table, maxLength: 0)], data: frame))))
+        peer.send(OpenFlowFrame(xid: 6, message: .packetOut(OpenFlowPacketOut(bufferID: 7, inPort: 3, actions: [], data: frame))))
+        guard case .error(let error) = peer.next()?.message else {
+            Issue.record("no error for a buffered PACKET_OUT")
+            return
+        }
+        #expect(error.type == 1 && error.code == 8, "OFPBRC_BUFFER_UNKNOWN: the switch keeps no buffers")
+        let sent = datapath.sent.withLock { $0 }
+        #expect(sent.count == 2)
+        #expect(sent.first?.inPort == nil && sent.first?.actions == [.flood])
+        #expect(sent.last?.inPort == 2 && sent.last?.actions == nil, "TABLE: the flow tables decide")
     }
 }
