@@ -1,7 +1,9 @@
 import NFVCatalog
+import NFVNetlink
 import NFVOpenFlow
 import NFVOpenFlowAgent
 import NFVSwitch
+import Synchronization
 
 /// The chain's first switch stage as an OpenFlow datapath: its ports (OpenFlow numbers are
 /// chain port numbers plus one, names are chain port names), their counters and link state,
@@ -36,8 +38,9 @@ extension LiveChain: OpenFlowDatapath {
             ]
             // 10 Gb/s full duplex, copper (what a TAP reports is meaningless; this is what it carries).
             let features: UInt32 = 1 << 6 | 1 << 11
+            let down = adminDownPorts.withLock { $0.contains(number) }
             return OpenFlowPort(
-                portNumber: UInt32(number) + 1, hardwareAddress: address, name: setting.port, config: 0, state: up ? 4 : 1,
+                portNumber: UInt32(number) + 1, hardwareAddress: address, name: setting.port, config: down ? 1 : 0, state: up ? 4 : 1,
                 current: features, advertised: 0, supported: features, peer: 0, currentSpeed: 10_000_000, maximumSpeed: 10_000_000)
         }
     }
@@ -83,6 +86,30 @@ extension LiveChain: OpenFlowDatapath {
         controller.pendingPacketOuts.add(1, ordering: .releasing)
         first.wake.wakeIfSleeping()
     }
+
+    /// Sets the TAP's kernel side down or up (netlink, in the port's namespace): a port that is
+    /// down passes no frames either way, as a link that is down.
+    public func setPort(_ port: UInt16, down: Bool) throws(OpenFlowError) {
+        guard Int(port) < loaded.descriptor.ports.count, let tap = loaded.descriptor.ports[Int(port)].tap else {
+            throw OpenFlowError(type: 7, code: 0)  // PORT_MOD_FAILED / BAD_PORT
+        }
+        do {
+            let socket: NetlinkSocket
+            if let name = tap.namespace {
+                guard let namespace = namespaces[name] else { throw OpenFlowError(type: 7, code: 4) }
+                socket = try namespace.netlink()
+            } else {
+                socket = try NetlinkSocket()
+            }
+            try socket.setLink(tap.interfaceName, up: !down)
+        } catch {
+            throw OpenFlowError(type: 7, code: 4)  // PORT_MOD_FAILED / EPERM: the kernel refused
+        }
+        adminDownPorts.withLock { if down { $0.insert(port) } else { $0.remove(port) } }
+    }
+
+    /// Packets for the controller dropped because the agent fell behind.
+    public var packetInOverflows: UInt64 { controller?.packetInOverflows.load(ordering: .relaxed) ?? 0 }
 
     public func connectController(_ notify: @escaping @Sendable () -> Void) {
         controller?.notify.withLock { $0 = notify }

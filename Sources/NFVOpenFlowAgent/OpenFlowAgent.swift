@@ -19,9 +19,16 @@ public final class OpenFlowAgent: @unchecked Sendable {
     let settings: OpenFlowSettings
     let sessionSettings: OpenFlowSession.Settings
     let datapath: any OpenFlowDatapath
+    /// What the channels did (every session counts into it).
+    public let statistics = OpenFlowStatistics()
     var listeners: [(fd: Int32, endpoint: OpenFlowSettings.Endpoint)] = []
     var connections: [Connection] = []
     var controllers: [Controller]
+    /// The ports as last reported, by number, and when they were last looked at.
+    var reportedPorts: [UInt32: OpenFlowPort] = [:]
+    var portsCheckedAt: Double = 0
+    /// How often port state (the TAPs' link) is looked at for PORT_STATUS.
+    static let portCheckInterval: Double = 0.5
     let wake: (read: Int32, write: Int32)
     let stopping = Atomic<Bool>(false)
     var thread: PlatformThread?
@@ -133,10 +140,11 @@ public final class OpenFlowAgent: @unchecked Sendable {
             let now = Self.now()
             connectControllers(now: now)
             keepAlive(now: now)
+            reportPortChanges(now: now)
             var descriptors = [pollfd(fd: wake.read, events: Int16(POLLIN), revents: 0)]
             descriptors += listeners.map { pollfd(fd: $0.fd, events: Int16(POLLIN), revents: 0) }
             descriptors += connections.map { pollfd(fd: $0.fd, events: Int16(POLLIN), revents: 0) }
-            let ready = poll(&descriptors, nfds_t(descriptors.count), 1000)
+            let ready = poll(&descriptors, nfds_t(descriptors.count), Int32(Self.portCheckInterval * 1000))
             guard ready > 0 else { continue }
             if descriptors[0].revents != 0 {
                 var drained = [UInt8](repeating: 0, count: 256)
@@ -153,6 +161,34 @@ public final class OpenFlowAgent: @unchecked Sendable {
             }
             for fd in closed { drop(fd, reason: "closed") }
         }
+    }
+
+    /// PORT_STATUS (MODIFY) to every controller for each port whose config or state changed
+    /// since the last look (every half second, and at once after a PORT_MOD).
+    func reportPortChanges(now: Double) {
+        let asked = connections.contains { $0.session.portsChanged }
+        guard asked || now - portsCheckedAt >= Self.portCheckInterval else { return }
+        portsCheckedAt = now
+        for connection in connections { connection.session.portsChanged = false }
+        let ports = datapath.portDescriptions()
+        let first = reportedPorts.isEmpty
+        var changed: [OpenFlowPort] = []
+        for port in ports {
+            if let before = reportedPorts[port.portNumber], before.config != port.config || before.state != port.state { changed.append(port) }
+            reportedPorts[port.portNumber] = port
+        }
+        guard !first, !changed.isEmpty else { return }
+        var closed: [Int32] = []
+        for connection in connections {
+            for port in changed {
+                guard let message = connection.session.portStatus(port, reason: 2) else { continue }
+                if !send(message, on: connection.fd) {
+                    closed.append(connection.fd)
+                    break
+                }
+            }
+        }
+        for fd in closed { drop(fd, reason: "cannot send PORT_STATUS") }
     }
 
     /// Sends what the switch punted to every controller that wants it.
@@ -186,9 +222,10 @@ public final class OpenFlowAgent: @unchecked Sendable {
         var one: Int32 = 1
         setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
         let connection = Connection(
-            fd: fd, peer: peer, session: OpenFlowSession(datapath: datapath, settings: sessionSettings), now: Self.now(),
-            controller: controller)
+            fd: fd, peer: peer, session: OpenFlowSession(datapath: datapath, settings: sessionSettings, statistics: statistics),
+            now: Self.now(), controller: controller)
         connections.append(connection)
+        statistics.update { $0.connections = connections.count }
         guard send(connection.session.greeting(), on: fd) else {
             drop(fd, reason: "cannot send HELLO")
             return
@@ -232,6 +269,7 @@ public final class OpenFlowAgent: @unchecked Sendable {
         guard let index = connections.firstIndex(where: { $0.fd == fd }) else { return }
         let connection = connections.remove(at: index)
         Glibc.close(fd)
+        statistics.update { $0.connections = connections.count }
         if let controller = connection.controller {
             controllers[controller].connected = false
             controllers[controller].nextAttempt = Self.now() + controllers[controller].backoff

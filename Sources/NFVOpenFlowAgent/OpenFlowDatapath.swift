@@ -20,6 +20,9 @@ public protocol OpenFlowDatapath: AnyObject, Sendable {
     /// from the controller) and takes `actions`, or the flow tables when `actions` is nil
     /// (OFPP_TABLE).
     func packetOut(_ frame: [UInt8], inPort: UInt16?, actions: [FlowAction]?) throws(OpenFlowError)
+    /// Sets a switch port administratively down or up (PORT_MOD's OFPPC_PORT_DOWN): a port
+    /// that is down neither receives nor sends, and its description says PORT_DOWN.
+    func setPort(_ port: UInt16, down: Bool) throws(OpenFlowError)
     /// Tells the datapath whom to wake when packets for the controller are waiting.
     func connectController(_ notify: @escaping @Sendable () -> Void)
     /// The packets the switch sent to the controller since the last call.

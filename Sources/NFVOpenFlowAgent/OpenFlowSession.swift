@@ -8,8 +8,8 @@ import NFVSwitch
 /// ERROR (its xid and the offending message's first 64 bytes), staying up.
 ///
 /// Packets flows send to the controller go out as PACKET_IN (`packetIn`); PACKET_OUT enters
-/// the switch. Not yet: groups, meters, PORT_MOD (their messages get OFPBRC_BAD_TYPE), and
-/// flow-removed / port-status messages to the controller.
+/// the switch; PORT_MOD sets a port down or up, and port changes go out as PORT_STATUS. Not
+/// yet: groups and meters (their messages get OFPBRC_BAD_TYPE), and FLOW_REMOVED.
 public final class OpenFlowSession {
     /// What the agent tells every session about the switch.
     public struct Settings: Sendable {
@@ -33,6 +33,7 @@ public final class OpenFlowSession {
     let datapath: any OpenFlowDatapath
     let settings: Settings
     let editor: OpenFlowFlowEditor
+    let statistics: OpenFlowStatistics
     /// True once the peer's HELLO named 1.3.
     public private(set) var negotiated = false
     /// True when the session must end (the versions did not match).
@@ -41,12 +42,15 @@ public final class OpenFlowSession {
     var asyncConfig = OpenFlowAsyncConfig(packetInMask: [3, 0], portStatusMask: [7, 7], flowRemovedMask: [15, 0])
     var generationID: UInt64?
     var role: UInt32 = 1  // OFPCR_ROLE_EQUAL
+    /// Set by a PORT_MOD: the agent looks for port changes to report at once.
+    public internal(set) var portsChanged = false
     /// Replies longer than this are split into several multipart messages.
     static let multipartBudget = 60_000
 
-    public init(datapath: any OpenFlowDatapath, settings: Settings) {
+    public init(datapath: any OpenFlowDatapath, settings: Settings, statistics: OpenFlowStatistics = OpenFlowStatistics()) {
         self.datapath = datapath
         self.settings = settings
+        self.statistics = statistics
         self.editor = OpenFlowFlowEditor(ports: datapath.switchPorts, tableCount: settings.tableCount, capacity: settings.flowCapacity)
     }
 
@@ -56,15 +60,22 @@ public final class OpenFlowSession {
     /// The replies to one whole message (as long as its header says).
     public func receive(_ bytes: ArraySlice<UInt8>) -> [[UInt8]] {
         let xid = bytes.count >= 8 ? bytes.dropFirst(4).prefix(4).reduce(UInt32(0)) { $0 << 8 | UInt32($1) } : 0
+        statistics.update { $0.messagesReceived &+= 1 }
         let frame: OpenFlowFrame
-        do { frame = try OpenFlowCodec.decode(bytes) } catch { return [reply(xid, .error(error))] }
+        do { frame = try OpenFlowCodec.decode(bytes) } catch { return [failure(xid, error)] }
         do {
             return try answer(frame).map { reply(xid, $0) }
         } catch {
             var error = error
             error.data = Array(bytes.prefix(64))
-            return [reply(xid, .error(error))]
+            return [failure(xid, error)]
         }
+    }
+
+    /// The ERROR for `error`, counted.
+    func failure(_ xid: UInt32, _ error: OpenFlowError) -> [UInt8] {
+        statistics.update { $0.errors["\(error.type)/\(error.code)", default: 0] &+= 1 }
+        return reply(xid, .error(error))
     }
 
     func reply(_ xid: UInt32, _ message: OpenFlowMessage) -> [UInt8] { OpenFlowCodec.encode(OpenFlowFrame(xid: xid, message: message)) }
@@ -105,6 +116,7 @@ public final class OpenFlowSession {
         case .flowMod(let flowMod):
             guard role != 3 else { throw Self.badRequest(10) }  // IS_SLAVE
             try datapath.editFlows { (flows: inout [FlowEntry]) throws(OpenFlowError) in try editor.apply(flowMod, to: &flows) }
+            statistics.update { $0.flowModsApplied &+= 1 }
             return []
         case .tableMod(let table, _):
             guard table == OpenFlowFlowFilter.allTables || Int(table) < settings.tableCount else {
@@ -126,6 +138,18 @@ public final class OpenFlowSession {
             let actions = try OpenFlowActionTranslator.packetOutActions(packetOut.actions, inPort: inPort, ports: datapath.switchPorts)
             guard !packetOut.data.isEmpty else { throw Self.badRequest(12) }  // BAD_PACKET
             try datapath.packetOut(packetOut.data, inPort: inPort, actions: actions)
+            statistics.update { $0.packetOuts &+= 1 }
+            return []
+        case .portMod(let portMod):
+            guard role != 3 else { throw Self.badRequest(10) }  // IS_SLAVE
+            // OFPET_PORT_MOD_FAILED: BAD_PORT 0, BAD_HW_ADDR 1, BAD_CONFIG 2.
+            guard let port = datapath.portDescriptions().first(where: { $0.portNumber == portMod.portNumber }) else {
+                throw OpenFlowError(type: 7, code: 0)
+            }
+            guard port.hardwareAddress == portMod.hardwareAddress else { throw OpenFlowError(type: 7, code: 1) }
+            guard portMod.mask & ~1 == 0 else { throw OpenFlowError(type: 7, code: 2) }  // only OFPPC_PORT_DOWN
+            if portMod.mask & 1 != 0 { try datapath.setPort(UInt16(portMod.portNumber - 1), down: portMod.config & 1 != 0) }
+            portsChanged = true
             return []
         case .experimenter: throw Self.badRequest(3)  // BAD_EXPERIMENTER
         default: throw Self.badRequest(1)  // BAD_TYPE
@@ -142,7 +166,17 @@ public final class OpenFlowSession {
             totalLength: UInt16(truncatingIfNeeded: event.frame.count), reason: event.reason, tableID: event.tableID, cookie: event.cookie,
             match: OpenFlowMatch(fields: [OXMField(field: 0, value: OpenFlowMatchTranslator.bytes(UInt64(event.inPort) + 1, 4))]),
             data: event.frame)
+        statistics.update { $0.packetIns &+= 1 }
         return OpenFlowCodec.encode(OpenFlowFrame(xid: 0, message: .packetIn(packetIn)))
+    }
+
+    /// The PORT_STATUS for a port that changed (`reason`: OFPPR_ADD 0, DELETE 1, MODIFY 2),
+    /// unless this controller's async config leaves the reason out.
+    public func portStatus(_ port: OpenFlowPort, reason: UInt8) -> [UInt8]? {
+        guard negotiated else { return nil }
+        let mask = role == 3 ? asyncConfig.portStatusMask.last ?? 0 : asyncConfig.portStatusMask.first ?? 0
+        guard mask & (1 << UInt32(reason)) != 0 else { return nil }
+        return OpenFlowCodec.encode(OpenFlowFrame(xid: 0, message: .portStatus(reason: reason, port: port)))
     }
 
     /// ROLE_REQUEST: one controller role at a time; EQUAL and MASTER are granted (the switch

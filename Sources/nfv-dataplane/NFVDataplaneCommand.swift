@@ -37,7 +37,10 @@ struct NFVDataplaneCommand: ParsableCommand {
             "drift" says how the flows differ from the configuration, "reset-flows" restores it; \
             "conntrack", "nat", "backends" and "links" list tracked connections, NAT mappings, \
             load-balancer backends (with their health) and the TAPs' link state as JSON; \
-            "source" names the chain file it runs. A TAP or namespace that another run holds \
+            "source" names the chain file it runs; "openflow" reports a switch's OpenFlow channels \
+            (connections, messages, FLOW_MODs, packet-ins and -outs, errors sent by type/code, \
+            TABLE_FULL refusals) as JSON. A switch with openflow: in its configuration listens \
+            and connects as it says (the channels are logged). A TAP or namespace that another run holds \
             (a chain nfv-orch deployed, or another standalone run) is refused before anything \
             is made. TAP devices are not persistent: the kernel removes \
             them when the process ends, even after SIGKILL. Needs root (or CAP_NET_ADMIN).
@@ -141,6 +144,13 @@ struct NFVDataplaneCommand: ParsableCommand {
             printError("nfv-dataplane: \(error)")
             throw ExitCode(1)
         }
+        let agent: OpenFlowAgent?
+        do { agent = try Self.startOpenFlow(live, log: { line in Self.sayLine(line) }) } catch {
+            printError("nfv-dataplane: OpenFlow: \(error)")
+            live.tearDown()
+            throw ExitCode(1)
+        }
+        defer { agent?.stop() }
         let controlSocket: ControlSocket
         do {
             controlSocket = try ControlSocket(
@@ -158,6 +168,10 @@ struct NFVDataplaneCommand: ParsableCommand {
                     "backends": { _ in Self.json(live.backends()) },
                     "links": { _ in Self.json(live.links()) },
                     "source": { _ in live.loaded.descriptor.file },
+                    "openflow": { _ in
+                        guard let agent else { return "error: no OpenFlow channel (no openflow: in the switch's configuration)" }
+                        return Self.json(OpenFlowReport(counts: agent.statistics.current, packetInOverflows: live.packetInOverflows))
+                    },
                     "add-flow": { arguments in
                         do { return try live.addFlow(arguments.joined(separator: " ")) } catch { return "error: \(error)" }
                     },
@@ -167,18 +181,11 @@ struct NFVDataplaneCommand: ParsableCommand {
                 ])
         } catch {
             printError("nfv-dataplane: \(error)")
+            agent?.stop()
             live.tearDown()
             throw ExitCode(1)
         }
         defer { controlSocket.close() }
-        let agent: OpenFlowAgent?
-        do { agent = try Self.startOpenFlow(live, log: { line in Self.sayLine(line) }) } catch {
-            printError("nfv-dataplane: OpenFlow: \(error)")
-            controlSocket.close()
-            live.tearDown()
-            throw ExitCode(1)
-        }
-        defer { agent?.stop() }
         for line in live.log { say(line) }
         say(
             "control socket \(controlSocket.path): one command line per connection (\"counters\", \"stop\"...; "
@@ -238,4 +245,11 @@ struct NFVDataplaneCommand: ParsableCommand {
         var line = text + "\n"
         line.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
     }
+}
+
+/// The `openflow` control command's answer: the channels' counts and the packets lost on the
+/// way to the controller.
+struct OpenFlowReport: Encodable {
+    var counts: OpenFlowStatistics.Counts
+    var packetInOverflows: UInt64
 }

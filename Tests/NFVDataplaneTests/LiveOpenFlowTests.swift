@@ -140,6 +140,16 @@ import Testing
         #expect(try flowLines().count == 2)
         #expect(try ping("a", 2), "without the drop flow a reaches b again")
 
+        // mod-port: b down (its TAP's link goes down: PORT_DOWN, LINK_DOWN), then up again.
+        _ = try ofctl("mod-port", tcp, "b", "down")
+        let downDescription = try ofctl("dump-ports-desc", tcp)
+        let portB = downDescription.components(separatedBy: " 2(b):").dropFirst().first?.components(separatedBy: " 3(c):").first ?? ""
+        #expect(portB.contains("PORT_DOWN") && portB.contains("LINK_DOWN"), "\(downDescription)")
+        #expect(!(try ping("a", 2)), "b is down")
+        _ = try ofctl("mod-port", tcp, "b", "up")
+        #expect(!(try ofctl("dump-ports-desc", tcp)).contains("PORT_DOWN"))
+        #expect(try ping("a", 2), "b is up again")
+
         // mod-flows changes the actions of every flow at least as specific as its match.
         _ = try ofctl("mod-flows", tcp, "in_port=b,actions=output:c")
         #expect(try flowLines().contains { $0.contains("in_port=2 actions=output:3") })
@@ -197,6 +207,7 @@ import Testing
             openflow: """
                     datapathID: "0x7"
                     controllers: [tcp:127.0.0.1:\(controllerPort)]
+                    listen: [tcp:127.0.0.1:\(controllerPort + 1)]
                 """)
         defer { lab.stop() }
         func logLines() -> [String] {
@@ -224,6 +235,18 @@ import Testing
         let again = try HostCommand.run(["ip", "netns", "exec", "nfvt-fa\(lab.suffix)", "ping", "-c", "10", "-i", "0.1", "-W", "2", "10.227.0.2"])
         #expect(again.output.contains("10 received"), "\(again.output)")
         #expect(pairPacketIns() == learnt, "no packet-in for a learnt pair (\(learnt) before, \(pairPacketIns()) after)")
+        // A port set down with PORT_MOD (ovs-ofctl, on the switch's listener) reaches the
+        // controller as PORT_STATUS (MODIFY, config PORT_DOWN, state LINK_DOWN), and back up.
+        for (change, expected) in [("down", "port_status 2 3 1 1"), ("up", "port_status 2 3 0 4")] {
+            let result = try HostCommand.run(["ovs-ofctl", "-O", "OpenFlow13", "mod-port", "tcp:127.0.0.1:\(controllerPort + 1)", "c", change])
+            #expect(result.status == 0, "\(result.output)")
+            var tries = 0
+            while !logLines().contains(expected) && tries < 50 {
+                usleep(100_000)
+                tries += 1
+            }
+            #expect(logLines().contains(expected), "os-ken heard \(expected): \(logLines().filter { $0.hasPrefix("port_status") })")
+        }
         // The controller's flows, as the data plane shows them (nfv-orch flows).
         let dump = lab.live.dumpFlows()
         #expect(dump.contains("priority=0 actions=CONTROLLER"), "\(dump)")

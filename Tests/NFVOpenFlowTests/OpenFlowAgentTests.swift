@@ -14,7 +14,12 @@ import Testing
         let flows = Mutex<[FlowEntry]>([])
         var switchPorts: Set<UInt16> { [0, 1, 2] }
         func portDescriptions() -> [OpenFlowPort] {
-            switchPorts.sorted().map { OpenFlowPort(portNumber: UInt32($0) + 1, hardwareAddress: [2, 0, 0, 0, 0, UInt8($0)], name: "p\($0)") }
+            switchPorts.sorted().map { number in
+                let down = downPorts.withLock { $0.contains(number) }
+                return OpenFlowPort(
+                    portNumber: UInt32(number) + 1, hardwareAddress: [2, 0, 0, 0, 0, UInt8(number)], name: "p\(number)", config: down ? 1 : 0,
+                    state: down ? 1 : 4)
+            }
         }
         func portStatistics() -> [OpenFlowPortStats] { switchPorts.sorted().map { OpenFlowPortStats(portNumber: UInt32($0) + 1) } }
         func flowRecords() -> [OpenFlowFlowRecord] {
@@ -25,6 +30,10 @@ import Testing
         let notify = Mutex<@Sendable () -> Void>({})
         func packetOut(_ frame: [UInt8], inPort: UInt16?, actions: [FlowAction]?) throws(OpenFlowError) {
             sent.withLock { $0.append((frame, inPort, actions)) }
+        }
+        let downPorts = Mutex<Set<UInt16>>([])
+        func setPort(_ port: UInt16, down: Bool) throws(OpenFlowError) {
+            downPorts.withLock { if down { $0.insert(port) } else { $0.remove(port) } }
         }
         func connectController(_ notify: @escaping @Sendable () -> Void) { self.notify.withLock { $0 = notify } }
         func takePacketIns() -> [OpenFlowPacketInEvent] {
@@ -180,6 +189,8 @@ import Testing
         }
         #expect(tableFull == (1100..<1150).map { UInt32($0) }, "the 50 flows past the capacity are OFPFMFC_TABLE_FULL")
         #expect(datapath.flows.withLock { $0.count } == 100)
+        #expect(agent.statistics.current.tableFull == 50, "every refusal is counted")
+        #expect(agent.statistics.current.flowModsApplied == 100)
         // A replacement (same match and priority) still goes in at the capacity.
         peer.send(Self.flowMod([OXMField(field: 5, value: [8, 0]), OXMField(field: 12, value: [10, 0, 0, 5])], xid: 2000))
         peer.send(OpenFlowFrame(xid: 10, message: .barrierRequest))
@@ -245,5 +256,34 @@ import Testing
         #expect(sent.count == 2)
         #expect(sent.first?.inPort == nil && sent.first?.actions == [.flood])
         #expect(sent.last?.inPort == 2 && sent.last?.actions == nil, "TABLE: the flow tables decide")
+    }
+
+    @Test func portModSetsAPortDownAndPortStatusSaysSo() throws {
+        let (agent, datapath, port) = try Self.start()
+        defer { agent.stop() }
+        let peer = try Self.connected(port)
+        peer.send(OpenFlowFrame(xid: 2, message: .barrierRequest))
+        #expect(peer.next() == OpenFlowFrame(xid: 2, message: .barrierReply))
+        usleep(600_000)  // the agent has looked at the ports once: what follows is a change
+        // Wrong hardware address: OFPPMFC_BAD_HW_ADDR; a config bit other than PORT_DOWN: BAD_CONFIG.
+        peer.send(OpenFlowFrame(xid: 3, message: .portMod(OpenFlowPortMod(portNumber: 2, hardwareAddress: [9, 9, 9, 9, 9, 9], config: 1, mask: 1))))
+        guard case .error(let badAddress) = peer.next()?.message else {
+            Issue.record("no error for a wrong address")
+            return
+        }
+        #expect(badAddress.type == 7 && badAddress.code == 1)
+        peer.send(OpenFlowFrame(xid: 4, message: .portMod(OpenFlowPortMod(portNumber: 2, hardwareAddress: [2, 0, 0, 0, 0, 1], config: 4, mask: 4))))
+        guard case .error(let badConfig) = peer.next()?.message else {
+            Issue.record("no error for NO_RECV")
+            return
+        }
+        #expect(badConfig.type == 7 && badConfig.code == 2)
+        peer.send(OpenFlowFrame(xid: 5, message: .portMod(OpenFlowPortMod(portNumber: 2, hardwareAddress: [2, 0, 0, 0, 0, 1], config: 1, mask: 1))))
+        guard case .portStatus(let reason, let status) = peer.next()?.message else {
+            Issue.record("no PORT_STATUS")
+            return
+        }
+        #expect(reason == 2 && status.portNumber == 2 && status.config == 1 && status.state == 1)
+        #expect(datapath.downPorts.withLock { $0 } == [1])
     }
 }

@@ -2,7 +2,8 @@
 a table-miss flow sends to the controller; each packet-in teaches the source MAC's port;
 a known destination gets a flow (in_port, eth_src, eth_dst -> output) and the packet goes
 out there, an unknown one is flooded. Every packet-in is logged (in_port src dst) to
-$PACKET_IN_LOG so the test can see which pairs still reach the controller."""
+$PACKET_IN_LOG so the test can see which pairs still reach the controller, and every port
+status (reason port config state)."""
 
 import os
 
@@ -52,3 +53,8 @@ class LearningSwitch(app_manager.OSKenApp):
         datapath.send_msg(
             parser.OFPPacketOut(
                 datapath=datapath, buffer_id=ofproto.OFP_NO_BUFFER, in_port=in_port, actions=actions, data=message.data))
+
+    @set_ev_cls(ofp_event.EventOFPPortStatus, MAIN_DISPATCHER)
+    def port_status(self, event):
+        port = event.msg.desc
+        self.log.write("port_status %d %d %d %d\n" % (event.msg.reason, port.port_no, port.config, port.state))
