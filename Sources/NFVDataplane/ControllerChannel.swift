@@ -86,8 +86,11 @@ final class PacketOutSource: PacketSource {
 
     func receive(into batch: PacketBatch, limit: Int) throws(PortError) -> Int {
         guard channel.pendingPacketOuts.load(ordering: .acquiring) > 0, limit > 0 else { return 0 }
+        // A batch holds the packets of one ingress port (the chain runs it in that port's
+        // direction): take the waiting packets that share the first one's in_port.
         let requests = channel.packetOuts.withLock { waiting in
-            let taken = Array(waiting.prefix(limit))
+            let inPort = waiting.first?.inPort
+            let taken = Array(waiting.prefix(limit).prefix { $0.inPort == inPort })
             waiting.removeFirst(taken.count)
             return taken
         }
@@ -106,4 +109,38 @@ final class PacketOutSource: PacketSource {
         }
         return appended
     }
+}
+
+/// Flows the workers' switch stages timed out, on their way to the control side: the next edit
+/// of the flow table (or the OpenFlow agent, at once) drops them from it, so no later install
+/// brings them back, and those that asked for it are reported to controllers (FLOW_REMOVED).
+final class ExpiredFlowInbox: Sendable {
+    let waiting = Mutex<[SwitchStage.ExpiredFlow]>([])
+    /// Removed flows with OFPFF_SEND_FLOW_REM, for the agent (bounded like packet-ins).
+    let toReport = Mutex<[SwitchStage.ExpiredFlow]>([])
+
+    func add(_ flows: [SwitchStage.ExpiredFlow]) { waiting.withLock { $0 += flows } }
+
+    /// Takes the waiting flows out of `entries` (each once, however many workers timed it
+    /// out); the removed ones that asked for it are kept for `reportable` when `report` is set.
+    @discardableResult
+    func apply(to entries: inout [FlowEntry], report: Bool) -> Bool {
+        let flows = waiting.withLock { waiting in
+            defer { waiting.removeAll() }
+            return waiting
+        }
+        guard !flows.isEmpty else { return false }
+        let before = entries.count
+        var reported: [SwitchStage.ExpiredFlow] = []
+        for expired in flows {
+            guard let index = entries.firstIndex(of: expired.flow) else { continue }
+            entries.remove(at: index)
+            if report && expired.flow.sendsFlowRemoved { reported.append(expired) }
+        }
+        if !reported.isEmpty { toReport.withLock { $0 = Array(($0 + reported).suffix(ControllerChannel.capacity)) } }
+        return entries.count != before
+    }
+
+    /// Forgets what is waiting (the configured flows were put back whole).
+    func discard() { waiting.withLock { $0.removeAll() } }
 }

@@ -45,6 +45,7 @@ extension LiveChain {
         guard let configured = SwitchFlowTable(chain: loaded) else { return "error: chain \(loaded.descriptor.name) has no switch stage" }
         return flowEdits.withLock { _ in
             let changed = drift().isEmpty ? "" : " (run-time edits undone)"
+            expiredFlows.discard()
             install(configured)
             return "configured flows in force" + changed
         }
@@ -89,6 +90,7 @@ extension LiveChain {
     func editSwitchFlows<Result>(_ edit: (inout SwitchFlowTable) throws(LiveChainError) -> Result) throws(LiveChainError) -> Result {
         try flowEdits.withLock { (_: inout Void) throws(LiveChainError) -> Result in
             var table = try currentSwitchFlows()
+            expiredFlows.apply(to: &table.entries, report: controller != nil)  // timed out on the workers: gone here too
             let result = try edit(&table)
             install(table)
             return result

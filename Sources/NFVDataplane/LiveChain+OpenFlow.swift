@@ -121,4 +121,17 @@ extension LiveChain: OpenFlowDatapath {
             return waiting
         } ?? []
     }
+
+    public func takeTimedOutFlows() -> [(record: OpenFlowFlowRecord, hard: Bool)] {
+        flowEdits.withLock { _ in
+            guard var table = try? currentSwitchFlows() else { return }
+            if expiredFlows.apply(to: &table.entries, report: controller != nil) { install(table) }
+        }
+        return expiredFlows.toReport.withLock { reported in
+            defer { reported.removeAll() }
+            return reported.map {
+                (OpenFlowFlowRecord(flow: $0.flow, packets: $0.packets, bytes: $0.bytes, seconds: $0.seconds), $0.hard)
+            }
+        }
+    }
 }

@@ -31,6 +31,15 @@ extension LiveChain {
             let pool = PacketPool(slotCount: 8 * PacketBatch.defaultCapacity, slotByteCount: slotByteCount)
             let chain = ChainAssembly.makeChain(loaded, pool: pool, worker: WorkerShare(index: index, count: queueCount))
             var extraSources: [any PacketSource] = []
+            let firstSwitch = switchStageConfiguration?.stage
+            if let stage = chain.stages.lazy.compactMap({ $0.unwrapped as? SwitchStage }).first(where: { $0.name == firstSwitch }) {
+                let inbox = expiredFlows
+                let channel = controller
+                stage.onExpiry = { flows in
+                    inbox.add(flows)
+                    channel?.notify.withLock { $0 }()
+                }
+            }
             if let controller, let stage = chain.stages.lazy.compactMap({ $0.unwrapped as? SwitchStage }).first(where: { $0.name == switchStageName })
             {
                 stage.recordsPunts = true

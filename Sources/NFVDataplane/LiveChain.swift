@@ -34,6 +34,8 @@ public final class LiveChain: @unchecked Sendable {
     let flowEdits = Mutex<Void>(())
     /// Packets to and from an OpenFlow controller (a switch stage with `openflow:`), else nil.
     var controller: ControllerChannel?
+    /// Flows the workers timed out, for the control side's table.
+    let expiredFlows = ExpiredFlowInbox()
     /// Switch ports a controller set down (PORT_MOD), by chain port number.
     let adminDownPorts = Mutex<Set<UInt16>>([])
     /// Lines describing what was plumbed, for the operator.

@@ -191,21 +191,23 @@ public final class OpenFlowAgent: @unchecked Sendable {
         for fd in closed { drop(fd, reason: "cannot send PORT_STATUS") }
     }
 
-    /// Sends what the switch punted to every controller that wants it.
+    /// Sends what the switch punted (PACKET_IN) and the flows that timed out (FLOW_REMOVED) to
+    /// every controller that wants them.
     func deliverPacketIns() {
         let events = datapath.takePacketIns()
-        guard !events.isEmpty else { return }
+        let timedOut = datapath.takeTimedOutFlows()
+        guard !events.isEmpty || !timedOut.isEmpty else { return }
         var closed: [Int32] = []
         for connection in connections {
-            for event in events {
-                guard let message = connection.session.packetIn(event) else { continue }
-                if !send(message, on: connection.fd) {
-                    closed.append(connection.fd)
-                    break
-                }
+            let messages =
+                events.compactMap { connection.session.packetIn($0) }
+                + timedOut.compactMap { connection.session.flowRemoved($0.record, reason: $0.hard ? 1 : 0) }
+            for message in messages where !send(message, on: connection.fd) {
+                closed.append(connection.fd)
+                break
             }
         }
-        for fd in closed { drop(fd, reason: "cannot send PACKET_IN") }
+        for fd in closed { drop(fd, reason: "cannot send to the controller") }
     }
 
     func accept(from listener: (fd: Int32, endpoint: OpenFlowSettings.Endpoint)) {

@@ -27,6 +27,9 @@ public protocol OpenFlowDatapath: AnyObject, Sendable {
     func connectController(_ notify: @escaping @Sendable () -> Void)
     /// The packets the switch sent to the controller since the last call.
     func takePacketIns() -> [OpenFlowPacketInEvent]
+    /// Flows with OFPFF_SEND_FLOW_REM that timed out since the last call (they are out of
+    /// the table by then), with their counters; `hard` for the hard timeout.
+    func takeTimedOutFlows() -> [(record: OpenFlowFlowRecord, hard: Bool)]
 }
 
 /// A packet a flow sent to the controller, with what PACKET_IN says about it.

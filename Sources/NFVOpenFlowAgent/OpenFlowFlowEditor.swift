@@ -26,8 +26,10 @@ public struct OpenFlowFlowEditor: Sendable {
         self.capacity = capacity
     }
 
-    /// Applies `flowMod` to `flows`; on an error `flows` is left as it was.
-    public func apply(_ flowMod: OpenFlowFlowMod, to flows: inout [FlowEntry]) throws(OpenFlowError) {
+    /// Applies `flowMod` to `flows`; on an error `flows` is left as it was. Returns the flows a
+    /// DELETE took out (for FLOW_REMOVED), none for the other commands.
+    @discardableResult
+    public func apply(_ flowMod: OpenFlowFlowMod, to flows: inout [FlowEntry]) throws(OpenFlowError) -> [FlowEntry] {
         guard flowMod.flags & ~0x1F == 0 else { throw Self.failed(7) }  // BAD_FLAGS
         let match = try OpenFlowMatchTranslator.flowMatch(flowMod.match, ports: ports)
         switch flowMod.command {
@@ -36,9 +38,10 @@ public struct OpenFlowFlowEditor: Sendable {
             guard flowMod.bufferID == 0xFFFF_FFFF else { throw OpenFlowError(type: OpenFlowError.badRequest, code: 8) }  // BUFFER_UNKNOWN
             let actions = try OpenFlowActionTranslator.flowActions(
                 flowMod.instructions, table: flowMod.tableID, tableCount: tableCount, ports: ports)
-            let flow = FlowEntry(
+            var flow = FlowEntry(
                 table: flowMod.tableID, priority: flowMod.priority, match: match, actions: actions, cookie: flowMod.cookie,
                 idleTimeout: flowMod.idleTimeout, hardTimeout: flowMod.hardTimeout)
+            flow.sendsFlowRemoved = flowMod.flags & 1 != 0  // OFPFF_SEND_FLOW_REM
             if flowMod.flags & 2 != 0,  // OFPFF_CHECK_OVERLAP
                 flows.contains(where: { $0.table == flow.table && $0.priority == flow.priority && $0.match != match && Self.overlap($0.match, match) }
                 )
@@ -50,10 +53,11 @@ public struct OpenFlowFlowEditor: Sendable {
             guard updated.count < capacity else { throw Self.failed(1) }  // TABLE_FULL
             updated.append(flow)
             flows = updated
+            return []
         case 1, 2:
             guard flowMod.tableID == OpenFlowFlowFilter.allTables || Int(flowMod.tableID) < tableCount else { throw Self.failed(2) }
             let selected = select(flows, flowMod, match: match, strict: flowMod.command == 2, outPort: OpenFlowAction.any)
-            guard !selected.isEmpty else { return }
+            guard !selected.isEmpty else { return [] }
             var updated = flows
             for index in selected {
                 // The request's instructions, checked against each flow's own table.
@@ -61,12 +65,15 @@ public struct OpenFlowFlowEditor: Sendable {
                     flowMod.instructions, table: flows[index].table, tableCount: tableCount, ports: ports)
             }
             flows = updated
+            return []
         case 3, 4:
             guard flowMod.tableID == OpenFlowFlowFilter.allTables || Int(flowMod.tableID) < tableCount else { throw Self.failed(2) }
             // No groups yet: a delete filtered by a group selects nothing.
-            guard flowMod.outGroup == OpenFlowGroupMod.any else { return }
+            guard flowMod.outGroup == OpenFlowGroupMod.any else { return [] }
             let selected = Set(select(flows, flowMod, match: match, strict: flowMod.command == 4, outPort: flowMod.outPort))
+            let removed = flows.indices.filter { selected.contains($0) }.map { flows[$0] }
             flows = flows.indices.filter { !selected.contains($0) }.map { flows[$0] }
+            return removed
         default: throw Self.failed(6)  // BAD_COMMAND
         }
     }

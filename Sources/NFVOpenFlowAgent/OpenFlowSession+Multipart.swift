@@ -20,7 +20,8 @@ extension OpenFlowSession {
                 OpenFlowFlowStats(
                     tableID: record.flow.table, durationSeconds: UInt32(record.seconds),
                     durationNanoseconds: UInt32((record.seconds - record.seconds.rounded(.down)) * 1e9), priority: record.flow.priority,
-                    idleTimeout: record.flow.idleTimeout, hardTimeout: record.flow.hardTimeout, flags: 0, cookie: record.flow.cookie,
+                    idleTimeout: record.flow.idleTimeout, hardTimeout: record.flow.hardTimeout, flags: record.flow.sendsFlowRemoved ? 1 : 0,
+                    cookie: record.flow.cookie,
                     packetCount: record.packets, byteCount: record.bytes, match: OpenFlowMatchTranslator.openFlowMatch(record.flow.match),
                     instructions: OpenFlowActionTranslator.instructions(record.flow.actions, ipProtocol: Self.ipProtocol(record.flow.match)))
             }

@@ -8,8 +8,9 @@ import NFVSwitch
 /// ERROR (its xid and the offending message's first 64 bytes), staying up.
 ///
 /// Packets flows send to the controller go out as PACKET_IN (`packetIn`); PACKET_OUT enters
-/// the switch; PORT_MOD sets a port down or up, and port changes go out as PORT_STATUS. Not
-/// yet: groups and meters (their messages get OFPBRC_BAD_TYPE), and FLOW_REMOVED.
+/// the switch; PORT_MOD sets a port down or up, and port changes go out as PORT_STATUS; flows
+/// added with OFPFF_SEND_FLOW_REM are reported when they time out or are deleted (FLOW_REMOVED).
+/// Not yet: groups and meters (their messages get OFPBRC_BAD_TYPE).
 public final class OpenFlowSession {
     /// What the agent tells every session about the switch.
     public struct Settings: Sendable {
@@ -115,9 +116,15 @@ public final class OpenFlowSession {
             return []
         case .flowMod(let flowMod):
             guard role != 3 else { throw Self.badRequest(10) }  // IS_SLAVE
-            try datapath.editFlows { (flows: inout [FlowEntry]) throws(OpenFlowError) in try editor.apply(flowMod, to: &flows) }
+            // A delete reports the flows that asked for it (OFPRR_DELETE), with their counters.
+            let before = flowMod.command >= 3 ? datapath.flowRecords() : []
+            var removed: [FlowEntry] = []
+            try datapath.editFlows { (flows: inout [FlowEntry]) throws(OpenFlowError) in removed = try editor.apply(flowMod, to: &flows) }
             statistics.update { $0.flowModsApplied &+= 1 }
-            return []
+            return removed.filter(\.sendsFlowRemoved).compactMap { flow in
+                let record = before.first { $0.flow == flow } ?? OpenFlowFlowRecord(flow: flow, packets: 0, bytes: 0, seconds: 0)
+                return flowRemovedMessage(record, reason: 2)
+            }
         case .tableMod(let table, _):
             guard table == OpenFlowFlowFilter.allTables || Int(table) < settings.tableCount else {
                 throw OpenFlowError(type: 8, code: 0)  // TABLE_MOD_FAILED / BAD_TABLE
@@ -168,6 +175,25 @@ public final class OpenFlowSession {
             data: event.frame)
         statistics.update { $0.packetIns &+= 1 }
         return OpenFlowCodec.encode(OpenFlowFrame(xid: 0, message: .packetIn(packetIn)))
+    }
+
+    /// The FLOW_REMOVED for a flow that went (`reason`: OFPRR_IDLE_TIMEOUT 0, HARD_TIMEOUT 1,
+    /// DELETE 2), unless this controller's async config leaves the reason out.
+    public func flowRemoved(_ record: OpenFlowFlowRecord, reason: UInt8) -> [UInt8]? {
+        flowRemovedMessage(record, reason: reason).map { OpenFlowCodec.encode(OpenFlowFrame(xid: 0, message: $0)) }
+    }
+
+    func flowRemovedMessage(_ record: OpenFlowFlowRecord, reason: UInt8) -> OpenFlowMessage? {
+        guard negotiated else { return nil }
+        let mask = role == 3 ? asyncConfig.flowRemovedMask.last ?? 0 : asyncConfig.flowRemovedMask.first ?? 0
+        guard mask & (1 << UInt32(reason)) != 0 else { return nil }
+        let flow = record.flow
+        return .flowRemoved(
+            OpenFlowFlowRemoved(
+                cookie: flow.cookie, priority: flow.priority, reason: reason, tableID: flow.table, durationSeconds: UInt32(record.seconds),
+                durationNanoseconds: UInt32((record.seconds - record.seconds.rounded(.down)) * 1e9), idleTimeout: flow.idleTimeout,
+                hardTimeout: flow.hardTimeout, packetCount: record.packets, byteCount: record.bytes,
+                match: OpenFlowMatchTranslator.openFlowMatch(flow.match)))
     }
 
     /// The PORT_STATUS for a port that changed (`reason`: OFPPR_ADD 0, DELETE 1, MODIFY 2),

@@ -9,6 +9,8 @@ public struct FlowEntry: Hashable, Sendable {
     public var idleTimeout: UInt16 = 0
     /// Seconds after which the flow goes whatever happens (0: never).
     public var hardTimeout: UInt16 = 0
+    /// OpenFlow's OFPFF_SEND_FLOW_REM: a controller hears when the flow goes (timeout or delete).
+    public var sendsFlowRemoved = false
 
     /// OpenFlow's default priority (what ovs-ofctl uses when none is given).
     public static let defaultPriority: UInt16 = 32768

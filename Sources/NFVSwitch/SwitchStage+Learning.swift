@@ -64,19 +64,25 @@ extension SwitchStage {
         }
         guard current.flows.indices.contains(where: isExpired) else { return }  // no allocation unless something goes
         var keep: [FlowEntry] = []
-        var expired = false
+        var gone: [ExpiredFlow] = []
         for (index, flow) in current.flows.enumerated() {
             let lastHit = current.counters[4 * index + 2]
             let installed = current.counters[4 * index + 3]
             let idle = flow.idleTimeout > 0 && now >= lastHit &+ UInt64(flow.idleTimeout) &* second
             let hard = flow.hardTimeout > 0 && now >= installed &+ UInt64(flow.hardTimeout) &* second
             if idle || hard {
-                expired = true
                 statistics[4] &+= 1
+                gone.append(
+                    ExpiredFlow(
+                        flow: flow, hard: hard && !idle, packets: current.counters[4 * index], bytes: current.counters[4 * index + 1],
+                        seconds: Double(now &- min(installed, now)) / 1e9))
             } else {
                 keep.append(flow)
             }
         }
-        if expired { install(keep, now: now) }
+        if !gone.isEmpty {
+            install(keep, now: now)
+            onExpiry?(gone)
+        }
     }
 }

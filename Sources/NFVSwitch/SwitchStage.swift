@@ -81,6 +81,22 @@ public final class SwitchStage: Stage, IdleWork {
     /// runs these actions instead of its tables. Worker thread only.
     public var packetOutActions: [UInt32: [FlowAction]] = [:]
 
+    /// Called on the worker's thread with the flows that timed out (and their counters), when
+    /// set: the control side drops them from its table too (so an edit does not bring them
+    /// back) and tells controllers that asked (FLOW_REMOVED).
+    public var onExpiry: (@Sendable ([ExpiredFlow]) -> Void)?
+
+    /// A flow that timed out.
+    public struct ExpiredFlow: Sendable, Equatable {
+        public var flow: FlowEntry
+        /// True for the hard timeout, false for the idle one.
+        public var hard: Bool
+        public var packets: UInt64
+        public var bytes: UInt64
+        /// Seconds it was installed.
+        public var seconds: Double
+    }
+
     /// The flow that sent a packet to the controller.
     public struct PuntNote: Sendable, Equatable {
         public var table: UInt8

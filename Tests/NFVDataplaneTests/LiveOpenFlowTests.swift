@@ -162,6 +162,19 @@ import Testing
         _ = try ofctl("del-flows", tcp, "cookie=0x7/-1")
         #expect(try flowLines().count == 2)
 
+        // A flow with an idle timeout goes by itself, and a later edit does not bring it back.
+        _ = try ofctl("add-flow", tcp, "idle_timeout=1,send_flow_rem,priority=300,udp,tp_dst=9,actions=drop")
+        #expect(try flowLines().contains { $0.contains("idle_timeout=1") })
+        var waited = 0
+        while try flowLines().contains(where: { $0.contains("idle_timeout=1") }), waited < 40 {
+            usleep(100_000)
+            waited += 1
+        }
+        #expect(!(try flowLines()).contains { $0.contains("idle_timeout=1") }, "the idle flow timed out")
+        _ = try ofctl("add-flow", tcp, "priority=5,udp,tp_dst=10,actions=drop")
+        #expect(!(try flowLines()).contains { $0.contains("idle_timeout=1") }, "an edit after the timeout does not bring it back")
+        _ = try ofctl("--strict", "del-flows", tcp, "priority=5,udp,tp_dst=10")
+
         let aggregate = try ofctl("dump-aggregate", tcp)
         #expect(aggregate.contains("flow_count=2"), "\(aggregate)")
         let tables = try ofctl("dump-tables", tcp)

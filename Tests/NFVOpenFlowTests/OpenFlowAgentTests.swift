@@ -42,6 +42,19 @@ import Testing
                 return waiting
             }
         }
+        let timedOut = Mutex<[(record: OpenFlowFlowRecord, hard: Bool)]>([])
+        func takeTimedOutFlows() -> [(record: OpenFlowFlowRecord, hard: Bool)] {
+            timedOut.withLock { waiting in
+                defer { waiting.removeAll() }
+                return waiting
+            }
+        }
+        /// A flow a worker timed out, as the data plane would report it.
+        func timeOut(_ flow: FlowEntry, hard: Bool) {
+            flows.withLock { $0.removeAll { $0 == flow } }
+            timedOut.withLock { $0.append((OpenFlowFlowRecord(flow: flow, packets: 3, bytes: 180, seconds: 2.5), hard)) }
+            notify.withLock { $0 }()
+        }
         /// A packet a flow punted, as a worker would post it.
         func punt(_ event: OpenFlowPacketInEvent) {
             punted.withLock { $0.append(event) }
@@ -285,5 +298,53 @@ import Testing
         }
         #expect(reason == 2 && status.portNumber == 2 && status.config == 1 && status.state == 1)
         #expect(datapath.downPorts.withLock { $0 } == [1])
+    }
+
+    @Test func flowsThatAskForItAreReportedWhenTheyGo() throws {
+        let (agent, datapath, port) = try Self.start()
+        defer { agent.stop() }
+        let peer = try Self.connected(port)
+        func add(_ address: UInt8, cookie: UInt64, flags: UInt16, idle: UInt16 = 0) {
+            peer.send(
+                OpenFlowFrame(
+                    xid: 10,
+                    message: .flowMod(
+                        OpenFlowFlowMod(
+                            cookie: cookie, idleTimeout: idle, priority: 10, flags: flags,
+                            match: OpenFlowMatch(fields: [OXMField(field: 5, value: [8, 0]), OXMField(field: 12, value: [10, 0, 0, address])]),
+                            instructions: [.applyActions([.output(port: 2, maxLength: 0)])]))))
+        }
+        add(1, cookie: 0xA, flags: 1)  // OFPFF_SEND_FLOW_REM
+        add(2, cookie: 0xB, flags: 0)
+        add(9, cookie: 0xC, flags: 1, idle: 5)
+        peer.send(OpenFlowFrame(xid: 11, message: .barrierRequest))
+        #expect(peer.next() == OpenFlowFrame(xid: 11, message: .barrierReply))
+        // Delete both table-0 flows of 10.0.0.1 and .2: only the one that asked is reported.
+        peer.send(
+            OpenFlowFrame(
+                xid: 12,
+                message: .flowMod(
+                    OpenFlowFlowMod(
+                        cookie: 0, cookieMask: 0, tableID: 0, command: 3,
+                        match: OpenFlowMatch(fields: [
+                            OXMField(field: 5, value: [8, 0]), OXMField(field: 12, value: [10, 0, 0, 0], mask: [255, 255, 255, 252]),
+                        ])))))
+        let deleted = peer.next()
+        guard case .flowRemoved(let removed) = deleted?.message else {
+            Issue.record("no FLOW_REMOVED for the delete: \(String(describing: deleted))")
+            return
+        }
+        #expect(removed.cookie == 0xA && removed.reason == 2 && removed.priority == 10)
+        peer.send(OpenFlowFrame(xid: 13, message: .barrierRequest))
+        #expect(peer.next() == OpenFlowFrame(xid: 13, message: .barrierReply), "one FLOW_REMOVED, not two")
+        // The idle flow times out on a worker: FLOW_REMOVED with OFPRR_IDLE_TIMEOUT and its counters.
+        let idleFlow = try #require(datapath.flows.withLock { $0.first { $0.cookie == 0xC } })
+        #expect(idleFlow.sendsFlowRemoved)
+        datapath.timeOut(idleFlow, hard: false)
+        guard case .flowRemoved(let idle) = peer.next()?.message else {
+            Issue.record("no FLOW_REMOVED for the timeout")
+            return
+        }
+        #expect(idle.cookie == 0xC && idle.reason == 0 && idle.packetCount == 3 && idle.byteCount == 180 && idle.idleTimeout == 5)
     }
 }
