@@ -107,7 +107,13 @@ public struct SwitchConfigLoader: Sendable {
         let openflow = spec["openflow"].flatMap { openFlowSettings($0, decoder: decoder) }
         // Under OpenFlow the controller's flows decide about VLANs: such ports pass frames as they are.
         if openflow != nil { for index in unconfigured { ports[index].mode = .raw } }
-        if spec["flows"] == nil, openflow?.failMode ?? .standalone == .standalone {
+        if spec["flows"] == nil, let openflow {
+            // Standalone starts failed open: NORMAL under the fail-open cookie, which the channel
+            // takes away when a controller connects.
+            if openflow.failMode == .standalone {
+                flows = ["cookie=0x\(String(OpenFlowSettings.failOpenCookie, radix: 16)),priority=0,actions=normal"]
+            }
+        } else if spec["flows"] == nil {
             flows = ["priority=0,actions=normal"]
         }
         guard decoder.errors.isEmpty else { throw DescriptorErrorList(decoder.errors) }

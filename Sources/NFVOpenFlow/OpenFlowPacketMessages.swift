@@ -194,8 +194,7 @@ public struct OpenFlowPort: Sendable, Equatable {
         try reader.need(64)
         let number = reader.u32()
         try reader.skip(4)
-        let address = (0..<6).map { _ in reader.u8() }
-        try reader.skip(2)
+        let address = try reader.paddedHardwareAddress()
         let name = try reader.fixedString(16)
         let values = (0..<8).map { _ in reader.u32() }
         return OpenFlowPort(
@@ -206,8 +205,7 @@ public struct OpenFlowPort: Sendable, Equatable {
     func encode(_ writer: inout WireWriter) {
         writer.u32(portNumber)
         writer.zeros(4)
-        writer.bytes(Array(hardwareAddress.prefix(6)) + [UInt8](repeating: 0, count: max(0, 6 - hardwareAddress.count)))
-        writer.zeros(2)
+        writer.paddedHardwareAddress(hardwareAddress)
         writer.fixedString(name, count: 16)
         for value in [config, state, current, advertised, supported, peer, currentSpeed, maximumSpeed] { writer.u32(value) }
     }

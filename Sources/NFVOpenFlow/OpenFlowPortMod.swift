@@ -20,8 +20,7 @@ public struct OpenFlowPortMod: Sendable, Equatable {
         try reader.need(32)
         let port = reader.u32()
         try reader.skip(4)
-        let address = (0..<6).map { _ in reader.u8() }
-        try reader.skip(2)
+        let address = try reader.paddedHardwareAddress()
         let config = reader.u32()
         let mask = reader.u32()
         let advertise = reader.u32()
@@ -32,8 +31,7 @@ public struct OpenFlowPortMod: Sendable, Equatable {
     func encode(_ writer: inout WireWriter) {
         writer.u32(portNumber)
         writer.zeros(4)
-        writer.bytes(Array(hardwareAddress.prefix(6)) + [UInt8](repeating: 0, count: Swift.max(0, 6 - hardwareAddress.count)))
-        writer.zeros(2)
+        writer.paddedHardwareAddress(hardwareAddress)
         writer.u32(config)
         writer.u32(mask)
         writer.u32(advertise)

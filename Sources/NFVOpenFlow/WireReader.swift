@@ -48,6 +48,13 @@ struct WireReader {
         return String(decoding: text.map { $0 < 0x80 ? $0 : UInt8(ascii: "?") }, as: UTF8.self)
     }
 
+    /// A hardware address and the two bytes of padding after it (`ofp_port`, `ofp_port_mod`).
+    mutating func paddedHardwareAddress() throws(Short) -> [UInt8] {
+        try need(8)
+        defer { offset += 2 }
+        return (0..<6).map { _ in u8() }
+    }
+
     /// Everything left, leaving the reader as it is.
     func restCopy() -> [UInt8] { Array(bytes[offset...]) }
 
@@ -74,6 +81,10 @@ struct WireWriter {
     }
     mutating func bytes(_ more: [UInt8]) { bytes += more }
     mutating func zeros(_ count: Int) { bytes += [UInt8](repeating: 0, count: count) }
+    /// A hardware address (cut or zero-filled to 6 bytes) and two bytes of padding.
+    mutating func paddedHardwareAddress(_ address: [UInt8]) {
+        bytes += Array(address.prefix(6)) + [UInt8](repeating: 0, count: 8 - min(address.count, 6))
+    }
     /// `text` in a NUL-padded field of `count` bytes, cut to `count - 1` bytes at a character
     /// boundary so the field keeps its terminator and decodes to a prefix of `text`.
     mutating func fixedString(_ text: String, count: Int) {

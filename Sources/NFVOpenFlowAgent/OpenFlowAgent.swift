@@ -29,6 +29,11 @@ public final class OpenFlowAgent: @unchecked Sendable {
     var portsCheckedAt: Double = 0
     /// How often port state (the TAPs' link) is looked at for PORT_STATUS.
     static let portCheckInterval: Double = 0.5
+    /// Fail mode standalone: how long without a connected controller before the switch fails
+    /// open (installs NORMAL under `OpenFlowSettings.failOpenCookie`).
+    let failOpenDelay: Double
+    /// Since when no controller has been connected (nil while one is).
+    var controllerLostAt: Double?
     let wake: (read: Int32, write: Int32)
     let stopping = Atomic<Bool>(false)
     var thread: PlatformThread?
@@ -68,10 +73,12 @@ public final class OpenFlowAgent: @unchecked Sendable {
 
     /// Binds every listener (an error names the endpoint) and starts the channel thread.
     public init(
-        settings: OpenFlowSettings, session: OpenFlowSession.Settings, datapath: any OpenFlowDatapath,
+        settings: OpenFlowSettings, session: OpenFlowSession.Settings, datapath: any OpenFlowDatapath, failOpenDelay: Double = 15,
         log: @escaping @Sendable (String) -> Void
     ) throws(OpenFlowAgentError) {
         self.settings = settings
+        self.failOpenDelay = failOpenDelay
+        self.controllerLostAt = Self.now()
         self.sessionSettings = session
         self.datapath = datapath
         self.log = log
@@ -141,6 +148,7 @@ public final class OpenFlowAgent: @unchecked Sendable {
             connectControllers(now: now)
             keepAlive(now: now)
             reportPortChanges(now: now)
+            applyFailMode(now: now)
             var descriptors = [pollfd(fd: wake.read, events: Int16(POLLIN), revents: 0)]
             descriptors += listeners.map { pollfd(fd: $0.fd, events: Int16(POLLIN), revents: 0) }
             descriptors += connections.map { pollfd(fd: $0.fd, events: Int16(POLLIN), revents: 0) }
@@ -189,6 +197,37 @@ public final class OpenFlowAgent: @unchecked Sendable {
             }
         }
         for fd in closed { drop(fd, reason: "cannot send PORT_STATUS") }
+    }
+
+    /// Fail mode standalone with controllers to connect to: the fail-open flow goes when a
+    /// controller has agreed a version, and comes back once none has been connected for
+    /// `failOpenDelay` (secure mode, or no controllers listed: nothing to do).
+    func applyFailMode(now: Double) {
+        guard settings.failMode == .standalone, !settings.controllers.isEmpty else { return }
+        let cookie = OpenFlowSettings.failOpenCookie
+        if connections.contains(where: { $0.controller != nil && $0.session.negotiated }) {
+            guard controllerLostAt != nil else { return }
+            controllerLostAt = nil
+            var removed = false
+            try? datapath.editFlows { (flows: inout [FlowEntry]) throws(OpenFlowError) in
+                let before = flows.count
+                flows.removeAll { $0.cookie == cookie }
+                removed = flows.count < before
+            }
+            if removed { log("openflow: a controller is connected: the fail-open flow is gone") }
+        } else if let lostAt = controllerLostAt {
+            guard now - lostAt >= failOpenDelay else { return }
+            controllerLostAt = .infinity  // failed open until a controller connects again
+            var added = false
+            try? datapath.editFlows { (flows: inout [FlowEntry]) throws(OpenFlowError) in
+                guard !flows.contains(where: { $0.cookie == cookie }) else { return }
+                flows.append(FlowEntry(priority: 0, actions: [.normal], cookie: cookie))
+                added = true
+            }
+            if added { log("openflow: no controller for \(Int(failOpenDelay)) s: failing open (priority=0,actions=normal)") }
+        } else {
+            controllerLostAt = now
+        }
     }
 
     /// Sends what the switch punted (PACKET_IN) and the flows that timed out (FLOW_REMOVED) to

@@ -41,11 +41,16 @@ public struct OpenFlowSettings: Sendable, Equatable {
     }
 
     /// What the switch does while no controller is connected: `secure` keeps the flows as
-    /// the controllers left them; `standalone` forwards as a learning switch (NORMAL) until one
-    /// connects.
+    /// the controllers left them; `standalone` forwards as a learning switch (a NORMAL flow with
+    /// `failOpenCookie`) from the start until a controller connects, and again once none has
+    /// been connected for a while.
     public enum FailMode: String, Sendable, Equatable, CaseIterable {
         case secure, standalone
     }
+
+    /// The cookie of the fail-open flow (`priority=0,actions=normal`) of a standalone switch:
+    /// "FAILOPEN" in ASCII, so a controller can tell it from its own flows.
+    public static let failOpenCookie: UInt64 = 0x4641_494C_4F50_454E
 
     public var datapathID: UInt64
     public var listen: [Endpoint]

@@ -32,7 +32,9 @@ import Testing
         #expect(settings.datapathID == 42 && settings.failMode == .standalone && settings.flowCapacity == 100 && settings.tableCount == 4)
         #expect(settings.listen.map(\.description) == ["tcp:127.0.0.1:16653", "unix:/run/s.sock", "tcp:0.0.0.0:6653"])
         #expect(settings.controllers.map(\.description) == ["tcp:192.0.2.1:6633"])
-        #expect(loaded.configuration.flows == ["priority=0,actions=normal"], "standalone without flows: a learning switch")
+        #expect(
+            loaded.configuration.flows == ["cookie=0x4641494c4f50454e,priority=0,actions=normal"],
+            "standalone without flows: a learning switch, under the fail-open cookie")
         let secure = try SwitchConfigLoader().parse(Self.document("    datapathID: 7\n    listen: [tcp:127.0.0.1]"), file: "s.yaml")
         #expect(secure.configuration.flows.isEmpty, "secure without flows: empty tables")
         #expect(secure.configuration.openflow?.datapathID == 7)

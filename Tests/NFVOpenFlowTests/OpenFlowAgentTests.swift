@@ -347,4 +347,48 @@ import Testing
         }
         #expect(idle.cookie == 0xC && idle.reason == 0 && idle.packetCount == 3 && idle.byteCount == 180 && idle.idleTimeout == 5)
     }
+
+    /// Fail mode standalone: the fail-open NORMAL flow goes when a controller connects and
+    /// comes back once none has been connected for the delay; a controller of ours accepts the
+    /// switch's connection (the agent connects out, as to os-ken or Faucet).
+    @Test func standaloneFailsOpenWithoutAController() throws {
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(listener) }
+        var one: Int32 = 1
+        setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
+        address.sin_port = 0
+        _ = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        listen(listener, 4)
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &length) } }
+        let controllerPort = UInt16(bigEndian: address.sin_port)
+
+        let datapath = MemoryDatapath()
+        let failOpen = FlowEntry(priority: 0, actions: [.normal], cookie: OpenFlowSettings.failOpenCookie)
+        datapath.flows.withLock { $0 = [failOpen] }
+        let settings = OpenFlowSettings(
+            datapathID: 1, listen: [], controllers: [.tcp(address: .init(127, 0, 0, 1), port: controllerPort)], failMode: .standalone)
+        let agent = try OpenFlowAgent(
+            settings: settings,
+            session: .init(datapathID: 1, tableCount: 4, flowCapacity: 100, datapathDescription: "test", softwareVersion: "test"),
+            datapath: datapath, failOpenDelay: 1, log: { _ in })
+        defer { agent.stop() }
+        func failedOpen() -> Bool { datapath.flows.withLock { $0.contains(failOpen) } }
+        func waitFor(_ wanted: Bool) -> Bool {
+            for _ in 0..<40 where failedOpen() != wanted { usleep(100_000) }
+            return failedOpen() == wanted
+        }
+        let connection = accept(listener, nil, nil)
+        try #require(connection >= 0, "the switch connects to its controller")
+        let hello = OpenFlowCodec.encode(OpenFlowFrame(xid: 1, message: .hello(versions: [4])))
+        _ = hello.withUnsafeBytes { send(connection, $0.baseAddress, $0.count, 0) }
+        #expect(waitFor(false), "a controller agreed a version: the fail-open flow is gone")
+        close(connection)
+        #expect(waitFor(true), "no controller for the delay: failed open again")
+    }
 }
