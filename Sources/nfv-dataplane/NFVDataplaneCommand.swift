@@ -138,6 +138,14 @@ struct NFVDataplaneCommand: ParsableCommand {
         }
         signal(SIGINT) { _ in stopRequested.store(true, ordering: .relaxed) }
         signal(SIGTERM) { _ in stopRequested.store(true, ordering: .relaxed) }
+        // A parent may have left them blocked (a child inherits the mask: Foundation's Process
+        // does so): stopping must work however the data plane was started. The threads made
+        // below inherit this mask.
+        var stopSignals = sigset_t()
+        sigemptyset(&stopSignals)
+        sigaddset(&stopSignals, SIGINT)
+        sigaddset(&stopSignals, SIGTERM)
+        pthread_sigmask(SIG_UNBLOCK, &stopSignals, nil)
         let live: LiveChain
         let claimant = Claimant(kind: orchestrated ? .orchestrated : .standalone, chain: loaded.descriptor.name, file: chain)
         do { live = try LiveChain(loaded: loaded, claimant: claimant) } catch {

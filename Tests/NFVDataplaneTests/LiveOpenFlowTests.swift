@@ -265,4 +265,69 @@ import Testing
         #expect(dump.contains("priority=0 actions=CONTROLLER"), "\(dump)")
         #expect(dump.contains("dl_dst=\(b)") && dump.contains("actions=output:b"), "\(dump)")
     }
+
+    /// The product's path: nfv-dataplane reads `openflow:` from the switch's configuration,
+    /// starts the channel, logs it, counts what it does (the `openflow` control command), and
+    /// on SIGTERM removes its unix socket with everything else.
+    @Test(.enabled(if: HostCommand.mayTouchTheKernel, "needs root: TAP devices and namespaces"))
+    func theDataPlaneStartsTheChannelFromItsConfiguration() throws {
+        try #require(HostCommand.isRoot, "CI must run this test as root")
+        try #require(FileManager.default.isExecutableFile(atPath: "/usr/bin/ovs-ofctl"), "make deps installs openvswitch-common")
+        let suffix = String(getpid() % 100_000)
+        let directory = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let tcpPort = 32_000 + Int(getpid() % 8_000)
+        let openflowSocket = directory.appendingPathComponent("of.sock").path
+        try """
+        apiVersion: nfv/v1
+        kind: SwitchConfig
+        metadata: { name: dp-switch }
+        spec:
+          ports: [{ port: a }, { port: b }]
+          openflow:
+            datapathID: 0x10
+            listen: [tcp:127.0.0.1:\(tcpPort), unix:\(openflowSocket)]
+        """.write(to: directory.appendingPathComponent("switch.yaml"), atomically: true, encoding: .utf8)
+        let chainFile = directory.appendingPathComponent("chain.yaml")
+        try """
+        apiVersion: nfv/v1
+        kind: Chain
+        metadata: { name: openflow-dataplane-test }
+        spec:
+          ports:
+            - { name: a, type: tap, ifname: nfvtda\(suffix), namespace: nfvt-da\(suffix), address: 10.229.0.1/24 }
+            - { name: b, type: tap, ifname: nfvtdb\(suffix), namespace: nfvt-db\(suffix), address: 10.229.0.2/24 }
+          stages:
+            - { name: sw, vnf: switch, config: switch.yaml }
+        """.write(to: chainFile, atomically: true, encoding: .utf8)
+        let control = directory.appendingPathComponent("ctl.sock").path
+        let ready = directory.appendingPathComponent("ready").path
+        let log = directory.appendingPathComponent("dataplane.log")
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        let dataplane = Process()
+        dataplane.executableURL = Fixtures.executablesDirectory.appendingPathComponent("nfv-dataplane")
+        dataplane.arguments = [chainFile.path, "--control", control, "--ready-file", ready]
+        dataplane.standardOutput = try FileHandle(forWritingTo: log)
+        dataplane.standardError = dataplane.standardOutput
+        try dataplane.run()
+        defer { HostCommand.kill(dataplane) }
+        try #require(DataplaneKillTests.waitForFile(ready, seconds: 15), "the data plane came up")
+        let tcp = "tcp:127.0.0.1:\(tcpPort)"
+        #expect(try HostCommand.run(["ovs-ofctl", "-O", "OpenFlow13", "add-flow", tcp, "priority=1,actions=normal"]).status == 0)
+        let refused = try HostCommand.run(["ovs-ofctl", "-O", "OpenFlow13", "--no-names", "add-flow", tcp, "priority=2,actions=output:9"])
+        #expect(refused.status != 0 && refused.output.contains("OFPBAC_BAD_OUT_PORT"), "\(refused.output)")
+        #expect(try ControlSocketTests.ask(control, "flows").contains("priority=1 actions=NORMAL"))
+        let report = try ControlSocketTests.ask(control, "openflow")
+        let counts = (try? JSONSerialization.jsonObject(with: Data(report.utf8)) as? [String: Any])?["counts"] as? [String: Any]
+        #expect(counts?["flowModsApplied"] as? Int == 1, "\(report)")
+        #expect((counts?["errors"] as? [String: Int])?["2/4"] == 1, "one OFPBAC_BAD_OUT_PORT counted: \(report)")
+        // SIGTERM stops it, although the test runner's children start with SIGTERM blocked
+        // (the data plane unblocks it).
+        kill(dataplane.processIdentifier, SIGTERM)
+        dataplane.waitUntilExit()
+        let output = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+        #expect(output.contains("openflow: switch sw, datapath 0x10, listening on \(tcp), unix:\(openflowSocket)"), "\(output)")
+        #expect(!FileManager.default.fileExists(atPath: openflowSocket), "the unix socket is removed on exit")
+        #expect(!FileManager.default.fileExists(atPath: "/run/netns/nfvt-da\(suffix)"), "the namespaces are removed on exit")
+    }
 }
