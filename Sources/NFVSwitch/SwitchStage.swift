@@ -253,9 +253,12 @@ public final class SwitchStage: Stage, IdleWork {
         let current = tables
         // Chains with paths remember each connection's path: the full path does that.
         let quickPathAllowed = affinity == nil
+        // Controller packets (PACKET_OUT) arrive in batches of their own: one look per batch.
+        let carriesPacketOuts = !packetOutActions.isEmpty
         for index in 0..<count {
-            // A controller's PACKET_OUT with its own actions: run them, not the tables.
-            if !packetOutActions.isEmpty, let actions = packetOutActions.removeValue(forKey: batch.metadata[index].id) {
+            // A controller's PACKET_OUT with its own actions: run them, not the tables (taken
+            // before the parsed check, so a dropped one leaves no actions behind).
+            if carriesPacketOuts, let actions = packetOutActions.removeValue(forKey: batch.metadata[index].id) {
                 guard batch.metadata[index].flags.contains(.parsed) else {
                     batch.drop(index, reason: .notParsed)
                     continue
