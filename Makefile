@@ -8,11 +8,11 @@ SCAPY_VERSION ?= 2.8.0
 # iputils-ping checks that plumbed links carry traffic; curl and python3 carry the live demo's
 # HTTP transfer; prometheus brings promtool, which checks /metrics; man-db reads the installed
 # manual pages).
-APT_PACKAGES := libpcap-dev libnl-3-dev libnl-route-3-dev libsqlite3-dev pkg-config tcpdump iproute2 nftables iputils-ping curl python3 graphviz util-linux prometheus man-db openvswitch-common
+APT_PACKAGES := libpcap-dev libnl-3-dev libnl-route-3-dev libsqlite3-dev pkg-config tcpdump iproute2 nftables iputils-ping curl python3 graphviz util-linux prometheus man-db openvswitch-common iperf3
 # From PyPI, as MODULE:REQUIREMENT: scapy builds the fixtures; prometheus_client reads /metrics
 # as scrapers do; openapi-spec-validator checks docs/openapi.yaml and the API's answers; os-ken
 # (the version Faucet pins) is the OpenFlow controller of LiveOpenFlowTests. openvswitch-common
-# (apt) brings ovs-ofctl.
+# (apt) brings ovs-ofctl; iperf3 measures TCP through an OpenFlow meter.
 PROMETHEUS_CLIENT_VERSION ?= 0.21.1
 OPENAPI_SPEC_VALIDATOR_VERSION ?= 0.7.1
 OS_KEN_VERSION ?= 3.1.0

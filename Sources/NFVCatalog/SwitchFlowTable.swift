@@ -1,14 +1,17 @@
 import NFVPipeline
 import NFVSwitch
 
-/// The flows of a chain's first switch stage as the control side last set them:
-/// `add-flow` and `del-flows` edit this table, then it is installed on every worker's copy of
-/// the stage (swapped in before its next batch). Runtime only: a restart returns to the
-/// configuration's flows.
+/// The flows of a chain's first switch stage as the control side last set them, with the
+/// groups and meters an OpenFlow controller added: `add-flow`, `del-flows` and the controller's
+/// FLOW_MOD, GROUP_MOD and METER_MOD edit this table, then it is installed on every worker's
+/// copy of the stage (swapped in before its next batch). Runtime only: a restart returns to
+/// the configuration's flows.
 public struct SwitchFlowTable: Sendable {
     /// The switch stage the table belongs to.
     public let stageName: String
     var flows: [FlowEntry]
+    var groups: [UInt32: GroupEntry] = [:]
+    var meters: [UInt32: MeterEntry] = [:]
     let ports: FlowSyntax.PortNames
 
     /// The configured flows of `chain`'s first switch stage, or nil when it has none.
@@ -26,6 +29,16 @@ public struct SwitchFlowTable: Sendable {
     public var entries: [FlowEntry] {
         get { flows }
         set { flows = newValue }
+    }
+
+    /// Flows, groups and meters (the OpenFlow agent edits them as one).
+    public var program: SwitchProgram {
+        get { SwitchProgram(flows: flows, groups: groups, meters: meters) }
+        set {
+            flows = newValue.flows
+            groups = newValue.groups
+            meters = newValue.meters
+        }
     }
 
     /// Adds a flow in `ovs-ofctl add-flow` syntax, replacing one with the same table,
@@ -75,6 +88,6 @@ public struct SwitchFlowTable: Sendable {
 
     /// Hands the table to every stage of `stages` that is this switch (thread-safe).
     public func install(on stages: [any Stage]) {
-        for case let stage as SwitchStage in stages.map(\.unwrapped) where stage.name == stageName { stage.replaceFlows(flows) }
+        for case let stage as SwitchStage in stages.map(\.unwrapped) where stage.name == stageName { stage.replaceProgram(program) }
     }
 }

@@ -39,6 +39,7 @@ extension LiveChain: OpenFlowDatapath {
             // 10 Gb/s full duplex, copper (what a TAP reports is meaningless; this is what it carries).
             let features: UInt32 = 1 << 6 | 1 << 11
             let down = adminDownPorts.withLock { $0.contains(number) }
+            setLiveness(number, live: up && !down)  // a carrier change reaches the groups here
             return OpenFlowPort(
                 portNumber: UInt32(number) + 1, hardwareAddress: address, name: setting.port, config: down ? 1 : 0, state: up ? 4 : 1,
                 current: features, advertised: 0, supported: features, peer: 0, currentSpeed: 10_000_000, maximumSpeed: 10_000_000)
@@ -65,11 +66,15 @@ extension LiveChain: OpenFlowDatapath {
         return counters.flows.map { OpenFlowFlowRecord(flow: $0.flow, packets: $0.packets, bytes: $0.bytes, seconds: $0.seconds) }
     }
 
-    public func editFlows(_ edit: (inout [FlowEntry]) throws(OpenFlowError) -> Void) throws(OpenFlowError) {
+    public func program() -> SwitchProgram {
+        flowEdits.withLock { _ in (try? currentSwitchFlows())?.program ?? SwitchProgram() }
+    }
+
+    public func editProgram(_ edit: (inout SwitchProgram) throws(OpenFlowError) -> Void) throws(OpenFlowError) {
         var failure: OpenFlowError?
         do {
             try editSwitchFlows { (table: inout SwitchFlowTable) throws(LiveChainError) in
-                do throws(OpenFlowError) { try edit(&table.entries) } catch {
+                do throws(OpenFlowError) { try edit(&table.program) } catch {
                     failure = error
                     throw LiveChainError("\(error)")
                 }
@@ -106,6 +111,18 @@ extension LiveChain: OpenFlowDatapath {
             throw OpenFlowError(type: 7, code: 4)  // PORT_MOD_FAILED / EPERM: the kernel refused
         }
         adminDownPorts.withLock { if down { $0.insert(port) } else { $0.remove(port) } }
+        // Groups fail over at once (before the reply), not at the next look at the links.
+        setLiveness(port, live: !down && (links().first { $0.port == loaded.descriptor.ports[Int(port)].name }?.up ?? false))
+    }
+
+    /// Tells every worker's switch stage whether `port` is live (fast-failover and select groups).
+    func setLiveness(_ port: UInt16, live: Bool) {
+        let stage = switchStageConfiguration?.stage
+        for worker in workers {
+            for case let switchStage as SwitchStage in worker.chain.stages.map(\.unwrapped) where switchStage.name == stage {
+                switchStage.liveness.set(port, live: live)
+            }
+        }
     }
 
     /// Packets for the controller dropped because the agent fell behind.

@@ -63,8 +63,10 @@ public struct OpenFlowMeterMod: Sendable, Equatable {
     public var meterID: UInt32
     public var bands: [OpenFlowMeterBand]
 
+    /// OFPM_SLOWPATH: the meter of packets the datapath sends to its own slow path.
+    public static let slowPath: UInt32 = 0xFFFF_FFFD
     /// OFPM_CONTROLLER: the meter of packets sent to the controller.
-    public static let controller: UInt32 = 0xFFFF_FFFD
+    public static let controller: UInt32 = 0xFFFF_FFFE
     /// OFPM_ALL: every meter.
     public static let all: UInt32 = 0xFFFF_FFFF
     /// OFPM_MAX: the last ordinary meter number.

@@ -3,12 +3,14 @@ import NFVPacket
 import NFVSwitch
 
 /// A flow's OpenFlow instructions to the switch's action list and back. The switch runs an
-/// action list per flow with an optional goto_table at its end, so it takes `apply_actions`
-/// and `goto_table`; the other instructions (write/clear actions, write_metadata, meter) are
-/// OFPBIC_UNSUP_INST until the data path has an action set, metadata and meters. Actions:
-/// OUTPUT to a switch port, NORMAL, FLOOD or CONTROLLER; SET_FIELD of Ethernet addresses,
-/// VLAN ID, IPv4 addresses and TCP/UDP ports; PUSH_VLAN, POP_VLAN. Anything else is the spec's
-/// OFPET_BAD_ACTION error, so a controller learns what it cannot rely on.
+/// action list per flow with an optional meter first and goto_table at its end, so it takes
+/// `meter`, `apply_actions` and `goto_table`; the other instructions (write/clear actions,
+/// write_metadata) are OFPBIC_UNSUP_INST until the data path has an action set and metadata.
+/// Actions: OUTPUT to a switch port, NORMAL, FLOOD or CONTROLLER; GROUP; SET_FIELD of
+/// Ethernet addresses, VLAN ID, IPv4 addresses and TCP/UDP ports; PUSH_VLAN, POP_VLAN.
+/// Anything else is the spec's OFPET_BAD_ACTION error, so a controller learns what it cannot
+/// rely on. A group or meter a flow names must exist (OFPBAC_BAD_OUT_GROUP,
+/// OFPMMFC_UNKNOWN_METER).
 public enum OpenFlowActionTranslator {
     static let badAction: UInt16 = 2
     static let badInstruction: UInt16 = 3
@@ -20,33 +22,44 @@ public enum OpenFlowActionTranslator {
     public static let pathExperimenter: UInt32 = 0x004E_4656
 
     /// The switch's actions for `instructions` of a flow in `table` (goto_table must point
-    /// to a later table below `tableCount`).
+    /// to a later table below `tableCount`; groups and meters must be in `program`).
     public static func flowActions(
-        _ instructions: [OpenFlowInstruction], table: UInt8, tableCount: Int, ports: Set<UInt16>
+        _ instructions: [OpenFlowInstruction], table: UInt8, tableCount: Int, ports: Set<UInt16>,
+        program: SwitchProgram = SwitchProgram()
     ) throws(OpenFlowError) -> [FlowAction] {
         var actions: [FlowAction] = []
         var goto: FlowAction?
+        var meter: FlowAction?
         var seen = Set<UInt16>()
         for instruction in instructions {
             guard seen.insert(instruction.type).inserted else { throw instructionError(1) }  // one of each
             switch instruction {
-            case .applyActions(let list): actions += try flowActions(list, ports: ports)
+            case .applyActions(let list): actions += try flowActions(list, ports: ports, groups: program.groups)
             case .gotoTable(let next):
                 guard next > table, Int(next) < tableCount else { throw instructionError(2) }  // BAD_TABLE_ID
                 goto = .gotoTable(next)
             case .experimenter: throw instructionError(5)  // BAD_EXPERIMENTER
             case .other: throw instructionError(0)  // UNKNOWN_INST
-            case .writeActions, .clearActions, .writeMetadata, .meter: throw instructionError(1)  // UNSUP_INST
+            case .meter(let id):
+                guard program.meters[id] != nil else { throw OpenFlowError(type: OpenFlowMeterEditor.meterModFailed, code: 3) }  // UNKNOWN_METER
+                meter = .meter(id)
+            case .writeActions, .clearActions, .writeMetadata: throw instructionError(1)  // UNSUP_INST
             }
         }
-        return actions + (goto.map { [$0] } ?? [])
+        return (meter.map { [$0] } ?? []) + actions + (goto.map { [$0] } ?? [])
     }
 
-    /// The switch's actions for an action list (an apply_actions instruction, a packet-out).
-    public static func flowActions(_ list: [OpenFlowAction], ports: Set<UInt16>) throws(OpenFlowError) -> [FlowAction] {
+    /// The switch's actions for an action list (an apply_actions instruction, a packet-out, a
+    /// bucket); a GROUP action must name one of `groups`.
+    public static func flowActions(
+        _ list: [OpenFlowAction], ports: Set<UInt16>, groups: [UInt32: GroupEntry] = [:]
+    ) throws(OpenFlowError) -> [FlowAction] {
         var actions: [FlowAction] = []
         for action in list {
             switch action {
+            case .group(let id):
+                guard groups[id] != nil else { throw actionError(9) }  // BAD_OUT_GROUP
+                actions.append(.group(id))
             case .output(let port, _):
                 switch port {
                 case OpenFlowAction.normal: actions.append(.normal)
@@ -89,7 +102,9 @@ public enum OpenFlowActionTranslator {
     /// A PACKET_OUT's actions: nil for OFPP_TABLE (the packet takes the flow tables; TABLE must
     /// then be its only action), IN_PORT as an output to `inPort`, ALL as FLOOD (the ports of
     /// an OpenFlow switch carry every VLAN), the rest as in a flow.
-    public static func packetOutActions(_ list: [OpenFlowAction], inPort: UInt16?, ports: Set<UInt16>) throws(OpenFlowError) -> [FlowAction]? {
+    public static func packetOutActions(
+        _ list: [OpenFlowAction], inPort: UInt16?, ports: Set<UInt16>, groups: [UInt32: GroupEntry] = [:]
+    ) throws(OpenFlowError) -> [FlowAction]? {
         var rest: [OpenFlowAction] = []
         var table = false
         for action in list {
@@ -106,7 +121,7 @@ public enum OpenFlowActionTranslator {
             guard rest.isEmpty else { throw actionError(11) }  // UNSUPPORTED_ORDER: TABLE goes alone
             return nil
         }
-        return try flowActions(rest, ports: ports)
+        return try flowActions(rest, ports: ports, groups: groups)
     }
 
     /// The instructions that show `actions` to a controller: one apply_actions (when there are
@@ -116,6 +131,7 @@ public enum OpenFlowActionTranslator {
         let portFields: (UInt8, UInt8) = ipProtocol == 17 ? (15, 16) : (13, 14)
         var list: [OpenFlowAction] = []
         var goto: UInt8?
+        var meter: UInt32?
         for action in actions {
             switch action {
             case .output(let port): list.append(.output(port: UInt32(port) + 1, maxLength: 0))
@@ -138,13 +154,26 @@ public enum OpenFlowActionTranslator {
                 list.append(.setField(OXMField(field: portFields.1, value: OpenFlowMatchTranslator.bytes(UInt64(port), 2))))
             case .gotoTable(let table): goto = table
             case .chain(let name): list.append(.experimenter(id: pathExperimenter, data: Array(name.utf8) + padding(name.utf8.count)))
+            case .group(let id): list.append(.group(id))
+            case .meter(let id): meter = id
             }
         }
-        var instructions: [OpenFlowInstruction] = list.isEmpty ? [] : [.applyActions(list)]
+        var instructions: [OpenFlowInstruction] = meter.map { [.meter($0)] } ?? []
+        if !list.isEmpty { instructions.append(.applyActions(list)) }
         if let goto { instructions.append(.gotoTable(goto)) }
         return instructions
     }
 
     /// NULs that pad an experimenter action's data (after its 8-byte header) to 8 bytes.
     static func padding(_ count: Int) -> [UInt8] { [UInt8](repeating: 0, count: (8 - count % 8) % 8) }
+}
+
+extension OpenFlowActionTranslator {
+    /// The OpenFlow actions that show a bucket's `actions` (its apply_actions part).
+    public static func actionList(_ actions: [FlowAction]) -> [OpenFlowAction] {
+        instructions(actions).flatMap { instruction -> [OpenFlowAction] in
+            if case .applyActions(let list) = instruction { return list }
+            return []
+        }
+    }
 }

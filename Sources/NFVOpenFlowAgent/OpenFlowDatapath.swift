@@ -12,10 +12,12 @@ public protocol OpenFlowDatapath: AnyObject, Sendable {
     func portStatistics() -> [OpenFlowPortStats]
     /// Every flow with its counters, summed over the workers.
     func flowRecords() -> [OpenFlowFlowRecord]
-    /// Edits the flows under the switch's lock and puts the result in force on every worker
-    /// before returning (a barrier after it sees the change). `edit` throwing leaves the
-    /// flows as they were.
-    func editFlows(_ edit: (inout [FlowEntry]) throws(OpenFlowError) -> Void) throws(OpenFlowError)
+    /// The flows, groups and meters in force (groups and meters with their shared counters).
+    func program() -> SwitchProgram
+    /// Edits the flows, groups and meters under the switch's lock and puts the result in force
+    /// on every worker before returning (a barrier after it sees the change). `edit` throwing
+    /// leaves everything as it was.
+    func editProgram(_ edit: (inout SwitchProgram) throws(OpenFlowError) -> Void) throws(OpenFlowError)
     /// Sends a controller's packet (PACKET_OUT): it enters as if it arrived on `inPort` (nil:
     /// from the controller) and takes `actions`, or the flow tables when `actions` is nil
     /// (OFPP_TABLE).
@@ -30,6 +32,13 @@ public protocol OpenFlowDatapath: AnyObject, Sendable {
     /// Flows with OFPFF_SEND_FLOW_REM that timed out since the last call (they are out of
     /// the table by then), with their counters; `hard` for the hard timeout.
     func takeTimedOutFlows() -> [(record: OpenFlowFlowRecord, hard: Bool)]
+}
+
+extension OpenFlowDatapath {
+    /// Edits the flows only (see `editProgram`).
+    public func editFlows(_ edit: (inout [FlowEntry]) throws(OpenFlowError) -> Void) throws(OpenFlowError) {
+        try editProgram { (program: inout SwitchProgram) throws(OpenFlowError) in try edit(&program.flows) }
+    }
 }
 
 /// A packet a flow sent to the controller, with what PACKET_IN says about it.

@@ -5,7 +5,9 @@ import NFVSwitch
 /// flow with the same table, priority and match (refusing an overlap when asked to check);
 /// MODIFY and DELETE select flows loosely (the flow's match is at least as specific as the
 /// request's) or strictly (same match and priority), within a table or every table
-/// (OFPTT_ALL), by cookie under a mask, DELETE also by out_port. Pure: flows in, flows out.
+/// (OFPTT_ALL), by cookie under a mask, DELETE also by out_port and out_group. A flow keeps its
+/// counters when ADD replaces it or MODIFY changes its actions, unless OFPFF_RESET_COUNTS asks.
+/// Pure: flows in, flows out (the program's groups and meters are what flows may name).
 ///
 /// Limits the spec leaves to the switch: `capacity` flows in all (an ADD beyond it is
 /// OFPFMFC_TABLE_FULL and changes nothing), `tableCount` tables, no packet buffers
@@ -29,7 +31,10 @@ public struct OpenFlowFlowEditor: Sendable {
     /// Applies `flowMod` to `flows`; on an error `flows` is left as it was. Returns the flows a
     /// DELETE took out (for FLOW_REMOVED), none for the other commands.
     @discardableResult
-    public func apply(_ flowMod: OpenFlowFlowMod, to flows: inout [FlowEntry]) throws(OpenFlowError) -> [FlowEntry] {
+    public func apply(
+        _ flowMod: OpenFlowFlowMod, to flows: inout [FlowEntry], program: SwitchProgram = SwitchProgram()
+    ) throws(OpenFlowError) -> [FlowEntry] {
+        let resetsCounts = flowMod.flags & 4 != 0  // OFPFF_RESET_COUNTS
         guard flowMod.flags & ~0x1F == 0 else { throw Self.failed(7) }  // BAD_FLAGS
         let match = try OpenFlowMatchTranslator.flowMatch(flowMod.match, ports: ports)
         switch flowMod.command {
@@ -37,7 +42,7 @@ public struct OpenFlowFlowEditor: Sendable {
             guard Int(flowMod.tableID) < tableCount else { throw Self.failed(2) }  // BAD_TABLE_ID
             guard flowMod.bufferID == 0xFFFF_FFFF else { throw OpenFlowError(type: OpenFlowError.badRequest, code: 8) }  // BUFFER_UNKNOWN
             let actions = try OpenFlowActionTranslator.flowActions(
-                flowMod.instructions, table: flowMod.tableID, tableCount: tableCount, ports: ports)
+                flowMod.instructions, table: flowMod.tableID, tableCount: tableCount, ports: ports, program: program)
             var flow = FlowEntry(
                 table: flowMod.tableID, priority: flowMod.priority, match: match, actions: actions, cookie: flowMod.cookie,
                 idleTimeout: flowMod.idleTimeout, hardTimeout: flowMod.hardTimeout)
@@ -49,6 +54,9 @@ public struct OpenFlowFlowEditor: Sendable {
                 throw Self.failed(3)  // OVERLAP
             }
             var updated = flows
+            if let replaced = updated.first(where: { $0.table == flow.table && $0.priority == flow.priority && $0.match == match }) {
+                flow.counterEpoch = resetsCounts ? replaced.counterEpoch &+ 1 : replaced.counterEpoch
+            }
             updated.removeAll { $0.table == flow.table && $0.priority == flow.priority && $0.match == match }
             guard updated.count < capacity else { throw Self.failed(1) }  // TABLE_FULL
             updated.append(flow)
@@ -62,15 +70,15 @@ public struct OpenFlowFlowEditor: Sendable {
             for index in selected {
                 // The request's instructions, checked against each flow's own table.
                 updated[index].actions = try OpenFlowActionTranslator.flowActions(
-                    flowMod.instructions, table: flows[index].table, tableCount: tableCount, ports: ports)
+                    flowMod.instructions, table: flows[index].table, tableCount: tableCount, ports: ports, program: program)
+                if resetsCounts { updated[index].counterEpoch &+= 1 }
             }
             flows = updated
             return []
         case 3, 4:
             guard flowMod.tableID == OpenFlowFlowFilter.allTables || Int(flowMod.tableID) < tableCount else { throw Self.failed(2) }
-            // No groups yet: a delete filtered by a group selects nothing.
-            guard flowMod.outGroup == OpenFlowGroupMod.any else { return [] }
-            let selected = Set(select(flows, flowMod, match: match, strict: flowMod.command == 4, outPort: flowMod.outPort))
+            let selected = Set(
+                select(flows, flowMod, match: match, strict: flowMod.command == 4, outPort: flowMod.outPort, outGroup: flowMod.outGroup))
             let removed = flows.indices.filter { selected.contains($0) }.map { flows[$0] }
             flows = flows.indices.filter { !selected.contains($0) }.map { flows[$0] }
             return removed
@@ -79,7 +87,10 @@ public struct OpenFlowFlowEditor: Sendable {
     }
 
     /// The flows a MODIFY or DELETE selects (and a FLOW or AGGREGATE request: the same rules).
-    public func select(_ flows: [FlowEntry], _ flowMod: OpenFlowFlowMod, match: FlowMatch, strict: Bool, outPort: UInt32) -> [Int] {
+    public func select(
+        _ flows: [FlowEntry], _ flowMod: OpenFlowFlowMod, match: FlowMatch, strict: Bool, outPort: UInt32,
+        outGroup: UInt32 = OpenFlowGroupMod.any
+    ) -> [Int] {
         flows.indices.filter { index in
             let flow = flows[index]
             guard flowMod.tableID == OpenFlowFlowFilter.allTables || flow.table == flowMod.tableID else { return false }
@@ -91,6 +102,7 @@ public struct OpenFlowFlowEditor: Sendable {
                     return false
                 }
             }
+            guard outGroup == OpenFlowGroupMod.any || OpenFlowGroupEditor.sends(flow.actions, toAnyOf: [outGroup]) else { return false }
             return outPort == OpenFlowAction.any || Self.outputs(flow.actions, to: outPort)
         }
     }

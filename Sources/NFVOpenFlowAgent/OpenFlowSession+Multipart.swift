@@ -52,19 +52,62 @@ extension OpenFlowSession {
         case .tableFeatures(let tables):
             guard tables.isEmpty else { throw OpenFlowError(type: 13, code: 5) }  // TABLE_FEATURES_FAILED / EPERM: fixed tables
             return split((0..<settings.tableCount).map(tableFeatures)) { .tableFeatures($0) }
-        case .groupDescription: return [.multipartReply(flags: 0, .groupDescription([]))]
-        case .groupStats: return [.multipartReply(flags: 0, .groupStats([]))]
+        case .groupDescription:
+            let groups = datapath.program().groups.values.sorted { $0.id < $1.id }
+            return split(groups.map(OpenFlowGroupEditor.description)) { .groupDescription($0) }
+        case .groupStats(let id):
+            let program = datapath.program()
+            guard id == OpenFlowGroupMod.all || program.groups[id] != nil else { throw OpenFlowError(type: 6, code: 8) }  // UNKNOWN_GROUP
+            let now = ContinuousClock.now
+            let stats = program.groups.values.filter { id == OpenFlowGroupMod.all || $0.id == id }.sorted { $0.id < $1.id }.map { group in
+                let (seconds, nanoseconds) = Self.duration(since: group.counters.created, now: now)
+                return OpenFlowGroupStats(
+                    groupID: group.id,
+                    referenceCount: UInt32(program.flows.filter { OpenFlowGroupEditor.sends($0.actions, toAnyOf: [group.id]) }.count),
+                    packetCount: group.counters.packets, byteCount: group.counters.bytes, durationSeconds: seconds,
+                    durationNanoseconds: nanoseconds, buckets: group.counters.buckets.map { OpenFlowCounter(packets: $0.packets, bytes: $0.bytes) })
+            }
+            return split(stats) { .groupStats($0) }
         case .groupFeatures:
+            // Types ALL, SELECT, INDIRECT, FF; capabilities SELECT_WEIGHT and SELECT_LIVENESS;
+            // actions OUTPUT, PUSH_VLAN, POP_VLAN, SET_FIELD in every type.
+            let actions: UInt32 = 1 << 0 | 1 << 17 | 1 << 18 | 1 << 25
+            let capacity = UInt32(groupEditor.capacity)
             return [
                 .multipartReply(
-                    flags: 0, .groupFeatures(OpenFlowGroupFeatures(types: 0, capabilities: 0, maxGroups: [0, 0, 0, 0], actions: [0, 0, 0, 0])))
+                    flags: 0,
+                    .groupFeatures(
+                        OpenFlowGroupFeatures(
+                            types: 0xF, capabilities: 1 << 0 | 1 << 1, maxGroups: [capacity, capacity, capacity, capacity],
+                            actions: [actions, actions, actions, actions])))
             ]
-        case .meterStats: return [.multipartReply(flags: 0, .meterStats([]))]
-        case .meterConfig: return [.multipartReply(flags: 0, .meterConfig([]))]
+        case .meterStats(let id):
+            let program = datapath.program()
+            guard id == OpenFlowMeterMod.all || program.meters[id] != nil else { throw OpenFlowError(type: 12, code: 3) }  // UNKNOWN_METER
+            let now = ContinuousClock.now
+            let stats = program.meters.values.filter { id == OpenFlowMeterMod.all || $0.id == id }.sorted { $0.id < $1.id }.map { meter in
+                let (seconds, nanoseconds) = Self.duration(since: meter.state.created, now: now)
+                let uses = program.flows.filter { $0.actions.contains(.meter(meter.id)) }.count
+                return OpenFlowMeterStats(
+                    meterID: meter.id, flowCount: UInt32(uses), packetInCount: meter.state.packets, byteInCount: meter.state.bytes,
+                    durationSeconds: seconds, durationNanoseconds: nanoseconds,
+                    bands: meter.state.bands.map { OpenFlowCounter(packets: $0.packets, bytes: $0.bytes) })
+            }
+            return split(stats) { .meterStats($0) }
+        case .meterConfig(let id):
+            let program = datapath.program()
+            guard id == OpenFlowMeterMod.all || program.meters[id] != nil else { throw OpenFlowError(type: 12, code: 3) }  // UNKNOWN_METER
+            let meters = program.meters.values.filter { id == OpenFlowMeterMod.all || $0.id == id }.sorted { $0.id < $1.id }
+            return split(meters.map(OpenFlowMeterEditor.configuration)) { .meterConfig($0) }
         case .meterFeatures:
+            // Bands DROP and DSCP_REMARK; capabilities KBPS, PKTPS, BURST, STATS.
             return [
                 .multipartReply(
-                    flags: 0, .meterFeatures(OpenFlowMeterFeatures(maxMeters: 0, bandTypes: 0, capabilities: 0, maxBands: 0, maxColor: 0)))
+                    flags: 0,
+                    .meterFeatures(
+                        OpenFlowMeterFeatures(
+                            maxMeters: UInt32(meterEditor.capacity), bandTypes: 1 << 1 | 1 << 2, capabilities: 0xF,
+                            maxBands: UInt8(meterEditor.bandCapacity), maxColor: 0)))
             ]
         case .other: throw Self.badRequest(2)  // BAD_MULTIPART
         }
@@ -76,8 +119,15 @@ extension OpenFlowSession {
         let match = try OpenFlowMatchTranslator.flowMatch(filter.match, ports: datapath.switchPorts)
         let records = datapath.flowRecords()
         let request = OpenFlowFlowMod(cookie: filter.cookie, cookieMask: filter.cookieMask, tableID: filter.tableID)
-        let selected = editor.select(records.map(\.flow), request, match: match, strict: false, outPort: filter.outPort)
-        return filter.outGroup == OpenFlowGroupMod.any ? selected.map { records[$0] } : []
+        let selected = editor.select(
+            records.map(\.flow), request, match: match, strict: false, outPort: filter.outPort, outGroup: filter.outGroup)
+        return selected.map { records[$0] }
+    }
+
+    /// Seconds and nanoseconds from `start` to `now` (a group's or meter's duration).
+    static func duration(since start: ContinuousClock.Instant, now: ContinuousClock.Instant) -> (UInt32, UInt32) {
+        let elapsed = (now - start).components
+        return (UInt32(clamping: elapsed.seconds), UInt32(clamping: elapsed.attoseconds / 1_000_000_000))
     }
 
     /// The flow's IP protocol when it matches one exactly (0 otherwise).
@@ -103,8 +153,8 @@ extension OpenFlowSession {
     /// actions and set-fields the translator accepts, and the fields the switch key holds.
     func tableFeatures(_ table: Int) -> OpenFlowTableFeatures {
         let later = (table + 1..<settings.tableCount).map { UInt8($0) }
-        let instructions: [UInt16] = later.isEmpty ? [4] : [1, 4]
-        let actions: [UInt16] = [0, 17, 18, 25]  // OUTPUT, PUSH_VLAN, POP_VLAN, SET_FIELD
+        let instructions: [UInt16] = later.isEmpty ? [4, 6] : [1, 4, 6]  // GOTO_TABLE, APPLY_ACTIONS, METER
+        let actions: [UInt16] = [0, 17, 18, 22, 25]  // OUTPUT, PUSH_VLAN, POP_VLAN, GROUP, SET_FIELD
         let matchFields = OpenFlowMatchTranslator.supported.sorted { $0.key < $1.key }.map {
             (field: $0.key, length: UInt8($0.value.length), maskable: $0.value.maskable)
         }

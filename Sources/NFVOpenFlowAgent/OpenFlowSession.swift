@@ -10,7 +10,8 @@ import NFVSwitch
 /// Packets flows send to the controller go out as PACKET_IN (`packetIn`); PACKET_OUT enters
 /// the switch; PORT_MOD sets a port down or up, and port changes go out as PORT_STATUS; flows
 /// added with OFPFF_SEND_FLOW_REM are reported when they time out or are deleted (FLOW_REMOVED).
-/// Not yet: groups and meters (their messages get OFPBRC_BAD_TYPE).
+/// GROUP_MOD and METER_MOD edit the group table and the meters (`OpenFlowGroupEditor`,
+/// `OpenFlowMeterEditor`), which flows name with GROUP actions and meter instructions.
 public final class OpenFlowSession {
     /// What the agent tells every session about the switch.
     public struct Settings: Sendable {
@@ -34,6 +35,8 @@ public final class OpenFlowSession {
     let datapath: any OpenFlowDatapath
     let settings: Settings
     let editor: OpenFlowFlowEditor
+    let groupEditor: OpenFlowGroupEditor
+    let meterEditor = OpenFlowMeterEditor()
     let statistics: OpenFlowStatistics
     /// True once the peer's HELLO named 1.3.
     public private(set) var negotiated = false
@@ -53,6 +56,7 @@ public final class OpenFlowSession {
         self.settings = settings
         self.statistics = statistics
         self.editor = OpenFlowFlowEditor(ports: datapath.switchPorts, tableCount: settings.tableCount, capacity: settings.flowCapacity)
+        self.groupEditor = OpenFlowGroupEditor(ports: datapath.switchPorts)
     }
 
     /// The switch's HELLO, sent as soon as the connection is up.
@@ -119,12 +123,26 @@ public final class OpenFlowSession {
             // A delete reports the flows that asked for it (OFPRR_DELETE), with their counters.
             let before = flowMod.command >= 3 ? datapath.flowRecords() : []
             var removed: [FlowEntry] = []
-            try datapath.editFlows { (flows: inout [FlowEntry]) throws(OpenFlowError) in removed = try editor.apply(flowMod, to: &flows) }
-            statistics.update { $0.flowModsApplied &+= 1 }
-            return removed.filter(\.sendsFlowRemoved).compactMap { flow in
-                let record = before.first { $0.flow == flow } ?? OpenFlowFlowRecord(flow: flow, packets: 0, bytes: 0, seconds: 0)
-                return flowRemovedMessage(record, reason: 2)
+            try datapath.editProgram { (program: inout SwitchProgram) throws(OpenFlowError) in
+                let current = program
+                removed = try editor.apply(flowMod, to: &program.flows, program: current)
             }
+            statistics.update { $0.flowModsApplied &+= 1 }
+            return removedMessages(removed, before: before, reason: 2)  // OFPRR_DELETE
+        case .groupMod(let groupMod):
+            guard role != 3 else { throw Self.badRequest(10) }  // IS_SLAVE
+            let before = groupMod.command == 2 ? datapath.flowRecords() : []
+            var removed: [FlowEntry] = []
+            try datapath.editProgram { (program: inout SwitchProgram) throws(OpenFlowError) in removed = try groupEditor.apply(groupMod, to: &program)
+            }
+            return removedMessages(removed, before: before, reason: 3)  // OFPRR_GROUP_DELETE
+        case .meterMod(let meterMod):
+            guard role != 3 else { throw Self.badRequest(10) }  // IS_SLAVE
+            let before = meterMod.command == 2 ? datapath.flowRecords() : []
+            var removed: [FlowEntry] = []
+            try datapath.editProgram { (program: inout SwitchProgram) throws(OpenFlowError) in removed = try meterEditor.apply(meterMod, to: &program)
+            }
+            return removedMessages(removed, before: before, reason: 2)  // OFPRR_DELETE (1.3 has no meter reason)
         case .tableMod(let table, _):
             guard table == OpenFlowFlowFilter.allTables || Int(table) < settings.tableCount else {
                 throw OpenFlowError(type: 8, code: 0)  // TABLE_MOD_FAILED / BAD_TABLE
@@ -142,7 +160,8 @@ public final class OpenFlowSession {
                 }
                 inPort = UInt16(packetOut.inPort - 1)
             }
-            let actions = try OpenFlowActionTranslator.packetOutActions(packetOut.actions, inPort: inPort, ports: datapath.switchPorts)
+            let actions = try OpenFlowActionTranslator.packetOutActions(
+                packetOut.actions, inPort: inPort, ports: datapath.switchPorts, groups: datapath.program().groups)
             guard !packetOut.data.isEmpty else { throw Self.badRequest(12) }  // BAD_PACKET
             try datapath.packetOut(packetOut.data, inPort: inPort, actions: actions)
             statistics.update { $0.packetOuts &+= 1 }
@@ -160,6 +179,14 @@ public final class OpenFlowSession {
             return []
         case .experimenter: throw Self.badRequest(3)  // BAD_EXPERIMENTER
         default: throw Self.badRequest(1)  // BAD_TYPE
+        }
+    }
+
+    /// FLOW_REMOVED for the flows of `removed` that asked for it, with their counters from `before`.
+    func removedMessages(_ removed: [FlowEntry], before: [OpenFlowFlowRecord], reason: UInt8) -> [OpenFlowMessage] {
+        removed.filter(\.sendsFlowRemoved).compactMap { flow in
+            let record = before.first { $0.flow == flow } ?? OpenFlowFlowRecord(flow: flow, packets: 0, bytes: 0, seconds: 0)
+            return flowRemovedMessage(record, reason: reason)
         }
     }
 

@@ -149,6 +149,11 @@ public enum DropReason: UInt8, CaseIterable, Sendable, CustomStringConvertible {
     case switchVLANNotAllowed
     /// A flow sends to a service path the switch does not have.
     case switchPathUnknown
+    /// A group could not take the packet: no such group, no live bucket (fast failover and
+    /// select follow their watched ports), or only buckets of weight 0.
+    case switchGroupNoBucket
+    /// A meter's DROP band: the packet exceeded the meter's rate.
+    case meterDrop
 
     /// The reason's counter name, snake_case (`ttl_expired`).
     public var name: String {
@@ -212,6 +217,8 @@ public enum DropReason: UInt8, CaseIterable, Sendable, CustomStringConvertible {
         case .switchSamePort: "switch_same_port"
         case .switchVLANNotAllowed: "switch_vlan_not_allowed"
         case .switchPathUnknown: "switch_path_unknown"
+        case .switchGroupNoBucket: "switch_group_no_bucket"
+        case .meterDrop: "meter_drop"
         }
     }
 

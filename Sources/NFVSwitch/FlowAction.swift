@@ -24,4 +24,8 @@ public enum FlowAction: Hashable, Sendable {
     case gotoTable(UInt8)
     /// Send through a service path (a named sequence of stages) of the chain.
     case chain(String)
+    /// Through a group of the switch's group table (`GroupEntry`).
+    case group(UInt32)
+    /// Through a meter (`MeterEntry`): it may drop the packet or remark its DSCP.
+    case meter(UInt32)
 }

@@ -11,6 +11,9 @@ public struct FlowEntry: Hashable, Sendable {
     public var hardTimeout: UInt16 = 0
     /// OpenFlow's OFPFF_SEND_FLOW_REM: a controller hears when the flow goes (timeout or delete).
     public var sendsFlowRemoved = false
+    /// Counters follow a flow's table, priority and match across changes of its actions (as
+    /// OpenFlow keeps them on MODIFY); a new epoch starts them again (OFPFF_RESET_COUNTS).
+    public var counterEpoch: UInt32 = 0
 
     /// OpenFlow's default priority (what ovs-ofctl uses when none is given).
     public static let defaultPriority: UInt16 = 32768

@@ -16,8 +16,9 @@ import NFVPacket
 /// Actions: `output:N` (or a bare port number or name), `normal`, `flood`, `drop`,
 /// `controller`, `mod_dl_src:MAC`, `mod_dl_dst:MAC`, `mod_vlan_vid:VID`, `push_vlan:0x8100`,
 /// `strip_vlan`/`pop_vlan`, `mod_nw_src:IP`, `mod_nw_dst:IP`, `mod_tp_src:N`, `mod_tp_dst:N`,
-/// `set_field:VALUE->FIELD` for those fields, `goto_table:N` (`resubmit(,N)`), and this
-/// platform's `chain:PATH` (through a service path's stages).
+/// `set_field:VALUE->FIELD` for those fields, `goto_table:N` (`resubmit(,N)`),
+/// `group:N` (a group of the switch's group table), `meter:N` (Open vSwitch's form of the meter
+/// instruction), and this platform's `chain:PATH` (through a service path's stages).
 public enum FlowSyntax {
     public struct SyntaxError: Error, CustomStringConvertible, Equatable {
         public var description: String
@@ -196,6 +197,8 @@ public enum FlowSyntax {
             case "mod_tp_src": actions.append(.setTransportSource(try number(value, name, max: 65535)))
             case "mod_tp_dst": actions.append(.setTransportDestination(try number(value, name, max: 65535)))
             case "goto_table": actions.append(.gotoTable(try number(value, name, max: 254)))
+            case "group": actions.append(.group(try number(value, name, max: 0xFFFF_FF00)))
+            case "meter": actions.append(.meter(try number(value, name, max: 0xFFFF_FFFE)))
             case "chain":
                 guard !value.isEmpty else { throw SyntaxError("chain: needs a path name (chain:web)") }
                 actions.append(.chain(value))
@@ -312,6 +315,8 @@ public enum FlowSyntax {
             case .setTransportDestination(let port): "mod_tp_dst:\(port)"
             case .gotoTable(let table): "goto_table:\(table)"
             case .chain(let name): "chain:\(name)"
+            case .group(let id): "group:\(id)"
+            case .meter(let id): "meter:\(id)"
             }
         }.joined(separator: ",")
     }

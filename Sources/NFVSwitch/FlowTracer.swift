@@ -46,6 +46,8 @@ public enum FlowTracer {
                 case .flood: outputs.append("flooded to every port of its VLAN but the one it came in on")
                 case .controller: outputs.append("punted to the controller side")
                 case .chain(let path): outputs.append("through service path \(path)")
+                case .group(let id): outputs.append("through group \(id) (its buckets decide)")
+                case .meter(let id): lines.append("  metered by meter \(id) (may drop or remark)")
                 }
             }
             if let next, next > table {

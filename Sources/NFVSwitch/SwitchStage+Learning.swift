@@ -4,10 +4,12 @@ import NFVPipeline
 /// The NORMAL action (MAC learning and flooding per VLAN, as an L2 switch) and the ageing of
 /// learnt addresses and of flows with idle or hard timeouts.
 extension SwitchStage {
-    func flood(inSlot: Int, vlan: UInt16, count: inout Int) {
+    /// Every port of `vlan` but the one the frame came in on; `tag` marks the outputs of an ALL
+    /// group's bucket.
+    func flood(inSlot: Int, vlan: UInt16, count: inout Int, tag: UInt32 = 0) {
         statistics[3] &+= 1
         for slot in 0..<ports.count where slot != inSlot && carries(slot, vlan) && count < outputCapacity {
-            outputs[count] = portNumbers[slot]
+            outputs[count] = UInt32(portNumbers[slot]) | tag
             count &+= 1
         }
     }
@@ -26,7 +28,7 @@ extension SwitchStage {
         if destination & 0x0100_0000_0000 == 0, let port = macs.port(of: destination, vlan: vlan, now: now) {
             guard port != inPort else { return false }
             if count < outputCapacity {
-                outputs[count] = port
+                outputs[count] = UInt32(port)
                 count &+= 1
             }
             return true
@@ -81,7 +83,9 @@ extension SwitchStage {
             }
         }
         if !gone.isEmpty {
-            install(keep, now: now)
+            var program = current.program
+            program.flows = keep
+            install(program, now: now)
             onExpiry?(gone)
         }
     }

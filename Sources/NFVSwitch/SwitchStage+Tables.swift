@@ -6,11 +6,14 @@ extension SwitchStage {
     /// The flow tables as installed: immutable, replaced as a whole (so the per-packet path
     /// reads `let`s, with no exclusivity checks).
     final class Tables {
-        let flows: [FlowEntry]
+        /// The flows (sorted by table), groups and meters these tables were built from.
+        let program: SwitchProgram
+        var flows: [FlowEntry] { program.flows }
         let classifiers: [FlowClassifier]
         /// Global flow index of each table's local index 0.
         let tableBase: [Int]
-        /// Every flow's actions, flattened; flow i's are actions[actionStart[i] ..< actionStart[i + 1]].
+        /// Every flow's actions, then every group bucket's, flattened; flow i's are
+        /// actions[actionStart[i] ..< actionStart[i + 1]].
         let actions: UnsafeMutablePointer<CompiledAction>
         let actionStart: UnsafeMutablePointer<Int32>
         /// packets, bytes, last hit, installed: four words per flow.
@@ -19,6 +22,13 @@ extension SwitchStage {
         /// (what the inline path of `process` can finish without running the actions).
         let singleOutput: UnsafeMutablePointer<Int32>
         let version: UInt64
+        /// The groups, by the index `group` actions carry; their buckets, by group.
+        let groups: [CompiledGroup]
+        let buckets: [CompiledBucket]
+        let groupCounters: [GroupCounters]
+        /// The meters, by the index `meter` actions carry; the controller's meter, or nil.
+        let meters: [MeterState]
+        let controllerMeter: MeterState?
         /// True when some flow has an idle or hard timeout (otherwise nothing is ever scanned).
         let hasTimeouts: Bool
         /// False until the first batch stamped "installed" and "last hit" of flows installed
@@ -26,9 +36,10 @@ extension SwitchStage {
         var clockStarted: Bool
 
         init(
-            flows: [FlowEntry], version: UInt64, now: UInt64, carried: [FlowEntry: (UInt64, UInt64, UInt64, UInt64)],
+            program given: SwitchProgram, version: UInt64, now: UInt64, carried: [FlowIdentity: (UInt64, UInt64, UInt64, UInt64)],
             paths: [PathTarget] = []
         ) {
+            let flows = given.flows
             let sorted = flows.enumerated().sorted { ($0.element.table, $0.offset) < ($1.element.table, $1.offset) }.map(\.element)
             let tableCount = Int(sorted.map(\.table).max() ?? 0) + 1
             var classifiers: [FlowClassifier] = []
@@ -40,33 +51,64 @@ extension SwitchStage {
                 classifiers.append(FlowClassifier(flows: members))
                 start += members.count
             }
-            self.flows = sorted
+            var program = given
+            program.flows = sorted
+            self.program = program
             self.classifiers = classifiers
             tableBase = bases
             self.version = version
             hasTimeouts = sorted.contains { $0.idleTimeout > 0 || $0.hardTimeout > 0 }
             clockStarted = now != 0
             let pathIndex = Dictionary(paths.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { first, _ in first })
-            let compiled = sorted.map { $0.actions.map { CompiledAction($0, paths: pathIndex) } }
+            // Groups and meters by id, in id order (a flow's action carries the index).
+            let groupIDs = given.groups.keys.sorted()
+            let meterIDs = given.meters.keys.sorted().filter { $0 != MeterEntry.controller }
+            let names = CompiledAction.Names(
+                paths: pathIndex, groups: Dictionary(uniqueKeysWithValues: groupIDs.enumerated().map { ($1, $0) }),
+                meters: Dictionary(uniqueKeysWithValues: meterIDs.enumerated().map { ($1, $0) }))
+            meters = meterIDs.map { given.meters[$0]!.state }
+            controllerMeter = given.meters[MeterEntry.controller]?.state
+            var compiled = sorted.map { $0.actions.map { CompiledAction($0, names: names) } }
+            let flowActionCount = compiled.reduce(0) { $0 + $1.count }
+            var groups: [CompiledGroup] = []
+            var buckets: [CompiledBucket] = []
+            var bucketPosition = flowActionCount
+            for id in groupIDs {
+                let group = given.groups[id]!
+                let live = group.kind == .all ? UInt32(0) : group.buckets.reduce(UInt32(0)) { $0 + UInt32($1.weight) }
+                groups.append(CompiledGroup(kind: group.kind, firstBucket: buckets.count, bucketCount: group.buckets.count, totalWeight: live))
+                for bucket in group.buckets {
+                    let list = bucket.actions.map { CompiledAction($0, names: names) }
+                    buckets.append(
+                        CompiledBucket(
+                            start: bucketPosition, end: bucketPosition + list.count, weight: UInt32(bucket.weight),
+                            watch: bucket.watchPort.map(Int32.init) ?? -1))
+                    bucketPosition += list.count
+                    compiled.append(list)
+                }
+            }
+            self.groups = groups
+            self.buckets = buckets
+            groupCounters = groupIDs.map { given.groups[$0]!.counters }
             let total = compiled.reduce(0) { $0 + $1.count }
             actions = .allocate(capacity: max(total, 1))
             actionStart = .allocate(capacity: sorted.count + 1)
             var position = 0
             for (index, list) in compiled.enumerated() {
-                actionStart[index] = Int32(position)
+                if index < sorted.count { actionStart[index] = Int32(position) }
                 for action in list {
                     (actions + position).initialize(to: action)
                     position += 1
                 }
             }
-            actionStart[sorted.count] = Int32(position)
+            actionStart[sorted.count] = Int32(flowActionCount)
             singleOutput = .allocate(capacity: max(sorted.count, 1))
-            for (index, list) in compiled.enumerated() {
+            for (index, list) in compiled.prefix(sorted.count).enumerated() {
                 singleOutput[index] = list.count == 1 && list[0].kind == .output ? Int32(truncatingIfNeeded: list[0].operand) : -1
             }
             counters = .allocate(capacity: max(sorted.count, 1) * 4)
             for (index, flow) in sorted.enumerated() {
-                let previous = carried[flow] ?? (0, 0, now, now)
+                let previous = carried[FlowIdentity(flow)] ?? (0, 0, now, now)
                 counters[4 * index] = previous.0
                 counters[4 * index + 1] = previous.1
                 counters[4 * index + 2] = previous.2
@@ -82,16 +124,59 @@ extension SwitchStage {
         }
     }
 
+    /// A group as the data path runs it: its buckets are buckets[firstBucket ..< firstBucket +
+    /// bucketCount].
+    struct CompiledGroup {
+        var kind: GroupEntry.Kind
+        var firstBucket: Int
+        var bucketCount: Int
+        /// Sum of the buckets' weights (SELECT).
+        var totalWeight: UInt32
+    }
+
+    /// A bucket: its actions are actions[start ..< end]; `watch` is the chain port whose
+    /// liveness it follows (-1: none).
+    struct CompiledBucket {
+        var start: Int
+        var end: Int
+        var weight: UInt32
+        var watch: Int32
+    }
+
+    /// What the counters of a flow follow across a change: its table, priority and match (OpenFlow
+    /// keeps a flow's counters when a MODIFY or a replacing ADD changes its actions), and its
+    /// counter epoch (RESET_COUNTS starts a new one).
+    struct FlowIdentity: Hashable {
+        var table: UInt8
+        var priority: UInt16
+        var match: FlowMatch
+        var epoch: UInt32
+        init(_ flow: FlowEntry) {
+            table = flow.table
+            priority = flow.priority
+            match = flow.match
+            epoch = flow.counterEpoch
+        }
+    }
+
     /// One action, as the data path runs it: a kind and up to two operands (trivially copyable).
     struct CompiledAction {
         enum Kind: UInt8 {
             case output, normal, flood, controller, setEthSrc, setEthDst, setVLANVID, pushVLAN, popVLAN
             case setIPv4Source, setIPv4Destination, setTransportSource, setTransportDestination, gotoTable, chain
+            case group, meter
+        }
+
+        /// Where names and ids in actions point: service paths, groups and meters by index.
+        struct Names {
+            var paths: [String: Int] = [:]
+            var groups: [UInt32: Int] = [:]
+            var meters: [UInt32: Int] = [:]
         }
         var kind: Kind
         var operand: UInt64
 
-        init(_ action: FlowAction, paths: [String: Int]) {
+        init(_ action: FlowAction, names: Names) {
             switch action {
             case .output(let port): (kind, operand) = (.output, UInt64(port))
             case .normal: (kind, operand) = (.normal, 0)
@@ -107,7 +192,9 @@ extension SwitchStage {
             case .setTransportSource(let port): (kind, operand) = (.setTransportSource, UInt64(port))
             case .setTransportDestination(let port): (kind, operand) = (.setTransportDestination, UInt64(port))
             case .gotoTable(let table): (kind, operand) = (.gotoTable, UInt64(table))
-            case .chain(let name): (kind, operand) = (.chain, paths[name].map { UInt64($0) } ?? .max)
+            case .chain(let name): (kind, operand) = (.chain, names.paths[name].map { UInt64($0) } ?? .max)
+            case .group(let id): (kind, operand) = (.group, names.groups[id].map { UInt64($0) } ?? .max)
+            case .meter(let id): (kind, operand) = (.meter, names.meters[id].map { UInt64($0) } ?? .max)
             }
         }
     }

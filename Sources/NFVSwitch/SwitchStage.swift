@@ -70,7 +70,9 @@ public final class SwitchStage: Stage, IdleWork {
     let portSlot: [Int16]
 
     var tables: Tables
-    let updates = UpdateMailbox<[FlowEntry]>()
+    let updates = UpdateMailbox<SwitchProgram>()
+    /// Which ports are live, for fast-failover and select groups (the control side sets it).
+    public let liveness = PortLiveness()
     var nextExpiryCheck: UInt64 = 0
     /// Why each punted packet went to the controller, in punt order, while `recordsPunts` is
     /// set (an OpenFlow channel reads them with the punted batch: PACKET_IN's table, cookie and
@@ -113,6 +115,8 @@ public final class SwitchStage: Stage, IdleWork {
 
     /// The installed flows, in table then installation order.
     public var flows: [FlowEntry] { tables.flows }
+    /// The installed flows, groups and meters.
+    public var program: SwitchProgram { tables.program }
 
     /// Access VLAN of each port slot (-1: a trunk), the trunk's native VLAN (-1: none) and the
     /// VLANs a trunk carries (a 4096-bit set per slot).
@@ -136,8 +140,9 @@ public final class SwitchStage: Stage, IdleWork {
     let macs: MACTable
     let ageing: UInt64
 
-    /// Output ports of the packet in hand (allocated once).
-    let outputs: UnsafeMutablePointer<UInt16>
+    /// Output ports of the packet in hand (allocated once): the port in the low 16 bits, and
+    /// for a copy an ALL group's bucket makes, the bucket's index plus one above them.
+    let outputs: UnsafeMutablePointer<UInt32>
     let outputCapacity: Int
     /// cache hits, classifier lookups, MACs learnt, floods, flows expired.
     let statistics: UnsafeMutablePointer<UInt64>
@@ -195,7 +200,7 @@ public final class SwitchStage: Stage, IdleWork {
         outputs = .allocate(capacity: outputCapacity)
         statistics = .allocate(capacity: 5)
         statistics.initialize(repeating: 0, count: 5)
-        tables = Tables(flows: flows, version: 1, now: 0, carried: [:], paths: paths)
+        tables = Tables(program: SwitchProgram(flows: flows), version: 1, now: 0, carried: [:], paths: paths)
     }
 
     deinit {
@@ -208,8 +213,12 @@ public final class SwitchStage: Stage, IdleWork {
         statistics.deallocate()
     }
 
-    /// Replaces every flow (thread-safe; the tables are swapped in before the next batch).
-    public func replaceFlows(_ flows: [FlowEntry]) { updates.post(flows) }
+    /// Replaces every flow, group and meter (thread-safe; the tables are swapped in before the
+    /// next batch).
+    public func replaceProgram(_ program: SwitchProgram) { updates.post(program) }
+
+    /// Replaces every flow (and drops any group or meter).
+    public func replaceFlows(_ flows: [FlowEntry]) { updates.post(SwitchProgram(flows: flows)) }
 
     /// Flows with their counters: (flow, packets, bytes, seconds since installed at `now`).
     public func flowStatistics(now: UInt64) -> [(flow: FlowEntry, packets: UInt64, bytes: UInt64, seconds: Double)] {
@@ -222,24 +231,25 @@ public final class SwitchStage: Stage, IdleWork {
         }
     }
 
-    /// Builds the tables of `newFlows`; counters carry over for flows that are unchanged.
-    func install(_ newFlows: [FlowEntry], now: UInt64) {
+    /// Builds the tables of `program`; counters carry over for flows of the same table,
+    /// priority, match and counter epoch.
+    func install(_ program: SwitchProgram, now: UInt64) {
         let old = tables
-        var carried: [FlowEntry: (UInt64, UInt64, UInt64, UInt64)] = [:]
+        var carried: [FlowIdentity: (UInt64, UInt64, UInt64, UInt64)] = [:]
         for index in old.flows.indices {
-            carried[old.flows[index]] = (
+            carried[FlowIdentity(old.flows[index])] = (
                 old.counters[4 * index], old.counters[4 * index + 1], old.counters[4 * index + 2],
                 old.counters[4 * index + 3]
             )
         }
-        tables = Tables(flows: newFlows, version: old.version &+ 1, now: now, carried: carried, paths: paths)
+        tables = Tables(program: program, version: old.version &+ 1, now: now, carried: carried, paths: paths)
     }
 
     // MARK: data path
 
     /// Takes posted flows and expires timed-out ones while no packet comes.
     public func idle(now: UInt64) {
-        if let newFlows = updates.take() { install(newFlows, now: now) }
+        if let program = updates.take() { install(program, now: now) }
         if tables.clockStarted, now >= nextExpiryCheck { expireFlows(now: now) }
     }
 
@@ -247,7 +257,7 @@ public final class SwitchStage: Stage, IdleWork {
         let count = batch.count
         guard count > 0 else { return }
         let now = batch.metadata[0].timestamp
-        if let newFlows = updates.take() { install(newFlows, now: now) }
+        if let program = updates.take() { install(program, now: now) }
         if !tables.clockStarted { startClock(now) }
         if now >= nextExpiryCheck { expireFlows(now: now) }
         let current = tables
@@ -263,7 +273,9 @@ public final class SwitchStage: Stage, IdleWork {
                     batch.drop(index, reason: .notParsed)
                     continue
                 }
-                let oneFlow = Tables(flows: [FlowEntry(priority: 0, actions: actions)], version: .max, now: now, carried: [:], paths: paths)
+                var program = current.program
+                program.flows = [FlowEntry(priority: 0, actions: actions)]
+                let oneFlow = Tables(program: program, version: .max, now: now, carried: [:], paths: paths)
                 switchPacket(index, batch: batch, emit: emit, now: now, tables: oneFlow)
                 continue
             }
@@ -409,14 +421,22 @@ public final class SwitchStage: Stage, IdleWork {
             counters[1] &+= length
             counters[2] = now
             var position = Int(tables.actionStart[flow])
-            let end = Int(tables.actionStart[flow &+ 1])
-            while position < end {
+            var end = Int(tables.actionStart[flow &+ 1])
+            // A SELECT, INDIRECT or FAST_FAILOVER bucket runs in line; then the flow goes on here.
+            var resumeAt = -1
+            var resumeEnd = 0
+            while true {
+                if position >= end {
+                    guard resumeAt >= 0 else { break }
+                    (position, end, resumeAt) = (resumeAt, resumeEnd, -1)
+                    continue
+                }
                 let action = tables.actions[position]
                 position &+= 1
                 switch action.kind {
                 case .output:
                     if outputCount < outputCapacity {
-                        outputs[outputCount] = UInt16(truncatingIfNeeded: action.operand)
+                        outputs[outputCount] = UInt32(truncatingIfNeeded: action.operand) & 0xFFFF
                         outputCount &+= 1
                     }
                 case .flood: flood(inSlot: inSlot, vlan: vlan, count: &outputCount)
@@ -429,36 +449,6 @@ public final class SwitchStage: Stage, IdleWork {
                 case .controller:
                     punt = true
                     (puntFlow, puntTable) = (flow, table)
-                case .setEthSrc:
-                    EthernetHeader(frame).source = MACAddress(rawValue: action.operand)
-                    key.ethSrc = action.operand
-                case .setEthDst:
-                    EthernetHeader(frame).destination = MACAddress(rawValue: action.operand)
-                    key.ethDst = action.operand
-                case .setVLANVID:
-                    let vid = UInt16(truncatingIfNeeded: action.operand)
-                    if key.vlanTCI == 0 { pushTag(&entry, &frame, tpid: EtherType.vlan) }
-                    let tci = frame.loadNetworkUInt16(at: 14) & 0xF000 | vid & 0x0FFF
-                    frame.storeNetworkUInt16(tci, at: 14)
-                    key.vlanTCI = tci & 0xEFFF | SwitchKey.vlanPresent
-                    vlan = vid
-                case .pushVLAN:
-                    pushTag(&entry, &frame, tpid: UInt16(truncatingIfNeeded: action.operand))
-                    frame.storeNetworkUInt16(vlan & 0x0FFF, at: 14)
-                    key.vlanTCI = vlan & 0x0FFF | SwitchKey.vlanPresent
-                case .popVLAN:
-                    if key.vlanTCI != 0 { popTag(&entry, &frame) }
-                    key.vlanTCI = 0
-                case .setIPv4Source, .setIPv4Destination:
-                    // RFC 1812 5.2.2: an incremental update would make a corrupt header look valid.
-                    if entry.flags.contains(.ipv4) && !entry.hasValidIPv4HeaderChecksum(frame) {
-                        batch.metadata[index] = entry
-                        batch.drop(index, reason: .badIPv4Checksum)
-                        return
-                    }
-                    rewriteIPv4(frame, entry, source: action.kind == .setIPv4Source, UInt32(truncatingIfNeeded: action.operand), &key)
-                case .setTransportSource: rewritePort(frame, entry, source: true, UInt16(truncatingIfNeeded: action.operand), &key)
-                case .setTransportDestination: rewritePort(frame, entry, source: false, UInt16(truncatingIfNeeded: action.operand), &key)
                 case .gotoTable:
                     let next = Int(action.operand)
                     guard next > table else { break }
@@ -476,6 +466,39 @@ public final class SwitchStage: Stage, IdleWork {
                     entry.outPort = target.outPort
                     batch.metadata[index] = entry
                     return
+                case .group:
+                    let bucket = chooseBucket(Int(truncatingIfNeeded: action.operand), frame: frame, entry: entry, tables: tables)
+                    if bucket == Self.everyBucket {
+                        allBuckets(Int(action.operand), inSlot: inSlot, vlan: vlan, length: length, tables: tables, count: &outputCount)
+                    } else if bucket >= 0 {
+                        tables.groupCounters[Int(action.operand)].count(
+                            bucket: bucket &- tables.groups[Int(action.operand)].firstBucket, bytes: length)
+                        guard resumeAt < 0 else { break }  // groups do not chain
+                        (resumeAt, resumeEnd) = (position, end)
+                        (position, end) = (tables.buckets[bucket].start, tables.buckets[bucket].end)
+                    } else {
+                        batch.metadata[index] = entry
+                        batch.drop(index, reason: .switchGroupNoBucket)
+                        return
+                    }
+                case .meter:
+                    guard action.operand < UInt64(tables.meters.count) else { break }
+                    let (bytes, packets) = wireSize(entry, frame)
+                    switch tables.meters[Int(action.operand)].admit(bytes: bytes, packets: packets, now: entry.timestamp) {
+                    case .pass: break
+                    case .drop:
+                        batch.metadata[index] = entry
+                        batch.drop(index, reason: .meterDrop)
+                        return
+                    case .remarkDSCP(let precedence): remarkDSCP(frame, entry, raisingBy: precedence)
+                    }
+                default:
+                    // RFC 1812 5.2.2: an incremental update would make a corrupt header look valid.
+                    guard rewrite(action, &entry, &frame, &key, &vlan) else {
+                        batch.metadata[index] = entry
+                        batch.drop(index, reason: .badIPv4Checksum)
+                        return
+                    }
                 }
             }
             break
@@ -483,6 +506,12 @@ public final class SwitchStage: Stage, IdleWork {
         batch.metadata[index] = entry
         guard outputCount > 0 else {
             if punt {
+                if let meter = tables.controllerMeter,
+                    meter.admit(bytes: wireSize(entry, frame).bytes, packets: wireSize(entry, frame).packets, now: entry.timestamp) == .drop
+                {
+                    batch.drop(index, reason: .meterDrop)
+                    return
+                }
                 batch.punt(index)
                 if recordsPunts && puntFlow >= 0 && puntFlow < tables.flows.count {
                     let flow = tables.flows[puntFlow]
@@ -499,7 +528,8 @@ public final class SwitchStage: Stage, IdleWork {
         // Copies for every output but the first; the original takes the first.
         var position = 1
         while position < outputCount {
-            let port = outputs[position]
+            let output = outputs[position]
+            let port = UInt16(truncatingIfNeeded: output)
             position &+= 1
             let result = emit.appendCopy(
                 of: UnsafeRawBufferPointer(start: frame, count: Int(entry.length)), inPort: inPort,
@@ -514,14 +544,30 @@ public final class SwitchStage: Stage, IdleWork {
             copy.ipProtocol = entry.ipProtocol
             copy.offload = entry.offload  // a flooded super-frame stays one, its checksum partial
             var copyFrame = emit.pool.slot(copy.id) + Int(copy.dataOffset)
-            let allowed = egress(port, &copy, &copyFrame, vlan: vlan)
+            var copyVLAN = vlan
+            if output > 0xFFFF {
+                var copyKey = key
+                guard applyBucket(Int(output >> 16) &- 1, &copy, &copyFrame, &copyKey, &copyVLAN, tables: tables) else {
+                    emit.metadata[copyIndex] = copy
+                    emit.drop(copyIndex, reason: .badIPv4Checksum)
+                    continue
+                }
+            }
+            let allowed = egress(port, &copy, &copyFrame, vlan: copyVLAN)
             copy.outPort = port
             emit.metadata[copyIndex] = copy
             if !allowed { emit.drop(copyIndex, reason: .switchVLANNotAllowed) }
         }
         let first = outputs[0]
-        let allowed = egress(first, &entry, &frame, vlan: vlan)
-        entry.outPort = first
+        if first > 0xFFFF {
+            guard applyBucket(Int(first >> 16) &- 1, &entry, &frame, &key, &vlan, tables: tables) else {
+                batch.metadata[index] = entry
+                batch.drop(index, reason: .badIPv4Checksum)
+                return
+            }
+        }
+        let allowed = egress(UInt16(truncatingIfNeeded: first), &entry, &frame, vlan: vlan)
+        entry.outPort = UInt16(truncatingIfNeeded: first)
         batch.metadata[index] = entry
         if !allowed { batch.drop(index, reason: .switchVLANNotAllowed) }
     }

@@ -11,7 +11,7 @@ import Testing
 @Suite(.serialized) struct OpenFlowAgentTests {
     /// A switch of three ports whose flows live in memory.
     final class MemoryDatapath: OpenFlowDatapath, @unchecked Sendable {
-        let flows = Mutex<[FlowEntry]>([])
+        let programs = Mutex(SwitchProgram())
         var switchPorts: Set<UInt16> { [0, 1, 2] }
         func portDescriptions() -> [OpenFlowPort] {
             switchPorts.sorted().map { number in
@@ -23,7 +23,7 @@ import Testing
         }
         func portStatistics() -> [OpenFlowPortStats] { switchPorts.sorted().map { OpenFlowPortStats(portNumber: UInt32($0) + 1) } }
         func flowRecords() -> [OpenFlowFlowRecord] {
-            flows.withLock { $0.map { OpenFlowFlowRecord(flow: $0, packets: 0, bytes: 0, seconds: 0) } }
+            programs.withLock { $0.flows.map { OpenFlowFlowRecord(flow: $0, packets: 0, bytes: 0, seconds: 0) } }
         }
         let sent = Mutex<[(frame: [UInt8], inPort: UInt16?, actions: [FlowAction]?)]>([])
         let punted = Mutex<[OpenFlowPacketInEvent]>([])
@@ -51,7 +51,7 @@ import Testing
         }
         /// A flow a worker timed out, as the data plane would report it.
         func timeOut(_ flow: FlowEntry, hard: Bool) {
-            flows.withLock { $0.removeAll { $0 == flow } }
+            programs.withLock { $0.flows.removeAll { $0 == flow } }
             timedOut.withLock { $0.append((OpenFlowFlowRecord(flow: flow, packets: 3, bytes: 180, seconds: 2.5), hard)) }
             notify.withLock { $0 }()
         }
@@ -60,8 +60,9 @@ import Testing
             punted.withLock { $0.append(event) }
             notify.withLock { $0 }()
         }
-        func editFlows(_ edit: (inout [FlowEntry]) throws(OpenFlowError) -> Void) throws(OpenFlowError) {
-            try flows.withLock { (current: inout [FlowEntry]) throws(OpenFlowError) in
+        func program() -> SwitchProgram { programs.withLock { $0 } }
+        func editProgram(_ edit: (inout SwitchProgram) throws(OpenFlowError) -> Void) throws(OpenFlowError) {
+            try programs.withLock { (current: inout SwitchProgram) throws(OpenFlowError) in
                 var copy = current
                 try edit(&copy)
                 current = copy
@@ -177,14 +178,83 @@ import Testing
             OpenFlowFrame(
                 xid: 27, message: .flowMod(OpenFlowFlowMod(instructions: [.applyActions([.output(port: 9, maxLength: 0)])]))))
         expectError(2, 4, xid: 27, "output to port 9 is OFPBAC_BAD_OUT_PORT")
-        #expect(datapath.flows.withLock { $0.isEmpty }, "nothing refused was installed")
+        #expect(datapath.programs.withLock { $0.flows.isEmpty }, "nothing refused was installed")
         // Still up: ECHO and BARRIER are answered, a good FLOW_MOD lands.
         peer.send(OpenFlowFrame(xid: 30, message: .echoRequest([1, 2, 3])))
         #expect(peer.next() == OpenFlowFrame(xid: 30, message: .echoReply([1, 2, 3])))
         peer.send(Self.flowMod([OXMField(field: 5, value: [8, 0]), OXMField(field: 10, value: [6]), OXMField(field: 14, value: [0, 80])], xid: 31))
         peer.send(OpenFlowFrame(xid: 32, message: .barrierRequest))
         #expect(peer.next() == OpenFlowFrame(xid: 32, message: .barrierReply))
-        #expect(datapath.flows.withLock { $0.count } == 1)
+        #expect(datapath.programs.withLock { $0.flows.count } == 1)
+    }
+
+    @Test func groupAndMeterModsGetTheSpecsErrorsAndDeletesTakeTheirFlows() throws {
+        let (agent, datapath, port) = try Self.start()
+        defer { agent.stop() }
+        let peer = try Self.connected(port)
+        /// The reply to `message` (xid `xid`), after a barrier: nil when it went through.
+        func send(_ message: OpenFlowMessage, xid: UInt32) -> OpenFlowError? {
+            peer.send(OpenFlowFrame(xid: xid, message: message))
+            peer.send(OpenFlowFrame(xid: xid + 10_000, message: .barrierRequest))
+            var error: OpenFlowError?
+            while let reply = peer.next(), reply.message != .barrierReply {
+                if case .error(let body) = reply.message, reply.xid == xid { error = body }
+            }
+            return error
+        }
+        func expectError(_ message: OpenFlowMessage, xid: UInt32, _ type: UInt16, _ code: UInt16, _ comment: Comment) {
+            let error = send(message, xid: xid)
+            #expect(error?.type == type && error?.code == code, "\(comment): \(String(describing: error))")
+        }
+        let output2 = OpenFlowAction.output(port: 2, maxLength: 0)
+        func group(_ command: UInt16, _ type: UInt8, _ id: UInt32, _ buckets: [OpenFlowBucket]) -> OpenFlowMessage {
+            .groupMod(OpenFlowGroupMod(command: command, groupType: type, groupID: id, buckets: buckets))
+        }
+        expectError(group(0, 0, 1, [OpenFlowBucket(actions: [.group(2)])]), xid: 1, 6, 5, "a group in a bucket is OFPGMFC_CHAINING_UNSUPPORTED")
+        expectError(
+            group(0, 3, 1, [OpenFlowBucket(actions: [output2])]), xid: 2, 6, 13, "a fast-failover bucket without a watch is OFPGMFC_BAD_WATCH")
+        expectError(group(0, 3, 1, [OpenFlowBucket(watchPort: 9, actions: [output2])]), xid: 3, 6, 13, "watching port 9 is OFPGMFC_BAD_WATCH")
+        expectError(group(0, 2, 1, []), xid: 4, 6, 12, "an indirect group without its one bucket is OFPGMFC_BAD_BUCKET")
+        expectError(group(0, 7, 1, []), xid: 5, 6, 10, "type 7 is OFPGMFC_BAD_TYPE")
+        expectError(group(1, 0, 1, []), xid: 6, 6, 8, "modifying a group that does not exist is OFPGMFC_UNKNOWN_GROUP")
+        expectError(
+            .flowMod(OpenFlowFlowMod(instructions: [.applyActions([.group(1)])])), xid: 7, 2, 9, "a flow to a missing group is OFPBAC_BAD_OUT_GROUP")
+        #expect(send(group(0, 1, 1, [OpenFlowBucket(weight: 2, actions: [output2])]), xid: 8) == nil)
+        expectError(group(0, 0, 1, [OpenFlowBucket(actions: [output2])]), xid: 9, 6, 0, "adding group 1 again is OFPGMFC_GROUP_EXISTS")
+
+        func meter(_ command: UInt16, _ flags: UInt16, _ id: UInt32, _ bands: [OpenFlowMeterBand]) -> OpenFlowMessage {
+            .meterMod(OpenFlowMeterMod(command: command, flags: flags, meterID: id, bands: bands))
+        }
+        let drop = OpenFlowMeterBand(type: 1, rate: 1000, burstSize: 0)
+        expectError(meter(0, 3, 1, [drop]), xid: 20, 12, 5, "KBPS and PKTPS at once is OFPMMFC_BAD_FLAGS")
+        expectError(meter(0, 1, 0, [drop]), xid: 21, 12, 2, "meter 0 is OFPMMFC_INVALID_METER")
+        expectError(meter(0, 1, 1, [OpenFlowMeterBand(type: 1, rate: 0, burstSize: 0)]), xid: 22, 12, 6, "rate 0 is OFPMMFC_BAD_RATE")
+        expectError(meter(0, 1, 1, [OpenFlowMeterBand(type: 3, rate: 5, burstSize: 0)]), xid: 23, 12, 8, "band type 3 is OFPMMFC_BAD_BAND")
+        expectError(
+            .flowMod(OpenFlowFlowMod(instructions: [.meter(1), .applyActions([output2])])), xid: 24, 12, 3,
+            "a flow with a missing meter is OFPMMFC_UNKNOWN_METER")
+        #expect(send(meter(0, 1 | 4, 1, [drop]), xid: 25) == nil)
+        expectError(meter(0, 1, 1, [drop]), xid: 26, 12, 1, "adding meter 1 again is OFPMMFC_METER_EXISTS")
+        #expect(send(meter(0, 2, OpenFlowMeterMod.controller, [OpenFlowMeterBand(type: 1, rate: 100, burstSize: 0)]), xid: 27) == nil)
+
+        // Flows that name them, then the deletes take those flows (and only those) along.
+        #expect(send(.flowMod(OpenFlowFlowMod(priority: 1, instructions: [.applyActions([.group(1)])])), xid: 30) == nil)
+        #expect(send(.flowMod(OpenFlowFlowMod(priority: 2, instructions: [.meter(1), .applyActions([output2])])), xid: 31) == nil)
+        #expect(send(.flowMod(OpenFlowFlowMod(priority: 3, instructions: [.applyActions([output2])])), xid: 32) == nil)
+        let program = datapath.program()
+        #expect(program.flows.map(\.actions) == [[.group(1)], [.meter(1), .output(1)], [.output(1)]])
+        #expect(program.groups[1]?.kind == .select && program.groups[1]?.buckets.first?.weight == 2)
+        #expect(program.meters[OpenFlowMeterMod.controller]?.unit == .packetsPerSecond)
+        peer.send(OpenFlowFrame(xid: 33, message: .multipartRequest(flags: 0, .groupDescription)))
+        guard case .multipartReply(_, .groupDescription(let described)) = peer.next()?.message else {
+            Issue.record("no GROUP_DESC reply")
+            return
+        }
+        #expect(described == [OpenFlowGroupMod(command: 0, groupType: 1, groupID: 1, buckets: [OpenFlowBucket(weight: 2, actions: [output2])])])
+        #expect(send(group(2, 0, OpenFlowGroupMod.all, []), xid: 34) == nil)
+        #expect(send(meter(2, 0, 1, []), xid: 35) == nil)
+        #expect(datapath.program().flows.map(\.priority) == [3], "the group's and the meter's flows went with them")
+        #expect(datapath.program().groups.isEmpty && datapath.program().meters.count == 1)
     }
 
     @Test func aFloodOfFlowModsStopsAtTheCapacityWithTableFull() throws {
@@ -201,7 +271,7 @@ import Testing
             if case .error(let error) = reply.message, error.type == 5, error.code == 1 { tableFull.append(reply.xid) }
         }
         #expect(tableFull == (1100..<1150).map { UInt32($0) }, "the 50 flows past the capacity are OFPFMFC_TABLE_FULL")
-        #expect(datapath.flows.withLock { $0.count } == 100)
+        #expect(datapath.programs.withLock { $0.flows.count } == 100)
         #expect(agent.statistics.current.tableFull == 50, "every refusal is counted")
         #expect(agent.statistics.current.flowModsApplied == 100)
         // A replacement (same match and priority) still goes in at the capacity.
@@ -338,7 +408,7 @@ import Testing
         peer.send(OpenFlowFrame(xid: 13, message: .barrierRequest))
         #expect(peer.next() == OpenFlowFrame(xid: 13, message: .barrierReply), "one FLOW_REMOVED, not two")
         // The idle flow times out on a worker: FLOW_REMOVED with OFPRR_IDLE_TIMEOUT and its counters.
-        let idleFlow = try #require(datapath.flows.withLock { $0.first { $0.cookie == 0xC } })
+        let idleFlow = try #require(datapath.programs.withLock { $0.flows.first { $0.cookie == 0xC } })
         #expect(idleFlow.sendsFlowRemoved)
         datapath.timeOut(idleFlow, hard: false)
         guard case .flowRemoved(let idle) = peer.next()?.message else {
@@ -370,7 +440,7 @@ import Testing
 
         let datapath = MemoryDatapath()
         let failOpen = FlowEntry(priority: 0, actions: [.normal], cookie: OpenFlowSettings.failOpenCookie)
-        datapath.flows.withLock { $0 = [failOpen] }
+        datapath.programs.withLock { $0.flows = [failOpen] }
         let settings = OpenFlowSettings(
             datapathID: 1, listen: [], controllers: [.tcp(address: .init(127, 0, 0, 1), port: controllerPort)], failMode: .standalone)
         let agent = try OpenFlowAgent(
@@ -378,7 +448,7 @@ import Testing
             session: .init(datapathID: 1, tableCount: 4, flowCapacity: 100, datapathDescription: "test", softwareVersion: "test"),
             datapath: datapath, failOpenDelay: 1, log: { _ in })
         defer { agent.stop() }
-        func failedOpen() -> Bool { datapath.flows.withLock { $0.contains(failOpen) } }
+        func failedOpen() -> Bool { datapath.programs.withLock { $0.flows.contains(failOpen) } }
         func waitFor(_ wanted: Bool) -> Bool {
             for _ in 0..<40 where failedOpen() != wanted { usleep(100_000) }
             return failedOpen() == wanted

@@ -1,0 +1,191 @@
+import NFVIO
+import NFVPacket
+import NFVPipeline
+import NFVSwitch
+import Testing
+
+/// The group table and meters in the data path, over memory ports: a SELECT group spreads many
+/// connections between one pair of hosts by its weights (and a reply takes its connection's
+/// bucket), FAST_FAILOVER moves to the backup bucket in the next batch after the watched port
+/// goes down, ALL copies with each bucket's own rewrites, and meters hold their rates.
+@Suite struct SwitchGroupTests {
+    static let second: UInt64 = 1_000_000_000
+
+    /// A UDP frame between 10.0.0.1 and 10.0.0.2 with the given ports (and DSCP).
+    static func udp(sourcePort: UInt16, destinationPort: UInt16, reply: Bool = false, dscp: UInt8 = 0, time: UInt64) -> MemoryPort.Frame {
+        var frame = SwitchStageTests.udp(from: SwitchStageTests.a, to: SwitchStageTests.b, dstPort: destinationPort, time: time)
+        frame.bytes.withUnsafeMutableBytes { buffer in
+            let ip = buffer.baseAddress! + 14
+            if dscp != 0 { ip.storeByte(dscp << 2, at: 1) }
+            if reply {
+                let source = ip.loadNetworkUInt32(at: 12)
+                ip.storeNetworkUInt32(ip.loadNetworkUInt32(at: 16), at: 12)
+                ip.storeNetworkUInt32(source, at: 16)
+                ip.storeNetworkUInt16(destinationPort, at: 20)
+                ip.storeNetworkUInt16(sourcePort, at: 22)
+            } else {
+                ip.storeNetworkUInt16(sourcePort, at: 20)
+            }
+            ip.storeNetworkUInt16(0, at: 10)
+            ip.storeNetworkUInt16(InternetChecksum.checksum(ip, byteCount: 20), at: 10)
+            ip.storeNetworkUInt16(0, at: 26)
+            ip.storeNetworkUInt16(SwitchStageTests.udpChecksum(ip), at: 26)
+        }
+        return frame
+    }
+
+    /// Runs `frames` from `port` through parse + switch in batches; what each port got, and the
+    /// switch stage's drops.
+    static func run(_ stage: SwitchStage, from port: UInt16, _ frames: [MemoryPort.Frame], portCount: Int = 8) throws -> (
+        [[MemoryPort.Frame]], DropCounters
+    ) {
+        let pool = PacketPool(slotCount: 1024)
+        let chain = Chain(stages: [ParseStage(), stage], pool: pool, ingressStageCount: 1)
+        let sinks = (0..<portCount).map { MemoryPort(portNumber: UInt16($0)) }
+        let source = MemoryPort(frames: frames, portNumber: port)
+        _ = try Pipeline(sources: [source], chain: chain, sinks: sinks, batch: PacketBatch(pool: pool)).runUntilExhausted()
+        #expect(pool.availableCount == 1024, "every buffer came back")
+        return (sinks.map(\.transmitted), chain.counters[1].drops)
+    }
+
+    static func stage(_ flows: [String], groups: [GroupEntry] = [], meters: [MeterEntry] = []) throws -> SwitchStage {
+        let stage = SwitchStage(name: "sw", ports: [], flows: [])
+        stage.replaceProgram(
+            SwitchProgram(
+                flows: try flows.map { try FlowSyntax.parse($0) }, groups: Dictionary(uniqueKeysWithValues: groups.map { ($0.id, $0) }),
+                meters: Dictionary(uniqueKeysWithValues: meters.map { ($0.id, $0) })))
+        return stage
+    }
+
+    @Test func selectSpreadsAHundredThousandConnectionsByWeight() throws {
+        let weights: [UInt16] = [1, 2, 3, 4]
+        let group = GroupEntry(
+            id: 7, kind: .select,
+            buckets: weights.enumerated().map { GroupEntry.Bucket(weight: $1, actions: [.output(UInt16($0 + 1))]) })
+        let stage = try Self.stage(["in_port=0,actions=group:7", "in_port=6,actions=group:7"], groups: [group])
+        // 100 000 connections between one client and one server: only the ports differ.
+        var frames: [MemoryPort.Frame] = []
+        for index in 0..<100_000 {
+            frames.append(Self.udp(sourcePort: UInt16(1024 + index % 50_000), destinationPort: UInt16(443 + index / 50_000), time: Self.second))
+        }
+        let (out, drops) = try Self.run(stage, from: 0, frames)
+        let total = Double(weights.reduce(0) { $0 + Int($1) })
+        for (index, weight) in weights.enumerated() {
+            let share = Double(out[index + 1].count) / 100_000
+            let expected = Double(weight) / total
+            #expect(abs(share / expected - 1) < 0.02, "bucket \(index): \(share) of the connections, weight says \(expected)")
+        }
+        #expect(drops[.switchGroupNoBucket] == 0)
+        #expect(group.counters.packets == 100_000)
+        #expect(group.counters.buckets.map(\.packets) == (1...4).map { UInt64(out[$0].count) })
+
+        // Replies (entering elsewhere) take the bucket of their connection: the hash is symmetric.
+        var bucketOf: [UInt16: Int] = [:]
+        for port in 1...4 {
+            for frame in out[port].prefix(250) { bucketOf[UInt16(frame.bytes[34]) << 8 | UInt16(frame.bytes[35])] = port }
+        }
+        let replies = bucketOf.keys.map { Self.udp(sourcePort: $0, destinationPort: 443, reply: true, time: 2 * Self.second) }
+        let (back, _) = try Self.run(stage, from: 6, replies)
+        for port in 1...4 {
+            for frame in back[port] {
+                let clientPort = UInt16(frame.bytes[36]) << 8 | UInt16(frame.bytes[37])
+                #expect(bucketOf[clientPort] == port, "the reply to \(clientPort) left on \(port)")
+            }
+        }
+        #expect(back[1...4].map(\.count).reduce(0, +) == replies.count)
+    }
+
+    @Test func fastFailoverTakesTheBackupInTheNextBatch() throws {
+        let group = GroupEntry(
+            id: 1, kind: .fastFailover,
+            buckets: [GroupEntry.Bucket(watchPort: 1, actions: [.output(1)]), GroupEntry.Bucket(watchPort: 2, actions: [.output(2)])])
+        let stage = try Self.stage(["actions=group:1"], groups: [group])
+        let frames = (0..<10).map { Self.udp(sourcePort: UInt16(2000 + $0), destinationPort: 80, time: Self.second) }
+        var (out, _) = try Self.run(stage, from: 0, frames)
+        #expect(out[1].count == 10 && out[2].isEmpty)
+        stage.liveness.set(1, live: false)  // the watched port goes down
+        (out, _) = try Self.run(stage, from: 0, frames)
+        #expect(out[1].isEmpty && out[2].count == 10, "the next batch takes the backup")
+        stage.liveness.set(2, live: false)
+        let (none, drops) = try Self.run(stage, from: 0, frames)
+        #expect(none.allSatisfy(\.isEmpty) && drops[.switchGroupNoBucket] == 10, "no live bucket: dropped and counted")
+        stage.liveness.set(1, live: true)
+        (out, _) = try Self.run(stage, from: 0, frames)
+        #expect(out[1].count == 10, "back on the primary once it is live")
+        #expect(group.counters.buckets.map(\.packets) == [20, 10])
+    }
+
+    @Test func allCopiesTakeOnlyTheirOwnBucketsRewrites() throws {
+        let newMAC: UInt64 = 0x0200_0000_00EE
+        let group = GroupEntry(
+            id: 3, kind: .all,
+            buckets: [
+                GroupEntry.Bucket(actions: [.setEthDst(newMAC), .output(2)]),
+                GroupEntry.Bucket(actions: [.setIPv4Destination(IPv4Address(10, 9, 9, 9)), .output(3)]),
+                GroupEntry.Bucket(actions: [.output(4)]),
+            ])
+        let stage = try Self.stage(["actions=group:3"], groups: [group])
+        let original = Self.udp(sourcePort: 5000, destinationPort: 53, time: Self.second)
+        let (out, _) = try Self.run(stage, from: 0, [original])
+        try #require(out[2].count == 1 && out[3].count == 1 && out[4].count == 1)
+        #expect(out[4][0].bytes == original.bytes, "the plain bucket's copy is untouched")
+        #expect(Array(out[2][0].bytes[0..<6]) == [2, 0, 0, 0, 0, 0xEE] && Array(out[2][0].bytes[14...]) == Array(original.bytes[14...]))
+        let rewritten = out[3][0].bytes
+        #expect(Array(rewritten[0..<14]) == Array(original.bytes[0..<14]) && Array(rewritten[30..<34]) == [10, 9, 9, 9])
+        rewritten.withUnsafeBytes { buffer in
+            let ip = UnsafeMutableRawPointer(mutating: buffer.baseAddress! + 14)
+            #expect(InternetChecksum.checksum(ip, byteCount: 20) == 0, "IPv4 header checksum valid (RFC 791)")
+            #expect(SwitchStageTests.udpChecksum(ip) == 0xFFFF, "UDP checksum valid over the new pseudo-header (RFC 768)")
+        }
+    }
+
+    /// The token bucket of the meter's definition: `rate` per second, `burst` deep, full at the start.
+    static func expectedPasses(arrivals: [UInt64], cost: Double, rate: Double, burst: Double) -> Int {
+        var tokens = burst
+        var last = arrivals.first ?? 0
+        var passed = 0
+        for time in arrivals {
+            tokens = min(burst, tokens + Double(time - last) / 1e9 * rate)
+            last = time
+            if tokens >= cost {
+                tokens -= cost
+                passed += 1
+            }
+        }
+        return passed
+    }
+
+    @Test func aPacketsPerSecondMeterHoldsItsRate() throws {
+        let meter = MeterEntry(id: 1, unit: .packetsPerSecond, bands: [.init(action: .drop, rate: 1000, burst: 20)], usesBurst: true)
+        let stage = try Self.stage(["actions=meter:1,output:1"], meters: [meter])
+        // 10 000 packets over 5 s (2000/s, jittered): about half pass.
+        let arrivals = (0..<10_000).map { Self.second + UInt64($0) * 500_000 + UInt64(($0 * 7919) % 300_000) }
+        let frames = arrivals.map { Self.udp(sourcePort: 4000, destinationPort: 53, time: $0) }
+        let (out, drops) = try Self.run(stage, from: 0, frames)
+        let expected = Self.expectedPasses(arrivals: arrivals, cost: 1, rate: 1000, burst: 20)
+        #expect(out[1].count == expected, "\(out[1].count) passed; the token bucket says \(expected)")
+        #expect(abs(Double(out[1].count) / 5000 - 1) < 0.01)
+        #expect(drops[.meterDrop] == UInt64(10_000 - out[1].count))
+        #expect(meter.state.packets == 10_000 && meter.state.bands[0].packets == drops[.meterDrop])
+    }
+
+    @Test func aKilobitMeterRemarksAssuredForwardingAboveItsRate() throws {
+        // 60-byte frames (480 bits) at 1000/s = 480 kbit/s through a 240 kbit/s remark band.
+        let meter = MeterEntry(
+            id: 2, unit: .kilobitsPerSecond, bands: [.init(action: .remarkDSCP(precedence: 1), rate: 240, burst: 5)], usesBurst: true)
+        let stage = try Self.stage(["actions=meter:2,output:1"], meters: [meter])
+        let arrivals = (0..<2000).map { Self.second + UInt64($0) * 1_000_000 }
+        let frames = arrivals.map { Self.udp(sourcePort: 4000, destinationPort: 53, dscp: 10, time: $0) }  // AF11
+        let (out, _) = try Self.run(stage, from: 0, frames)
+        #expect(out[1].count == 2000, "a remark band drops nothing")
+        let remarked = out[1].filter { $0.bytes[15] >> 2 == 12 }  // AF12
+        let expectedKept = Self.expectedPasses(arrivals: arrivals, cost: Double(frames[0].bytes.count * 8), rate: 240_000, burst: 5000)
+        #expect(remarked.count == 2000 - expectedKept, "\(remarked.count) remarked; the token bucket says \(2000 - expectedKept)")
+        #expect(out[1].allSatisfy { [10, 12].contains($0.bytes[15] >> 2) })
+        for frame in remarked.prefix(5) {
+            frame.bytes.withUnsafeBytes { buffer in
+                #expect(InternetChecksum.checksum(UnsafeMutableRawPointer(mutating: buffer.baseAddress! + 14), byteCount: 20) == 0)
+            }
+        }
+    }
+}
