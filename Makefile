@@ -8,14 +8,18 @@ SCAPY_VERSION ?= 2.8.0
 # iputils-ping checks that plumbed links carry traffic; curl and python3 carry the live demo's
 # HTTP transfer; prometheus brings promtool, which checks /metrics; man-db reads the installed
 # manual pages).
-APT_PACKAGES := libpcap-dev libnl-3-dev libnl-route-3-dev libsqlite3-dev pkg-config tcpdump iproute2 nftables iputils-ping curl python3 graphviz util-linux prometheus man-db openvswitch-common iperf3
+APT_PACKAGES := libpcap-dev libnl-3-dev libnl-route-3-dev libsqlite3-dev pkg-config tcpdump iproute2 nftables iputils-ping curl python3 graphviz util-linux prometheus man-db openvswitch-common iperf3 python3-venv
 # From PyPI, as MODULE:REQUIREMENT: scapy builds the fixtures; prometheus_client reads /metrics
 # as scrapers do; openapi-spec-validator checks docs/openapi.yaml and the API's answers; os-ken
 # (the version Faucet pins) is the OpenFlow controller of LiveOpenFlowTests. openvswitch-common
-# (apt) brings ovs-ofctl; iperf3 measures TCP through an OpenFlow meter.
+# (apt) brings ovs-ofctl; iperf3 measures TCP through an OpenFlow meter. Faucet, the third
+# controller of LiveOpenFlowTests, pins other versions than the tests use (prometheus_client):
+# it goes into a virtual environment of its own.
 PROMETHEUS_CLIENT_VERSION ?= 0.21.1
 OPENAPI_SPEC_VALIDATOR_VERSION ?= 0.7.1
 OS_KEN_VERSION ?= 3.1.0
+FAUCET_VERSION ?= 1.10.12
+FAUCET_VENV ?= $(HOME)/.cache/nfv-platform/faucet-$(FAUCET_VERSION)
 PIP_PACKAGES := scapy:scapy==$(SCAPY_VERSION) prometheus_client:prometheus_client==$(PROMETHEUS_CLIENT_VERSION) \
   openapi_spec_validator:openapi-spec-validator==$(OPENAPI_SPEC_VALIDATOR_VERSION) os_ken:os-ken==$(OS_KEN_VERSION)
 # What the benchmark recipes need on top (callgrind, memcheck, objcopy).
@@ -60,6 +64,9 @@ deps:
 	  $(PYTHON) -m pip install -q "$$requirement" 2>/dev/null \
 	  || $(PYTHON) -m pip install -q --break-system-packages "$$requirement" || exit 1; \
 	done
+	@[ -x $(FAUCET_VENV)/bin/faucet ] || { echo "installing: faucet==$(FAUCET_VERSION) (PyPI, in $(FAUCET_VENV))"; \
+	  rm -rf $(FAUCET_VENV) && $(PYTHON) -m venv $(FAUCET_VENV) \
+	  && $(FAUCET_VENV)/bin/pip install -q faucet==$(FAUCET_VERSION) || { rm -rf $(FAUCET_VENV); exit 1; }; }
 
 bench-deps: deps
 	$(call apt_install,$(BENCH_APT_PACKAGES))
@@ -86,7 +93,7 @@ format-check:
 test: deps check-fixtures format-check
 	swift build --build-tests
 	swift build -c release --product nfv-bench
-	swift test --skip-build
+	FAUCET=$(FAUCET_VENV)/bin/faucet swift test --skip-build
 	$(MAKE) install-check
 	$(MAKE) fuzz-smoke
 

@@ -68,6 +68,9 @@ public final class SwitchStage: Stage, IdleWork {
     public let affinityEntryPort: UInt16
     /// Port position by chain port number (-1: not a switch port).
     let portSlot: [Int16]
+    /// Per slot: a raw port (an OpenFlow switch's), whose frames leave exactly as the flow's
+    /// actions left them.
+    let rawSlots: [Bool]
 
     var tables: Tables
     let updates = UpdateMailbox<SwitchProgram>()
@@ -144,6 +147,11 @@ public final class SwitchStage: Stage, IdleWork {
     /// for a copy an ALL group's bucket makes, the bucket's index plus one above them.
     let outputs: UnsafeMutablePointer<UInt32>
     let outputCapacity: Int
+    /// The packet as it was when a flow sent it to the controller (its metadata and first
+    /// bytes: later actions of the same pass may rewrite the headers before it is punted).
+    var snapshot = PacketMetadata(id: 0, dataOffset: 0, length: 0, inPort: 0, timestamp: 0)
+    let snapshotBytes: UnsafeMutableRawPointer
+    static let snapshotByteCount = 256
     /// cache hits, classifier lookups, MACs learnt, floods, flows expired.
     let statistics: UnsafeMutablePointer<UInt64>
 
@@ -167,6 +175,7 @@ public final class SwitchStage: Stage, IdleWork {
         var slots = [Int16](repeating: -1, count: 256)
         for (index, port) in ports.enumerated() where port.number < 256 { slots[Int(port.number)] = Int16(index) }
         portSlot = slots
+        rawSlots = ports.map { $0.mode == .raw }
         precondition(cacheSize > 0 && cacheSize & (cacheSize - 1) == 0)
         cache = .allocate(capacity: cacheSize)
         cache.initialize(repeating: CacheEntry(key: SwitchKey(), version: 0, flow: -1), count: cacheSize)
@@ -198,6 +207,7 @@ public final class SwitchStage: Stage, IdleWork {
         }
         outputCapacity = ports.count + 64
         outputs = .allocate(capacity: outputCapacity)
+        snapshotBytes = .allocate(byteCount: Self.snapshotByteCount, alignment: 16)
         statistics = .allocate(capacity: 5)
         statistics.initialize(repeating: 0, count: 5)
         tables = Tables(program: SwitchProgram(flows: flows), version: 1, now: 0, carried: [:], paths: paths)
@@ -210,6 +220,7 @@ public final class SwitchStage: Stage, IdleWork {
         trunkVLANs.deallocate()
         portNumbers.deallocate()
         outputs.deallocate()
+        snapshotBytes.deallocate()
         statistics.deallocate()
     }
 
@@ -447,6 +458,7 @@ public final class SwitchStage: Stage, IdleWork {
                         return
                     }
                 case .controller:
+                    if !punt { takeSnapshot(entry, frame) }  // the controller gets the packet as it is now
                     punt = true
                     (puntFlow, puntTable) = (flow, table)
                 case .gotoTable:
@@ -506,27 +518,16 @@ public final class SwitchStage: Stage, IdleWork {
         batch.metadata[index] = entry
         guard outputCount > 0 else {
             if punt {
-                if let meter = tables.controllerMeter,
-                    meter.admit(bytes: wireSize(entry, frame).bytes, packets: wireSize(entry, frame).packets, now: entry.timestamp) == .drop
-                {
-                    batch.drop(index, reason: .meterDrop)
-                    return
-                }
-                batch.punt(index)
-                if recordsPunts && puntFlow >= 0 && puntFlow < tables.flows.count {
-                    let flow = tables.flows[puntFlow]
-                    puntNotes.append(
-                        PuntNote(
-                            table: UInt8(truncatingIfNeeded: puntTable), cookie: flow.cookie,
-                            tableMiss: flow.priority == 0 && flow.match.mask == SwitchKey()))
-                }
+                sendToController(index, batch: batch, frame: frame, tables: tables, flow: puntFlow, table: puntTable)
             } else {
                 batch.drop(index, reason: .switchFlowDrop)
             }
             return
         }
-        // Copies for every output but the first; the original takes the first.
-        var position = 1
+        // Copies for every output but the first; the original takes the first. When the flows
+        // also send the packet to the controller, every output gets a copy and the original
+        // goes to the controller.
+        var position = punt ? 0 : 1
         while position < outputCount {
             let output = outputs[position]
             let port = UInt16(truncatingIfNeeded: output)
@@ -558,6 +559,10 @@ public final class SwitchStage: Stage, IdleWork {
             emit.metadata[copyIndex] = copy
             if !allowed { emit.drop(copyIndex, reason: .switchVLANNotAllowed) }
         }
+        if punt {
+            sendToController(index, batch: batch, frame: frame, tables: tables, flow: puntFlow, table: puntTable)
+            return
+        }
         let first = outputs[0]
         if first > 0xFFFF {
             guard applyBucket(Int(first >> 16) &- 1, &entry, &frame, &key, &vlan, tables: tables) else {
@@ -572,10 +577,51 @@ public final class SwitchStage: Stage, IdleWork {
         if !allowed { batch.drop(index, reason: .switchVLANNotAllowed) }
     }
 
+    /// Punts packet `index` (OpenFlow's output to CONTROLLER), unless the controller's meter
+    /// drops it; notes which flow sent it when an OpenFlow channel listens.
+    func sendToController(_ index: Int, batch: PacketBatch, frame: UnsafeMutableRawPointer, tables: Tables, flow: Int, table: Int) {
+        restoreSnapshot(index, batch: batch)
+        let entry = batch.metadata[index]
+        let frame = batch.pool.slot(entry.id) + Int(entry.dataOffset)
+        if let meter = tables.controllerMeter {
+            let (bytes, packets) = wireSize(entry, frame)
+            if meter.admit(bytes: bytes, packets: packets, now: entry.timestamp) == .drop {
+                batch.drop(index, reason: .meterDrop)
+                return
+            }
+        }
+        batch.punt(index)
+        if recordsPunts && flow >= 0 && flow < tables.flows.count {
+            let entry = tables.flows[flow]
+            puntNotes.append(
+                PuntNote(
+                    table: UInt8(truncatingIfNeeded: table), cookie: entry.cookie,
+                    tableMiss: entry.priority == 0 && entry.match.mask == SwitchKey()))
+        }
+    }
+
+    /// Keeps the packet's metadata and headers as they are (see `snapshot`).
+    func takeSnapshot(_ entry: PacketMetadata, _ frame: UnsafeMutableRawPointer) {
+        snapshot = entry
+        snapshotBytes.copyMemory(from: frame, byteCount: min(Int(entry.length), Self.snapshotByteCount))
+    }
+
+    /// Puts packet `index` back as the snapshot kept it: headers rewritten, tags pushed or
+    /// popped after it are undone (the bytes past the headers never change).
+    func restoreSnapshot(_ index: Int, batch: PacketBatch) {
+        let current = batch.metadata[index]
+        guard snapshot.id == current.id else { return }
+        let frame = batch.pool.slot(snapshot.id) + Int(snapshot.dataOffset)
+        frame.copyMemory(from: snapshotBytes, byteCount: min(Int(snapshot.length), Self.snapshotByteCount))
+        var restored = snapshot
+        restored.outPort = current.outPort
+        batch.metadata[index] = restored
+    }
+
     /// Tags or untags the frame for `port`'s mode; false when the port does not carry `vlan`.
     func egress(_ port: UInt16, _ entry: inout PacketMetadata, _ frame: inout UnsafeMutableRawPointer, vlan: UInt16) -> Bool {
         let slot = slot(of: port)
-        guard slot >= 0 else { return true }  // not a switch port: leave the frame as it is
+        guard slot >= 0, !rawSlots[slot] else { return true }  // not a switch port, or raw: leave the frame as it is
         let tagged = entry.flags.contains(.vlanTagged)
         guard carries(slot, vlan) else { return false }
         if accessVLAN[slot] >= 0 || nativeVLAN[slot] == Int32(vlan) {

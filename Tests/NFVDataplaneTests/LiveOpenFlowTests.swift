@@ -11,8 +11,9 @@ import Testing
 /// show, add-flow, mod-flows, del-flows (strict and not), dump-flows, dump-aggregate,
 /// dump-tables, dump-ports, dump-ports-desc. The kernels' pings between three namespaces are
 /// the reference for "traffic follows the flows"; `nfv-orch flows` (the control socket's
-/// dump) shows the controller's flows with their cookies. And os-ken 3.1.0 (PyPI) as the
-/// controller the switch connects to, running a learning switch written for the test.
+/// dump) shows the controller's flows with their cookies; groups and meters through
+/// ovs-ofctl, with iperf3 through a meter. And the controllers the switch connects to: os-ken
+/// 3.1.0 (PyPI) running a learning switch written for the test, and Faucet 1.10.12.
 @Suite(.serialized) struct LiveOpenFlowTests {
     /// Three namespaces a, b, c (10.227.0.1-3) on a switch stage with `openflow:`, its data
     /// plane running and its agent started. `stop()` removes everything.
@@ -23,19 +24,19 @@ import Testing
         let agent: OpenFlowAgent
         let running: LiveChainTests.Running
 
-        init(openflow: String) throws {
+        init(openflow: String, hosts: [String] = ["a", "b", "c"]) throws {
             directory = try Fixtures.temporaryDirectory()
             try """
             apiVersion: nfv/v1
             kind: SwitchConfig
             metadata: { name: of-switch }
             spec:
-              ports: [{ port: a }, { port: b }, { port: c }]
+              ports: [\(hosts.map { "{ port: \($0) }" }.joined(separator: ", "))]
               openflow:
             \(openflow)
             """.write(to: directory.appendingPathComponent("switch.yaml"), atomically: true, encoding: .utf8)
             let suffix = self.suffix
-            let ports = ["a", "b", "c"].enumerated().map { index, host in
+            let ports = hosts.enumerated().map { index, host in
                 "    - { name: \(host), type: tap, ifname: nfvtf\(host)\(suffix), namespace: nfvt-f\(host)\(suffix), address: 10.227.0.\(index + 1)/24 }"
             }.joined(separator: "\n")
             let chainFile = directory.appendingPathComponent("chain.yaml")
@@ -375,6 +376,98 @@ import Testing
         let dump = lab.live.dumpFlows()
         #expect(dump.contains("priority=0 actions=CONTROLLER"), "\(dump)")
         #expect(dump.contains("dl_dst=\(b)") && dump.contains("actions=output:b"), "\(dump)")
+    }
+
+    /// Faucet 1.10.12 (PyPI, in its own virtual environment: it pins other versions of
+    /// prometheus_client than the tests use) as the controller, with two VLANs over four ports:
+    /// hosts of one VLAN reach each other, across VLANs they do not; a port set down with
+    /// PORT_MOD reaches Faucet as PORT_STATUS, and Faucet takes the port's hosts out.
+    @Test(.enabled(if: HostCommand.mayTouchTheKernel, "needs root: TAP devices and namespaces"))
+    func faucetSeparatesTwoVLANs() throws {
+        try #require(HostCommand.isRoot, "CI must run this test as root")
+        let faucet = Self.faucetExecutable
+        try #require(FileManager.default.isExecutableFile(atPath: faucet), "make deps installs Faucet 1.10.12 at \(faucet)")
+        let directory = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let controllerPort = 40_000 + Int(getpid() % 8_000)
+        try """
+        vlans:
+          office: { vid: 100 }
+          guest: { vid: 200 }
+        dps:
+          nfv-switch:
+            dp_id: 0x5
+            hardware: "Open vSwitch"
+            interfaces:
+              1: { name: a, native_vlan: office }
+              2: { name: b, native_vlan: office }
+              3: { name: c, native_vlan: guest }
+              4: { name: d, native_vlan: guest }
+        """.write(to: directory.appendingPathComponent("faucet.yaml"), atomically: true, encoding: .utf8)
+        let log = directory.appendingPathComponent("faucet.log")
+        let output = directory.appendingPathComponent("faucet.out")
+        FileManager.default.createFile(atPath: output.path, contents: nil)
+        let controller = Process()
+        controller.executableURL = URL(fileURLWithPath: faucet)
+        controller.arguments = ["--ryu-ofp-listen-host", "127.0.0.1", "--ryu-ofp-tcp-listen-port", "\(controllerPort)"]
+        // Faucet execs osken-manager from PATH: its own environment's comes first.
+        let path =
+            URL(fileURLWithPath: faucet).deletingLastPathComponent().path + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
+        controller.environment = ProcessInfo.processInfo.environment.merging([
+            "PATH": path,
+            "FAUCET_CONFIG": directory.appendingPathComponent("faucet.yaml").path, "FAUCET_LOG": log.path,
+            "FAUCET_EXCEPTION_LOG": directory.appendingPathComponent("faucet-exception.log").path,
+            "FAUCET_PROMETHEUS_ADDR": "127.0.0.1", "FAUCET_PROMETHEUS_PORT": "\(controllerPort + 1)",
+        ]) { _, new in new }
+        controller.standardOutput = try FileHandle(forWritingTo: output)
+        controller.standardError = controller.standardOutput
+        try controller.run()
+        defer { HostCommand.kill(controller) }
+        let lab = try Lab(
+            openflow: """
+                    datapathID: "0x5"
+                    controllers: [tcp:127.0.0.1:\(controllerPort)]
+                    listen: [tcp:127.0.0.1:\(controllerPort + 2)]
+                """, hosts: ["a", "b", "c", "d"])
+        defer { lab.stop() }
+        func faucetLog() -> String { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }
+        var waited = 0
+        while !faucetLog().contains("Cold start configuring DP") && waited < 300 {
+            usleep(100_000)
+            waited += 1
+        }
+        #expect(
+            faucetLog().contains("Cold start configuring DP"),
+            "Faucet programmed the switch: \(faucetLog().suffix(3000)) \(((try? String(contentsOf: output, encoding: .utf8)) ?? "").suffix(3000))")
+        usleep(500_000)
+        #expect(try lab.ping("a", 2), "a and b share VLAN office")
+        #expect(try lab.ping("c", 4), "c and d share VLAN guest")
+        #expect(!(try lab.ping("a", 3)), "a (office) does not reach c (guest)")
+        #expect(!(try lab.ping("d", 2)), "d (guest) does not reach b (office)")
+        #expect(faucetLog().contains("L2 learned"), "Faucet learnt the hosts from packet-ins: \(faucetLog().suffix(2000))")
+        let flows = lab.live.dumpFlows()
+        #expect(flows.contains("cookie=0x5adc15c0"), "Faucet's flows, with its cookie, in the data plane's dump: \(flows.prefix(2000))")
+        // A port set down with PORT_MOD (ovs-ofctl on the switch's listener) reaches Faucet as
+        // PORT_STATUS: it says the port is down, and b no longer answers.
+        let down = try HostCommand.run(["ovs-ofctl", "-O", "OpenFlow13", "mod-port", "tcp:127.0.0.1:\(controllerPort + 2)", "b", "down"])
+        #expect(down.status == 0, "\(down.output)")
+        var tries = 0
+        while !(faucetLog().contains("Port 2 (b) down") && !lab.live.dumpFlows().contains("in_port=b")) && tries < 50 {
+            usleep(100_000)
+            tries += 1
+        }
+        #expect(faucetLog().contains("Port 2 (b) down"), "Faucet heard the PORT_STATUS: \(faucetLog().suffix(2000))")
+        #expect(!lab.live.dumpFlows().contains("in_port=b"), "Faucet took port b's flows out: \(lab.live.dumpFlows())")
+        #expect(!(try lab.ping("a", 2)), "b is down")
+        let exceptions = (try? String(contentsOf: directory.appendingPathComponent("faucet-exception.log"), encoding: .utf8)) ?? ""
+        #expect(exceptions.isEmpty, "\(exceptions)")
+
+    }
+
+    /// Where `make deps` installs Faucet (FAUCET overrides).
+    static var faucetExecutable: String {
+        ProcessInfo.processInfo.environment["FAUCET"]
+            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/nfv-platform/faucet-1.10.12/bin/faucet").path
     }
 
     /// The product's path: nfv-dataplane reads `openflow:` from the switch's configuration,

@@ -139,6 +139,27 @@ import Testing
         }
     }
 
+    @Test func aFlowThatOutputsAndSendsToTheControllerDoesBoth() throws {
+        // Faucet's pipeline: tag in table 0, CONTROLLER (to learn the source) and on in table 1,
+        // untag and flood in table 2. The controller sees the packet as it was at CONTROLLER.
+        let stage = try Self.stage([
+            "table=0,actions=push_vlan:0x8100,mod_vlan_vid:100,goto_table:1", "table=1,actions=controller,goto_table:2",
+            "table=2,actions=strip_vlan,output:2,output:3",
+        ])
+        let pool = PacketPool(slotCount: 64)
+        let chain = Chain(stages: [ParseStage(), stage], pool: pool, ingressStageCount: 1)
+        let controller = MemoryPort(portNumber: 99)
+        chain.puntSink = controller
+        let sinks = (0..<4).map { MemoryPort(portNumber: UInt16($0)) }
+        let frame = Self.udp(sourcePort: 7000, destinationPort: 53, time: Self.second)
+        _ = try Pipeline(sources: [MemoryPort(frames: [frame], portNumber: 0)], chain: chain, sinks: sinks, batch: PacketBatch(pool: pool))
+            .runUntilExhausted()
+        #expect(sinks[2].transmitted.map(\.bytes) == [frame.bytes] && sinks[3].transmitted.map(\.bytes) == [frame.bytes])
+        let tagged = Array(frame.bytes[0..<12]) + [0x81, 0x00, 0x00, 100] + Array(frame.bytes[12...])
+        #expect(controller.transmitted.map(\.bytes) == [tagged], "the controller got its copy, tagged as at CONTROLLER")
+        #expect(pool.availableCount == 64)
+    }
+
     /// The token bucket of the meter's definition: `rate` per second, `burst` deep, full at the start.
     static func expectedPasses(arrivals: [UInt64], cost: Double, rate: Double, burst: Double) -> Int {
         var tokens = burst
