@@ -3,10 +3,10 @@ import NFVPacket
 import NFVSwitch
 
 /// A flow's OpenFlow instructions to the switch's action list and back. The switch runs an
-/// action list per flow with an optional meter first and goto_table at its end, so it takes
-/// `meter`, `apply_actions` and `goto_table`; the other instructions (write/clear actions,
-/// write_metadata) are OFPBIC_UNSUP_INST until the data path has an action set and metadata.
-/// Actions: OUTPUT to a switch port, NORMAL, FLOOD or CONTROLLER; GROUP; SET_FIELD of
+/// action list per flow (meter first, then apply_actions, clear_actions, write_actions, and
+/// goto_table at its end), and an action set per packet that runs where the pipeline ends;
+/// write_metadata is OFPBIC_UNSUP_INST until the data path has metadata.
+/// Actions: OUTPUT to a switch port, NORMAL, FLOOD or CONTROLLER; GROUP; DEC_NW_TTL; SET_FIELD of
 /// Ethernet addresses, VLAN ID, IPv4 addresses and TCP/UDP ports; PUSH_VLAN, POP_VLAN.
 /// Anything else is the spec's OFPET_BAD_ACTION error, so a controller learns what it cannot
 /// rely on. A group or meter a flow names must exist (OFPBAC_BAD_OUT_GROUP,
@@ -30,6 +30,8 @@ public enum OpenFlowActionTranslator {
         var actions: [FlowAction] = []
         var goto: FlowAction?
         var meter: FlowAction?
+        var clears: [FlowAction] = []
+        var written: [FlowAction] = []
         var seen = Set<UInt16>()
         for instruction in instructions {
             guard seen.insert(instruction.type).inserted else { throw instructionError(1) }  // one of each
@@ -43,10 +45,17 @@ public enum OpenFlowActionTranslator {
             case .meter(let id):
                 guard program.meters[id] != nil else { throw OpenFlowError(type: OpenFlowMeterEditor.meterModFailed, code: 3) }  // UNKNOWN_METER
                 meter = .meter(id)
-            case .writeActions, .clearActions, .writeMetadata: throw instructionError(1)  // UNSUP_INST
+            case .clearActions: clears = [.clearActions]
+            case .writeActions(let list):
+                for action in try flowActions(list, ports: ports, groups: program.groups) {
+                    if case .chain = action { throw actionError(0) }  // not in an action set
+                    written.append(.write(action))
+                }
+            case .writeMetadata: throw instructionError(1)  // UNSUP_INST: no metadata yet
             }
         }
-        return (meter.map { [$0] } ?? []) + actions + (goto.map { [$0] } ?? [])
+        // The spec's order of instructions: meter, apply, clear, write, goto.
+        return (meter.map { [$0] } ?? []) + actions + clears + written + (goto.map { [$0] } ?? [])
     }
 
     /// The switch's actions for an action list (an apply_actions instruction, a packet-out, a
@@ -73,6 +82,7 @@ public enum OpenFlowActionTranslator {
                 guard etherType == EtherType.vlan || etherType == 0x88A8 else { throw actionError(5) }  // BAD_ARGUMENT
                 actions.append(.pushVLAN(etherType))
             case .popVLAN: actions.append(.popVLAN)
+            case .decNetworkTTL: actions.append(.decrementTTL)
             case .setField(let field):
                 guard field.oxmClass == OXMField.basic, field.mask == nil else { throw actionError(13) }  // BAD_SET_TYPE
                 let value = field.integer
@@ -130,10 +140,18 @@ public enum OpenFlowActionTranslator {
     public static func instructions(_ actions: [FlowAction], ipProtocol: UInt8 = 0) -> [OpenFlowInstruction] {
         let portFields: (UInt8, UInt8) = ipProtocol == 17 ? (15, 16) : (13, 14)
         var list: [OpenFlowAction] = []
+        var written: [OpenFlowAction] = []
         var goto: UInt8?
         var meter: UInt32?
+        var clears = false
         for action in actions {
             switch action {
+            case .write(let inner):
+                written += instructions([inner], ipProtocol: ipProtocol).flatMap { instruction -> [OpenFlowAction] in
+                    if case .applyActions(let inside) = instruction { return inside }
+                    return []
+                }
+            case .clearActions: clears = true
             case .output(let port): list.append(.output(port: UInt32(port) + 1, maxLength: 0))
             case .normal: list.append(.output(port: OpenFlowAction.normal, maxLength: 0))
             case .flood: list.append(.output(port: OpenFlowAction.flood, maxLength: 0))
@@ -144,6 +162,7 @@ public enum OpenFlowActionTranslator {
                 list.append(.setField(OXMField(field: 6, value: OpenFlowMatchTranslator.bytes(UInt64(vid | 0x1000), 2))))
             case .pushVLAN(let tpid): list.append(.pushVLAN(etherType: tpid))
             case .popVLAN: list.append(.popVLAN)
+            case .decrementTTL: list.append(.decNetworkTTL)
             case .setIPv4Source(let address):
                 list.append(.setField(OXMField(field: 11, value: OpenFlowMatchTranslator.bytes(UInt64(address.rawValue), 4))))
             case .setIPv4Destination(let address):
@@ -160,6 +179,8 @@ public enum OpenFlowActionTranslator {
         }
         var instructions: [OpenFlowInstruction] = meter.map { [.meter($0)] } ?? []
         if !list.isEmpty { instructions.append(.applyActions(list)) }
+        if clears { instructions.append(.clearActions) }
+        if !written.isEmpty { instructions.append(.writeActions(written)) }
         if let goto { instructions.append(.gotoTable(goto)) }
         return instructions
     }

@@ -115,6 +115,7 @@ public struct OpenFlowFlowEditor: Sendable {
             case .normal: port == OpenFlowAction.normal
             case .flood: port == OpenFlowAction.flood
             case .controller: port == OpenFlowAction.controller
+            case .write(let inner): outputs([inner], to: port)
             default: false
             }
         }

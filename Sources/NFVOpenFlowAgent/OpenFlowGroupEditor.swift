@@ -99,7 +99,12 @@ public struct OpenFlowGroupEditor: Sendable {
 
     /// True when `actions` send to one of `groups`.
     static func sends(_ actions: [FlowAction], toAnyOf groups: Set<UInt32>) -> Bool {
-        actions.contains { if case .group(let id) = $0 { groups.contains(id) } else { false } }
+        actions.contains { action in
+            switch action {
+            case .group(let id), .write(.group(let id)): groups.contains(id)
+            default: false
+            }
+        }
     }
 
     /// The group as GROUP_DESC shows it.

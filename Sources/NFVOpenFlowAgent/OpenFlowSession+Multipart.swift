@@ -70,8 +70,8 @@ extension OpenFlowSession {
             return split(stats) { .groupStats($0) }
         case .groupFeatures:
             // Types ALL, SELECT, INDIRECT, FF; capabilities SELECT_WEIGHT and SELECT_LIVENESS;
-            // actions OUTPUT, PUSH_VLAN, POP_VLAN, SET_FIELD in every type.
-            let actions: UInt32 = 1 << 0 | 1 << 17 | 1 << 18 | 1 << 25
+            // actions OUTPUT, PUSH_VLAN, POP_VLAN, DEC_NW_TTL, SET_FIELD in every type.
+            let actions: UInt32 = 1 << 0 | 1 << 17 | 1 << 18 | 1 << 24 | 1 << 25
             let capacity = UInt32(groupEditor.capacity)
             return [
                 .multipartReply(
@@ -149,12 +149,13 @@ extension OpenFlowSession {
         return messages.indices.map { index in .multipartReply(flags: index < messages.count - 1 ? 1 : 0, body(messages[index])) }
     }
 
-    /// What table `table` takes: apply_actions and goto_table (to any later table), the
+    /// What table `table` takes: meter, apply, write and clear actions, goto_table (to any later table), the
     /// actions and set-fields the translator accepts, and the fields the switch key holds.
     func tableFeatures(_ table: Int) -> OpenFlowTableFeatures {
         let later = (table + 1..<settings.tableCount).map { UInt8($0) }
-        let instructions: [UInt16] = later.isEmpty ? [4, 6] : [1, 4, 6]  // GOTO_TABLE, APPLY_ACTIONS, METER
-        let actions: [UInt16] = [0, 17, 18, 22, 25]  // OUTPUT, PUSH_VLAN, POP_VLAN, GROUP, SET_FIELD
+        // GOTO_TABLE 1, WRITE_ACTIONS 3, APPLY_ACTIONS 4, CLEAR_ACTIONS 5, METER 6.
+        let instructions: [UInt16] = later.isEmpty ? [3, 4, 5, 6] : [1, 3, 4, 5, 6]
+        let actions: [UInt16] = [0, 17, 18, 22, 24, 25]  // OUTPUT, PUSH_VLAN, POP_VLAN, GROUP, DEC_NW_TTL, SET_FIELD
         let matchFields = OpenFlowMatchTranslator.supported.sorted { $0.key < $1.key }.map {
             (field: $0.key, length: UInt8($0.value.length), maskable: $0.value.maskable)
         }
@@ -170,9 +171,9 @@ extension OpenFlowSession {
             maxEntries: UInt32(settings.flowCapacity),
             properties: [
                 Property.instructions(instructions), Property.instructions(instructions, miss: true), Property.nextTables(later),
-                Property.nextTables(later, miss: true), Property.actions([], type: 4), Property.actions([], type: 5),
+                Property.nextTables(later, miss: true), Property.actions(actions, type: 4), Property.actions(actions, type: 5),
                 Property.actions(actions, type: 6), Property.actions(actions, type: 7), Property.fields(matchFields, type: 8),
-                Property.fields(wildcards, type: 10), Property.fields([], type: 12), Property.fields([], type: 13),
+                Property.fields(wildcards, type: 10), Property.fields(setFields, type: 12), Property.fields(setFields, type: 13),
                 Property.fields(setFields, type: 14), Property.fields(setFields, type: 15),
             ])
     }

@@ -154,6 +154,9 @@ public enum DropReason: UInt8, CaseIterable, Sendable, CustomStringConvertible {
     case switchGroupNoBucket
     /// A meter's DROP band: the packet exceeded the meter's rate.
     case meterDrop
+    /// Not a loss: every output of the packet went out as a copy, made before a later action
+    /// rewrote it (the rewritten original had nowhere left to go).
+    case switchCopiesSent
 
     /// The reason's counter name, snake_case (`ttl_expired`).
     public var name: String {
@@ -219,6 +222,7 @@ public enum DropReason: UInt8, CaseIterable, Sendable, CustomStringConvertible {
         case .switchPathUnknown: "switch_path_unknown"
         case .switchGroupNoBucket: "switch_group_no_bucket"
         case .meterDrop: "meter_drop"
+        case .switchCopiesSent: "switch_copies_sent"
         }
     }
 

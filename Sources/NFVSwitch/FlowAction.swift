@@ -1,7 +1,7 @@
 import NFVPacket
 
 /// What a flow does with a packet, in the order listed (an empty list drops it).
-public enum FlowAction: Hashable, Sendable {
+public indirect enum FlowAction: Hashable, Sendable {
     /// Send out of a switch port.
     case output(UInt16)
     /// L2 switching: MAC learning per VLAN, forward to the learnt port or flood.
@@ -20,6 +20,14 @@ public enum FlowAction: Hashable, Sendable {
     case setIPv4Destination(IPv4Address)
     case setTransportSource(UInt16)
     case setTransportDestination(UInt16)
+    /// Decrement the IPv4 TTL or IPv6 hop limit (a packet that would reach 0 is dropped).
+    case decrementTTL
+    /// OpenFlow's write_actions: put the action into the packet's action set (one per kind;
+    /// every output kind shares one place), which runs when the pipeline ends, in the spec's
+    /// order: pop, push, TTL, set-fields, group, output (output only without a group).
+    case write(FlowAction)
+    /// OpenFlow's clear_actions: empty the packet's action set.
+    case clearActions
     /// Continue lookup in a later table.
     case gotoTable(UInt8)
     /// Send through a service path (a named sequence of stages) of the chain.

@@ -17,7 +17,8 @@ import NFVPacket
 /// `controller`, `mod_dl_src:MAC`, `mod_dl_dst:MAC`, `mod_vlan_vid:VID`, `push_vlan:0x8100`,
 /// `strip_vlan`/`pop_vlan`, `mod_nw_src:IP`, `mod_nw_dst:IP`, `mod_tp_src:N`, `mod_tp_dst:N`,
 /// `set_field:VALUE->FIELD` for those fields, `goto_table:N` (`resubmit(,N)`),
-/// `group:N` (a group of the switch's group table), `meter:N` (Open vSwitch's form of the meter
+/// `dec_ttl`, `write_actions(...)` and `clear_actions` (the action set), `group:N` (a group of
+/// the switch's group table), `meter:N` (Open vSwitch's form of the meter
 /// instruction), and this platform's `chain:PATH` (through a service path's stages).
 public enum FlowSyntax {
     public struct SyntaxError: Error, CustomStringConvertible, Equatable {
@@ -153,6 +154,19 @@ public enum FlowSyntax {
             }
             if lower.hasPrefix("controller") {
                 actions.append(.controller)
+                continue
+            }
+            if lower == "clear_actions" {
+                actions.append(.clearActions)
+                continue
+            }
+            if lower.hasPrefix("write_actions("), lower.hasSuffix(")") {
+                let inside = String(item.dropFirst("write_actions(".count).dropLast())
+                actions += try parseActions(inside, ports: ports).map { .write($0) }
+                continue
+            }
+            if lower == "dec_ttl" {
+                actions.append(.decrementTTL)
                 continue
             }
             if lower == "strip_vlan" || lower == "pop_vlan" {
@@ -298,27 +312,45 @@ public enum FlowSyntax {
     static func formatActions(_ actions: [FlowAction], ports: PortNames) -> String {
         guard !actions.isEmpty else { return "drop" }
         let names = Dictionary(ports.map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
-        return actions.map { action -> String in
-            switch action {
-            case .output(let port): "output:" + (names[port] ?? "\(port)")
-            case .normal: "NORMAL"
-            case .flood: "FLOOD"
-            case .controller: "CONTROLLER:65535"
-            case .setEthSrc(let mac): "mod_dl_src:" + macText(mac, 0xFFFF_FFFF_FFFF)
-            case .setEthDst(let mac): "mod_dl_dst:" + macText(mac, 0xFFFF_FFFF_FFFF)
-            case .setVLANVID(let vid): "mod_vlan_vid:\(vid)"
-            case .pushVLAN(let type): "push_vlan:0x" + hex4(type)
-            case .popVLAN: "strip_vlan"
-            case .setIPv4Source(let address): "mod_nw_src:\(address)"
-            case .setIPv4Destination(let address): "mod_nw_dst:\(address)"
-            case .setTransportSource(let port): "mod_tp_src:\(port)"
-            case .setTransportDestination(let port): "mod_tp_dst:\(port)"
-            case .gotoTable(let table): "goto_table:\(table)"
-            case .chain(let name): "chain:\(name)"
-            case .group(let id): "group:\(id)"
-            case .meter(let id): "meter:\(id)"
+        // Actions written to the action set show as Open vSwitch shows them: write_actions(...).
+        var parts: [String] = []
+        var written: [String] = []
+        for action in actions {
+            if case .write(let inner) = action {
+                written.append(format(inner, names: names))
+                continue
             }
-        }.joined(separator: ",")
+            if !written.isEmpty { parts.append("write_actions(" + written.joined(separator: ",") + ")") }
+            written = []
+            parts.append(format(action, names: names))
+        }
+        if !written.isEmpty { parts.append("write_actions(" + written.joined(separator: ",") + ")") }
+        return parts.joined(separator: ",")
+    }
+
+    static func format(_ action: FlowAction, names: [UInt16: String]) -> String {
+        switch action {
+        case .output(let port): "output:" + (names[port] ?? "\(port)")
+        case .normal: "NORMAL"
+        case .flood: "FLOOD"
+        case .controller: "CONTROLLER:65535"
+        case .setEthSrc(let mac): "mod_dl_src:" + macText(mac, 0xFFFF_FFFF_FFFF)
+        case .setEthDst(let mac): "mod_dl_dst:" + macText(mac, 0xFFFF_FFFF_FFFF)
+        case .setVLANVID(let vid): "mod_vlan_vid:\(vid)"
+        case .pushVLAN(let type): "push_vlan:0x" + hex4(type)
+        case .popVLAN: "strip_vlan"
+        case .setIPv4Source(let address): "mod_nw_src:\(address)"
+        case .setIPv4Destination(let address): "mod_nw_dst:\(address)"
+        case .setTransportSource(let port): "mod_tp_src:\(port)"
+        case .setTransportDestination(let port): "mod_tp_dst:\(port)"
+        case .gotoTable(let table): "goto_table:\(table)"
+        case .chain(let name): "chain:\(name)"
+        case .group(let id): "group:\(id)"
+        case .decrementTTL: "dec_ttl"
+        case .meter(let id): "meter:\(id)"
+        case .clearActions: "clear_actions"
+        case .write(let inner): "write_actions(" + format(inner, names: names) + ")"
+        }
     }
 
     // MARK: helpers

@@ -41,6 +41,9 @@ public enum FlowTracer {
                 case .setIPv4Destination(let address): key.ipDestination = IPv6Address(ipv4Mapped: address)
                 case .setTransportSource(let port): key.transportSource = port
                 case .setTransportDestination(let port): key.transportDestination = port
+                case .decrementTTL, .clearActions: break
+                case .write(let inner):
+                    outputs.append("writes \(FlowSyntax.formatActions([inner], ports: ports)) to the action set (runs at the end)")
                 case .output(let port): outputs.append("output to " + (ports.first { $0.value == port }?.key ?? "\(port)"))
                 case .normal: outputs.append("L2 switching (NORMAL): to the port that learnt the destination MAC, else flooded in its VLAN")
                 case .flood: outputs.append("flooded to every port of its VLAN but the one it came in on")

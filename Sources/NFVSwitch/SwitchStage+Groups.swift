@@ -64,26 +64,29 @@ extension SwitchStage {
         }
     }
 
-    /// Runs the rewrites of ALL-group bucket `bucket` on one copy; false when a rewrite meets a
-    /// bad IPv4 checksum.
+    /// Runs the rewrites of ALL-group bucket `bucket` on one copy; the reason to drop the copy
+    /// (`.none`: keep it).
     func applyBucket(
         _ bucket: Int, _ entry: inout PacketMetadata, _ frame: inout UnsafeMutableRawPointer, _ key: inout SwitchKey,
         _ vlan: inout UInt16, tables: Tables
-    ) -> Bool {
+    ) -> DropReason {
         for position in tables.buckets[bucket].start..<tables.buckets[bucket].end {
-            guard rewrite(tables.actions[position], &entry, &frame, &key, &vlan) else { return false }
+            let refusal = rewrite(tables.actions[position], &entry, &frame, &key, &vlan)
+            guard refusal == .none else { return refusal }
         }
-        return true
+        return .none
     }
 
-    /// A header rewrite (MACs, VLAN, IPv4 addresses, transport ports); other actions are left
-    /// alone. False when an IPv4 address rewrite meets a header whose checksum is wrong (RFC
-    /// 1812 5.2.2: an incremental update would make a corrupt header look valid).
+    /// A header rewrite (MACs, VLAN, IPv4 addresses, transport ports, TTL); other actions are
+    /// left alone. Returns why the packet must go instead (`.none`: it goes on):
+    /// `badIPv4Checksum` when an IPv4 address rewrite or a TTL decrement meets a header whose
+    /// checksum is wrong (RFC 1812 5.2.2: an incremental update would make a corrupt header look
+    /// valid), `ttlExpired` when the decrement reaches 0.
     @inline(__always)
     func rewrite(
         _ action: CompiledAction, _ entry: inout PacketMetadata, _ frame: inout UnsafeMutableRawPointer, _ key: inout SwitchKey,
         _ vlan: inout UInt16
-    ) -> Bool {
+    ) -> DropReason {
         switch action.kind {
         case .setEthSrc:
             EthernetHeader(frame).source = MACAddress(rawValue: action.operand)
@@ -106,13 +109,34 @@ extension SwitchStage {
             if key.vlanTCI != 0 { popTag(&entry, &frame) }
             key.vlanTCI = 0
         case .setIPv4Source, .setIPv4Destination:
-            if entry.flags.contains(.ipv4) && !entry.hasValidIPv4HeaderChecksum(frame) { return false }
+            if entry.flags.contains(.ipv4) && !entry.hasValidIPv4HeaderChecksum(frame) { return .badIPv4Checksum }
             rewriteIPv4(frame, entry, source: action.kind == .setIPv4Source, UInt32(truncatingIfNeeded: action.operand), &key)
         case .setTransportSource: rewritePort(frame, entry, source: true, UInt16(truncatingIfNeeded: action.operand), &key)
         case .setTransportDestination: rewritePort(frame, entry, source: false, UInt16(truncatingIfNeeded: action.operand), &key)
+        case .decrementTTL: return decrementTTL(frame, &entry)
         default: break
         }
-        return true
+        return .none
+    }
+
+    /// OpenFlow's DEC_NW_TTL: the IPv4 TTL (checksum patched, RFC 1624) or the IPv6 hop limit
+    /// goes down by one; a packet whose TTL would reach 0 is dropped (`ttl_expired`). Other
+    /// packets pass unchanged.
+    func decrementTTL(_ frame: UnsafeMutableRawPointer, _ entry: inout PacketMetadata) -> DropReason {
+        let header = frame + Int(entry.l3Offset)
+        if entry.flags.contains(.ipv4) {
+            guard entry.hasValidIPv4HeaderChecksum(frame) else { return .badIPv4Checksum }
+            let old = header.loadNetworkUInt16(at: 8)
+            guard old >> 8 > 1 else { return .ttlExpired }
+            let new = old &- 0x100
+            header.storeNetworkUInt16(new, at: 8)
+            header.storeNetworkUInt16(InternetChecksum.updated(header.loadNetworkUInt16(at: 10), old: old, new: new), at: 10)
+        } else if entry.flags.contains(.ipv6) {
+            let hopLimit = header.loadByte(at: 7)
+            guard hopLimit > 1 else { return .hopLimitExpired }
+            header.storeByte(hopLimit &- 1, at: 7)
+        }
+        return .none
     }
 
     /// The bytes and packets a frame puts on the wire: a GSO super-frame stands for its

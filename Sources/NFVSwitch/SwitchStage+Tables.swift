@@ -68,7 +68,14 @@ extension SwitchStage {
                 meters: Dictionary(uniqueKeysWithValues: meterIDs.enumerated().map { ($1, $0) }))
             meters = meterIDs.map { given.meters[$0]!.state }
             controllerMeter = given.meters[MeterEntry.controller]?.state
-            var compiled = sorted.map { $0.actions.map { CompiledAction($0, names: names) } }
+            // Actions written to the action set sit after the buckets; `write` carries their index.
+            var written: [CompiledAction] = []
+            func compile(_ action: FlowAction) -> CompiledAction {
+                guard case .write(let inner) = action else { return CompiledAction(action, names: names) }
+                written.append(CompiledAction(inner, names: names))
+                return CompiledAction(kind: .write, operand: UInt64(written.count - 1))
+            }
+            var compiled = sorted.map { $0.actions.map(compile) }
             let flowActionCount = compiled.reduce(0) { $0 + $1.count }
             var groups: [CompiledGroup] = []
             var buckets: [CompiledBucket] = []
@@ -90,6 +97,11 @@ extension SwitchStage {
             self.groups = groups
             self.buckets = buckets
             groupCounters = groupIDs.map { given.groups[$0]!.counters }
+            let writtenBase = compiled.reduce(0) { $0 + $1.count }
+            compiled = compiled.map { list in
+                list.map { $0.kind == .write ? CompiledAction(kind: .write, operand: $0.operand + UInt64(writtenBase)) : $0 }
+            }
+            compiled.append(written)
             let total = compiled.reduce(0) { $0 + $1.count }
             actions = .allocate(capacity: max(total, 1))
             actionStart = .allocate(capacity: sorted.count + 1)
@@ -164,7 +176,34 @@ extension SwitchStage {
         enum Kind: UInt8 {
             case output, normal, flood, controller, setEthSrc, setEthDst, setVLANVID, pushVLAN, popVLAN
             case setIPv4Source, setIPv4Destination, setTransportSource, setTransportDestination, gotoTable, chain
-            case group, meter
+            case group, meter, decrementTTL, write, clearActions
+        }
+
+        /// The place of an action in the action set, in the order the set runs (-1: not one).
+        var setSlot: Int {
+            switch kind {
+            case .popVLAN: 0
+            case .pushVLAN: 1
+            case .decrementTTL: 2
+            case .setEthSrc: 3
+            case .setEthDst: 4
+            case .setVLANVID: 5
+            case .setIPv4Source: 6
+            case .setIPv4Destination: 7
+            case .setTransportSource: 8
+            case .setTransportDestination: 9
+            case .group: 10
+            case .output, .normal, .flood, .controller: 11
+            default: -1
+            }
+        }
+        static let setSlotCount = 12
+        static let groupSlot = 10
+        static let outputSlot = 11
+
+        init(kind: Kind, operand: UInt64) {
+            self.kind = kind
+            self.operand = operand
         }
 
         /// Where names and ids in actions point: service paths, groups and meters by index.
@@ -195,6 +234,9 @@ extension SwitchStage {
             case .chain(let name): (kind, operand) = (.chain, names.paths[name].map { UInt64($0) } ?? .max)
             case .group(let id): (kind, operand) = (.group, names.groups[id].map { UInt64($0) } ?? .max)
             case .meter(let id): (kind, operand) = (.meter, names.meters[id].map { UInt64($0) } ?? .max)
+            case .decrementTTL: (kind, operand) = (.decrementTTL, 0)
+            case .clearActions: (kind, operand) = (.clearActions, 0)
+            case .write: (kind, operand) = (.write, .max)  // compiled by Tables (its place in the array)
             }
         }
     }

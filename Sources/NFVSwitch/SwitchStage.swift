@@ -19,7 +19,9 @@ import NFVPipeline
 ///
 /// Drops: `switch_table_miss` (no flow matched), `switch_flow_drop` (the flow sends nowhere),
 /// `switch_same_port` (L2 would send the frame back where it came from),
-/// `switch_vlan_not_allowed` (VLAN not carried by the port), `switch_path_unknown`
+/// `switch_vlan_not_allowed` (VLAN not carried by the port), `ttl_expired` (dec_ttl took the
+/// IPv4 TTL or IPv6 hop limit to 0), `switch_group_no_bucket` (no group bucket could take it),
+/// `meter_drop` (over a meter's rate), `switch_path_unknown`
 /// (`chain:` to a path this switch does not have), `bad_ipv4_checksum` (a flow would rewrite an
 /// IPv4 address of a header whose checksum is wrong), `not_parsed`.
 public final class SwitchStage: Stage, IdleWork {
@@ -152,6 +154,10 @@ public final class SwitchStage: Stage, IdleWork {
     var snapshot = PacketMetadata(id: 0, dataOffset: 0, length: 0, inPort: 0, timestamp: 0)
     let snapshotBytes: UnsafeMutableRawPointer
     static let snapshotByteCount = 256
+    /// The packet's action set by place (`CompiledAction.setSlot`), and the set in the order it
+    /// runs.
+    let setSlots: UnsafeMutablePointer<CompiledAction>
+    let setProgram: UnsafeMutablePointer<CompiledAction>
     /// cache hits, classifier lookups, MACs learnt, floods, flows expired.
     let statistics: UnsafeMutablePointer<UInt64>
 
@@ -207,6 +213,8 @@ public final class SwitchStage: Stage, IdleWork {
         }
         outputCapacity = ports.count + 64
         outputs = .allocate(capacity: outputCapacity)
+        setSlots = .allocate(capacity: CompiledAction.setSlotCount)
+        setProgram = .allocate(capacity: CompiledAction.setSlotCount)
         snapshotBytes = .allocate(byteCount: Self.snapshotByteCount, alignment: 16)
         statistics = .allocate(capacity: 5)
         statistics.initialize(repeating: 0, count: 5)
@@ -220,6 +228,8 @@ public final class SwitchStage: Stage, IdleWork {
         trunkVLANs.deallocate()
         portNumbers.deallocate()
         outputs.deallocate()
+        setSlots.deallocate()
+        setProgram.deallocate()
         snapshotBytes.deallocate()
         statistics.deallocate()
     }
@@ -280,14 +290,7 @@ public final class SwitchStage: Stage, IdleWork {
             // A controller's PACKET_OUT with its own actions: run them, not the tables (taken
             // before the parsed check, so a dropped one leaves no actions behind).
             if carriesPacketOuts, let actions = packetOutActions.removeValue(forKey: batch.metadata[index].id) {
-                guard batch.metadata[index].flags.contains(.parsed) else {
-                    batch.drop(index, reason: .notParsed)
-                    continue
-                }
-                var program = current.program
-                program.flows = [FlowEntry(priority: 0, actions: actions)]
-                let oneFlow = Tables(program: program, version: .max, now: now, carried: [:], paths: paths)
-                switchPacket(index, batch: batch, emit: emit, now: now, tables: oneFlow)
+                switchPacketOut(index, actions: actions, batch: batch, emit: emit, now: now, tables: current)
                 continue
             }
             guard batch.metadata[index].flags.contains(.parsed) else {
@@ -297,6 +300,20 @@ public final class SwitchStage: Stage, IdleWork {
             if quickPathAllowed && forwardQuickly(index, batch: batch, now: now, tables: current) { continue }
             switchPacket(index, batch: batch, emit: emit, now: now, tables: current)
         }
+    }
+
+    /// A controller's PACKET_OUT with its own actions: they run as the one flow of a table that
+    /// has the switch's groups and meters (out of line: it keeps the per-packet loop small).
+    @inline(never)
+    func switchPacketOut(_ index: Int, actions: [FlowAction], batch: PacketBatch, emit: PacketBatch, now: UInt64, tables current: Tables) {
+        guard batch.metadata[index].flags.contains(.parsed) else {
+            batch.drop(index, reason: .notParsed)
+            return
+        }
+        var program = current.program
+        program.flows = [FlowEntry(priority: 0, actions: actions)]
+        let oneFlow = Tables(program: program, version: .max, now: now, carried: [:], paths: paths)
+        switchPacket(index, batch: batch, emit: emit, now: now, tables: oneFlow)
     }
 
     /// The common case, inline: an exact-match cache hit on a table-0 flow whose only action
@@ -416,6 +433,8 @@ public final class SwitchStage: Stage, IdleWork {
         var table = 0
         var hops = 0
         let length = UInt64(entry.length)
+        var actionSet: UInt32 = 0  // which places of `setSlots` hold an action (write_actions)
+        var flushed = 0  // outputs already sent as copies (a rewrite came after them)
         tables: while hops < 16 {
             hops &+= 1
             let local =
@@ -431,18 +450,26 @@ public final class SwitchStage: Stage, IdleWork {
             counters[0] &+= 1
             counters[1] &+= length
             counters[2] = now
+            var code = tables.actions
             var position = Int(tables.actionStart[flow])
             var end = Int(tables.actionStart[flow &+ 1])
             // A SELECT, INDIRECT or FAST_FAILOVER bucket runs in line; then the flow goes on here.
             var resumeAt = -1
             var resumeEnd = 0
+            var resumeCode = code
             while true {
                 if position >= end {
-                    guard resumeAt >= 0 else { break }
-                    (position, end, resumeAt) = (resumeAt, resumeEnd, -1)
+                    if resumeAt >= 0 {
+                        (code, position, end, resumeAt) = (resumeCode, resumeAt, resumeEnd, -1)
+                        continue
+                    }
+                    // The pipeline ends here: the action set runs, in its order.
+                    guard actionSet != 0 else { break }
+                    (code, position, end) = (setProgram, 0, orderActionSet(actionSet))
+                    actionSet = 0
                     continue
                 }
-                let action = tables.actions[position]
+                let action = code[position]
                 position &+= 1
                 switch action.kind {
                 case .output:
@@ -486,13 +513,21 @@ public final class SwitchStage: Stage, IdleWork {
                         tables.groupCounters[Int(action.operand)].count(
                             bucket: bucket &- tables.groups[Int(action.operand)].firstBucket, bytes: length)
                         guard resumeAt < 0 else { break }  // groups do not chain
-                        (resumeAt, resumeEnd) = (position, end)
-                        (position, end) = (tables.buckets[bucket].start, tables.buckets[bucket].end)
+                        (resumeCode, resumeAt, resumeEnd) = (code, position, end)
+                        (code, position, end) = (tables.actions, tables.buckets[bucket].start, tables.buckets[bucket].end)
                     } else {
                         batch.metadata[index] = entry
                         batch.drop(index, reason: .switchGroupNoBucket)
                         return
                     }
+                case .write:
+                    let written = tables.actions[Int(action.operand)]
+                    let slot = written.setSlot
+                    if slot >= 0 {
+                        setSlots[slot] = written
+                        actionSet |= 1 << UInt32(slot)
+                    }
+                case .clearActions: actionSet = 0
                 case .meter:
                     guard action.operand < UInt64(tables.meters.count) else { break }
                     let (bytes, packets) = wireSize(entry, frame)
@@ -505,10 +540,15 @@ public final class SwitchStage: Stage, IdleWork {
                     case .remarkDSCP(let precedence): remarkDSCP(frame, entry, raisingBy: precedence)
                     }
                 default:
-                    // RFC 1812 5.2.2: an incremental update would make a corrupt header look valid.
-                    guard rewrite(action, &entry, &frame, &key, &vlan) else {
+                    // Outputs before a rewrite leave with the packet as it was (copies now).
+                    if outputCount > flushed {
+                        emitCopies(flushed..<outputCount, entry: entry, frame: frame, key: key, vlan: vlan, emit: emit, tables: tables)
+                        flushed = outputCount
+                    }
+                    let refusal = rewrite(action, &entry, &frame, &key, &vlan)
+                    guard refusal == .none else {
                         batch.metadata[index] = entry
-                        batch.drop(index, reason: .badIPv4Checksum)
+                        batch.drop(index, reason: refusal)
                         return
                     }
                 }
@@ -516,24 +556,48 @@ public final class SwitchStage: Stage, IdleWork {
             break
         }
         batch.metadata[index] = entry
-        guard outputCount > 0 else {
+        guard outputCount > flushed else {
             if punt {
                 sendToController(index, batch: batch, frame: frame, tables: tables, flow: puntFlow, table: puntTable)
             } else {
-                batch.drop(index, reason: .switchFlowDrop)
+                batch.drop(index, reason: outputCount > 0 ? .switchCopiesSent : .switchFlowDrop)
             }
             return
         }
         // Copies for every output but the first; the original takes the first. When the flows
         // also send the packet to the controller, every output gets a copy and the original
         // goes to the controller.
-        var position = punt ? 0 : 1
-        while position < outputCount {
+        emitCopies((punt ? flushed : flushed &+ 1)..<outputCount, entry: entry, frame: frame, key: key, vlan: vlan, emit: emit, tables: tables)
+        if punt {
+            sendToController(index, batch: batch, frame: frame, tables: tables, flow: puntFlow, table: puntTable)
+            return
+        }
+        let first = outputs[flushed]
+        if first > 0xFFFF {
+            let refusal = applyBucket(Int(first >> 16) &- 1, &entry, &frame, &key, &vlan, tables: tables)
+            guard refusal == .none else {
+                batch.metadata[index] = entry
+                batch.drop(index, reason: refusal)
+                return
+            }
+        }
+        let allowed = egress(UInt16(truncatingIfNeeded: first), &entry, &frame, vlan: vlan)
+        entry.outPort = UInt16(truncatingIfNeeded: first)
+        batch.metadata[index] = entry
+        if !allowed { batch.drop(index, reason: .switchVLANNotAllowed) }
+    }
+
+    /// Sends a copy of the packet as it is now to each of `outputs[range]` (with its ALL-group
+    /// bucket's rewrites and its port's tagging).
+    func emitCopies(
+        _ range: Range<Int>, entry: PacketMetadata, frame: UnsafeMutableRawPointer, key: SwitchKey, vlan: UInt16, emit: PacketBatch,
+        tables: Tables
+    ) {
+        for position in range {
             let output = outputs[position]
             let port = UInt16(truncatingIfNeeded: output)
-            position &+= 1
             let result = emit.appendCopy(
-                of: UnsafeRawBufferPointer(start: frame, count: Int(entry.length)), inPort: inPort,
+                of: UnsafeRawBufferPointer(start: frame, count: Int(entry.length)), inPort: entry.inPort,
                 timestamp: entry.timestamp)
             guard result == .appended else { continue }
             let copyIndex = emit.count - 1
@@ -548,9 +612,10 @@ public final class SwitchStage: Stage, IdleWork {
             var copyVLAN = vlan
             if output > 0xFFFF {
                 var copyKey = key
-                guard applyBucket(Int(output >> 16) &- 1, &copy, &copyFrame, &copyKey, &copyVLAN, tables: tables) else {
+                let refusal = applyBucket(Int(output >> 16) &- 1, &copy, &copyFrame, &copyKey, &copyVLAN, tables: tables)
+                guard refusal == .none else {
                     emit.metadata[copyIndex] = copy
-                    emit.drop(copyIndex, reason: .badIPv4Checksum)
+                    emit.drop(copyIndex, reason: refusal)
                     continue
                 }
             }
@@ -559,22 +624,6 @@ public final class SwitchStage: Stage, IdleWork {
             emit.metadata[copyIndex] = copy
             if !allowed { emit.drop(copyIndex, reason: .switchVLANNotAllowed) }
         }
-        if punt {
-            sendToController(index, batch: batch, frame: frame, tables: tables, flow: puntFlow, table: puntTable)
-            return
-        }
-        let first = outputs[0]
-        if first > 0xFFFF {
-            guard applyBucket(Int(first >> 16) &- 1, &entry, &frame, &key, &vlan, tables: tables) else {
-                batch.metadata[index] = entry
-                batch.drop(index, reason: .badIPv4Checksum)
-                return
-            }
-        }
-        let allowed = egress(UInt16(truncatingIfNeeded: first), &entry, &frame, vlan: vlan)
-        entry.outPort = UInt16(truncatingIfNeeded: first)
-        batch.metadata[index] = entry
-        if !allowed { batch.drop(index, reason: .switchVLANNotAllowed) }
     }
 
     /// Punts packet `index` (OpenFlow's output to CONTROLLER), unless the controller's meter
@@ -598,6 +647,18 @@ public final class SwitchStage: Stage, IdleWork {
                     table: UInt8(truncatingIfNeeded: table), cookie: entry.cookie,
                     tableMiss: entry.priority == 0 && entry.match.mask == SwitchKey()))
         }
+    }
+
+    /// Puts the actions of `actionSet` (a mask of `setSlots`) into `setProgram` in the order
+    /// OpenFlow 1.3.5 5.10 runs them (an output only when there is no group); returns how many.
+    func orderActionSet(_ actionSet: UInt32) -> Int {
+        var count = 0
+        for slot in 0..<CompiledAction.setSlotCount where actionSet & (1 << UInt32(slot)) != 0 {
+            if slot == CompiledAction.outputSlot && actionSet & (1 << UInt32(CompiledAction.groupSlot)) != 0 { continue }
+            setProgram[count] = setSlots[slot]
+            count &+= 1
+        }
+        return count
     }
 
     /// Keeps the packet's metadata and headers as they are (see `snapshot`).

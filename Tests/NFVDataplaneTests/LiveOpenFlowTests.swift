@@ -191,8 +191,8 @@ import Testing
         #expect(!(try ping("a", 2)))
     }
 
-    /// ovs-ofctl's group and meter commands against the listener, with the kernels' traffic as
-    /// the reference: a FAST_FAILOVER group moves a's packets to its backup bucket as soon as
+    /// ovs-ofctl's group, meter and packet-out commands against the listener, with the kernels'
+    /// traffic as the reference: packet-out reaches b's namespace, a FAST_FAILOVER group moves a's packets to its backup bucket as soon as
     /// mod-port sets the watched port down, an ALL group copies to b and c, del-groups takes
     /// the flows that use a group with it, and iperf3's TCP through a 10 Mbit/s meter measures
     /// within 5% of the rate (goodput: the meter counts whole frames).
@@ -251,6 +251,31 @@ import Testing
         #expect(after.count == 2 && after[0] == before[0] && after[1] >= 3, "every packet after mod-port went to the backup: \(before) then \(after)")
         _ = try ofctl("mod-port", tcp, "b", "up")
         #expect(try lab.ping("a", 2), "b is back: the first bucket again")
+
+        // packet-out: a UDP datagram (built by scapy) from the controller out of port b, where
+        // tcpdump in b's namespace sees it.
+        let (macA, macB) = (try lab.mac("a"), try lab.mac("b"))
+        let hex = try HostCommand.check([
+            "python3", "-c",
+            "from scapy.all import Ether, IP, UDP; print(bytes(Ether(src='\(macA)', dst='\(macB)')/IP(src='10.227.0.1', dst='10.227.0.2')"
+                + "/UDP(sport=5555, dport=9999)/b'packet-out').hex())",
+        ]).trimmingCharacters(in: .whitespacesAndNewlines)
+        let capture = Process()
+        capture.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        capture.arguments = [
+            "timeout", "-s", "KILL", "10", "ip", "netns", "exec", "nfvt-fb\(lab.suffix)", "tcpdump", "-l", "-n", "-c", "1", "-i",
+            "nfvtfb\(lab.suffix)", "udp port 9999",
+        ]
+        let captured = Pipe()
+        capture.standardOutput = captured
+        capture.standardError = FileHandle.nullDevice
+        try capture.run()
+        defer { HostCommand.kill(capture) }
+        usleep(1_500_000)  // tcpdump listening
+        _ = try ofctl("packet-out", tcp, "in_port=controller packet=\(hex) actions=output:b")
+        capture.waitUntilExit()
+        let seen = String(decoding: captured.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(seen.contains("10.227.0.1.5555 > 10.227.0.2.9999: UDP, length 10"), "tcpdump in b saw: \(seen)")
 
         // The ALL group copies to b and c: b answers.
         _ = try ofctl("mod-flows", tcp, "in_port=a,actions=group:3")

@@ -4,7 +4,7 @@ import NFVPipeline
 import NFVSwitch
 import Testing
 
-/// The group table and meters in the data path, over memory ports: a SELECT group spreads many
+/// The group table, meters and OpenFlow's other actions in the data path, over memory ports: a SELECT group spreads many
 /// connections between one pair of hosts by its weights (and a reply takes its connection's
 /// bucket), FAST_FAILOVER moves to the backup bucket in the next batch after the watched port
 /// goes down, ALL copies with each bucket's own rewrites, and meters hold their rates.
@@ -158,6 +158,51 @@ import Testing
         let tagged = Array(frame.bytes[0..<12]) + [0x81, 0x00, 0x00, 100] + Array(frame.bytes[12...])
         #expect(controller.transmitted.map(\.bytes) == [tagged], "the controller got its copy, tagged as at CONTROLLER")
         #expect(pool.availableCount == 64)
+    }
+
+    @Test func decTTLLowersTheTTLAndDropsWhatWouldReachZero() throws {
+        let stage = try Self.stage(["ip,actions=dec_ttl,output:2"])
+        var last = Self.udp(sourcePort: 9000, destinationPort: 53, time: Self.second)
+        last.bytes[22] = 1  // TTL 1: a router would drop it (RFC 1812 5.3.1)
+        last.bytes.withUnsafeMutableBytes { buffer in
+            let ip = buffer.baseAddress! + 14
+            ip.storeNetworkUInt16(0, at: 10)
+            ip.storeNetworkUInt16(InternetChecksum.checksum(ip, byteCount: 20), at: 10)
+        }
+        let (out, drops) = try Self.run(stage, from: 0, [Self.udp(sourcePort: 9000, destinationPort: 53, time: Self.second), last])
+        try #require(out[2].count == 1)
+        #expect(out[2][0].bytes[22] == 63, "TTL 64 left as 63")
+        out[2][0].bytes.withUnsafeBytes { buffer in
+            #expect(InternetChecksum.checksum(UnsafeMutableRawPointer(mutating: buffer.baseAddress! + 14), byteCount: 20) == 0)
+        }
+        #expect(drops[.ttlExpired] == 1)
+        #expect(try FlowSyntax.parse("ip,actions=dec_ttl,output:2").actions == [.decrementTTL, .output(2)])
+    }
+
+    @Test func theActionSetRunsWhereThePipelineEndsInTheSpecsOrder() throws {
+        let frame = Self.udp(sourcePort: 9100, destinationPort: 53, time: Self.second)
+        let newMAC: [UInt8] = [2, 0, 0, 0, 0, 0x77]
+        // Written in table 0, run after table 1's own output; the rewrite goes before the output
+        // although written after it (OpenFlow 1.3.5 5.10).
+        var stage = try Self.stage([
+            "table=0,actions=write_actions(output:3,mod_dl_dst:02:00:00:00:00:77),goto_table:1", "table=1,actions=output:2",
+        ])
+        var (out, _) = try Self.run(stage, from: 0, [frame])
+        #expect(out[2].map(\.bytes) == [frame.bytes], "table 1's output: the packet as it was")
+        #expect(out[3].map { Array($0.bytes[0..<6]) } == [newMAC], "the action set's output, after its rewrite")
+        // clear_actions empties the set.
+        stage = try Self.stage(["table=0,actions=write_actions(output:3),goto_table:1", "table=1,actions=clear_actions,output:2"])
+        (out, _) = try Self.run(stage, from: 0, [frame])
+        #expect(out[2].count == 1 && out[3].isEmpty)
+        // A group in the set wins over an output.
+        let group = GroupEntry(id: 1, kind: .indirect, buckets: [GroupEntry.Bucket(actions: [.output(4)])])
+        stage = try Self.stage(["actions=write_actions(output:3,group:1)"], groups: [group])
+        (out, _) = try Self.run(stage, from: 0, [frame])
+        #expect(out[4].count == 1 && out[3].isEmpty)
+        let text = "actions=write_actions(output:3,mod_dl_dst:02:00:00:00:00:77),goto_table:1"
+        let parsed = try FlowSyntax.parse(text)
+        #expect(parsed.actions == [.write(.output(3)), .write(.setEthDst(0x0200_0000_0077)), .gotoTable(1)])
+        #expect(FlowSyntax.format(parsed).hasSuffix(text), "\(FlowSyntax.format(parsed))")
     }
 
     /// The token bucket of the meter's definition: `rate` per second, `burst` deep, full at the start.
