@@ -4,9 +4,9 @@ import NFVSwitch
 
 /// A flow's OpenFlow instructions to the switch's action list and back. The switch runs an
 /// action list per flow (meter first, then apply_actions, clear_actions, write_actions, and
-/// goto_table at its end), and an action set per packet that runs where the pipeline ends;
-/// write_metadata is OFPBIC_UNSUP_INST until the data path has metadata.
-/// Actions: OUTPUT to a switch port, NORMAL, FLOOD or CONTROLLER; GROUP; DEC_NW_TTL; SET_FIELD of
+/// write_metadata, goto_table at its end), and an action set per packet that runs where the
+/// pipeline ends.
+/// Actions: OUTPUT to a switch port, IN_PORT, ALL, NORMAL, FLOOD or CONTROLLER; GROUP; DEC_NW_TTL; SET_FIELD of
 /// Ethernet addresses, VLAN ID, IPv4 addresses and TCP/UDP ports; PUSH_VLAN, POP_VLAN.
 /// Anything else is the spec's OFPET_BAD_ACTION error, so a controller learns what it cannot
 /// rely on. A group or meter a flow names must exist (OFPBAC_BAD_OUT_GROUP,
@@ -32,6 +32,7 @@ public enum OpenFlowActionTranslator {
         var meter: FlowAction?
         var clears: [FlowAction] = []
         var written: [FlowAction] = []
+        var metadata: [FlowAction] = []
         var seen = Set<UInt16>()
         for instruction in instructions {
             guard seen.insert(instruction.type).inserted else { throw instructionError(1) }  // one of each
@@ -51,11 +52,11 @@ public enum OpenFlowActionTranslator {
                     if case .chain = action { throw actionError(0) }  // not in an action set
                     written.append(.write(action))
                 }
-            case .writeMetadata: throw instructionError(1)  // UNSUP_INST: no metadata yet
+            case .writeMetadata(let value, let mask): metadata = [.writeMetadata(value: value, mask: mask)]
             }
         }
-        // The spec's order of instructions: meter, apply, clear, write, goto.
-        return (meter.map { [$0] } ?? []) + actions + clears + written + (goto.map { [$0] } ?? [])
+        // The spec's order of instructions: meter, apply, clear, write, write_metadata, goto.
+        return (meter.map { [$0] } ?? []) + actions + clears + written + metadata + (goto.map { [$0] } ?? [])
     }
 
     /// The switch's actions for an action list (an apply_actions instruction, a packet-out, a
@@ -72,7 +73,10 @@ public enum OpenFlowActionTranslator {
             case .output(let port, _):
                 switch port {
                 case OpenFlowAction.normal: actions.append(.normal)
-                case OpenFlowAction.flood: actions.append(.flood)
+                // ALL: every port but the ingress; the ports of an OpenFlow switch carry every
+                // VLAN and none is kept out of floods, so it is FLOOD here.
+                case OpenFlowAction.flood, OpenFlowAction.all: actions.append(.flood)
+                case OpenFlowAction.inPort: actions.append(.inPort)
                 case OpenFlowAction.controller: actions.append(.controller)
                 default:
                     guard port >= 1, port <= UInt32(UInt16.max), ports.contains(UInt16(port - 1)) else { throw actionError(4) }  // BAD_OUT_PORT
@@ -144,6 +148,7 @@ public enum OpenFlowActionTranslator {
         var goto: UInt8?
         var meter: UInt32?
         var clears = false
+        var metadataWrite: (UInt64, UInt64)?
         for action in actions {
             switch action {
             case .write(let inner):
@@ -152,9 +157,11 @@ public enum OpenFlowActionTranslator {
                     return []
                 }
             case .clearActions: clears = true
+            case .writeMetadata(let value, let mask): metadataWrite = (value, mask)
             case .output(let port): list.append(.output(port: UInt32(port) + 1, maxLength: 0))
             case .normal: list.append(.output(port: OpenFlowAction.normal, maxLength: 0))
             case .flood: list.append(.output(port: OpenFlowAction.flood, maxLength: 0))
+            case .inPort: list.append(.output(port: OpenFlowAction.inPort, maxLength: 0))
             case .controller: list.append(.output(port: OpenFlowAction.controller, maxLength: 0xFFFF))
             case .setEthSrc(let mac): list.append(.setField(OXMField(field: 4, value: OpenFlowMatchTranslator.bytes(mac, 6))))
             case .setEthDst(let mac): list.append(.setField(OXMField(field: 3, value: OpenFlowMatchTranslator.bytes(mac, 6))))
@@ -181,6 +188,7 @@ public enum OpenFlowActionTranslator {
         if !list.isEmpty { instructions.append(.applyActions(list)) }
         if clears { instructions.append(.clearActions) }
         if !written.isEmpty { instructions.append(.writeActions(written)) }
+        if let (value, mask) = metadataWrite { instructions.append(.writeMetadata(value: value, mask: mask)) }
         if let goto { instructions.append(.gotoTable(goto)) }
         return instructions
     }

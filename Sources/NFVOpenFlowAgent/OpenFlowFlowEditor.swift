@@ -114,6 +114,7 @@ public struct OpenFlowFlowEditor: Sendable {
             case .output(let chainPort): UInt32(chainPort) + 1 == port
             case .normal: port == OpenFlowAction.normal
             case .flood: port == OpenFlowAction.flood
+            case .inPort: port == OpenFlowAction.inPort
             case .controller: port == OpenFlowAction.controller
             case .write(let inner): outputs([inner], to: port)
             default: false

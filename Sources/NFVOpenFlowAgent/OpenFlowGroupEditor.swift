@@ -55,9 +55,7 @@ public struct OpenFlowGroupEditor: Sendable {
             }
             guard !doomed.isEmpty else { return [] }
             for id in doomed { program.groups[id] = nil }
-            let removed = program.flows.filter { Self.sends($0.actions, toAnyOf: doomed) }
-            program.flows.removeAll { Self.sends($0.actions, toAnyOf: doomed) }
-            return removed
+            return program.removeFlows { Self.sends($0.actions, toAnyOf: doomed) }
         default: throw Self.failed(11)  // BAD_COMMAND
         }
     }

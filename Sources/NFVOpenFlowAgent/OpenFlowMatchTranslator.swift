@@ -14,7 +14,7 @@ public enum OpenFlowMatchTranslator {
 
     /// Field number → (value length, maskable) for the fields the switch key holds.
     static let supported: [UInt8: (length: Int, maskable: Bool)] = [
-        0: (4, false), 3: (6, true), 4: (6, true), 5: (2, false), 6: (2, true), 7: (1, false), 10: (1, false), 11: (4, true),
+        0: (4, false), 2: (8, true), 3: (6, true), 4: (6, true), 5: (2, false), 6: (2, true), 7: (1, false), 10: (1, false), 11: (4, true),
         12: (4, true), 13: (2, true), 14: (2, true), 15: (2, true), 16: (2, true), 19: (1, false), 20: (1, false), 26: (16, true),
         27: (16, true), 29: (1, false), 30: (1, false),
     ]
@@ -39,6 +39,7 @@ public enum OpenFlowMatchTranslator {
             case 0:
                 guard value >= 1, value <= UInt64(UInt16.max), ports.contains(UInt16(value - 1)) else { throw matchError(7) }  // BAD_VALUE
                 result.setInPort(UInt16(value - 1))
+            case 2: result.setMetadata(value, mask: mask ?? .max)
             case 3: result.setEthDst(value, mask: mask ?? 0xFFFF_FFFF_FFFF)
             case 4: result.setEthSrc(value, mask: mask ?? 0xFFFF_FFFF_FFFF)
             case 5: result.setEthType(UInt16(value))
@@ -119,6 +120,7 @@ public enum OpenFlowMatchTranslator {
             fields.append(OXMField(field: field, value: bytes(value, length), mask: mask == full ? nil : bytes(mask, length)))
         }
         if mask.inPort != 0 { fields.append(OXMField(field: 0, value: bytes(UInt64(value.inPort) + 1, 4))) }
+        add(2, value.metadata, mask.metadata, full: .max, length: 8)
         add(3, value.ethDst, mask.ethDst, full: 0xFFFF_FFFF_FFFF, length: 6)
         add(4, value.ethSrc, mask.ethSrc, full: 0xFFFF_FFFF_FFFF, length: 6)
         add(5, UInt64(value.ethType), UInt64(mask.ethType), full: 0xFFFF, length: 2)

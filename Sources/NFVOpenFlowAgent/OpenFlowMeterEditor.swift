@@ -50,10 +50,7 @@ public struct OpenFlowMeterEditor: Sendable {
             }
             guard !doomed.isEmpty else { return [] }
             for id in doomed { program.meters[id] = nil }
-            let uses = { (flow: FlowEntry) in flow.actions.contains { if case .meter(let id) = $0 { doomed.contains(id) } else { false } } }
-            let removed = program.flows.filter(uses)
-            program.flows.removeAll(where: uses)
-            return removed
+            return program.removeFlows { flow in flow.actions.contains { if case .meter(let id) = $0 { doomed.contains(id) } else { false } } }
         default: throw Self.failed(4)  // BAD_COMMAND
         }
     }

@@ -153,8 +153,8 @@ extension OpenFlowSession {
     /// actions and set-fields the translator accepts, and the fields the switch key holds.
     func tableFeatures(_ table: Int) -> OpenFlowTableFeatures {
         let later = (table + 1..<settings.tableCount).map { UInt8($0) }
-        // GOTO_TABLE 1, WRITE_ACTIONS 3, APPLY_ACTIONS 4, CLEAR_ACTIONS 5, METER 6.
-        let instructions: [UInt16] = later.isEmpty ? [3, 4, 5, 6] : [1, 3, 4, 5, 6]
+        // GOTO_TABLE 1, WRITE_METADATA 2, WRITE_ACTIONS 3, APPLY_ACTIONS 4, CLEAR_ACTIONS 5, METER 6.
+        let instructions: [UInt16] = later.isEmpty ? [2, 3, 4, 5, 6] : [1, 2, 3, 4, 5, 6]
         let actions: [UInt16] = [0, 17, 18, 22, 24, 25]  // OUTPUT, PUSH_VLAN, POP_VLAN, GROUP, DEC_NW_TTL, SET_FIELD
         let matchFields = OpenFlowMatchTranslator.supported.sorted { $0.key < $1.key }.map {
             (field: $0.key, length: UInt8($0.value.length), maskable: $0.value.maskable)
@@ -167,7 +167,7 @@ extension OpenFlowSession {
         }
         typealias Property = OpenFlowTableFeatures.Property
         return OpenFlowTableFeatures(
-            tableID: UInt8(table), name: "table\(table)", metadataMatch: 0, metadataWrite: 0, config: 0,
+            tableID: UInt8(table), name: "table\(table)", metadataMatch: .max, metadataWrite: .max, config: 0,
             maxEntries: UInt32(settings.flowCapacity),
             properties: [
                 Property.instructions(instructions), Property.instructions(instructions, miss: true), Property.nextTables(later),

@@ -130,19 +130,13 @@ public final class OpenFlowSession {
             statistics.update { $0.flowModsApplied &+= 1 }
             return removedMessages(removed, before: before, reason: 2)  // OFPRR_DELETE
         case .groupMod(let groupMod):
-            guard role != 3 else { throw Self.badRequest(10) }  // IS_SLAVE
-            let before = groupMod.command == 2 ? datapath.flowRecords() : []
-            var removed: [FlowEntry] = []
-            try datapath.editProgram { (program: inout SwitchProgram) throws(OpenFlowError) in removed = try groupEditor.apply(groupMod, to: &program)
+            return try editProgram(deleting: groupMod.command == 2, reason: 3) { (program: inout SwitchProgram) throws(OpenFlowError) in
+                try groupEditor.apply(groupMod, to: &program)  // OFPRR_GROUP_DELETE for the flows that go with a group
             }
-            return removedMessages(removed, before: before, reason: 3)  // OFPRR_GROUP_DELETE
         case .meterMod(let meterMod):
-            guard role != 3 else { throw Self.badRequest(10) }  // IS_SLAVE
-            let before = meterMod.command == 2 ? datapath.flowRecords() : []
-            var removed: [FlowEntry] = []
-            try datapath.editProgram { (program: inout SwitchProgram) throws(OpenFlowError) in removed = try meterEditor.apply(meterMod, to: &program)
+            return try editProgram(deleting: meterMod.command == 2, reason: 2) { (program: inout SwitchProgram) throws(OpenFlowError) in
+                try meterEditor.apply(meterMod, to: &program)  // OFPRR_DELETE: 1.3 has no meter reason
             }
-            return removedMessages(removed, before: before, reason: 2)  // OFPRR_DELETE (1.3 has no meter reason)
         case .tableMod(let table, _):
             guard table == OpenFlowFlowFilter.allTables || Int(table) < settings.tableCount else {
                 throw OpenFlowError(type: 8, code: 0)  // TABLE_MOD_FAILED / BAD_TABLE
@@ -180,6 +174,18 @@ public final class OpenFlowSession {
         case .experimenter: throw Self.badRequest(3)  // BAD_EXPERIMENTER
         default: throw Self.badRequest(1)  // BAD_TYPE
         }
+    }
+
+    /// A GROUP_MOD or METER_MOD: `edit` changes the program and returns the flows it took out,
+    /// which are reported with FLOW_REMOVED for `reason` (their counters read before a delete).
+    func editProgram(
+        deleting: Bool, reason: UInt8, _ edit: (inout SwitchProgram) throws(OpenFlowError) -> [FlowEntry]
+    ) throws(OpenFlowError) -> [OpenFlowMessage] {
+        guard role != 3 else { throw Self.badRequest(10) }  // IS_SLAVE
+        let before = deleting ? datapath.flowRecords() : []
+        var removed: [FlowEntry] = []
+        try datapath.editProgram { (program: inout SwitchProgram) throws(OpenFlowError) in removed = try edit(&program) }
+        return removedMessages(removed, before: before, reason: reason)
     }
 
     /// FLOW_REMOVED for the flows of `removed` that asked for it, with their counters from `before`.

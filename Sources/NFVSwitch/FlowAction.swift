@@ -8,6 +8,8 @@ public indirect enum FlowAction: Hashable, Sendable {
     case normal
     /// Out of every port but the one it came in on (and only ports of its VLAN).
     case flood
+    /// Back out of the port it came in on (OpenFlow's IN_PORT).
+    case inPort
     /// To the controller side: counted, and kept for inspection (`punt`).
     case controller
     case setEthSrc(UInt64)
@@ -28,6 +30,9 @@ public indirect enum FlowAction: Hashable, Sendable {
     case write(FlowAction)
     /// OpenFlow's clear_actions: empty the packet's action set.
     case clearActions
+    /// OpenFlow's write_metadata: the bits of `mask` in the packet's metadata become those of
+    /// `value` (later tables match on it).
+    case writeMetadata(value: UInt64, mask: UInt64)
     /// Continue lookup in a later table.
     case gotoTable(UInt8)
     /// Send through a service path (a named sequence of stages) of the chain.

@@ -13,6 +13,12 @@ public struct FlowMatch: Hashable, Sendable {
     @inlinable
     public func matches(_ key: SwitchKey) -> Bool { key.masked(by: mask) == value }
 
+    /// OpenFlow's metadata under `bits`.
+    public mutating func setMetadata(_ value: UInt64, mask bits: UInt64 = .max) {
+        self.value.metadata = value & bits
+        mask.metadata = bits
+    }
+
     public mutating func setInPort(_ port: UInt16) {
         value.inPort = port
         mask.inPort = 0xFFFF

@@ -73,6 +73,9 @@ public enum FlowSyntax {
                 flow.match.setVLAN(vid == 0xFFFF ? nil : vid)
             case "dl_vlan_pcp":
                 flow.match.setVLANPCP(try number(value, name, max: 7))
+            case "metadata":
+                let (bits, mask) = try valueWithMask(value, name)
+                flow.match.setMetadata(bits, mask: mask)
             default:
                 deferred.append((name, value))
             }
@@ -122,7 +125,7 @@ public enum FlowSyntax {
                 let known = [
                     "in_port", "dl_src", "dl_dst", "dl_type", "dl_vlan", "dl_vlan_pcp", "nw_src", "nw_dst", "nw_proto",
                     "ipv6_src", "ipv6_dst", "tp_src", "tp_dst", "icmp_type", "icmp_code", "priority", "table", "cookie",
-                    "idle_timeout", "hard_timeout",
+                    "idle_timeout", "hard_timeout", "metadata",
                 ]
                 let close = known.min { distance($0, name) < distance($1, name) }.flatMap { distance($0, name) <= 2 ? $0 : nil }
                 throw SyntaxError("unknown field \(name)" + (close.map { "; did you mean \($0)?" } ?? ""))
@@ -146,6 +149,10 @@ public enum FlowSyntax {
             if lower == "drop" { continue }
             if lower == "normal" {
                 actions.append(.normal)
+                continue
+            }
+            if lower == "in_port" || lower == "output:in_port" {
+                actions.append(.inPort)
                 continue
             }
             if lower == "flood" || lower == "all" {
@@ -198,6 +205,9 @@ public enum FlowSyntax {
             }
             let (name, value) = item.contains(":") ? keyValue(item, separator: ":") : (item, "")
             switch name {
+            case "write_metadata":
+                let (bits, mask) = try valueWithMask(value, name)
+                actions.append(.writeMetadata(value: bits, mask: mask))
             case "output": actions.append(.output(try port(value, ports: ports, field: "output")))
             case "mod_dl_src": actions.append(.setEthSrc(try mac(value, name)))
             case "mod_dl_dst": actions.append(.setEthDst(try mac(value, name)))
@@ -279,6 +289,7 @@ public enum FlowSyntax {
             default: nil
             }
         if let shorthand { parts.append(shorthand) }
+        if mask.metadata != 0 { parts.append("metadata=" + metadataText(value.metadata, mask.metadata)) }
         if mask.inPort != 0 { parts.append("in_port=" + (names[value.inPort] ?? "\(value.inPort)")) }
         if mask.vlanTCI & 0x1FFF != 0 {
             parts.append(value.vlanTCI & SwitchKey.vlanPresent == 0 ? "dl_vlan=0xffff" : "dl_vlan=\(value.vlanTCI & 0x0FFF)")
@@ -333,6 +344,7 @@ public enum FlowSyntax {
         case .output(let port): "output:" + (names[port] ?? "\(port)")
         case .normal: "NORMAL"
         case .flood: "FLOOD"
+        case .inPort: "IN_PORT"
         case .controller: "CONTROLLER:65535"
         case .setEthSrc(let mac): "mod_dl_src:" + macText(mac, 0xFFFF_FFFF_FFFF)
         case .setEthDst(let mac): "mod_dl_dst:" + macText(mac, 0xFFFF_FFFF_FFFF)
@@ -349,6 +361,7 @@ public enum FlowSyntax {
         case .decrementTTL: "dec_ttl"
         case .meter(let id): "meter:\(id)"
         case .clearActions: "clear_actions"
+        case .writeMetadata(let value, let mask): "write_metadata:" + metadataText(value, mask)
         case .write(let inner): "write_actions(" + format(inner, names: names) + ")"
         }
     }
@@ -399,6 +412,18 @@ public enum FlowSyntax {
         let parts = text.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
         let value = try mac(parts[0], field)
         return (value, parts.count > 1 ? try mac(parts[1], field) : 0xFFFF_FFFF_FFFF)
+    }
+
+    /// A 64-bit value with an optional `/mask` (decimal or 0x hex), as metadata takes it.
+    static func valueWithMask(_ text: String, _ field: String) throws(SyntaxError) -> (UInt64, UInt64) {
+        let pieces = text.split(separator: "/", maxSplits: 1).map(String.init)
+        let value: UInt64 = try number(pieces.first ?? "", field, max: .max)
+        let mask: UInt64 = pieces.count > 1 ? try number(pieces[1], field, max: .max) : .max
+        return (value & mask, mask)
+    }
+
+    static func metadataText(_ value: UInt64, _ mask: UInt64) -> String {
+        "0x" + String(value, radix: 16) + (mask == .max ? "" : "/0x" + String(mask, radix: 16))
     }
 
     static func portWithMask(_ text: String, _ field: String) throws(SyntaxError) -> (UInt16, UInt16) {

@@ -42,11 +42,13 @@ public enum FlowTracer {
                 case .setTransportSource(let port): key.transportSource = port
                 case .setTransportDestination(let port): key.transportDestination = port
                 case .decrementTTL, .clearActions: break
+                case .writeMetadata(let value, let bits): key.metadata = key.metadata & ~bits | value & bits
                 case .write(let inner):
                     outputs.append("writes \(FlowSyntax.formatActions([inner], ports: ports)) to the action set (runs at the end)")
                 case .output(let port): outputs.append("output to " + (ports.first { $0.value == port }?.key ?? "\(port)"))
                 case .normal: outputs.append("L2 switching (NORMAL): to the port that learnt the destination MAC, else flooded in its VLAN")
                 case .flood: outputs.append("flooded to every port of its VLAN but the one it came in on")
+                case .inPort: outputs.append("back out of the port it came in on")
                 case .controller: outputs.append("punted to the controller side")
                 case .chain(let path): outputs.append("through service path \(path)")
                 case .group(let id): outputs.append("through group \(id) (its buckets decide)")

@@ -14,15 +14,23 @@ import NFVPacket
 ///
 /// ICMP type and code are carried as tp_src and tp_dst, as in OpenFlow 1.0 and Open vSwitch.
 /// A frame without an 802.1Q tag has vlan_tci 0; a tagged one has the present bit (0x1000) set.
+///
+/// OpenFlow's metadata register rides beside the words: 0 when a packet arrives, set by
+/// write_metadata for the later tables. It joins the hash only when not 0, so keys without it
+/// (table 0, every switch without a controller) hash as before.
 public struct SwitchKey: Hashable, Sendable {
     public var words: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64)
+    public var metadata: UInt64
 
-    public init() { words = (0, 0, 0, 0, 0, 0, 0) }
+    public init() {
+        words = (0, 0, 0, 0, 0, 0, 0)
+        metadata = 0
+    }
 
     public static func == (lhs: SwitchKey, rhs: SwitchKey) -> Bool {
         lhs.words.0 == rhs.words.0 && lhs.words.1 == rhs.words.1 && lhs.words.2 == rhs.words.2
             && lhs.words.3 == rhs.words.3 && lhs.words.4 == rhs.words.4 && lhs.words.5 == rhs.words.5
-            && lhs.words.6 == rhs.words.6
+            && lhs.words.6 == rhs.words.6 && lhs.metadata == rhs.metadata
     }
 
     public func hash(into hasher: inout Hasher) { hasher.combine(hash(with: .process)) }
@@ -35,7 +43,8 @@ public struct SwitchKey: Hashable, Sendable {
         var hash = TableHash.fold(words.0 ^ hasher.k0, words.1 ^ hasher.k1)
         hash = TableHash.fold(words.2 ^ hasher.k2, words.3 ^ hash)
         hash = TableHash.fold(words.4 ^ hasher.k3, words.5 ^ hash)
-        return TableHash.fold(hash ^ hasher.k0, words.6 ^ hasher.k4)
+        hash = TableHash.fold(hash ^ hasher.k0, words.6 ^ hasher.k4)
+        return metadata == 0 ? hash : TableHash.fold(hash ^ hasher.k1, metadata ^ hasher.k2)
     }
 
     /// The key with every bit outside `mask` cleared.
@@ -46,6 +55,7 @@ public struct SwitchKey: Hashable, Sendable {
             words.0 & mask.words.0, words.1 & mask.words.1, words.2 & mask.words.2, words.3 & mask.words.3,
             words.4 & mask.words.4, words.5 & mask.words.5, words.6 & mask.words.6
         )
+        result.metadata = metadata & mask.metadata
         return result
     }
 

@@ -11,4 +11,12 @@ public struct SwitchProgram: Sendable, Equatable {
         self.groups = groups
         self.meters = meters
     }
+
+    /// Takes out the flows `condemned` picks (those that use a deleted group or meter) and
+    /// returns them.
+    public mutating func removeFlows(where condemned: (FlowEntry) -> Bool) -> [FlowEntry] {
+        let removed = flows.filter(condemned)
+        flows.removeAll(where: condemned)
+        return removed
+    }
 }

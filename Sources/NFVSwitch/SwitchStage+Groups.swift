@@ -37,6 +37,9 @@ extension SwitchStage {
         }
     }
 
+    /// The chain port of switch slot `slot` (nil: not a switch port).
+    func inPortNumber(_ slot: Int) -> UInt16? { slot >= 0 ? portNumbers[slot] : nil }
+
     @inline(__always)
     func isLive(_ bucket: CompiledBucket) -> Bool {
         bucket.watch < 0 || liveness.isLive(UInt16(truncatingIfNeeded: bucket.watch))
@@ -58,6 +61,11 @@ extension SwitchStage {
                         count &+= 1
                     }
                 case .flood: flood(inSlot: inSlot, vlan: vlan, count: &count, tag: tag)
+                case .inPort:
+                    if count < outputCapacity, let port = inPortNumber(inSlot) {
+                        outputs[count] = UInt32(port) | tag
+                        count &+= 1
+                    }
                 default: break
                 }
             }

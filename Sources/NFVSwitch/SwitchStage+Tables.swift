@@ -174,9 +174,9 @@ extension SwitchStage {
     /// One action, as the data path runs it: a kind and up to two operands (trivially copyable).
     struct CompiledAction {
         enum Kind: UInt8 {
-            case output, normal, flood, controller, setEthSrc, setEthDst, setVLANVID, pushVLAN, popVLAN
+            case output, normal, flood, inPort, controller, setEthSrc, setEthDst, setVLANVID, pushVLAN, popVLAN
             case setIPv4Source, setIPv4Destination, setTransportSource, setTransportDestination, gotoTable, chain
-            case group, meter, decrementTTL, write, clearActions
+            case group, meter, decrementTTL, write, clearActions, writeMetadata
         }
 
         /// The place of an action in the action set, in the order the set runs (-1: not one).
@@ -193,7 +193,7 @@ extension SwitchStage {
             case .setTransportSource: 8
             case .setTransportDestination: 9
             case .group: 10
-            case .output, .normal, .flood, .controller: 11
+            case .output, .normal, .flood, .inPort, .controller: 11
             default: -1
             }
         }
@@ -201,9 +201,10 @@ extension SwitchStage {
         static let groupSlot = 10
         static let outputSlot = 11
 
-        init(kind: Kind, operand: UInt64) {
+        init(kind: Kind, operand: UInt64, mask: UInt64 = 0) {
             self.kind = kind
             self.operand = operand
+            self.mask = mask
         }
 
         /// Where names and ids in actions point: service paths, groups and meters by index.
@@ -214,12 +215,15 @@ extension SwitchStage {
         }
         var kind: Kind
         var operand: UInt64
+        /// write_metadata's mask (0 for the other kinds).
+        var mask: UInt64 = 0
 
         init(_ action: FlowAction, names: Names) {
             switch action {
             case .output(let port): (kind, operand) = (.output, UInt64(port))
             case .normal: (kind, operand) = (.normal, 0)
             case .flood: (kind, operand) = (.flood, 0)
+            case .inPort: (kind, operand) = (.inPort, 0)
             case .controller: (kind, operand) = (.controller, 0)
             case .setEthSrc(let mac): (kind, operand) = (.setEthSrc, mac)
             case .setEthDst(let mac): (kind, operand) = (.setEthDst, mac)
@@ -236,6 +240,7 @@ extension SwitchStage {
             case .meter(let id): (kind, operand) = (.meter, names.meters[id].map { UInt64($0) } ?? .max)
             case .decrementTTL: (kind, operand) = (.decrementTTL, 0)
             case .clearActions: (kind, operand) = (.clearActions, 0)
+            case .writeMetadata(let value, let bits): (kind, operand, mask) = (.writeMetadata, value, bits)
             case .write: (kind, operand) = (.write, .max)  // compiled by Tables (its place in the array)
             }
         }

@@ -478,6 +478,11 @@ public final class SwitchStage: Stage, IdleWork {
                         outputCount &+= 1
                     }
                 case .flood: flood(inSlot: inSlot, vlan: vlan, count: &outputCount)
+                case .inPort:
+                    if outputCount < outputCapacity {
+                        outputs[outputCount] = UInt32(inPort)
+                        outputCount &+= 1
+                    }
                 case .normal:
                     if !normal(key: key, inPort: inPort, inSlot: inSlot, vlan: vlan, now: now, count: &outputCount), outputCount == 0 {
                         batch.metadata[index] = entry
@@ -528,6 +533,7 @@ public final class SwitchStage: Stage, IdleWork {
                         actionSet |= 1 << UInt32(slot)
                     }
                 case .clearActions: actionSet = 0
+                case .writeMetadata: key.metadata = key.metadata & ~action.mask | action.operand & action.mask
                 case .meter:
                     guard action.operand < UInt64(tables.meters.count) else { break }
                     let (bytes, packets) = wireSize(entry, frame)

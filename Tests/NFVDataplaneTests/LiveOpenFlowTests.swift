@@ -222,6 +222,18 @@ import Testing
             }
         }
 
+        // Metadata written in table 0 picks table 1's flow, which writes its output to the
+        // action set: a's pings reach b that way.
+        _ = try ofctl("add-flow", tcp, "table=0,priority=100,in_port=a,actions=write_metadata:0x2/0xff,goto_table:1")
+        _ = try ofctl("add-flow", tcp, "table=1,priority=100,metadata=0x2/0xff,actions=write_actions(output:b)")
+        _ = try ofctl("add-flow", tcp, "table=1,priority=100,metadata=0x3/0xff,actions=output:c")
+        _ = try ofctl("add-flow", tcp, "priority=100,in_port=b,actions=output:a")
+        #expect(try lab.ping("a", 2), "a reaches b through metadata and the action set")
+        let pipeline = try ofctl("dump-flows", tcp)
+        #expect(pipeline.contains("metadata=0x2/0xff actions=write_actions(output:2)"), "\(pipeline)")
+        #expect(pipeline.contains("actions=write_metadata:0x2/0xff,goto_table:1"), "\(pipeline)")
+        _ = try ofctl("del-flows", tcp)
+
         let features = try ofctl("dump-group-features", tcp)
         #expect(
             features.contains("all") && features.contains("select") && features.contains("indirect") && features.contains("fast failover"),

@@ -205,6 +205,29 @@ import Testing
         #expect(FlowSyntax.format(parsed).hasSuffix(text), "\(FlowSyntax.format(parsed))")
     }
 
+    @Test func writeMetadataCarriesAValueToTheLaterTables() throws {
+        // Table 0 classifies by destination port into metadata; table 1 forwards by metadata.
+        let stage = try Self.stage([
+            "table=0,udp,tp_dst=53,actions=write_metadata:0x35/0xff,goto_table:1",
+            "table=0,priority=1,actions=write_metadata:0x7/0xff,goto_table:1",
+            "table=1,metadata=0x35/0xff,actions=output:2", "table=1,metadata=0x7,actions=output:3",
+        ])
+        let frames = [53, 80].map { Self.udp(sourcePort: 9200, destinationPort: UInt16($0), time: Self.second) }
+        let (out, drops) = try Self.run(stage, from: 0, frames)
+        #expect(out[2].count == 1 && out[3].count == 1 && drops[.switchTableMiss] == 0)
+        let parsed = try FlowSyntax.parse("table=1,metadata=0x35/0xff,actions=write_metadata:0x1/0x1,output:2")
+        #expect(parsed.match.value.metadata == 0x35 && parsed.match.mask.metadata == 0xFF)
+        #expect(FlowSyntax.format(parsed).hasSuffix("metadata=0x35/0xff actions=write_metadata:0x1/0x1,output:2"), "\(FlowSyntax.format(parsed))")
+    }
+
+    @Test func inPortSendsThePacketBackWhereItCameFrom() throws {
+        let stage = try Self.stage(["actions=in_port,output:2"])
+        let frame = Self.udp(sourcePort: 9300, destinationPort: 53, time: Self.second)
+        let (out, _) = try Self.run(stage, from: 5, [frame])
+        #expect(out[5].map(\.bytes) == [frame.bytes] && out[2].map(\.bytes) == [frame.bytes])
+        #expect(try FlowSyntax.parse("actions=output:in_port").actions == [.inPort])
+    }
+
     /// The token bucket of the meter's definition: `rate` per second, `burst` deep, full at the start.
     static func expectedPasses(arrivals: [UInt64], cost: Double, rate: Double, burst: Double) -> Int {
         var tokens = burst
