@@ -258,6 +258,26 @@ import Testing
         #expect(meter.state.packets == 10_000 && meter.state.bands[0].packets == drops[.meterDrop])
     }
 
+    @Test func theControllersMeterLimitsPacketIns() throws {
+        // A table-miss flow to the controller, and 1000 packets in one second: the controller's
+        // meter (100 packets/s, burst 10) lets what its token bucket holds through.
+        let meter = MeterEntry(
+            id: MeterEntry.controller, unit: .packetsPerSecond, bands: [.init(action: .drop, rate: 100, burst: 10)], usesBurst: true)
+        let stage = try Self.stage(["priority=0,actions=controller"], meters: [meter])
+        let pool = PacketPool(slotCount: 1024)
+        let chain = Chain(stages: [ParseStage(), stage], pool: pool, ingressStageCount: 1)
+        let controller = MemoryPort(portNumber: 99)
+        chain.puntSink = controller
+        let arrivals = (0..<1000).map { Self.second + UInt64($0) * 1_000_000 }
+        let frames = arrivals.map { Self.udp(sourcePort: UInt16(10_000 + $0 / 1_000_000 % 1000), destinationPort: 53, time: $0) }
+        _ = try Pipeline(sources: [MemoryPort(frames: frames, portNumber: 0)], chain: chain, sinks: [], batch: PacketBatch(pool: pool))
+            .runUntilExhausted()
+        let expected = Self.expectedPasses(arrivals: arrivals, cost: 1, rate: 100, burst: 10)
+        #expect(controller.transmitted.count == expected, "\(controller.transmitted.count) packet-ins; the token bucket says \(expected)")
+        #expect(chain.counters[1].drops[.meterDrop] == UInt64(1000 - expected))
+        #expect(pool.availableCount == 1024)
+    }
+
     @Test func aKilobitMeterRemarksAssuredForwardingAboveItsRate() throws {
         // 60-byte frames (480 bits) at 1000/s = 480 kbit/s through a 240 kbit/s remark band.
         let meter = MeterEntry(
