@@ -54,6 +54,8 @@ let package = Package(
         .target(name: "NFVLoadBalancer", dependencies: ["NFVPacket", "NFVPipeline", "NFVFlow"]),
         .target(name: "NFVNetlink", dependencies: ["CNetlink", "CLinux"]),
         .target(name: "NFVSwitch", dependencies: ["NFVPacket", "NFVPipeline"]),
+        // QoS: the three-colour markers of RFC 2697, 2698 and 4115 and the policer stage.
+        .target(name: "NFVQoS", dependencies: ["NFVPacket", "NFVPipeline"]),
         .target(name: "NFVDescriptors", dependencies: ["NFVPacket", "NFVFirewall", "NFVRouter", "NFVNAT", "NFVLoadBalancer", "NFVSwitch", "Yams"]),
         // The one home of VNF kinds: every kind's configuration, stage, live update, plan line and
         // extra counters, and chain assembly (service paths included). The data plane and the
@@ -121,6 +123,7 @@ let package = Package(
         .testTarget(name: "NFVPacketTests", dependencies: ["NFVPacket", "NFVIO", "NFVTestSupport"]),
         .testTarget(name: "NFVPipelineTests", dependencies: ["NFVPacket", "NFVPipeline", "NFVIO", "NFVTestSupport"]),
         .testTarget(name: "NFVSwitchTests", dependencies: ["NFVSwitch", "NFVPacket", "NFVPipeline", "NFVIO", "NFVTestSupport"]),
+        .testTarget(name: "NFVQoSTests", dependencies: ["NFVQoS", "NFVPacket", "NFVPipeline", "NFVIO", "NFVTestSupport"]),
         .testTarget(
             name: "NFVOrchestratorTests",
             dependencies: ["NFVOrchestrator", "NFVReplay", "NFVCatalog", "NFVDescriptors", "NFVTestSupport"]),

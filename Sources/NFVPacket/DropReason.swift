@@ -154,6 +154,9 @@ public enum DropReason: UInt8, CaseIterable, Sendable, CustomStringConvertible {
     case switchGroupNoBucket
     /// A meter's DROP band: the packet exceeded the meter's rate.
     case meterDrop
+    // QoS
+    /// A policer's action for the packet's colour (red, usually) is drop.
+    case policerDrop
     /// Not a loss: every output of the packet went out as a copy, made before a later action
     /// rewrote it (the rewritten original had nowhere left to go).
     case switchCopiesSent
@@ -223,6 +226,7 @@ public enum DropReason: UInt8, CaseIterable, Sendable, CustomStringConvertible {
         case .switchGroupNoBucket: "switch_group_no_bucket"
         case .meterDrop: "meter_drop"
         case .switchCopiesSent: "switch_copies_sent"
+        case .policerDrop: "policer_drop"
         }
     }
 

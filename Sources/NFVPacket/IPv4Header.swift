@@ -106,6 +106,15 @@ public struct IPv4Header {
     /// The arithmetic runs on the field as loaded (little-endian on x86), with the constant
     /// byte-swapped to 0xFFFE: ones'-complement addition commutes with byte swapping (RFC 1071
     /// section 2(B)), so no swap of the field is needed.
+    /// Sets the DSCP (ECN kept) and patches the header checksum (RFC 1624).
+    @inlinable public func setDSCP(_ dscp: UInt8) {
+        let old = pointer.loadNetworkUInt16(at: 0)
+        let new = old & 0xFF03 | UInt16(dscp & 0x3F) << 2
+        guard new != old else { return }
+        pointer.storeNetworkUInt16(new, at: 0)
+        pointer.storeNetworkUInt16(InternetChecksum.updated(pointer.loadNetworkUInt16(at: 10), old: old, new: new), at: 10)
+    }
+
     @inlinable public func decrementTTL() {
         pointer.storeByte(pointer.loadByte(at: 8) &- 1, at: 8)
         let stored = pointer.loadUnaligned(fromByteOffset: 10, as: UInt16.self)

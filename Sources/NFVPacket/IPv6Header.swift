@@ -16,6 +16,11 @@ public struct IPv6Header {
     @inlinable public var trafficClass: UInt8 {
         UInt8(truncatingIfNeeded: pointer.loadNetworkUInt16(at: 0) >> 4)
     }
+    /// Sets the DSCP, the traffic class's upper six bits (ECN kept; IPv6 has no header checksum).
+    @inlinable public func setDSCP(_ dscp: UInt8) {
+        let word = pointer.loadNetworkUInt16(at: 0)
+        pointer.storeNetworkUInt16(word & 0xF03F | UInt16(dscp & 0x3F) << 6, at: 0)
+    }
     /// Flow label (20 bits).
     @inlinable public var flowLabel: UInt32 { pointer.loadNetworkUInt32(at: 0) & 0x000F_FFFF }
     /// Payload length (everything after the fixed header).

@@ -131,34 +131,18 @@ extension SwitchStage {
     /// goes down by one; a packet whose TTL would reach 0 is dropped (`ttl_expired`). Other
     /// packets pass unchanged.
     func decrementTTL(_ frame: UnsafeMutableRawPointer, _ entry: inout PacketMetadata) -> DropReason {
-        let header = frame + Int(entry.l3Offset)
+        let l3 = frame + Int(entry.l3Offset)
         if entry.flags.contains(.ipv4) {
             guard entry.hasValidIPv4HeaderChecksum(frame) else { return .badIPv4Checksum }
-            let old = header.loadNetworkUInt16(at: 8)
-            guard old >> 8 > 1 else { return .ttlExpired }
-            let new = old &- 0x100
-            header.storeNetworkUInt16(new, at: 8)
-            header.storeNetworkUInt16(InternetChecksum.updated(header.loadNetworkUInt16(at: 10), old: old, new: new), at: 10)
+            let header = IPv4Header(l3)
+            guard header.ttl > 1 else { return .ttlExpired }
+            header.decrementTTL()
         } else if entry.flags.contains(.ipv6) {
-            let hopLimit = header.loadByte(at: 7)
-            guard hopLimit > 1 else { return .hopLimitExpired }
-            header.storeByte(hopLimit &- 1, at: 7)
+            let header = IPv6Header(l3)
+            guard header.hopLimit > 1 else { return .hopLimitExpired }
+            header.hopLimit &-= 1
         }
         return .none
-    }
-
-    /// The bytes and packets a frame puts on the wire: a GSO super-frame stands for its
-    /// segments, each with a copy of its headers.
-    @inline(__always)
-    func wireSize(_ entry: PacketMetadata, _ frame: UnsafeMutableRawPointer) -> (bytes: Int, packets: Int) {
-        let segmentSize = Int(entry.offload.segmentSize)
-        guard segmentSize > 0, entry.flags.contains(.hasL4) else { return (Int(entry.length), 1) }
-        let l4 = Int(entry.l4Offset)
-        let headers = entry.ipProtocol == IPProtocol.tcp ? l4 + Int(frame.loadByte(at: l4 + 12) >> 4) * 4 : l4 + 8
-        let payload = Int(entry.length) - headers
-        guard payload > segmentSize else { return (Int(entry.length), 1) }
-        let segments = (payload + segmentSize - 1) / segmentSize
-        return (Int(entry.length) + (segments - 1) * headers, segments)
     }
 
     /// A meter's DSCP_REMARK: an assured-forwarding codepoint (RFC 2597: class 1 to 4, drop
@@ -166,16 +150,11 @@ extension SwitchStage {
     /// IPv4 checksum patched (RFC 1624); other codepoints and non-IPv4 packets stay as they are.
     func remarkDSCP(_ frame: UnsafeMutableRawPointer, _ entry: PacketMetadata, raisingBy level: UInt8) {
         guard entry.flags.contains(.ipv4) else { return }
-        let header = frame + Int(entry.l3Offset)
-        let old = header.loadNetworkUInt16(at: 0)
-        let dscp = UInt8(truncatingIfNeeded: old) >> 2
+        let header = IPv4Header(frame + Int(entry.l3Offset))
+        let dscp = header.dscp
         let afClass = dscp >> 3
         let precedence = (dscp >> 1) & 3
         guard (1...4).contains(afClass), dscp & 1 == 0, precedence >= 1 else { return }
-        let raised = min(3, Int(precedence) + Int(level))
-        let newDSCP = afClass << 3 | UInt8(raised) << 1
-        let new = old & 0xFF03 | UInt16(newDSCP) << 2
-        header.storeNetworkUInt16(new, at: 0)
-        header.storeNetworkUInt16(InternetChecksum.updated(header.loadNetworkUInt16(at: 10), old: old, new: new), at: 10)
+        header.setDSCP(afClass << 3 | UInt8(min(3, Int(precedence) + Int(level))) << 1)
     }
 }

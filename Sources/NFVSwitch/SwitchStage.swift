@@ -536,7 +536,7 @@ public final class SwitchStage: Stage, IdleWork {
                 case .writeMetadata: key.metadata = key.metadata & ~action.mask | action.operand & action.mask
                 case .meter:
                     guard action.operand < UInt64(tables.meters.count) else { break }
-                    let (bytes, packets) = wireSize(entry, frame)
+                    let (bytes, packets) = entry.wireSize(frame)
                     switch tables.meters[Int(action.operand)].admit(bytes: bytes, packets: packets, now: entry.timestamp) {
                     case .pass: break
                     case .drop:
@@ -639,7 +639,7 @@ public final class SwitchStage: Stage, IdleWork {
         let entry = batch.metadata[index]
         let frame = batch.pool.slot(entry.id) + Int(entry.dataOffset)
         if let meter = tables.controllerMeter {
-            let (bytes, packets) = wireSize(entry, frame)
+            let (bytes, packets) = entry.wireSize(frame)
             if meter.admit(bytes: bytes, packets: packets, now: entry.timestamp) == .drop {
                 batch.drop(index, reason: .meterDrop)
                 return
