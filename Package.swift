@@ -56,7 +56,9 @@ let package = Package(
         .target(name: "NFVSwitch", dependencies: ["NFVPacket", "NFVPipeline"]),
         // QoS: the three-colour markers of RFC 2697, 2698 and 4115 and the policer stage.
         .target(name: "NFVQoS", dependencies: ["NFVPacket", "NFVPipeline"]),
-        .target(name: "NFVDescriptors", dependencies: ["NFVPacket", "NFVFirewall", "NFVRouter", "NFVNAT", "NFVLoadBalancer", "NFVSwitch", "Yams"]),
+        .target(
+            name: "NFVDescriptors",
+            dependencies: ["NFVPacket", "NFVFirewall", "NFVRouter", "NFVNAT", "NFVLoadBalancer", "NFVSwitch", "NFVQoS", "Yams"]),
         // The one home of VNF kinds: every kind's configuration, stage, live update, plan line and
         // extra counters, and chain assembly (service paths included). The data plane and the
         // orchestrator reach the VNF modules only through it.
@@ -64,7 +66,7 @@ let package = Package(
             name: "NFVCatalog",
             dependencies: [
                 "NFVPacket", "NFVPipeline", "NFVDescriptors", "NFVFirewall", "NFVRouter", "NFVNAT", "NFVLoadBalancer",
-                "NFVSwitch",
+                "NFVSwitch", "NFVQoS",
             ]
         ),
         .target(name: "NFVReplay", dependencies: ["NFVPacket", "NFVPipeline", "NFVIO", "NFVDescriptors", "NFVCatalog"]),
@@ -161,7 +163,7 @@ let package = Package(
                 "NFVFirewall", "NFVFlow", "NFVPacket", "NFVPipeline", "NFVIO", "NFVReplay", "NFVCatalog",
                 "NFVDescriptors", "NFVTestSupport",
             ]),
-        .testTarget(name: "NFVDescriptorsTests", dependencies: ["NFVDescriptors", "NFVReplay", "NFVCatalog", "NFVTestSupport"]),
+        .testTarget(name: "NFVDescriptorsTests", dependencies: ["NFVDescriptors", "NFVReplay", "NFVCatalog", "NFVQoS", "NFVTestSupport"]),
         .testTarget(
             name: "NFVReplayTests",
             dependencies: [

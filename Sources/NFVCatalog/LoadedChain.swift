@@ -6,6 +6,8 @@ public struct LoadedChain: Sendable {
     public var descriptor: ChainDescriptor
     /// Each stage's configuration by stage name (kinds without a file included).
     public var configurations: [String: VNFConfiguration]
+    /// What the workers' stages of this chain share (made once per load).
+    public let shared = SharedStageState()
 
     /// A chain with the configurations of its stages.
     public init(descriptor: ChainDescriptor, configurations: [String: VNFConfiguration]) {

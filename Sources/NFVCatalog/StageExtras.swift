@@ -1,5 +1,6 @@
 import NFVFirewall
 import NFVPipeline
+import NFVQoS
 import NFVSwitch
 
 /// Counters some kinds keep beyond what every stage counts (received, sent, drops by reason):
@@ -35,6 +36,9 @@ public struct StageExtras: Sendable {
     public var ruleHits: [RuleHits] = []
     /// A switch's flows in table order.
     public var flows: [FlowCounters] = []
+    /// A policer's packets and bytes per colour (green, yellow, red). The workers share one
+    /// marker, so these are the chain's totals already.
+    public var colours: [(colour: String, packets: UInt64, bytes: UInt64)] = []
 
     public init() {}
 
@@ -42,6 +46,11 @@ public struct StageExtras: Sendable {
     /// (nanoseconds of the real-time clock).
     public init(of stage: any Stage, now: UInt64) {
         switch stage.unwrapped {
+        case let policer as PolicerStage:
+            colours = PacketColour.allCases.map { colour in
+                let counted = policer.state.counted(colour)
+                return (colour.name, counted.packets, counted.bytes)
+            }
         case let switchStage as SwitchStage:
             flows = switchStage.flowStatistics(now: now).map {
                 FlowCounters(flow: $0.flow, packets: $0.packets, bytes: $0.bytes, seconds: $0.seconds)
@@ -60,7 +69,8 @@ public struct StageExtras: Sendable {
         }
     }
 
-    /// The sum of two workers' extras for the same stage.
+    /// The sum of two workers' extras for the same stage (a policer's colours are the chain's
+    /// already: its workers share one marker).
     public func adding(_ other: StageExtras) -> StageExtras {
         var sum = self
         if other.flows.count == sum.flows.count {

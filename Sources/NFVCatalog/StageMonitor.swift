@@ -24,7 +24,7 @@ extension VNFConfiguration {
                 configuration.services.contains(where: { $0.healthCheck != nil })
             else { return nil }
             return HealthMonitor(stage: balancer, configuration: configuration, threadSetup: threadSetup(configuration.backendPort))
-        case .decrementTTL, .passThrough, .firewall, .nat, .router, .switch:
+        case .decrementTTL, .passThrough, .firewall, .nat, .policer, .router, .switch:
             return nil
         }
     }

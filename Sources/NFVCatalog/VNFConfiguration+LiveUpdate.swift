@@ -23,6 +23,7 @@ extension VNFConfiguration {
         case (.loadBalancer(let old), .loadBalancer(let new)): LoadBalancerStage.liveUpdateProblem(from: old, to: new)
         case (.nat(let old), .nat(let new)): NATStage.liveUpdateProblem(from: old, to: new)
         case (.switch, .switch): "its flows and ports cannot be updated live yet"
+        case (.policer, .policer): "a policer's marker and actions cannot be updated live yet"
         default: "its kind changed"
         }
     }
@@ -40,7 +41,7 @@ extension VNFConfiguration {
                 for service in configuration.services {
                     (stage as? LoadBalancerStage)?.replaceBackends(service.backends, service: service.name)
                 }
-            case .decrementTTL, .passThrough, .switch: break
+            case .decrementTTL, .passThrough, .switch, .policer: break
             }
         } catch {
             throw LiveUpdateError("\(error)")

@@ -3,8 +3,10 @@ import NFVLoadBalancer
 import NFVNAT
 import NFVPacket
 import NFVPipeline
+import NFVQoS
 import NFVRouter
 import NFVSwitch
+import Synchronization
 
 /// What a stage learns from the chain around it when it is built.
 public struct StageContext: Sendable {
@@ -16,6 +18,8 @@ public struct StageContext: Sendable {
     /// Which worker of how many the stage runs on (state a stage hands out, such as NAT ports,
     /// is split between the workers: `WorkerSteering`).
     public var worker = WorkerShare()
+    /// State the workers' copies of a stage share (a policer's rate).
+    public var shared = SharedStageState()
 
     public init(portIndex: [String: UInt16], routerAddresses: [String: [IPv6Address]] = [:]) {
         self.portIndex = portIndex
@@ -32,6 +36,25 @@ public struct StageContext: Sendable {
             }
         }
         self.init(portIndex: chain.descriptor.portNumbers, routerAddresses: addresses)
+        shared = chain.shared
+    }
+}
+
+/// What the workers' copies of a chain's stages share, made once per loaded chain: a
+/// policer's marker (one rate for the chain, whichever worker a packet lands on).
+public final class SharedStageState: Sendable {
+    let policers = Mutex<[String: PolicerState]>([:])
+
+    public init() {}
+
+    /// The marker of policer stage `stage`, made by the first worker that asks.
+    public func policer(_ stage: String, _ configuration: PolicerConfiguration) -> PolicerState {
+        policers.withLock { states in
+            if let state = states[stage] { return state }
+            let state = PolicerState(configuration.algorithm)
+            states[stage] = state
+            return state
+        }
     }
 }
 
@@ -47,6 +70,8 @@ extension VNFConfiguration {
                 routerAddresses: context.routerAddresses)
         case .router(let configuration):
             RouterStage(name: name, configuration: configuration, portIndex: context.portIndex)
+        case .policer(let configuration):
+            PolicerStage(name: name, configuration: configuration, state: context.shared.policer(name, configuration))
         case .loadBalancer(let configuration):
             LoadBalancerStage(name: name, configuration: configuration, portIndex: context.portIndex)
         case .nat(let configuration):

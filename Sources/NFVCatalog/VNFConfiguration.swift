@@ -1,6 +1,7 @@
 import NFVFirewall
 import NFVLoadBalancer
 import NFVNAT
+import NFVQoS
 import NFVRouter
 import NFVSwitch
 
@@ -14,6 +15,7 @@ public enum VNFConfiguration: Sendable, Equatable {
     case firewall(FirewallConfiguration)
     case loadBalancer(LoadBalancerConfiguration)
     case nat(NATConfiguration)
+    case policer(PolicerConfiguration)
     case router(RouterConfiguration)
     case `switch`(SwitchConfiguration)
 
@@ -25,6 +27,7 @@ public enum VNFConfiguration: Sendable, Equatable {
         case .firewall: .firewall
         case .loadBalancer: .loadBalancer
         case .nat: .nat
+        case .policer: .policer
         case .router: .router
         case .switch: .switch
         }

@@ -10,6 +10,7 @@ public enum VNFKind: String, CaseIterable, Sendable {
     case loadBalancer = "load-balancer"
     case nat
     case passThrough = "pass-through"
+    case policer
     case router
     case `switch`
 
@@ -21,7 +22,7 @@ public enum VNFKind: String, CaseIterable, Sendable {
         switch self {
         case .decrementTTL: .decrementTTL
         case .passThrough: .passThrough
-        case .firewall, .loadBalancer, .nat, .router, .switch: nil
+        case .firewall, .loadBalancer, .nat, .policer, .router, .switch: nil
         }
     }
 
@@ -45,6 +46,9 @@ public enum VNFKind: String, CaseIterable, Sendable {
         case .nat:
             let loaded = try NATConfigLoader().load(path: path)
             return (.nat(loaded.configuration), loaded.portReferences)
+        case .policer:
+            let loaded = try PolicerConfigLoader().load(path: path)
+            return (.policer(loaded.configuration), loaded.portReferences)
         case .router:
             let loaded = try RouterConfigLoader().load(path: path)
             return (.router(loaded.configuration), loaded.portReferences)

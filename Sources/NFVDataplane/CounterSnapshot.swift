@@ -180,7 +180,12 @@ extension CounterSnapshot {
                 .joined(separator: ",") + "],\"flows\":["
                 + stage.flows.map {
                     "{\"flow\":\(text($0.flowText(ports: portNumbers))),\"packets\":\($0.packets),\"bytes\":\($0.bytes)}"
-                }.joined(separator: ",") + "]}"
+                }.joined(separator: ",") + "]"
+                + (stage.extras.colours.isEmpty
+                    ? ""
+                    : ",\"colours\":{"
+                        + stage.extras.colours.map { "\(text($0.colour)):{\"packets\":\($0.packets),\"bytes\":\($0.bytes)}" }
+                        .joined(separator: ",") + "}") + "}"
         }
         let fast = fastPath.map { fast in
             ",\"fastPath\":{\"hits\":\(fast.hits),\"misses\":\(fast.misses),\"learned\":\(fast.learned),"

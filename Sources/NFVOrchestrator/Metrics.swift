@@ -69,6 +69,11 @@ public enum Metrics {
                         rule["packets"] as? Int ?? 0)
                     counter("nfv_rule_hit_bytes_total", "Bytes of packets that met a firewall rule", r, rule["bytes"] as? Int ?? 0)
                 }
+                for (colour, count) in (stage["colours"] as? [String: [String: Any]] ?? [:]).sorted(by: { $0.key < $1.key }) {
+                    let k = s + [("colour", colour)]
+                    counter("nfv_policer_packets_total", "Packets a policer marked, by colour", k, count["packets"] as? Int ?? 0)
+                    counter("nfv_policer_bytes_total", "Bytes of packets a policer marked, by colour", k, count["bytes"] as? Int ?? 0)
+                }
                 for flow in stage["flows"] as? [[String: Any]] ?? [] {
                     let f = s + [("flow", flow["flow"] as? String ?? "")]
                     counter("nfv_flow_packets_total", "Packets that met a switch flow", f, flow["packets"] as? Int ?? 0)

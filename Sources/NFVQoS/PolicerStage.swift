@@ -31,7 +31,8 @@ public final class PolicerStage: Stage {
             let (bytes, packets) = entry.wireSize(frame)
             let precolour = configuration.colourAware ? precolour(entry, frame) : nil
             let size = configuration.unit == .bits ? bytes : packets
-            let colour = state.mark(size: UInt64(size), bytes: UInt64(bytes), at: entry.timestamp, precolour: precolour)
+            let colour = state.mark(
+                size: UInt64(size), packets: UInt64(packets), bytes: UInt64(bytes), at: entry.timestamp, precolour: precolour)
             switch configuration.action(for: colour) {
             case .pass: break
             case .drop: batch.drop(index, reason: .policerDrop)

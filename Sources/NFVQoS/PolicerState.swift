@@ -15,11 +15,12 @@ public final class PolicerState: Sendable {
         guarded = Mutex(Guarded(marker: ThreeColourMarker(algorithm)))
     }
 
-    /// Marks a packet of `size` tokens arriving at `now`, and counts it (`bytes` on the wire).
-    func mark(size: UInt64, bytes: UInt64, at now: UInt64, precolour: PacketColour?) -> PacketColour {
+    /// Marks a packet of `size` tokens arriving at `now`, and counts it (`packets` and `bytes`
+    /// on the wire: a super-frame counts as its segments).
+    func mark(size: UInt64, packets: UInt64 = 1, bytes: UInt64, at now: UInt64, precolour: PacketColour?) -> PacketColour {
         guarded.withLock { state in
             let colour = state.marker.mark(size: size, at: now, precolour: precolour)
-            state.counts[2 * Int(colour.rawValue)] &+= 1
+            state.counts[2 * Int(colour.rawValue)] &+= packets
             state.counts[2 * Int(colour.rawValue) + 1] &+= bytes
             return colour
         }

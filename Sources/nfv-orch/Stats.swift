@@ -88,6 +88,7 @@ struct Stats: ParsableCommand {
         lines.append(tableText(rows))
         rows = [["STAGE", "KIND", "RX", "TX"] + (rateColumns > 0 ? ["RX/S"] : []) + ["DROPS"]]
         var rules = [["STAGE", "RULE", "PACKETS", "BYTES"]]
+        var colours = [["STAGE", "COLOUR", "PACKETS", "BYTES"]]
         for stage in object["stages"] as? [[String: Any]] ?? [] {
             let name = stage["name"] as? String ?? ""
             let rx = stage["rx"] as? Int ?? 0
@@ -97,12 +98,16 @@ struct Stats: ParsableCommand {
             for rule in stage["rules"] as? [[String: Any]] ?? [] {
                 rules.append([name, rule["name"] as? String ?? "", "\(rule["packets"] as? Int ?? 0)", "\(rule["bytes"] as? Int ?? 0)"])
             }
+            let counted = stage["colours"] as? [String: [String: Any]] ?? [:]
+            for colour in ["green", "yellow", "red"] where counted[colour] != nil {
+                colours.append([name, colour, "\(counted[colour]?["packets"] as? Int ?? 0)", "\(counted[colour]?["bytes"] as? Int ?? 0)"])
+            }
         }
         lines.append("")
         lines.append(tableText(rows))
-        if rules.count > 1 {
+        for table in [rules, colours] where table.count > 1 {
             lines.append("")
-            lines.append(tableText(rules))
+            lines.append(tableText(table))
         }
         return lines.joined(separator: "\n")
     }

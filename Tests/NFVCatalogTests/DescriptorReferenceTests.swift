@@ -14,7 +14,7 @@ import Yams
     static let bogus = "zzzzzzzzzz"
     static let stageKinds = [
         "FirewallConfig": "firewall", "RouterConfig": "router", "NatConfig": "nat", "LoadBalancerConfig": "load-balancer",
-        "SwitchConfig": "switch",
+        "SwitchConfig": "switch", "PolicerConfig": "policer",
     ]
 
     /// Every (kind, object path) of the example files, paths as `spec.ports[]`.

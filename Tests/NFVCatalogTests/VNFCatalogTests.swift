@@ -17,6 +17,7 @@ import Testing
         case .nat: "edge-nat.yaml"
         case .router: "edge-router.yaml"
         case .switch: "lab-switch.yaml"
+        case .policer: "edge-policer.yaml"
         }
     }
 
@@ -51,14 +52,14 @@ import Testing
                 metadata: { name: c }
                 spec:
                   ports: [{ name: a, type: tap, interface: t0 }, { name: b, type: tap, interface: t1 }]
-                  stages: [{ name: x, vnf: policer }]
+                  stages: [{ name: x, vnf: shaper }]
                 """, file: "c.yaml")
         } catch {
             messages = error.errors.map(\.description)
         }
         #expect(
             messages.contains { message in
-                message.contains("policer") && VNFKind.allCases.allSatisfy { message.contains($0.name) }
+                message.contains("shaper") && VNFKind.allCases.allSatisfy { message.contains($0.name) }
             }, "\(messages)")
     }
 }

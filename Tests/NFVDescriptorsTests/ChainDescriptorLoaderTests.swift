@@ -188,6 +188,8 @@ import Testing
                 _ = try LoadBalancerConfigLoader().load(path: path)
             } else if text.contains("kind: SwitchConfig") {
                 _ = try SwitchConfigLoader().load(path: path)
+            } else if text.contains("kind: PolicerConfig") {
+                _ = try PolicerConfigLoader().load(path: path)
             } else {
                 Issue.record("\(file): no test loader for its kind yet")
             }
