@@ -308,21 +308,9 @@ import Testing
         _ = try ofctl("add-flow", tcp, "priority=100,in_port=a,actions=meter:1,output:b")
         let meteredFlows = try ofctl("dump-flows", tcp)
         #expect(meteredFlows.contains("in_port=1 actions=meter:1,output:2"), "\(meteredFlows)")
-        let iperfPort = 5_300 + Int(getpid() % 500)
-        let server = Process()
-        server.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        server.arguments = ["ip", "netns", "exec", "nfvt-fb\(lab.suffix)", "iperf3", "-s", "-1", "-p", "\(iperfPort)"]
-        server.standardOutput = FileHandle.nullDevice
-        server.standardError = FileHandle.nullDevice
-        try server.run()
-        defer { HostCommand.kill(server) }
-        usleep(500_000)
-        let client = try HostCommand.run([
-            "ip", "netns", "exec", "nfvt-fa\(lab.suffix)", "iperf3", "-c", "10.227.0.2", "-p", "\(iperfPort)", "-t", "8", "-O", "1", "-J",
-        ])
-        #expect(client.status == 0, "\(client.output.suffix(600))")
-        let report = try JSONSerialization.jsonObject(with: Data(client.output.utf8)) as? [String: Any]
-        let received = ((report?["end"] as? [String: Any])?["sum_received"] as? [String: Any])?["bits_per_second"] as? Double ?? 0
+        let received = try IperfThroughput.tcp(
+            client: "nfvt-fa\(lab.suffix)", server: "nfvt-fb\(lab.suffix)", address: "10.227.0.2", port: 5_300 + Int(getpid() % 500), seconds: 8,
+            omit: 1)
         // The meter counts frames (1514 bytes for 1448 bytes of TCP payload with timestamps).
         let expected = 10_000_000.0 * 1448 / 1514
         #expect(

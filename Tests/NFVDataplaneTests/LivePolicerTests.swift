@@ -45,22 +45,10 @@ import Testing
             running.stop()
             live.tearDown()
         }
-        let port = 5_800 + Int(getpid() % 500)
-        let server = Process()
-        server.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        server.arguments = ["ip", "netns", "exec", "nfvt-pb\(suffix)", "iperf3", "-s", "-1", "-p", "\(port)"]
-        server.standardOutput = FileHandle.nullDevice
-        server.standardError = FileHandle.nullDevice
-        try server.run()
-        defer { HostCommand.kill(server) }
-        usleep(500_000)
-        // Four seconds omitted: the buckets start full (7 Mbit of burst that TCP spends first).
-        let client = try HostCommand.run([
-            "ip", "netns", "exec", "nfvt-pa\(suffix)", "iperf3", "-c", "10.231.0.2", "-p", "\(port)", "-t", "10", "-O", "4", "-J",
-        ])
-        #expect(client.status == 0, "\(client.output.suffix(600))")
-        let report = try JSONSerialization.jsonObject(with: Data(client.output.utf8)) as? [String: Any]
-        let received = ((report?["end"] as? [String: Any])?["sum_received"] as? [String: Any])?["bits_per_second"] as? Double ?? 0
+        // Four seconds omitted: the buckets start full (30 Mbit in the peak bucket, which TCP spends first).
+        let received = try IperfThroughput.tcp(
+            client: "nfvt-pa\(suffix)", server: "nfvt-pb\(suffix)", address: "10.231.0.2", port: 5_800 + Int(getpid() % 500), seconds: 10,
+            omit: 4)
         // The policer counts frames: 1514 bytes for 1448 of TCP payload.
         let expected = 100_000_000.0 * 1448 / 1514
         #expect(abs(received / expected - 1) < 0.05, "iperf3 measured \(received / 1e6) Mbit/s; 100 Mbit/s of frames is \(expected / 1e6) of payload")
