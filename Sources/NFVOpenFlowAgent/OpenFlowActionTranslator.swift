@@ -151,11 +151,7 @@ public enum OpenFlowActionTranslator {
         var metadataWrite: (UInt64, UInt64)?
         for action in actions {
             switch action {
-            case .write(let inner):
-                written += instructions([inner], ipProtocol: ipProtocol).flatMap { instruction -> [OpenFlowAction] in
-                    if case .applyActions(let inside) = instruction { return inside }
-                    return []
-                }
+            case .write(let inner): written += actionList([inner], ipProtocol: ipProtocol)
             case .clearActions: clears = true
             case .writeMetadata(let value, let mask): metadataWrite = (value, mask)
             case .output(let port): list.append(.output(port: UInt32(port) + 1, maxLength: 0))
@@ -199,8 +195,8 @@ public enum OpenFlowActionTranslator {
 
 extension OpenFlowActionTranslator {
     /// The OpenFlow actions that show a bucket's `actions` (its apply_actions part).
-    public static func actionList(_ actions: [FlowAction]) -> [OpenFlowAction] {
-        instructions(actions).flatMap { instruction -> [OpenFlowAction] in
+    public static func actionList(_ actions: [FlowAction], ipProtocol: UInt8 = 0) -> [OpenFlowAction] {
+        instructions(actions, ipProtocol: ipProtocol).flatMap { instruction -> [OpenFlowAction] in
             if case .applyActions(let list) = instruction { return list }
             return []
         }

@@ -57,9 +57,9 @@ extension OpenFlowSession {
             return split(groups.map(OpenFlowGroupEditor.description)) { .groupDescription($0) }
         case .groupStats(let id):
             let program = datapath.program()
-            guard id == OpenFlowGroupMod.all || program.groups[id] != nil else { throw OpenFlowError(type: 6, code: 8) }  // UNKNOWN_GROUP
+            let chosen = try Self.chosen(program.groups, id, all: OpenFlowGroupMod.all, unknown: OpenFlowError(type: 6, code: 8))  // UNKNOWN_GROUP
             let now = ContinuousClock.now
-            let stats = program.groups.values.filter { id == OpenFlowGroupMod.all || $0.id == id }.sorted { $0.id < $1.id }.map { group in
+            let stats = chosen.map { group in
                 let (seconds, nanoseconds) = Self.duration(since: group.counters.created, now: now)
                 return OpenFlowGroupStats(
                     groupID: group.id,
@@ -83,9 +83,9 @@ extension OpenFlowSession {
             ]
         case .meterStats(let id):
             let program = datapath.program()
-            guard id == OpenFlowMeterMod.all || program.meters[id] != nil else { throw OpenFlowError(type: 12, code: 3) }  // UNKNOWN_METER
+            let chosen = try Self.chosen(program.meters, id, all: OpenFlowMeterMod.all, unknown: OpenFlowError(type: 12, code: 3))  // UNKNOWN_METER
             let now = ContinuousClock.now
-            let stats = program.meters.values.filter { id == OpenFlowMeterMod.all || $0.id == id }.sorted { $0.id < $1.id }.map { meter in
+            let stats = chosen.map { meter in
                 let (seconds, nanoseconds) = Self.duration(since: meter.state.created, now: now)
                 let uses = program.flows.filter { $0.actions.contains(.meter(meter.id)) }.count
                 return OpenFlowMeterStats(
@@ -96,8 +96,7 @@ extension OpenFlowSession {
             return split(stats) { .meterStats($0) }
         case .meterConfig(let id):
             let program = datapath.program()
-            guard id == OpenFlowMeterMod.all || program.meters[id] != nil else { throw OpenFlowError(type: 12, code: 3) }  // UNKNOWN_METER
-            let meters = program.meters.values.filter { id == OpenFlowMeterMod.all || $0.id == id }.sorted { $0.id < $1.id }
+            let meters = try Self.chosen(program.meters, id, all: OpenFlowMeterMod.all, unknown: OpenFlowError(type: 12, code: 3))
             return split(meters.map(OpenFlowMeterEditor.configuration)) { .meterConfig($0) }
         case .meterFeatures:
             // Bands DROP and DSCP_REMARK; capabilities KBPS, PKTPS, BURST, STATS.
@@ -122,6 +121,14 @@ extension OpenFlowSession {
         let selected = editor.select(
             records.map(\.flow), request, match: match, strict: false, outPort: filter.outPort, outGroup: filter.outGroup)
         return selected.map { records[$0] }
+    }
+
+    /// The entries a GROUP or METER request names, in id order: one, or every one for `all`;
+    /// `unknown` when the one does not exist.
+    static func chosen<Entry>(_ table: [UInt32: Entry], _ id: UInt32, all: UInt32, unknown: OpenFlowError) throws(OpenFlowError) -> [Entry] {
+        if id == all { return table.sorted { $0.key < $1.key }.map(\.value) }
+        guard let entry = table[id] else { throw unknown }
+        return [entry]
     }
 
     /// Seconds and nanoseconds from `start` to `now` (a group's or meter's duration).

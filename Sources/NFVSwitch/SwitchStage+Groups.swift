@@ -23,8 +23,12 @@ extension SwitchStage {
             for bucket in first..<end where isLive(tables.buckets[bucket]) { return bucket }
             return -1
         case .select:
-            var live: UInt32 = 0
-            for bucket in first..<end where isLive(tables.buckets[bucket]) { live &+= tables.buckets[bucket].weight }
+            // Without watched ports every bucket is live: the weights' sum is known.
+            var live = compiled.totalWeight
+            if compiled.watchesPorts {
+                live = 0
+                for bucket in first..<end where isLive(tables.buckets[bucket]) { live &+= tables.buckets[bucket].weight }
+            }
             guard live > 0 else { return -1 }
             // Both directions of a connection hash alike, so they take the same bucket.
             var pick = FlowHash.symmetric(frame: frame, metadata: entry, hasher: hasher) % live

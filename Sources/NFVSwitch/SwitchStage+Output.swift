@@ -44,8 +44,10 @@ extension SwitchStage {
 
     /// Punts packet `index` (OpenFlow's output to CONTROLLER), unless the controller's meter
     /// drops it; notes which flow sent it when an OpenFlow channel listens.
-    func sendToController(_ index: Int, batch: PacketBatch, frame: UnsafeMutableRawPointer, tables: Tables, flow: Int, table: Int) {
-        restoreSnapshot(index, batch: batch)
+    func sendToController(
+        _ index: Int, batch: PacketBatch, frame: UnsafeMutableRawPointer, tables: Tables, flow: Int, table: Int, restore: Bool
+    ) {
+        if restore { restoreSnapshot(index, batch: batch) }
         let entry = batch.metadata[index]
         let frame = batch.pool.slot(entry.id) + Int(entry.dataOffset)
         if let meter = tables.controllerMeter {
@@ -78,9 +80,11 @@ extension SwitchStage {
     }
 
     /// Keeps the packet's metadata and headers as they are (see `snapshot`).
-    func takeSnapshot(_ entry: PacketMetadata, _ frame: UnsafeMutableRawPointer) {
+    /// Returns true (the packet now has a snapshot).
+    func takeSnapshot(_ entry: PacketMetadata, _ frame: UnsafeMutableRawPointer) -> Bool {
         snapshot = entry
         snapshotBytes.copyMemory(from: frame, byteCount: min(Int(entry.length), Self.snapshotByteCount))
+        return true
     }
 
     /// Puts packet `index` back as the snapshot kept it: headers rewritten, tags pushed or

@@ -83,7 +83,10 @@ extension SwitchStage {
             for id in groupIDs {
                 let group = given.groups[id]!
                 let live = group.kind == .all ? UInt32(0) : group.buckets.reduce(UInt32(0)) { $0 + UInt32($1.weight) }
-                groups.append(CompiledGroup(kind: group.kind, firstBucket: buckets.count, bucketCount: group.buckets.count, totalWeight: live))
+                groups.append(
+                    CompiledGroup(
+                        kind: group.kind, firstBucket: buckets.count, bucketCount: group.buckets.count, totalWeight: live,
+                        watchesPorts: group.buckets.contains { $0.watchPort != nil }))
                 for bucket in group.buckets {
                     let list = bucket.actions.map { CompiledAction($0, names: names) }
                     buckets.append(
@@ -144,6 +147,8 @@ extension SwitchStage {
         var bucketCount: Int
         /// Sum of the buckets' weights (SELECT).
         var totalWeight: UInt32
+        /// Some bucket follows a port's liveness (else every bucket is always live).
+        var watchesPorts: Bool
     }
 
     /// A bucket: its actions are actions[start ..< end]; `watch` is the chain port whose

@@ -435,6 +435,9 @@ public final class SwitchStage: Stage, IdleWork {
         let length = UInt64(entry.length)
         var actionSet: UInt32 = 0  // which places of `setSlots` hold an action (write_actions)
         var flushed = 0  // outputs already sent as copies (a rewrite came after them)
+        // The packet as it was at CONTROLLER, kept only when a rewrite follows (most punted
+        // packets see none, and skip the copy).
+        var snapshotted = false
         tables: while hops < 16 {
             hops &+= 1
             let local =
@@ -490,7 +493,6 @@ public final class SwitchStage: Stage, IdleWork {
                         return
                     }
                 case .controller:
-                    if !punt { takeSnapshot(entry, frame) }  // the controller gets the packet as it is now
                     punt = true
                     (puntFlow, puntTable) = (flow, table)
                 case .gotoTable:
@@ -543,7 +545,9 @@ public final class SwitchStage: Stage, IdleWork {
                         batch.metadata[index] = entry
                         batch.drop(index, reason: .meterDrop)
                         return
-                    case .remarkDSCP(let precedence): remarkDSCP(frame, entry, raisingBy: precedence)
+                    case .remarkDSCP(let precedence):
+                        if punt && !snapshotted { snapshotted = takeSnapshot(entry, frame) }
+                        remarkDSCP(frame, entry, raisingBy: precedence)
                     }
                 default:
                     // Outputs before a rewrite leave with the packet as it was (copies now).
@@ -551,6 +555,7 @@ public final class SwitchStage: Stage, IdleWork {
                         emitCopies(flushed..<outputCount, entry: entry, frame: frame, key: key, vlan: vlan, emit: emit, tables: tables)
                         flushed = outputCount
                     }
+                    if punt && !snapshotted { snapshotted = takeSnapshot(entry, frame) }  // the controller's copy
                     let refusal = rewrite(action, &entry, &frame, &key, &vlan)
                     guard refusal == .none else {
                         batch.metadata[index] = entry
@@ -564,7 +569,7 @@ public final class SwitchStage: Stage, IdleWork {
         batch.metadata[index] = entry
         guard outputCount > flushed else {
             if punt {
-                sendToController(index, batch: batch, frame: frame, tables: tables, flow: puntFlow, table: puntTable)
+                sendToController(index, batch: batch, frame: frame, tables: tables, flow: puntFlow, table: puntTable, restore: snapshotted)
             } else {
                 batch.drop(index, reason: outputCount > 0 ? .switchCopiesSent : .switchFlowDrop)
             }
@@ -575,7 +580,7 @@ public final class SwitchStage: Stage, IdleWork {
         // goes to the controller.
         emitCopies((punt ? flushed : flushed &+ 1)..<outputCount, entry: entry, frame: frame, key: key, vlan: vlan, emit: emit, tables: tables)
         if punt {
-            sendToController(index, batch: batch, frame: frame, tables: tables, flow: puntFlow, table: puntTable)
+            sendToController(index, batch: batch, frame: frame, tables: tables, flow: puntFlow, table: puntTable, restore: snapshotted)
             return
         }
         let first = outputs[flushed]
