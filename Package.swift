@@ -54,6 +54,9 @@ let package = Package(
         .target(name: "NFVLoadBalancer", dependencies: ["NFVPacket", "NFVPipeline", "NFVFlow"]),
         .target(name: "NFVNetlink", dependencies: ["CNetlink", "CLinux"]),
         .target(name: "NFVSwitch", dependencies: ["NFVPacket", "NFVPipeline"]),
+        // Isolation per chain: the data plane's cgroup (v1 or v2) from spec.resources, and the
+        // privileges it keeps after plumbing.
+        .target(name: "NFVIsolation", dependencies: ["NFVDescriptors", "CLinux"]),
         // QoS: the three-colour markers of RFC 2697, 2698 and 4115 and the policer stage.
         .target(name: "NFVQoS", dependencies: ["NFVPacket", "NFVPipeline"]),
         .target(
@@ -74,11 +77,12 @@ let package = Package(
             name: "NFVDataplane",
             dependencies: [
                 "NFVPacket", "NFVPipeline", "NFVIO", "NFVNetlink", "NFVDescriptors", "NFVCatalog", "NFVOpenFlowAgent", "NFVSwitch", "CLinux",
+                "NFVIsolation",
             ]),
         .executableTarget(
             name: "nfv-dataplane",
             dependencies: [
-                "NFVDataplane", "NFVCatalog", "NFVDescriptors", "NFVNetlink", "NFVPipeline", "NFVOpenFlowAgent",
+                "NFVDataplane", "NFVCatalog", "NFVDescriptors", "NFVNetlink", "NFVPipeline", "NFVOpenFlowAgent", "NFVIsolation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -87,7 +91,7 @@ let package = Package(
         .target(
             name: "NFVOrchestrator",
             dependencies: [
-                "NFVDescriptors", "NFVCatalog", "NFVNetlink", "NFVPacket", "NFVPipeline", "CLinux",
+                "NFVDescriptors", "NFVCatalog", "NFVNetlink", "NFVPacket", "NFVPipeline", "NFVIsolation", "CLinux",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -128,11 +132,12 @@ let package = Package(
         .testTarget(name: "NFVQoSTests", dependencies: ["NFVQoS", "NFVPacket", "NFVPipeline", "NFVIO", "NFVTestSupport"]),
         .testTarget(
             name: "NFVOrchestratorTests",
-            dependencies: ["NFVOrchestrator", "NFVReplay", "NFVCatalog", "NFVDescriptors", "NFVTestSupport"]),
+            dependencies: ["NFVOrchestrator", "NFVReplay", "NFVCatalog", "NFVDescriptors", "NFVIsolation", "NFVTestSupport"]),
         .testTarget(
             name: "NFVDataplaneTests",
             dependencies: ["NFVDataplane", "NFVReplay", "NFVCatalog", "NFVSwitch", "NFVNetlink", "NFVOpenFlowAgent", "NFVTestSupport"]),
         .testTarget(name: "NFVIOTests", dependencies: ["NFVPacket", "NFVPipeline", "NFVIO", "NFVNetlink", "NFVTestSupport"]),
+        .testTarget(name: "NFVIsolationTests", dependencies: ["NFVIsolation", "NFVDescriptors", "NFVTestSupport"]),
         .testTarget(name: "NFVNetlinkTests", dependencies: ["NFVNetlink", "NFVTestSupport"]),
         .testTarget(
             name: "NFVCatalogTests",

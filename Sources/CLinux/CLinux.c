@@ -17,6 +17,9 @@
 #include <spawn.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
+#include <sys/prctl.h>
+#include <linux/capability.h>
+#include <malloc.h>
 
 int nfv_tap_open(const char *name, int multiQueue, int virtioHeader) {
     int fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
@@ -140,4 +143,33 @@ long nfv_write(int fd, const void *buffer, unsigned long count) {
 
 long nfv_writev(int fd, const struct iovec *vectors, int count) {
     return syscall(SYS_writev, fd, vectors, count);
+}
+
+int nfv_set_no_new_privs(void) {
+    return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0 ? 0 : -errno;
+}
+
+int nfv_keep_capabilities(unsigned long long keep) {
+    int last = 63;
+    while (last > 0 && prctl(PR_CAPBSET_READ, last, 0, 0, 0) < 0) last--;
+    for (int cap = 0; cap <= last; cap++) {
+        if (keep & (1ULL << cap)) continue;
+        if (prctl(PR_CAPBSET_READ, cap, 0, 0, 0) == 1 && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0) return -errno;
+    }
+    struct __user_cap_header_struct header = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
+    struct __user_cap_data_struct data[2];
+    memset(data, 0, sizeof(data));
+    if (syscall(SYS_capget, &header, data) != 0) return -errno;
+    // Only what is held can be kept.
+    unsigned long long held = (unsigned long long)data[1].permitted << 32 | data[0].permitted;
+    keep &= held;
+    data[0].effective = data[0].permitted = (unsigned int)(keep & 0xffffffffULL);
+    data[1].effective = data[1].permitted = (unsigned int)(keep >> 32);
+    data[0].inheritable = data[1].inheritable = 0;
+    return syscall(SYS_capset, &header, data) == 0 ? 0 : -errno;
+}
+
+unsigned long long nfv_heap_bytes_in_use(void) {
+    struct mallinfo2 info = mallinfo2();
+    return (unsigned long long)info.uordblks + (unsigned long long)info.hblkhd;
 }

@@ -42,6 +42,11 @@ public struct ChainChanges: Sendable {
                 "workers: \(current.descriptor.workers.map(String.init) ?? "from the ports") -> "
                     + "\(desired.descriptor.workers.map(String.init) ?? "from the ports") (restart: queues are opened at start)")
         }
+        if !sameLimits(current.descriptor.resources, desired.descriptor.resources) {
+            changes.restart.append(
+                "resources: \(resourceSummary(current.descriptor.resources)) -> \(resourceSummary(desired.descriptor.resources))"
+                    + " (restart: the data plane's cgroup is made at start)")
+        }
         if current.descriptor.paths.count != desired.descriptor.paths.count
             || zip(current.descriptor.paths, desired.descriptor.paths).contains(where: { !$0.hasSameSettings(as: $1) })
             || current.descriptor.unmatched != desired.descriptor.unmatched
@@ -96,6 +101,24 @@ public struct ChainChanges: Sendable {
                     + "\(newPorts.map(\.name).joined(separator: ", ")) (restart)")
         }
         return restart
+    }
+
+    static func sameLimits(_ old: ChainResources?, _ new: ChainResources?) -> Bool {
+        switch (old, new) {
+        case (nil, nil): true
+        case (let old?, let new?): old.hasSameLimits(as: new)
+        default: false
+        }
+    }
+
+    /// `cpus 0.5, memory 256Mi, cpuSet 1`, or `none`.
+    public static func resourceSummary(_ resources: ChainResources?) -> String {
+        guard let resources else { return "none" }
+        var parts: [String] = []
+        if let cpus = resources.cpus { parts.append("cpus \(cpus)") }
+        if let bytes = resources.memoryBytes { parts.append("memory \(ChainResources.describe(bytes: bytes))") }
+        if let set = resources.cpuSet { parts.append("cpuSet " + set.map(String.init).joined(separator: ",")) }
+        return parts.isEmpty ? "none" : parts.joined(separator: ", ")
     }
 
     static func portSummary(_ port: PortDescriptor) -> String {

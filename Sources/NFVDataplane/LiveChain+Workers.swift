@@ -10,25 +10,38 @@ import Synchronization
 #endif
 
 extension LiveChain {
+    /// Packet buffers per worker: eight batches.
+    static var poolSlotCount: Int { 8 * PacketBatch.defaultCapacity }
+    /// Frames a hand-off ring between two workers holds.
+    static var handoffRingCapacity: Int { 1024 }
+
+    /// The largest frame a port of `loaded` takes (its MTU, Ethernet and VLAN headers).
+    static func frameByteCount(_ loaded: LoadedChain) -> Int {
+        loaded.descriptor.ports.map { ($0.tap?.mtu ?? 1500) + 22 }.max() ?? 1522
+    }
+
+    /// A packet buffer's size: 64 KiB GSO super-frames when a TAP takes offloads, else 10 KiB.
+    static func poolSlotByteCount(_ loaded: LoadedChain) -> Int {
+        loaded.descriptor.ports.contains { $0.tap?.offloads == true } ? PacketPool.superFrameSlotByteCount : 10_240
+    }
+
     func makeWorkers(queueCount: Int) throws(LiveChainError) {
-        let frameByteCount = loaded.descriptor.ports.map { ($0.tap?.mtu ?? 1500) + 22 }.max() ?? 1522
+        let frameByteCount = Self.frameByteCount(loaded)
         var wakes: [WakeSignal] = []
         for _ in 0..<queueCount { wakes.append(try WakeSignal()) }
         // rings[from][to]: worker `from` hands frames to worker `to`.
         let rings: [[HandoffRing?]] = (0..<queueCount).map { from in
-            (0..<queueCount).map { to in from == to ? nil : HandoffRing(capacity: 1024, slotByteCount: frameByteCount) }
+            (0..<queueCount).map { to in from == to ? nil : HandoffRing(capacity: Self.handoffRingCapacity, slotByteCount: frameByteCount) }
         }
         let names = loaded.descriptor.ports.map(\.name)
         let rules = WorkerSteering(chain: loaded)
         let fragments = FragmentOwners()
-        // TAPs with offloads hand over super-frames of up to 64 KiB.
-        let takesSuperFrames = loaded.descriptor.ports.contains { $0.tap?.offloads == true }
-        let slotByteCount = takesSuperFrames ? PacketPool.superFrameSlotByteCount : 10_240
+        let slotByteCount = Self.poolSlotByteCount(loaded)
         // An OpenFlow switch: punted packets go to the agent, worker 0 takes its PACKET_OUTs.
         let switchStageName = switchStageConfiguration.flatMap { $0.configuration.openflow == nil ? nil : $0.stage }
         controller = switchStageName == nil ? nil : ControllerChannel()
         for index in 0..<queueCount {
-            let pool = PacketPool(slotCount: 8 * PacketBatch.defaultCapacity, slotByteCount: slotByteCount)
+            let pool = PacketPool(slotCount: Self.poolSlotCount, slotByteCount: slotByteCount)
             let chain = ChainAssembly.makeChain(loaded, pool: pool, worker: WorkerShare(index: index, count: queueCount))
             var extraSources: [any PacketSource] = []
             let firstSwitch = switchStageConfiguration?.stage

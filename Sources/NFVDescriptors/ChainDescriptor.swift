@@ -26,6 +26,8 @@ public struct ChainDescriptor: Sendable, Equatable {
     public var paths: [PathDescriptor] = []
     /// `spec.unmatched`: what happens to traffic no path takes: dropped, or switched at L2.
     public var unmatched: Unmatched = .drop
+    /// `spec.resources`: the data plane's CPU and memory limits (nil: none, the host's).
+    public var resources: ChainResources?
 
     /// How many workers the chain runs on: `spec.workers`, else the first port's `queues:`.
     public var workerCount: Int { workers ?? ports.first?.tap?.queues ?? 1 }

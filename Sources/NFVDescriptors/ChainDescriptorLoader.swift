@@ -81,9 +81,10 @@ public struct ChainDescriptorLoader: Sendable {
         var workers: Int?
         var flowCache: Int?
         var restart = ChainDescriptor.RestartPolicy()
+        var resources: ChainResources?
         if let node = top["spec"],
             let spec = decoder.mapping(
-                node, field: "spec", allowed: ["ports", "stages", "workers", "flowCache", "restart", "paths", "unmatched"],
+                node, field: "spec", allowed: ["ports", "stages", "workers", "flowCache", "restart", "paths", "unmatched", "resources"],
                 required: ["ports"])
         {
             if let workersNode = spec["workers"] {
@@ -106,6 +107,9 @@ public struct ChainDescriptorLoader: Sendable {
                 if let limitNode = fields["limit"], let limit = decoder.integer(limitNode, field: "spec.restart.limit", range: 1...100) {
                     restart.limit = limit
                 }
+            }
+            if let resourcesNode = spec["resources"] {
+                resources = readResources(resourcesNode, decoder: decoder)
             }
             if let portsNode = spec["ports"] {
                 ports = readPorts(portsNode, decoder: decoder, directory: directory)
@@ -133,6 +137,7 @@ public struct ChainDescriptorLoader: Sendable {
         chain.paths = paths
         chain.unmatched = unmatched
         chain.flowCache = flowCache
+        chain.resources = resources
         return chain
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import NFVCatalog
 import NFVDescriptors
+import NFVIsolation
 import NFVNetlink
 import NFVPipeline
 
@@ -125,6 +126,9 @@ public final class Supervisor: @unchecked Sendable {
         let record = try? store.chain(snapshot.name)
         let plan = try makePlan(desired)
         let name = snapshot.name
+        if plan.action == .create || plan.action == .updateWithRestart {
+            try checkResources(snapshot, desired: desired)
+        }
         switch plan.action {
         case .unchanged, .delete:
             // Unchanged, but not running (crash-loop, failed): a deploy is how users say "try again".
@@ -463,7 +467,10 @@ public final class Supervisor: @unchecked Sendable {
         runtime.recentStarts = runtime.recentStarts.filter { now - $0 < 60 }
         let recent = runtime.recentStarts.count
         let policy = runtime.policy
+        let current = runtime.pid == pid
         lock.unlock()
+        // Its cgroup (spec.resources) goes with it; a data plane started since reuses it.
+        if current { ChainCgroup.remove(chain: runtime.name) }
         guard wanted else { return }
         let how = status.map { Self.describe(exitStatus: $0) } ?? "exited"
         // A signal says it all; after an exit of its own the data plane's last lines say why.

@@ -3,6 +3,7 @@ import Foundation
 import NFVCatalog
 import NFVDataplane
 import NFVDescriptors
+import NFVIsolation
 import NFVNetlink
 import NFVOpenFlowAgent
 import Synchronization
@@ -42,8 +43,12 @@ struct NFVDataplaneCommand: ParsableCommand {
             TABLE_FULL refusals) as JSON. A switch with openflow: in its configuration listens \
             and connects as it says (the channels are logged). A TAP or namespace that another run holds \
             (a chain nfv-orch deployed, or another standalone run) is refused before anything \
-            is made. TAP devices are not persistent: the kernel removes \
-            them when the process ends, even after SIGKILL. Needs root (or CAP_NET_ADMIN).
+            is made. With spec.resources the data plane first checks that its packet pools and tables \
+            fit the memory limit (refused otherwise, exit status 3), then runs in its own cgroup \
+            (nfv/CHAIN under each cgroup hierarchy, v1 or v2) with the CPU, CPU set and memory \
+            limits. Once plumbed it sets no_new_privs and keeps only CAP_NET_ADMIN, CAP_NET_RAW and \
+            CAP_SYS_ADMIN. TAP devices are not persistent: the kernel removes \
+            them when the process ends, even after SIGKILL. Needs root.
             """,
         version: "nfv-dataplane " + PlatformVersion.current)
 
@@ -74,6 +79,14 @@ struct NFVDataplaneCommand: ParsableCommand {
             "Pin worker i to the i-th CPU of this comma-separated list (cycled; default: not pinned).",
             valueName: "cpu,cpu,..."))
     var cpus: String?
+
+    @Flag(
+        help: """
+            Print the memory the chain reserves (packet pools, each stage's tables, flow cache, \
+            rings, runtime) and exit: 0 when it fits spec.resources.memory (or no limit is set), 3 when \
+            it does not. Makes nothing.
+            """)
+    var checkResources = false
 
     /// Set by nfv-orch: the run is one of the orchestrator's chains, which share namespaces
     /// among themselves (a standalone run shares none).
@@ -136,6 +149,13 @@ struct NFVDataplaneCommand: ParsableCommand {
             printError(error.errors.map(\.description).joined(separator: "\n"))
             throw ExitCode(2)
         }
+        if checkResources {
+            try Self.checkResources(loaded)
+            return
+        }
+        // Into the chain's cgroup before anything large is allocated, so it is charged there.
+        let cgroup = try Self.enterCgroup(loaded)
+        defer { cgroup?.leave() }
         signal(SIGINT) { _ in stopRequested.store(true, ordering: .relaxed) }
         signal(SIGTERM) { _ in stopRequested.store(true, ordering: .relaxed) }
         // A parent may have left them blocked (a child inherits the mask: Foundation's Process
@@ -151,6 +171,12 @@ struct NFVDataplaneCommand: ParsableCommand {
         do { live = try LiveChain(loaded: loaded, claimant: claimant) } catch {
             printError("nfv-dataplane: \(error)")
             throw ExitCode(1)
+        }
+        // Plumbed: from here on only what the running chain uses. Capabilities are per thread,
+        // so this comes before any thread starts (workers, OpenFlow, control socket inherit it).
+        var privileges = DataplanePrivileges.summary
+        do { try DataplanePrivileges.drop() } catch {
+            privileges = "privileges: not dropped (\(error)); the data plane runs with the privileges it was started with"
         }
         let agent: OpenFlowAgent?
         do { agent = try Self.startOpenFlow(live, log: { line in Self.sayLine(line) }) } catch {
@@ -195,6 +221,7 @@ struct NFVDataplaneCommand: ParsableCommand {
         }
         defer { controlSocket.close() }
         for line in live.log { say(line) }
+        say(privileges)
         say(
             "control socket \(controlSocket.path): one command line per connection (\"counters\", \"stop\"...; "
                 + "nfv-dataplane --help lists them)")
@@ -222,6 +249,53 @@ struct NFVDataplaneCommand: ParsableCommand {
         say(CounterReport.text(live.counters()))
         live.tearDown()
         say("chain \(loaded.descriptor.name): stopped, ports and created namespaces removed")
+    }
+
+    /// `--check-resources`: the footprint report, exit 3 when it does not fit the memory limit.
+    static func checkResources(_ loaded: LoadedChain) throws {
+        let footprint: ChainFootprint
+        do { footprint = try ChainFootprint.measure(loaded) } catch {
+            FileHandle.standardError.write(Data("nfv-dataplane: \(error)\n".utf8))
+            throw ExitCode(2)
+        }
+        sayLine(footprint.report)
+        guard let resources = loaded.descriptor.resources, let limit = resources.memoryBytes else {
+            sayLine("no memory limit (spec.resources.memory) to check against")
+            return
+        }
+        if let refusal = footprint.refusal(limit: limit, location: resources.location) {
+            sayLine("refused: " + refusal)
+            throw ExitCode(3)
+        }
+        sayLine("fits: \(ChainResources.describe(bytes: limit)) memory limit")
+    }
+
+    /// Makes the chain's cgroup from `spec.resources`, refusing a chain whose pools and tables
+    /// would not fit its memory limit, and moves this process in; nil without `spec.resources`.
+    static func enterCgroup(_ loaded: LoadedChain) throws -> ChainCgroup? {
+        guard let resources = loaded.descriptor.resources else { return nil }
+        let cgroup: ChainCgroup
+        do {
+            cgroup = try ChainCgroup(chain: loaded.descriptor.name, resources: resources)
+            if let limit = resources.memoryBytes {
+                // Measured now, while this process runs no other thread (see ChainFootprint).
+                let footprint = try ChainFootprint.measure(loaded)
+                if let refusal = footprint.refusal(limit: limit, location: resources.location) {
+                    FileHandle.standardError.write(Data("nfv-dataplane: \(refusal)\n".utf8))
+                    throw ExitCode(3)
+                }
+            }
+            try cgroup.create()
+            try cgroup.join()
+        } catch let error as IsolationError {
+            FileHandle.standardError.write(Data("nfv-dataplane: cgroup: \(error)\n".utf8))
+            ChainCgroup.remove(chain: loaded.descriptor.name)
+            throw ExitCode(1)
+        }
+        sayLine(
+            "cgroup: \(cgroup.directories.joined(separator: ", ")) (\(ChainChanges.resourceSummary(resources)); "
+                + "cgroup \(cgroup.hierarchy.mounts.values.contains { $0.version == .v2 } ? "v2" : "v1"))")
+        return cgroup
     }
 
     /// Writes a line to standard output at once (unbuffered: a log file sees it as it happens).

@@ -45,4 +45,9 @@ public struct HostCommandError: Error, CustomStringConvertible {
     public var arguments: [String]
     public var output: String
     public var description: String { "\(arguments.joined(separator: " ")) failed: \(output)" }
+
+    public init(arguments: [String], output: String) {
+        self.arguments = arguments
+        self.output = output
+    }
 }

@@ -65,4 +65,19 @@ long nfv_writev(int fd, const struct iovec *vectors, int count);
 /// posix_spawn_file_actions_addclosefrom_np, which needs _GNU_SOURCE). Returns 0 or an errno.
 int nfv_spawn_close_from(posix_spawn_file_actions_t *actions, int lowest);
 
+/// Sets no_new_privs (prctl PR_SET_NO_NEW_PRIVS): execve can no longer grant privileges
+/// (set-user-ID bits, file capabilities). Returns 0 or -errno.
+int nfv_set_no_new_privs(void);
+
+/// Keeps only the capabilities in `keep` (a bit mask of CAP_* numbers below 64): drops the
+/// others from the bounding set (PR_CAPBSET_DROP, while CAP_SETPCAP is still held), then sets
+/// the effective and permitted sets to `keep` and the inheritable set to nothing (capset).
+/// Returns 0 or -errno.
+int nfv_keep_capabilities(unsigned long long keep);
+
+/// Bytes the heap holds for the program: glibc's arena bytes in use plus its mmap'ed blocks
+/// (mallinfo2 uordblks + hblkhd). Counts the main arena and every mmap'ed block; a
+/// single-threaded caller's allocations are all there.
+unsigned long long nfv_heap_bytes_in_use(void);
+
 #endif

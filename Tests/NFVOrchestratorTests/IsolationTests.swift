@@ -1,0 +1,233 @@
+import Foundation
+import NFVIsolation
+import NFVOrchestrator
+import NFVTestSupport
+import Testing
+
+/// Isolation per chain through the real binaries and the host's cgroups (v1 here): a chain whose
+/// pools and tables do not fit its memory limit is refused before anything is made; a running
+/// data plane sits in its cgroup with the limits written, keeps three capabilities and
+/// no_new_privs, and its cgroup goes when it does; half a CPU forwards about half of what a
+/// whole one does; a busy loop in a limited neighbour's cgroup leaves a chain's throughput alone.
+@Suite(.serialized) struct IsolationTests {
+    let suffix = String(getpid() % 100_000)
+
+    /// A standalone nfv-dataplane run of `file`, up when it returns.
+    final class Dataplane {
+        let process = Process()
+        let control: String
+        let chain: String
+
+        init(file: URL, chain: String, directory: URL) throws {
+            self.chain = chain
+            control = directory.appendingPathComponent("\(chain).sock").path
+            let ready = directory.appendingPathComponent("\(chain).ready").path
+            process.executableURL = Fixtures.executablesDirectory.appendingPathComponent("nfv-dataplane")
+            process.arguments = [file.path, "--ready-file", ready, "--control", control]
+            let log = directory.appendingPathComponent("\(chain).log")
+            FileManager.default.createFile(atPath: log.path, contents: nil)
+            process.standardOutput = try FileHandle(forWritingTo: log)
+            process.standardError = process.standardOutput
+            try process.run()
+            for _ in 0..<150 where access(ready, F_OK) != 0 && process.isRunning { usleep(100_000) }
+            guard access(ready, F_OK) == 0 else {
+                HostCommand.kill(process)
+                throw HostCommandError(arguments: process.arguments ?? [], output: (try? String(contentsOf: log, encoding: .utf8)) ?? "")
+            }
+        }
+
+        var pid: pid_t { process.processIdentifier }
+
+        /// Stops it as an operator would (its control socket); what it made goes with it.
+        func stop() {
+            _ = try? UnixSocket.command(control, "stop", timeoutSeconds: 5)
+            for _ in 0..<100 where process.isRunning { usleep(50_000) }
+            HostCommand.kill(process)
+            ChainCgroup.remove(chain: chain)
+        }
+    }
+
+    /// A chain of one pass-through stage between TAPs in namespaces `client` (10.226.N.1) and
+    /// `server` (10.226.N.2), without offloads (1500-byte frames: the data plane's work per
+    /// byte is what a CPU limit should show), with `resources` under spec.
+    func chainFile(_ name: String, in directory: URL, subnet: Int, client: String, server: String, resources: String) throws -> URL {
+        let url = directory.appendingPathComponent("\(name).yaml")
+        try """
+        apiVersion: nfv/v1
+        kind: Chain
+        metadata: { name: \(name) }
+        spec:
+          resources: \(resources)
+          ports:
+            - { name: a, type: tap, ifname: nfvti\(subnet)x\(suffix), namespace: \(client), address: 10.226.\(subnet).1/24, offloads: false }
+            - { name: b, type: tap, ifname: nfvto\(subnet)x\(suffix), namespace: \(server), address: 10.226.\(subnet).2/24, offloads: false }
+          stages:
+            - { name: pass, vnf: pass-through }
+        """.write(to: url, atomically: true, encoding: .utf8)
+        return url
+    }
+
+    static func status(of pid: pid_t) -> [String] {
+        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
+        return tasks.compactMap { try? String(contentsOfFile: "/proc/\(pid)/task/\($0)/status", encoding: .utf8) }
+    }
+
+    static func field(_ name: String, in status: String) -> String? {
+        status.split(separator: "\n").first { $0.hasPrefix(name + ":") }.map {
+            $0.dropFirst(name.count + 1).trimmingCharacters(in: .whitespaces)
+        }
+    }
+
+    static func read(_ path: String) -> String {
+        ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    @Test(.enabled(if: HostCommand.mayTouchTheKernel, "needs root: cgroups, TAP devices and namespaces"), .timeLimit(.minutes(3)))
+    func aChainThatDoesNotFitItsMemoryIsRefusedAndOneThatFitsRunsInItsCgroup() throws {
+        try #require(HostCommand.isRoot, "CI must run this test as root")
+        let daemon = try OrchestratorEndToEndTests.PrivateDaemon()
+        let (client, server) = ("nfvt-mc\(suffix)", "nfvt-ms\(suffix)")
+        let name = "memory-\(suffix)"
+        defer {
+            _ = try? daemon.orch(["undeploy", name, "--force"])
+            for namespace in [client, server] { _ = try? HostCommand.run(["ip", "netns", "del", namespace]) }
+            ChainCgroup.remove(chain: name)
+            daemon.remove()
+        }
+        // 1 worker: 2048 buffers of 10 KiB (20 MiB) and the runtime do not fit in 16 MiB.
+        let tight = try chainFile(name, in: daemon.directory, subnet: 1, client: client, server: server, resources: "{ memory: 16Mi }")
+        let refused = try daemon.orch(["deploy", tight.path, "--wait"])
+        #expect(refused.status != 0)
+        #expect(
+            refused.standardError.contains("\(tight.path):5:14: spec.resources.memory: chain \(name) reserves"),
+            "\(refused.standardError)")
+        #expect(refused.standardError.contains("packet pool 20.0 MiB"), "\(refused.standardError)")
+        #expect(refused.standardError.contains("raise spec.resources.memory to at least"), "\(refused.standardError)")
+        #expect(!(try daemon.orch(["list"]).standardOutput.contains(name)), "nothing was recorded")
+        #expect(!FileManager.default.fileExists(atPath: "/run/netns/\(client)"), "nothing was plumbed")
+        #expect(!FileManager.default.fileExists(atPath: "/sys/fs/cgroup/memory/nfv/\(name)"), "no cgroup was made")
+        // The data plane refuses the same on its own, before it makes anything.
+        let standalone = try CommandRunner.run("nfv-dataplane", [tight.path, "--duration", "1"])
+        #expect(standalone.status == 3, "\(standalone)")
+        #expect(standalone.standardError.contains("spec.resources.memory: chain \(name) reserves"), "\(standalone.standardError)")
+        #expect(!FileManager.default.fileExists(atPath: "/run/netns/\(client)"))
+
+        // Enough memory: it runs in its own cgroup with the limits, and fewer privileges.
+        let fits = try chainFile(
+            name, in: daemon.directory, subnet: 1, client: client, server: server, resources: "{ cpus: 0.75, memory: 96Mi, cpuSet: [1] }")
+        let deployed = try daemon.orch(["deploy", fits.path, "--wait"])
+        try #require(deployed.status == 0, "\(deployed)")
+        let pid = try #require(
+            ProcessSpawner.running(executable: "nfv-dataplane", marker: daemon.directory.appendingPathComponent("run").path + "/\(name).ctl")
+                .first)
+        let membership = Self.read("/proc/\(pid)/cgroup")
+        for controller in ["cpu", "cpuset", "memory"] {
+            #expect(membership.contains(":\(controller):/nfv/\(name)"), "\(membership)")
+        }
+        #expect(Self.read("/sys/fs/cgroup/cpu/nfv/\(name)/cpu.cfs_quota_us") == "18750")
+        #expect(Self.read("/sys/fs/cgroup/cpu/nfv/\(name)/cpu.cfs_period_us") == "25000")
+        #expect(Self.read("/sys/fs/cgroup/cpuset/nfv/\(name)/cpuset.cpus") == "1")
+        #expect(Self.read("/sys/fs/cgroup/memory/nfv/\(name)/memory.limit_in_bytes") == "\(96 << 20)")
+        // Every thread (workers, control socket) has no_new_privs and only the kept capabilities.
+        let threads = Self.status(of: pid)
+        #expect(threads.count >= 2)
+        for status in threads {
+            #expect(Self.field("NoNewPrivs", in: status) == "1")
+            #expect(Self.field("CapEff", in: status).flatMap { UInt64($0, radix: 16) } == DataplanePrivileges.keptMask)
+            #expect(Self.field("CapBnd", in: status).flatMap { UInt64($0, radix: 16) } == DataplanePrivileges.keptMask)
+        }
+        #expect(DataplanePrivileges.keptMask == 1 << 12 | 1 << 13 | 1 << 21)
+        let ping = try HostCommand.run(["ip", "netns", "exec", client, "ping", "-c", "2", "-i", "0.2", "-W", "1", "10.226.1.2"])
+        #expect(ping.status == 0, "it forwards: \(ping.output)")
+        #expect(try daemon.orch(["undeploy", name]).status == 0)
+        // The daemon notices the exit within its 50 ms look and removes what is left.
+        for _ in 0..<40 where FileManager.default.fileExists(atPath: "/sys/fs/cgroup/cpu/nfv") { usleep(50_000) }
+        #expect(!FileManager.default.fileExists(atPath: "/sys/fs/cgroup/memory/nfv/\(name)"), "its cgroup went with it")
+        #expect(!FileManager.default.fileExists(atPath: "/sys/fs/cgroup/cpu/nfv"), "and the nfv level, empty, too")
+    }
+
+    @Test(.enabled(if: HostCommand.mayTouchTheKernel, "needs root: cgroups, TAP devices and namespaces"), .timeLimit(.minutes(3)))
+    func halfACPUForwardsAboutHalfTheRateAndANeighboursBusyLoopCostsLittle() throws {
+        try #require(HostCommand.isRoot, "CI must run this test as root")
+        let directory = try Fixtures.temporaryDirectory()
+        let (client, server, otherClient, otherServer) = ("nfvt-cc\(suffix)", "nfvt-cs\(suffix)", "nfvt-nc\(suffix)", "nfvt-ns\(suffix)")
+        var running: [Dataplane] = []
+        var spinners: [Process] = []
+        defer {
+            for spinner in spinners { HostCommand.kill(spinner) }
+            for dataplane in running { dataplane.stop() }
+            for namespace in [client, server, otherClient, otherServer] { _ = try? HostCommand.run(["ip", "netns", "del", namespace]) }
+            try? FileManager.default.removeItem(at: directory)
+        }
+        let measured = "cpu-\(suffix)"
+        func throughput() throws -> Double {
+            try IperfThroughput.tcp(client: client, server: server, address: "10.226.2.2", port: 5201, seconds: 4, omit: 1, cpu: 0)
+        }
+        func run(_ resources: String) throws -> Dataplane {
+            let file = try chainFile(measured, in: directory, subnet: 2, client: client, server: server, resources: resources)
+            let dataplane = try Dataplane(file: file, chain: measured, directory: directory)
+            running.append(dataplane)
+            return dataplane
+        }
+        // The data plane alone on CPU 1, iperf3's two ends on CPU 0.
+        let whole = try run("{ cpuSet: [1] }")
+        let wholeRate = try throughput()
+        whole.stop()
+        running.removeAll()
+        let half = try run("{ cpus: 0.5, cpuSet: [1] }")
+        let halfRate = try throughput()
+        let throttled = Self.read("/sys/fs/cgroup/cpu/nfv/\(measured)/cpu.stat")
+        half.stop()
+        running.removeAll()
+        let ratio = halfRate / wholeRate
+        print(
+            String(
+                format: "isolation: TCP through one CPU %.0f Mbit/s, through cpus 0.5 %.0f (%.2fx); %@", wholeRate / 1e6, halfRate / 1e6, ratio,
+                throttled.replacingOccurrences(of: "\n", with: ", ")))
+        // About half, a little under: frames that arrive while the chain waits out its period
+        // queue on the TAP (and overflow it), and TCP backs off from the delay and the drops.
+        #expect(ratio > 0.3 && ratio < 0.65, "half a CPU forwards about half: \(ratio)")
+        #expect(throttled.contains("nr_throttled") && !throttled.contains("nr_throttled 0"), "the kernel held it to its share")
+
+        // A neighbour on the same CPU, limited to 5% of it, with a busy loop in its cgroup.
+        _ = try run("{ cpuSet: [1] }")
+        let neighbourName = "spin-\(suffix)"
+        let neighbourFile = try chainFile(
+            neighbourName, in: directory, subnet: 3, client: otherClient, server: otherServer, resources: "{ cpus: 0.05, cpuSet: [1] }")
+        running.append(try Dataplane(file: neighbourFile, chain: neighbourName, directory: directory))
+        func spin(in cgroups: [String]) throws {
+            let spinner = Process()
+            spinner.executableURL = URL(fileURLWithPath: "/bin/sh")
+            spinner.arguments = ["-c", "while :; do :; done"]
+            try spinner.run()
+            spinners.append(spinner)
+            for directory in cgroups {
+                try "\(spinner.processIdentifier)".write(toFile: directory + "/cgroup.procs", atomically: false, encoding: .utf8)
+            }
+            if cgroups.isEmpty { _ = try HostCommand.run(["taskset", "-p", "-c", "1", "\(spinner.processIdentifier)"]) }
+        }
+        func stopSpinning() {
+            for spinner in spinners { HostCommand.kill(spinner) }
+            spinners.removeAll()
+        }
+        // Alone and beside the busy neighbour, twice each in turn (the machine's own drift
+        // falls on both sides).
+        var alone = 0.0
+        var besideLimited = 0.0
+        for _ in 0..<2 {
+            alone += try throughput() / 2
+            try spin(in: ["cpu", "cpuset"].map { "/sys/fs/cgroup/\($0)/nfv/\(neighbourName)" })
+            besideLimited += try throughput() / 2
+            stopSpinning()
+        }
+        // The control: the same busy loop on CPU 1 with no limit halves the chain's share.
+        try spin(in: [])
+        let besideUnlimited = try throughput()
+        print(
+            String(
+                format: "isolation: alone %.0f Mbit/s, beside a limited busy neighbour %.0f (%.2fx), beside an unlimited one %.0f (%.2fx)",
+                alone / 1e6, besideLimited / 1e6, besideLimited / alone, besideUnlimited / 1e6, besideUnlimited / alone))
+        #expect(besideLimited >= 0.9 * alone, "the limited neighbour costs under 10%")
+        #expect(besideUnlimited < 0.8 * alone, "without the limit the busy loop takes a real share (the test can fail)")
+    }
+}
