@@ -77,7 +77,7 @@ let package = Package(
             name: "NFVDataplane",
             dependencies: [
                 "NFVPacket", "NFVPipeline", "NFVIO", "NFVNetlink", "NFVDescriptors", "NFVCatalog", "NFVOpenFlowAgent", "NFVSwitch", "CLinux",
-                "NFVIsolation",
+                "NFVIsolation", "NFVQoS",
             ]),
         .executableTarget(
             name: "nfv-dataplane",

@@ -129,6 +129,7 @@ public struct ChainChanges: Sendable {
         if let gateway = tap.gateway { parts.append("via \(gateway)") }
         parts.append("mtu \(tap.mtu)")
         if tap.queues > 1 { parts.append("\(tap.queues) queues") }
+        if let shaper = tap.shaper { parts.append("shaper \(shaper.rate) bit/s") }
         return parts.joined(separator: " ")
     }
 }

@@ -53,7 +53,12 @@ public struct LoadedChain: Sendable {
                 continue
             }
             do {
-                let (configuration, references) = try kind.loadConfiguration(path: config)
+                var (configuration, references) = try kind.loadConfiguration(path: config)
+                // A qos: section's policer polices the traffic entering on its port.
+                if let port = stage.ingressPort, case .policer(var policer) = configuration {
+                    policer.ingressPort = descriptor.portNumbers[port]
+                    configuration = .policer(policer)
+                }
                 configurations[stage.name] = configuration
                 for reference in references where !portNames.contains(reference.name) {
                     let fix =

@@ -2,6 +2,7 @@ import CLinux
 import NFVCatalog
 import NFVPacket
 import NFVPipeline
+import NFVQoS
 import NFVSwitch
 import Synchronization
 
@@ -37,6 +38,9 @@ extension LiveChain {
         let rules = WorkerSteering(chain: loaded)
         let fragments = FragmentOwners()
         let slotByteCount = Self.poolSlotByteCount(loaded)
+        // One token bucket per shaped port, shared by the workers.
+        let now = PortShaper.now()
+        let shaperBuckets = loaded.descriptor.ports.map { port in port.tap?.shaper.map { ShaperBucket(configuration: $0, now: now) } }
         // An OpenFlow switch: punted packets go to the agent, worker 0 takes its PACKET_OUTs.
         let switchStageName = switchStageConfiguration.flatMap { $0.configuration.openflow == nil ? nil : $0.stage }
         controller = switchStageName == nil ? nil : ControllerChannel()
@@ -62,7 +66,8 @@ extension LiveChain {
             workers.append(
                 Worker(
                     index: index, pool: pool, chain: chain, queues: queues.map { $0[index] }, portNames: names, outbound: rings[index],
-                    inbound: rings.compactMap { $0[index] }, wakes: wakes, rules: rules, fragments: fragments, extraSources: extraSources))
+                    inbound: rings.compactMap { $0[index] }, wakes: wakes, rules: rules, fragments: fragments, extraSources: extraSources,
+                    shaperBuckets: shaperBuckets))
         }
     }
 

@@ -3,6 +3,7 @@ import NFVCatalog
 import NFVIO
 import NFVPacket
 import NFVPipeline
+import NFVQoS
 import Synchronization
 
 #if canImport(Glibc)
@@ -28,6 +29,8 @@ final class Worker: @unchecked Sendable {
     let wake: WakeSignal
     let pipeline: Pipeline
     let portNames: [String]
+    /// The egress shapers of the ports that have one (in front of their queues).
+    let shapers: [PortShaper]
     /// The last snapshot generation answered, and the answer.
     let answeredGeneration = Atomic<Int>(0)
     let snapshot = Mutex<CounterSnapshot?>(nil)
@@ -39,7 +42,7 @@ final class Worker: @unchecked Sendable {
     init(
         index: Int, pool: PacketPool, chain: Chain, queues: [TapPort], portNames: [String],
         outbound: [HandoffRing?], inbound: [HandoffRing], wakes: [WakeSignal], rules: WorkerSteering,
-        fragments: FragmentOwners, extraSources: [any PacketSource] = []
+        fragments: FragmentOwners, extraSources: [any PacketSource] = [], shaperBuckets: [ShaperBucket?] = []
     ) {
         self.index = index
         self.pool = pool
@@ -49,7 +52,12 @@ final class Worker: @unchecked Sendable {
         steering = queues.map { SteeringSource(queue: $0, workerIndex: index, outbound: outbound, wakes: wakes, rules: rules, fragments: fragments) }
         self.inbound = inbound.map(HandoffSource.init)
         wake = wakes[index]
-        pipeline = Pipeline(sources: steering + self.inbound + extraSources, chain: chain, sinks: queues, batch: PacketBatch(pool: pool))
+        let shaped: [(any PacketSink)?] = queues.enumerated().map { port, queue in
+            guard port < shaperBuckets.count, let bucket = shaperBuckets[port] else { return queue }
+            return PortShaper(inner: queue, bucket: bucket)
+        }
+        shapers = shaped.compactMap { $0 as? PortShaper }
+        pipeline = Pipeline(sources: steering + self.inbound + extraSources, chain: chain, sinks: shaped, batch: PacketBatch(pool: pool))
     }
 
     /// The loop: rounds until `stopping`; when a round moved nothing, lets the stages do their
@@ -64,6 +72,7 @@ final class Worker: @unchecked Sendable {
             answerSnapshot(generation.load(ordering: .acquiring))
             let moved: Int
             do { moved = try pipeline.runRound() } catch { moved = 0 }
+            for shaper in shapers where shaper.queuedCount > 0 { try? shaper.drain() }
             guard moved == 0 else { continue }
             chain.idle(now: Self.now())
             wake.prepareToSleep()
@@ -75,8 +84,10 @@ final class Worker: @unchecked Sendable {
                 wake.awake()
                 continue
             }
+            // A shaper's waiting packets are due when its bucket has tokens again.
+            let timeout = shapers.compactMap { $0.millisecondsUntilDue() }.min().map { min($0, 50) } ?? 50
             pollers.withUnsafeMutableBufferPointer { buffer in
-                _ = poll(buffer.baseAddress, nfds_t(buffer.count), 50)
+                _ = poll(buffer.baseAddress, nfds_t(buffer.count), timeout)
             }
             wake.awake()
         }

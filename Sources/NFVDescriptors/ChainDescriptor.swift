@@ -28,6 +28,9 @@ public struct ChainDescriptor: Sendable, Equatable {
     public var unmatched: Unmatched = .drop
     /// `spec.resources`: the data plane's CPU and memory limits (nil: none, the host's).
     public var resources: ChainResources?
+    /// `spec.qos`: policers for the traffic entering on the first port (forward) and on the
+    /// second (reverse). The loader has already added their stages to `stages`.
+    public var qos: QoSDescriptor?
 
     /// How many workers the chain runs on: `spec.workers`, else the first port's `queues:`.
     public var workerCount: Int { workers ?? ports.first?.tap?.queues ?? 1 }
@@ -56,10 +59,13 @@ public struct ChainDescriptor: Sendable, Equatable {
         public var symmetric: Bool
         public var priority: Int
         public var location: SourceLocation
+        /// `qos:` of the path: policers for its forward and reverse traffic (their stages are in
+        /// `through` and the chain's stages already).
+        public var qos: QoSDescriptor?
         /// True when `other` is the same path, wherever either was written.
         public func hasSameSettings(as other: PathDescriptor) -> Bool {
             name == other.name && from == other.from && to == other.to && match == other.match && through == other.through
-                && symmetric == other.symmetric && priority == other.priority
+                && symmetric == other.symmetric && priority == other.priority && qos?.files == other.qos?.files
         }
 
         public init(

@@ -84,7 +84,7 @@ public struct ChainDescriptorLoader: Sendable {
         var resources: ChainResources?
         if let node = top["spec"],
             let spec = decoder.mapping(
-                node, field: "spec", allowed: ["ports", "stages", "workers", "flowCache", "restart", "paths", "unmatched", "resources"],
+                node, field: "spec", allowed: ["ports", "stages", "workers", "flowCache", "restart", "paths", "unmatched", "resources", "qos"],
                 required: ["ports"])
         {
             if let workersNode = spec["workers"] {
@@ -120,9 +120,13 @@ public struct ChainDescriptorLoader: Sendable {
         }
         var paths: [ChainDescriptor.PathDescriptor] = []
         var unmatched = ChainDescriptor.Unmatched.drop
+        var qos: QoSDescriptor?
         if let node = top["spec"], case .mapping(let mapping) = node {
             if let pathsNode = mapping["paths"] {
-                paths = readPaths(pathsNode, decoder: decoder, ports: ports, stages: stages)
+                paths = readPaths(pathsNode, decoder: decoder, ports: ports, stages: stages, directory: directory)
+            }
+            if let qosNode = mapping["qos"] {
+                qos = readQoS(qosNode, field: "spec.qos", path: nil, decoder: decoder, directory: directory)
             }
             if let unmatchedNode = mapping["unmatched"],
                 let value = decoder.choice(
@@ -132,19 +136,25 @@ public struct ChainDescriptorLoader: Sendable {
                 unmatched = ChainDescriptor.Unmatched(rawValue: value) ?? .drop
             }
         }
+        if qos != nil || paths.contains(where: { $0.qos != nil }) {
+            addQoSStages(chainQoS: qos, stages: &stages, paths: &paths, ports: ports, decoder: decoder)
+        }
         guard decoder.errors.isEmpty else { throw DescriptorErrorList(decoder.errors) }
         var chain = ChainDescriptor(name: name, ports: ports, stages: stages, file: file, workers: workers, restart: restart)
         chain.paths = paths
         chain.unmatched = unmatched
         chain.flowCache = flowCache
         chain.resources = resources
+        chain.qos = qos
         return chain
     }
 
     /// `spec.paths`: each path's ports and stages must exist; its stages run in the chain's
     /// order (one pass over the stages serves every path); it enters on the chain's first port
     /// (the direction the stages run forward); its match must parse.
-    func readPaths(_ node: Node, decoder: DescriptorDecoder, ports: [PortDescriptor], stages: [StageDescriptor]) -> [ChainDescriptor.PathDescriptor] {
+    func readPaths(
+        _ node: Node, decoder: DescriptorDecoder, ports: [PortDescriptor], stages: [StageDescriptor], directory: String
+    ) -> [ChainDescriptor.PathDescriptor] {
         guard let elements = decoder.sequence(node, field: "spec.paths") else { return [] }
         let portNames = ports.map(\.name)
         let stageNames = stages.map(\.name)
@@ -153,7 +163,7 @@ public struct ChainDescriptorLoader: Sendable {
             let field = "spec.paths[\(index)]"
             guard
                 let fields = decoder.mapping(
-                    element, field: field, allowed: ["name", "from", "to", "match", "through", "symmetric", "priority"],
+                    element, field: field, allowed: ["name", "from", "to", "match", "through", "symmetric", "priority", "qos"],
                     required: ["name", "from", "to", "through"])
             else { continue }
             let name = fields["name"].flatMap { decoder.string($0, field: "\(field).name") }
@@ -219,11 +229,13 @@ public struct ChainDescriptorLoader: Sendable {
                 }
             }
             let priority = fields["priority"].flatMap { decoder.integer($0, field: "\(field).priority", range: 1...65_000) } ?? 100
+            let qos = fields["qos"].flatMap { readQoS($0, field: "\(field).qos", path: name, decoder: decoder, directory: directory) }
             guard let name, let from, let to else { continue }
-            paths.append(
-                .init(
-                    name: name, from: from, to: to, match: match, through: through, symmetric: symmetric,
-                    priority: priority, location: decoder.location(of: element)))
+            var path = ChainDescriptor.PathDescriptor(
+                name: name, from: from, to: to, match: match, through: through, symmetric: symmetric,
+                priority: priority, location: decoder.location(of: element))
+            path.qos = qos
+            paths.append(path)
         }
         if paths.count > 62, let node = elements.last {
             decoder.report(node, field: "spec.paths", "\(paths.count) paths; a chain has at most 62", fix: "merge paths that take the same stages")
@@ -318,7 +330,7 @@ public struct ChainDescriptorLoader: Sendable {
         return ports
     }
 
-    static let tapKeys = ["ifname", "namespace", "address", "gateway", "mtu", "queues", "offloads"]
+    static let tapKeys = ["ifname", "namespace", "address", "gateway", "mtu", "queues", "offloads", "shaper"]
 
     /// The kernel side of a TAP port, checked: a valid device and namespace name, an address
     /// with a prefix length, a gateway inside that subnet, an MTU and a queue count in range.
@@ -383,6 +395,7 @@ public struct ChainDescriptorLoader: Sendable {
         if let value = fields["mtu"].flatMap({ decoder.integer($0, field: "\(field).mtu", range: 68...9000) }) { settings.mtu = value }
         if let value = fields["queues"].flatMap({ decoder.integer($0, field: "\(field).queues", range: 1...16) }) { settings.queues = value }
         if let value = fields["offloads"].flatMap({ decoder.boolean($0, field: "\(field).offloads") }) { settings.offloads = value }
+        if let node = fields["shaper"] { settings.shaper = readShaper(node, field: "\(field).shaper", decoder: decoder) }
         return decoder.errors.count == errorsBefore ? settings : nil
     }
 

@@ -1,3 +1,5 @@
+import NFVQoS
+
 /// A port of a chain as its descriptor declares it. Port order matters: traffic entering on
 /// the first port passes the stages in order, traffic entering on any other port in reverse.
 public struct PortDescriptor: Sendable, Equatable {
@@ -33,10 +35,13 @@ public struct PortDescriptor: Sendable, Equatable {
         /// Whether the TAP takes the kernel's offloads (virtio-net header, partial checksums,
         /// TSO/USO super-frames); on unless the descriptor says `offloads: false`.
         public var offloads: Bool
+        /// The egress shaper of what the chain sends out of this port (`shaper:`); nil: none.
+        public var shaper: ShaperConfiguration?
         public init(
             interfaceName: String, namespace: String? = nil, address: String? = nil, gateway: String? = nil,
-            mtu: Int = 1500, queues: Int = 1, offloads: Bool = true
+            mtu: Int = 1500, queues: Int = 1, offloads: Bool = true, shaper: ShaperConfiguration? = nil
         ) {
+            self.shaper = shaper
             self.interfaceName = interfaceName
             self.namespace = namespace
             self.address = address

@@ -8,4 +8,20 @@ public struct StageDescriptor: Sendable, Equatable {
     public var config: String?
     /// Where the stage is declared.
     public var location: SourceLocation
+    /// For a stage a `qos:` section adds: the port whose arriving traffic it polices (the
+    /// stage lets everything else by); nil for the stages `spec.stages` lists.
+    public var ingressPort: String?
+    /// For a stage a `qos:` section adds: that field (`spec.qos.forward`), for errors.
+    public var declaredBy: String?
+
+    public init(
+        name: String, vnf: String, config: String?, location: SourceLocation, ingressPort: String? = nil, declaredBy: String? = nil
+    ) {
+        self.name = name
+        self.vnf = vnf
+        self.config = config
+        self.location = location
+        self.ingressPort = ingressPort
+        self.declaredBy = declaredBy
+    }
 }

@@ -157,6 +157,9 @@ public enum DropReason: UInt8, CaseIterable, Sendable, CustomStringConvertible {
     // QoS
     /// A policer's action for the packet's colour (red, usually) is drop.
     case policerDrop
+    /// A port's egress shaper had its queue full: the packet arrived faster than the port's
+    /// rate for longer than the queue could absorb.
+    case shaperQueueFull
     /// Not a loss: every output of the packet went out as a copy, made before a later action
     /// rewrote it (the rewritten original had nowhere left to go).
     case switchCopiesSent
@@ -227,6 +230,7 @@ public enum DropReason: UInt8, CaseIterable, Sendable, CustomStringConvertible {
         case .meterDrop: "meter_drop"
         case .switchCopiesSent: "switch_copies_sent"
         case .policerDrop: "policer_drop"
+        case .shaperQueueFull: "shaper_queue_full"
         }
     }
 

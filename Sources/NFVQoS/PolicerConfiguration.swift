@@ -45,6 +45,9 @@ public struct PolicerConfiguration: Sendable, Equatable {
     public var green: Action
     public var yellow: Action
     public var red: Action
+    /// Only packets that entered the chain on this port are policed (a `qos:` section's
+    /// direction); nil: every packet that reaches the stage.
+    public var ingressPort: UInt16?
 
     public static let assuredForwarding: [UInt8: PacketColour] = [
         10: .green, 12: .yellow, 14: .red,  // AF11, AF12, AF13

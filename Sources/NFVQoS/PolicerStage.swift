@@ -10,6 +10,9 @@ import NFVPipeline
 /// The marker is the chain's, shared by the workers (`PolicerState`), so the rate holds
 /// whatever worker a flow lands on.
 ///
+/// With an `ingressPort` (a `qos:` section's direction), only packets that entered the chain on
+/// that port are coloured; the others pass untouched and uncounted.
+///
 /// Drops: `policer_drop` (the packet's colour says drop).
 public final class PolicerStage: Stage {
     public let name: String
@@ -29,8 +32,10 @@ public final class PolicerStage: Stage {
     }
 
     public func process(_ batch: PacketBatch, emit: PacketBatch) {
+        let ingressPort = configuration.ingressPort
         for index in 0..<batch.count {
             let entry = batch.metadata[index]
+            if let ingressPort, entry.inPort != ingressPort { continue }
             let frame = batch.pool.slot(entry.id) + Int(entry.dataOffset)
             let (bytes, packets) = entry.wireSize(frame)
             let precolour = configuration.colourAware ? precolour(entry, frame) : nil

@@ -86,7 +86,7 @@ import Testing
     func aChainThatDoesNotFitItsMemoryIsRefusedAndOneThatFitsRunsInItsCgroup() throws {
         try #require(HostCommand.isRoot, "CI must run this test as root")
         let daemon = try OrchestratorEndToEndTests.PrivateDaemon()
-        let (client, server) = ("nfvt-mc\(suffix)", "nfvt-ms\(suffix)")
+        let (client, server) = ("nfvt-imc\(suffix)", "nfvt-ims\(suffix)")
         let name = "memory-\(suffix)"
         defer {
             _ = try? daemon.orch(["undeploy", name, "--force"])
@@ -150,7 +150,7 @@ import Testing
     func halfACPUForwardsAboutHalfTheRateAndANeighboursBusyLoopCostsLittle() throws {
         try #require(HostCommand.isRoot, "CI must run this test as root")
         let directory = try Fixtures.temporaryDirectory()
-        let (client, server, otherClient, otherServer) = ("nfvt-cc\(suffix)", "nfvt-cs\(suffix)", "nfvt-nc\(suffix)", "nfvt-ns\(suffix)")
+        let (client, server, otherClient, otherServer) = ("nfvt-icc\(suffix)", "nfvt-ics\(suffix)", "nfvt-inc\(suffix)", "nfvt-ins\(suffix)")
         var running: [Dataplane] = []
         var spinners: [Process] = []
         defer {
