@@ -11,7 +11,7 @@ import NFVDescriptors
 ///
 /// | limit | cgroup v1 | cgroup v2 |
 /// |---|---|---|
-/// | `cpus: 1.5` | `cpu.cfs_quota_us` 37500 per `cpu.cfs_period_us` 25000 | `cpu.max` "37500 25000" |
+/// | `cpus: 1.5` | `cpu.cfs_quota_us` 37500 per `cpu.cfs_period_us` 25000, `cpu.shares` 1536 | `cpu.max` "37500 25000", `cpu.weight` 59 |
 /// | `memory: 256Mi` | `memory.limit_in_bytes` | `memory.max` (and `memory.swap.max` 0) |
 /// | `cpuSet: [1]` | `cpuset.cpus` (and `cpuset.mems` from the parent) | `cpuset.cpus` |
 ///
@@ -25,8 +25,8 @@ public struct ChainCgroup: Sendable {
     /// the next period, so the period is the longest stall its packets see: at the kernel's
     /// default 100 ms, TCP through a `cpus: 0.5` chain stalled 50 ms at a time and fell to 0.38x
     /// of a whole CPU; at 10 ms, a neighbour limited to 5% of the same CPU broke into the chain
-    /// a hundred times a second and cost it 8 to 12%. At 25 ms: 0.41x to 0.52x, and 1%
-    /// (IsolationTests, figures in the closing note of issue 16).
+    /// a hundred times a second and cost it 8 to 12%. At 25 ms about 0.45x, and a few percent
+    /// (IsolationTests print both figures).
     public static let periodMicroseconds = 25_000
 
     public let chain: String
@@ -108,8 +108,11 @@ public struct ChainCgroup: Sendable {
         case (.cpu, .v1):
             try write("\(Self.periodMicroseconds)", to: directory + "/cpu.cfs_period_us")
             try write(resources.cpus.map { "\(quota(cpus: $0))" } ?? "-1", to: directory + "/cpu.cfs_quota_us")
+            try write("\(shares(cpus: resources.cpus))", to: directory + "/cpu.shares")
         case (.cpu, .v2):
             try write((resources.cpus.map { "\(quota(cpus: $0))" } ?? "max") + " \(Self.periodMicroseconds)", to: directory + "/cpu.max")
+            // Kubernetes' conversion from shares (2 to 262144) to weight (1 to 10000).
+            try write("\(1 + (shares(cpus: resources.cpus) - 2) * 9999 / 262_142)", to: directory + "/cpu.weight")
         case (.memory, .v1):
             try write(resources.memoryBytes.map { "\($0)" } ?? "-1", to: directory + "/memory.limit_in_bytes")
         case (.memory, .v2):
@@ -130,6 +133,12 @@ public struct ChainCgroup: Sendable {
     }
 
     func quota(cpus: Double) -> Int { max(1000, Int((cpus * Double(Self.periodMicroseconds)).rounded())) }
+
+    /// The chain's weight when it competes for a CPU: its share in CPUs times 1024 (a whole
+    /// CPU's default), as Kubernetes sets it from a request. A chain limited to 0.05 CPUs then
+    /// also yields to a busy neighbour when both are runnable, instead of breaking into it with
+    /// a full default weight each time its quota comes back.
+    func shares(cpus: Double?) -> Int { cpus.map { min(262_144, max(2, Int(($0 * 1024).rounded()))) } ?? 1024 }
 
     func enable(_ controller: CgroupController, in directory: String) throws(IsolationError) {
         let enabled = (Self.read(directory + "/cgroup.subtree_control") ?? "").split(separator: " ").map(String.init)

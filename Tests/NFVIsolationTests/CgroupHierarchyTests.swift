@@ -63,7 +63,7 @@ import Testing
         let chainDirectory = root + "/nfv/edge"
         try FileManager.default.createDirectory(atPath: chainDirectory, withIntermediateDirectories: true)
         for file in [root + "/cgroup.subtree_control", root + "/nfv/cgroup.subtree_control", root + "/cpuset.cpus.effective"]
-            + ["cpu.max", "memory.max", "memory.swap.max", "cpuset.cpus", "cgroup.procs"].map({ chainDirectory + "/" + $0 })
+            + ["cpu.max", "cpu.weight", "memory.max", "memory.swap.max", "cpuset.cpus", "cgroup.procs"].map({ chainDirectory + "/" + $0 })
         {
             FileManager.default.createFile(atPath: file, contents: nil)
         }
@@ -78,6 +78,7 @@ import Testing
         try cgroup.create()
         func read(_ file: String) -> String { (try? String(contentsOfFile: chainDirectory + "/" + file, encoding: .utf8)) ?? "" }
         #expect(read("cpu.max") == "37500 25000")
+        #expect(read("cpu.weight") == "59")
         #expect(read("memory.max") == "268435456")
         #expect(read("memory.swap.max") == "0")
         #expect(read("cpuset.cpus") == "1,3")
