@@ -209,6 +209,22 @@ public struct ChainCgroup: Sendable {
         return Self.read(directory + "/" + (mount.version == .v1 ? "memory.usage_in_bytes" : "memory.current")).flatMap { UInt64($0) }
     }
 
+    /// CPU periods so far, those in which the chain ran out of its share and waited, and the
+    /// seconds it waited (v1 and v2 `cpu.stat`); nil without the cpu controller.
+    public var cpuThrottling: (periods: UInt64, throttled: UInt64, seconds: Double)? {
+        guard let mount = hierarchy.mounts[.cpu], let directory = directory(for: .cpu),
+            let text = Self.read(directory + "/cpu.stat")
+        else { return nil }
+        var fields: [String: UInt64] = [:]
+        for line in text.split(separator: "\n") {
+            let parts = line.split(separator: " ")
+            if parts.count == 2, let value = UInt64(parts[1]) { fields[String(parts[0])] = value }
+        }
+        let seconds =
+            mount.version == .v1 ? Double(fields["throttled_time"] ?? 0) / 1e9 : Double(fields["throttled_usec"] ?? 0) / 1e6
+        return (fields["nr_periods"] ?? 0, fields["nr_throttled"] ?? 0, seconds)
+    }
+
     /// The process ids in the chain's cgroup (in the first hierarchy).
     public var processes: [pid_t] {
         guard let directory = directories.first else { return [] }

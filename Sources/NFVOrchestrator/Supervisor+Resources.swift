@@ -51,4 +51,18 @@ extension Supervisor {
             throw OperationError("chain \(name): cannot check its memory (exit status \(status)): " + inUserFile(text), status: 500)
         }
     }
+
+    /// The chain's limits, and while it runs what its cgroup counts.
+    func resourceView(_ name: String, _ resources: ChainResources, running: Bool) -> ChainStatus.Resources {
+        var view = ChainStatus.Resources(limits: ChainChanges.resourceSummary(resources))
+        guard running, let cgroup = try? ChainCgroup(chain: name, resources: resources) else { return view }
+        view.memoryUsedBytes = cgroup.memoryUsage
+        view.memoryLimitBytes = cgroup.memoryLimit
+        if let cpu = cgroup.cpuThrottling {
+            view.cpuPeriods = cpu.periods
+            view.cpuThrottledPeriods = cpu.throttled
+            view.cpuThrottledSeconds = cpu.seconds
+        }
+        return view
+    }
 }

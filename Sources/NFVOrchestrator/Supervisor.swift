@@ -279,6 +279,20 @@ public final class Supervisor: @unchecked Sendable {
         public var backends: [BackendView]?
         /// The TAP ports' links (device there, up), as last seen.
         public var links: [PortLinkView]?
+        /// With `spec.resources`: the limits and what the chain's cgroup counts now.
+        public var resources: Resources?
+
+        /// `spec.resources` and the cgroup's counts.
+        public struct Resources: Codable, Sendable {
+            /// The limits as written (`cpus 0.5, memory 256Mi, cpuSet 1`).
+            public var limits: String
+            public var memoryUsedBytes: UInt64?
+            public var memoryLimitBytes: UInt64?
+            /// CPU periods so far, those the chain waited out over its share, and for how long.
+            public var cpuPeriods: UInt64?
+            public var cpuThrottledPeriods: UInt64?
+            public var cpuThrottledSeconds: Double?
+        }
     }
 
     public func list() -> [ChainStatus] {
@@ -309,7 +323,8 @@ public final class Supervisor: @unchecked Sendable {
                     address: port.tap?.address, gateway: port.tap?.gateway, mtu: port.tap?.mtu, queues: port.tap?.queues)
             } ?? [],
             stages: loaded?.descriptor.stages.map { ChainStatus.Stage(name: $0.name, vnf: $0.vnf) } ?? [],
-            backends: runtimeWatch.backends(of: record.name), links: runtimeWatch.links(of: record.name))
+            backends: runtimeWatch.backends(of: record.name), links: runtimeWatch.links(of: record.name),
+            resources: loaded?.descriptor.resources.map { resourceView(record.name, $0, running: running) })
     }
 
     /// The files chain `name` was deployed from.

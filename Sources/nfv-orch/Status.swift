@@ -6,7 +6,7 @@ struct Status: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show a chain's desired and actual state, restarts and last error.",
         discussion:
-            "Also a running restart backoff and what is left of it, each port (LINK DOWN when its TAP's kernel side is down), load-balancer backends and their health, and per stage what went in, out and was dropped. Without a daemon, reads the recorded state (it never starts one)."
+            "Also a running restart backoff and what is left of it, each port (LINK DOWN when its TAP's kernel side is down), load-balancer backends and their health, with spec.resources the limits and what the chain's cgroup counts (memory used, CPU periods it waited out), and per stage what went in, out and was dropped. Without a daemon, reads the recorded state (it never starts one)."
     )
 
     @Argument(help: "The chain's name, or its descriptor file.")
@@ -53,6 +53,19 @@ struct Status: ParsableCommand {
                     return port.description + (link.map { !$0.present ? " LINK GONE" : $0.up ? "" : " LINK DOWN" } ?? "")
                 }.joined(separator: ", "))
         print("stages:     " + status.stages.map(\.description).joined(separator: " -> "))
+        if let resources = status.resources {
+            var line = "resources:  \(resources.limits)"
+            if let used = resources.memoryUsedBytes {
+                line +=
+                    String(format: "; memory used %.1f MiB", Double(used) / 1_048_576)
+                    + (resources.memoryLimitBytes.map { String(format: " of %.1f MiB", Double($0) / 1_048_576) } ?? "")
+            }
+            if let periods = resources.cpuPeriods, let throttled = resources.cpuThrottledPeriods {
+                line += String(
+                    format: "; CPU share used up in %llu of %llu periods (waited %.1f s)", throttled, periods, resources.cpuThrottledSeconds ?? 0)
+            }
+            print(line)
+        }
         for backend in status.backends ?? [] {
             print(
                 "backend:    \(backend.stage)/\(backend.service)/\(backend.backend) \(backend.address):\(backend.port): \(backend.state)"

@@ -140,6 +140,10 @@ import Testing
         #expect(DataplanePrivileges.keptMask == 1 << 12 | 1 << 13 | 1 << 21)
         let ping = try HostCommand.run(["ip", "netns", "exec", client, "ping", "-c", "2", "-i", "0.2", "-W", "1", "10.226.1.2"])
         #expect(ping.status == 0, "it forwards: \(ping.output)")
+        // The operator sees the limits and what the cgroup counts.
+        let status = try daemon.orch(["status", name]).standardOutput
+        #expect(status.contains("resources:  cpus 0.75, memory 96Mi, cpuSet 1; memory used "), "\(status)")
+        #expect(status.contains(" of 96.0 MiB; CPU share used up in "), "\(status)")
         #expect(try daemon.orch(["undeploy", name]).status == 0)
         // The daemon notices the exit within its 50 ms look and removes what is left.
         for _ in 0..<40 where FileManager.default.fileExists(atPath: "/sys/fs/cgroup/cpu/nfv") { usleep(50_000) }
@@ -190,11 +194,12 @@ import Testing
         #expect(ratio > 0.3 && ratio < 0.65, "half a CPU forwards about half: \(ratio)")
         #expect(throttled.contains("nr_throttled") && !throttled.contains("nr_throttled 0"), "the kernel held it to its share")
 
-        // A neighbour on the same CPU, limited to 5% of it, with a busy loop in its cgroup.
+        // A neighbour on the same CPU, limited to 2% of it, with a busy loop in its cgroup (limited to
+        // 5%, it measured 0.91x to 1.04x: the 5% it may take, within this machine's noise).
         _ = try run("{ cpuSet: [1] }")
         let neighbourName = "spin-\(suffix)"
         let neighbourFile = try chainFile(
-            neighbourName, in: directory, subnet: 3, client: otherClient, server: otherServer, resources: "{ cpus: 0.05, cpuSet: [1] }")
+            neighbourName, in: directory, subnet: 3, client: otherClient, server: otherServer, resources: "{ cpus: 0.02, cpuSet: [1] }")
         running.append(try Dataplane(file: neighbourFile, chain: neighbourName, directory: directory))
         func spin(in cgroups: [String]) throws {
             let spinner = Process()
