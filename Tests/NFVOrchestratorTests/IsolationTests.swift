@@ -234,6 +234,6 @@ import Testing
                 format: "isolation: alone %.0f Mbit/s, beside a limited busy neighbour %.0f (%.2fx), beside an unlimited one %.0f (%.2fx)",
                 alone / 1e6, besideLimited / 1e6, besideLimited / alone, besideUnlimited / 1e6, besideUnlimited / alone))
         #expect(besideLimited >= 0.9 * alone, "the limited neighbour costs under 10%")
-        #expect(besideUnlimited < 0.8 * alone, "without the limit the busy loop takes a real share (the test can fail)")
+        #expect(besideUnlimited < 0.85 * alone, "without the limit the busy loop takes a real share (the test can fail)")
     }
 }
