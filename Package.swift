@@ -141,7 +141,7 @@ let package = Package(
         .testTarget(name: "NFVNetlinkTests", dependencies: ["NFVNetlink", "NFVTestSupport"]),
         .testTarget(
             name: "NFVCatalogTests",
-            dependencies: ["NFVCatalog", "NFVDescriptors", "NFVPipeline", "NFVTestSupport", .product(name: "Yams", package: "Yams")]),
+            dependencies: ["NFVCatalog", "NFVDescriptors", "NFVPipeline", "NFVQoS", "NFVTestSupport", .product(name: "Yams", package: "Yams")]),
         .testTarget(name: "NFVOpenFlowTests", dependencies: ["NFVOpenFlow", "NFVOpenFlowAgent", "NFVSwitch", "NFVTestSupport"]),
         .testTarget(name: "NFVFlowTests", dependencies: ["NFVFlow", "NFVPacket", "NFVTestSupport"]),
         .testTarget(

@@ -30,6 +30,8 @@ public struct ChainFootprint: Sendable {
     /// The chain's name and file, for messages.
     public var chain: String
     public var file: String
+    /// Whether the packet buffers are 64 KiB super-frame slots (a TAP port takes offloads).
+    public var superFrameBuffers: Bool
 
     /// Everything: the parts and the runtime.
     public var totalBytes: UInt64 { parts.reduce(runtimeBytes) { $0 + $1.bytes } }
@@ -85,7 +87,9 @@ public struct ChainFootprint: Sendable {
                 "\(workers * (workers - 1)) rings of \(LiveChain.handoffRingCapacity) frames between workers")
         }
         withExtendedLifetime(keep) {}
-        return ChainFootprint(parts: parts, runtimeBytes: runtime, chain: loaded.descriptor.name, file: loaded.descriptor.file)
+        return ChainFootprint(
+            parts: parts, runtimeBytes: runtime, chain: loaded.descriptor.name, file: loaded.descriptor.file,
+            superFrameBuffers: slotBytes == PacketPool.superFrameSlotByteCount)
     }
 
     /// The process's resident set (VmRSS), in bytes.
@@ -114,7 +118,7 @@ public struct ChainFootprint: Sendable {
         // What to ask for: the total rounded up to the next 16 MiB.
         let needed = (totalBytes + (16 << 20) - 1) / (16 << 20) * (16 << 20)
         var fixes = ["raise spec.resources.memory to at least \(ChainResources.describe(bytes: needed))"]
-        if parts.first(where: { $0.name == "packet pool" })?.detail.contains("offloads") == true {
+        if superFrameBuffers {
             fixes.append("set offloads: false on the TAP ports (10 KiB buffers instead of 64 KiB)")
         }
         fixes.append("run fewer workers or give the stages smaller tables")

@@ -60,9 +60,10 @@ final class Worker: @unchecked Sendable {
         pipeline = Pipeline(sources: steering + self.inbound + extraSources, chain: chain, sinks: shaped, batch: PacketBatch(pool: pool))
     }
 
-    /// The loop: rounds until `stopping`; when a round moved nothing, lets the stages do their
-    /// idle work (posted edits, timeouts) and sleeps in poll on the queues and the wake-up
-    /// eventfd (at most 50 ms, so stop and counter requests are seen).
+    /// The loop: rounds until `stopping` (after each, the port shapers send what their tokens
+    /// allow); when a round moved nothing, lets the stages do their idle work (posted edits,
+    /// timeouts) and sleeps in poll on the queues and the wake-up eventfd (at most 50 ms, so
+    /// stop and counter requests are seen; less when a shaper's queued packets fall due).
     func run(stopping: borrowing Atomic<Bool>, generation: borrowing Atomic<Int>, cpu: Int?) {
         nfv_name_current_thread("nfv-worker-\(index)")
         if let cpu { _ = nfv_pin_current_thread(Int32(cpu)) }

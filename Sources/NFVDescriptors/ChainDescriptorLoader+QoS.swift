@@ -17,20 +17,10 @@ extension ChainDescriptorLoader {
         var qos = QoSDescriptor(location: decoder.location(of: node))
         for direction in ["forward", "reverse"] {
             guard let value = fields[direction] else { continue }
-            let stage = QoSDescriptor.stageName(path: path, direction: direction)
-            var file: String?
-            if let override = configOverrides[stage] {
-                file = override
-            } else if let text = decoder.string(value, field: "\(field).\(direction)") {
-                let resolved = resolve(text, in: directory)
-                if FileManager.default.fileExists(atPath: resolved) {
-                    file = resolved
-                } else {
-                    decoder.report(
-                        value, field: "\(field).\(direction)", "policer configuration \"\(resolved)\" does not exist",
-                        fix: "name a kind: PolicerConfig file; paths are relative to the chain file's folder")
-                }
-            }
+            let file = configFile(
+                stage: QoSDescriptor.stageName(path: path, direction: direction), node: value, field: "\(field).\(direction)",
+                what: "policer configuration", fix: "name a kind: PolicerConfig file; paths are relative to the chain file's folder",
+                decoder: decoder, directory: directory)
             if direction == "forward" { qos.forward = file } else { qos.reverse = file }
         }
         return qos

@@ -420,19 +420,9 @@ public struct ChainDescriptorLoader: Sendable {
             let vnf = fields["vnf"].flatMap {
                 decoder.choice($0, field: "\(field).vnf", choices: knownVNFKinds, what: "VNF kind")
             }
-            var config: String?
-            if let name, let override = configOverrides[name] {
-                config = override
-            } else if let configNode = fields["config"], let value = decoder.string(configNode, field: "\(field).config") {
-                let resolved = resolve(value, in: directory)
-                if FileManager.default.fileExists(atPath: resolved) {
-                    config = resolved
-                } else {
-                    decoder.report(
-                        configNode, field: "\(field).config", "configuration file \"\(resolved)\" does not exist",
-                        fix: "paths are relative to the chain file's folder")
-                }
-            }
+            let config = configFile(
+                stage: name, node: fields["config"], field: "\(field).config", what: "configuration file",
+                fix: "paths are relative to the chain file's folder", decoder: decoder, directory: directory)
             guard let name, let vnf else { continue }
             let location = decoder.location(of: element)
             if let first = seen[name] {
@@ -445,6 +435,22 @@ public struct ChainDescriptorLoader: Sendable {
             stages.append(StageDescriptor(name: name, vnf: vnf, config: config, location: location))
         }
         return stages
+    }
+
+    /// The configuration file of stage `stage`: the frozen copy the orchestrator passes for it
+    /// (`configOverrides`), else `node`'s path resolved against the chain file's folder, which
+    /// must exist (else an error at `node` with `fix`).
+    func configFile(
+        stage: String?, node: Node?, field: String, what: String, fix: String, decoder: DescriptorDecoder, directory: String
+    ) -> String? {
+        if let stage, let override = configOverrides[stage] { return override }
+        guard let node, let value = decoder.string(node, field: field) else { return nil }
+        let resolved = resolve(value, in: directory)
+        guard FileManager.default.fileExists(atPath: resolved) else {
+            decoder.report(node, field: field, "\(what) \"\(resolved)\" does not exist", fix: fix)
+            return nil
+        }
+        return resolved
     }
 
     func resolve(_ path: String, in directory: String) -> String {

@@ -19,9 +19,6 @@ public final class PortShaper: PacketSink {
     let queue: UnsafeMutablePointer<PacketMetadata>
     var head = 0
     public private(set) var queuedCount = 0
-    /// Packets that waited in the queue before leaving, and the longest the queue got.
-    public private(set) var delayedPackets: UInt64 = 0
-    public private(set) var deepestQueue = 0
     var outgoing: PacketBatch?
 
     public init(inner: any PacketSink, bucket: ShaperBucket) {
@@ -58,7 +55,6 @@ public final class PortShaper: PacketSink {
             } else if queuedCount < queueLimit {
                 queue[(head + queuedCount) % queueLimit] = entry
                 queuedCount += 1
-                deepestQueue = max(deepestQueue, queuedCount)
             } else {
                 batch.pool.release(entry.id)
                 inner.counters.drops.increment(.shaperQueueFull)
@@ -83,7 +79,6 @@ public final class PortShaper: PacketSink {
             }
             head = (head + 1) % queueLimit
             queuedCount -= 1
-            delayedPackets &+= 1
         }
         if sending.count > 0 { try inner.transmit(sending) }
     }

@@ -291,6 +291,9 @@ struct NFVDataplaneCommand: ParsableCommand {
             FileHandle.standardError.write(Data("nfv-dataplane: cgroup: \(error)\n".utf8))
             ChainCgroup.remove(chain: loaded.descriptor.name)
             throw ExitCode(1)
+        } catch let error as LiveChainError {
+            FileHandle.standardError.write(Data("nfv-dataplane: \(error)\n".utf8))
+            throw ExitCode(1)
         }
         sayLine(
             "cgroup: \(cgroup.directories.joined(separator: ", ")) (\(ChainChanges.resourceSummary(resources)); "

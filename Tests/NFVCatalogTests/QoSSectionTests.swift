@@ -105,4 +105,40 @@ import Testing
             """)
         #expect(!wrongKind.isEmpty)
     }
+
+    @Test func aTAPPortsShaperReadsWithDefaultsAndErrors() throws {
+        let loader = LoadedChain.descriptorLoader
+        func chain(_ shaper: String) throws(DescriptorErrorList) -> ChainDescriptor {
+            try loader.parse(
+                """
+                apiVersion: nfv/v1
+                kind: Chain
+                metadata: { name: shaped }
+                spec:
+                  ports:
+                    - { name: a, type: tap }
+                    - { name: b, type: tap, shaper: \(shaper) }
+                  stages: []
+                """, file: "shaped.yaml")
+        }
+        let shaper = try #require(try chain("{ rate: 50M }").ports[1].tap?.shaper)
+        #expect(shaper == ShaperConfiguration(rate: 50_000_000, burst: 62_500, queueLimit: 256))
+        #expect(
+            try chain("{ rate: 1G, burst: 200000, queue: 64 }").ports[1].tap?.shaper
+                == ShaperConfiguration(rate: 1_000_000_000, burst: 200_000, queueLimit: 64))
+        // A slow rate still lets two full frames through at once.
+        #expect(try chain("{ rate: 100k }").ports[1].tap?.shaper?.burst == 3028)
+        func errors(_ shaper: String) -> [String] {
+            do {
+                _ = try chain(shaper)
+                return []
+            } catch {
+                return error.errors.map(\.description)
+            }
+        }
+        #expect(errors("{ rate: fast }").first?.contains("spec.ports[1].shaper.rate: \"fast\" is not a rate of at least 8k") == true)
+        #expect(errors("{ rate: 10M, queue: 4096 }").first?.contains("spec.ports[1].shaper.queue: 4096 is out of range") == true)
+        #expect(errors("{ burst: 3000 }").first?.contains("spec.ports[1].shaper.rate: required field is missing") == true)
+        #expect(errors("{ rate: 10M, limit: 5 }").first?.contains("unknown field") == true)
+    }
 }

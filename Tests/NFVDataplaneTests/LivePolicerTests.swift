@@ -8,6 +8,12 @@ import Testing
 /// two-rate policer whose peak rate (where red starts, dropped) is 100 Mbit/s measures within
 /// 5% of that rate, and the counters per colour show the three colours.
 @Suite(.serialized) struct LivePolicerTests {
+    /// Packets of each colour policer stage `stage` counted so far.
+    static func colours(_ live: LiveChain, stage: String) throws -> [String: UInt64] {
+        let counters = try #require(live.counters().stages.first { $0.name == stage })
+        return Dictionary(uniqueKeysWithValues: counters.extras.colours.map { ($0.colour, $0.packets) })
+    }
+
     @Test(.enabled(if: HostCommand.mayTouchTheKernel, "needs root: TAP devices and namespaces"))
     func tcpThroughATwoRatePolicerHoldsThePeakRate() throws {
         try #require(HostCommand.isRoot, "CI must run this test as root")
@@ -52,11 +58,10 @@ import Testing
         // The policer counts frames: 1514 bytes for 1448 of TCP payload.
         let expected = 100_000_000.0 * 1448 / 1514
         #expect(abs(received / expected - 1) < 0.05, "iperf3 measured \(received / 1e6) Mbit/s; 100 Mbit/s of frames is \(expected / 1e6) of payload")
-        let stage = try #require(live.counters().stages.first { $0.name == "policer" })
-        let colours = Dictionary(uniqueKeysWithValues: stage.extras.colours.map { ($0.colour, $0.packets) })
+        let colours = try Self.colours(live, stage: "policer")
         #expect((colours["green"] ?? 0) > 0 && (colours["yellow"] ?? 0) > 0 && (colours["red"] ?? 0) > 0, "\(colours)")
         // Colours count wire packets (a super-frame as its segments); drops count the frames.
-        let dropped = stage.drops[.policerDrop] ?? 0
+        let dropped = try #require(live.counters().stages.first { $0.name == "policer" }).drops[.policerDrop] ?? 0
         #expect(dropped > 0 && dropped <= colours["red"] ?? 0, "red dropped and counted: \(dropped) frames, \(colours["red"] ?? 0) packets")
         print("policer: iperf3 TCP \(received / 1e6) Mbit/s through a 100 Mbit/s peak rate (payload share \(expected / 1e6)); colours \(colours)")
     }
@@ -113,15 +118,14 @@ import Testing
         #expect(
             abs(forward.received / 20_000 - 1) < 0.05,
             "\(forward.received) packets a second through a 20,000 a second peak; port b \(live.counters().ports[1]); \(kernel)")
-        let stage = try #require(live.counters().stages.first { $0.name == "qos-forward" })
-        let colours = Dictionary(uniqueKeysWithValues: stage.extras.colours.map { ($0.colour, $0.packets) })
+        let colours = try Self.colours(live, stage: "qos-forward")
         #expect((colours["green"] ?? 0) > 0 && (colours["yellow"] ?? 0) > 0 && (colours["red"] ?? 0) > 0, "\(colours)")
         let policed = colours.values.reduce(0, +)
         let reverse = try IperfThroughput.udp(
             client: client, server: server, address: "10.232.0.2", port: port, seconds: 3, omit: 1, length: 18, packetsPerSecond: 15_000,
             reverse: true)
         #expect(reverse.received > 0.95 * reverse.sent, "reverse traffic is not the forward policer's: \(reverse)")
-        let after = try #require(live.counters().stages.first { $0.name == "qos-forward" }).extras.colours.map(\.packets).reduce(0, +)
+        let after = try Self.colours(live, stage: "qos-forward").values.reduce(0, +)
         #expect(after - policed < 100, "the reverse datagrams passed the stage uncounted (only iperf3's control packets and ARP)")
         print("qos: 64-byte UDP offered \(Int(forward.sent))/s, received \(Int(forward.received))/s through a 20,000/s peak; colours \(colours)")
     }
