@@ -42,6 +42,14 @@ extension NATStage {
             return -1
         }
         let index = Int(slot)
+        install(at: index, inside: address, insidePort: port, poolIndex: poolIndex, outsidePort: outsidePort, ipProtocol: ipProtocol, now: now)
+        return index
+    }
+
+    /// Fills mapping slot `index` (taken from the free slots, its outside port allocated) and
+    /// indexes it both ways.
+    func install(at index: Int, inside address: UInt32, insidePort port: UInt16, poolIndex: Int, outsidePort: UInt16, ipProtocol: UInt8, now: UInt64)
+    {
         // ~old + new, summed once: adding it to ~checksum is the whole RFC 1624 update.
         let outsideAddress = pool[poolIndex]
         let (ipAdjustment, transportAdjustment) = InternetChecksum.adjustments(
@@ -55,10 +63,9 @@ extension NATStage {
             ipProtocol: ipProtocol,
             poolIndex: UInt8(poolIndex), remoteCount: 0, seenInbound: false, established: false, used: true)
         renumber(mappings + index)
-        byInside.insert(Self.key(ipProtocol, address, port), 0, value: slot)
-        byOutside.insert(Self.key(ipProtocol, pool[poolIndex], outsidePort), 0, value: slot)
+        byInside.insert(Self.key(ipProtocol, address, port), 0, value: Int32(index))
+        byOutside.insert(Self.key(ipProtocol, outsideAddress, outsidePort), 0, value: Int32(index))
         counters.count(0)
-        return index
     }
 
     /// RFC 5508 REQ-8: an ICMP destination unreachable, code 13 (communication administratively

@@ -37,7 +37,9 @@ struct NFVDataplaneCommand: ParsableCommand {
             (ovs-ofctl syntax; runtime only; in force when the answer comes, traffic or not); \
             "drift" says how the flows differ from the configuration, "reset-flows" restores it; \
             "conntrack", "nat", "backends" and "links" list tracked connections, NAT mappings, \
-            load-balancer backends (with their health) and the TAPs' link state as JSON; \
+            load-balancer backends (with their health) and the TAPs' link state as JSON; "state" \
+            writes the stages' runtime state (nfv-state format: tracked connections, NAT mappings) \
+            as JSON, which --restore-state takes into a new run of the chain; \
             "source" names the chain file it runs; "openflow" reports a switch's OpenFlow channels \
             (connections, messages, FLOW_MODs, packet-ins and -outs, errors sent by type/code, \
             TABLE_FULL refusals) as JSON. A switch with openflow: in its configuration listens \
@@ -87,6 +89,12 @@ struct NFVDataplaneCommand: ParsableCommand {
             it does not. Makes nothing.
             """)
     var checkResources = false
+
+    @Option(
+        help: ArgumentHelp(
+            "Before forwarding, take the runtime state in FILE (what the control socket's \"state\" wrote: tracked connections, NAT mappings) into the stages.",
+            valueName: "file"))
+    var restoreState: String?
 
     /// Set by nfv-orch: the run is one of the orchestrator's chains, which share namespaces
     /// among themselves (a standalone run shares none).
@@ -172,6 +180,17 @@ struct NFVDataplaneCommand: ParsableCommand {
             printError("nfv-dataplane: \(error)")
             throw ExitCode(1)
         }
+        if let restoreState {
+            do {
+                let state = try JSONDecoder().decode(ChainState.self, from: Data(contentsOf: URL(fileURLWithPath: restoreState)))
+                let taken = try live.importState(state)
+                say("state: \(taken) entries restored from \(restoreState)")
+            } catch {
+                printError("nfv-dataplane: --restore-state \(restoreState): \(error)")
+                live.tearDown()
+                throw ExitCode(1)
+            }
+        }
         // Plumbed: from here on only what the running chain uses. Capabilities are per thread,
         // so this comes before any thread starts (workers, OpenFlow, control socket inherit it).
         var privileges = DataplanePrivileges.summary
@@ -201,6 +220,7 @@ struct NFVDataplaneCommand: ParsableCommand {
                     "nat": { _ in Self.json(live.natMappings()) },
                     "backends": { _ in Self.json(live.backends()) },
                     "links": { _ in Self.json(live.links()) },
+                    "state": { _ in Self.json(live.exportState()) },
                     "source": { _ in live.loaded.descriptor.file },
                     "openflow": { _ in
                         guard let agent else { return "error: no OpenFlow channel (no openflow: in the switch's configuration)" }

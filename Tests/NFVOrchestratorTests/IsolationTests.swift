@@ -12,41 +12,6 @@ import Testing
 @Suite(.serialized) struct IsolationTests {
     let suffix = String(getpid() % 100_000)
 
-    /// A standalone nfv-dataplane run of `file`, up when it returns.
-    final class Dataplane {
-        let process = Process()
-        let control: String
-        let chain: String
-
-        init(file: URL, chain: String, directory: URL) throws {
-            self.chain = chain
-            control = directory.appendingPathComponent("\(chain).sock").path
-            let ready = directory.appendingPathComponent("\(chain).ready").path
-            process.executableURL = Fixtures.executablesDirectory.appendingPathComponent("nfv-dataplane")
-            process.arguments = [file.path, "--ready-file", ready, "--control", control]
-            let log = directory.appendingPathComponent("\(chain).log")
-            FileManager.default.createFile(atPath: log.path, contents: nil)
-            process.standardOutput = try FileHandle(forWritingTo: log)
-            process.standardError = process.standardOutput
-            try process.run()
-            for _ in 0..<150 where access(ready, F_OK) != 0 && process.isRunning { usleep(100_000) }
-            guard access(ready, F_OK) == 0 else {
-                HostCommand.kill(process)
-                throw HostCommandError(arguments: process.arguments ?? [], output: (try? String(contentsOf: log, encoding: .utf8)) ?? "")
-            }
-        }
-
-        var pid: pid_t { process.processIdentifier }
-
-        /// Stops it as an operator would (its control socket); what it made goes with it.
-        func stop() {
-            _ = try? UnixSocket.command(control, "stop", timeoutSeconds: 5)
-            for _ in 0..<100 where process.isRunning { usleep(50_000) }
-            HostCommand.kill(process)
-            ChainCgroup.remove(chain: chain)
-        }
-    }
-
     /// A chain of one pass-through stage between TAPs in namespaces `client` (10.226.N.1) and
     /// `server` (10.226.N.2), without offloads (1500-byte frames: the data plane's work per
     /// byte is what a CPU limit should show), with `resources` under spec.
@@ -156,7 +121,7 @@ import Testing
         try #require(HostCommand.isRoot, "CI must run this test as root")
         let directory = try Fixtures.temporaryDirectory()
         let (client, server, otherClient, otherServer) = ("nfvt-icc\(suffix)", "nfvt-ics\(suffix)", "nfvt-inc\(suffix)", "nfvt-ins\(suffix)")
-        var running: [Dataplane] = []
+        var running: [StandaloneDataplane] = []
         var spinners: [Process] = []
         defer {
             for spinner in spinners { HostCommand.kill(spinner) }
@@ -168,9 +133,9 @@ import Testing
         func throughput(seconds: Int = 4) throws -> Double {
             try IperfThroughput.tcp(client: client, server: server, address: "10.226.2.2", port: 5201, seconds: seconds, omit: 1, cpu: 0)
         }
-        func run(_ resources: String) throws -> Dataplane {
+        func run(_ resources: String) throws -> StandaloneDataplane {
             let file = try chainFile(measured, in: directory, subnet: 2, client: client, server: server, resources: resources)
-            let dataplane = try Dataplane(file: file, chain: measured, directory: directory)
+            let dataplane = try StandaloneDataplane(file: file, chain: measured, directory: directory)
             running.append(dataplane)
             return dataplane
         }
@@ -200,7 +165,7 @@ import Testing
         let neighbourName = "spin-\(suffix)"
         let neighbourFile = try chainFile(
             neighbourName, in: directory, subnet: 3, client: otherClient, server: otherServer, resources: "{ cpus: 0.02, cpuSet: [1] }")
-        running.append(try Dataplane(file: neighbourFile, chain: neighbourName, directory: directory))
+        running.append(try StandaloneDataplane(file: neighbourFile, chain: neighbourName, directory: directory))
         func spin(in cgroups: [String]) throws {
             let spinner = Process()
             spinner.executableURL = URL(fileURLWithPath: "/bin/sh")

@@ -1,0 +1,69 @@
+import Foundation
+import NFVPipeline
+
+/// A running chain's runtime state (`nfv-state` format, version 1; see docs/snapshot.md): per
+/// worker, each stateful stage's record (`StageStateRecord`: a firewall's tracked connections,
+/// a NAT's mappings). The data plane's `state` command writes it; `--restore-state` takes it
+/// into a new data plane of the same chain before traffic flows.
+public struct ChainState: Codable, Sendable, Equatable {
+    public static let formatName = "nfv-state"
+    public static let currentVersion = 1
+
+    public var format: String
+    public var version: Int
+    /// The chain's name.
+    public var chain: String
+    /// By worker index: that worker's stateful stages.
+    public var workers: [[StageStateRecord]]
+
+    public init(chain: String, workers: [[StageStateRecord]]) {
+        format = Self.formatName
+        version = Self.currentVersion
+        self.chain = chain
+        self.workers = workers
+    }
+}
+
+extension LiveChain {
+    /// Every worker's stateful stages now (read on each worker's thread between two rounds).
+    public func exportState() -> ChainState {
+        let perWorker: [(Int, [StageStateRecord])] = inspect { chain, worker in
+            let now = Worker.now()
+            return [(worker, chain.stages.compactMap { $0.unwrapped as? any StateSnapshotting }.map { $0.exportState(now: now) })]
+        }
+        return ChainState(chain: loaded.descriptor.name, workers: perWorker.sorted { $0.0 < $1.0 }.map(\.1))
+    }
+
+    /// Takes `state` into the workers' stages before they run: worker i's records into worker
+    /// i's stages, by stage name. Returns how many entries were taken. Refused (nothing taken
+    /// is undone: call it on a fresh chain) when the format or version is unknown, the snapshot
+    /// is of another chain or worker count, or a stage cannot take its entries.
+    public func importState(_ state: ChainState) throws(LiveChainError) -> Int {
+        guard state.format == ChainState.formatName, state.version <= ChainState.currentVersion else {
+            throw LiveChainError(
+                "the state is \(state.format) version \(state.version); this build reads \(ChainState.formatName) 1 to \(ChainState.currentVersion)")
+        }
+        guard !isRunning.load(ordering: .acquiring) else { throw LiveChainError("state is restored before the chain runs") }
+        guard state.chain == loaded.descriptor.name else {
+            throw LiveChainError("the state is chain \(state.chain)'s, not \(loaded.descriptor.name)'s")
+        }
+        guard state.workers.count == workers.count else {
+            throw LiveChainError(
+                "the state was taken on \(state.workers.count) worker(s) and the chain runs \(workers.count): "
+                    + "each worker's entries belong to the flows it owns; run the same number of workers")
+        }
+        var taken = 0
+        let now = Worker.now()
+        for (worker, records) in zip(workers, state.workers) {
+            let stages = worker.chain.stages.map(\.unwrapped)
+            for record in records {
+                guard let stage = stages.first(where: { $0.name == record.stage }) as? any StateSnapshotting else {
+                    throw LiveChainError(
+                        "the state has stage \(record.stage) (\(record.kind)), which chain \(state.chain) has not, or keeps no state")
+                }
+                do { taken += try stage.importState(record, now: now) } catch { throw LiveChainError(error.description) }
+            }
+        }
+        return taken
+    }
+}

@@ -1,0 +1,64 @@
+import Foundation
+import NFVTestSupport
+import Testing
+
+/// The runtime state of a live chain carried from one data plane to the next: a TCP transfer
+/// from a LAN host to a server through the edge gateway (firewall -> router -> NAT) goes on
+/// after its data plane is stopped (its TAPs vanish, the host's TCP retransmits) and a new one
+/// is started with `--restore-state` from what the first one's `state` wrote. The bytes arrive
+/// whole (SHA-256) over the one connection, so the server saw one source address and port
+/// throughout; the NAT's mapping before and after is the same. Without the state, the same
+/// stop and start breaks the transfer (the control).
+@Suite(.serialized) struct LiveStateTests {
+    @Test(.enabled(if: HostCommand.mayTouchTheKernel, "needs root: TAP devices and namespaces"), .timeLimit(.minutes(3)))
+    func aTCPTransferGoesOnThroughARestoredDataplane() throws {
+        try #require(HostCommand.isRoot, "CI must run this test as root")
+        let suffix = String(getpid() % 100_000)
+        let daemon = try OrchestratorEndToEndTests.PrivateDaemon()
+        let (lan, wan) = ("nfvt-stl\(suffix)", "nfvt-stw\(suffix)")
+        var running: StandaloneDataplane?
+        defer {
+            running?.stop()
+            for namespace in [lan, wan] { _ = try? HostCommand.run(["ip", "netns", "del", namespace]) }
+            daemon.remove()
+        }
+        // The hosts' namespaces outlive the data planes (the chain uses them, and leaves them).
+        for namespace in [lan, wan] { _ = try HostCommand.run(["ip", "netns", "add", namespace]) }
+        let file = try daemon.writeEdgeGateway("state-\(suffix)", lan: lan, wan: wan, tapPrefix: "nfvst\(suffix)")
+        let chain = "state-\(suffix)"
+        func transferSurvivesAStop(restoring: Bool) throws -> (output: String, before: String, after: String) {
+            let first = try StandaloneDataplane(file: file, chain: chain, directory: daemon.directory)
+            running = first
+            let transfer = try PacedTransfer(client: lan, server: wan, address: "198.51.100.1", port: 8000)
+            defer { transfer.kill() }
+            usleep(1_000_000)  // a second of the four under way
+            let state = try first.command("state")
+            let before = try first.command("nat")
+            let stateFile = daemon.directory.appendingPathComponent("state.json")
+            try state.write(to: stateFile, atomically: true, encoding: .utf8)
+            first.stop()
+            running = nil
+            let second = try StandaloneDataplane(
+                file: file, chain: chain, directory: daemon.directory, arguments: restoring ? ["--restore-state", stateFile.path] : [])
+            running = second
+            let output = transfer.finish()
+            let after = try second.command("nat")
+            second.stop()
+            running = nil
+            return (output, before, after)
+        }
+        let restored = try transferSurvivesAStop(restoring: true)
+        #expect(restored.output.contains("intact"), "\(restored.output)")
+        let log = (try? String(contentsOf: daemon.directory.appendingPathComponent("\(chain).log"), encoding: .utf8)) ?? ""
+        #expect(log.contains("state: 2 entries restored from"), "one connection, one mapping: \(log)")
+        // The mapping the server saw: the same outside port before and after.
+        func outsidePorts(_ json: String) -> [Int] {
+            let rows = (try? JSONSerialization.jsonObject(with: Data(json.utf8))) as? [[String: Any]] ?? []
+            return rows.filter { ($0["insidePort"] as? Int) != nil && $0["proto"] as? String == "tcp" }.compactMap { $0["outsidePort"] as? Int }
+        }
+        #expect(!outsidePorts(restored.before).isEmpty && outsidePorts(restored.before) == outsidePorts(restored.after), "\(restored)")
+
+        let control = try transferSurvivesAStop(restoring: false)
+        #expect(!control.output.contains("intact"), "without the state the transfer breaks: \(control.output)")
+    }
+}
