@@ -87,6 +87,27 @@ struct NorthboundAPI: APIProtocol {
             ok: { .ok(.init(body: .json(try Self.decode($0)))) }, errors: [404: Output.notFound, 503: Output.serviceUnavailable])
     }
 
+    func getChainState(_ input: Operations.getChainState.Input) async throws -> Operations.getChainState.Output {
+        typealias Output = Operations.getChainState.Output
+        let name = input.path.name
+        return try await answer(
+            { () throws(Supervisor.OperationError) in try supervisor.state(name) },
+            ok: { .ok(.init(body: .json(try Self.convert($0)))) }, errors: [404: Output.notFound, 503: Output.serviceUnavailable])
+    }
+
+    func restoreChain(_ input: Operations.restoreChain.Input) async throws -> Operations.restoreChain.Output {
+        typealias Output = Operations.restoreChain.Output
+        let body =
+            switch input.body {
+            case .json(let value): value
+            }
+        let request: OrchestratorServer.RestoreRequest = try Self.convert(body)
+        return try await answer(
+            { () throws(Supervisor.OperationError) in try supervisor.restore(request.snapshot, state: request.state, wait: request.wait) },
+            ok: { .ok(.init(body: .json(try Self.convert($0)))) },
+            errors: [400: Output.badRequest, 409: Output.conflict, 500: Output.internalServerError])
+    }
+
     // MARK: deploying
 
     func planChain(_ input: Operations.planChain.Input) async throws -> Operations.planChain.Output {
@@ -198,6 +219,8 @@ extension Operations.changeChainFlows.Output: UndocumentedOutput {}
 extension Operations.restartChain.Output: UndocumentedOutput {}
 extension Operations.getChainConnections.Output: UndocumentedOutput {}
 extension Operations.getChainNATMappings.Output: UndocumentedOutput {}
+extension Operations.getChainState.Output: UndocumentedOutput {}
+extension Operations.restoreChain.Output: UndocumentedOutput {}
 extension Operations.planChain.Output: UndocumentedOutput {}
 extension Operations.deployChain.Output: UndocumentedOutput {}
 extension Operations.undeployChain.Output: UndocumentedOutput {}

@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import Hummingbird
+import NFVPipeline
 import OpenAPIHummingbird
 
 #if canImport(Glibc)
@@ -15,6 +16,18 @@ import OpenAPIHummingbird
 /// The request and answer types here are what the `nfv-orch` client encodes and decodes; a
 /// test drives every operation with curl and checks the answers against the document.
 public enum OrchestratorServer {
+    /// `POST /v1/restore`: a chain's files and runtime state.
+    public struct RestoreRequest: Codable, Sendable {
+        public var snapshot: ChainSnapshot
+        public var state: ChainState
+        public var wait: Bool
+        public init(snapshot: ChainSnapshot, state: ChainState, wait: Bool) {
+            self.snapshot = snapshot
+            self.state = state
+            self.wait = wait
+        }
+    }
+
     public struct DeployRequest: Codable, Sendable {
         public var snapshot: ChainSnapshot
         public var allowRestart: Bool

@@ -404,6 +404,8 @@ public final class Supervisor: @unchecked Sendable {
         unlink(ready)
         var arguments = [frozen.chain, "--control", paths.controlSocket(name), "--ready-file", ready, "--orchestrated"]
         for (stage, file) in frozen.overrides.sorted(by: { $0.key < $1.key }) { arguments += ["--stage-config", "\(stage)=\(file)"] }
+        // A restored chain's first start takes the snapshot's state (removed once it forwards).
+        if access(pendingStatePath(name), F_OK) == 0 { arguments += ["--restore-state", pendingStatePath(name)] }
         let policy =
             (try? LoadedChain.load(path: frozen.chain, configOverrides: frozen.overrides))?.descriptor.restart
             ?? ChainDescriptor.RestartPolicy()
@@ -467,6 +469,7 @@ public final class Supervisor: @unchecked Sendable {
                 }
                 if !seenReady, access(ready, F_OK) == 0 {
                     seenReady = true
+                    unlink(pendingStatePath(runtime.name))
                     try? store.update(runtime.name) { if $0.pid == pid { $0.phase = "running" } }
                 }
                 usleep(50_000)

@@ -6,6 +6,7 @@ import NFVDescriptors
 import NFVIsolation
 import NFVNetlink
 import NFVOpenFlowAgent
+import NFVPipeline
 import Synchronization
 
 #if canImport(Glibc)

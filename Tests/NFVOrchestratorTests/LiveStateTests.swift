@@ -61,4 +61,45 @@ import Testing
         let control = try transferSurvivesAStop(restoring: false)
         #expect(!control.output.contains("intact"), "without the state the transfer breaks: \(control.output)")
     }
+
+    /// The same through the orchestrator, as the issue asks it: snapshot, undeploy, restore,
+    /// while the transfer runs; the file is an nfv-snapshot with the chain's four files and the
+    /// state; the transfer arrives whole from the same NAT port.
+    @Test(.enabled(if: HostCommand.mayTouchTheKernel, "needs root: TAP devices and namespaces"), .timeLimit(.minutes(3)))
+    func snapshotUndeployRestoreKeepsATransferGoing() throws {
+        try #require(HostCommand.isRoot, "CI must run this test as root")
+        let suffix = String(getpid() % 100_000)
+        let daemon = try OrchestratorEndToEndTests.PrivateDaemon()
+        let (lan, wan) = ("nfvt-srl\(suffix)", "nfvt-srw\(suffix)")
+        let name = "restore-\(suffix)"
+        defer {
+            _ = try? daemon.orch(["undeploy", name, "--force"])
+            for namespace in [lan, wan] { _ = try? HostCommand.run(["ip", "netns", "del", namespace]) }
+            daemon.remove()
+        }
+        for namespace in [lan, wan] { _ = try HostCommand.run(["ip", "netns", "add", namespace]) }
+        let file = try daemon.writeEdgeGateway(name, lan: lan, wan: wan, tapPrefix: "nfvsr\(suffix)")
+        try #require(try daemon.orch(["deploy", file.path, "--wait"]).status == 0)
+        let transfer = try PacedTransfer(client: lan, server: wan, address: "198.51.100.1", port: 8000)
+        defer { transfer.kill() }
+        usleep(1_000_000)
+        let before = try daemon.orch(["nat", name]).standardOutput
+        let snapshotFile = daemon.directory.appendingPathComponent("edge.snapshot").path
+        let taken = try daemon.orch(["snapshot", name, "-o", snapshotFile])
+        #expect(taken.status == 0 && taken.standardOutput.contains("(4 files, 2 state entries)"), "\(taken)")
+        #expect(try daemon.orch(["undeploy", name]).status == 0)
+        let restored = try daemon.orch(["restore", snapshotFile, "--wait"])
+        #expect(restored.status == 0 && restored.standardOutput.contains("chain \(name): restored from"), "\(restored)")
+        let output = transfer.finish()
+        #expect(output.contains("intact"), "\(output)")
+        let after = try daemon.orch(["nat", name]).standardOutput
+        func tcpMappings(_ text: String) -> [String] { text.split(separator: "\n").filter { $0.hasPrefix("tcp") }.map(String.init) }
+        let outside = { (line: String) in line.split(separator: " ").first { $0.hasPrefix("198.51.100.2:") } }
+        #expect(!tcpMappings(before).isEmpty && tcpMappings(before).map(outside) == tcpMappings(after).map(outside), "\(before)\n\(after)")
+        let document = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: snapshotFile))) as? [String: Any]
+        #expect(document?["format"] as? String == "nfv-snapshot" && document?["version"] as? Int == 1)
+        // A second restore while the chain is deployed is refused with the reason.
+        let again = try daemon.orch(["restore", snapshotFile])
+        #expect(again.status != 0 && again.standardError.contains("is deployed: a restore makes the chain anew"), "\(again)")
+    }
 }

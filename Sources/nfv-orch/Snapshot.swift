@@ -1,0 +1,88 @@
+import ArgumentParser
+import Foundation
+import NFVOrchestrator
+import NFVPipeline
+
+struct Snapshot: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write a running chain's files and runtime state to a file (nfv-snapshot).",
+        discussion: """
+            The file holds the chain's descriptors as deployed and its data plane's runtime state \
+            (docs/snapshot.md: each worker's tracked connections and NAT mappings), as JSON. \
+            nfv-orch restore FILE deploys the chain again from it; connections opened before the \
+            snapshot keep passing. The chain goes on running.
+            """)
+
+    @Argument(help: "The chain's name, or its descriptor file.")
+    var chain: String
+
+    @Option(name: [.short, .customLong("output")], help: "The file to write (- for standard output).")
+    var output: String
+
+    @OptionGroup var daemon: DaemonOptions
+
+    func run() throws {
+        let name = try chainName(chain, command: "snapshot")
+        let document: SnapshotDocument
+        do {
+            let files = try daemon.client.get(ChainSnapshot.self, "/v1/chains/\(name)/snapshot")
+            let state = try daemon.client.get(ChainState.self, "/v1/chains/\(name)/state")
+            document = SnapshotDocument(snapshot: files, state: state)
+        } catch {
+            throw fail(error)
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        let data = try encoder.encode(document)
+        if output == "-" {
+            FileHandle.standardOutput.write(data + Data("\n".utf8))
+            return
+        }
+        do { try data.write(to: URL(fileURLWithPath: output), options: .atomic) } catch {
+            printError("nfv-orch: snapshot: cannot write \(output): \(error.localizedDescription)")
+            throw ExitCode.failure
+        }
+        let entries = document.state.workers.joined().reduce(0) { $0 + ($1.connections?.count ?? 0) + ($1.natMappings?.count ?? 0) }
+        print("chain \(name): snapshot written to \(output) (\(document.snapshot.files.count) files, \(entries) state entries)")
+    }
+}
+
+struct Restore: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Deploy a chain from a snapshot file, with its runtime state.",
+        discussion: """
+            The chain (which must not be deployed: undeploy it first) is deployed from the \
+            snapshot's files, and its data plane takes the snapshot's state before it forwards: \
+            tracked connections and NAT mappings (the same outside ports) carry on. A state the \
+            data plane cannot take (a full table, a port taken) fails the start, with the reason.
+            """)
+
+    @Argument(help: "A file nfv-orch snapshot wrote.")
+    var file: String
+
+    @Flag(help: "Return once the data plane forwards (at most 15 s).")
+    var wait = false
+
+    @OptionGroup var daemon: DaemonOptions
+
+    func run() throws {
+        let document: SnapshotDocument
+        do {
+            document = try SnapshotDocument.read(try Data(contentsOf: URL(fileURLWithPath: file)), file: file)
+        } catch {
+            printError("nfv-orch: restore: \(error)")
+            throw ExitCode.failure
+        }
+        do {
+            try daemon.client.ensureDaemon(executable: DaemonOptions.executable)
+            let result = try daemon.client.post(
+                Supervisor.DeployResult.self, "/v1/restore",
+                OrchestratorServer.RestoreRequest(snapshot: document.snapshot, state: document.state, wait: wait), timeoutSeconds: 60)
+            print(
+                "chain \(document.snapshot.name): restored from \(file), taken \(document.takenAt) (\(result.outcome), generation \(result.generation))"
+            )
+        } catch {
+            throw fail(error)
+        }
+    }
+}
