@@ -97,6 +97,7 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
                 .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
+                .product(name: "Yams", package: "Yams"),
             ],
             // The API's OpenAPI document (docs/openapi.yaml links to it), served at /v1/openapi.yaml.
             resources: [.embedInCode("openapi.yaml")],

@@ -60,6 +60,8 @@ struct Restore: ParsableCommand {
     @Argument(help: "A file nfv-orch snapshot wrote.")
     var file: String
 
+    @OptionGroup var copy: CopyOptions
+
     @Flag(help: "Return once the data plane forwards (at most 15 s).")
     var wait = false
 
@@ -73,14 +75,84 @@ struct Restore: ParsableCommand {
             printError("nfv-orch: restore: \(error)")
             throw ExitCode.failure
         }
+        try copy.deploy(
+            document.snapshot, state: document.state, wait: wait, daemon: daemon, what: "restored from \(file), taken \(document.takenAt)")
+    }
+}
+
+struct Clone: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Deploy a copy of a running chain, with its runtime state, under another name.",
+        discussion: """
+            The copy has the chain's stages and configurations and starts with its tracked \
+            connections and NAT mappings. A TAP belongs to one chain, so while the original runs \
+            the copy needs ports of its own: --port PORT=IFNAME[@NAMESPACE] gives a port another \
+            TAP device (and namespace). The original goes on running.
+            """)
+
+    @Argument(help: "The chain's name, or its descriptor file.")
+    var chain: String
+
+    @OptionGroup var copy: CopyOptions
+
+    @Flag(help: "Return once the copy's data plane forwards (at most 15 s).")
+    var wait = false
+
+    @OptionGroup var daemon: DaemonOptions
+
+    func validate() throws {
+        guard copy.newName != nil else { throw ValidationError("clone needs --as NEW: the copy's name") }
+    }
+
+    func run() throws {
+        let name = try chainName(chain, command: "clone")
+        let files: ChainSnapshot
+        let state: ChainState
+        do {
+            files = try daemon.client.get(ChainSnapshot.self, "/v1/chains/\(name)/snapshot")
+            state = try daemon.client.get(ChainState.self, "/v1/chains/\(name)/state")
+        } catch {
+            throw fail(error)
+        }
+        try copy.deploy(files, state: state, wait: wait, daemon: daemon, what: "cloned from \(name)")
+    }
+}
+
+/// `--as NEW` and `--port PORT=IFNAME[@NAMESPACE]`, shared by restore and clone.
+struct CopyOptions: ParsableArguments {
+    @Option(name: .customLong("as"), help: ArgumentHelp("Deploy it as chain NEW.", valueName: "new"))
+    var newName: String?
+
+    @Option(
+        name: .customLong("port"),
+        help: ArgumentHelp(
+            "Give port PORT the TAP device IFNAME (and namespace NAMESPACE) (repeatable).", valueName: "port=ifname[@namespace]"))
+    var ports: [String] = []
+
+    func validate() throws {
+        for port in ports where ChainSnapshot.PortRename(port) == nil {
+            throw ValidationError("--port \(port): expected PORT=IFNAME or PORT=IFNAME@NAMESPACE")
+        }
+        if !ports.isEmpty && newName == nil { throw ValidationError("--port renames the ports of a copy: add --as NEW") }
+    }
+
+    /// Deploys `snapshot` with `state`, renamed when asked, and says what happened.
+    func deploy(_ snapshot: ChainSnapshot, state: ChainState, wait: Bool, daemon: DaemonOptions, what: String) throws {
+        var snapshot = snapshot
+        var state = state
+        if let newName {
+            do { snapshot = try snapshot.renamed(to: newName, ports: ports.compactMap(ChainSnapshot.PortRename.init)) } catch {
+                printError("nfv-orch: \(error)")
+                throw ExitCode.failure
+            }
+            state.chain = newName
+        }
         do {
             try daemon.client.ensureDaemon(executable: DaemonOptions.executable)
             let result = try daemon.client.post(
-                Supervisor.DeployResult.self, "/v1/restore",
-                OrchestratorServer.RestoreRequest(snapshot: document.snapshot, state: document.state, wait: wait), timeoutSeconds: 60)
-            print(
-                "chain \(document.snapshot.name): restored from \(file), taken \(document.takenAt) (\(result.outcome), generation \(result.generation))"
-            )
+                Supervisor.DeployResult.self, "/v1/restore", OrchestratorServer.RestoreRequest(snapshot: snapshot, state: state, wait: wait),
+                timeoutSeconds: 60)
+            print("chain \(snapshot.name): \(what) (\(result.outcome), generation \(result.generation))")
         } catch {
             throw fail(error)
         }

@@ -181,24 +181,31 @@ import Testing
             for spinner in spinners { HostCommand.kill(spinner) }
             spinners.removeAll()
         }
-        // Alone and beside the busy neighbour, three times each in turn (the machine's own
-        // drift, and other suites' tests running beside this one, fall on both sides).
+        // Alone and beside the busy neighbour, in turn, five times; the median of the five ratios
+        // (other suites' tests run beside this one and load the machine in bursts: a burst
+        // spoils one pair, not the median).
+        var ratios: [Double] = []
         var alone = 0.0
         var besideLimited = 0.0
-        for _ in 0..<3 {
-            alone += try throughput(seconds: 3) / 3
+        for _ in 0..<5 {
+            let without = try throughput(seconds: 2)
             try spin(in: ["cpu", "cpuset"].map { "/sys/fs/cgroup/\($0)/nfv/\(neighbourName)" })
-            besideLimited += try throughput(seconds: 3) / 3
+            let with = try throughput(seconds: 2)
             stopSpinning()
+            ratios.append(with / without)
+            alone += without / 5
+            besideLimited += with / 5
         }
+        let medianRatio = ratios.sorted()[2]
         // The control: the same busy loop on CPU 1 with no limit halves the chain's share.
         try spin(in: [])
         let besideUnlimited = try throughput()
         print(
             String(
-                format: "isolation: alone %.0f Mbit/s, beside a limited busy neighbour %.0f (%.2fx), beside an unlimited one %.0f (%.2fx)",
-                alone / 1e6, besideLimited / 1e6, besideLimited / alone, besideUnlimited / 1e6, besideUnlimited / alone))
-        #expect(besideLimited >= 0.9 * alone, "the limited neighbour costs under 10%")
-        #expect(besideUnlimited < 0.85 * alone, "without the limit the busy loop takes a real share (the test can fail)")
+                format:
+                    "isolation: alone %.0f Mbit/s, beside a limited busy neighbour %.0f (median of five ratios %.2fx), beside an unlimited one %.0f (%.2fx)",
+                alone / 1e6, besideLimited / 1e6, medianRatio, besideUnlimited / 1e6, besideUnlimited / alone))
+        #expect(medianRatio >= 0.9, "the limited neighbour costs under 10%: \(ratios)")
+        #expect(besideUnlimited < 0.9 * alone, "without the limit the same busy loop cuts more than 10%: the test can fail")
     }
 }

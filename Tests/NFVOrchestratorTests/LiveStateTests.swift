@@ -102,4 +102,44 @@ import Testing
         let again = try daemon.orch(["restore", snapshotFile])
         #expect(again.status != 0 && again.standardError.contains("is deployed: a restore makes the chain anew"), "\(again)")
     }
+
+    /// A clone of a running chain under another name, on TAPs of its own: it forwards, starts
+    /// with the original's tracked connections, and the original goes on; a clone that would
+    /// take the original's TAPs is refused, naming the owner.
+    @Test(.enabled(if: HostCommand.mayTouchTheKernel, "needs root: TAP devices and namespaces"), .timeLimit(.minutes(3)))
+    func aCloneRunsBesideItsOriginalWithItsState() throws {
+        try #require(HostCommand.isRoot, "CI must run this test as root")
+        let suffix = String(getpid() % 100_000)
+        let daemon = try OrchestratorEndToEndTests.PrivateDaemon()
+        let namespaces = ["nfvt-cla\(suffix)", "nfvt-cwa\(suffix)", "nfvt-clb\(suffix)", "nfvt-cwb\(suffix)"]
+        let (original, copy) = ("clone-a-\(suffix)", "clone-b-\(suffix)")
+        defer {
+            for chain in [original, copy, "clone-c-\(suffix)"] { _ = try? daemon.orch(["undeploy", chain, "--force"]) }
+            for namespace in namespaces { _ = try? HostCommand.run(["ip", "netns", "del", namespace]) }
+            daemon.remove()
+        }
+        for namespace in namespaces { _ = try HostCommand.run(["ip", "netns", "add", namespace]) }
+        let file = try daemon.writeEdgeGateway(original, lan: namespaces[0], wan: namespaces[1], tapPrefix: "nfvca\(suffix)")
+        try #require(try daemon.orch(["deploy", file.path, "--wait"]).status == 0)
+        func ping(_ lan: String) throws -> Bool {
+            try HostCommand.run(["ip", "netns", "exec", lan, "ping", "-c", "1", "-W", "2", "198.51.100.1"]).status == 0
+        }
+        #expect(try ping(namespaces[0]), "the original forwards (and tracks the ping)")
+
+        let cloned = try daemon.orch([
+            "clone", original, "--as", copy, "--port", "inside=nfvcbi\(suffix)@\(namespaces[2])",
+            "--port", "outside=nfvcbo\(suffix)@\(namespaces[3])", "--wait",
+        ])
+        #expect(cloned.status == 0 && cloned.standardOutput.contains("chain \(copy): cloned from \(original)"), "\(cloned)")
+        let tracked = try daemon.orch(["conntrack", copy]).standardOutput
+        #expect(tracked.contains("icmp") && tracked.contains("src=10.0.1.10 dst=198.51.100.1"), "the copy has the ping: \(tracked)")
+        #expect(try ping(namespaces[2]), "the copy forwards on its own TAPs")
+        #expect(try ping(namespaces[0]), "the original goes on")
+        #expect(try daemon.orch(["status", copy]).standardOutput.contains("nfvcbi\(suffix) in \(namespaces[2])"))
+
+        let clash = try daemon.orch(["clone", original, "--as", "clone-c-\(suffix)"])
+        #expect(clash.status != 0 && clash.standardError.contains("belongs to deployed chain \(original)"), "\(clash)")
+        let unknown = try daemon.orch(["clone", original, "--as", "clone-c-\(suffix)", "--port", "lan=x"])
+        #expect(unknown.status != 0 && unknown.standardError.contains("has no port lan"), "\(unknown)")
+    }
 }

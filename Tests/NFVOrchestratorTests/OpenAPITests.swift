@@ -93,6 +93,11 @@ import Testing
         #expect(try call("GET", "/v1/chains/\(name)/stats").status == 200)
         #expect(compact(try call("GET", "/v1/chains/\(name)/conntrack").body).contains("\"proto\":\"icmp\""))
         #expect(try call("GET", "/v1/chains/\(name)/nat").body.contains("198.51.100.2"))
+        let state = try call("GET", "/v1/chains/\(name)/state")
+        #expect(state.status == 200 && compact(state.body).contains("\"format\":\"nfv-state\""), "\(state.body)")
+        let restoreBody = #"{"snapshot": \#(snapshot.body), "state": \#(state.body), "wait": true}"#
+        let deployed = try call("POST", "/v1/restore", body: restoreBody)
+        #expect(deployed.status == 409 && deployed.body.contains("is deployed"), "\(deployed)")
         #expect(try call("GET", "/v1/chains/\(name)/flows").status == 409, "no switch stage")
         #expect(try call("POST", "/v1/chains/\(name)/flows", body: #"{"add": "priority=1,actions=drop"}"#).status == 409)
         let plan = try call("POST", "/v1/plan", body: snapshot.body)
@@ -109,6 +114,9 @@ import Testing
         #expect(try call("GET", "/metrics").body.contains("nfv_chain_up{chain=\"\(name)\"} 1"))
         #expect(try call("POST", "/v1/undeploy", body: #"{"name": "\#(name)", "force": false}"#).status == 200)
         #expect(try call("POST", "/v1/undeploy", body: #"{"name": "\#(name)", "force": false}"#).status == 404)
+        let restored = try call("POST", "/v1/restore", body: restoreBody)
+        #expect(restored.status == 200 && compact(restored.body).contains("\"outcome\":\"created\""), "\(restored.body)")
+        #expect(try call("POST", "/v1/undeploy", body: #"{"name": "\#(name)", "force": false}"#).status == 200)
 
         let exchangesFile = daemon.directory.appendingPathComponent("exchanges.json")
         try JSONEncoder().encode(exchanges).write(to: exchangesFile)
