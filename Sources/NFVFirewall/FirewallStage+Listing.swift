@@ -11,21 +11,31 @@ extension FirewallStage: ConnectionListing {
         var views: [TrackedConnectionView] = []
         for slot in 0..<tracker.slotCount where entries[slot].isOccupied && entries[slot].expires > now {
             let entry = entries[slot]
-            let low = Self.text(IPv6Address(high: entry.lowAddressHigh, low: entry.lowAddressLow))
-            let high = Self.text(IPv6Address(high: entry.highAddressHigh, low: entry.highAddressLow))
-            let lowPort = Int((entry.portsProtocolVLAN >> 48) & 0xFFFF)
-            let highPort = Int((entry.portsProtocolVLAN >> 32) & 0xFFFF)
-            let number = Int((entry.portsProtocolVLAN >> 16) & 0xFF)
-            let fromLow = entry.flags & ConnectionEntry.Flag.originIsLow != 0
+            let tuple = Self.originalTuple(entry)
             views.append(
                 TrackedConnectionView(
-                    stage: name, worker: worker, proto: IPProtocol.name(UInt8(number)), protocolNumber: number,
+                    stage: name, worker: worker, proto: IPProtocol.name(UInt8(tuple.protocolNumber)), protocolNumber: tuple.protocolNumber,
                     state: entry.state.description, timeout: Int((entry.expires - now) / 1_000_000_000),
-                    assured: entry.state.isAssured, source: fromLow ? low : high, destination: fromLow ? high : low,
-                    sourcePort: fromLow ? lowPort : highPort, destinationPort: fromLow ? highPort : lowPort,
-                    vlan: Int(entry.portsProtocolVLAN & 0xFFFF), rule: ruleName(Int(entry.ruleNumber))))
+                    assured: entry.state.isAssured, source: tuple.source, destination: tuple.destination,
+                    sourcePort: tuple.sourcePort, destinationPort: tuple.destinationPort, vlan: tuple.vlan,
+                    rule: ruleName(Int(entry.ruleNumber))))
         }
         return views
+    }
+
+    /// A tracked connection's endpoints in its original direction (who opened it, to whom).
+    static func originalTuple(_ entry: ConnectionEntry) -> (
+        source: String, destination: String, sourcePort: Int, destinationPort: Int, protocolNumber: Int, vlan: Int
+    ) {
+        let low = text(IPv6Address(high: entry.lowAddressHigh, low: entry.lowAddressLow))
+        let high = text(IPv6Address(high: entry.highAddressHigh, low: entry.highAddressLow))
+        let lowPort = Int((entry.portsProtocolVLAN >> 48) & 0xFFFF)
+        let highPort = Int((entry.portsProtocolVLAN >> 32) & 0xFFFF)
+        let fromLow = entry.flags & ConnectionEntry.Flag.originIsLow != 0
+        return (
+            fromLow ? low : high, fromLow ? high : low, fromLow ? lowPort : highPort, fromLow ? highPort : lowPort,
+            Int((entry.portsProtocolVLAN >> 16) & 0xFF), Int(entry.portsProtocolVLAN & 0xFFFF)
+        )
     }
 
     /// The name of counter slot `slot` (a rule's index, then the default action's, then

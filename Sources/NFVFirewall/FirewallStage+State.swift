@@ -10,16 +10,11 @@ extension FirewallStage: StateSnapshotting {
             let entries = tracker.entries
             for slot in 0..<tracker.slotCount where entries[slot].isOccupied && entries[slot].expires > now {
                 let entry = entries[slot]
-                let low = Self.text(IPv6Address(high: entry.lowAddressHigh, low: entry.lowAddressLow))
-                let high = Self.text(IPv6Address(high: entry.highAddressHigh, low: entry.highAddressLow))
-                let lowPort = Int((entry.portsProtocolVLAN >> 48) & 0xFFFF)
-                let highPort = Int((entry.portsProtocolVLAN >> 32) & 0xFFFF)
-                let fromLow = entry.flags & ConnectionEntry.Flag.originIsLow != 0
+                let tuple = Self.originalTuple(entry)
                 records.append(
                     ConnectionRecord(
-                        protocolNumber: Int((entry.portsProtocolVLAN >> 16) & 0xFF), source: fromLow ? low : high,
-                        destination: fromLow ? high : low, sourcePort: fromLow ? lowPort : highPort,
-                        destinationPort: fromLow ? highPort : lowPort, vlan: Int(entry.portsProtocolVLAN & 0xFFFF),
+                        protocolNumber: tuple.protocolNumber, source: tuple.source, destination: tuple.destination,
+                        sourcePort: tuple.sourcePort, destinationPort: tuple.destinationPort, vlan: tuple.vlan,
                         state: entry.state.description, finFromOrigin: entry.flags & ConnectionEntry.Flag.finFromOrigin != 0,
                         rule: ruleName(Int(entry.ruleNumber)), remainingMilliseconds: Int((entry.expires - now) / 1_000_000)))
             }

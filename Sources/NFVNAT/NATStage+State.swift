@@ -5,17 +5,13 @@ extension NATStage: StateSnapshotting {
     /// The live mappings.
     public func exportState(now: UInt64) -> StageStateRecord {
         var records: [NATMappingRecord] = []
-        for index in 0..<max(configuration.maximumMappings, 1) {
-            let mapping = mappings[index]
-            guard mapping.used, mapping.expires > now else { continue }
-            let remotes = [mapping.remotes.0, mapping.remotes.1, mapping.remotes.2, mapping.remotes.3]
-                .prefix(Int(mapping.remoteCount)).map { IPv4Address(rawValue: $0).description }
+        for mapping in liveMappings(now: now) {
             records.append(
                 NATMappingRecord(
                     protocolNumber: Int(mapping.ipProtocol), inside: IPv4Address(rawValue: mapping.insideAddress).description,
                     insidePort: Int(mapping.insidePort), outside: IPv4Address(rawValue: mapping.outsideAddress).description,
                     outsidePort: Int(mapping.outsidePort), remainingMilliseconds: Int((mapping.expires - now) / 1_000_000),
-                    established: mapping.established, repliedTo: mapping.seenInbound, remotes: Array(remotes)))
+                    established: mapping.established, repliedTo: mapping.seenInbound, remotes: Self.remoteTexts(mapping)))
         }
         return StageStateRecord(stage: name, kind: kind, natMappings: records)
     }
