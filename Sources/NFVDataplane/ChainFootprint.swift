@@ -27,9 +27,8 @@ public struct ChainFootprint: Sendable {
     public var parts: [Part]
     /// The process's resident memory before building (runtime, libraries, descriptors).
     public var runtimeBytes: UInt64
-    /// The chain's name and file, for messages.
+    /// The chain's name, for messages.
     public var chain: String
-    public var file: String
     /// Whether the packet buffers are 64 KiB super-frame slots (a TAP port takes offloads).
     public var superFrameBuffers: Bool
 
@@ -88,7 +87,7 @@ public struct ChainFootprint: Sendable {
         }
         withExtendedLifetime(keep) {}
         return ChainFootprint(
-            parts: parts, runtimeBytes: runtime, chain: loaded.descriptor.name, file: loaded.descriptor.file,
+            parts: parts, runtimeBytes: runtime, chain: loaded.descriptor.name,
             superFrameBuffers: slotBytes == PacketPool.superFrameSlotByteCount)
     }
 

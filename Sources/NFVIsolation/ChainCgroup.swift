@@ -225,12 +225,6 @@ public struct ChainCgroup: Sendable {
         return (fields["nr_periods"] ?? 0, fields["nr_throttled"] ?? 0, seconds)
     }
 
-    /// The process ids in the chain's cgroup (in the first hierarchy).
-    public var processes: [pid_t] {
-        guard let directory = directories.first else { return [] }
-        return (Self.read(directory + "/cgroup.procs") ?? "").split(separator: "\n").compactMap { pid_t($0) }
-    }
-
     // MARK: files
 
     func write(_ text: String, to path: String) throws(IsolationError) {
