@@ -20,6 +20,7 @@
 #include <sys/prctl.h>
 #include <linux/capability.h>
 #include <malloc.h>
+#include <sys/socket.h>
 
 int nfv_tap_open(const char *name, int multiQueue, int virtioHeader) {
     int fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
@@ -172,4 +173,52 @@ int nfv_keep_capabilities(unsigned long long keep) {
 unsigned long long nfv_heap_bytes_in_use(void) {
     struct mallinfo2 info = mallinfo2();
     return (unsigned long long)info.uordblks + (unsigned long long)info.hblkhd;
+}
+
+long nfv_send_with_fds(int socket, const void *data, unsigned long count, const int *fds, int fdCount) {
+    struct iovec vector = { .iov_base = (void *)data, .iov_len = count };
+    struct msghdr message;
+    memset(&message, 0, sizeof message);
+    message.msg_iov = &vector;
+    message.msg_iovlen = 1;
+    char control[CMSG_SPACE(sizeof(int) * 253)];
+    if (fdCount > 253) return -EINVAL;
+    if (fdCount > 0) {
+        memset(control, 0, sizeof control);
+        message.msg_control = control;
+        message.msg_controllen = CMSG_SPACE(sizeof(int) * fdCount);
+        struct cmsghdr *header = CMSG_FIRSTHDR(&message);
+        header->cmsg_level = SOL_SOCKET;
+        header->cmsg_type = SCM_RIGHTS;
+        header->cmsg_len = CMSG_LEN(sizeof(int) * fdCount);
+        memcpy(CMSG_DATA(header), fds, sizeof(int) * fdCount);
+    }
+    long sent;
+    do { sent = sendmsg(socket, &message, MSG_NOSIGNAL); } while (sent < 0 && errno == EINTR);
+    return sent < 0 ? -errno : sent;
+}
+
+long nfv_receive_with_fds(int socket, void *data, unsigned long capacity, int *fds, int fdCapacity, int *fdCount) {
+    struct iovec vector = { .iov_base = data, .iov_len = capacity };
+    struct msghdr message;
+    memset(&message, 0, sizeof message);
+    message.msg_iov = &vector;
+    message.msg_iovlen = 1;
+    char control[CMSG_SPACE(sizeof(int) * 253)];
+    message.msg_control = control;
+    message.msg_controllen = sizeof control;
+    *fdCount = 0;
+    long received;
+    do { received = recvmsg(socket, &message, MSG_CMSG_CLOEXEC); } while (received < 0 && errno == EINTR);
+    if (received < 0) return -errno;
+    for (struct cmsghdr *header = CMSG_FIRSTHDR(&message); header; header = CMSG_NXTHDR(&message, header)) {
+        if (header->cmsg_level != SOL_SOCKET || header->cmsg_type != SCM_RIGHTS) continue;
+        int count = (int)((header->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+        int *passed = (int *)CMSG_DATA(header);
+        for (int index = 0; index < count; index++) {
+            if (*fdCount < fdCapacity) fds[(*fdCount)++] = passed[index];
+            else close(passed[index]);
+        }
+    }
+    return received;
 }

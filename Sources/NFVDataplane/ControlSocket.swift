@@ -10,9 +10,12 @@ import Synchronization
 ///
 /// - `stop`: asks the data plane to stop (as SIGTERM does);
 /// - every command in `commands`, by its first word, with the remaining words as arguments
-///   (nfv-dataplane adds `counters`, `counters json` and `reload`).
+///   (nfv-dataplane adds `counters`, `counters json` and `reload`);
+/// - every command in `sessions`: its handler takes the connection over and talks on it for as
+///   long as it needs (a migration's hand-over), and other commands wait meanwhile.
 ///
-/// The accept loop runs on its own thread; `close()` ends it and removes the socket file.
+/// The accept loop runs on its own thread; `close()` ends it and removes the socket file, unless
+/// another data plane's socket has replaced it there (a successor after a migration).
 public final class ControlSocket: @unchecked Sendable {
     public let path: String
     let listener: Int32
@@ -22,12 +25,18 @@ public final class ControlSocket: @unchecked Sendable {
     /// A command's handler: the words after the command in, the answer out.
     public typealias Handler = @Sendable (_ arguments: [String]) -> String
     let commands: [String: Handler]
+    /// A command that takes the connection over: the connection's fd and the words after it.
+    public typealias SessionHandler = @Sendable (_ connection: Int32, _ arguments: [String]) -> Void
+    let sessions: [String: SessionHandler]
+    /// The socket file's device and inode, to leave a successor's socket at the same path alone.
+    var boundFile: (device: UInt64, inode: UInt64) = (0, 0)
     var acceptThread: PlatformThread?
 
     /// Listens at `path` (an old socket file there is replaced; the folder is created).
-    public init(path: String, commands: [String: Handler]) throws(LiveChainError) {
+    public init(path: String, commands: [String: Handler], sessions: [String: SessionHandler] = [:]) throws(LiveChainError) {
         self.path = path
         self.commands = commands
+        self.sessions = sessions
         if let slash = path.lastIndex(of: "/"), slash != path.startIndex { mkdir(String(path[..<slash]), 0o755) }
         unlink(path)
         var address = sockaddr_un()
@@ -50,6 +59,8 @@ public final class ControlSocket: @unchecked Sendable {
             throw LiveChainError("control socket \(path): \(error)")
         }
         chmod(path, 0o600)
+        var file = stat()
+        if stat(path, &file) == 0 { boundFile = (UInt64(file.st_dev), UInt64(file.st_ino)) }
         listener = descriptor
         acceptThread = PlatformThread.start { [unowned(unsafe) self] in acceptLoop() }  // close() joins before self goes
         guard acceptThread != nil else {
@@ -67,7 +78,8 @@ public final class ControlSocket: @unchecked Sendable {
         shutdown(listener, Int32(SHUT_RDWR))
         acceptThread?.join()
         Glibc.close(listener)
-        unlink(path)
+        var file = stat()
+        if stat(path, &file) == 0, UInt64(file.st_dev) == boundFile.device, UInt64(file.st_ino) == boundFile.inode { unlink(path) }
     }
 
     func acceptLoop() {
@@ -98,6 +110,10 @@ public final class ControlSocket: @unchecked Sendable {
             .split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
         let command = words.first ?? ""
         let reply: String
+        if let session = sessions[command] {
+            session(connection, Array(words.dropFirst()))
+            return
+        }
         if command == "stop" {
             stopRequested.store(true, ordering: .releasing)
             reply = "stopping"

@@ -15,7 +15,8 @@ import Synchronization
 /// removes it on exit. A namespace someone else made (no mark) is used and left alone.
 ///
 /// The work is split by job: plumbing (`LiveChain+Plumbing`), workers and counters
-/// (`LiveChain+Workers`), live control: flows and reload (`LiveChain+Control`).
+/// (`LiveChain+Workers`), live control: flows and reload (`LiveChain+Control`), taking over from
+/// or handing over to another data plane (`LiveChain+Handover`).
 public final class LiveChain: @unchecked Sendable {
     /// The chain as loaded (replaced by `reload`).
     public internal(set) var loaded: LoadedChain
@@ -57,13 +58,20 @@ public final class LiveChain: @unchecked Sendable {
     ///
     /// `claimant` says who runs the chain (default: a standalone run of the chain's file); a TAP
     /// or namespace another run holds is refused before anything is made (`ResourceClaims`).
-    public init(loaded: LoadedChain, claimant: Claimant? = nil) throws(LiveChainError) {
+    ///
+    /// `adopting`: take over the TAP queues another data plane of the chain passed over (a
+    /// migration, `LiveChain+Handover`) instead of plumbing.
+    public init(loaded: LoadedChain, claimant: Claimant? = nil, adopting: AdoptedQueues? = nil) throws(LiveChainError) {
         self.loaded = loaded
         self.claims = ResourceClaims(
             claimant: claimant ?? Claimant(kind: .standalone, chain: loaded.descriptor.name, file: loaded.descriptor.file))
         do {
             let queueCount = try Self.queueCount(loaded)
-            try plumb(queueCount: queueCount)
+            if let adopting {
+                try adopt(adopting, queueCount: queueCount)
+            } else {
+                try plumb(queueCount: queueCount)
+            }
             try makeWorkers(queueCount: queueCount)
         } catch {
             tearDown()

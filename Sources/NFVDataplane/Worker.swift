@@ -31,6 +31,8 @@ final class Worker: @unchecked Sendable {
     let portNames: [String]
     /// The egress shapers of the ports that have one (in front of their queues).
     let shapers: [PortShaper]
+    /// Where the chain's output goes, by port number (a port's shaper, else its queue).
+    let sinks: [any PacketSink]
     /// The last snapshot generation answered, and the answer.
     let answeredGeneration = Atomic<Int>(0)
     let snapshot = Mutex<CounterSnapshot?>(nil)
@@ -57,6 +59,7 @@ final class Worker: @unchecked Sendable {
             return PortShaper(inner: queue, bucket: bucket)
         }
         shapers = shaped.compactMap { $0 as? PortShaper }
+        sinks = shaped.compactMap { $0 }
         pipeline = Pipeline(sources: steering + self.inbound + extraSources, chain: chain, sinks: shaped, batch: PacketBatch(pool: pool))
     }
 
@@ -93,6 +96,16 @@ final class Worker: @unchecked Sendable {
             wake.awake()
         }
         answerSnapshot(generation.load(ordering: .acquiring))
+    }
+
+    /// After the worker stopped (its thread joined): processes what other workers handed it and
+    /// sends what waits in its shapers, so that no frame it read is left in flight.
+    func finishInFlight() {
+        let handoffs = Pipeline(sources: inbound, chain: chain, sinks: sinks, batch: PacketBatch(pool: pool))
+        while inbound.contains(where: { $0.ring.waitingCount > 0 }) {
+            _ = try? handoffs.runRound()
+        }
+        for shaper in shapers { try? shaper.drainAll() }
     }
 
     /// Publishes this worker's counters if a newer generation was asked for, after taking

@@ -56,6 +56,8 @@ public final class TapPort: PacketSource, PacketSink {
     public let takesOffloads: Bool
     /// Whether the kernel agreed to UDP segmentation offload (USO, Linux 6.2 and later).
     public private(set) var takesUDPSegmentation = false
+    /// Frames read from the queue before this port ran (a migration's hold), received first.
+    public var backlog: HeldFrames?
     /// Where segments are built when a super-frame must be cut (virtio header + one segment).
     let segmentScratch: UnsafeMutableRawPointer
     static let segmentScratchByteCount = 65_536 + 64
@@ -63,7 +65,7 @@ public final class TapPort: PacketSource, PacketSink {
     /// Attaches to TAP `name`, creating it if it does not exist (names are at most 15 bytes).
     /// `multiQueue` opens one queue of a multi-queue TAP (open once per queue); `offloads`
     /// turns on the virtio-net header and the kernel's offloads toward the port.
-    public init(name: String, portNumber: UInt16, mtu: Int = 1500, multiQueue: Bool = false, offloads: Bool = false) throws(PortError) {
+    public convenience init(name: String, portNumber: UInt16, mtu: Int = 1500, multiQueue: Bool = false, offloads: Bool = false) throws(PortError) {
         guard !name.isEmpty, name.utf8.count <= 15 else {
             throw PortError("TAP \(name): a device name has 1 to 15 bytes")
         }
@@ -73,6 +75,14 @@ public final class TapPort: PacketSource, PacketSink {
                 "TAP \(name): \(String(cString: strerror(-descriptor)))"
                     + (descriptor == -EPERM ? " (creating a TAP needs root or CAP_NET_ADMIN)" : ""))
         }
+        try self.init(adopting: descriptor, name: name, portNumber: portNumber, mtu: mtu, offloads: offloads)
+    }
+
+    /// Takes over `descriptor`, a queue of TAP `name` already open (by `init(name:...)`, or in
+    /// another data plane that passed it over a unix socket: a migration). The port owns it
+    /// from here on and closes it; on failure it is closed. `offloads` must say what the queue
+    /// was opened with (the virtio-net header).
+    public init(adopting descriptor: Int32, name: String, portNumber: UInt16, mtu: Int = 1500, offloads: Bool = false) throws(PortError) {
         self.name = name
         self.portNumber = portNumber
         self.mtu = mtu
@@ -124,7 +134,10 @@ public final class TapPort: PacketSource, PacketSink {
                 break
             }
             let start = pool.slot(id) + pool.headroom
-            let count = nfv_read(fileDescriptor, start - headerBytes, UInt(capacity + headerBytes))
+            let count =
+                backlog?.take(into: start - headerBytes, capacity: capacity + headerBytes)
+                ?? nfv_read(fileDescriptor, start - headerBytes, UInt(capacity + headerBytes))
+            if backlog?.isEmpty == true { backlog = nil }
             if count < 0 {
                 pool.release(id)
                 let error = errno

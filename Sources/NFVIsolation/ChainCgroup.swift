@@ -183,7 +183,8 @@ public struct ChainCgroup: Sendable {
     public static func remove(chain: String, hierarchy: CgroupHierarchy = .current()) {
         for mount in Set(hierarchy.mounts.values.map(\.path)) {
             let parent = "\(mount)/\(parentName)"
-            rmdir("\(parent)/\(chain)")
+            // Still in use (a successor took the chain over): the parent stays too.
+            guard rmdir("\(parent)/\(chain)") == 0 || errno == ENOENT else { continue }
             // A removed child is released asynchronously: its parent is busy for a moment.
             for _ in 0..<20 {
                 guard rmdir(parent) != 0, errno == EBUSY else { break }

@@ -25,6 +25,9 @@ public final class ResourceClaims: @unchecked Sendable {
 
     /// Who this run is.
     public let claimant: Claimant
+    /// A run this one takes over from (a migration): its claims do not block this run's, and
+    /// both hold the resources until it ends.
+    public var predecessor: pid_t?
     /// The open, locked claim file of each held resource.
     var held: [Resource: Int32] = [:]
 
@@ -112,7 +115,7 @@ public final class ResourceClaims: @unchecked Sendable {
         let resource = Resource(kind: kind, name: name)
         let result: Refusal? = Self.underGuard(kind, name) {
             if held[resource] != nil { return nil }
-            let others = Self.liveHolders(kind, name).filter { $0.pid != claimant.pid }
+            let others = Self.liveHolders(kind, name).filter { $0.pid != claimant.pid && $0.pid != predecessor }
             let blocking = others.filter(conflicts)
             if !blocking.isEmpty { return Refusal(kind: kind, name: name, holders: blocking) }
             let path = Self.claimPath(kind, name, pid: claimant.pid)

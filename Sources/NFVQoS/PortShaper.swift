@@ -83,6 +83,15 @@ public final class PortShaper: PacketSink {
         if sending.count > 0 { try inner.transmit(sending) }
     }
 
+    /// Sends every waiting packet at the rate, sleeping until each falls due (a data plane handing
+    /// its chain over empties its queues this way before it stops).
+    public func drainAll() throws(PortError) {
+        while queuedCount > 0 {
+            try drain()
+            if let wait = millisecondsUntilDue() { usleep(UInt32(wait) * 1000) }
+        }
+    }
+
     /// Milliseconds until the queue's first packet may leave (nil: nothing waits); at least 1.
     public func millisecondsUntilDue(now: UInt64 = PortShaper.now()) -> Int32? {
         guard queuedCount > 0 else { return nil }

@@ -3,6 +3,7 @@ import Foundation
 import NFVCatalog
 import NFVDataplane
 import NFVDescriptors
+import NFVIO
 import NFVIsolation
 import NFVNetlink
 import NFVOpenFlowAgent
@@ -97,6 +98,12 @@ struct NFVDataplaneCommand: ParsableCommand {
             valueName: "file"))
     var restoreState: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "Take the chain over from the data plane running it, through its control socket at PATH: its TAP queues and state move here without a lost or reordered frame, and it ends (what nfv-orch migrate does).",
+            valueName: "path"))
+    var takeOver: String?
+
     /// Set by nfv-orch: the run is one of the orchestrator's chains, which share namespaces
     /// among themselves (a standalone run shares none).
     @Flag(help: .hidden)
@@ -131,6 +138,9 @@ struct NFVDataplaneCommand: ParsableCommand {
     }
 
     func validate() throws {
+        if takeOver != nil, restoreState != nil {
+            throw ValidationError("--take-over takes the running chain's state; --restore-state is for a chain that does not run")
+        }
         for entry in stageConfigs where Self.pair(entry) == nil {
             throw ValidationError("--stage-config \(entry): expected NAME=FILE")
         }
@@ -175,22 +185,17 @@ struct NFVDataplaneCommand: ParsableCommand {
         sigaddset(&stopSignals, SIGINT)
         sigaddset(&stopSignals, SIGTERM)
         pthread_sigmask(SIG_UNBLOCK, &stopSignals, nil)
-        let live: LiveChain
         let claimant = Claimant(kind: orchestrated ? .orchestrated : .standalone, chain: loaded.descriptor.name, file: chain)
-        do { live = try LiveChain(loaded: loaded, claimant: claimant) } catch {
-            printError("nfv-dataplane: \(error)")
-            throw ExitCode(1)
-        }
-        if let restoreState {
-            do {
-                let state = try JSONDecoder().decode(ChainState.self, from: Data(contentsOf: URL(fileURLWithPath: restoreState)))
-                let taken = try live.importState(state)
-                say("state: \(taken) entries restored from \(restoreState)")
-            } catch {
-                printError("nfv-dataplane: --restore-state \(restoreState): \(error)")
-                live.tearDown()
+        let live: LiveChain
+        var takeover: (ChainTakeover, stateEntries: Int, stateBytes: Int)?
+        if let takeOver {
+            (live, takeover) = try Self.takeOver(loaded, from: takeOver, claimant: claimant)
+        } else {
+            do { live = try LiveChain(loaded: loaded, claimant: claimant) } catch {
+                printError("nfv-dataplane: \(error)")
                 throw ExitCode(1)
             }
+            if let restoreState { try Self.restore(live, from: restoreState) }
         }
         // Plumbed: from here on only what the running chain uses. Capabilities are per thread,
         // so this comes before any thread starts (workers, OpenFlow, control socket inherit it).
@@ -198,6 +203,24 @@ struct NFVDataplaneCommand: ParsableCommand {
         do { try DataplanePrivileges.drop() } catch {
             privileges = "privileges: not dropped (\(error)); the data plane runs with the privileges it was started with"
         }
+        let cpuList = cpus.flatMap(cpuList) ?? []
+        let handoverReport = Mutex<HandoverReport?>(nil)
+        if let (takeover, entries, bytes) = takeover {
+            // Forward at once, held frames first; the OpenFlow listener and the control socket
+            // come once the predecessor ended (it closes them on its way out).
+            takeover.handBacklogs(to: live)
+            do {
+                try live.start(cpus: cpuList)
+                let report = try takeover.complete(live, stateEntries: entries, stateBytes: bytes, workersStartedAt: HeldFrames.monotonicNow())
+                handoverReport.withLock { $0 = report }
+                say("migration: " + report.description)
+            } catch {
+                printError("nfv-dataplane: --take-over: \(error)")
+                live.tearDown()
+                throw ExitCode(1)
+            }
+        }
+        let handedOver = Atomic<Bool>(false)
         let agent: OpenFlowAgent?
         do { agent = try Self.startOpenFlow(live, log: { line in Self.sayLine(line) }) } catch {
             printError("nfv-dataplane: OpenFlow: \(error)")
@@ -227,12 +250,28 @@ struct NFVDataplaneCommand: ParsableCommand {
                         guard let agent else { return "error: no OpenFlow channel (no openflow: in the switch's configuration)" }
                         return Self.json(OpenFlowReport(counts: agent.statistics.current, packetInOverflows: live.packetInOverflows))
                     },
+                    "migration": { _ in
+                        handoverReport.withLock { $0 }.map { Self.json($0) } ?? "error: this data plane did not take its chain over"
+                    },
                     "add-flow": { arguments in
                         do { return try live.addFlow(arguments.joined(separator: " ")) } catch { return "error: \(error)" }
                     },
                     "del-flows": { arguments in
                         do { return try live.deleteFlows(arguments.joined(separator: " ")) } catch { return "error: \(error)" }
                     },
+                ],
+                sessions: [
+                    "hand-over": { connection, arguments in
+                        let (done, note) = live.handOver(
+                            on: HandoverChannel(descriptor: connection), arguments: arguments,
+                            resume: { try? live.start(cpus: cpuList) })
+                        Self.sayLine(note)
+                        guard done else { return }
+                        // Kept open until this process ends: the successor waits for that
+                        // before it takes the control socket and OpenFlow ports over.
+                        _ = dup(connection)
+                        handedOver.store(true, ordering: .releasing)
+                    }
                 ])
         } catch {
             printError("nfv-dataplane: \(error)")
@@ -251,25 +290,76 @@ struct NFVDataplaneCommand: ParsableCommand {
             let descriptor = creat(readyFile, 0o644)
             if descriptor >= 0 { close(descriptor) }
         }
-        defer { if let readyFile { unlink(readyFile) } }
+        // After a hand-over the file is the successor's.
+        defer { if let readyFile, !handedOver.load(ordering: .acquiring) { unlink(readyFile) } }
         var started = timespec()
         clock_gettime(CLOCK_MONOTONIC, &started)
         let limit = duration
         do {
             try live.run(
                 until: {
-                    if stopRequested.load(ordering: .relaxed) || controlSocket.stopRequested.load(ordering: .relaxed) { return true }
+                    if stopRequested.load(ordering: .relaxed) || controlSocket.stopRequested.load(ordering: .relaxed)
+                        || handedOver.load(ordering: .relaxed)
+                    {
+                        return true
+                    }
                     guard limit > 0 else { return false }
                     var now = timespec()
                     clock_gettime(CLOCK_MONOTONIC, &now)
                     return Double(now.tv_sec - started.tv_sec) + Double(now.tv_nsec - started.tv_nsec) / 1e9 >= limit
-                }, cpus: cpus.flatMap(cpuList) ?? [])
+                }, cpus: cpuList)
         } catch {
             printError("nfv-dataplane: \(error)")
         }
         say(CounterReport.text(live.counters()))
         live.tearDown()
-        say("chain \(loaded.descriptor.name): stopped, ports and created namespaces removed")
+        if handedOver.load(ordering: .acquiring) {
+            say("chain \(loaded.descriptor.name): handed over; its ports, namespaces and cgroup stay with the successor")
+        } else {
+            say("chain \(loaded.descriptor.name): stopped, ports and created namespaces removed")
+        }
+    }
+
+    /// `--restore-state FILE`: the state into the chain before it forwards.
+    static func restore(_ live: LiveChain, from path: String) throws {
+        do {
+            let state = try JSONDecoder().decode(ChainState.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+            let taken = try live.importState(state)
+            sayLine("state: \(taken) entries restored from \(path)")
+        } catch {
+            FileHandle.standardError.write(Data("nfv-dataplane: --restore-state \(path): \(error)\n".utf8))
+            live.tearDown()
+            throw ExitCode(1)
+        }
+    }
+
+    /// `--take-over PATH`: the chain's queues and state from the data plane running it, its
+    /// workers built meanwhile (the frames that arrive are held); refused (that data plane goes
+    /// on) when anything fails.
+    static func takeOver(_ loaded: LoadedChain, from path: String, claimant: Claimant) throws -> (
+        LiveChain, (ChainTakeover, stateEntries: Int, stateBytes: Int)
+    ) {
+        let takeover: ChainTakeover
+        do { takeover = try ChainTakeover(socketPath: path, loaded: loaded) } catch {
+            FileHandle.standardError.write(Data("nfv-dataplane: --take-over \(path): \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+        let live: LiveChain
+        do { live = try LiveChain(loaded: loaded, claimant: claimant, adopting: takeover.adoptedQueues) } catch {
+            takeover.refuse("\(error)")
+            FileHandle.standardError.write(Data("nfv-dataplane: --take-over \(path): \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+        do {
+            let (state, bytes) = try takeover.receiveState()
+            let entries = try live.importState(state)
+            return (live, (takeover, entries, bytes))
+        } catch {
+            takeover.refuse("\(error)")
+            live.tearDown()
+            FileHandle.standardError.write(Data("nfv-dataplane: --take-over \(path): \(error)\n".utf8))
+            throw ExitCode(1)
+        }
     }
 
     /// `--check-resources`: the footprint report, exit 3 when it does not fit the memory limit.

@@ -80,4 +80,13 @@ int nfv_keep_capabilities(unsigned long long keep);
 /// single-threaded caller's allocations are all there.
 unsigned long long nfv_heap_bytes_in_use(void);
 
+/// Sends `count` bytes of `data` on unix socket `socket` with `fdCount` file descriptors
+/// attached (SCM_RIGHTS). Returns the bytes sent or -errno.
+long nfv_send_with_fds(int socket, const void *data, unsigned long count, const int *fds, int fdCount);
+
+/// Receives up to `capacity` bytes from unix socket `socket` and up to `fdCapacity` file
+/// descriptors sent with them (made close-on-exec); `*fdCount` says how many came. Returns
+/// the bytes received (0 at end of stream) or -errno.
+long nfv_receive_with_fds(int socket, void *data, unsigned long capacity, int *fds, int fdCapacity, int *fdCount);
+
 #endif
