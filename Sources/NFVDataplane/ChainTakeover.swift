@@ -15,14 +15,16 @@ import Synchronization
 /// its TAP queues and its state without losing a frame or reordering one (in the sense of
 /// OpenNF's loss-free, order-preserving move):
 ///
-/// 1. the running data plane stops forwarding with nothing in flight and passes its queue
-///    fds; from that moment this side reads every queue and holds what it reads (`HeldFrames`,
-///    in arrival order per queue) while it builds its workers and takes the state in;
-/// 2. the workers start with the held frames first, then the queues as usual;
-/// 3. it tells the running data plane, which ends, leaving the devices, namespaces and claims
+/// 1. the running data plane passes its queue fds and goes on forwarding; this side builds its
+///    workers on them (`LiveChain(adopting:)`) without reading;
+/// 2. asked (`awaitPause`), the running data plane stops forwarding with nothing in flight;
+///    from that moment this side reads every queue and holds what it reads (`HeldFrames`, in
+///    arrival order per queue) while it takes the state in;
+/// 3. the workers start with the held frames first, then the queues as usual;
+/// 4. it tells the running data plane, which ends, leaving the devices, namespaces and claims
 ///    to this one.
 ///
-/// Any failure before step 3 refuses the move: the running data plane forwards again with its
+/// Any failure before step 4 refuses the move: the running data plane forwards again with its
 /// state (the frames held here are lost; the connections' retransmissions recover them).
 public final class ChainTakeover: @unchecked Sendable {
     public let channel: HandoverChannel
@@ -32,8 +34,7 @@ public final class ChainTakeover: @unchecked Sendable {
     let holding = Atomic<Bool>(true)
     var holder: PlatformThread?
 
-    /// Connects to the running data plane at `socketPath`, asks for chain `loaded` and starts
-    /// holding once the queues arrive.
+    /// Connects to the running data plane at `socketPath` and asks for chain `loaded`'s queues.
     public init(socketPath: String, loaded: LoadedChain) throws(LiveChainError) {
         let workerCount = loaded.descriptor.workerCount
         let channel = try HandoverChannel.connect(to: socketPath)
@@ -66,8 +67,6 @@ public final class ChainTakeover: @unchecked Sendable {
         self.offer = offer
         self.descriptors = descriptors
         held = descriptors.map { $0.map { _ in HeldFrames() } }
-        // Hold from here on, whatever comes next: the running data plane has stopped reading.
-        startHolding()
         let wanted = loaded.descriptor.ports.map { port in
             HandoverOffer.Port(
                 name: port.name, interfaceName: port.tap?.interfaceName ?? "", queues: workerCount, offloads: port.tap?.offloads ?? false)
@@ -94,6 +93,18 @@ public final class ChainTakeover: @unchecked Sendable {
 
     /// The queues to build the chain on.
     public var adoptedQueues: AdoptedQueues { AdoptedQueues(predecessor: offer.pid, descriptors: descriptors) }
+
+    /// When the running data plane stopped forwarding (CLOCK_MONOTONIC ns; 0 until it did).
+    public private(set) var pausedAt: UInt64 = 0
+
+    /// Says this side is ready (its workers built), waits until the running data plane stopped
+    /// forwarding, and from then holds what the queues bring.
+    public func awaitPause() throws(LiveChainError) {
+        try channel.send(HandoverStep.ready)
+        let (step, _) = try channel.receive(HandoverStep.self, timeout: 30)
+        pausedAt = step.pausedAt
+        startHolding()
+    }
 
     /// Receives the state the running data plane sent.
     public func receiveState() throws(LiveChainError) -> (state: ChainState, bytes: Int) {
@@ -134,7 +145,7 @@ public final class ChainTakeover: @unchecked Sendable {
         _ = channel.waitForClose(seconds: 10)
         channel.close()
         return HandoverReport(
-            predecessor: offer.pid, pauseMilliseconds: Double(end &- offer.pausedAt) / 1e6, heldFrames: heldCount,
+            predecessor: offer.pid, pauseMilliseconds: Double(end &- pausedAt) / 1e6, heldFrames: heldCount,
             droppedFrames: frames.reduce(0) { $0 + $1.dropped },
             firstToLastHeldMilliseconds: heldCount > 0 ? Double(lastReleased &- firstHeld) / 1e6 : 0, stateEntries: stateEntries,
             stateBytes: stateBytes)

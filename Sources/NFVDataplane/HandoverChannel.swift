@@ -12,14 +12,16 @@ import NFVIO
 /// endian); a message may carry file descriptors (SCM_RIGHTS, with its first bytes).
 ///
 /// The exchange, in order:
-/// 1. running -> successor: `HandoverOffer` with every TAP queue fd, sent once its workers
-///    stopped and nothing is in flight (`LiveChain.pauseForHandover`); from here the successor
-///    reads the queues and holds what it reads;
-/// 2. running -> successor: the chain's `ChainState`;
-/// 3. successor -> running: `HandoverOutcome`: taken (the successor forwards; the running one
+/// 1. running -> successor: `HandoverOffer` with every TAP queue fd; the running data plane
+///    goes on forwarding, and the successor builds its workers on the queues without reading;
+/// 2. successor -> running: `HandoverStep.ready`;
+/// 3. running -> successor: `HandoverStep.paused` once its workers stopped with nothing in
+///    flight (`LiveChain.pauseForHandover`); from here the successor reads the queues and holds
+///    what it reads; then the chain's `ChainState`;
+/// 4. successor -> running: `HandoverOutcome`: taken (the successor forwards; the running one
 ///    ends, leaving the TAPs, namespaces and cgroup to it) or refused (the running one resumes
 ///    forwarding; the frames the successor held are lost, the state is not). A connection that
-///    ends before the outcome counts as refused.
+///    ends before the outcome counts as refused, at any step.
 public final class HandoverChannel {
     public let descriptor: Int32
 
@@ -139,14 +141,21 @@ public struct HandoverOffer: Codable, Sendable {
     public var chain: String
     public var pid: Int32
     public var ports: [Port]
-    /// When its workers stopped forwarding (CLOCK_MONOTONIC, ns).
-    public var pausedAt: UInt64
     /// Why the running data plane does not hand over (then nothing else is set, and it goes on).
     public var refusal: String?
 
     public static func refused(_ reason: String, chain: String) -> HandoverOffer {
-        HandoverOffer(chain: chain, pid: getpid(), ports: [], pausedAt: 0, refusal: reason)
+        HandoverOffer(chain: chain, pid: getpid(), ports: [], refusal: reason)
     }
+}
+
+/// The middle of the exchange: the successor is ready (its workers built on the queues), the
+/// running data plane has paused (at `pausedAt`, CLOCK_MONOTONIC ns).
+public struct HandoverStep: Codable, Sendable {
+    public var ready: Bool
+    public var pausedAt: UInt64
+    public static let ready = HandoverStep(ready: true, pausedAt: 0)
+    public static func paused(at time: UInt64) -> HandoverStep { HandoverStep(ready: false, pausedAt: time) }
 }
 
 /// The successor's answer: it forwards now (`taken`), or why not.
@@ -156,30 +165,5 @@ public struct HandoverOutcome: Codable, Sendable {
     public init(taken: Bool, reason: String? = nil) {
         self.taken = taken
         self.reason = reason
-    }
-}
-
-/// What a migration measured, as the successor saw it (its control socket's `migration`).
-public struct HandoverReport: Codable, Sendable, CustomStringConvertible {
-    /// The data plane it took over from.
-    public var predecessor: Int32
-    /// From the predecessor's workers stopping to the last held frame leaving (or, with none
-    /// held, to the successor's workers starting), in ms.
-    public var pauseMilliseconds: Double
-    /// Frames read and kept while the state moved, and those dropped beyond the hold's limit.
-    public var heldFrames: Int
-    public var droppedFrames: Int
-    /// From the first frame held to the last one processed, in ms (0: none held).
-    public var firstToLastHeldMilliseconds: Double
-    /// Entries of state taken (connections, mappings).
-    public var stateEntries: Int
-    /// Bytes of state moved.
-    public var stateBytes: Int
-
-    public var description: String {
-        String(
-            format: "took over from data plane pid %d: paused %.1f ms, %d state entries (%d bytes), %d frames held "
-                + "(first held to last released %.1f ms), %d dropped",
-            predecessor, pauseMilliseconds, stateEntries, stateBytes, heldFrames, firstToLastHeldMilliseconds, droppedFrames)
     }
 }

@@ -105,15 +105,22 @@ extension LiveChain {
             try? channel.send(HandoverOffer.refused(reason, chain: name))
             return (false, "hand-over to pid \(successor) refused: " + reason)
         }
-        pauseForHandover()
-        let pausedAt = HeldFrames.monotonicNow()
         let ports = zip(loaded.descriptor.ports, queues).map { port, portQueues in
             HandoverOffer.Port(
                 name: port.name, interfaceName: port.tap?.interfaceName ?? "", queues: portQueues.count, offloads: port.tap?.offloads ?? false)
         }
-        let offer = HandoverOffer(chain: name, pid: getpid(), ports: ports, pausedAt: pausedAt, refusal: nil)
         do {
-            try channel.send(offer, fds: Array(queueDescriptors.joined()))
+            // Still forwarding: the successor builds its workers on the queues meanwhile.
+            try channel.send(HandoverOffer(chain: name, pid: getpid(), ports: ports, refusal: nil), fds: Array(queueDescriptors.joined()))
+            let (step, _) = try channel.receive(HandoverStep.self, timeout: 60)
+            guard step.ready else { return (false, "data plane pid \(successor) did not get ready: forwarding on") }
+        } catch {
+            return (false, "data plane pid \(successor) did not get ready (\(error)): forwarding on")
+        }
+        let pausedAt = HeldFrames.monotonicNow()
+        pauseForHandover()
+        do {
+            try channel.send(HandoverStep.paused(at: pausedAt))
             try channel.send(exportState())
             let (outcome, _) = try channel.receive(HandoverOutcome.self, timeout: 60)
             if outcome.taken { return (true, "chain \(name): handed over to data plane pid \(successor)") }

@@ -48,5 +48,5 @@ extension FirewallStage: ConnectionListing {
         return "(removed rule)"
     }
 
-    static func text(_ address: IPv6Address) -> String { address.ipv4Mapped.map(\.description) ?? address.description }
+    static func text(_ address: IPv6Address) -> String { address.eitherFamilyDescription }
 }

@@ -63,6 +63,6 @@ extension FirewallStage: StateSnapshotting {
     }
 
     static func address(_ text: String) -> IPv6Address? {
-        IPv4Address(text).map { IPv6Address(ipv4Mapped: $0) } ?? IPv6Address(text)
+        IPv6Address(eitherFamily: text)
     }
 }

@@ -18,9 +18,23 @@ extension NATStage: MappingListing {
         return views
     }
 
-    /// The mappings in use that have not expired at `now`.
+    /// The mappings in use that have not expired at `now`. Slots are handed out lowest first
+    /// (`freeSlots`), so the walk ends once it has seen every slot in use, not at the capacity
+    /// (262,144 by default): what keeps a migration's pause short.
     func liveMappings(now: UInt64) -> [Mapping] {
-        Array((0..<max(configuration.maximumMappings, 1)).lazy.map { self.mappings[$0] }.filter { $0.used && $0.expires > now })
+        let capacity = max(configuration.maximumMappings, 1)
+        var inUse = capacity - freeSlots.count
+        var live: [Mapping] = []
+        var slot = 0
+        while inUse > 0, slot < capacity {
+            let mapping = mappings + slot
+            if mapping.pointee.used {
+                inUse -= 1
+                if mapping.pointee.expires > now { live.append(mapping.pointee) }
+            }
+            slot += 1
+        }
+        return live
     }
 
     /// The remote addresses a mapping remembers (address-dependent filtering), as text.

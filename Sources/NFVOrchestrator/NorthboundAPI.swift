@@ -71,6 +71,15 @@ struct NorthboundAPI: APIProtocol {
             ok: { .ok(.init(body: .json(.init(message: $0)))) }, errors: [404: Output.notFound, 500: Output.internalServerError])
     }
 
+    func migrateChain(_ input: Operations.migrateChain.Input) async throws -> Operations.migrateChain.Output {
+        typealias Output = Operations.migrateChain.Output
+        let name = input.path.name
+        return try await answer(
+            { () throws(Supervisor.OperationError) in try supervisor.migrate(name) },
+            ok: { .ok(.init(body: .json(.init(message: $0)))) },
+            errors: [404: Output.notFound, 409: Output.conflict, 500: Output.internalServerError])
+    }
+
     func getChainConnections(_ input: Operations.getChainConnections.Input) async throws -> Operations.getChainConnections.Output {
         typealias Output = Operations.getChainConnections.Output
         let name = input.path.name
@@ -217,6 +226,7 @@ extension Operations.getChainStats.Output: UndocumentedOutput {}
 extension Operations.getChainFlows.Output: UndocumentedOutput {}
 extension Operations.changeChainFlows.Output: UndocumentedOutput {}
 extension Operations.restartChain.Output: UndocumentedOutput {}
+extension Operations.migrateChain.Output: UndocumentedOutput {}
 extension Operations.getChainConnections.Output: UndocumentedOutput {}
 extension Operations.getChainNATMappings.Output: UndocumentedOutput {}
 extension Operations.getChainState.Output: UndocumentedOutput {}

@@ -42,6 +42,8 @@ public final class Supervisor: @unchecked Sendable {
         var policy = ChainDescriptor.RestartPolicy()
         /// While a restart waits out its backoff: how long, and when it starts (epoch seconds).
         var backoff: (seconds: Double, until: Double)?
+        /// A data plane handing the chain over to a successor (`migrate`): its exit is expected.
+        var handingOver: pid_t?
         init(name: String) { self.name = name }
     }
 
@@ -392,7 +394,11 @@ public final class Supervisor: @unchecked Sendable {
     }
 
     /// Starts the data plane of chain `name` from generation `generation`'s frozen files.
-    func start(_ name: String, generation: Int, wait: Bool) throws(OperationError) {
+    /// The data plane's command line for chain `name`'s generation `generation` (its files
+    /// written out), and the chain's restart policy.
+    func dataplaneArguments(_ name: String, generation: Int) throws(OperationError) -> (
+        arguments: [String], policy: ChainDescriptor.RestartPolicy
+    ) {
         guard let record = try? store.chain(name) else { throw OperationError("no chain \(name)", status: 404) }
         let directory = paths.chainDirectory(name, generation: generation)
         let frozen: (chain: String, overrides: [String: String])
@@ -400,15 +406,23 @@ public final class Supervisor: @unchecked Sendable {
             throw OperationError("cannot write the chain's files: \(error)", status: 500)
         }
         try? FileManager.default.createDirectory(atPath: paths.runDirectory, withIntermediateDirectories: true)
-        let ready = "\(paths.runDirectory)/\(name).ready"
-        unlink(ready)
-        var arguments = [frozen.chain, "--control", paths.controlSocket(name), "--ready-file", ready, "--orchestrated"]
+        var arguments = [frozen.chain, "--control", paths.controlSocket(name), "--ready-file", readyPath(name), "--orchestrated"]
         for (stage, file) in frozen.overrides.sorted(by: { $0.key < $1.key }) { arguments += ["--stage-config", "\(stage)=\(file)"] }
-        // A restored chain's first start takes the snapshot's state (removed once it forwards).
-        if access(pendingStatePath(name), F_OK) == 0 { arguments += ["--restore-state", pendingStatePath(name)] }
         let policy =
             (try? LoadedChain.load(path: frozen.chain, configOverrides: frozen.overrides))?.descriptor.restart
             ?? ChainDescriptor.RestartPolicy()
+        return (arguments, policy)
+    }
+
+    /// The file a data plane creates once it forwards.
+    func readyPath(_ name: String) -> String { "\(paths.runDirectory)/\(name).ready" }
+
+    func start(_ name: String, generation: Int, wait: Bool) throws(OperationError) {
+        var (arguments, policy) = try dataplaneArguments(name, generation: generation)
+        let ready = readyPath(name)
+        unlink(ready)
+        // A restored chain's first start takes the snapshot's state (removed once it forwards).
+        if access(pendingStatePath(name), F_OK) == 0 { arguments += ["--restore-state", pendingStatePath(name)] }
         let pid: pid_t
         do { pid = try ProcessSpawner.spawn(dataplane, arguments, logPath: "\(paths.stateDirectory)/chains/\(name)/dataplane.log") } catch {
             try? store.update(name) {
@@ -454,7 +468,7 @@ public final class Supervisor: @unchecked Sendable {
     /// restart with backoff, or crash-loop.
     func watch(_ runtime: Runtime, pid: pid_t, child: Bool) {
         let marker = paths.controlSocket(runtime.name)
-        let ready = "\(paths.runDirectory)/\(runtime.name).ready"
+        let ready = readyPath(runtime.name)
         Thread.detachNewThread { [self] in
             var status: Int32 = 0
             var seenReady = false
@@ -480,6 +494,13 @@ public final class Supervisor: @unchecked Sendable {
 
     func exited(_ runtime: Runtime, pid: pid_t, status: Int32?) {
         lock.lock()
+        if runtime.handingOver == pid {
+            // It was handing the chain over: `migrate` decides what follows (the successor runs
+            // the chain, or the chain starts anew if neither runs).
+            runtime.handingOver = nil
+            lock.unlock()
+            return
+        }
         let wanted = runtime.wanted && runtime.pid == pid && runtimes[runtime.name] === runtime
         let now = Date().timeIntervalSince1970
         runtime.recentStarts = runtime.recentStarts.filter { now - $0 < 60 }

@@ -48,6 +48,19 @@ public struct IPv6Address: Hashable, Sendable, Comparable, CustomStringConvertib
         return IPv4Address(rawValue: UInt32(truncatingIfNeeded: low))
     }
 
+    /// An IPv4 address in dotted form (held IPv4-mapped) or an IPv6 address: how tables that
+    /// hold both families keep an address.
+    public init?(eitherFamily text: String) {
+        if let v4 = IPv4Address(text) {
+            self.init(ipv4Mapped: v4)
+        } else {
+            self.init(text)
+        }
+    }
+
+    /// The address as its family writes it: dotted for an IPv4-mapped one.
+    public var eitherFamilyDescription: String { ipv4Mapped.map(\.description) ?? description }
+
     /// The eight 16-bit groups, first to last.
     public var groups: [UInt16] {
         (0..<8).map { index in

@@ -10,12 +10,35 @@ public struct StageStateRecord: Codable, Sendable, Equatable {
     public var connections: [ConnectionRecord]?
     /// A NAT's mappings.
     public var natMappings: [NATMappingRecord]?
+    /// A router's resolved neighbours (ARP, neighbour discovery).
+    public var neighbors: [NeighborRecord]?
 
-    public init(stage: String, kind: String, connections: [ConnectionRecord]? = nil, natMappings: [NATMappingRecord]? = nil) {
+    public init(
+        stage: String, kind: String, connections: [ConnectionRecord]? = nil, natMappings: [NATMappingRecord]? = nil,
+        neighbors: [NeighborRecord]? = nil
+    ) {
         self.stage = stage
         self.kind = kind
         self.connections = connections
         self.natMappings = natMappings
+        self.neighbors = neighbors
+    }
+}
+
+/// One resolved neighbour of a router: where a next hop's frames go without asking again.
+public struct NeighborRecord: Codable, Sendable, Equatable {
+    public var address: String
+    public var mac: String
+    /// The router interface (by name) it was learnt on.
+    public var interface: String
+    /// How long it stays usable before the router asks again.
+    public var remainingMilliseconds: Int
+
+    public init(address: String, mac: String, interface: String, remainingMilliseconds: Int) {
+        self.address = address
+        self.mac = mac
+        self.interface = interface
+        self.remainingMilliseconds = remainingMilliseconds
     }
 }
 

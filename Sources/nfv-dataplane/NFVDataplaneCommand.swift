@@ -351,6 +351,7 @@ struct NFVDataplaneCommand: ParsableCommand {
             throw ExitCode(1)
         }
         do {
+            try takeover.awaitPause()
             let (state, bytes) = try takeover.receiveState()
             let entries = try live.importState(state)
             return (live, (takeover, entries, bytes))

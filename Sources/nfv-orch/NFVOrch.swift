@@ -14,7 +14,7 @@ struct NFVOrch: AsyncParsableCommand {
             """,
         version: "nfv-orch " + PlatformVersion.current,
         subcommands: [
-            Validate.self, Plan.self, Deploy.self, Undeploy.self, Restart.self, List.self, Status.self, Stats.self,
+            Validate.self, Plan.self, Deploy.self, Undeploy.self, Restart.self, Migrate.self, List.self, Status.self, Stats.self,
             Events.self, Logs.self, Conntrack.self, NATMappings.self, Graph.self, Flows.self, AddFlow.self, DelFlows.self, Trace.self,
             Snapshot.self, Restore.self, Clone.self, Replay.self, Daemon.self, Serve.self,
         ]

@@ -4,11 +4,13 @@ browser's connection pool, a load test or `iperf3 -P` make them.
 
   many_connections.py server ADDRESS PORT[,PORT...]
       echoes every line it receives, on any number of connections, until killed.
-  many_connections.py client ADDRESS PORT COUNT
+  many_connections.py client ADDRESS PORT COUNT [hold]
       opens COUNT connections (all open at once, from one source address, so only the source
       ports differ), then sends a message on each and reads the echo, then does it again on
       every connection. Prints one JSON line: {"connected": n, "first": n, "second": n,
       "failures": {reason: count}} and exits 0 only when all COUNT succeed in each round.
+      With "hold", it prints "first N" after the first round and keeps every connection open
+      and idle until a line arrives on standard input, then does the second round.
 """
 import errno
 import json
@@ -69,7 +71,7 @@ def server(address, ports):
                 connection.sendall(line.upper() + b"\n")
 
 
-def client(address, port, count, deadline_seconds=240):
+def client(address, port, count, hold=False, deadline_seconds=240):
     raise_file_limit(count + 1024)
     deadline = time.monotonic() + deadline_seconds
     failures = {}
@@ -157,6 +159,10 @@ def client(address, port, count, deadline_seconds=240):
         return good
 
     first = exchange("first")
+    if hold:
+        print("first %d" % first, flush=True)
+        sys.stdin.readline()
+        deadline = time.monotonic() + deadline_seconds
     second = exchange("second")
     for sock in connections:
         sock.close()
@@ -167,8 +173,8 @@ def client(address, port, count, deadline_seconds=240):
 def main():
     if len(sys.argv) == 4 and sys.argv[1] == "server":
         server(sys.argv[2], [int(port) for port in sys.argv[3].split(",")])
-    elif len(sys.argv) == 5 and sys.argv[1] == "client":
-        sys.exit(client(sys.argv[2], int(sys.argv[3]), int(sys.argv[4])))
+    elif len(sys.argv) in (5, 6) and sys.argv[1] == "client" and sys.argv[5:] in ([], ["hold"]):
+        sys.exit(client(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), hold=len(sys.argv) == 6))
     else:
         sys.exit(__doc__)
 

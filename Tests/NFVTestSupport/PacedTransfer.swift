@@ -1,15 +1,17 @@
 import Foundation
 
-/// A TCP transfer between two namespaces that takes a few seconds on purpose (4 MB in 64 KB
-/// writes 50 ms apart), so a test can change something while it runs: the receiver hashes
-/// what it gets and sends the SHA-256 back; the sender prints "intact" when it matches.
+/// A TCP transfer between two namespaces that takes a few seconds on purpose (by default 4 MB in
+/// 64 KB writes 50 ms apart), so a test can change something while it runs: the receiver hashes
+/// what it gets and sends the SHA-256 back; the sender prints "intact" when it matches. With
+/// `pause` 0 the writes follow each other as fast as the path takes them (a bulk transfer).
 public final class PacedTransfer {
     public let receiver: Process
     public let sender: Process
     let output = Pipe()
 
-    /// Starts the receiver in `server` on `address`:`port`, waits 0.4 s, starts the sender in `client`.
-    public init(client: String, server: String, address: String, port: Int) throws {
+    /// Starts the receiver in `server` on `address`:`port`, waits 0.4 s, starts the sender in
+    /// `client`, which sends `megabytes` in 64 KB writes `pause` seconds apart.
+    public init(client: String, server: String, address: String, port: Int, megabytes: Int = 4, pause: Double = 0.05) throws {
         receiver = Process()
         receiver.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         receiver.arguments = [
@@ -36,11 +38,13 @@ public final class PacedTransfer {
             "ip", "netns", "exec", client, "python3", "-c",
             """
             import hashlib, os, socket, time
-            data = os.urandom(4 * 1024 * 1024)
+            data = os.urandom(\(megabytes) * 1024 * 1024)
+            view = memoryview(data)
             connection = socket.create_connection(('\(address)', \(port)), timeout=10)
             for offset in range(0, len(data), 65536):
-                connection.sendall(data[offset:offset + 65536])
-                time.sleep(0.05)
+                connection.sendall(view[offset:offset + 65536])
+                if \(pause) > 0:
+                    time.sleep(\(pause))
             connection.shutdown(socket.SHUT_WR)
             answer = connection.recv(100).decode()
             print('intact' if answer == hashlib.sha256(data).hexdigest() else 'damaged ' + answer)
