@@ -22,6 +22,9 @@ public struct ChainChanges: Sendable {
 
     /// Changes that need a restart, one line each, saying what and why ("(restart...)").
     public var restart: [String] = []
+    /// Changes a new data plane applies when it takes the running one's queues and state over
+    /// (`nfv-orch migrate`): connections carry on, so no restart is needed.
+    public var handover: [String] = []
     /// Stage configurations the running chain takes live.
     public var live: [LiveUpdate] = []
 
@@ -43,9 +46,9 @@ public struct ChainChanges: Sendable {
                     + "\(desired.descriptor.workers.map(String.init) ?? "from the ports") (restart: queues are opened at start)")
         }
         if !sameLimits(current.descriptor.resources, desired.descriptor.resources) {
-            changes.restart.append(
+            changes.handover.append(
                 "resources: \(resourceSummary(current.descriptor.resources)) -> \(resourceSummary(desired.descriptor.resources))"
-                    + " (restart: the data plane's cgroup is made at start)")
+                    + " (a new data plane takes the chain over in its cgroup, with its connections)")
         }
         if current.descriptor.paths.count != desired.descriptor.paths.count
             || zip(current.descriptor.paths, desired.descriptor.paths).contains(where: { !$0.hasSameSettings(as: $1) })

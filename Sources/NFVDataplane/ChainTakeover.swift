@@ -109,8 +109,7 @@ public final class ChainTakeover: @unchecked Sendable {
     /// Receives the state the running data plane sent.
     public func receiveState() throws(LiveChainError) -> (state: ChainState, bytes: Int) {
         let (state, _) = try channel.receive(ChainState.self, timeout: 60)
-        let bytes = (try? JSONEncoder().encode(state).count) ?? 0
-        return (state, bytes)
+        return (state, channel.lastMessageByteCount)
     }
 
     /// Stops holding and gives the held frames to `live`'s queues (call before it starts).
@@ -128,8 +127,7 @@ public final class ChainTakeover: @unchecked Sendable {
 
     /// Tells the running data plane that this one forwards; it ends. Waits (at most `seconds`)
     /// until it did, and until the held frames are processed; returns what the move measured.
-    public func complete(_ live: LiveChain, stateEntries: Int, stateBytes: Int, workersStartedAt: UInt64) throws(LiveChainError) -> HandoverReport
-    {
+    public func complete(_ live: LiveChain, stateEntries: Int, stateBytes: Int, workersStartedAt: UInt64) throws(LiveChainError) -> HandoverReport {
         try channel.send(HandoverOutcome(taken: true))
         let frames = held.joined()
         // The workers take the held frames first: wait (on their threads' answers) until they did.

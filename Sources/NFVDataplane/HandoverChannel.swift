@@ -79,6 +79,9 @@ public final class HandoverChannel {
         }
     }
 
+    /// The length of the last message received, in bytes.
+    public private(set) var lastMessageByteCount = 0
+
     /// Receives the next message as `Message` and the fds that came with it. `timeout` in
     /// seconds (0: wait as long as it takes).
     public func receive<Message: Decodable>(_: Message.Type, timeout: Int = 0) throws(LiveChainError) -> (Message, [Int32]) {
@@ -89,6 +92,7 @@ public final class HandoverChannel {
         let length = header.reduce(0) { $0 << 8 | Int($1) }
         guard length <= 1 << 30 else { throw LiveChainError("hand-over: a message of \(length) bytes") }
         let body = try receiveExactly(length, fds: &fds)
+        lastMessageByteCount = length
         do { return (try JSONDecoder().decode(Message.self, from: Data(body)), fds) } catch {
             for fd in fds { Glibc.close(fd) }
             throw LiveChainError("hand-over: cannot decode \(Message.self): \(error)")

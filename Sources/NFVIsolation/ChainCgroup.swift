@@ -132,6 +132,18 @@ public struct ChainCgroup: Sendable {
         }
     }
 
+    /// Writes `bytes` as the memory limit (nil: none), in place of `resources.memoryBytes`:
+    /// while a successor takes a chain over (`nfv-dataplane --take-over`), the cgroup holds
+    /// both data planes, so it gets room for both until the old one ended.
+    public func setMemoryLimit(_ bytes: UInt64?) throws(IsolationError) {
+        guard let mount = hierarchy.mounts[.memory], let directory = directory(for: .memory) else { return }
+        if mount.version == .v1 {
+            try write(bytes.map { "\($0)" } ?? "-1", to: directory + "/memory.limit_in_bytes")
+        } else {
+            try write(bytes.map { "\($0)" } ?? "max", to: directory + "/memory.max")
+        }
+    }
+
     func quota(cpus: Double) -> Int { max(1000, Int((cpus * Double(Self.periodMicroseconds)).rounded())) }
 
     /// The chain's weight when it competes for a CPU: its share in CPUs times 1024 (a whole

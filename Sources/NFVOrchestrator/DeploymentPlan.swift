@@ -9,6 +9,9 @@ import NFVDescriptors
 /// - `update-in-place`: only changes the running data plane applies between two batches
 ///   (firewall rules, router routes, load-balancer backends, NAT source rules and forwards),
 ///   without losing a packet or a connection;
+/// - `update-with-migration`: the data plane's resources (CPU, CPU set, memory) changed: a new
+///   data plane under the new limits takes the queues and the state over (`nfv-orch migrate`),
+///   so connections carry on; other changes in the same deploy apply with it;
 /// - `update-with-restart`: something that is plumbed or sized at start changed (ports,
 ///   stages, table sizes, router interfaces, LB services, the NAT pool): applied only with
 ///   `--allow-restart`;
@@ -18,6 +21,7 @@ public struct DeploymentPlan: Codable, Sendable, Equatable {
         case create
         case unchanged
         case updateInPlace = "update-in-place"
+        case updateWithMigration = "update-with-migration"
         case updateWithRestart = "update-with-restart"
         case delete
     }
@@ -61,7 +65,8 @@ public struct DeploymentPlan: Codable, Sendable, Equatable {
         }
         live += changes.live.map(\.description)
         let restart = changes.restart
-        if !restart.isEmpty { return DeploymentPlan(chain: name, action: .updateWithRestart, changes: restart + live) }
+        if !restart.isEmpty { return DeploymentPlan(chain: name, action: .updateWithRestart, changes: restart + changes.handover + live) }
+        if !changes.handover.isEmpty { return DeploymentPlan(chain: name, action: .updateWithMigration, changes: changes.handover + live) }
         if !live.isEmpty { return DeploymentPlan(chain: name, action: .updateInPlace, changes: live) }
         return DeploymentPlan(chain: name, action: .unchanged, changes: [])
     }

@@ -19,6 +19,13 @@ extension Supervisor {
         guard let record = try? store.chain(name) else {
             throw OperationError("no chain \(name) is deployed" + suggestion(name), status: 404)
         }
+        return "chain \(name): " + (try handOver(name, generation: record.generation))
+    }
+
+    /// The move itself, to generation `generation`'s files (a deploy that changes resources
+    /// moves to the new generation); the caller holds `operations`.
+    func handOver(_ name: String, generation: Int) throws(OperationError) -> String {
+        guard let record = try? store.chain(name) else { throw OperationError("no chain \(name)", status: 404) }
         lock.lock()
         let runtime = runtimes[name]
         let running = runtime?.pid ?? 0
@@ -29,7 +36,7 @@ extension Supervisor {
             throw OperationError(
                 "chain \(name) has no forwarding data plane to move (phase \(record.phase)); nfv-orch restart \(name) starts one", status: 409)
         }
-        var (arguments, policy) = try dataplaneArguments(name, generation: record.generation)
+        var (arguments, policy) = try dataplaneArguments(name, generation: generation)
         arguments += ["--take-over", paths.controlSocket(name)]
         lock.lock()
         runtime.handingOver = running
@@ -63,7 +70,7 @@ extension Supervisor {
                 throw OperationError("chain \(name): the move failed, the chain goes on in data plane pid \(running): \(reason)", status: 500)
             }
             log(name, "migrate-failed", "neither data plane runs: starting the chain anew")
-            try start(name, generation: record.generation, wait: true)
+            try start(name, generation: generation, wait: true)
             throw OperationError("chain \(name): the move failed and the chain was started anew (its state lost): \(reason)", status: 500)
         }
         lock.lock()
@@ -77,9 +84,10 @@ extension Supervisor {
         }
         let report = (try? UnixSocket.command(marker, "migration")) ?? ""
         let text =
-            (try? JSONDecoder().decode(HandoverReport.self, from: Data(report.utf8))).map(\.description) ?? report.trimmingCharacters(in: .whitespacesAndNewlines)
+            (try? JSONDecoder().decode(HandoverReport.self, from: Data(report.utf8))).map(\.description)
+            ?? report.trimmingCharacters(in: .whitespacesAndNewlines)
         log(name, "migrated", "data plane pid \(successor) " + text)
-        return "chain \(name): moved to data plane pid \(successor): " + text
+        return "moved to data plane pid \(successor): " + text
     }
 
     /// The ready file of a data plane that goes on forwarding (unlinked for its successor).

@@ -128,7 +128,7 @@ public final class Supervisor: @unchecked Sendable {
         let record = try? store.chain(snapshot.name)
         let plan = try makePlan(desired)
         let name = snapshot.name
-        if plan.action == .create || plan.action == .updateWithRestart {
+        if plan.action == .create || plan.action == .updateWithRestart || plan.action == .updateWithMigration {
             try checkResources(snapshot, desired: desired)
         }
         switch plan.action {
@@ -175,6 +175,20 @@ public final class Supervisor: @unchecked Sendable {
             lock.unlock()
             log(name, "update", "updated in place (generation \(generation)): " + plan.changes.joined(separator: "; "))
             return DeployResult(plan: plan, outcome: "updated in place", generation: generation)
+        case .updateWithMigration:
+            guard let record else { throw OperationError("no chain \(name) is deployed", status: 404) }
+            let generation = record.generation + 1
+            try persist(snapshot, generation: generation, phase: "running", restarts: record.restarts, pid: record.pid)
+            do {
+                let moved = try handOver(name, generation: generation)
+                setGeneration(name, generation)
+                log(name, "update", "updated by migration (generation \(generation)): " + plan.changes.joined(separator: "; "))
+                return DeployResult(plan: plan, outcome: "updated by migration: " + moved, generation: generation)
+            } catch {
+                // The running data plane goes on with the files it runs: record them again.
+                try? persist(record.snapshot, generation: record.generation, phase: "running", restarts: record.restarts, pid: record.pid)
+                throw error
+            }
         case .updateWithRestart:
             guard allowRestart else {
                 throw OperationError(

@@ -173,7 +173,7 @@ struct NFVDataplaneCommand: ParsableCommand {
             return
         }
         // Into the chain's cgroup before anything large is allocated, so it is charged there.
-        let cgroup = try Self.enterCgroup(loaded)
+        let cgroup = try Self.enterCgroup(loaded, takingOver: takeOver != nil)
         defer { cgroup?.leave() }
         signal(SIGINT) { _ in stopRequested.store(true, ordering: .relaxed) }
         signal(SIGTERM) { _ in stopRequested.store(true, ordering: .relaxed) }
@@ -214,6 +214,12 @@ struct NFVDataplaneCommand: ParsableCommand {
                 let report = try takeover.complete(live, stateEntries: entries, stateBytes: bytes, workersStartedAt: HeldFrames.monotonicNow())
                 handoverReport.withLock { $0 = report }
                 say("migration: " + report.description)
+                // The old data plane ended: the cgroup is this one's alone, at the chain's limit.
+                if let cgroup, let limit = loaded.descriptor.resources?.memoryBytes {
+                    do { try cgroup.setMemoryLimit(limit) } catch {
+                        say("cgroup: the memory limit stays at room for two data planes: \(error)")
+                    }
+                }
             } catch {
                 printError("nfv-dataplane: --take-over: \(error)")
                 live.tearDown()
@@ -384,11 +390,16 @@ struct NFVDataplaneCommand: ParsableCommand {
 
     /// Makes the chain's cgroup from `spec.resources`, refusing a chain whose pools and tables
     /// would not fit its memory limit, and moves this process in; nil without `spec.resources`.
-    static func enterCgroup(_ loaded: LoadedChain) throws -> ChainCgroup? {
+    ///
+    /// `takingOver`: the cgroup holds the running data plane too until the move ends, so its
+    /// memory limit leaves room for both meanwhile (what the running one uses plus this one's
+    /// reservation); `settleMemoryLimit` writes the chain's own limit once the old one ended.
+    static func enterCgroup(_ loaded: LoadedChain, takingOver: Bool = false) throws -> ChainCgroup? {
         guard let resources = loaded.descriptor.resources else { return nil }
         let cgroup: ChainCgroup
         do {
             cgroup = try ChainCgroup(chain: loaded.descriptor.name, resources: resources)
+            var reserved: UInt64 = 0
             if let limit = resources.memoryBytes {
                 // Measured now, while this process runs no other thread (see ChainFootprint).
                 let footprint = try ChainFootprint.measure(loaded)
@@ -396,8 +407,13 @@ struct NFVDataplaneCommand: ParsableCommand {
                     FileHandle.standardError.write(Data("nfv-dataplane: \(refusal)\n".utf8))
                     throw ExitCode(3)
                 }
+                reserved = footprint.totalBytes
             }
+            let predecessorUsage = takingOver ? (cgroup.memoryUsage ?? 0) : 0
             try cgroup.create()
+            if let limit = resources.memoryBytes, takingOver {
+                try cgroup.setMemoryLimit(max(limit, predecessorUsage + reserved))
+            }
             try cgroup.join()
         } catch let error as IsolationError {
             FileHandle.standardError.write(Data("nfv-dataplane: cgroup: \(error)\n".utf8))

@@ -9,7 +9,8 @@ struct Deploy: ParsableCommand {
             if none runs). Deploying the same file again changes nothing and says "unchanged". \
             What nfv-orch plan calls update-in-place (firewall rules, router routes, load-balancer \
             backends, NAT source rules and forwards) is applied to the running chain without a \
-            restart, keeping connections and mappings; changes that need a restart are refused \
+            restart, keeping connections and mappings; a change of spec.resources (update-with-migration) \
+            moves the chain to a new data plane under the new limits, keeping them too; changes that need a restart are refused \
             unless --allow-restart is given. The daemon runs the chain from a copy of the files \
             taken now. Several files deploy one after the other (a failure does not stop the \
             others; the exit status is 1 if any failed); --dry-run prints the plans instead.

@@ -7,6 +7,7 @@ func printPlan(_ plan: DeploymentPlan) {
         case .create: "+"
         case .unchanged: "="
         case .updateInPlace: "~"
+        case .updateWithMigration: ">"
         case .updateWithRestart: "!"
         case .delete: "-"
         }
@@ -21,7 +22,9 @@ struct Plan: ParsableCommand {
             Compares the file with the deployed chain of the same metadata.name: create, unchanged, \
             update-in-place (applied to the running data plane between two batches, nothing lost: \
             firewall rules and default actions, router static routes, load-balancer backends, NAT \
-            source rules and forwards, the restart policy), update-with-restart (ports, workers, the flow cache size, \
+            source rules and forwards, the restart policy), update-with-migration (the chain's \
+            resources: CPUs, CPU set, memory; a new data plane under the new limits takes the running \
+            one's TAP queues and connections over, as nfv-orch migrate does), update-with-restart (ports, workers, the flow cache size, \
             paths, stages, table sizes and timeouts, a firewall's stateful setting, router \
             interfaces, load-balancer services, the NAT pool, switch configurations: deploy needs \
             --allow-restart) or delete. Each change line says how it is applied. Asks the daemon \

@@ -110,4 +110,44 @@ import Testing
         #expect(events.contains("migrated"), "\(events)")
         #expect(try daemon.orch(["status", name]).standardOutput.contains("running"))
     }
+
+    /// A change of `spec.resources` is deployed by migration: a new data plane under the new
+    /// CPU limit takes the chain over while a transfer runs, which arrives whole; the cgroup
+    /// has the new quota and, once the old data plane ended, the chain's own memory limit again.
+    @Test(.enabled(if: HostCommand.mayTouchTheKernel, "needs root: TAP devices, namespaces and cgroups"), .timeLimit(.minutes(3)))
+    func aChangeOfResourcesMovesTheChainWithItsConnections() throws {
+        try #require(HostCommand.isRoot, "CI must run this test as root")
+        let suffix = String(getpid() % 100_000)
+        let daemon = try OrchestratorEndToEndTests.PrivateDaemon()
+        let (lan, wan) = ("nfvt-mrl\(suffix)", "nfvt-mrw\(suffix)")
+        let name = "resize-\(suffix)"
+        defer {
+            _ = try? daemon.orch(["undeploy", name, "--force"])
+            for namespace in [lan, wan] { _ = try? HostCommand.run(["ip", "netns", "del", namespace]) }
+            daemon.remove()
+        }
+        for namespace in [lan, wan] { _ = try HostCommand.run(["ip", "netns", "add", namespace]) }
+        func write(cpus: String) throws -> URL {
+            try daemon.writeEdgeGateway(name, lan: lan, wan: wan, tapPrefix: "nfvmr\(suffix)", extra: ["resources: { cpus: \(cpus), memory: 1Gi }"])
+        }
+        try #require(try daemon.orch(["deploy", try write(cpus: "1").path, "--wait"]).status == 0)
+        let status = { try daemon.orch(["status", name]).standardOutput }
+        let before = try status()
+        let transfer = try PacedTransfer(client: lan, server: wan, address: "198.51.100.1", port: 8000)
+        defer { transfer.kill() }
+        usleep(1_000_000)
+        let file = try write(cpus: "0.5")
+        let plan = try daemon.orch(["plan", file.path])
+        #expect(plan.standardOutput.contains("update-with-migration") && plan.standardOutput.contains("resources: cpus 1.0"), "\(plan)")
+        let deployed = try daemon.orch(["deploy", file.path])
+        #expect(deployed.status == 0 && deployed.standardOutput.contains("updated by migration"), "\(deployed)")
+        #expect(transfer.finish().contains("intact"), "the connection went on through the new data plane")
+        let cgroup = "/sys/fs/cgroup/cpu/nfv/\(name)"
+        #expect(IsolationTests.read(cgroup + "/cpu.cfs_quota_us") == "12500", "half of each 25 ms period")
+        #expect(IsolationTests.read("/sys/fs/cgroup/memory/nfv/\(name)/memory.limit_in_bytes") == "1073741824", "the chain's own limit again")
+        let after = try status()
+        #expect(after.contains("cpus 0.5") && before.contains("cpus 1.0"), "\(before)\n\(after)")
+        let pid = { (text: String) in text.range(of: "data plane pid ").map { pid_t(text[$0.upperBound...].prefix { $0.isNumber }) } }
+        #expect(pid(before) != pid(after), "another data plane runs it")
+    }
 }

@@ -72,7 +72,7 @@ import Testing
         /// The edge gateway (firewall -> router -> NAT with the repository's configurations)
         /// between namespace `lan` (10.0.1.10/24 via 10.0.1.1, on TAP PREFIXi) and `wan`
         /// (198.51.100.1/30, on TAP PREFIXo): the NAT's pool address is 198.51.100.2.
-        func writeEdgeGateway(_ name: String, lan: String, wan: String, tapPrefix: String) throws -> URL {
+        func writeEdgeGateway(_ name: String, lan: String, wan: String, tapPrefix: String, extra: [String] = []) throws -> URL {
             let configs = Fixtures.root.appendingPathComponent("vnf-configs").path
             return try writeChain(
                 name,
@@ -84,7 +84,7 @@ import Testing
                     "name: fw, vnf: firewall, config: \(configs)/edge-firewall.yaml",
                     "name: router, vnf: router, config: \(configs)/edge-router.yaml",
                     "name: nat, vnf: nat, config: \(configs)/edge-nat.yaml",
-                ])
+                ], extra: extra)
         }
 
         /// Kills the daemon (if one started) and removes the folder.
