@@ -357,8 +357,11 @@ struct NFVDataplaneCommand: ParsableCommand {
             throw ExitCode(1)
         }
         do {
+            faultPoint("queues")
             try takeover.awaitPause()
+            faultPoint("paused")
             let (state, bytes) = try takeover.receiveState()
+            faultPoint("state")
             let entries = try live.importState(state)
             return (live, (takeover, entries, bytes))
         } catch {
@@ -367,6 +370,14 @@ struct NFVDataplaneCommand: ParsableCommand {
             FileHandle.standardError.write(Data("nfv-dataplane: --take-over \(path): \(error)\n".utf8))
             throw ExitCode(1)
         }
+    }
+
+    /// For the tests of a move that fails: with NFV_TAKEOVER_KILL_AT=`point` in the environment,
+    /// the successor kills itself (SIGKILL) there: "queues" (it holds the queue fds and built
+    /// its workers), "paused" (the running data plane stopped forwarding), "state" (the state
+    /// arrived, nothing told yet).
+    static func faultPoint(_ point: String) {
+        if ProcessInfo.processInfo.environment["NFV_TAKEOVER_KILL_AT"] == point { raise(SIGKILL) }
     }
 
     /// `--check-resources`: the footprint report, exit 3 when it does not fit the memory limit.

@@ -150,4 +150,71 @@ import Testing
         let pid = { (text: String) in text.range(of: "data plane pid ").map { pid_t(text[$0.upperBound...].prefix { $0.isNumber }) } }
         #expect(pid(before) != pid(after), "another data plane runs it")
     }
+
+    /// A move that cannot happen leaves the running data plane forwarding: a successor with
+    /// another worker count is refused before anything stops; successors killed at several
+    /// moments of the exchange leave the chain forwarding in the old one. Then a real move
+    /// hands the chain over, and the successor's exit removes what the chain made.
+    @Test(.enabled(if: HostCommand.mayTouchTheKernel, "needs root: TAP devices and namespaces"), .timeLimit(.minutes(3)))
+    func aFailedMoveLeavesTheRunningDataPlaneForwarding() throws {
+        try #require(HostCommand.isRoot, "CI must run this test as root")
+        let suffix = String(getpid() % 100_000)
+        let directory = try Fixtures.temporaryDirectory()
+        let (client, server) = ("nfvt-mfc\(suffix)", "nfvt-mfs\(suffix)")
+        let chain = "movefail-\(suffix)"
+        var running: [StandaloneDataplane] = []
+        defer {
+            for dataplane in running { dataplane.stop() }
+            for namespace in [client, server] { _ = try? HostCommand.run(["ip", "netns", "del", namespace]) }
+            try? FileManager.default.removeItem(at: directory)
+        }
+        func chainFile(workers: Int) throws -> URL {
+            let url = directory.appendingPathComponent("chain-\(workers).yaml")
+            try """
+            apiVersion: nfv/v1
+            kind: Chain
+            metadata: { name: \(chain) }
+            spec:
+              workers: \(workers)
+              ports:
+                - { name: a, type: tap, ifname: nfvmfa\(suffix), namespace: \(client), address: 10.228.1.1/24 }
+                - { name: b, type: tap, ifname: nfvmfb\(suffix), namespace: \(server), address: 10.228.1.2/24 }
+              stages:
+                - { name: pass, vnf: pass-through }
+            """.write(to: url, atomically: true, encoding: .utf8)
+            return url
+        }
+        func ping() throws -> Bool {
+            try HostCommand.run(["ip", "netns", "exec", client, "ping", "-c", "2", "-i", "0.2", "-W", "1", "10.228.1.2"]).status == 0
+        }
+        let first = try StandaloneDataplane(file: try chainFile(workers: 1), chain: chain, directory: directory)
+        running.append(first)
+        #expect(try ping())
+
+        let refused = try CommandRunner.run(
+            "nfv-dataplane", [try chainFile(workers: 2).path, "--take-over", first.control, "--control", directory.path + "/other.sock"])
+        #expect(refused.status == 1 && refused.standardError.contains("refused") && refused.standardError.contains("needs a restart"), "\(refused)")
+        #expect(try ping(), "the running data plane goes on after a refusal")
+
+        // Successors killed at each step of the exchange (NFV_TAKEOVER_KILL_AT): holding the
+        // queues, with the running data plane paused, with the state received.
+        for point in ["queues", "paused", "state"] {
+            let killed = try CommandRunner.run(
+                "nfv-dataplane", [try chainFile(workers: 1).path, "--take-over", first.control, "--control", directory.path + "/killed.sock"],
+                environment: ["NFV_TAKEOVER_KILL_AT": point])
+            #expect(killed.status == 9 || killed.status == 137 || killed.status == -9, "killed at \(point): \(killed.status)")
+            usleep(200_000)
+            #expect(try first.process.isRunning && ping(), "still forwarding after a successor was killed at \(point)")
+        }
+
+        let second = try StandaloneDataplane(
+            file: try chainFile(workers: 1), chain: chain, directory: directory, arguments: ["--take-over", first.control])
+        running.append(second)
+        for _ in 0..<100 where first.process.isRunning { usleep(50_000) }
+        #expect(!first.process.isRunning, "the old data plane ended")
+        #expect(try ping(), "the successor forwards")
+        #expect(try second.command("migration").contains("\"predecessor\":\(first.pid)"))
+        second.stop()
+        #expect(!FileManager.default.fileExists(atPath: "/run/netns/\(client)"), "the successor's exit removed the namespaces the chain made")
+    }
 }
