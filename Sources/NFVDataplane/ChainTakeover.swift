@@ -28,6 +28,8 @@ import Synchronization
 /// state (the frames held here are lost; the connections' retransmissions recover them).
 public final class ChainTakeover: @unchecked Sendable {
     public let channel: HandoverChannel
+    /// The running data plane's control socket.
+    public let socketPath: String
     public let offer: HandoverOffer
     /// The held frames, by port then queue.
     let held: [[HeldFrames]]
@@ -64,6 +66,7 @@ public final class ChainTakeover: @unchecked Sendable {
             next += port.queues
         }
         self.channel = channel
+        self.socketPath = socketPath
         self.offer = offer
         self.descriptors = descriptors
         held = descriptors.map { $0.map { _ in HeldFrames() } }

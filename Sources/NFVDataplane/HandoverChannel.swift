@@ -1,6 +1,7 @@
 import CLinux
 import Foundation
 import NFVIO
+import NFVPacket
 
 #if canImport(Glibc)
     import Glibc
@@ -145,11 +146,14 @@ public struct HandoverOffer: Codable, Sendable {
     public var chain: String
     public var pid: Int32
     public var ports: [Port]
+    /// The running data plane's hash seed (hexadecimal): the successor adopts it before it makes
+    /// its tables, so flows keep their workers and their entries (`TableHash.adopt`).
+    public var hashSeed: String
     /// Why the running data plane does not hand over (then nothing else is set, and it goes on).
     public var refusal: String?
 
     public static func refused(_ reason: String, chain: String) -> HandoverOffer {
-        HandoverOffer(chain: chain, pid: getpid(), ports: [], refusal: reason)
+        HandoverOffer(chain: chain, pid: getpid(), ports: [], hashSeed: "", refusal: reason)
     }
 }
 

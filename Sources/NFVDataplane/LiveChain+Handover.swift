@@ -1,6 +1,7 @@
 import NFVCatalog
 import NFVIO
 import NFVNetlink
+import NFVPacket
 
 #if canImport(Glibc)
     import Glibc
@@ -111,7 +112,7 @@ extension LiveChain {
         }
         do {
             // Still forwarding: the successor builds its workers on the queues meanwhile.
-            try channel.send(HandoverOffer(chain: name, pid: getpid(), ports: ports, refusal: nil), fds: Array(queueDescriptors.joined()))
+            try channel.send(HandoverOffer(chain: name, pid: getpid(), ports: ports, hashSeed: String(TableHash.processSeed, radix: 16), refusal: nil), fds: Array(queueDescriptors.joined()))
             let (step, _) = try channel.receive(HandoverStep.self, timeout: 60)
             guard step.ready else { return (false, "data plane pid \(successor) did not get ready: forwarding on") }
         } catch {

@@ -1,4 +1,5 @@
 import Foundation
+import NFVPacket
 import NFVPipeline
 
 extension LiveChain {
@@ -8,14 +9,18 @@ extension LiveChain {
             let now = Worker.now()
             return [(worker, chain.stages.compactMap { $0.unwrapped as? any StateSnapshotting }.map { $0.exportState(now: now) })]
         }
-        return ChainState(chain: loaded.descriptor.name, workers: perWorker.sorted { $0.0 < $1.0 }.map(\.1))
+        return ChainState(chain: loaded.descriptor.name, workers: perWorker.sorted { $0.0 < $1.0 }.map(\.1), hashSeed: TableHash.processSeed)
     }
 
     /// Takes `state` into the workers' stages before they run: worker i's records into worker
     /// i's stages, by stage name. Returns how many entries were taken. Refused (nothing taken
     /// is undone: call it on a fresh chain) when the format or version is unknown, the snapshot
     /// is of another chain or worker count, or a stage cannot take its entries.
-    public func importState(_ state: ChainState) throws(LiveChainError) -> Int {
+    ///
+    /// `sameDevices`: the chain runs on the TAPs the state was taken on (a migration), so the
+    /// routers' neighbours are taken too; a restore makes new TAPs, whose kernel sides have
+    /// other MAC addresses, so there the routers ask again.
+    public func importState(_ state: ChainState, sameDevices: Bool = false) throws(LiveChainError) -> Int {
         guard state.format == ChainState.formatName, state.version <= ChainState.currentVersion else {
             throw LiveChainError(
                 "the state is \(state.format) version \(state.version); this build reads \(ChainState.formatName) 1 to \(ChainState.currentVersion)")
@@ -23,6 +28,11 @@ extension LiveChain {
         guard !isRunning.load(ordering: .acquiring) else { throw LiveChainError("state is restored before the chain runs") }
         guard state.chain == loaded.descriptor.name else {
             throw LiveChainError("the state is chain \(state.chain)'s, not \(loaded.descriptor.name)'s")
+        }
+        if state.workers.count > 1, let seed = state.seed, seed != TableHash.processSeed {
+            throw LiveChainError(
+                "the state was taken on \(state.workers.count) workers that steered flows with another hash seed; "
+                    + "its entries would sit on workers that never see their flows (the seed is adopted before the tables are made)")
         }
         guard state.workers.count == workers.count else {
             throw LiveChainError(
@@ -33,7 +43,8 @@ extension LiveChain {
         let now = Worker.now()
         for (worker, records) in zip(workers, state.workers) {
             let stages = worker.chain.stages.map(\.unwrapped)
-            for record in records {
+            for var record in records {
+                if !sameDevices { record.neighbors = nil }
                 guard let stage = stages.first(where: { $0.name == record.stage }) as? any StateSnapshotting else {
                     throw LiveChainError(
                         "the state has stage \(record.stage) (\(record.kind)), which chain \(state.chain) has not, or keeps no state")

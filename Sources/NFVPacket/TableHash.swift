@@ -1,3 +1,5 @@
+import Synchronization
+
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -48,7 +50,28 @@ public struct TableHash: Sendable, Equatable {
     /// library's `SystemRandomNumberGenerator`, which reads getrandom(2)). `NFV_HASH_SEED=N` in
     /// the environment fixes the seed instead, so that a benchmark counts the same instructions
     /// every run and a table layout can be reproduced; never set it in production.
-    public static let process = TableHash(seed: fixedSeed ?? UInt64.random(in: .min ... .max))
+    public static let process = TableHash(seed: processSeed)
+
+    /// The seed of `process`: one adopted before first use (`adopt(seed:)`), else
+    /// `NFV_HASH_SEED`, else drawn from the kernel's random source.
+    public static let processSeed: UInt64 = seedChoice.withLock { choice in
+        choice.used = true
+        return choice.adopted ?? fixedSeed ?? UInt64.random(in: .min ... .max)
+    }
+
+    static let seedChoice = Mutex<(adopted: UInt64?, used: Bool)>((nil, false))
+
+    /// Makes `seed` the seed of this process's hasher, which must not have been used yet: a
+    /// data plane that takes a chain over (or restores its state) keys its tables and its
+    /// steering as the one that held the state did, so every flow belongs to the same worker
+    /// and finds its entries. False when the hasher was already in use (too late).
+    public static func adopt(seed: UInt64) -> Bool {
+        seedChoice.withLock { choice in
+            guard !choice.used else { return choice.adopted == seed }
+            choice.adopted = seed
+            return true
+        }
+    }
 
     /// The seed `NFV_HASH_SEED` names (decimal, or hexadecimal after 0x), if any.
     static var fixedSeed: UInt64? {

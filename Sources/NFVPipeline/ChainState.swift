@@ -13,11 +13,19 @@ public struct ChainState: Codable, Sendable, Equatable {
     public var chain: String
     /// By worker index: that worker's stateful stages.
     public var workers: [[StageStateRecord]]
+    /// The seed of the hash that keyed the tables and steered flows to workers (hexadecimal):
+    /// on several workers, a restored chain must steer each flow to the worker that holds its
+    /// entries, so it adopts the seed (`TableHash.adopt`). Absent in older files.
+    public var hashSeed: String?
 
-    public init(chain: String, workers: [[StageStateRecord]]) {
+    public init(chain: String, workers: [[StageStateRecord]], hashSeed: UInt64? = nil) {
         format = Self.formatName
         version = Self.currentVersion
         self.chain = chain
         self.workers = workers
+        self.hashSeed = hashSeed.map { String($0, radix: 16) }
     }
+
+    /// `hashSeed` as a number.
+    public var seed: UInt64? { hashSeed.flatMap { UInt64($0, radix: 16) } }
 }

@@ -7,6 +7,7 @@ import NFVIO
 import NFVIsolation
 import NFVNetlink
 import NFVOpenFlowAgent
+import NFVPacket
 import NFVPipeline
 import Synchronization
 
@@ -172,6 +173,12 @@ struct NFVDataplaneCommand: ParsableCommand {
             try Self.checkResources(loaded)
             return
         }
+        // A successor asks for the chain's queues first, and a restore reads its state first:
+        // both key their tables and steering with the seed the state was taken under, before
+        // anything makes a table. (A successor that ends before it is ready leaves the running
+        // data plane forwarding.)
+        let connection = try takeOver.map { try Self.connect(loaded, to: $0) }
+        let restoring = try restoreState.map { try Self.readState($0) }
         // Into the chain's cgroup before anything large is allocated, so it is charged there.
         let cgroup = try Self.enterCgroup(loaded, takingOver: takeOver != nil)
         defer { cgroup?.leave() }
@@ -188,14 +195,14 @@ struct NFVDataplaneCommand: ParsableCommand {
         let claimant = Claimant(kind: orchestrated ? .orchestrated : .standalone, chain: loaded.descriptor.name, file: chain)
         let live: LiveChain
         var takeover: (ChainTakeover, stateEntries: Int, stateBytes: Int)?
-        if let takeOver {
-            (live, takeover) = try Self.takeOver(loaded, from: takeOver, claimant: claimant)
+        if let connection {
+            (live, takeover) = try Self.takeOver(loaded, through: connection, claimant: claimant)
         } else {
             do { live = try LiveChain(loaded: loaded, claimant: claimant) } catch {
                 printError("nfv-dataplane: \(error)")
                 throw ExitCode(1)
             }
-            if let restoreState { try Self.restore(live, from: restoreState) }
+            if let restoring, let restoreState { try Self.restore(live, state: restoring, from: restoreState) }
         }
         // Plumbed: from here on only what the running chain uses. Capabilities are per thread,
         // so this comes before any thread starts (workers, OpenFlow, control socket inherit it).
@@ -326,10 +333,23 @@ struct NFVDataplaneCommand: ParsableCommand {
         }
     }
 
-    /// `--restore-state FILE`: the state into the chain before it forwards.
-    static func restore(_ live: LiveChain, from path: String) throws {
+    /// `--restore-state FILE` read, its hash seed adopted (`TableHash.adopt`).
+    static func readState(_ path: String) throws -> ChainState {
         do {
             let state = try JSONDecoder().decode(ChainState.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+            if let seed = state.seed, !TableHash.adopt(seed: seed) {
+                throw LiveChainError("the hash seed of the state came too late: the tables were made")
+            }
+            return state
+        } catch {
+            FileHandle.standardError.write(Data("nfv-dataplane: --restore-state \(path): \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+    }
+
+    /// `--restore-state FILE`: the state into the chain before it forwards.
+    static func restore(_ live: LiveChain, state: ChainState, from path: String) throws {
+        do {
             let taken = try live.importState(state)
             sayLine("state: \(taken) entries restored from \(path)")
         } catch {
@@ -339,17 +359,28 @@ struct NFVDataplaneCommand: ParsableCommand {
         }
     }
 
-    /// `--take-over PATH`: the chain's queues and state from the data plane running it, its
-    /// workers built meanwhile (the frames that arrive are held); refused (that data plane goes
-    /// on) when anything fails.
-    static func takeOver(_ loaded: LoadedChain, from path: String, claimant: Claimant) throws -> (
-        LiveChain, (ChainTakeover, stateEntries: Int, stateBytes: Int)
-    ) {
-        let takeover: ChainTakeover
-        do { takeover = try ChainTakeover(socketPath: path, loaded: loaded) } catch {
+    /// `--take-over PATH`, first step: the running data plane's queues, and its hash seed adopted.
+    static func connect(_ loaded: LoadedChain, to path: String) throws -> ChainTakeover {
+        do {
+            let takeover = try ChainTakeover(socketPath: path, loaded: loaded)
+            guard let seed = UInt64(takeover.offer.hashSeed, radix: 16), TableHash.adopt(seed: seed) else {
+                takeover.refuse("the successor could not take the hash seed")
+                throw LiveChainError("the running data plane's hash seed \(takeover.offer.hashSeed) could not be taken")
+            }
+            return takeover
+        } catch {
             FileHandle.standardError.write(Data("nfv-dataplane: --take-over \(path): \(error)\n".utf8))
             throw ExitCode(1)
         }
+    }
+
+    /// `--take-over PATH`: the chain built on the running data plane's queues, its state taken
+    /// while the frames that arrive are held; refused (that data plane goes on) when anything
+    /// fails.
+    static func takeOver(_ loaded: LoadedChain, through takeover: ChainTakeover, claimant: Claimant) throws -> (
+        LiveChain, (ChainTakeover, stateEntries: Int, stateBytes: Int)
+    ) {
+        let path = takeover.socketPath
         let live: LiveChain
         do { live = try LiveChain(loaded: loaded, claimant: claimant, adopting: takeover.adoptedQueues) } catch {
             takeover.refuse("\(error)")
@@ -362,7 +393,7 @@ struct NFVDataplaneCommand: ParsableCommand {
             faultPoint("paused")
             let (state, bytes) = try takeover.receiveState()
             faultPoint("state")
-            let entries = try live.importState(state)
+            let entries = try live.importState(state, sameDevices: true)
             return (live, (takeover, entries, bytes))
         } catch {
             takeover.refuse("\(error)")

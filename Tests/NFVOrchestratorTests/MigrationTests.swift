@@ -7,12 +7,14 @@ import Testing
 /// from the same client to the same server are open. The transfer arrives whole (SHA-256) with
 /// no segment lost (`TCPCounters.lostSegments`: retransmissions the receiver did not D-SACK as
 /// duplicates), every idle connection answers afterwards, the new process runs the chain (the
-/// old one is gone) and frames were held during the move (it happened under load).
+/// old one is gone) and frames were held during the move (it happened under load). On one
+/// worker and on two (the successor steers every flow to the worker holding its entries: it
+/// adopts the predecessor's hash seed).
 @Suite(.serialized) struct MigrationTests {
     static var helper: String { Fixtures.root.appendingPathComponent("Tests/Fixtures/many_connections.py").path }
 
-    @Test(.enabled(if: HostCommand.mayTouchTheKernel, "needs root: TAP devices and namespaces"), .timeLimit(.minutes(4)))
-    func aChainMovesUnderABulkTransferAndAThousandIdleConnections() throws {
+    @Test(.enabled(if: HostCommand.mayTouchTheKernel, "needs root: TAP devices and namespaces"), .timeLimit(.minutes(4)), arguments: [1, 2])
+    func aChainMovesUnderABulkTransferAndAThousandIdleConnections(workers: Int) throws {
         try #require(HostCommand.isRoot, "CI must run this test as root")
         let suffix = String(getpid() % 100_000)
         let daemon = try OrchestratorEndToEndTests.PrivateDaemon()
@@ -26,7 +28,7 @@ import Testing
             daemon.remove()
         }
         for namespace in [lan, wan] { _ = try HostCommand.run(["ip", "netns", "add", namespace]) }
-        let file = try daemon.writeEdgeGateway(name, lan: lan, wan: wan, tapPrefix: "nfvmg\(suffix)")
+        let file = try daemon.writeEdgeGateway(name, lan: lan, wan: wan, tapPrefix: "nfvmg\(suffix)", extra: ["workers: \(workers)"])
         try #require(try daemon.orch(["deploy", file.path, "--wait"]).status == 0)
         func dataplanePID() throws -> pid_t? {
             let status = try daemon.orch(["status", name]).standardOutput
@@ -79,7 +81,7 @@ import Testing
         let moved = try daemon.orch(["migrate", name])
         let stillRunning = transfer.sender.isRunning
         #expect(moved.status == 0, "\(moved)")
-        print("migration: \(moved.standardOutput)", terminator: "")
+        print("migration on \(workers) worker(s): \(moved.standardOutput)", terminator: "")
         let output = transfer.finish()
         #expect(underWay && stillRunning, "the transfer was under way when the move began and ended")
         #expect(output.contains("intact"), "the 200 MB arrived whole: \(output)")

@@ -38,8 +38,8 @@ import Testing
         var stateful: [any StateSnapshotting] { chain.stages.compactMap { $0.unwrapped as? any StateSnapshotting } }
     }
 
-    /// The neighbours' answers the router needs on each side (its table is not in the state: it
-    /// asks again, holding the packet meanwhile).
+    /// The neighbours' answers the router needs on each side (a restore on new TAPs does not
+    /// take its table from the state: it asks again, holding the packet meanwhile).
     static func resolveNeighbours(_ instance: Instance) throws {
         try instance.send(1, [HeldPacketTests.arpReply(from: gateway, at: gatewayMAC, to: HeldPacketTests.wanMAC, IPv4Address(198, 51, 100, 2))])
         try instance.send(0, [HeldPacketTests.arpReply(from: host, at: hostMAC, to: HeldPacketTests.lanMAC, IPv4Address(10, 0, 1, 1))])
@@ -78,17 +78,21 @@ import Testing
         let now: UInt64 = 1_003_000_000
         let records = try JSONDecoder().decode(
             [StageStateRecord].self, from: JSONEncoder().encode(first.stateful.map { $0.exportState(now: now) }))
-        #expect(records.map(\.stage) == ["fw", "nat"])
+        #expect(records.map(\.stage) == ["fw", "router", "nat"])
         let connection = try #require(records[0].connections?.first)
         #expect(connection.source == "10.0.1.10" && connection.destination == "203.0.113.80" && connection.state == "ESTABLISHED")
         #expect(connection.rule == "allow-web")
-        let mapping = try #require(records[1].natMappings?.first)
+        // The router's neighbours as it resolved them (what a migration carries; a restore on
+        // new TAPs asks again).
+        let neighbors = try #require(records[1].neighbors)
+        #expect(neighbors.contains { $0.address == "10.0.1.10" && $0.interface == "lan" }, "\(neighbors)")
+        let mapping = try #require(records[2].natMappings?.first)
         #expect(mapping.inside == "10.0.1.10" && mapping.outside == "198.51.100.2" && mapping.outsidePort == Int(natPort))
 
         let restored = try Instance()
         var taken = 0
         for (stage, record) in zip(restored.stateful, records) { taken += try stage.importState(record, now: now) }
-        #expect(taken == 2)
+        #expect(taken == 2 + neighbors.count)
         #expect(restored.stateful.map { $0.exportState(now: now) } == records, "what it took is what it would give back")
         try Self.resolveNeighbours(restored)
         // The server's next segment comes in to the same outside port and reaches the host ...
