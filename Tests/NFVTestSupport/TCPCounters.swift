@@ -3,15 +3,16 @@ import Foundation
 /// The kernel's TCP counters of a network namespace, for measuring loss in tests.
 public enum TCPCounters {
     /// Segments the sender's kernel retransmitted that the receiver had not already received:
-    /// RetransSegs of `sender` minus the duplicate segments `receiver` reported back with a
-    /// D-SACK (TCPDSACKOldSent + TCPDSACKOfoSent, RFC 2883). A retransmission triggered only by
-    /// a late ACK (a tail loss probe or RTO on a busy machine) reaches the receiver twice and is
-    /// D-SACKed, so it does not count; a segment the path really lost does. Lower bound 0.
+    /// RetransSegs of `sender` minus the segments the receiver reported back as duplicates with
+    /// a D-SACK (RFC 2883), as the sender counted them (TCPDSACKRecvSegs, in segments: a
+    /// retransmitted super-frame of many segments is one D-SACK but many segments). A
+    /// retransmission triggered only by a late ACK (a tail loss probe, or an RTO while a
+    /// migration held the segments) reaches the receiver twice and is D-SACKed, so it does not
+    /// count; a segment the path really lost does. Lower bound 0. (`receiver` is kept for the
+    /// callers' symmetry: the count is the sender's.)
     public static func lostSegments(sender: String, receiver: String) throws -> Int {
         let retransmitted = try counter(sender, file: "snmp", table: "Tcp:", name: "RetransSegs")
-        let duplicates =
-            try counter(receiver, file: "netstat", table: "TcpExt:", name: "TCPDSACKOldSent")
-            + counter(receiver, file: "netstat", table: "TcpExt:", name: "TCPDSACKOfoSent")
+        let duplicates = try counter(sender, file: "netstat", table: "TcpExt:", name: "TCPDSACKRecvSegs")
         return retransmitted - duplicates
     }
 
