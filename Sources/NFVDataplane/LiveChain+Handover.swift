@@ -112,7 +112,9 @@ extension LiveChain {
         }
         do {
             // Still forwarding: the successor builds its workers on the queues meanwhile.
-            try channel.send(HandoverOffer(chain: name, pid: getpid(), ports: ports, hashSeed: String(TableHash.processSeed, radix: 16), refusal: nil), fds: Array(queueDescriptors.joined()))
+            let offer = HandoverOffer(
+                chain: name, pid: getpid(), ports: ports, hashSeed: String(TableHash.processSeed, radix: 16), refusal: nil)
+            try channel.send(offer, fds: Array(queueDescriptors.joined()))
             let (step, _) = try channel.receive(HandoverStep.self, timeout: 60)
             guard step.ready else { return (false, "data plane pid \(successor) did not get ready: forwarding on") }
         } catch {

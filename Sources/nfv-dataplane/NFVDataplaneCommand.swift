@@ -41,8 +41,11 @@ struct NFVDataplaneCommand: ParsableCommand {
             "drift" says how the flows differ from the configuration, "reset-flows" restores it; \
             "conntrack", "nat", "backends" and "links" list tracked connections, NAT mappings, \
             load-balancer backends (with their health) and the TAPs' link state as JSON; "state" \
-            writes the stages' runtime state (nfv-state format: tracked connections, NAT mappings) \
-            as JSON, which --restore-state takes into a new run of the chain; \
+            writes the stages' runtime state (nfv-state format: tracked connections, NAT mappings, \
+            the routers' neighbours) \
+            as JSON, which --restore-state takes into a new run of the chain; "hand-over" is how \
+            a successor started with --take-over takes the chain (its TAP queues and state) over, \
+            and "migration" on the successor reports what that move measured (pause, frames held); \
             "source" names the chain file it runs; "openflow" reports a switch's OpenFlow channels \
             (connections, messages, FLOW_MODs, packet-ins and -outs, errors sent by type/code, \
             TABLE_FULL refusals) as JSON. A switch with openflow: in its configuration listens \
