@@ -417,6 +417,19 @@ public final class LoadBalancerStage: FastPathStage, @unchecked Sendable {
             backend = services[serviceIndex].table.backend(forHash: hash)
         }
         guard backend >= 0 || service.fallback != nil else { return -1 }
+        return install(
+            client: client, clientPort: clientPort, destination: destination, destinationPort: destinationPort,
+            ipProtocol: ipProtocol, serviceIndex: serviceIndex, backend: backend, key: key, now: now)
+    }
+
+    /// Tracks a connection of service `serviceIndex` from `client`:`clientPort` to backend
+    /// `backend` (-1: the fallback), indexed both ways; expires at `now` until its first
+    /// packet refreshes it. Returns the slot, or -2 when every slot is live.
+    func install(
+        client: UInt32, clientPort: UInt16, destination: UInt32, destinationPort: UInt16, ipProtocol: UInt8,
+        serviceIndex: Int, backend: Int, key: (UInt64, UInt64), now: UInt64
+    ) -> Int {
+        let service = configuration.services[serviceIndex]
         if freeSlots.isEmpty { sweep(now: now) }  // reclaim expired connections before refusing
         guard let free = freeSlots.popLast() else { return -2 }
         let target = backend >= 0 ? services[serviceIndex].backends[backend] : service.fallback!

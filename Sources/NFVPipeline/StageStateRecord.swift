@@ -12,16 +12,70 @@ public struct StageStateRecord: Codable, Sendable, Equatable {
     public var natMappings: [NATMappingRecord]?
     /// A router's resolved neighbours (ARP, neighbour discovery).
     public var neighbors: [NeighborRecord]?
+    /// A load balancer's connections: which backend each client flow is pinned to.
+    public var balancedConnections: [BalancedConnectionRecord]?
+    /// A switch's learnt stations.
+    public var stations: [StationRecord]?
 
     public init(
         stage: String, kind: String, connections: [ConnectionRecord]? = nil, natMappings: [NATMappingRecord]? = nil,
-        neighbors: [NeighborRecord]? = nil
+        neighbors: [NeighborRecord]? = nil, balancedConnections: [BalancedConnectionRecord]? = nil, stations: [StationRecord]? = nil
     ) {
         self.stage = stage
         self.kind = kind
         self.connections = connections
         self.natMappings = natMappings
         self.neighbors = neighbors
+        self.balancedConnections = balancedConnections
+        self.stations = stations
+    }
+}
+
+/// One station a switch learnt: a MAC address in a VLAN behind a port (by name).
+public struct StationRecord: Codable, Sendable, Equatable {
+    public var mac: String
+    public var vlan: Int
+    public var port: String
+    public var remainingMilliseconds: Int
+
+    public init(mac: String, vlan: Int, port: String, remainingMilliseconds: Int) {
+        self.mac = mac
+        self.vlan = vlan
+        self.port = port
+        self.remainingMilliseconds = remainingMilliseconds
+    }
+}
+
+extension StageStateRecord {
+    /// How many entries the record holds, of every kind.
+    public var entryCount: Int {
+        (connections?.count ?? 0) + (natMappings?.count ?? 0) + (neighbors?.count ?? 0) + (balancedConnections?.count ?? 0)
+            + (stations?.count ?? 0)
+    }
+}
+
+/// One load-balanced flow and the backend it is pinned to (connection affinity).
+public struct BalancedConnectionRecord: Codable, Sendable, Equatable {
+    public var protocolNumber: Int
+    public var client: String
+    public var clientPort: Int
+    /// The service and backend, by name (`fallback`: the service's fallback).
+    public var service: String
+    public var backend: String
+    /// A FIN or RST was seen (the shorter timeout applies).
+    public var closing: Bool
+    public var remainingMilliseconds: Int
+
+    public init(
+        protocolNumber: Int, client: String, clientPort: Int, service: String, backend: String, closing: Bool, remainingMilliseconds: Int
+    ) {
+        self.protocolNumber = protocolNumber
+        self.client = client
+        self.clientPort = clientPort
+        self.service = service
+        self.backend = backend
+        self.closing = closing
+        self.remainingMilliseconds = remainingMilliseconds
     }
 }
 

@@ -134,9 +134,14 @@ public final class MACTable {
 
     /// The stations alive at `now`: (MAC, VLAN, port, seconds left).
     public func stations(now: UInt64) -> [(mac: UInt64, vlan: UInt16, port: UInt16, secondsLeft: UInt64)] {
+        liveEntries(now: now).map { ($0.mac, $0.vlan, $0.port, ($0.expires - now) / 1_000_000_000) }
+    }
+
+    /// The stations alive at `now`, with the time (ns) each expires.
+    public func liveEntries(now: UInt64) -> [(mac: UInt64, vlan: UInt16, port: UInt16, expires: UInt64)] {
         (0...mask).compactMap { slot in
             let entry = entries[slot]
-            return entry.inUse && entry.expires > now ? (entry.mac, entry.vlan, entry.port, (entry.expires - now) / 1_000_000_000) : nil
+            return entry.inUse && entry.expires > now ? (entry.mac, entry.vlan, entry.port, entry.expires) : nil
         }
     }
 }

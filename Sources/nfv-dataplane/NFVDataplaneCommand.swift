@@ -42,7 +42,7 @@ struct NFVDataplaneCommand: ParsableCommand {
             "conntrack", "nat", "backends" and "links" list tracked connections, NAT mappings, \
             load-balancer backends (with their health) and the TAPs' link state as JSON; "state" \
             writes the stages' runtime state (nfv-state format: tracked connections, NAT mappings, \
-            the routers' neighbours) \
+            load-balancer connections, switch stations, the routers' neighbours) \
             as JSON, which --restore-state takes into a new run of the chain; "hand-over" is how \
             a successor started with --take-over takes the chain (its TAP queues and state) over, \
             and "migration" on the successor reports what that move measured (pause, frames held); \
@@ -98,7 +98,7 @@ struct NFVDataplaneCommand: ParsableCommand {
 
     @Option(
         help: ArgumentHelp(
-            "Before forwarding, take the runtime state in FILE (what the control socket's \"state\" wrote: tracked connections, NAT mappings) into the stages.",
+            "Before forwarding, take the runtime state in FILE (what the control socket's \"state\" wrote: tracked connections, NAT mappings, load-balancer connections, switch stations) into the stages.",
             valueName: "file"))
     var restoreState: String?
 

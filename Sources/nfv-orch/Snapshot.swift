@@ -42,7 +42,7 @@ struct Snapshot: ParsableCommand {
             printError("nfv-orch: snapshot: cannot write \(output): \(error.localizedDescription)")
             throw ExitCode.failure
         }
-        let entries = document.state.workers.joined().reduce(0) { $0 + ($1.connections?.count ?? 0) + ($1.natMappings?.count ?? 0) }
+        let entries = document.state.workers.joined().reduce(0) { $0 + $1.entryCount }
         print("chain \(name): snapshot written to \(output) (\(document.snapshot.files.count) files, \(entries) state entries)")
     }
 }
