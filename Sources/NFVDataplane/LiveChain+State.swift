@@ -1,4 +1,6 @@
 import Foundation
+import NFVCatalog
+import NFVSwitch
 import NFVPacket
 import NFVPipeline
 
@@ -9,7 +11,11 @@ extension LiveChain {
             let now = Worker.now()
             return [(worker, chain.stages.compactMap { $0.unwrapped as? any StateSnapshotting }.map { $0.exportState(now: now) })]
         }
-        return ChainState(chain: loaded.descriptor.name, workers: perWorker.sorted { $0.0 < $1.0 }.map(\.1), hashSeed: TableHash.processSeed)
+        let ports = loaded.descriptor.portNumbers
+        let edited = flowEdits.withLock { _ in switchFlows?.entries.map { FlowSyntax.formatForAdd($0, ports: ports) } }
+        return ChainState(
+            chain: loaded.descriptor.name, workers: perWorker.sorted { $0.0 < $1.0 }.map(\.1), hashSeed: TableHash.processSeed,
+            switchFlows: edited)
     }
 
     /// Takes `state` into the workers' stages before they run: worker i's records into worker
@@ -51,6 +57,17 @@ extension LiveChain {
                 }
                 do { taken += try stage.importState(record, now: now) } catch { throw LiveChainError(error.description) }
             }
+        }
+        if let flows = state.switchFlows {
+            try editSwitchFlows { table throws(LiveChainError) in
+                do throws(LiveUpdateError) {
+                    _ = try table.delete("")
+                    for flow in flows { _ = try table.add(flow) }
+                } catch {
+                    throw LiveChainError("the state's switch flows: \(error)")
+                }
+            }
+            taken += flows.count
         }
         return taken
     }

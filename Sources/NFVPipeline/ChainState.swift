@@ -17,13 +17,18 @@ public struct ChainState: Codable, Sendable, Equatable {
     /// on several workers, a restored chain must steer each flow to the worker that holds its
     /// entries, so it adopts the seed (`TableHash.adopt`). Absent in older files.
     public var hashSeed: String?
+    /// The flows of the chain's (first) switch stage as they were changed at run time (`add-flow`,
+    /// `del-flows`, an OpenFlow controller's FLOW_MODs), in `add-flow` form, table order; absent
+    /// while they are the configuration's.
+    public var switchFlows: [String]?
 
-    public init(chain: String, workers: [[StageStateRecord]], hashSeed: UInt64? = nil) {
+    public init(chain: String, workers: [[StageStateRecord]], hashSeed: UInt64? = nil, switchFlows: [String]? = nil) {
         format = Self.formatName
         version = Self.currentVersion
         self.chain = chain
         self.workers = workers
         self.hashSeed = hashSeed.map { String($0, radix: 16) }
+        self.switchFlows = switchFlows
     }
 
     /// `hashSeed` as a number.

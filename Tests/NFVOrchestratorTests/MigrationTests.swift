@@ -219,4 +219,56 @@ import Testing
         second.stop()
         #expect(!FileManager.default.fileExists(atPath: "/run/netns/\(client)"), "the successor's exit removed the namespaces the chain made")
     }
+
+    /// A switch moves with its learnt stations and with the flows changed at run time: a drop
+    /// flow added before the move is in force after it, and the move reports the stations.
+    @Test(.enabled(if: HostCommand.mayTouchTheKernel, "needs root: TAP devices and namespaces"), .timeLimit(.minutes(3)))
+    func aSwitchMovesWithItsFlowsAndStations() throws {
+        try #require(HostCommand.isRoot, "CI must run this test as root")
+        let suffix = String(getpid() % 100_000)
+        let daemon = try OrchestratorEndToEndTests.PrivateDaemon()
+        let name = "moveswitch-\(suffix)"
+        let (left, right) = ("nfvt-msl\(suffix)", "nfvt-msr\(suffix)")
+        defer {
+            _ = try? daemon.orch(["undeploy", name, "--force"])
+            daemon.remove()
+        }
+        try """
+        apiVersion: nfv/v1
+        kind: SwitchConfig
+        metadata: { name: move-switch }
+        spec:
+          ports:
+            - { port: a }
+            - { port: b }
+          flows:
+            - "priority=0,actions=normal"
+        """.write(to: daemon.directory.appendingPathComponent("switch.yaml"), atomically: true, encoding: .utf8)
+        let chainFile = try daemon.writeChain(
+            name,
+            ports: [
+                "name: a, type: tap, ifname: nfvtma\(suffix), namespace: \(left), address: 10.229.0.1/24",
+                "name: b, type: tap, ifname: nfvtmb\(suffix), namespace: \(right), address: 10.229.0.2/24",
+            ],
+            stages: ["name: sw, vnf: switch, config: switch.yaml"], file: "chain.yaml")
+        func ping() throws -> Bool {
+            try HostCommand.run(["ip", "netns", "exec", left, "ping", "-c", "1", "-W", "1", "10.229.0.2"]).status == 0
+        }
+        #expect(try daemon.orch(["deploy", chainFile.path, "--wait"]).status == 0)
+        #expect(try ping(), "both hosts' stations learnt")
+        #expect(try daemon.orch(["add-flow", name, "priority=200,icmp,actions=drop"]).status == 0)
+        #expect(!(try ping()))
+
+        let moved = try daemon.orch(["migrate", name])
+        #expect(moved.status == 0, "\(moved)")
+        let entries = moved.standardOutput.range(of: #"(\d+) state entries"#, options: .regularExpression).map {
+            Int(moved.standardOutput[$0].prefix { $0.isNumber }) ?? 0
+        }
+        #expect((entries ?? 0) >= 4, "two stations and two flows moved: \(moved.standardOutput)")
+        let flows = try daemon.orch(["flows", name]).standardOutput
+        #expect(flows.contains("priority=200,icmp actions=drop"), "the added flow moved: \(flows)")
+        #expect(!(try ping()), "and is in force")
+        #expect(try daemon.orch(["del-flows", name, "priority=200,icmp"]).status == 0)
+        #expect(try ping(), "the moved switch forwards")
+    }
 }
