@@ -271,4 +271,70 @@ import Testing
         #expect(try daemon.orch(["del-flows", name, "priority=200,icmp"]).status == 0)
         #expect(try ping(), "the moved switch forwards")
     }
+
+    /// An upgrade of the data-plane binary takes effect by a move: the daemon runs from a folder
+    /// of its own with its nfv-dataplane; the file is replaced as a package manager replaces it
+    /// (a new file renamed over the old: the running process keeps the old one, now deleted);
+    /// after `migrate` the chain runs in a process of the new file, and forwarded throughout.
+    @Test(.enabled(if: HostCommand.mayTouchTheKernel, "needs root: TAP devices and namespaces"), .timeLimit(.minutes(3)))
+    func anUpgradedBinaryTakesOverTheChain() throws {
+        try #require(HostCommand.isRoot, "CI must run this test as root")
+        let suffix = String(getpid() % 100_000)
+        let daemon = try OrchestratorEndToEndTests.PrivateDaemon()
+        let name = "upgrade-\(suffix)"
+        let (client, server) = ("nfvt-muc\(suffix)", "nfvt-mus\(suffix)")
+        let bin = daemon.directory.appendingPathComponent("bin")
+        try FileManager.default.createDirectory(at: bin, withIntermediateDirectories: true)
+        for tool in ["nfv-orch", "nfv-dataplane"] {
+            try FileManager.default.copyItem(
+                at: Fixtures.executablesDirectory.appendingPathComponent(tool), to: bin.appendingPathComponent(tool))
+        }
+        /// nfv-orch from the daemon's own folder (its daemon and data planes run from there).
+        func orch(_ arguments: [String]) throws -> (status: Int32, output: String) {
+            try HostCommand.run(
+                ["env"] + daemon.environment.map { "\($0.key)=\($0.value)" } + [bin.appendingPathComponent("nfv-orch").path] + arguments)
+        }
+        defer {
+            _ = try? orch(["undeploy", name, "--force"])
+            daemon.remove()
+        }
+        let chainFile = try daemon.writeChain(
+            name,
+            ports: [
+                "name: a, type: tap, ifname: nfvtua\(suffix), namespace: \(client), address: 10.230.0.1/24",
+                "name: b, type: tap, ifname: nfvtub\(suffix), namespace: \(server), address: 10.230.0.2/24",
+            ],
+            stages: ["name: pass, vnf: pass-through"])
+        let deployed = try orch(["deploy", chainFile.path, "--wait"])
+        try #require(deployed.status == 0, "\(deployed.output)")
+        func dataplane() throws -> pid_t? {
+            let status = try orch(["status", name]).output
+            return status.range(of: "data plane pid ").flatMap { pid_t(status[$0.upperBound...].prefix { $0.isNumber }) }
+        }
+        func executable(_ pid: pid_t) -> String { (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/exe")) ?? "" }
+        let installed = bin.appendingPathComponent("nfv-dataplane").path
+        let before = try #require(try dataplane())
+        #expect(executable(before) == installed)
+
+        // The upgrade: a new file renamed over the installed one.
+        let staged = bin.appendingPathComponent(".nfv-dataplane.new").path
+        try FileManager.default.copyItem(atPath: Fixtures.executablesDirectory.appendingPathComponent("nfv-dataplane").path, toPath: staged)
+        #expect(rename(staged, installed) == 0)
+        #expect(executable(before).hasSuffix("(deleted)"), "the running data plane still runs the old file")
+        let ping = Process()
+        ping.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        ping.arguments = ["ip", "netns", "exec", client, "ping", "-c", "40", "-i", "0.05", "-W", "1", "10.230.0.2"]
+        let pingOutput = Pipe()
+        ping.standardOutput = pingOutput
+        try ping.run()
+        usleep(500_000)
+        let moved = try orch(["migrate", name])
+        #expect(moved.status == 0 && moved.output.contains("moved to data plane pid"), "\(moved.output)")
+        ping.waitUntilExit()
+        let pings = String(decoding: pingOutput.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(pings.contains("40 received"), "every ping passed across the upgrade: \(pings)")
+        let after = try #require(try dataplane())
+        #expect(after != before && kill(before, 0) != 0)
+        #expect(executable(after) == installed, "the new process runs the new file")
+    }
 }
