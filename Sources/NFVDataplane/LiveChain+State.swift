@@ -1,8 +1,8 @@
 import Foundation
 import NFVCatalog
-import NFVSwitch
 import NFVPacket
 import NFVPipeline
+import NFVSwitch
 
 extension LiveChain {
     /// Every worker's stateful stages now (read on each worker's thread between two rounds).
@@ -15,7 +15,7 @@ extension LiveChain {
         let edited = flowEdits.withLock { _ in switchFlows?.entries.map { FlowSyntax.formatForAdd($0, ports: ports) } }
         return ChainState(
             chain: loaded.descriptor.name, workers: perWorker.sorted { $0.0 < $1.0 }.map(\.1), hashSeed: TableHash.processSeed,
-            switchFlows: edited)
+            switchFlows: edited, counters: counters().baseline)
     }
 
     /// Takes `state` into the workers' stages before they run: worker i's records into worker
@@ -58,6 +58,7 @@ extension LiveChain {
                 do { taken += try stage.importState(record, now: now) } catch { throw LiveChainError(error.description) }
             }
         }
+        if sameDevices, let counters = state.counters { counterBaseline = counters }
         if let flows = state.switchFlows {
             try editSwitchFlows { table throws(LiveChainError) in
                 do throws(LiveUpdateError) {

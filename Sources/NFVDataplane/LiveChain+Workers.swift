@@ -130,14 +130,15 @@ extension LiveChain {
         stop()
     }
 
-    /// The chain's counters summed over the workers. While they run, each worker answers
+    /// The chain's counters summed over the workers (and, after a migration, from where the
+    /// previous data plane left them). While they run, each worker answers
     /// between two rounds (within 2 s, or its last answer is used); once stopped, they are
     /// read directly.
     public func counters() -> CounterSnapshot {
         let parts = workerCounters()
         guard var sum = parts.first else { return CounterSnapshot() }
         for part in parts.dropFirst() { sum = sum.adding(part) }
-        return sum
+        return counterBaseline.map { sum.adding($0) } ?? sum
     }
 
     /// Each worker's own counters, by worker index (as `counters()` collects them).

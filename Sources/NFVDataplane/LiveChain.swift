@@ -1,6 +1,7 @@
 import NFVCatalog
 import NFVIO
 import NFVNetlink
+import NFVPipeline
 import Synchronization
 
 /// A chain running live on TAP ports: `init` plumbs what the descriptor asks for (namespaces,
@@ -44,6 +45,9 @@ public final class LiveChain: @unchecked Sendable {
     let stopping = Atomic<Bool>(false)
     let generation = Atomic<Int>(0)
     let isRunning = Atomic<Bool>(false)
+    /// The counters of the data plane this one took the chain over from (a migration), added
+    /// to its own in `counters()`; set before the workers start.
+    var counterBaseline: CounterBaseline?
     /// What stages run beside the workers (load-balancer health checks), while they run.
     var monitors: [any StageMonitor] = []
 

@@ -21,14 +21,21 @@ public struct ChainState: Codable, Sendable, Equatable {
     /// `del-flows`, an OpenFlow controller's FLOW_MODs), in `add-flow` form, table order; absent
     /// while they are the configuration's.
     public var switchFlows: [String]?
+    /// The chain's counters when the state was taken: a migration counts on from them; a
+    /// restore or a clone (a new chain on new TAPs) starts from zero.
+    public var counters: CounterBaseline?
 
-    public init(chain: String, workers: [[StageStateRecord]], hashSeed: UInt64? = nil, switchFlows: [String]? = nil) {
+    public init(
+        chain: String, workers: [[StageStateRecord]], hashSeed: UInt64? = nil, switchFlows: [String]? = nil,
+        counters: CounterBaseline? = nil
+    ) {
         format = Self.formatName
         version = Self.currentVersion
         self.chain = chain
         self.workers = workers
         self.hashSeed = hashSeed.map { String($0, radix: 16) }
         self.switchFlows = switchFlows
+        self.counters = counters
     }
 
     /// `hashSeed` as a number.

@@ -96,7 +96,10 @@ import Testing
         #expect(client.terminationStatus == 0 && report.contains("\"second\": 1000"), "every idle connection still works: \(report)")
 
         // A new process runs the chain; the old one ended; frames were held during the move.
-        let after = try #require(try dataplanePID())
+        let statusAfter = try daemon.orch(["status", name]).standardOutput
+        let eventsAfter = try daemon.orch(["events", name]).standardOutput
+        let logAfter = try daemon.orch(["logs", name]).standardOutput.suffix(3000)
+        let after = try #require(try dataplanePID(), "\(statusAfter)\n\(eventsAfter)\n\(logAfter)")
         #expect(after != before && kill(before, 0) != 0, "pid \(before) handed over to \(after)")
         #expect(moved.standardOutput.contains("moved to data plane pid \(after)"), "\(moved)")
         let held = moved.standardOutput.range(of: #"(\d+) frames held"#, options: .regularExpression).map {
@@ -221,7 +224,8 @@ import Testing
     }
 
     /// A switch moves with its learnt stations and with the flows changed at run time: a drop
-    /// flow added before the move is in force after it, and the move reports the stations.
+    /// flow added before the move is in force after it, and the move reports the stations; the
+    /// chain's counters go on from where they were.
     @Test(.enabled(if: HostCommand.mayTouchTheKernel, "needs root: TAP devices and namespaces"), .timeLimit(.minutes(3)))
     func aSwitchMovesWithItsFlowsAndStations() throws {
         try #require(HostCommand.isRoot, "CI must run this test as root")
@@ -259,12 +263,21 @@ import Testing
         #expect(try daemon.orch(["add-flow", name, "priority=200,icmp,actions=drop"]).status == 0)
         #expect(!(try ping()))
 
+        /// Frames received on port a, as `nfv-orch stats` reports them.
+        func received() throws -> Int {
+            let stats = try JSONSerialization.jsonObject(with: Data(daemon.orch(["stats", name, "-o", "json"]).standardOutput.utf8)) as? [String: Any]
+            let ports = stats?["ports"] as? [[String: Any]] ?? []
+            return ports.first { $0["name"] as? String == "a" }?["rxPackets"] as? Int ?? -1
+        }
+        let countedBefore = try received()
         let moved = try daemon.orch(["migrate", name])
         #expect(moved.status == 0, "\(moved)")
         let entries = moved.standardOutput.range(of: #"(\d+) state entries"#, options: .regularExpression).map {
             Int(moved.standardOutput[$0].prefix { $0.isNumber }) ?? 0
         }
         #expect((entries ?? 0) >= 4, "two stations and two flows moved: \(moved.standardOutput)")
+        let countedAfter = try received()
+        #expect(countedBefore > 0 && countedAfter >= countedBefore, "the counters go on from where they were: \(countedBefore) -> \(countedAfter)")
         let flows = try daemon.orch(["flows", name]).standardOutput
         #expect(flows.contains("priority=200,icmp actions=drop"), "the added flow moved: \(flows)")
         #expect(!(try ping()), "and is in force")
