@@ -265,7 +265,8 @@ import Testing
 
         /// Frames received on port a, as `nfv-orch stats` reports them.
         func received() throws -> Int {
-            let stats = try JSONSerialization.jsonObject(with: Data(daemon.orch(["stats", name, "-o", "json"]).standardOutput.utf8)) as? [String: Any]
+            let text = try daemon.orch(["stats", name, "-o", "json"]).standardOutput
+            let stats = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]
             let ports = stats?["ports"] as? [[String: Any]] ?? []
             return ports.first { $0["name"] as? String == "a" }?["rxPackets"] as? Int ?? -1
         }
