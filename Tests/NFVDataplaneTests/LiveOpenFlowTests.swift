@@ -91,7 +91,9 @@ import Testing
     func ovsOfctlProgramsTheSwitch() throws {
         try #require(HostCommand.isRoot, "CI must run this test as root")
         try #require(FileManager.default.isExecutableFile(atPath: "/usr/bin/ovs-ofctl"), "make deps installs openvswitch-common")
-        let tcpPort = 20_000 + Int(getpid() % 20_000)
+        // Listening ports stay below the kernel's ephemeral range (32768 and up), where another
+        // test's outgoing connection could hold the port: "Address already in use".
+        let tcpPort = 20_000 + Int(getpid() % 4_000)
         let unixPath = "/tmp/nfv-openflow-test-\(getpid()).sock"
         let lab = try Lab(
             openflow: """
@@ -414,7 +416,7 @@ import Testing
         try #require(FileManager.default.isExecutableFile(atPath: faucet), "make deps installs Faucet 1.10.12 at \(faucet)")
         let directory = try Fixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let controllerPort = 40_000 + Int(getpid() % 8_000)
+        let controllerPort = 12_000 + Int(getpid() % 4_000)  // below the ephemeral range, as above
         try """
         vlans:
           office: { vid: 100 }
