@@ -114,6 +114,20 @@ import Testing
         let status = try daemon.orch(["status", name]).standardOutput
         #expect(status.contains("resources:  cpus 0.75, memory 96Mi, cpuSet 1; memory used "), "\(status)")
         #expect(status.contains(" of 96.0 MiB; CPU share used up in "), "\(status)")
+        // Killed (SIGKILL: no clean exit), the data plane is started again by the daemon in the
+        // chain's cgroup, with its limits.
+        kill(pid, SIGKILL)
+        var restarted: pid_t?
+        for _ in 0..<100 where restarted == nil {
+            usleep(100_000)
+            restarted = ProcessSpawner.running(
+                executable: "nfv-dataplane", marker: daemon.directory.appendingPathComponent("run").path + "/\(name).ctl"
+            ).first { $0 != pid }
+        }
+        let again = try #require(restarted, "the daemon restarts a killed data plane")
+        for _ in 0..<50 where !Self.read("/proc/\(again)/cgroup").contains(":memory:/nfv/\(name)") { usleep(100_000) }
+        #expect(Self.read("/proc/\(again)/cgroup").contains(":memory:/nfv/\(name)"), "the new one is in the chain's cgroup")
+        #expect(Self.read("/sys/fs/cgroup/memory/nfv/\(name)/memory.limit_in_bytes") == "\(96 << 20)")
         #expect(try daemon.orch(["undeploy", name]).status == 0)
         // The daemon notices the exit within its 50 ms look and removes what is left.
         // (Another suite's chain may hold the nfv level meanwhile: then it stays.)
