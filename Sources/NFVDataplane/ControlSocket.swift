@@ -126,7 +126,7 @@ public final class ControlSocket: @unchecked Sendable {
         text.withUTF8 { bytes in
             var offset = 0
             while offset < bytes.count {
-                let written = write(connection, bytes.baseAddress! + offset, bytes.count - offset)
+                let written = send(connection, bytes.baseAddress! + offset, bytes.count - offset, Int32(MSG_NOSIGNAL))
                 if written <= 0 { return }
                 offset += written
             }

@@ -185,6 +185,9 @@ struct NFVDataplaneCommand: ParsableCommand {
         // Into the chain's cgroup before anything large is allocated, so it is charged there.
         let cgroup = try Self.enterCgroup(loaded, takingOver: takeOver != nil)
         defer { cgroup?.leave() }
+        // A peer that goes away before it read its answer (a control-socket client that gave
+        // up, an OpenFlow controller) is an error on that write, not the end of the data plane.
+        signal(SIGPIPE, SIG_IGN)
         signal(SIGINT) { _ in stopRequested.store(true, ordering: .relaxed) }
         signal(SIGTERM) { _ in stopRequested.store(true, ordering: .relaxed) }
         // A parent may have left them blocked (a child inherits the mask: Foundation's Process
