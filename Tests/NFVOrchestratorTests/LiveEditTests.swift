@@ -21,24 +21,7 @@ import Testing
             _ = try? orch("undeploy", name, "--force")
             daemon.remove()
         }
-        try """
-        apiVersion: nfv/v1
-        kind: SwitchConfig
-        metadata: { name: edit-switch }
-        spec:
-          ports:
-            - { port: a }
-            - { port: b }
-          flows:
-            - "priority=0,actions=normal"
-        """.write(to: daemon.directory.appendingPathComponent("switch.yaml"), atomically: true, encoding: .utf8)
-        let chainFile = try daemon.writeChain(
-            name,
-            ports: [
-                "name: a, type: tap, ifname: nfvtea\(suffix), namespace: \(left), address: 10.226.0.1/24",
-                "name: b, type: tap, ifname: nfvteb\(suffix), namespace: \(right), address: 10.226.0.2/24",
-            ],
-            stages: ["name: sw, vnf: switch, config: switch.yaml"], file: "chain.yaml")
+        let chainFile = try daemon.writeSwitchChain(name, left: left, right: right, tapPrefix: "nfvte\(suffix)", subnet: "10.226.0")
         func ping() throws -> Bool {
             try HostCommand.run(["ip", "netns", "exec", left, "ping", "-c", "1", "-W", "1", "10.226.0.2"]).status == 0
         }
@@ -93,7 +76,7 @@ import Testing
         try python(["list", "-o", "json"], "assert [c['name'] for c in d] == ['\(name)'] and d[0]['running'] and d[0]['phase'] == 'running'")
         try python(
             ["status", name, "-o", "json"],
-            "assert d['name'] == '\(name)' and d['generation'] >= 3 and d['stages'] == [{'name': 'sw', 'vnf': 'switch'}] and d['ports'][0]['interface'] == 'nfvtea\(suffix)'"
+            "assert d['name'] == '\(name)' and d['generation'] >= 3 and d['stages'] == [{'name': 'sw', 'vnf': 'switch'}] and d['ports'][0]['interface'] == 'nfvte\(suffix)a'"
         )
         try python(["stats", name, "-o", "json"], "assert [p['name'] for p in d['ports']] == ['a', 'b'] and d['stages'][-1]['kind'] == 'switch'")
         try python(["flows", name, "-o", "json"], "assert [f['flow'] for f in d] == ['table=0,priority=0,actions=NORMAL'], d")

@@ -237,24 +237,7 @@ import Testing
             _ = try? daemon.orch(["undeploy", name, "--force"])
             daemon.remove()
         }
-        try """
-        apiVersion: nfv/v1
-        kind: SwitchConfig
-        metadata: { name: move-switch }
-        spec:
-          ports:
-            - { port: a }
-            - { port: b }
-          flows:
-            - "priority=0,actions=normal"
-        """.write(to: daemon.directory.appendingPathComponent("switch.yaml"), atomically: true, encoding: .utf8)
-        let chainFile = try daemon.writeChain(
-            name,
-            ports: [
-                "name: a, type: tap, ifname: nfvtma\(suffix), namespace: \(left), address: 10.229.0.1/24",
-                "name: b, type: tap, ifname: nfvtmb\(suffix), namespace: \(right), address: 10.229.0.2/24",
-            ],
-            stages: ["name: sw, vnf: switch, config: switch.yaml"], file: "chain.yaml")
+        let chainFile = try daemon.writeSwitchChain(name, left: left, right: right, tapPrefix: "nfvtm\(suffix)", subnet: "10.229.0")
         func ping() throws -> Bool {
             try HostCommand.run(["ip", "netns", "exec", left, "ping", "-c", "1", "-W", "1", "10.229.0.2"]).status == 0
         }

@@ -87,6 +87,30 @@ import Testing
                 ], extra: extra)
         }
 
+        /// A learning switch (one `normal` flow) between TAPs `PREFIXa` in namespace `left`
+        /// (`SUBNET.1/24`) and `PREFIXb` in `right` (`SUBNET.2/24`), as chain `name`: its
+        /// SwitchConfig is switch.yaml and the chain chain.yaml in the daemon's folder.
+        func writeSwitchChain(_ name: String, left: String, right: String, tapPrefix: String, subnet: String) throws -> URL {
+            try """
+            apiVersion: nfv/v1
+            kind: SwitchConfig
+            metadata: { name: \(name)-switch }
+            spec:
+              ports:
+                - { port: a }
+                - { port: b }
+              flows:
+                - "priority=0,actions=normal"
+            """.write(to: directory.appendingPathComponent("switch.yaml"), atomically: true, encoding: .utf8)
+            return try writeChain(
+                name,
+                ports: [
+                    "name: a, type: tap, ifname: \(tapPrefix)a, namespace: \(left), address: \(subnet).1/24",
+                    "name: b, type: tap, ifname: \(tapPrefix)b, namespace: \(right), address: \(subnet).2/24",
+                ],
+                stages: ["name: sw, vnf: switch, config: switch.yaml"], file: "chain.yaml")
+        }
+
         /// Kills the daemon (if one started) and removes the folder.
         func remove() {
             if let pid { kill(pid, SIGKILL) }
