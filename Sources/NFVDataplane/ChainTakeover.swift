@@ -55,8 +55,7 @@ public final class ChainTakeover: @unchecked Sendable {
         }
         guard fds.count == offer.ports.reduce(0, { $0 + $1.queues }) else {
             for fd in fds { close(fd) }
-            try? channel.send(HandoverOutcome(taken: false, reason: "\(fds.count) queue fds came"))
-            channel.close()
+            channel.close()  // Not paused yet: the running data plane sees the end and goes on.
             throw LiveChainError("the running data plane passed \(fds.count) queue(s) for \(offer.ports.count) port(s)")
         }
         var descriptors: [[Int32]] = []
@@ -121,10 +120,11 @@ public final class ChainTakeover: @unchecked Sendable {
         live.takeBacklogs(held)
     }
 
-    /// Refuses the move: the running data plane forwards again.
+    /// Refuses the move: before the pause the connection just ends (the running data plane
+    /// never stopped); after it, the running data plane is told why and forwards again.
     public func refuse(_ reason: String) {
         stopHolding()
-        try? channel.send(HandoverOutcome(taken: false, reason: reason))
+        if pausedAt != 0 { try? channel.send(HandoverOutcome(taken: false, reason: reason)) }
         channel.close()
     }
 

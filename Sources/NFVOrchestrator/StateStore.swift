@@ -105,26 +105,35 @@ public final class StateStore: Sendable {
 
     /// Inserts or replaces `record`.
     public func save(_ record: ChainRecord) throws {
+        try database.write { db in try Self.save(record, in: db) }
+    }
+
+    static func save(_ record: ChainRecord, in db: Database) throws {
         let snapshot = String(decoding: try JSONEncoder().encode(record.snapshot), as: UTF8.self)
-        try database.write { db in
-            try db.execute(
-                sql: """
-                    INSERT OR REPLACE INTO chain (name, snapshot, generation, phase, pid, restarts, lastError, updatedAt)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [
-                    record.name, snapshot, record.generation, record.phase, record.pid.map { Int($0) },
-                    record.restarts, record.lastError, record.updatedAt,
-                ])
-        }
+        try db.execute(
+            sql: """
+                INSERT OR REPLACE INTO chain (name, snapshot, generation, phase, pid, restarts, lastError, updatedAt)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                record.name, snapshot, record.generation, record.phase, record.pid.map { Int($0) },
+                record.restarts, record.lastError, record.updatedAt,
+            ])
     }
 
     /// Changes the runtime fields of chain `name` (no-op when it is gone).
+    /// Changes chain `name`'s record in one transaction: read, changed and written back with no
+    /// other write between (two threads updating one record, such as a data plane's watcher
+    /// marking it running while a migration records the new pid, each keep their change).
     public func update(_ name: String, _ change: (inout ChainRecord) -> Void) throws {
-        guard var record = try chain(name) else { return }
-        change(&record)
-        record.updatedAt = Date().timeIntervalSince1970
-        try save(record)
+        try database.write { db in
+            guard var record = try Row.fetchOne(db, sql: "SELECT * FROM chain WHERE name = ?", arguments: [name]).map(Self.record) else {
+                return
+            }
+            change(&record)
+            record.updatedAt = Date().timeIntervalSince1970
+            try Self.save(record, in: db)
+        }
     }
 
     public func delete(_ name: String) throws {
