@@ -1,4 +1,5 @@
 import Foundation
+import NFVNetlink
 import NFVTestSupport
 import Testing
 
@@ -28,6 +29,11 @@ import Testing
         let dataplane = try StandaloneDataplane(file: file, chain: chain, directory: directory)
         defer {
             dataplane.stop()
+            // Should the data plane have died (it did, before the fix), what it made goes here.
+            for namespace in [client, server] {
+                _ = try? HostCommand.run(["ip", "netns", "del", namespace])
+                NamespaceMark(namespace: namespace).remove()
+            }
             try? FileManager.default.removeItem(at: directory)
         }
         // Each asks for the whole state and closes at once, before the answer is written.

@@ -1,4 +1,5 @@
 import Foundation
+import NFVNetlink
 import NFVTestSupport
 import Testing
 
@@ -170,7 +171,10 @@ import Testing
         var running: [StandaloneDataplane] = []
         defer {
             for dataplane in running { dataplane.stop() }
-            for namespace in [client, server] { _ = try? HostCommand.run(["ip", "netns", "del", namespace]) }
+            for namespace in [client, server] {
+                _ = try? HostCommand.run(["ip", "netns", "del", namespace])
+                NamespaceMark(namespace: namespace).remove()  // left by a killed data plane, if one was
+            }
             try? FileManager.default.removeItem(at: directory)
         }
         func chainFile(workers: Int) throws -> URL {
