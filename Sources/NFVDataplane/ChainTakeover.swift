@@ -69,15 +69,7 @@ public final class ChainTakeover: @unchecked Sendable {
         self.offer = offer
         self.descriptors = descriptors
         held = descriptors.map { $0.map { _ in HeldFrames() } }
-        let wanted = loaded.descriptor.ports.map { port in
-            HandoverOffer.Port(
-                name: port.name, interfaceName: port.tap?.interfaceName ?? "", queues: workerCount, offloads: port.tap?.offloads ?? false)
-        }
-        let mismatch = zip(wanted, offer.ports).contains { mine, theirs in
-            mine.name != theirs.name || mine.interfaceName != theirs.interfaceName || mine.queues != theirs.queues
-                || mine.offloads != theirs.offloads
-        }
-        if wanted.count != offer.ports.count || mismatch {
+        if HandoverOffer.Port.ports(of: loaded, queues: workerCount) != offer.ports {
             let reason =
                 "the running data plane has ports "
                 + offer.ports.map { "\($0.name) (\($0.interfaceName), \($0.queues) queue(s)\($0.offloads ? ", offloads" : ""))" }

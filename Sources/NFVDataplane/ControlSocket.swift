@@ -39,20 +39,15 @@ public final class ControlSocket: @unchecked Sendable {
         self.sessions = sessions
         if let slash = path.lastIndex(of: "/"), slash != path.startIndex { mkdir(String(path[..<slash]), 0o755) }
         unlink(path)
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let capacity = MemoryLayout.size(ofValue: address.sun_path)
-        guard path.utf8.count < capacity else { throw LiveChainError("control socket \(path): the path is too long") }
-        withUnsafeMutableBytes(of: &address.sun_path) { buffer in
-            for (index, byte) in path.utf8.enumerated() { buffer[index] = byte }
-        }
         let descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard descriptor >= 0 else { throw LiveChainError("control socket \(path): \(String(cString: strerror(errno)))") }
         let previous = umask(0o077)  // the file is created 0600: root only
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
+        let bound = UnixSocketAddress.with(path) { bind(descriptor, $0, $1) }
         umask(previous)
+        guard let bound else {
+            Glibc.close(descriptor)
+            throw LiveChainError("control socket \(path): the path is too long")
+        }
         guard bound == 0, listen(descriptor, 8) == 0 else {
             let error = String(cString: strerror(errno))
             Glibc.close(descriptor)

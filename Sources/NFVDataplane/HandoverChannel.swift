@@ -1,7 +1,9 @@
 import CLinux
 import Foundation
+import NFVCatalog
 import NFVIO
 import NFVPacket
+import NFVPipeline
 
 #if canImport(Glibc)
     import Glibc
@@ -32,16 +34,9 @@ public final class HandoverChannel {
     public static func connect(to path: String) throws(LiveChainError) -> HandoverChannel {
         let descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard descriptor >= 0 else { throw LiveChainError("socket: \(String(cString: strerror(errno)))") }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { buffer in
-            for (index, byte) in path.utf8.prefix(buffer.count - 1).enumerated() { buffer[index] = byte }
-        }
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
+        let connected = UnixSocketAddress.connect(descriptor, to: path)
         guard connected == 0 else {
-            let error = String(cString: strerror(errno))
+            let error = String(cString: strerror(connected))
             Glibc.close(descriptor)
             throw LiveChainError("the running data plane's control socket \(path): \(error)")
         }
@@ -137,11 +132,18 @@ public final class HandoverChannel {
 /// What the running data plane offers its successor, with the queue fds (port-major: every
 /// queue of port 0, then port 1...).
 public struct HandoverOffer: Codable, Sendable {
-    public struct Port: Codable, Sendable {
+    public struct Port: Codable, Sendable, Equatable {
         public var name: String
         public var interfaceName: String
         public var queues: Int
         public var offloads: Bool
+
+        /// The ports of `chain` as an offer names them, each with `queues` queues.
+        static func ports(of chain: LoadedChain, queues: Int) -> [Port] {
+            chain.descriptor.ports.map { port in
+                Port(name: port.name, interfaceName: port.tap?.interfaceName ?? "", queues: queues, offloads: port.tap?.offloads ?? false)
+            }
+        }
     }
     public var chain: String
     public var pid: Int32

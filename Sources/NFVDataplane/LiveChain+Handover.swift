@@ -106,10 +106,7 @@ extension LiveChain {
             try? channel.send(HandoverOffer.refused(reason, chain: name))
             return (false, "hand-over to pid \(successor) refused: " + reason)
         }
-        let ports = zip(loaded.descriptor.ports, queues).map { port, portQueues in
-            HandoverOffer.Port(
-                name: port.name, interfaceName: port.tap?.interfaceName ?? "", queues: portQueues.count, offloads: port.tap?.offloads ?? false)
-        }
+        let ports = HandoverOffer.Port.ports(of: loaded, queues: workers.count)
         do {
             // Still forwarding: the successor builds its workers on the queues meanwhile.
             let offer = HandoverOffer(

@@ -125,6 +125,9 @@ public final class TapPort: PacketSource, PacketSink {
         clock_gettime(CLOCK_REALTIME, &now)
         let timestamp = UInt64(now.tv_sec) &* 1_000_000_000 &+ UInt64(now.tv_nsec)
         var received = 0
+        // Frames held before the port ran come first (nil on every call but a migration's first).
+        let held = backlog
+        defer { if held?.isEmpty == true { backlog = nil } }
         while received < limit, !batch.isFull {
             guard let id = pool.allocate() else {
                 // Leave the frame in the kernel's queue only if it cannot be read at all: read
@@ -135,9 +138,8 @@ public final class TapPort: PacketSource, PacketSink {
             }
             let start = pool.slot(id) + pool.headroom
             let count =
-                backlog?.take(into: start - headerBytes, capacity: capacity + headerBytes)
+                held?.take(into: start - headerBytes, capacity: capacity + headerBytes)
                 ?? nfv_read(fileDescriptor, start - headerBytes, UInt(capacity + headerBytes))
-            if backlog?.isEmpty == true { backlog = nil }
             if count < 0 {
                 pool.release(id)
                 let error = errno

@@ -1,4 +1,5 @@
 import Foundation
+import NFVPipeline
 
 #if canImport(Glibc)
     import Glibc
@@ -21,21 +22,11 @@ public enum UnixSocket {
         var timeout = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
         setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         setsockopt(descriptor, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        guard path.utf8.count < MemoryLayout.size(ofValue: address.sun_path) else {
+        let code = UnixSocketAddress.connect(descriptor, to: path)
+        guard code != ENAMETOOLONG else {
             throw ExchangeError(code: ENAMETOOLONG, description: "\(path): the path is too long for a unix socket")
         }
-        withUnsafeMutableBytes(of: &address.sun_path) { buffer in
-            for (index, byte) in path.utf8.enumerated() { buffer[index] = byte }
-        }
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        guard connected == 0 else {
-            let code = errno
-            throw ExchangeError(code: code, description: "\(path): \(String(cString: strerror(code)))")
-        }
+        guard code == 0 else { throw ExchangeError(code: code, description: "\(path): \(String(cString: strerror(code)))") }
         var offset = 0
         while offset < request.count {
             let written = request.withUnsafeBytes { write(descriptor, $0.baseAddress! + offset, $0.count - offset) }
