@@ -10,6 +10,7 @@ let package = Package(
         .executable(name: "nfv-orch", targets: ["nfv-orch"]),
         .executable(name: "nfv-dataplane", targets: ["nfv-dataplane"]),
         .executable(name: "nfv-bench", targets: ["nfv-bench"]),
+        .executable(name: "nfv-cni", targets: ["nfv-cni"]),
         .executable(name: "nfv-fuzz", targets: ["nfv-fuzz"]),
         .library(name: "NFVPacket", targets: ["NFVPacket"]),
         .library(name: "NFVPipeline", targets: ["NFVPipeline"]),
@@ -112,6 +113,9 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
+        // The CNI plugin: containers on chains' container ports, through nfv-orch.
+        .target(name: "NFVCNI", dependencies: ["NFVOrchestrator", "NFVNetlink", "NFVPipeline"]),
+        .executableTarget(name: "nfv-cni", dependencies: ["NFVCNI"]),
         .executableTarget(
             name: "nfv-bench",
             dependencies: [
@@ -127,6 +131,7 @@ let package = Package(
         ),
         // Fixture lookup and guard-page buffers shared by the test targets.
         .target(name: "NFVTestSupport", dependencies: ["NFVPacket", "NFVIO", "NFVReplay", "NFVCatalog"], path: "Tests/NFVTestSupport"),
+        .testTarget(name: "NFVCNITests", dependencies: ["NFVCNI"]),
         .testTarget(name: "NFVPacketTests", dependencies: ["NFVPacket", "NFVIO", "NFVTestSupport"]),
         .testTarget(name: "NFVPipelineTests", dependencies: ["NFVPacket", "NFVPipeline", "NFVIO", "NFVTestSupport"]),
         .testTarget(name: "NFVSwitchTests", dependencies: ["NFVSwitch", "NFVPacket", "NFVPipeline", "NFVIO", "NFVTestSupport"]),

@@ -65,6 +65,49 @@ int nfv_enter_network_namespace(int fd) {
     return setns(fd, CLONE_NEWNET) < 0 ? -errno : 0;
 }
 
+struct nfv_tap_job {
+    int namespaceFD;
+    const char *name;
+    int multiQueue, virtioHeader, persist, count;
+    int *fds;
+    int created;
+    int result;
+};
+
+static void *nfv_tap_open_thread(void *argument) {
+    struct nfv_tap_job *job = argument;
+    if (setns(job->namespaceFD, CLONE_NEWNET) < 0) { job->result = -errno; return NULL; }
+    job->created = if_nametoindex(job->name) == 0;
+    int opened = 0;
+    for (; opened < job->count; opened++) {
+        int fd = nfv_tap_open(job->name, job->multiQueue, job->virtioHeader);
+        if (fd < 0) { job->result = fd; break; }
+        job->fds[opened] = fd;
+        if (opened == 0 && job->persist && ioctl(fd, TUNSETPERSIST, 1) < 0) {
+            job->result = -errno;
+            opened++;
+            break;
+        }
+    }
+    if (job->result != 0) {
+        // A device made here goes again once its last queue closes.
+        if (job->created && opened > 0) ioctl(job->fds[0], TUNSETPERSIST, 0);
+        for (int index = 0; index < opened; index++) close(job->fds[index]);
+    }
+    return NULL;
+}
+
+int nfv_tap_open_in_namespace(int namespaceFD, const char *name, int multiQueue, int virtioHeader, int persist,
+                              int count, int *fds, int *created) {
+    struct nfv_tap_job job = { namespaceFD, name, multiQueue, virtioHeader, persist, count, fds, 0, 0 };
+    pthread_t thread;
+    int started = pthread_create(&thread, NULL, nfv_tap_open_thread, &job);
+    if (started != 0) return -started;
+    pthread_join(thread, NULL);
+    *created = job.created;
+    return job.result;
+}
+
 struct nfv_netns_job {
     const char *path;
     int result;

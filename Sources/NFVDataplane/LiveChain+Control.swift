@@ -76,8 +76,17 @@ extension LiveChain {
 
     /// Each TAP port's kernel side now (netlink, in the port's namespace).
     public func links() -> [PortLinkView] {
-        loaded.descriptor.ports.compactMap { port in
+        let attached = attachments.withLock { $0 }
+        return loaded.descriptor.ports.enumerated().compactMap { number, port in
             guard let tap = port.tap else { return nil }
+            if tap.attachment != nil {
+                // A container's interface, in its namespace; nothing while none is attached.
+                guard let view = attached[number] else { return nil }
+                let socket = try? NetworkNamespace(existingAt: view.namespacePath).netlink()
+                let link = socket.flatMap { try? $0.link(named: view.interface) }
+                return PortLinkView(
+                    port: port.name, interface: view.interface, namespace: view.namespacePath, present: link != nil, up: link?.isUp ?? false)
+            }
             let socket = tap.namespace.map { name in try? namespaces[name]?.netlink() } ?? (try? NetlinkSocket())
             let link = socket.flatMap { try? $0.link(named: tap.interfaceName) }
             return PortLinkView(

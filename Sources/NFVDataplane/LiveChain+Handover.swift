@@ -106,6 +106,13 @@ extension LiveChain {
             try? channel.send(HandoverOffer.refused(reason, chain: name))
             return (false, "hand-over to pid \(successor) refused: " + reason)
         }
+        if let port = loaded.descriptor.ports.first(where: { $0.tap?.attachment != nil }) {
+            let reason =
+                "port \(port.name) takes containers (attach: cni), whose TAP queues a migration does not carry yet; "
+                + "restart the chain instead (nfv-orch restart): containers keep their interfaces and are attached again"
+            try? channel.send(HandoverOffer.refused(reason, chain: name))
+            return (false, "hand-over to pid \(successor) refused: " + reason)
+        }
         let ports = HandoverOffer.Port.ports(of: loaded, queues: workers.count)
         do {
             // Still forwarding: the successor builds its workers on the queues meanwhile.

@@ -28,7 +28,7 @@ extension LiveChain {
     /// (another run's TAP, a standalone run's namespace) leaves the other run untouched.
     func claimResources() throws(LiveChainError) {
         for port in loaded.descriptor.ports {
-            guard let tap = port.tap else { continue }
+            guard let tap = port.tap, tap.attachment == nil else { continue }
             do {
                 try claims.claimTAP(tap.interfaceName)
                 if let namespace = tap.namespace { try claims.claimNamespace(namespace) }
@@ -47,6 +47,15 @@ extension LiveChain {
                 throw LiveChainError(
                     "\(port.location): port \(port.name) is a \(port.kind.rawValue) port; a live chain runs TAP ports "
                         + "(replay a chain with capture ports with nfv-orch replay)")
+            }
+            if tap.attachment != nil {
+                // A container brings the kernel side later (`attach`); until then, detached.
+                queues.append(
+                    (0..<queueCount).map { _ in
+                        TapPort(detachedName: port.name, portNumber: UInt16(index), mtu: tap.mtu, offloads: tap.offloads)
+                    })
+                log.append("port \(port.name): waits for a container (attach: cni); frames for it are dropped as port_detached")
+                continue
             }
             let step = "\(port.location): port \(port.name) (\(tap.interfaceName))"
             do {

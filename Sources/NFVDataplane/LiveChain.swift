@@ -50,6 +50,13 @@ public final class LiveChain: @unchecked Sendable {
     var counterBaseline: CounterBaseline?
     /// What stages run beside the workers (load-balancer health checks), while they run.
     var monitors: [any StageMonitor] = []
+    /// The containers attached to container ports (`attach: cni`), by chain port number;
+    /// the lock also serializes attach and detach.
+    let attachments = Mutex<[Int: ContainerAttachmentView]>([:])
+    /// Leave attached containers' TAPs in place at the end (an orchestrated run: the next data
+    /// plane of the chain attaches them again, and undeploy removes them); otherwise the end
+    /// of the run removes them.
+    public var keepsContainerInterfaces = false
 
     /// How many workers run the chain (the ports' `queues:`).
     public var workerCount: Int { workers.count }
@@ -90,6 +97,7 @@ public final class LiveChain: @unchecked Sendable {
     /// that someone else made, stays.
     public func tearDown() {
         stop()
+        if !keepsContainerInterfaces { releaseContainerInterfaces() }
         workers.removeAll()
         queues.removeAll()
         for (name, namespace) in namespaces {

@@ -39,6 +39,11 @@ final class Worker: @unchecked Sendable {
     /// Work the control side asks this worker to do on its own thread (reading its tables),
     /// done with the next counter answer.
     let inspection = Mutex<(@Sendable (Chain) -> Void)?>(nil)
+    /// Changes to this worker's queues (a container attached or detached) the control side
+    /// posts, done on the worker's own thread with the next counter answer.
+    let queueChanges = Mutex<[@Sendable () -> Void]>([])
+    /// Set on the worker's thread when a queue changed its fd: the poll set is built anew.
+    var pollSetIsStale = false
     var thread: PlatformThread?
 
     init(
@@ -70,8 +75,13 @@ final class Worker: @unchecked Sendable {
     func run(stopping: borrowing Atomic<Bool>, generation: borrowing Atomic<Int>, cpu: Int?) {
         nfv_name_current_thread("nfv-worker-\(index)")
         if let cpu { _ = nfv_pin_current_thread(Int32(cpu)) }
-        var pollers = queues.map { pollfd(fd: $0.fileDescriptor, events: Int16(POLLIN), revents: 0) }
-        pollers.append(pollfd(fd: wake.fileDescriptor, events: Int16(POLLIN), revents: 0))
+        // A detached container port's fd is -1, which poll skips.
+        func pollSet() -> [pollfd] {
+            queues.map { pollfd(fd: $0.fileDescriptor, events: Int16(POLLIN), revents: 0) }
+                + [pollfd(fd: wake.fileDescriptor, events: Int16(POLLIN), revents: 0)]
+        }
+        var pollers = pollSet()
+        pollSetIsStale = false
         while !stopping.load(ordering: .relaxed) {
             answerSnapshot(generation.load(ordering: .acquiring))
             let moved: Int
@@ -90,6 +100,10 @@ final class Worker: @unchecked Sendable {
             }
             // A shaper's waiting packets are due when its bucket has tokens again.
             let timeout = shapers.compactMap { $0.millisecondsUntilDue() }.min().map { min($0, 50) } ?? 50
+            if pollSetIsStale {
+                pollers = pollSet()
+                pollSetIsStale = false
+            }
             pollers.withUnsafeMutableBufferPointer { buffer in
                 _ = poll(buffer.baseAddress, nfds_t(buffer.count), timeout)
             }
@@ -119,6 +133,14 @@ final class Worker: @unchecked Sendable {
             return work
         }) {
             work(chain)
+        }
+        let changes = queueChanges.withLock { changes in
+            defer { changes = [] }
+            return changes
+        }
+        if !changes.isEmpty {
+            for change in changes { change() }
+            pollSetIsStale = true
         }
         let current = makeSnapshot()
         snapshot.withLock { $0 = current }

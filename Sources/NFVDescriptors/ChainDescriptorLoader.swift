@@ -330,7 +330,7 @@ public struct ChainDescriptorLoader: Sendable {
         return ports
     }
 
-    static let tapKeys = ["ifname", "namespace", "address", "gateway", "mtu", "queues", "offloads", "shaper"]
+    static let tapKeys = ["ifname", "namespace", "address", "gateway", "mtu", "queues", "offloads", "shaper", "attach"]
 
     /// The kernel side of a TAP port, checked: a valid device and namespace name, an address
     /// with a prefix length, a gateway inside that subnet, an MTU and a queue count in range.
@@ -396,6 +396,20 @@ public struct ChainDescriptorLoader: Sendable {
         if let value = fields["queues"].flatMap({ decoder.integer($0, field: "\(field).queues", range: 1...16) }) { settings.queues = value }
         if let value = fields["offloads"].flatMap({ decoder.boolean($0, field: "\(field).offloads") }) { settings.offloads = value }
         if let node = fields["shaper"] { settings.shaper = readShaper(node, field: "\(field).shaper", decoder: decoder) }
+        if let node = fields["attach"],
+            let text = decoder.choice(
+                node, field: "\(field).attach", choices: PortDescriptor.Attachment.allCases.map(\.rawValue), what: "attachment")
+        {
+            settings.attachment = PortDescriptor.Attachment(rawValue: text)
+            // The container runtime names the interface and its namespace; its IPAM plugin
+            // gives the address and routes.
+            let fromRuntime = ["ifname": "CNI_IFNAME", "namespace": "CNI_NETNS", "address": "the IPAM plugin", "gateway": "the IPAM plugin"]
+            for key in ["ifname", "namespace", "address", "gateway"] where fields[key] != nil {
+                decoder.report(
+                    fields.keys[key]!, field: "\(field).\(key)", "a port with \"attach: cni\" takes its \(key) from \(fromRuntime[key]!)",
+                    fix: "remove \"\(key)\" (set it in the CNI network configuration instead)")
+            }
+        }
         return decoder.errors.count == errorsBefore ? settings : nil
     }
 

@@ -17,6 +17,14 @@ public struct PortDescriptor: Sendable, Equatable {
         case tap = "tap"
     }
 
+    /// Who brings a TAP port's kernel side.
+    public enum Attachment: String, Sendable, CaseIterable {
+        /// A container network plugin (`nfv-cni`): the port waits, detached, until a CNI ADD
+        /// asks for a container's interface on it; the data plane then makes the TAP inside
+        /// the container's namespace under the name the runtime chose, and a DEL takes it away.
+        case cni
+    }
+
     /// The kernel side of a TAP port.
     public struct TapSettings: Sendable, Equatable {
         /// The device name (at most 15 bytes).
@@ -37,6 +45,10 @@ public struct PortDescriptor: Sendable, Equatable {
         public var offloads: Bool
         /// The egress shaper of what the chain sends out of this port (`shaper:`); nil: none.
         public var shaper: ShaperConfiguration?
+        /// `attach: cni`: the kernel side is a container's interface, made when a container
+        /// attaches (`interfaceName`, `namespace`, `address` and `gateway` then come from the
+        /// container runtime and its IPAM); nil: the data plane plumbs it at start.
+        public var attachment: Attachment?
         public init(
             interfaceName: String, namespace: String? = nil, address: String? = nil, gateway: String? = nil,
             mtu: Int = 1500, queues: Int = 1, offloads: Bool = true, shaper: ShaperConfiguration? = nil

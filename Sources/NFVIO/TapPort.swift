@@ -33,14 +33,19 @@ import NFVPipeline
 ///
 /// A TAP the port creates is not persistent: the kernel removes it when the last fd closes,
 /// including when the process is killed, so nothing is left behind.
+///
+/// A container port (`attach: cni`) starts detached (`init(detachedName:...)`, no fd): it
+/// receives nothing and drops what the chain sends it as `port_detached` until `attach` gives
+/// it a queue of the container's TAP; `detach` closes that queue again. Only the thread that
+/// runs the port (its worker, or the control side while the workers are stopped) calls them.
 public final class TapPort: PacketSource, PacketSink {
-    /// The device name.
-    public let name: String
+    /// The device name (a container port: the name of the interface attached last).
+    public private(set) var name: String
     /// The chain port number stamped on received packets.
     public let portNumber: UInt16
     public let counters = PortCounters()
-    /// The non-blocking fd (for poll/epoll).
-    public let fileDescriptor: Int32
+    /// The non-blocking fd (for poll/epoll); -1 while a container port is detached.
+    public private(set) var fileDescriptor: Int32
     /// The largest IP packet the port transmits (the frame may add 14 bytes of Ethernet header
     /// and 4 of one VLAN tag).
     public let mtu: Int
@@ -89,23 +94,69 @@ public final class TapPort: PacketSource, PacketSink {
         fileDescriptor = descriptor
         takesOffloads = offloads
         segmentScratch = .allocate(byteCount: Self.segmentScratchByteCount, alignment: 64)
-        if offloads {
-            if nfv_tap_set_offloads(descriptor, 1) == 0 {
-                takesUDPSegmentation = true
-            } else {
-                let result = nfv_tap_set_offloads(descriptor, 0)
-                guard result == 0 else {
-                    close(descriptor)
-                    segmentScratch.deallocate()
-                    throw PortError("TAP \(name): TUNSETOFFLOAD: \(String(cString: strerror(-result)))")
-                }
-            }
+        do { takesUDPSegmentation = try Self.negotiateOffloads(descriptor, offloads: offloads, name: name) } catch {
+            close(descriptor)
+            segmentScratch.deallocate()
+            throw error
         }
     }
 
+    /// A container port with nothing attached yet (`attach` gives it a TAP queue).
+    public init(detachedName name: String, portNumber: UInt16, mtu: Int = 1500, offloads: Bool = false) {
+        self.name = name
+        self.portNumber = portNumber
+        self.mtu = mtu
+        fileDescriptor = -1
+        takesOffloads = offloads
+        segmentScratch = .allocate(byteCount: Self.segmentScratchByteCount, alignment: 64)
+    }
+
     deinit {
-        close(fileDescriptor)
+        if fileDescriptor >= 0 { close(fileDescriptor) }
         segmentScratch.deallocate()
+    }
+
+    /// Tells the kernel which offloads the reader takes (with `offloads`, everything it offers,
+    /// USO where it has it); true when USO was agreed to.
+    static func negotiateOffloads(_ descriptor: Int32, offloads: Bool, name: String) throws(PortError) -> Bool {
+        guard offloads else { return false }
+        if nfv_tap_set_offloads(descriptor, 1) == 0 { return true }
+        let result = nfv_tap_set_offloads(descriptor, 0)
+        guard result == 0 else { throw PortError("TAP \(name): TUNSETOFFLOAD: \(String(cString: strerror(-result)))") }
+        return false
+    }
+
+    /// True while a container port has no TAP queue (before `attach`, after `detach`).
+    public var isDetached: Bool { fileDescriptor < 0 }
+
+    /// Takes `descriptor`, a queue of the container's TAP `name` (opened with the port's
+    /// offloads setting), closing the one held before; the port forwards again from here. On
+    /// failure `descriptor` is closed and the port stays as it was.
+    public func attach(_ descriptor: Int32, name: String) throws(PortError) {
+        do { takesUDPSegmentation = try Self.negotiateOffloads(descriptor, offloads: takesOffloads, name: name) } catch {
+            close(descriptor)
+            throw error
+        }
+        if fileDescriptor >= 0 { close(fileDescriptor) }
+        fileDescriptor = descriptor
+        self.name = name
+        isDown = false
+        isLinkDown = false
+    }
+
+    /// Closes the port's queue; from here frames for it are dropped as `port_detached`.
+    public func detach() {
+        guard fileDescriptor >= 0 else { return }
+        close(fileDescriptor)
+        fileDescriptor = -1
+    }
+
+    /// Makes the device outlive its queues, or not (TUNSETPERSIST): a container's TAP persists
+    /// so that the container keeps its interface and addresses while no data plane runs.
+    public func setPersistent(_ persistent: Bool) throws(PortError) {
+        guard fileDescriptor >= 0 else { return }
+        let result = nfv_tap_set_persist(fileDescriptor, persistent ? 1 : 0)
+        guard result == 0 else { throw PortError("TAP \(name): TUNSETPERSIST: \(String(cString: strerror(-result)))") }
     }
 
     /// A live port never runs out.
@@ -115,7 +166,7 @@ public final class TapPort: PacketSource, PacketSink {
     public var maximumFrameByteCount: Int { mtu + 18 }
 
     public func receive(into batch: PacketBatch, limit: Int) throws(PortError) -> Int {
-        guard !isDown else { return 0 }
+        guard !isDown, fileDescriptor >= 0 else { return 0 }
         let pool = batch.pool
         let capacity = pool.maximumFrameByteCount
         // With offloads the virtio-net header lands in the headroom, right before the frame.
@@ -179,6 +230,11 @@ public final class TapPort: PacketSource, PacketSink {
     }
 
     public func transmit(_ batch: PacketBatch) throws(PortError) {
+        guard fileDescriptor >= 0 else {
+            for _ in 0..<batch.count { counters.drops.increment(.portDetached) }
+            batch.releaseAll()
+            return
+        }
         let limit = maximumFrameByteCount
         for index in 0..<batch.count {
             if isDown {

@@ -12,6 +12,8 @@ public struct LinkInfo: Sendable, Equatable {
     public var isUp: Bool
     /// Link type as libnl names it (`veth`, `tun`), empty for plain devices.
     public var type: String
+    /// The link-layer address (`02:5a:...`), empty when it has none.
+    public var macAddress: String = ""
     /// Packet and byte counters.
     public var statistics: LinkStatistics
 }

@@ -29,4 +29,7 @@ public struct NetlinkError: Error, Sendable, CustomStringConvertible {
     }
 
     public var description: String { "netlink: \(operation): \(text)" }
+
+    /// The object was there already (an address or route added twice).
+    public var isAlreadyThere: Bool { code == NLE_EXIST }
 }

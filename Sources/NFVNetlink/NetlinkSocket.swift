@@ -75,6 +75,30 @@ public final class NetlinkSocket {
             mtu: rtnl_link_get_mtu(link),
             isUp: rtnl_link_get_flags(link) & UInt32(IFF_UP) != 0,
             type: rtnl_link_get_type(link).map { String(cString: $0) } ?? "",
+            macAddress: rtnl_link_get_addr(link).map { address in
+                var text = [CChar](repeating: 0, count: 64)
+                return String(cString: nl_addr2str(address, &text, text.count))
+            } ?? "",
             statistics: statistics)
+    }
+
+    /// The addresses on link `name`, as `address/length` (`10.1.0.5/24`, `fe80::1/64`).
+    public func addresses(on name: String) throws(NetlinkError) -> [String] {
+        let index = try link(named: name).index
+        var cache: OpaquePointer?
+        let status = rtnl_addr_alloc_cache(handle, &cache)
+        guard status >= 0, let cache else { throw NetlinkError(operation: "list addresses", code: status) }
+        defer { nl_cache_free(cache) }
+        var result: [String] = []
+        var object = nl_cache_get_first(cache)
+        while let current = object {
+            let address = current
+            if rtnl_addr_get_ifindex(address) == index, let local = rtnl_addr_get_local(address) {
+                var text = [CChar](repeating: 0, count: 64)
+                result.append(String(cString: nl_addr2str(local, &text, text.count)))
+            }
+            object = nl_cache_get_next(current)
+        }
+        return result
     }
 }

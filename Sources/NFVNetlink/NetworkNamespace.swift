@@ -14,8 +14,8 @@ public final class NetworkNamespace {
     /// True when this object created the namespace (and so `delete()` is its to call).
     public let created: Bool
 
-    /// The namespace's path.
-    public var path: String { "/run/netns/\(name)" }
+    /// The namespace's path (/run/netns/NAME, or the path it was opened at).
+    public let path: String
 
     /// Opens namespace `name`, creating it if it does not exist.
     public init(name: String) throws(NetlinkError) {
@@ -24,6 +24,7 @@ public final class NetworkNamespace {
         }
         self.name = name
         let path = "/run/netns/\(name)"
+        self.path = path
         let status = nfv_netns_create(path)
         guard status == 0 || status == -EEXIST else {
             throw NetlinkError(operation: "create namespace \(name)", systemError: -status)
@@ -36,6 +37,17 @@ public final class NetworkNamespace {
             throw NetlinkError(operation: "open namespace \(name)", systemError: error)
         }
         fileDescriptor = descriptor
+    }
+
+    /// Opens the namespace at `path` that someone else made (a container runtime's
+    /// CNI_NETNS: /run/netns/..., /proc/PID/ns/net); never deleted from here.
+    public init(existingAt path: String) throws(NetlinkError) {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw NetlinkError(operation: "open namespace \(path)", systemError: errno) }
+        name = path.split(separator: "/").last.map(String.init) ?? path
+        self.path = path
+        fileDescriptor = descriptor
+        created = false
     }
 
     deinit { close(fileDescriptor) }

@@ -80,6 +80,34 @@ struct NorthboundAPI: APIProtocol {
             errors: [404: Output.notFound, 409: Output.conflict, 500: Output.internalServerError])
     }
 
+    func listChainAttachments(_ input: Operations.listChainAttachments.Input) async throws -> Operations.listChainAttachments.Output {
+        typealias Output = Operations.listChainAttachments.Output
+        let name = input.path.name
+        return try await answer(
+            { () throws(Supervisor.OperationError) in try supervisor.attachments(name) },
+            ok: { .ok(.init(body: .json(try Self.convert($0)))) }, errors: [404: Output.notFound, 503: Output.serviceUnavailable])
+    }
+
+    func attachContainer(_ input: Operations.attachContainer.Input) async throws -> Operations.attachContainer.Output {
+        typealias Output = Operations.attachContainer.Output
+        let name = input.path.name
+        guard case .json(let body) = input.body else { return .badRequest(Self.body(.init("a JSON body is required", status: 400))) }
+        let request = Supervisor.AttachmentRequest(
+            port: body.port, containerID: body.containerID, namespacePath: body.namespacePath, interface: body.interface)
+        return try await answer(
+            { () throws(Supervisor.OperationError) in try supervisor.attach(name, request) },
+            ok: { .ok(.init(body: .json(try Self.convert($0)))) },
+            errors: [400: Output.badRequest, 404: Output.notFound, 409: Output.conflict, 503: Output.serviceUnavailable])
+    }
+
+    func detachContainer(_ input: Operations.detachContainer.Input) async throws -> Operations.detachContainer.Output {
+        typealias Output = Operations.detachContainer.Output
+        let (name, containerID, interface) = (input.path.name, input.path.containerID, input.path.interface)
+        return try await answer(
+            { () throws(Supervisor.OperationError) in try supervisor.detach(name, containerID: containerID, interface: interface) },
+            ok: { .ok(.init(body: .json(.init(message: $0)))) }, errors: [404: Output.notFound])
+    }
+
     func getChainConnections(_ input: Operations.getChainConnections.Input) async throws -> Operations.getChainConnections.Output {
         typealias Output = Operations.getChainConnections.Output
         let name = input.path.name
@@ -228,6 +256,9 @@ extension Operations.changeChainFlows.Output: UndocumentedOutput {}
 extension Operations.restartChain.Output: UndocumentedOutput {}
 extension Operations.migrateChain.Output: UndocumentedOutput {}
 extension Operations.getChainConnections.Output: UndocumentedOutput {}
+extension Operations.listChainAttachments.Output: UndocumentedOutput {}
+extension Operations.attachContainer.Output: UndocumentedOutput {}
+extension Operations.detachContainer.Output: UndocumentedOutput {}
 extension Operations.getChainNATMappings.Output: UndocumentedOutput {}
 extension Operations.getChainState.Output: UndocumentedOutput {}
 extension Operations.restoreChain.Output: UndocumentedOutput {}

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import NFVPipeline
 
 /// The daemon's persistent state in SQLite (GRDB): each deployed chain's desired snapshot and
 /// what the daemon last knew of its data plane, and the event log (every deploy, update,
@@ -88,6 +89,22 @@ public final class StateStore: Sendable {
                         message TEXT NOT NULL);
                     """)
         }
+        // Containers attached to chains' container ports (nfv-cni), kept so that every new
+        // data plane of the chain attaches them again.
+        migrator.registerMigration("v2-attachments") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE attachment (
+                        chain TEXT NOT NULL,
+                        containerID TEXT NOT NULL,
+                        interface TEXT NOT NULL,
+                        port TEXT NOT NULL,
+                        namespacePath TEXT NOT NULL,
+                        macAddress TEXT NOT NULL,
+                        mtu INTEGER NOT NULL,
+                        PRIMARY KEY (chain, containerID, interface));
+                    """)
+        }
         do {
             try migrator.migrate(database)
         } catch {
@@ -138,6 +155,42 @@ public final class StateStore: Sendable {
 
     public func delete(_ name: String) throws {
         try database.write { db in try db.execute(sql: "DELETE FROM chain WHERE name = ?", arguments: [name]) }
+    }
+
+    /// The containers attached to chain `name`, in port order.
+    public func attachments(of chain: String) throws -> [ContainerAttachmentView] {
+        try database.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM attachment WHERE chain = ? ORDER BY port", arguments: [chain]).map { row in
+                ContainerAttachmentView(
+                    port: row["port"], containerID: row["containerID"], namespacePath: row["namespacePath"], interface: row["interface"],
+                    macAddress: row["macAddress"], mtu: row["mtu"])
+            }
+        }
+    }
+
+    /// Records (or replaces) an attachment of chain `chain`.
+    public func saveAttachment(_ view: ContainerAttachmentView, chain: String) throws {
+        try database.write { db in
+            try db.execute(
+                sql: """
+                    INSERT OR REPLACE INTO attachment (chain, containerID, interface, port, namespacePath, macAddress, mtu)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [chain, view.containerID, view.interface, view.port, view.namespacePath, view.macAddress, view.mtu])
+        }
+    }
+
+    /// Forgets an attachment (all of chain `chain`'s when `containerID` is nil).
+    public func deleteAttachment(chain: String, containerID: String? = nil, interface: String? = nil) throws {
+        try database.write { db in
+            if let containerID, let interface {
+                try db.execute(
+                    sql: "DELETE FROM attachment WHERE chain = ? AND containerID = ? AND interface = ?",
+                    arguments: [chain, containerID, interface])
+            } else {
+                try db.execute(sql: "DELETE FROM attachment WHERE chain = ?", arguments: [chain])
+            }
+        }
     }
 
     /// Appends an event; returns it.

@@ -26,6 +26,8 @@ public final class Supervisor: @unchecked Sendable {
     public let dataplane: String
     let lock = NSLock()
     let operations = NSLock()
+    /// Serializes container attaches and detaches (the data plane's and the record's change).
+    let attachmentEdits = NSLock()
     var runtimes: [String: Runtime] = [:]
     /// Load-balancer backends and TAP links of the running chains, as last seen.
     let runtimeWatch = RuntimeWatch()
@@ -215,7 +217,7 @@ public final class Supervisor: @unchecked Sendable {
             throw OperationError("no chain \(name) is deployed" + suggestion(name), status: 404)
         }
         let stopped = stopDataplane(name)
-        var notes = [stopped]
+        var notes = [stopped] + removeContainerInterfaces(name)
         if let record, let loaded = try? record.snapshot.load(frozenIn: paths.chainDirectory(name, generation: record.generation)) {
             notes += removeMarkedNamespaces(loaded)
         }
@@ -262,10 +264,20 @@ public final class Supervisor: @unchecked Sendable {
             public var gateway: String?
             public var mtu: Int?
             public var queues: Int?
+            /// `cni` for a container port.
+            public var attach: String?
+            /// The container attached to a container port, if any.
+            public var container: ContainerAttachmentView?
 
-            /// `name (tap IFNAME in NAMESPACE)`.
+            /// `name (tap IFNAME in NAMESPACE)`; a container port: `name (container ID's IFNAME
+            /// in NETNS)` or `name (attach: cni, no container)`.
             public var description: String {
-                name + (interface.map { " (\(type) \($0)" + (namespace.map { " in \($0)" } ?? "") + ")" } ?? "")
+                if attach != nil {
+                    return name
+                        + (container.map { " (container \($0.containerID.prefix(12))'s \($0.interface) in \($0.namespacePath))" }
+                            ?? " (attach: cni, no container)")
+                }
+                return name + (interface.map { " (\(type) \($0)" + (namespace.map { " in \($0)" } ?? "") + ")" } ?? "")
             }
         }
 
@@ -328,6 +340,7 @@ public final class Supervisor: @unchecked Sendable {
         lock.lock()
         let backoff = runtimes[record.name]?.backoff
         lock.unlock()
+        let attached = (try? store.attachments(of: record.name)) ?? []
         return ChainStatus(
             name: record.name, file: record.snapshot.chainFile.sourcePath, generation: record.generation,
             phase: record.phase, running: running, pid: running ? record.pid : nil, restarts: record.restarts,
@@ -336,7 +349,8 @@ public final class Supervisor: @unchecked Sendable {
             ports: loaded?.descriptor.ports.map { port in
                 ChainStatus.Port(
                     name: port.name, type: port.kind.rawValue, interface: port.tap?.interfaceName, namespace: port.tap?.namespace,
-                    address: port.tap?.address, gateway: port.tap?.gateway, mtu: port.tap?.mtu, queues: port.tap?.queues)
+                    address: port.tap?.address, gateway: port.tap?.gateway, mtu: port.tap?.mtu, queues: port.tap?.queues,
+                    attach: port.tap?.attachment?.rawValue, container: attached.first { $0.port == port.name })
             } ?? [],
             stages: loaded?.descriptor.stages.map { ChainStatus.Stage(name: $0.name, vnf: $0.vnf) } ?? [],
             backends: runtimeWatch.backends(of: record.name), links: runtimeWatch.links(of: record.name),
@@ -422,6 +436,7 @@ public final class Supervisor: @unchecked Sendable {
         try? FileManager.default.createDirectory(atPath: paths.runDirectory, withIntermediateDirectories: true)
         var arguments = [frozen.chain, "--control", paths.controlSocket(name), "--ready-file", readyPath(name), "--orchestrated"]
         for (stage, file) in frozen.overrides.sorted(by: { $0.key < $1.key }) { arguments += ["--stage-config", "\(stage)=\(file)"] }
+        if let attachments = attachmentsFile(name) { arguments += ["--attachments", attachments] }
         let policy =
             (try? LoadedChain.load(path: frozen.chain, configOverrides: frozen.overrides))?.descriptor.restart
             ?? ChainDescriptor.RestartPolicy()

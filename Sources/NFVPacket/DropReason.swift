@@ -163,6 +163,9 @@ public enum DropReason: UInt8, CaseIterable, Sendable, CustomStringConvertible {
     /// Not a loss: every output of the packet went out as a copy, made before a later action
     /// rewrote it (the rewritten original had nowhere left to go).
     case switchCopiesSent
+    /// A container port (`attach: cni`) has no container attached: frames for it are dropped
+    /// until a CNI ADD attaches one.
+    case portDetached
 
     /// The reason's counter name, snake_case (`ttl_expired`).
     public var name: String {
@@ -231,6 +234,7 @@ public enum DropReason: UInt8, CaseIterable, Sendable, CustomStringConvertible {
         case .switchCopiesSent: "switch_copies_sent"
         case .policerDrop: "policer_drop"
         case .shaperQueueFull: "shaper_queue_full"
+        case .portDetached: "port_detached"
         }
     }
 

@@ -150,3 +150,30 @@ public struct PortLinkView: Codable, Sendable, Equatable {
         self.up = up
     }
 }
+
+/// A container attached to a chain port (`attach: cni`): the TAP the data plane made in the
+/// container's network namespace, under the name the runtime chose (`nfv-dataplane`'s
+/// `attachments`, the orchestrator's record of it, and what `nfv-cni` reports).
+public struct ContainerAttachmentView: Codable, Sendable, Equatable {
+    /// The chain port.
+    public var port: String
+    /// The runtime's container id (CNI_CONTAINERID).
+    public var containerID: String
+    /// The container's network namespace (CNI_NETNS).
+    public var namespacePath: String
+    /// The interface inside it (CNI_IFNAME).
+    public var interface: String
+    /// Its MAC address.
+    public var macAddress: String
+    /// Its MTU (the port's).
+    public var mtu: Int
+
+    public init(port: String, containerID: String, namespacePath: String, interface: String, macAddress: String, mtu: Int) {
+        self.port = port
+        self.containerID = containerID
+        self.namespacePath = namespacePath
+        self.interface = interface
+        self.macAddress = macAddress
+        self.mtu = mtu
+    }
+}

@@ -92,4 +92,22 @@ extension NFVDataplaneCommand {
     static func faultPoint(_ point: String) {
         if ProcessInfo.processInfo.environment["NFV_TAKEOVER_KILL_AT"] == point { raise(SIGKILL) }
     }
+
+    /// Attaches again the containers an earlier run of the chain had (`--attachments`).
+    static func attachAgain(_ live: LiveChain, from path: String) {
+        guard let data = FileManager.default.contents(atPath: path),
+            let views = try? JSONDecoder().decode([ContainerAttachmentView].self, from: data)
+        else {
+            sayLine("--attachments \(path): not a readable list of attachments; no container attached again")
+            return
+        }
+        for view in views {
+            do {
+                _ = try live.attach(port: view.port, containerID: view.containerID, namespacePath: view.namespacePath, interface: view.interface)
+                sayLine("port \(view.port): container \(view.containerID) attached again (\(view.interface) in \(view.namespacePath))")
+            } catch {
+                sayLine("port \(view.port): container \(view.containerID) not attached again: \(error)")
+            }
+        }
+    }
 }

@@ -46,7 +46,12 @@ struct NFVDataplaneCommand: ParsableCommand {
             as JSON, which --restore-state takes into a new run of the chain; "hand-over" is how \
             a successor started with --take-over takes the chain (its TAP queues and state) over, \
             and "migration" on the successor reports what that move measured (pause, frames held); \
-            "source" names the chain file it runs; "openflow" reports a switch's OpenFlow channels \
+            "source" names the chain file it runs; "attach PORT|- CONTAINER-ID NETNS-PATH IFNAME" \
+            makes a container port's TAP (attach: cni) in a container's network namespace and forwards \
+            on it, "detach CONTAINER-ID IFNAME" removes it again, "attachments" lists them (what \
+            nfv-cni asks for through nfv-orch; an orchestrated run leaves the containers' TAPs in \
+            place when it ends, for the next run to attach again, a standalone run removes them); \
+            "openflow" reports a switch's OpenFlow channels \
             (connections, messages, FLOW_MODs, packet-ins and -outs, errors sent by type/code, \
             TABLE_FULL refusals) as JSON. A switch with openflow: in its configuration listens \
             and connects as it says (the channels are logged). A TAP or namespace that another run holds \
@@ -107,6 +112,12 @@ struct NFVDataplaneCommand: ParsableCommand {
             "Take the chain over from the data plane running it, through its control socket at PATH: its TAP queues and state move here without a lost or reordered frame, and it ends (what nfv-orch migrate does).",
             valueName: "path"))
     var takeOver: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "Attach the containers FILE lists (a JSON array as \"attachments\" answers) to their container ports before forwarding: their TAPs outlived the previous run; one whose namespace or device is gone is left out, with a line saying why (what nfv-orch passes).",
+            valueName: "file"))
+    var attachments: String?
 
     /// Set by nfv-orch: the run is one of the orchestrator's chains, which share namespaces
     /// among themselves (a standalone run shares none).
@@ -210,6 +221,8 @@ struct NFVDataplaneCommand: ParsableCommand {
             }
             if let restoring, let restoreState { try Self.restore(live, state: restoring, from: restoreState) }
         }
+        // The orchestrator attaches its containers again to the data plane it starts next.
+        live.keepsContainerInterfaces = orchestrated
         // Plumbed: from here on only what the running chain uses. Capabilities are per thread,
         // so this comes before any thread starts (workers, OpenFlow, control socket inherit it).
         var privileges = DataplanePrivileges.summary
@@ -278,6 +291,23 @@ struct NFVDataplaneCommand: ParsableCommand {
                     "del-flows": { arguments in
                         do { return try live.deleteFlows(arguments.joined(separator: " ")) } catch { return "error: \(error)" }
                     },
+                    "attach": { arguments in
+                        guard arguments.count == 4 else { return "error: expected: attach PORT|- CONTAINER-ID NETNS-PATH IFNAME" }
+                        do {
+                            let view = try live.attach(
+                                port: arguments[0] == "-" ? nil : arguments[0], containerID: arguments[1], namespacePath: arguments[2],
+                                interface: arguments[3])
+                            Self.sayLine("port \(view.port): container \(view.containerID) attached (\(view.interface) in \(view.namespacePath))")
+                            return Self.json(view)
+                        } catch { return "error: \(error)" }
+                    },
+                    "detach": { arguments in
+                        guard arguments.count == 2 else { return "error: expected: detach CONTAINER-ID IFNAME" }
+                        guard let view = live.detach(containerID: arguments[0], interface: arguments[1]) else { return "not attached" }
+                        Self.sayLine("port \(view.port): container \(view.containerID) detached (\(view.interface) removed)")
+                        return "detached from port \(view.port)"
+                    },
+                    "attachments": { _ in Self.json(live.containerAttachments()) },
                 ],
                 sessions: [
                     "hand-over": { connection, arguments in
@@ -300,6 +330,7 @@ struct NFVDataplaneCommand: ParsableCommand {
         }
         defer { controlSocket.close() }
         for line in live.log { say(line) }
+        if let attachments { Self.attachAgain(live, from: attachments) }
         say(privileges)
         say(
             "control socket \(controlSocket.path): one command line per connection (\"counters\", \"stop\"...; "

@@ -68,4 +68,48 @@ import Testing
             #expect(found.contains { $0.hasPrefix(line) }, "missing \(line) in \(found)")
         }
     }
+
+    /// `attach: cni`: a container port takes its interface name, namespace and addresses from
+    /// the container runtime, so the descriptor may not set them.
+    @Test func containerPortsTakeTheirKernelSideFromTheRuntime() throws {
+        let chain = try loader.parse(
+            """
+            apiVersion: nfv/v1
+            kind: Chain
+            metadata: { name: pods }
+            spec:
+              ports:
+                - { name: pods, type: tap, attach: cni, mtu: 9000 }
+                - { name: outside, type: tap, namespace: nfv-server, address: 10.0.3.2/24 }
+              stages:
+                - { name: ttl, vnf: decrement-ttl }
+            """, file: "chains/pods.yaml")
+        #expect(chain.ports[0].tap?.attachment == .cni && chain.ports[0].tap?.mtu == 9000)
+        #expect(chain.ports[1].tap?.attachment == nil)
+        var found: [String] = []
+        do {
+            _ = try loader.parse(
+                """
+                apiVersion: nfv/v1
+                kind: Chain
+                metadata: { name: pods }
+                spec:
+                  ports:
+                    - { name: pods, type: tap, attach: cni, namespace: pod-ns, address: 10.0.1.2/24 }
+                    - { name: other, type: tap, attach: docker }
+                  stages:
+                    - { name: ttl, vnf: decrement-ttl }
+                """, file: "chains/pods.yaml")
+        } catch {
+            found = error.errors.map(\.description)
+        }
+        let expected = [
+            "chains/pods.yaml:6:45: error: spec.ports[0].namespace: a port with \"attach: cni\" takes its namespace from CNI_NETNS",
+            "chains/pods.yaml:6:64: error: spec.ports[0].address: a port with \"attach: cni\" takes its address from the IPAM plugin",
+            "chains/pods.yaml:7:41: error: spec.ports[1].attach: unknown attachment \"docker\"; use \"cni\"",
+        ]
+        for line in expected {
+            #expect(found.contains { $0.hasPrefix(line) }, "missing \(line) in \(found)")
+        }
+    }
 }

@@ -33,7 +33,7 @@ import Testing
         var path = ""
         for line in document.split(separator: "\n") {
             if line.hasPrefix("  /") && line.hasSuffix(":") { path = String(line.dropFirst(2).dropLast()) }
-            for method in ["get", "post"] where line == "    \(method):" && !path.isEmpty {
+            for method in ["get", "post", "delete"] where line == "    \(method):" && !path.isEmpty {
                 documented.insert("\(method.uppercased()) \(path)")
             }
             if line == "components:" { break }
@@ -114,6 +114,15 @@ import Testing
         let moved = try call("POST", "/v1/chains/\(name)/migrate", body: "{}")
         #expect(moved.status == 200 && moved.body.contains("moved to data plane pid"), "\(moved)")
         #expect(try call("POST", "/v1/chains/nope/migrate", body: "{}").status == 404)
+        // Containers: this chain has no container port (CNIPluginTests attaches for real).
+        #expect(try call("GET", "/v1/chains/\(name)/attachments").body.filter { !$0.isWhitespace } == "[]")
+        #expect(try call("GET", "/v1/chains/nope/attachments").status == 404)
+        let refusedAttach = try call(
+            "POST", "/v1/chains/\(name)/attachments", body: #"{"containerID": "c1", "namespacePath": "/run/netns/x", "interface": "eth0"}"#)
+        #expect(refusedAttach.status == 409 && refusedAttach.body.contains("no container port"), "\(refusedAttach)")
+        #expect(try call("POST", "/v1/chains/\(name)/attachments", body: #"{"containerID": "c1"}"#).status == 400)
+        let notAttached = try call("DELETE", "/v1/chains/\(name)/attachments/c1/eth0")
+        #expect(notAttached.status == 200 && notAttached.body.contains("not attached"), "\(notAttached)")
         #expect(try call("GET", "/metrics").body.contains("nfv_chain_up{chain=\"\(name)\"} 1"))
         #expect(try call("POST", "/v1/undeploy", body: #"{"name": "\#(name)", "force": false}"#).status == 200)
         #expect(try call("POST", "/v1/undeploy", body: #"{"name": "\#(name)", "force": false}"#).status == 404)

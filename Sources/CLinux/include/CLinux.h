@@ -25,6 +25,14 @@ int nfv_tap_name(int fd, char *name);
 /// CLONE_NEWNET). Returns 0 or -errno.
 int nfv_enter_network_namespace(int fd);
 
+/// Opens `count` queues of TAP `name` inside the network namespace `namespaceFD` (on a thread
+/// of its own, so the caller never leaves its namespace), creating the device when it is
+/// missing; `persist` makes it outlive the fds (TUNSETPERSIST). The fds go to `fds`; `created`
+/// says whether the device was made here. 0, or -errno (nothing left open, and a device made
+/// here removed again).
+int nfv_tap_open_in_namespace(int namespaceFD, const char *name, int multiQueue, int virtioHeader, int persist,
+                              int count, int *fds, int *created);
+
 /// Creates a named network namespace the way `ip netns add` does: a new namespace whose
 /// handle is bind-mounted at `path` (e.g. /run/netns/NAME; the directory is created). The
 /// calling thread stays in its own namespace. Returns 0 or -errno (-EEXIST when `path` exists).
