@@ -8,7 +8,10 @@ SCAPY_VERSION ?= 2.8.0
 # iputils-ping checks that plumbed links carry traffic; curl and python3 carry the live demo's
 # HTTP transfer; prometheus brings promtool, which checks /metrics; man-db reads the installed
 # manual pages).
-APT_PACKAGES := libpcap-dev libnl-3-dev libnl-route-3-dev libsqlite3-dev pkg-config tcpdump iproute2 nftables iputils-ping curl python3 graphviz util-linux prometheus man-db openvswitch-common iperf3 python3-venv
+# CNIPluginTests: the host-local IPAM plugin nfv-cni delegates to (containernetworking-plugins),
+# and podman with runc, which starts a container from a busybox root filesystem on nfv-cni.
+CNI_APT_PACKAGES := containernetworking-plugins podman runc busybox-static
+APT_PACKAGES := libpcap-dev libnl-3-dev libnl-route-3-dev libsqlite3-dev pkg-config tcpdump iproute2 nftables iputils-ping curl python3 graphviz util-linux prometheus man-db openvswitch-common iperf3 python3-venv $(CNI_APT_PACKAGES)
 # From PyPI, as MODULE:REQUIREMENT: scapy builds the fixtures; prometheus_client reads /metrics
 # as scrapers do; openapi-spec-validator checks docs/openapi.yaml and the API's answers; os-ken
 # (the version Faucet pins) is the OpenFlow controller of LiveOpenFlowTests. openvswitch-common
@@ -108,8 +111,11 @@ test: deps check-fixtures format-check
 PREFIX ?= /usr/local
 CONFIGURATION ?= release
 TOOLS := nfv-orch nfv-dataplane nfv-bench
+# nfv-cni, the CNI plugin, goes to PREFIX/bin and to a folder container runtimes search
+# (podman: /usr/local/lib/cni among others; kubelet: /opt/cni/bin, where the DaemonSet copies it).
+CNI_BIN_DIR ?= $(PREFIX)/lib/cni
 install: deps
-	for tool in $(TOOLS); do swift build -c $(CONFIGURATION) --product $$tool || exit 1; done
+	for tool in $(TOOLS) nfv-cni; do swift build -c $(CONFIGURATION) --product $$tool || exit 1; done
 	swift package generate-manual --multi-page --configuration $(CONFIGURATION)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
 	  $(DESTDIR)$(PREFIX)/share/bash-completion/completions $(DESTDIR)$(PREFIX)/share/zsh/site-functions \
@@ -120,14 +126,17 @@ install: deps
 	  .build/$(CONFIGURATION)/$$tool --generate-completion-script zsh >$(DESTDIR)$(PREFIX)/share/zsh/site-functions/_$$tool; \
 	  .build/$(CONFIGURATION)/$$tool --generate-completion-script fish >$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/$$tool.fish; \
 	done
+	install -d $(DESTDIR)$(CNI_BIN_DIR)
+	install -m 0755 .build/$(CONFIGURATION)/nfv-cni $(DESTDIR)$(PREFIX)/bin/
+	install -m 0755 .build/$(CONFIGURATION)/nfv-cni $(DESTDIR)$(CNI_BIN_DIR)/
 	for page in .build/plugins/GenerateManual/outputs/*/*.1; do \
 	  name=$$(basename $$page .1); case $$name in *.help) continue;; esac; \
 	  install -m 0644 $$page $(DESTDIR)$(PREFIX)/share/man/man1/$${name//./-}.1 || exit 1; \
 	done
-	@echo "installed under $(DESTDIR)$(PREFIX): $(TOOLS); man nfv-orch; completions for bash, zsh, fish"
+	@echo "installed under $(DESTDIR)$(PREFIX): $(TOOLS) nfv-cni (also in $(CNI_BIN_DIR)); man nfv-orch; completions for bash, zsh, fish"
 
 uninstall:
-	rm -f $(addprefix $(DESTDIR)$(PREFIX)/bin/,$(TOOLS)) $(DESTDIR)$(PREFIX)/share/man/man1/nfv-*.1 \
+	rm -f $(addprefix $(DESTDIR)$(PREFIX)/bin/,$(TOOLS) nfv-cni) $(DESTDIR)$(CNI_BIN_DIR)/nfv-cni $(DESTDIR)$(PREFIX)/share/man/man1/nfv-*.1 \
 	  $(addprefix $(DESTDIR)$(PREFIX)/share/bash-completion/completions/,$(TOOLS)) \
 	  $(addprefix $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_,$(TOOLS)) \
 	  $(addsuffix .fish,$(addprefix $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/,$(TOOLS)))

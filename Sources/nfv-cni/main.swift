@@ -26,6 +26,14 @@ if arguments.contains("--help") || arguments.contains("-h") {
         """)
     exit(0)
 }
+// Without CNI_COMMAND nobody drives the plugin: say so rather than wait on standard input.
+if ProcessInfo.processInfo.environment["CNI_COMMAND"] == nil {
+    FileHandle.standardOutput.write(
+        CNIError(.invalidEnvironment, "CNI_COMMAND is not set", details: "container runtimes run nfv-cni; nfv-cni --help says how")
+            .json(cniVersion: "1.0.0"))
+    FileHandle.standardError.write(Data("nfv-cni: CNI_COMMAND is not set (nfv-cni --help)\n".utf8))
+    exit(1)
+}
 let input = FileHandle.standardInput.readDataToEndOfFile()
 let askedVersion = ((try? JSONSerialization.jsonObject(with: input)) as? [String: Any])?["cniVersion"] as? String
 do throws(CNIError) {

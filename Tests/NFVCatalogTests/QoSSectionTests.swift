@@ -10,6 +10,7 @@ import Testing
 @Suite struct QoSSectionTests {
     func load(_ spec: String, file: String = "chain.yaml") throws -> LoadedChain {
         let directory = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
         let policers = Fixtures.root.appendingPathComponent("vnf-configs").path
         let url = directory.appendingPathComponent(file)
         try """

@@ -9,10 +9,10 @@ public struct CommandResult {
 
 public enum CommandRunner {
     /// Runs one of the package's executables; `environment` adds to (or overrides) this
-    /// process's environment.
+    /// process's environment, `input` is written to its standard input (none: it reads nothing).
     public static func run(
         _ executable: String, _ arguments: [String], in directory: URL? = nil,
-        environment: [String: String] = [:]
+        environment: [String: String] = [:], input: Data? = nil
     ) throws -> CommandResult {
         let process = Process()
         process.executableURL = Fixtures.executablesDirectory.appendingPathComponent(executable)
@@ -25,7 +25,13 @@ public enum CommandRunner {
         let error = Pipe()
         process.standardOutput = output
         process.standardError = error
+        let standardInput = Pipe()
+        if input != nil { process.standardInput = standardInput }
         try process.run()
+        if let input {
+            try? standardInput.fileHandleForWriting.write(contentsOf: input)
+            try? standardInput.fileHandleForWriting.close()
+        }
         // Read both pipes to the end before waiting, so a chatty child cannot block.
         let outputData = output.fileHandleForReading.readDataToEndOfFile()
         let errorData = error.fileHandleForReading.readDataToEndOfFile()

@@ -23,6 +23,12 @@ public enum HostCommand {
         return (process.terminationStatus, output)
     }
 
+    /// A command prefix that starts what follows with no signal blocked: a program that waits
+    /// on SIGALRM (busybox ping's interval and deadline) hangs with the test runner's mask.
+    public static let withNoSignalBlocked = [
+        "python3", "-c", "import os, signal, sys; signal.pthread_sigmask(signal.SIG_SETMASK, []); os.execvp(sys.argv[1], sys.argv[1:])",
+    ]
+
     /// Runs `arguments` and throws, with the output, when the command fails.
     @discardableResult
     public static func check(_ arguments: [String]) throws -> String {
