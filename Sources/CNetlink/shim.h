@@ -12,6 +12,9 @@
 #include <netlink/route/neighbour.h>
 #include <netlink/route/nexthop.h>
 #include <netlink/route/link/veth.h>
+#include <netlink/route/link/vxlan.h>
+#include <netlink/route/link/bridge.h>
+#include <netlink/route/link/inet6.h>
 #include <netlink/addr.h>
 #include <linux/neighbour.h>
 #endif

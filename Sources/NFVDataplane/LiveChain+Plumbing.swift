@@ -1,6 +1,11 @@
 import NFVCatalog
+import NFVDescriptors
 import NFVIO
 import NFVNetlink
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 extension LiveChain {
     /// The chain's queue (worker) count: every TAP port has the same `queues:`. A chain whose
@@ -8,6 +13,11 @@ extension LiveChain {
     /// needs one queue.
     static func queueCount(_ loaded: LoadedChain) throws(LiveChainError) -> Int {
         let ports = loaded.descriptor.ports
+        if let placement = loaded.descriptor.placement {
+            throw LiveChainError(
+                "\(loaded.descriptor.file): chain \(loaded.descriptor.name) runs on hosts " + placement.hosts.map(\.name).joined(separator: ", ")
+                    + "; each host runs its half: nfv-orch deploy \(loaded.descriptor.file) --host NAME on that host")
+        }
         // spec.workers sets the queues of every port; a port's own queues: must then agree.
         let count = loaded.descriptor.workerCount
         for port in ports {
@@ -43,7 +53,7 @@ extension LiveChain {
         let host: NetlinkSocket
         do { host = try NetlinkSocket() } catch { throw LiveChainError("netlink: \(error)") }
         for (index, port) in loaded.descriptor.ports.enumerated() {
-            guard port.kind == .tap, let tap = port.tap else {
+            guard port.kind == .tap || port.kind == .vxlan, let tap = port.tap else {
                 throw LiveChainError(
                     "\(port.location): port \(port.name) is a \(port.kind.rawValue) port; a live chain runs TAP ports "
                         + "(replay a chain with capture ports with nfv-orch replay)")
@@ -93,9 +103,21 @@ extension LiveChain {
                     try configure.setLink("lo", up: true)
                 }
                 if let address = tap.address { try configure.address(address, on: tap.interfaceName) }
+                // A tunnel's bridge port carries others' frames only: no IPv6 link-local address,
+                // so nothing of its own (neighbour discovery, MLD) enters the chain.
+                if tap.vxlan != nil { try configure.setLink(tap.interfaceName, ipv6LinkLocal: false) }
                 try configure.setLink(tap.interfaceName, up: true)
+                if let tunnel = tap.vxlan, let name = tap.namespace, let namespace = namespaces[name] {
+                    try plumbTunnel(tunnel, port: index, tap: tap, host: host, namespace: namespace, inside: configure)
+                }
                 if let gateway = tap.gateway {
                     try configure.route(to: gateway.contains(":") ? "::/0" : "0.0.0.0/0", via: gateway, link: tap.interfaceName)
+                }
+                if let tunnel = tap.vxlan {
+                    log.append(
+                        "port \(port.name): VXLAN \(tunnel.vni) to \(tunnel.remote) from \(tunnel.local), UDP \(tunnel.destinationPort) "
+                            + "(bridged with TAP \(tap.interfaceName) in namespace \(tap.namespace ?? ""))")
+                    continue
                 }
                 log.append(
                     "port \(port.name): TAP \(tap.interfaceName)"
@@ -106,5 +128,33 @@ extension LiveChain {
                 throw LiveChainError("\(step): \(error)")
             }
         }
+    }
+
+    /// A `vxlan` port's kernel side: in the port's namespace, a bridge joins the TAP with a
+    /// VXLAN device, made in the data plane's own namespace (so its UDP socket is on this
+    /// host's underlay) and moved in. What a killed run left there is removed first; the
+    /// namespace, and everything in it, goes with the chain.
+    func plumbTunnel(
+        _ tunnel: PortDescriptor.VXLANSettings, port: Int, tap: PortDescriptor.TapSettings, host: NetlinkSocket,
+        namespace: NetworkNamespace, inside: NetlinkSocket
+    ) throws(NetlinkError) {
+        let (device, bridge) = (PortDescriptor.VXLANSettings.deviceName, PortDescriptor.VXLANSettings.bridgeName)
+        for leftover in [device, bridge] where (try? inside.link(named: leftover)) != nil {
+            try inside.deleteLink(leftover)
+            log.append("namespace \(namespace.name): \(leftover) left by an earlier run removed")
+        }
+        let temporary = "nfvvx\(getpid() % 100_000)p\(port)"
+        try host.addVXLAN(temporary, vni: tunnel.vni, remote: tunnel.remote, local: tunnel.local, port: tunnel.destinationPort)
+        do throws(NetlinkError) { try host.moveLink(temporary, toNamespaceFD: namespace.fileDescriptor) } catch {
+            try? host.deleteLink(temporary)
+            throw error
+        }
+        try inside.setLink(temporary, rename: device, ipv6LinkLocal: false)
+        try inside.addBridge(bridge)
+        try inside.setLink(bridge, ipv6LinkLocal: false)
+        try inside.enslave(tap.interfaceName, to: bridge)
+        try inside.enslave(device, to: bridge)
+        try inside.setLink(device, up: true, mtu: UInt32(tap.mtu))
+        try inside.setLink(bridge, up: true)
     }
 }

@@ -31,6 +31,8 @@ public struct ChainDescriptor: Sendable, Equatable {
     /// `spec.qos`: policers for the traffic entering on the first port (forward) and on the
     /// second (reverse). The loader has already added their stages to `stages`.
     public var qos: QoSDescriptor?
+    /// Stages on several hosts (`spec.hosts`, `placement:`); nil: all on one.
+    public var placement: ChainPlacement?
 
     /// How many workers the chain runs on: `spec.workers`, else the first port's `queues:`.
     public var workerCount: Int { workers ?? ports.first?.tap?.queues ?? 1 }

@@ -84,7 +84,8 @@ public struct ChainDescriptorLoader: Sendable {
         var resources: ChainResources?
         if let node = top["spec"],
             let spec = decoder.mapping(
-                node, field: "spec", allowed: ["ports", "stages", "workers", "flowCache", "restart", "paths", "unmatched", "resources", "qos"],
+                node, field: "spec",
+                allowed: ["ports", "stages", "workers", "flowCache", "restart", "paths", "unmatched", "resources", "qos", "hosts", "overlay"],
                 required: ["ports"])
         {
             if let workersNode = spec["workers"] {
@@ -136,6 +137,10 @@ public struct ChainDescriptorLoader: Sendable {
                 unmatched = ChainDescriptor.Unmatched(rawValue: value) ?? .drop
             }
         }
+        var placement: ChainPlacement?
+        if let node = top["spec"], case .mapping(let mapping) = node {
+            placement = readPlacement(mapping, name: name, ports: ports, stages: stages, decoder: decoder)
+        }
         if qos != nil || paths.contains(where: { $0.qos != nil }) {
             addQoSStages(chainQoS: qos, stages: &stages, paths: &paths, ports: ports, decoder: decoder)
         }
@@ -146,6 +151,7 @@ public struct ChainDescriptorLoader: Sendable {
         chain.flowCache = flowCache
         chain.resources = resources
         chain.qos = qos
+        chain.placement = placement
         return chain
     }
 
@@ -252,7 +258,7 @@ public struct ChainDescriptorLoader: Sendable {
             guard
                 let fields = decoder.mapping(
                     element, field: field,
-                    allowed: ["name", "type", "path", "rx", "tx"] + Self.tapKeys,
+                    allowed: ["name", "type", "path", "rx", "tx"] + Self.tapKeys + Self.vxlanKeys,
                     required: ["name", "type"])
             else { continue }
             let name = fields["name"].flatMap { decoder.string($0, field: "\(field).name") }
@@ -276,7 +282,14 @@ public struct ChainDescriptorLoader: Sendable {
             var receive: String?
             var transmit: String?
             var tap: PortDescriptor.TapSettings?
-            if kind != .tap {
+            if kind != .vxlan {
+                for key in Self.vxlanKeys where fields[key] != nil {
+                    decoder.report(
+                        fields.keys[key]!, field: "\(field).\(key)", "\"\(key)\" belongs to VXLAN ports",
+                        fix: "remove it, or make the port \"type: vxlan\"")
+                }
+            }
+            if kind != .tap && kind != .vxlan {
                 for key in Self.tapKeys where fields[key] != nil && key != "mtu" {
                     decoder.report(
                         fields.keys[key]!, field: "\(field).\(key)", "\"\(key)\" belongs to TAP ports",
@@ -291,6 +304,20 @@ public struct ChainDescriptorLoader: Sendable {
                         fix: "remove \"\(key)\"; nfv-orch replay --in/--out can still feed the chain from captures")
                 }
                 guard let settings = readTap(fields, field: field, portName: name, decoder: decoder) else { continue }
+                tap = settings
+            case .vxlan:
+                for key in ["path", "rx", "tx", "address", "gateway", "attach"] where fields[key] != nil {
+                    decoder.report(
+                        fields.keys[key]!, field: "\(field).\(key)", "a VXLAN port's kernel side is bridged to the tunnel and has no \(key)",
+                        fix: "remove \"\(key)\"")
+                }
+                guard var settings = readTap(fields, field: field, portName: name, decoder: decoder),
+                    let tunnel = readVXLAN(fields, element: element, field: field, decoder: decoder)
+                else { continue }
+                // The bridge and the tunnel's end live in a namespace of the port's own.
+                if fields["namespace"] == nil { settings.namespace = "vx-\(settings.interfaceName)" }
+                if fields["mtu"] == nil { settings.mtu = 1450 }  // 1500 on the underlay less VXLAN's 50 bytes
+                settings.vxlan = tunnel
                 tap = settings
             case .pcapIn, .pcapOut:
                 for key in ["rx", "tx"] where fields[key] != nil {
@@ -322,12 +349,42 @@ public struct ChainDescriptorLoader: Sendable {
             }
             var port = PortDescriptor(
                 name: name, kind: kind, receivePath: receive, transmitPath: transmit, tap: tap, location: location)
-            if kind != .tap, let node = fields["mtu"], let mtu = decoder.integer(node, field: "\(field).mtu", range: 68...65_000) {
+            if kind != .tap && kind != .vxlan, let node = fields["mtu"], let mtu = decoder.integer(node, field: "\(field).mtu", range: 68...65_000) {
                 port.captureMTU = mtu
             }
             ports.append(port)
         }
         return ports
+    }
+
+    static let vxlanKeys = ["vni", "remote", "local", "dstPort"]
+
+    /// A `vxlan` port's tunnel: a VNI, the two underlay addresses (one family), the UDP port.
+    func readVXLAN(_ fields: MappingFields, element: Node, field: String, decoder: DescriptorDecoder) -> PortDescriptor.VXLANSettings? {
+        let errorsBefore = decoder.errors.count
+        for key in ["vni", "remote", "local"] where fields[key] == nil {
+            let example = ["vni": "42", "remote": "192.0.2.2 (the other host's address)", "local": "192.0.2.1 (this host's address)"][key]!
+            decoder.report(element, field: "\(field).\(key)", "a VXLAN port needs \"\(key)\"", fix: "add \"\(key): \(example)\"")
+        }
+        let vni = fields["vni"].flatMap { decoder.integer($0, field: "\(field).vni", range: 1...16_777_215) }
+        func address(_ key: String) -> String? {
+            guard let node = fields[key], let text = decoder.string(node, field: "\(field).\(key)") else { return nil }
+            guard IPv4Address(text) != nil || IPv6Address(text) != nil else {
+                decoder.report(node, field: "\(field).\(key)", "\"\(text)\" is not an IP address", fix: "write the underlay address, as 192.0.2.1")
+                return nil
+            }
+            return text
+        }
+        let remote = address("remote")
+        let local = address("local")
+        if let remote, let local, (IPv4Address(remote) != nil) != (IPv4Address(local) != nil), let node = fields["remote"] {
+            decoder.report(
+                node, field: "\(field).remote", "remote \(remote) and local \(local) are of different IP versions",
+                fix: "use two IPv4 or two IPv6 addresses")
+        }
+        let port = fields["dstPort"].flatMap { decoder.integer($0, field: "\(field).dstPort", range: 1...65_535) } ?? 4789
+        guard decoder.errors.count == errorsBefore, let vni, let remote, let local else { return nil }
+        return PortDescriptor.VXLANSettings(vni: UInt32(vni), remote: remote, local: local, destinationPort: UInt16(port))
     }
 
     static let tapKeys = ["ifname", "namespace", "address", "gateway", "mtu", "queues", "offloads", "shaper", "attach"]
@@ -421,7 +478,7 @@ public struct ChainDescriptorLoader: Sendable {
             let field = "spec.stages[\(index)]"
             guard
                 let fields = decoder.mapping(
-                    element, field: field, allowed: ["name", "vnf", "config"],
+                    element, field: field, allowed: ["name", "vnf", "config", "placement"],
                     required: ["name", "vnf"])
             else { continue }
             var name = fields["name"].flatMap { decoder.string($0, field: "\(field).name") }
@@ -446,7 +503,9 @@ public struct ChainDescriptorLoader: Sendable {
                 continue
             }
             seen[name] = location
-            stages.append(StageDescriptor(name: name, vnf: vnf, config: config, location: location))
+            var stage = StageDescriptor(name: name, vnf: vnf, config: config, location: location)
+            stage.placement = fields["placement"].flatMap { decoder.string($0, field: "\(field).placement") }
+            stages.append(stage)
         }
         return stages
     }

@@ -15,6 +15,35 @@ public struct PortDescriptor: Sendable, Equatable {
         /// A Linux TAP device: live frames to and from the kernel side, which the chain can
         /// place in a namespace with an address (`tap` settings).
         case tap = "tap"
+        /// A tunnel to a chain on another host (the kernel's VXLAN): a TAP whose kernel side is
+        /// bridged, in a namespace of its own, with a VXLAN device toward `remote` (`tap` and
+        /// `tap.vxlan` settings): what the chain sends out of the port arrives on the other
+        /// host's port of the same VNI, and the other way round.
+        case vxlan = "vxlan"
+    }
+
+    /// The tunnel of a `vxlan` port.
+    public struct VXLANSettings: Sendable, Equatable {
+        /// The VXLAN network identifier (1 to 16777215); both ends use the same.
+        public var vni: UInt32
+        /// The other host's underlay address.
+        public var remote: String
+        /// This host's underlay address (the tunnel's source).
+        public var local: String
+        /// The UDP destination port (4789, IANA's).
+        public var destinationPort: UInt16
+
+        public init(vni: UInt32, remote: String, local: String, destinationPort: UInt16 = 4789) {
+            self.vni = vni
+            self.remote = remote
+            self.local = local
+            self.destinationPort = destinationPort
+        }
+
+        /// The VXLAN device's name in the port's namespace.
+        public static let deviceName = "vxlan0"
+        /// The bridge joining the TAP's kernel side and the VXLAN device there.
+        public static let bridgeName = "br0"
     }
 
     /// Who brings a TAP port's kernel side.
@@ -49,6 +78,8 @@ public struct PortDescriptor: Sendable, Equatable {
         /// attaches (`interfaceName`, `namespace`, `address` and `gateway` then come from the
         /// container runtime and its IPAM); nil: the data plane plumbs it at start.
         public var attachment: Attachment?
+        /// A `vxlan` port's tunnel (the kernel side is then bridged to it, with no address).
+        public var vxlan: VXLANSettings?
         public init(
             interfaceName: String, namespace: String? = nil, address: String? = nil, gateway: String? = nil,
             mtu: Int = 1500, queues: Int = 1, offloads: Bool = true, shaper: ShaperConfiguration? = nil

@@ -13,6 +13,8 @@ public struct StageDescriptor: Sendable, Equatable {
     public var ingressPort: String?
     /// For a stage a `qos:` section adds: that field (`spec.qos.forward`), for errors.
     public var declaredBy: String?
+    /// The host the stage runs on (`placement:`, a name in `spec.hosts`); nil: one host.
+    public var placement: String?
 
     public init(
         name: String, vnf: String, config: String?, location: SourceLocation, ingressPort: String? = nil, declaredBy: String? = nil

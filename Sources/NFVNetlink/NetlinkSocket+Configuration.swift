@@ -22,7 +22,10 @@ extension NetlinkSocket {
     }
 
     /// Sets any of: administrative state, MTU, MAC address ("02:00:00:00:00:01").
-    public func setLink(_ name: String, up: Bool? = nil, mtu: UInt32? = nil, mac: String? = nil) throws(NetlinkError) {
+    public func setLink(
+        _ name: String, up: Bool? = nil, mtu: UInt32? = nil, mac: String? = nil, rename: String? = nil,
+        ipv6LinkLocal: Bool? = nil
+    ) throws(NetlinkError) {
         let operation = "set link \(name)"
         var original: OpaquePointer?
         let found = rtnl_link_get_kernel(handle, 0, name, &original)
@@ -34,6 +37,10 @@ extension NetlinkSocket {
             if up { rtnl_link_set_flags(changes, UInt32(IFF_UP)) } else { rtnl_link_unset_flags(changes, UInt32(IFF_UP)) }
         }
         if let mtu { rtnl_link_set_mtu(changes, mtu) }
+        if let rename { rtnl_link_set_name(changes, rename) }
+        // IN6_ADDR_GEN_MODE_NONE (1): no link-local address, so no neighbour discovery or MLD
+        // of its own (a bridge port that only carries others' frames); EUI64 (0) otherwise.
+        if let ipv6LinkLocal { _ = rtnl_link_inet6_set_addr_gen_mode(changes, ipv6LinkLocal ? 0 : 1) }
         if let mac {
             let address = try Self.address(mac, family: AF_LLC, operation: operation)
             defer { nl_addr_put(address) }
@@ -47,6 +54,38 @@ extension NetlinkSocket {
     public func addVethPair(_ name: String, peer: String) throws(NetlinkError) {
         let status = rtnl_link_veth_add(handle, name, peer, getpid())
         guard status >= 0 else { throw NetlinkError(operation: "add veth pair \(name) / \(peer)", code: status) }
+    }
+
+    /// Creates VXLAN device `name` (down): VNI `vni` toward `remote` from `local`, UDP port
+    /// `port`, learning off (the one remote is the only peer).
+    public func addVXLAN(_ name: String, vni: UInt32, remote: String, local: String, port: UInt16) throws(NetlinkError) {
+        let operation = "add VXLAN \(name) (VNI \(vni) to \(remote))"
+        guard let link = rtnl_link_vxlan_alloc() else { throw NetlinkError(operation: operation, code: -NLE_NOMEM) }
+        defer { rtnl_link_put(link) }
+        rtnl_link_set_name(link, name)
+        let remoteAddress = try Self.address(remote, operation: operation)
+        defer { nl_addr_put(remoteAddress) }
+        let localAddress = try Self.address(local, operation: operation)
+        defer { nl_addr_put(localAddress) }
+        var status = rtnl_link_vxlan_set_id(link, vni)
+        if status >= 0 { status = rtnl_link_vxlan_set_group(link, remoteAddress) }
+        if status >= 0 { status = rtnl_link_vxlan_set_local(link, localAddress) }
+        if status >= 0 { status = rtnl_link_vxlan_set_port(link, UInt32(port)) }
+        if status >= 0 { status = rtnl_link_vxlan_disable_learning(link) }
+        if status >= 0 { status = rtnl_link_add(handle, link, NLM_F_CREATE | NLM_F_EXCL) }
+        guard status >= 0 else { throw NetlinkError(operation: operation, code: status) }
+    }
+
+    /// Creates bridge `name` (down).
+    public func addBridge(_ name: String) throws(NetlinkError) {
+        let status = rtnl_link_bridge_add(handle, name)
+        guard status >= 0 else { throw NetlinkError(operation: "add bridge \(name)", code: status) }
+    }
+
+    /// Makes link `name` a port of bridge `bridge`.
+    public func enslave(_ name: String, to bridge: String) throws(NetlinkError) {
+        let status = rtnl_link_enslave_ifindex(handle, try index(of: bridge), try index(of: name))
+        guard status >= 0 else { throw NetlinkError(operation: "add \(name) to bridge \(bridge)", code: status) }
     }
 
     /// Deletes link `name` (a veth takes its peer with it).

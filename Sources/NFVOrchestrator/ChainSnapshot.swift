@@ -21,9 +21,46 @@ public struct ChainSnapshot: Codable, Sendable, Equatable {
     public var files: [File]
 
     /// Reads and validates the chain in `path` and its configurations (every error at once).
-    public static func read(path: String) throws(DescriptorErrorList) -> ChainSnapshot {
+    /// A chain across hosts (`spec.hosts`) is read as host `host`'s half (`ChainPlacement`):
+    /// the chain file's text is then the half's, made from the file, and only the half's
+    /// stages' configurations come along.
+    public static func read(path: String, host: String? = nil) throws(DescriptorErrorList) -> ChainSnapshot {
         let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
-        let loaded = try LoadedChain.load(path: absolute)
+        var loaded = try LoadedChain.load(path: absolute)
+        var chainText: String?
+        if let placement = loaded.descriptor.placement {
+            guard let host else {
+                throw DescriptorErrorList([
+                    DescriptorError(
+                        location: SourceLocation(file: absolute, line: 1, column: 1), field: "spec.hosts",
+                        message: "chain \(loaded.descriptor.name) runs on hosts " + placement.hosts.map(\.name).joined(separator: ", "),
+                        fix: "deploy each host's half on that host: nfv-orch deploy \(path) --host NAME")
+                ])
+            }
+            let source = (try? String(contentsOfFile: absolute, encoding: .utf8)) ?? ""
+            let half = try placement.half(of: loaded.descriptor, source: source, host: host)
+            // The half is checked as the data plane will load it.
+            let directory = NSTemporaryDirectory() + "nfv-half-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            do {
+                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+                try writePrivately(half, to: directory + "/chain.yaml")
+            } catch {
+                throw DescriptorErrorList([
+                    DescriptorError(
+                        location: SourceLocation(file: absolute, line: 1, column: 1), field: "", message: "the half could not be written: \(error)")
+                ])
+            }
+            loaded = try LoadedChain.load(path: directory + "/chain.yaml")
+            chainText = half
+        } else if let host {
+            throw DescriptorErrorList([
+                DescriptorError(
+                    location: SourceLocation(file: absolute, line: 1, column: 1), field: "spec.hosts",
+                    message: "chain \(loaded.descriptor.name) has no spec.hosts, so --host \(host) does not apply",
+                    fix: "deploy it without --host")
+            ])
+        }
         var files: [File] = []
         func add(_ stage: String?, _ file: String) throws(DescriptorErrorList) {
             do {
@@ -36,7 +73,11 @@ public struct ChainSnapshot: Codable, Sendable, Equatable {
                 ])
             }
         }
-        try add(nil, absolute)
+        if let chainText {
+            files.append(File(stage: nil, sourcePath: absolute, text: chainText))
+        } else {
+            try add(nil, absolute)
+        }
         for stage in loaded.descriptor.stages {
             if let config = stage.config { try add(stage.name, config) }
         }

@@ -41,9 +41,10 @@ func offlineSupervisor(_ daemon: DaemonOptions) throws -> Supervisor? {
     }
 }
 
-/// Reads a chain file, printing its errors (file:line:column) and exiting 1 when it is invalid.
-func readSnapshot(_ path: String) throws -> ChainSnapshot {
-    do { return try ChainSnapshot.read(path: path) } catch {
+/// Reads a chain file (a chain across hosts: host `host`'s half), printing its errors
+/// (file:line:column) and exiting 1 when it is invalid.
+func readSnapshot(_ path: String, host: String? = nil) throws -> ChainSnapshot {
+    do { return try ChainSnapshot.read(path: path, host: host) } catch {
         printError(error.errors.map(\.description).joined(separator: "\n"))
         throw ExitCode.failure
     }
@@ -80,12 +81,12 @@ func loadChain(_ chain: String, daemon: DaemonOptions) throws -> LoadedChain {
 /// `metadata.name` (as undeploy, restart, status and stats accept either).
 func chainName(_ argument: String, command: String) throws -> String {
     if FileManager.default.fileExists(atPath: argument) {
-        guard let snapshot = try? ChainSnapshot.read(path: argument) else {
+        guard let loaded = try? LoadedChain.load(path: argument) else {
             printError(
                 "nfv-orch: \(argument) is not a valid chain file (see nfv-orch validate \(argument)); \(command) by name instead")
             throw ExitCode.failure
         }
-        return snapshot.name
+        return loaded.descriptor.name
     }
     if let problem = missingChainFile(argument) {
         printError("nfv-orch: \(problem)")

@@ -28,6 +28,12 @@ struct Deploy: ParsableCommand {
     @Flag(help: "Say what deploy would do (as nfv-orch plan does) and change nothing.")
     var dryRun = false
 
+    @Option(
+        help: ArgumentHelp(
+            "For a chain across hosts (spec.hosts): this host's name; its half is what is deployed here (its stages, and VXLAN ports toward the hosts before and after it).",
+            valueName: "name"))
+    var host: String?
+
     @OptionGroup var daemon: DaemonOptions
 
     func run() throws {
@@ -35,7 +41,7 @@ struct Deploy: ParsableCommand {
         var snapshots: [ChainSnapshot] = []
         var invalid = false
         for file in files {
-            do { snapshots.append(try readSnapshot(file)) } catch { invalid = true }
+            do { snapshots.append(try readSnapshot(file, host: host)) } catch { invalid = true }
         }
         if invalid { throw ExitCode.failure }
         var failed = false

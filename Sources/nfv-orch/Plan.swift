@@ -35,11 +35,17 @@ struct Plan: ParsableCommand {
     @Argument(help: "The chain descriptor (YAML).")
     var file: String
 
+    @Option(
+        help: ArgumentHelp(
+            "For a chain across hosts (spec.hosts): this host's name; its half is what is deployed here (its stages, and VXLAN ports toward the hosts before and after it).",
+            valueName: "name"))
+    var host: String?
+
     @OptionGroup var format: OutputOptions
     @OptionGroup var daemon: DaemonOptions
 
     func run() throws {
-        let snapshot = try readSnapshot(file)
+        let snapshot = try readSnapshot(file, host: host)
         let plan: DeploymentPlan
         do {
             plan = try daemon.client.post(DeploymentPlan.self, "/v1/plan", snapshot)

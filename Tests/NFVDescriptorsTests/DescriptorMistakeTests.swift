@@ -114,7 +114,7 @@ import Testing
         Mistake(
             name: "ports as a mapping", chain: chain("  ports:\n", "  ports: { a: 1 }\n  oldports:\n"),
             messages: [
-                #"chain.yaml:6:3: error: spec.oldports: unknown field; known fields here: ports, stages, workers, flowCache, restart, paths, unmatched, resources, qos"#,
+                #"chain.yaml:6:3: error: spec.oldports: unknown field; known fields here: ports, stages, workers, flowCache, restart, paths, unmatched, resources, qos, hosts, overlay"#,
                 #"chain.yaml:5:10: error: spec.ports: expected a list, found a mapping; write one "- ..." line per element"#,
             ]),
         Mistake(
