@@ -23,8 +23,11 @@ OPENAPI_SPEC_VALIDATOR_VERSION ?= 0.7.1
 OS_KEN_VERSION ?= 3.1.0
 FAUCET_VERSION ?= 1.10.12
 FAUCET_VENV ?= $(HOME)/.cache/nfv-platform/faucet-$(FAUCET_VERSION)
+# kubernetes-validate checks deploy/kubernetes against the Kubernetes API's schemas.
+KUBERNETES_VALIDATE_VERSION ?= 1.37.0
 PIP_PACKAGES := scapy:scapy==$(SCAPY_VERSION) prometheus_client:prometheus_client==$(PROMETHEUS_CLIENT_VERSION) \
-  openapi_spec_validator:openapi-spec-validator==$(OPENAPI_SPEC_VALIDATOR_VERSION) os_ken:os-ken==$(OS_KEN_VERSION)
+  openapi_spec_validator:openapi-spec-validator==$(OPENAPI_SPEC_VALIDATOR_VERSION) os_ken:os-ken==$(OS_KEN_VERSION) \
+  kubernetes_validate:kubernetes-validate==$(KUBERNETES_VALIDATE_VERSION)
 # What the benchmark recipes need on top (callgrind, memcheck, objcopy).
 BENCH_APT_PACKAGES := valgrind binutils
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)

@@ -138,7 +138,10 @@ let package = Package(
         .testTarget(name: "NFVQoSTests", dependencies: ["NFVQoS", "NFVPacket", "NFVPipeline", "NFVIO", "NFVTestSupport"]),
         .testTarget(
             name: "NFVOrchestratorTests",
-            dependencies: ["NFVOrchestrator", "NFVReplay", "NFVCatalog", "NFVDescriptors", "NFVIsolation", "NFVTestSupport"]),
+            dependencies: [
+                "NFVOrchestrator", "NFVReplay", "NFVCatalog", "NFVDescriptors", "NFVIsolation", "NFVCNI", "NFVTestSupport",
+                .product(name: "Yams", package: "Yams"),
+            ]),
         .testTarget(
             name: "NFVDataplaneTests",
             dependencies: ["NFVDataplane", "NFVReplay", "NFVCatalog", "NFVSwitch", "NFVNetlink", "NFVOpenFlowAgent", "NFVTestSupport"]),
