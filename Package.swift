@@ -108,11 +108,13 @@ let package = Package(
         .executableTarget(
             name: "nfv-orch",
             dependencies: [
-                "NFVReplay", "NFVCatalog", "NFVDescriptors", "NFVOrchestrator", "NFVSwitch", "NFVPipeline",
+                "NFVReplay", "NFVCatalog", "NFVDescriptors", "NFVOrchestrator", "NFVSwitch", "NFVPipeline", "NFVTosca",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
+        // nfv-orch import tosca: ETSI SOL001 and Tacker forwarding graphs as chains.
+        .target(name: "NFVTosca", dependencies: ["NFVDescriptors", "NFVPacket", "Yams"]),
         // The CNI plugin: containers on chains' container ports, through nfv-orch.
         .target(name: "NFVCNI", dependencies: ["NFVOrchestrator", "NFVNetlink", "NFVPipeline"]),
         .executableTarget(name: "nfv-cni", dependencies: ["NFVCNI"]),

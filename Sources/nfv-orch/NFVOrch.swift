@@ -16,7 +16,7 @@ struct NFVOrch: AsyncParsableCommand {
         subcommands: [
             Validate.self, Plan.self, Deploy.self, Undeploy.self, Restart.self, Migrate.self, List.self, Status.self, Stats.self,
             Events.self, Logs.self, Conntrack.self, NATMappings.self, Graph.self, Flows.self, AddFlow.self, DelFlows.self, Trace.self,
-            Snapshot.self, Restore.self, Clone.self, Replay.self, Daemon.self, Serve.self,
+            Snapshot.self, Restore.self, Clone.self, Replay.self, Import.self, Daemon.self, Serve.self,
         ]
     )
 }
