@@ -100,7 +100,7 @@ public struct CNIPlugin: Sendable {
             case .refused, .broken, .notRunning:
                 // Nobody to tell: the TAP goes from the namespace here (the data plane, if it
                 // comes back, finds it gone).
-                removeInterfaceHere()
+                Supervisor.removeContainerInterface(environment.interface, in: environment.namespacePath)
             case .notAllowed:
                 throw Self.cniError(error, doing: "detach the container from chain \(configuration.chain)")
             }
@@ -108,15 +108,6 @@ public struct CNIPlugin: Sendable {
         if let type = configuration.ipamType {
             try IPAMDelegate(type: type, environment: environment).run(.delete, configuration: configuration.raw)
         }
-    }
-
-    /// Deletes CNI_IFNAME from CNI_NETNS if it is a TAP (ours) and both are still there.
-    func removeInterfaceHere() {
-        guard !environment.namespacePath.isEmpty,
-            let netlink = try? NetworkNamespace(existingAt: environment.namespacePath).netlink(),
-            let link = try? netlink.link(named: environment.interface), link.type == "tun"
-        else { return }
-        try? netlink.deleteLink(environment.interface)
     }
 
     func check(_ configuration: NetworkConfiguration) throws(CNIError) {

@@ -46,9 +46,13 @@ public struct ChainChanges: Sendable {
                     + "\(desired.descriptor.workers.map(String.init) ?? "from the ports") (restart: queues are opened at start)")
         }
         if !sameLimits(current.descriptor.resources, desired.descriptor.resources) {
-            changes.handover.append(
-                "resources: \(resourceSummary(current.descriptor.resources)) -> \(resourceSummary(desired.descriptor.resources))"
-                    + " (a new data plane takes the chain over in its cgroup, with its connections)")
+            let summary = "resources: \(resourceSummary(current.descriptor.resources)) -> \(resourceSummary(desired.descriptor.resources))"
+            if current.descriptor.ports.contains(where: { $0.tap?.attachment != nil }) {
+                // A migration does not carry containers' TAP queues yet; a restart attaches them again.
+                changes.restart.append(summary + " (restart: a chain with container ports cannot move to a new data plane yet)")
+            } else {
+                changes.handover.append(summary + " (a new data plane takes the chain over in its cgroup, with its connections)")
+            }
         }
         if current.descriptor.paths.count != desired.descriptor.paths.count
             || zip(current.descriptor.paths, desired.descriptor.paths).contains(where: { !$0.hasSameSettings(as: $1) })

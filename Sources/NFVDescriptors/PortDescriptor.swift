@@ -82,9 +82,12 @@ public struct PortDescriptor: Sendable, Equatable {
         public var vxlan: VXLANSettings?
         public init(
             interfaceName: String, namespace: String? = nil, address: String? = nil, gateway: String? = nil,
-            mtu: Int = 1500, queues: Int = 1, offloads: Bool = true, shaper: ShaperConfiguration? = nil
+            mtu: Int = 1500, queues: Int = 1, offloads: Bool = true, shaper: ShaperConfiguration? = nil, attachment: Attachment? = nil,
+            vxlan: VXLANSettings? = nil
         ) {
             self.shaper = shaper
+            self.attachment = attachment
+            self.vxlan = vxlan
             self.interfaceName = interfaceName
             self.namespace = namespace
             self.address = address

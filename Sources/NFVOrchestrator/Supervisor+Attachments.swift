@@ -56,7 +56,7 @@ extension Supervisor {
         defer { attachmentEdits.unlock() }
         let recorded = ((try? store.attachments(of: name)) ?? []).first { $0.containerID == containerID && $0.interface == interface }
         let answer = try? UnixSocket.command(paths.controlSocket(name), "detach \(containerID) \(interface)")
-        if let recorded { Self.removeContainerInterface(recorded) }
+        if let recorded { Self.removeContainerInterface(recorded.interface, in: recorded.namespacePath) }
         try? store.deleteAttachment(chain: name, containerID: containerID, interface: interface)
         guard let recorded else { return "container \(containerID) (\(interface)) is not attached to chain \(name)" }
         log(name, "detach", "port \(recorded.port): container \(containerID) (\(interface)) detached")
@@ -88,17 +88,19 @@ extension Supervisor {
         let views = (try? store.attachments(of: name)) ?? []
         try? store.deleteAttachment(chain: name)
         return views.compactMap { view in
-            Self.removeContainerInterface(view) ? "container \(view.containerID)'s \(view.interface) removed" : nil
+            Self.removeContainerInterface(view.interface, in: view.namespacePath) ? "container \(view.containerID)'s \(view.interface) removed" : nil
         }
     }
 
-    /// Deletes a container's TAP where it still exists (an orchestrated data plane leaves them
-    /// when it ends); false when it was already gone (with the container's namespace).
+    /// Deletes a container's TAP `interface` in the namespace at `namespacePath` where it still
+    /// exists (an orchestrated data plane leaves them when it ends; nfv-cni's DEL with no
+    /// daemon answering); false when it was gone already (with the container's namespace).
+    /// Only a TAP: anything else of that name in the container is not the chain's.
     @discardableResult
-    static func removeContainerInterface(_ view: ContainerAttachmentView) -> Bool {
-        guard let netlink = try? NetworkNamespace(existingAt: view.namespacePath).netlink(),
-            let link = try? netlink.link(named: view.interface), link.type == "tun"
+    public static func removeContainerInterface(_ interface: String, in namespacePath: String) -> Bool {
+        guard !namespacePath.isEmpty, let netlink = try? NetworkNamespace(existingAt: namespacePath).netlink(),
+            let link = try? netlink.link(named: interface), link.type == "tun"
         else { return false }
-        return (try? netlink.deleteLink(view.interface)) != nil
+        return (try? netlink.deleteLink(interface)) != nil
     }
 }

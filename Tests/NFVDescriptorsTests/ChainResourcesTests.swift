@@ -84,5 +84,16 @@ import Testing
                 "resources: cpus 1.0 -> cpus 0.5, memory 256Mi (a new data plane takes the chain over in its cgroup, with its connections)"
             ])
         #expect(ChainChanges.between(before, before).handover.isEmpty)
+        // A chain with a container port restarts instead (a migration does not carry its TAP).
+        var withContainers = try chain("{ cpus: 1 }")
+        withContainers.ports[0] = PortDescriptor(
+            name: "in", kind: .tap, receivePath: nil, transmitPath: nil,
+            tap: .init(interfaceName: "in", attachment: .cni), location: withContainers.ports[0].location)
+        var changedContainers = try chain("{ cpus: 0.5 }")
+        changedContainers.ports[0] = withContainers.ports[0]
+        let restart = ChainChanges.between(
+            try LoadedChain(descriptor: withContainers, configurations: ["noop": .passThrough]),
+            try LoadedChain(descriptor: changedContainers, configurations: ["noop": .passThrough]))
+        #expect(restart.handover.isEmpty && restart.restart.contains { $0.contains("container ports cannot move") }, "\(restart)")
     }
 }

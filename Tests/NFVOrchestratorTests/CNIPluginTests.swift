@@ -143,12 +143,9 @@ import Testing
         kill(pid, SIGKILL)
         usleep(200_000)
         #expect(try HostCommand.check(["ip", "-n", container, "-o", "addr", "show", "dev", "eth0"]).contains("\(setup.subnet).10/24"))
-        var healed = false
-        for _ in 0..<50 where !healed {
-            healed = try ping(from: container, to: serverAddress)
-            if !healed { usleep(100_000) }
-        }
-        #expect(healed, "traffic crosses the chain again after the data plane was killed")
+        #expect(
+            try HostCommand.eventually(tries: 50) { try ping(from: container, to: serverAddress) },
+            "traffic crosses the chain again after the data plane was killed")
 
         // CHECK notices an interface that is gone.
         _ = try HostCommand.check(["ip", "-n", container, "link", "del", "eth0"])

@@ -81,12 +81,7 @@ import Testing
         func ping() throws -> Bool {
             try HostCommand.run(["ip", "netns", "exec", lan, "ping", "-c", "1", "-W", "1", "198.51.100.1"]).status == 0
         }
-        var reached = false
-        for _ in 0..<20 where !reached {
-            reached = try ping()
-            if !reached { usleep(100_000) }
-        }
-        #expect(reached, "the LAN host reaches the server across both hosts")
+        #expect(try HostCommand.eventually(tries: 20, ping), "the LAN host reaches the server across both hosts")
         // TCP both ways to a port the firewall lets out (8000-8099), through host b's NAT.
         let upload = try BulkTransfer.run(client: lan, server: wan, address: "198.51.100.1", port: 8031, megabytes: 20, upload: true)
         #expect(upload.contains("intact"), "\(upload)")
@@ -105,12 +100,7 @@ import Testing
         let pid = try #require(statusB.range(of: "data plane pid ").flatMap { pid_t(statusB[$0.upperBound...].prefix { $0.isNumber }) })
         kill(pid, SIGKILL)
         usleep(300_000)
-        var healed = false
-        for _ in 0..<50 where !healed {
-            healed = try ping()
-            if !healed { usleep(100_000) }
-        }
-        #expect(healed, "traffic crosses both hosts again after host b's data plane was killed")
+        #expect(try HostCommand.eventually(tries: 50, ping), "traffic crosses both hosts again after host b's data plane was killed")
         let again = try BulkTransfer.run(client: lan, server: wan, address: "198.51.100.1", port: 8033, megabytes: 10, upload: true)
         #expect(again.contains("intact"), "\(again)")
 

@@ -29,6 +29,16 @@ public enum HostCommand {
         "python3", "-c", "import os, signal, sys; signal.pthread_sigmask(signal.SIG_SETMASK, []); os.execvp(sys.argv[1], sys.argv[1:])",
     ]
 
+    /// Whether `condition` holds within `tries` attempts `interval` apart (traffic that must
+    /// flow again after a restart, say); true at the first that holds.
+    public static func eventually(tries: Int, interval: useconds_t = 100_000, _ condition: () throws -> Bool) rethrows -> Bool {
+        for attempt in 0..<tries {
+            if try condition() { return true }
+            if attempt < tries - 1 { usleep(interval) }
+        }
+        return false
+    }
+
     /// Runs `arguments` and throws, with the output, when the command fails.
     @discardableResult
     public static func check(_ arguments: [String]) throws -> String {
