@@ -1,4 +1,5 @@
 import NFVCatalog
+import NFVDescriptors
 import NFVIO
 import NFVNetlink
 import NFVPipeline
@@ -100,10 +101,14 @@ public final class LiveChain: @unchecked Sendable {
         if !keepsContainerInterfaces { releaseContainerInterfaces() }
         workers.removeAll()
         queues.removeAll()
+        let tunnelNamespaces = Set(loaded.descriptor.ports.compactMap { $0.tap?.vxlan == nil ? nil : $0.tap?.namespace })
         for (name, namespace) in namespaces {
             claims.releaseNamespace(name) {
                 let mark = NamespaceMark(namespace: name)
                 guard mark.isSet else { return }
+                // The kernel destroys a namespace later, with the VXLAN device in it; deleted
+                // now, its VNI and UDP port are free for the next run at once.
+                if tunnelNamespaces.contains(name) { try? namespace.netlink().deleteLink(PortDescriptor.VXLANSettings.deviceName) }
                 try? namespace.delete()
                 mark.remove()
             }

@@ -104,6 +104,12 @@ import Testing
         let again = try BulkTransfer.run(client: lan, server: wan, address: "198.51.100.1", port: 8033, megabytes: 10, upload: true)
         #expect(again.contains("intact"), "\(again)")
 
+        // A restart stops host b's data plane (which removes its tunnel and the namespace it is
+        // in) and starts another at once, which makes the tunnel again with the same VNI.
+        let restarted = try Self.orch(daemons.b, host: hostB, ["restart", name])
+        #expect(restarted.status == 0, "\(restarted.output)")
+        #expect(try HostCommand.eventually(tries: 50, ping), "traffic crosses both hosts after a restart of host b's half")
+
         // Undeploying both halves leaves no namespace of the chain behind.
         #expect(try Self.orch(daemons.a, host: hostA, ["undeploy", name]).status == 0)
         #expect(try Self.orch(daemons.b, host: hostB, ["undeploy", name]).status == 0)
