@@ -79,18 +79,21 @@ extension LiveChain {
         let attached = attachments.withLock { $0 }
         return loaded.descriptor.ports.enumerated().compactMap { number, port in
             guard let tap = port.tap else { return nil }
+            // A container port: the container's interface in its namespace, nothing while none
+            // is attached; any other: the TAP in the port's namespace (or the data plane's).
+            let interface: String
+            let namespace: String?
+            let socket: NetlinkSocket?
             if tap.attachment != nil {
-                // A container's interface, in its namespace; nothing while none is attached.
                 guard let view = attached[number] else { return nil }
-                let socket = try? NetworkNamespace(existingAt: view.namespacePath).netlink()
-                let link = socket.flatMap { try? $0.link(named: view.interface) }
-                return PortLinkView(
-                    port: port.name, interface: view.interface, namespace: view.namespacePath, present: link != nil, up: link?.isUp ?? false)
+                (interface, namespace) = (view.interface, view.namespacePath)
+                socket = try? NetworkNamespace(existingAt: view.namespacePath).netlink()
+            } else {
+                (interface, namespace) = (tap.interfaceName, tap.namespace)
+                socket = tap.namespace.map { name in try? namespaces[name]?.netlink() } ?? (try? NetlinkSocket())
             }
-            let socket = tap.namespace.map { name in try? namespaces[name]?.netlink() } ?? (try? NetlinkSocket())
-            let link = socket.flatMap { try? $0.link(named: tap.interfaceName) }
-            return PortLinkView(
-                port: port.name, interface: tap.interfaceName, namespace: tap.namespace, present: link != nil, up: link?.isUp ?? false)
+            let link = socket.flatMap { try? $0.link(named: interface) }
+            return PortLinkView(port: port.name, interface: interface, namespace: namespace, present: link != nil, up: link?.isUp ?? false)
         }
     }
 

@@ -75,11 +75,14 @@ public final class NetlinkSocket {
             mtu: rtnl_link_get_mtu(link),
             isUp: rtnl_link_get_flags(link) & UInt32(IFF_UP) != 0,
             type: rtnl_link_get_type(link).map { String(cString: $0) } ?? "",
-            macAddress: rtnl_link_get_addr(link).map { address in
-                var text = [CChar](repeating: 0, count: 64)
-                return String(cString: nl_addr2str(address, &text, text.count))
-            } ?? "",
+            macAddress: rtnl_link_get_addr(link).map(Self.text) ?? "",
             statistics: statistics)
+    }
+
+    /// libnl's text of an address (`10.1.0.5/24`, `02:5a:00:00:00:01`).
+    static func text(_ address: OpaquePointer) -> String {
+        var text = [CChar](repeating: 0, count: 64)
+        return String(cString: nl_addr2str(address, &text, text.count))
     }
 
     /// The addresses on link `name`, as `address/length` (`10.1.0.5/24`, `fe80::1/64`).
@@ -94,8 +97,7 @@ public final class NetlinkSocket {
         while let current = object {
             let address = current
             if rtnl_addr_get_ifindex(address) == index, let local = rtnl_addr_get_local(address) {
-                var text = [CChar](repeating: 0, count: 64)
-                result.append(String(cString: nl_addr2str(local, &text, text.count)))
+                result.append(Self.text(local))
             }
             object = nl_cache_get_next(current)
         }

@@ -1,3 +1,4 @@
+import Foundation
 import NFVDescriptors
 import Yams
 
@@ -188,7 +189,7 @@ public struct ToscaImporter {
                 result.append("-")
             }
         }
-        let trimmed = result.trimmingCharacters(in: ["-"])
+        let trimmed = result.trimmingCharacters(in: CharacterSet(charactersIn: "-"))
         return trimmed.isEmpty ? "imported" : String(trimmed.prefix(63))
     }
 
@@ -216,15 +217,6 @@ public struct ToscaImporter {
             - { name: inside-starts, action: allow, match: { inPort: inside } }
 
         """
-    }
-}
-
-extension String {
-    func trimmingCharacters(in set: Set<Character>) -> String {
-        var slice = Substring(self)
-        while let first = slice.first, set.contains(first) { slice = slice.dropFirst() }
-        while let last = slice.last, set.contains(last) { slice = slice.dropLast() }
-        return String(slice)
     }
 }
 

@@ -1,3 +1,4 @@
+import Foundation
 import NFVDescriptors
 import NFVPacket
 import Yams
@@ -327,7 +328,7 @@ struct ToscaModel {
                     fix: "add the protocol (ip_proto: 6, or protocol: tcp)")
                 continue
             }
-            let bounds = entry.text.split(separator: "-").compactMap { Int($0.trimmingCharacters(in: [" "])) }
+            let bounds = entry.text.split(separator: "-").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
             guard (1...2).contains(bounds.count), let low = bounds.first, let high = bounds.last, 0 <= low, low <= high, high <= 65535 else {
                 decoder.report(entry.node, field: "\(field).\(key)", "\(entry.text) is not a port range", fix: "write 80-1024")
                 continue
@@ -344,18 +345,15 @@ struct ToscaModel {
         return matches.filter { !$0.isEmpty }
     }
 
-    /// `10.10.0.5/24` as its network, `10.10.0.0/24`; an address alone as itself.
+    /// `10.10.0.5/24` as its network, `10.10.0.0/24` (TOSCA templates often write an address
+    /// with its prefix length); an address alone as a host prefix. Nil when malformed.
     static func network(_ text: String) -> String? {
-        let pieces = text.split(separator: "/").map(String.init)
-        if let v4 = IPv4Address(pieces[0]) {
-            let length = pieces.count > 1 ? Int(pieces[1]) ?? -1 : 32
-            guard (0...32).contains(length) else { return nil }
-            let mask: UInt32 = length == 0 ? 0 : ~UInt32(0) << (32 - UInt32(length))
-            let value = v4.rawValue & mask
-            return "\(value >> 24).\((value >> 16) & 255).\((value >> 8) & 255).\(value & 255)/\(length)"
-        }
-        guard IPv6Address(pieces[0]) != nil else { return nil }
-        return text
+        let pieces = text.split(separator: "/", maxSplits: 1).map(String.init)
+        guard let address = IPv4Address(pieces[0]).map(IPv6Address.init(ipv4Mapped:)) ?? IPv6Address(pieces[0]) else { return nil }
+        let isIPv4 = IPv4Address(pieces[0]) != nil
+        let bits = pieces.count > 1 ? Int(pieces[1]) : (isIPv4 ? 32 : 128)
+        guard let bits, (0...(isIPv4 ? 32 : 128)).contains(bits) else { return nil }
+        return IPPrefix(network: address, length: isIPv4 ? 96 + bits : bits, isIPv4: isIPv4).description  // host bits cleared
     }
 
     /// The aligned power-of-two blocks that cover `low...high`, as port value and mask.

@@ -121,6 +121,20 @@ import Testing
             client: container, server: setup.server, address: serverAddress, port: 5301, megabytes: 20, upload: true)
         #expect(upload.contains("intact"), "\(upload)")
         #expect(try !ping(from: setup.server, to: "\(setup.subnet).10"), "the firewall lets nothing start on the outside")
+        // 500 connections from the container to one server port (only the source ports
+        // differ), and pings of 4,000 bytes (three fragments each) through the container's TAP.
+        let helper = Fixtures.root.appendingPathComponent("Tests/Fixtures/many_connections.py").path
+        let echo = Process()
+        echo.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        echo.arguments = ["ip", "netns", "exec", setup.server, "python3", helper, "server", serverAddress, "8040"]
+        echo.standardOutput = FileHandle.nullDevice
+        try echo.run()
+        defer { HostCommand.kill(echo) }
+        usleep(300_000)
+        let many = try HostCommand.run(["ip", "netns", "exec", container, "python3", helper, "client", serverAddress, "8040", "500"])
+        #expect(many.status == 0 && many.output.contains("\"second\": 500"), "\(many.output)")
+        let fragments = try HostCommand.run(["ip", "netns", "exec", container, "ping", "-c", "3", "-s", "4000", "-W", "2", serverAddress])
+        #expect(fragments.status == 0 && fragments.output.contains("3 received"), "\(fragments.output)")
 
         // CHECK agrees. A second ADD for the same container and interface (which the spec
         // forbids runtimes) fails with the IPAM plugin's error passed through, and leaves the

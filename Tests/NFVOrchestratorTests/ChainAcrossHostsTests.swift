@@ -89,6 +89,22 @@ import Testing
         #expect(download.contains("intact"), "\(download)")
         let mappings = try Self.orch(daemons.b, host: hostB, ["nat", name]).output
         #expect(mappings.contains("198.51.100.2"), "host b's NAT mapped the LAN host: \(mappings)")
+        // 1,000 connections between the one LAN host and one server port (only the source
+        // ports differ: a NAT mapping each on host b), and pings of 4,000 bytes (three IPv4
+        // fragments each) across the tunnel, the firewall and the NAT.
+        let helper = Fixtures.root.appendingPathComponent("Tests/Fixtures/many_connections.py").path
+        let echo = Process()
+        echo.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        echo.arguments = ["ip", "netns", "exec", wan, "python3", helper, "server", "198.51.100.1", "8040"]
+        echo.standardOutput = FileHandle.nullDevice
+        try echo.run()
+        defer { HostCommand.kill(echo) }
+        usleep(300_000)
+        let many = try HostCommand.run(["ip", "netns", "exec", lan, "python3", helper, "client", "198.51.100.1", "8040", "1000"])
+        #expect(many.status == 0 && many.output.contains("\"second\": 1000"), "\(many.output)")
+        let fragments = try HostCommand.run(["ip", "netns", "exec", lan, "ping", "-c", "3", "-s", "4000", "-W", "2", "198.51.100.1"])
+        #expect(fragments.status == 0 && fragments.output.contains("3 received"), "\(fragments.output)")
+
         // The firewall on host a still decides: nothing may start from the WAN side.
         #expect(
             try HostCommand.run(["ip", "netns", "exec", wan, "ping", "-c", "1", "-W", "1", "10.0.1.10"]).status != 0,
