@@ -10,7 +10,9 @@ import Synchronization
 /// packets until told to stop, `tearDown` removes everything it created, in reverse order.
 ///
 /// TAPs are created non-persistent, so even a SIGKILL leaves no device behind (the kernel drops
-/// them with the process's fds). Before plumbing, the run claims its TAPs and namespaces
+/// them with the process's fds); the one exception is a container's TAP (`attach: cni`), kept
+/// persistent in the container's namespace so the container keeps its interface while no data
+/// plane runs (`LiveChain+Attachments`). Before plumbing, the run claims its TAPs and namespaces
 /// (`ResourceClaims`): a TAP has one owner, and only orchestrated chains share a namespace. A
 /// namespace the data plane creates carries a `NamespaceMark`; the last run out of it removes
 /// it, and one left by a killed run still carries the mark, so the next run adopts it and

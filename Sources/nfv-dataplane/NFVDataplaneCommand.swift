@@ -61,7 +61,10 @@ struct NFVDataplaneCommand: ParsableCommand {
             (nfv/CHAIN under each cgroup hierarchy, v1 or v2) with the CPU, CPU set and memory \
             limits. Once plumbed it sets no_new_privs and keeps only CAP_NET_ADMIN, CAP_NET_RAW and \
             CAP_SYS_ADMIN. TAP devices are not persistent: the kernel removes \
-            them when the process ends, even after SIGKILL. Needs root.
+            them when the process ends, even after SIGKILL; a VXLAN port's bridge and tunnel live in \
+            the port's own namespace, removed at the end (after a SIGKILL, by the next run). The \
+            exception is a container's TAP (attach: cni), persistent in the container's namespace \
+            so that the container keeps its interface while no data plane runs. Needs root.
             """,
         version: "nfv-dataplane " + PlatformVersion.current)
 

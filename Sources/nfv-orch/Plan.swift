@@ -24,7 +24,7 @@ struct Plan: ParsableCommand {
             firewall rules and default actions, router static routes, load-balancer backends, NAT \
             source rules and forwards, the restart policy), update-with-migration (the chain's \
             resources: CPUs, CPU set, memory; a new data plane under the new limits takes the running \
-            one's TAP queues and connections over, as nfv-orch migrate does), update-with-restart (ports, workers, the flow cache size, \
+            one's TAP queues and connections over, as nfv-orch migrate does; a chain with container ports restarts instead), update-with-restart (ports, workers, the flow cache size, \
             paths, stages, table sizes and timeouts, a firewall's stateful setting, router \
             interfaces, load-balancer services, the NAT pool, switch configurations: deploy needs \
             --allow-restart) or delete. Each change line says how it is applied. Asks the daemon \
